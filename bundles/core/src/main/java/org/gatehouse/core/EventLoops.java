@@ -1,0 +1,45 @@
+package org.gatehouse.core;
+
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketChannel;
+
+/**
+ * The one set of I/O threads of the process. Every network bundle registers its channels here so that
+ * STUN, TURN, HTTPS and the proxy share the cores instead of each starting its own thread pool.
+ */
+public interface EventLoops {
+
+    /** The I/O transport in use. */
+    enum Transport {
+        /** Linux native transport: edge-triggered epoll, SO_REUSEPORT available. */
+        EPOLL,
+        /** The JDK's NIO selector transport, used where epoll does not load. */
+        NIO
+    }
+
+    EventLoopGroup group();
+
+    Transport transport();
+
+    /** Number of event loops (threads) in {@link #group()}. */
+    int threads();
+
+    /** Why the native transport is not in use, or the empty string when it is. */
+    String nativeUnavailableReason();
+
+    /**
+     * Whether several sockets can bind the same address and port (SO_REUSEPORT), so that a UDP
+     * listener can open one channel per event loop and let the kernel spread datagrams.
+     */
+    boolean reusePortSupported();
+
+    ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family);
+
+    Class<? extends ServerChannel> serverChannelClass();
+
+    Class<? extends SocketChannel> socketChannelClass();
+}

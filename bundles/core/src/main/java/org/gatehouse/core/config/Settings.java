@@ -1,0 +1,189 @@
+package org.gatehouse.core.config;
+
+import java.lang.reflect.Array;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.gatehouse.core.net.AddressSet;
+
+/**
+ * Typed, validated access to one configuration's properties. Values from {@code .cfg} files arrive as
+ * strings, values set through ConfigAdmin may arrive typed; both are accepted. Every failure is an
+ * {@link InvalidSettingException} naming the file and key.
+ */
+public final class Settings {
+
+    /** Property FileInstall adds to a configuration it read from a file. */
+    public static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
+
+    private final String source;
+    private final Map<String, Object> properties;
+
+    private Settings(String source, Map<String, Object> properties) {
+        this.source = source;
+        this.properties = properties;
+    }
+
+    /** @param pid used to name the source when the configuration did not come from a file */
+    public static Settings of(String pid, Map<String, ?> properties) {
+        Map<String, Object> copy = properties == null ? Map.of() : new HashMap<>(properties);
+        return new Settings(describeSource(pid, copy.get(FILEINSTALL_FILENAME)), copy);
+    }
+
+    public static Settings of(String pid, Dictionary<String, ?> properties) {
+        Map<String, Object> map = new HashMap<>();
+        if (properties != null) {
+            for (Enumeration<String> keys = properties.keys(); keys.hasMoreElements(); ) {
+                String k = keys.nextElement();
+                map.put(k, properties.get(k));
+            }
+        }
+        return of(pid, map);
+    }
+
+    private static String describeSource(String pid, Object fileName) {
+        if (fileName == null) {
+            return "configuration " + pid;
+        }
+        String f = fileName.toString();
+        try {
+            Path p = f.startsWith("file:") ? Path.of(URI.create(f)) : Path.of(f);
+            Path parent = p.getParent();
+            return parent != null && parent.getFileName() != null
+                    ? parent.getFileName() + "/" + p.getFileName()
+                    : p.toString();
+        } catch (RuntimeException e) {
+            return f;
+        }
+    }
+
+    /** Where the values came from, e.g. {@code etc/org.gatehouse.core.cfg}. */
+    public String source() {
+        return source;
+    }
+
+    public boolean has(String key) {
+        Object v = properties.get(key);
+        return v != null && !(v instanceof String && ((String) v).isBlank());
+    }
+
+    public String string(String key, String defaultValue) {
+        Object v = properties.get(key);
+        return v == null ? defaultValue : v.toString().strip();
+    }
+
+    public int integer(String key, int defaultValue, int min, int max) throws InvalidSettingException {
+        Object v = properties.get(key);
+        if (!has(key)) {
+            return defaultValue;
+        }
+        long n;
+        if (v instanceof Number) {
+            n = ((Number) v).longValue();
+        } else {
+            try {
+                n = Long.parseLong(v.toString().strip());
+            } catch (NumberFormatException e) {
+                throw new InvalidSettingException(source, key, v, "is not a whole number");
+            }
+        }
+        if (n < min || n > max) {
+            throw new InvalidSettingException(source, key, v, "is out of range (" + min + " to " + max + ")");
+        }
+        return (int) n;
+    }
+
+    public boolean bool(String key, boolean defaultValue) throws InvalidSettingException {
+        Object v = properties.get(key);
+        if (!has(key)) {
+            return defaultValue;
+        }
+        if (v instanceof Boolean) {
+            return (Boolean) v;
+        }
+        switch (v.toString().strip().toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on":
+                return true;
+            case "false": case "no": case "off":
+                return false;
+            default:
+                throw new InvalidSettingException(source, key, v, "is not true or false");
+        }
+    }
+
+    public <E extends Enum<E>> E choice(String key, E defaultValue) throws InvalidSettingException {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        String v = string(key, "");
+        for (E e : defaultValue.getDeclaringClass().getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v.replace('-', '_'))) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : defaultValue.getDeclaringClass().getEnumConstants()) {
+            names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw new InvalidSettingException(source, key, v, "is not one of " + String.join(", ", names));
+    }
+
+    /** A list written comma-separated in a {@code .cfg} file, or an array/collection set through ConfigAdmin. */
+    public List<String> list(String key, List<String> defaultValue) {
+        Object v = properties.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        List<String> out = new ArrayList<>();
+        if (v instanceof Collection) {
+            for (Object o : (Collection<?>) v) {
+                addSplit(out, String.valueOf(o));
+            }
+        } else if (v.getClass().isArray()) {
+            for (int i = 0; i < Array.getLength(v); i++) {
+                addSplit(out, String.valueOf(Array.get(v, i)));
+            }
+        } else {
+            addSplit(out, v.toString());
+        }
+        return out;
+    }
+
+    private static void addSplit(List<String> out, String text) {
+        for (String part : text.split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.strip());
+            }
+        }
+    }
+
+    /** Each list element converted by {@code parser}; the first that fails is reported with its reason. */
+    public <T> List<T> list(String key, List<String> defaultValue, Function<String, T> parser) throws InvalidSettingException {
+        List<T> out = new ArrayList<>();
+        for (String s : list(key, defaultValue)) {
+            try {
+                out.add(parser.apply(s));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(source, key, s, "is invalid: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    public AddressSet addresses(String key, List<String> defaultValue) throws InvalidSettingException {
+        List<String> entries = list(key, defaultValue);
+        try {
+            return AddressSet.parse(entries);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(source, key, String.join(", ", entries), "is invalid: " + e.getMessage());
+        }
+    }
+}

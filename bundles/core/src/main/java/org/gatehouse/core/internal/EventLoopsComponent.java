@@ -1,0 +1,152 @@
+package org.gatehouse.core.internal;
+
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the process's I/O threads. The group cannot be resized under open sockets, so a changed
+ * thread count or transport is taken at the next start; every open connection keeps its thread.
+ */
+@Component(name = "org.gatehouse.core.event-loops", configurationPid = CoreSettings.PID, immediate = true)
+@Designate(ocd = CoreSettings.class)
+public final class EventLoopsComponent implements EventLoops {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoopsComponent.class);
+
+    private EventLoopGroup group;
+    private Transport transport;
+    private int threads;
+    private String nativeUnavailableReason = "";
+    private NativeTransport epoll;
+
+    enum Choice { AUTO, EPOLL, NIO }
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        Settings settings = Settings.of(CoreSettings.PID, properties);
+        int configured = 0;
+        Choice choice = Choice.AUTO;
+        try {
+            configured = settings.integer(CoreSettings.IO_THREADS, 0, 0, 1024);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; using one thread per core", e.getMessage());
+        }
+        try {
+            choice = settings.choice(CoreSettings.IO_TRANSPORT, Choice.AUTO);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; using auto", e.getMessage());
+        }
+        threads = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
+        DefaultThreadFactory threadFactory = new DefaultThreadFactory("gatehouse-io", false);
+        if (choice != Choice.NIO) {
+            nativeUnavailableReason = NativeTransport.unavailabilityReason();
+            if (nativeUnavailableReason.isEmpty()) {
+                epoll = new NativeTransport();
+            } else if (choice == Choice.EPOLL) {
+                LOG.error("{}: {} = epoll, but the native transport does not load ({}); using NIO",
+                        settings.source(), CoreSettings.IO_TRANSPORT, nativeUnavailableReason);
+            }
+        } else {
+            nativeUnavailableReason = "io-transport = nio";
+        }
+        if (epoll != null) {
+            group = epoll.newGroup(threads, threadFactory);
+            transport = Transport.EPOLL;
+        } else {
+            group = new NioEventLoopGroup(threads, threadFactory);
+            transport = Transport.NIO;
+        }
+        LOG.info("I/O: {} {} event loop{}{}", threads, transport.name().toLowerCase(), threads == 1 ? "" : "s",
+                nativeUnavailableReason.isEmpty() ? "" : " (epoll unavailable: " + nativeUnavailableReason + ")");
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        Settings settings = Settings.of(CoreSettings.PID, properties);
+        try {
+            int configured = settings.integer(CoreSettings.IO_THREADS, 0, 0, 1024);
+            int wanted = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
+            Choice choice = settings.choice(CoreSettings.IO_TRANSPORT, Choice.AUTO);
+            boolean transportChanges = (choice == Choice.NIO && transport == Transport.EPOLL)
+                    || (choice == Choice.EPOLL && transport == Transport.NIO);
+            if (wanted != threads || transportChanges) {
+                LOG.warn("{}: {} = {}, {} = {} take effect at the next restart; open connections keep their threads",
+                        settings.source(), CoreSettings.IO_THREADS, configured, CoreSettings.IO_TRANSPORT,
+                        choice.name().toLowerCase());
+            }
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; keeping {} {} event loops", e.getMessage(), threads, transport.name().toLowerCase());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        // Listeners in other bundles close their channels before this service goes away; anything left
+        // gets two seconds to flush.
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    @Override
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public String nativeUnavailableReason() {
+        return nativeUnavailableReason;
+    }
+
+    @Override
+    public boolean reusePortSupported() {
+        return epoll != null;
+    }
+
+    @Override
+    public ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family) {
+        if (epoll != null) {
+            return epoll.datagramChannelFactory(family);
+        }
+        return () -> new NioDatagramChannel(family);
+    }
+
+    @Override
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return epoll != null ? epoll.serverChannelClass() : NioServerSocketChannel.class;
+    }
+
+    @Override
+    public Class<? extends SocketChannel> socketChannelClass() {
+        return epoll != null ? epoll.socketChannelClass() : NioSocketChannel.class;
+    }
+}

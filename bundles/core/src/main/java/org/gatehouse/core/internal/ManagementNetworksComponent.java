@@ -1,0 +1,53 @@
+package org.gatehouse.core.internal;
+
+import java.util.List;
+import java.util.Map;
+import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
+import org.gatehouse.core.net.AddressSet;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Holds the management allow-list; a new list replaces the old one atomically, a bad one is refused. */
+@Component(name = "org.gatehouse.core.management-networks", configurationPid = CoreSettings.PID, immediate = true)
+public final class ManagementNetworksComponent implements ManagementNetworks {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagementNetworksComponent.class);
+    static final List<String> DEFAULT = List.of(CoreSettings.DEFAULT_MANAGEMENT_NETWORKS.split(",\\s*"));
+
+    private volatile AddressSet networks = AddressSet.parse(DEFAULT);
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        apply(properties, true);
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        apply(properties, false);
+    }
+
+    private void apply(Map<String, Object> properties, boolean initial) {
+        Settings settings = Settings.of(CoreSettings.PID, properties);
+        try {
+            AddressSet next = settings.addresses(CoreSettings.MANAGEMENT_NETWORKS, DEFAULT);
+            if (!next.equals(networks) || initial) {
+                if (!initial) {
+                    LOG.info("{}: management networks now {}", settings.source(), next.isEmpty() ? "none" : next);
+                }
+                networks = next;
+            }
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; keeping management networks {}", e.getMessage(), networks);
+        }
+    }
+
+    @Override
+    public AddressSet networks() {
+        return networks;
+    }
+}

@@ -1,0 +1,50 @@
+package org.gatehouse.core.internal;
+
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketChannel;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Everything that touches the epoll classes, kept in one class so that the rest of the bundle loads
+ * where the optional epoll package is absent (non-Linux hosts, containers without it).
+ */
+final class NativeTransport {
+
+    /** Empty when epoll is usable, otherwise why not. */
+    static String unavailabilityReason() {
+        try {
+            if (Epoll.isAvailable()) {
+                return "";
+            }
+            Throwable cause = Epoll.unavailabilityCause();
+            return cause == null ? "unknown" : cause.toString();
+        } catch (LinkageError e) {
+            return "epoll classes not installed (" + e + ")";
+        }
+    }
+
+    EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+        return new EpollEventLoopGroup(threads, threadFactory);
+    }
+
+    ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family) {
+        return () -> new EpollDatagramChannel(family);
+    }
+
+    Class<? extends ServerChannel> serverChannelClass() {
+        return EpollServerSocketChannel.class;
+    }
+
+    Class<? extends SocketChannel> socketChannelClass() {
+        return EpollSocketChannel.class;
+    }
+}

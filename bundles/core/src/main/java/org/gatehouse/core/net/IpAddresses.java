@@ -1,0 +1,194 @@
+package org.gatehouse.core.net;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Optional;
+
+/** Parsing and canonical forms of IP address literals. Never consults DNS. */
+public final class IpAddresses {
+
+    private IpAddresses() {
+    }
+
+    /**
+     * Parses an IPv4 dotted quad or an IPv6 literal (optionally in brackets). Host names, the legacy
+     * short IPv4 forms ({@code 10.1}, {@code 0x7f.1}) and IPv6 zone identifiers are refused.
+     *
+     * @throws IllegalArgumentException naming what is wrong with {@code text}
+     */
+    public static InetAddress parse(String text) {
+        String s = text.strip();
+        if (s.startsWith("[") && s.endsWith("]")) {
+            s = s.substring(1, s.length() - 1);
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("empty address");
+        }
+        if (s.indexOf(':') >= 0) {
+            return parseIpv6(s, text);
+        }
+        return parseIpv4(s, text);
+    }
+
+    private static InetAddress parseIpv4(String s, String original) {
+        String[] parts = s.split("\\.", -1);
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("'" + original + "' is not an IP address (expected a.b.c.d or an IPv6 literal)");
+        }
+        byte[] bytes = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            String p = parts[i];
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IllegalArgumentException("'" + original + "' is not an IPv4 address");
+            }
+            int v = Integer.parseInt(p);
+            if (v > 255) {
+                throw new IllegalArgumentException("'" + original + "' is not an IPv4 address (octet " + v + " > 255)");
+            }
+            bytes[i] = (byte) v;
+        }
+        return byAddress(bytes);
+    }
+
+    private static InetAddress parseIpv6(String s, String original) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+            if (!ok) {
+                throw new IllegalArgumentException("'" + original + "' is not an IPv6 address (unexpected '" + c + "')");
+            }
+        }
+        try {
+            // Only hex digits, ':' and '.': the JDK parses this as a literal and never resolves it.
+            return InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + original + "' is not an IPv6 address", e);
+        }
+    }
+
+    /**
+     * The address in the form policy decisions use: an IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d})
+     * becomes the IPv4 address; anything else is returned unchanged, without its scope.
+     */
+    public static InetAddress canonical(InetAddress address) {
+        if (address instanceof Inet6Address) {
+            byte[] b = address.getAddress();
+            if (isMapped(b)) {
+                return byAddress(slice(b, 12));
+            }
+            if (((Inet6Address) address).getScopeId() != 0 || ((Inet6Address) address).getScopedInterface() != null) {
+                return byAddress(b);
+            }
+        }
+        return address;
+    }
+
+    /**
+     * The IPv4 address an IPv6 address carries in one of the transition forms a peer could use to
+     * reach an IPv4 host: IPv4-mapped ({@code ::ffff:0:0/96}), IPv4-compatible ({@code ::/96}, except
+     * {@code ::} and {@code ::1}), 6to4 ({@code 2002::/16}) and the NAT64 well-known prefix
+     * ({@code 64:ff9b::/96}) and local-use prefix ({@code 64:ff9b:1::/48}, RFC 8215, address in the last
+     * 32 bits). An IPv4 address is returned as itself.
+     */
+    public static Optional<Inet4Address> embeddedIpv4(InetAddress address) {
+        if (address instanceof Inet4Address) {
+            return Optional.of((Inet4Address) address);
+        }
+        byte[] b = address.getAddress();
+        if (isMapped(b)) {
+            return Optional.of(v4(slice(b, 12)));
+        }
+        if (allZero(b, 0, 12) && !(allZero(b, 12, 15) && (b[15] == 0 || b[15] == 1))) {
+            return Optional.of(v4(slice(b, 12)));
+        }
+        if (b[0] == 0x20 && b[1] == 0x02) {
+            return Optional.of(v4(new byte[] {b[2], b[3], b[4], b[5]}));
+        }
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b) {
+            boolean wellKnown = allZero(b, 4, 12);
+            boolean localUse = b[4] == 0x00 && b[5] == 0x01;
+            if (wellKnown || localUse) {
+                return Optional.of(v4(slice(b, 12)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Text for logs and configuration: dotted quad, or RFC 5952 compressed IPv6. */
+    public static String format(InetAddress address) {
+        if (address instanceof Inet4Address) {
+            return address.getHostAddress();
+        }
+        byte[] b = address.getAddress();
+        int[] words = new int[8];
+        for (int i = 0; i < 8; i++) {
+            words[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 0;
+        for (int i = 0; i < 8; ) {
+            if (words[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && words[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        if (bestLen < 2) {
+            bestStart = -1;
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(words[i]));
+        }
+        return sb.toString();
+    }
+
+    static boolean isMapped(byte[] b) {
+        return b.length == 16 && allZero(b, 0, 10) && b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+    }
+
+    private static boolean allZero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] slice(byte[] b, int from) {
+        byte[] out = new byte[b.length - from];
+        System.arraycopy(b, from, out, 0, out.length);
+        return out;
+    }
+
+    private static Inet4Address v4(byte[] four) {
+        return (Inet4Address) byAddress(four);
+    }
+
+    static InetAddress byAddress(byte[] bytes) {
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("address of " + bytes.length + " bytes", e);
+        }
+    }
+}

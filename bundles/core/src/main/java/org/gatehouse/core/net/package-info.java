@@ -1,0 +1,11 @@
+/**
+ * IP address literals and CIDR ranges, IPv4 and IPv6, with IPv4 addresses that travel inside IPv6
+ * forms (mapped, compatible, 6to4, NAT64) reduced to the IPv4 address they carry. TURN peer policy
+ * and the management allow-lists decide on these.
+ */
+@Export
+@Version("1.0.0")
+package org.gatehouse.core.net;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,10 @@
+/**
+ * Services every Gatehouse bundle shares: the process-wide Netty event loops, the description of a
+ * listening socket for status output, and the management networks allowed to administer the server.
+ */
+@Export
+@Version("1.0.0")
+package org.gatehouse.core;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,76 @@
+package org.gatehouse.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+
+    private static final String FILE = "file:/opt/gatehouse/etc/org.gatehouse.core.cfg";
+
+    @Test
+    void namesTheFileAndKeyOfABadNumber() {
+        Settings s = Settings.of("org.gatehouse.core", Map.of(Settings.FILEINSTALL_FILENAME, FILE, "io-threads", "two"));
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> s.integer("io-threads", 0, 0, 64));
+        assertEquals("etc/org.gatehouse.core.cfg: io-threads = 'two' is not a whole number", e.getMessage());
+        assertEquals("io-threads", e.key());
+    }
+
+    @Test
+    void namesThePidWhenNotFromAFile() {
+        Settings s = Settings.of("org.gatehouse.core", Map.of("io-threads", "99"));
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> s.integer("io-threads", 0, 0, 64));
+        assertEquals("configuration org.gatehouse.core: io-threads = '99' is out of range (0 to 64)", e.getMessage());
+    }
+
+    @Test
+    void acceptsStringsAndTypedValues() throws Exception {
+        Settings s = Settings.of("p", Map.of("a", "7", "b", 8, "c", "yes", "d", Boolean.FALSE, "e", " x "));
+        assertEquals(7, s.integer("a", 0, 0, 10));
+        assertEquals(8, s.integer("b", 0, 0, 10));
+        assertTrue(s.bool("c", false));
+        assertFalse(s.bool("d", true));
+        assertEquals("x", s.string("e", null));
+        assertEquals(3, s.integer("missing", 3, 0, 10));
+    }
+
+    @Test
+    void blankMeansDefault() throws Exception {
+        Settings s = Settings.of("p", Map.of("a", "  "));
+        assertEquals(4, s.integer("a", 4, 0, 10));
+    }
+
+    @Test
+    void listsFromCommaTextArraysAndCollections() {
+        assertEquals(List.of("a", "b", "c"), Settings.of("p", Map.of("k", "a, b,,c ")).list("k", List.of()));
+        assertEquals(List.of("a", "b", "c"), Settings.of("p", Map.of("k", new String[] {"a", "b, c"})).list("k", List.of()));
+        assertEquals(List.of("a"), Settings.of("p", Map.of("k", List.of("a"))).list("k", List.of()));
+        assertEquals(List.of("d"), Settings.of("p", Map.of()).list("k", List.of("d")));
+    }
+
+    @Test
+    void choiceListsTheAllowedValues() throws Exception {
+        Settings s = Settings.of("p", Map.of("mode", "sideways", "ok", "Restricted"));
+        assertEquals(Mode.RESTRICTED, s.choice("ok", Mode.PERMISSIVE));
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> s.choice("mode", Mode.PERMISSIVE));
+        assertTrue(e.getMessage().endsWith("is not one of restricted, permissive"), e.getMessage());
+    }
+
+    @Test
+    void addressListNamesTheBadEntry() throws Exception {
+        Settings good = Settings.of("p", Map.of("nets", "10.0.0.0/8, ::1"));
+        assertTrue(good.addresses("nets", List.of()).contains(InetAddress.getByName("10.2.3.4")));
+        Settings bad = Settings.of("p", Map.of(Settings.FILEINSTALL_FILENAME, FILE, "nets", "10.0.0.0/8, 10.0.0.300"));
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> bad.addresses("nets", List.of()));
+        assertTrue(e.getMessage().startsWith("etc/org.gatehouse.core.cfg: nets = "), e.getMessage());
+        assertTrue(e.getMessage().contains("10.0.0.300"), e.getMessage());
+    }
+
+    enum Mode { RESTRICTED, PERMISSIVE }
+}

@@ -1,0 +1,57 @@
+package org.gatehouse.launcher;
+
+import java.io.Console;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.gatehouse.launcher.internal.LaunchSettings;
+import org.gatehouse.launcher.internal.Runtime;
+
+/**
+ * {@code bin/gatehouse [--no-console]}. With a terminal and no {@code --no-console} the Gogo shell
+ * runs in the foreground; otherwise the server runs headless until SIGTERM.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        List<String> options = Arrays.asList(args);
+        PrintStream err = System.err;
+        if (options.contains("--help") || options.contains("-h")) {
+            System.out.println("usage: gatehouse [--no-console]\n"
+                    + "  --no-console  run headless (as a service); also the default when there is no terminal\n"
+                    + "Settings: etc/gatehouse.properties; component configuration: etc/*.cfg; bundles: system/, deploy/");
+            return;
+        }
+        for (String o : options) {
+            if (!o.equals("--no-console")) {
+                err.println("gatehouse: unknown option '" + o + "' (try --help)");
+                System.exit(2);
+            }
+        }
+        Console console = System.console();
+        boolean interactive = console != null && !options.contains("--no-console");
+        Path home = Path.of(System.getProperty("gatehouse.home", ".")).toAbsolutePath().normalize();
+        if (!Files.isDirectory(home.resolve("system"))) {
+            err.println("gatehouse: " + home + " has no system/ folder; set -Dgatehouse.home to the installation folder");
+            System.exit(2);
+        }
+        int status;
+        try {
+            LaunchSettings settings = LaunchSettings.load(home, interactive);
+            status = new Runtime(settings).run();
+        } catch (LaunchSettings.BadSettingsException e) {
+            err.println("gatehouse: " + e.getMessage());
+            status = 2;
+        } catch (Exception e) {
+            err.println("gatehouse: could not start: " + e);
+            e.printStackTrace(err);
+            status = 1;
+        }
+        System.exit(status);
+    }
+}

@@ -1,0 +1,170 @@
+package org.gatehouse.launcher.internal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.gatehouse.launcher.command.ShutdownCommand;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import sun.misc.Signal;
+
+/** Boots the framework, installs {@code system/}, and turns signals and the shell into a clean stop. */
+public final class Runtime {
+
+    private final LaunchSettings settings;
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+
+    public Runtime(LaunchSettings settings) {
+        this.settings = settings;
+    }
+
+    public int run() throws Exception {
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no OSGi framework in lib/"));
+        Framework framework = factory.newFramework(settings.frameworkProperties());
+        framework.init();
+        BundleContext context = framework.getBundleContext();
+        installSystemBundles(context);
+
+        Hashtable<String, Object> commandProps = new Hashtable<>();
+        commandProps.put("osgi.command.scope", "gatehouse");
+        commandProps.put("osgi.command.function", new String[] {"shutdown"});
+        context.registerService(ShutdownCommand.class, new ShutdownCommand(framework), commandProps);
+
+        context.addFrameworkListener(event -> {
+            if (event.getType() == FrameworkEvent.STARTED) {
+                reportStarted(context);
+            } else if (event.getType() == FrameworkEvent.ERROR && event.getThrowable() != null) {
+                Bundle b = event.getBundle();
+                err.println("gatehouse: " + (b == null ? "" : b.getSymbolicName() + ": ") + event.getThrowable().getMessage());
+            }
+        });
+
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                try {
+                    framework.stop();
+                } catch (BundleException e) {
+                    err.println("gatehouse: stop failed: " + e.getMessage());
+                }
+            }
+        };
+        // SIGTERM (service managers) and SIGINT stop the framework in order; the process then exits 0.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), s -> stop.run());
+            } catch (IllegalArgumentException e) {
+                // Signal not available on this platform; the shutdown hook below still stops bundles.
+            }
+        }
+        Thread hook = new Thread(() -> {
+            stop.run();
+            awaitStop(framework);
+        }, "gatehouse-shutdown");
+        java.lang.Runtime.getRuntime().addShutdownHook(hook);
+
+        framework.start();
+        FrameworkEvent last = framework.waitForStop(0);
+        try {
+            java.lang.Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+        if (last.getType() == FrameworkEvent.ERROR) {
+            err.println("gatehouse: stopped after an error: " + last.getThrowable());
+            return 1;
+        }
+        out.println("Gatehouse stopped.");
+        return 0;
+    }
+
+    private void awaitStop(Framework framework) {
+        try {
+            framework.waitForStop(settings.shutdownTimeoutSeconds() * 1000L);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void installSystemBundles(BundleContext context) throws IOException {
+        List<Path> jars;
+        try (Stream<Path> files = Files.list(settings.systemFolder())) {
+            jars = files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        }
+        List<Bundle> toStart = new ArrayList<>();
+        for (Path jar : jars) {
+            try {
+                if (!settings.wanted(symbolicName(jar))) {
+                    continue;
+                }
+                Bundle b = context.installBundle(jar.toUri().toString());
+                b.adapt(BundleStartLevel.class).setStartLevel(settings.startLevel(b.getSymbolicName()));
+                if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                    toStart.add(b);
+                }
+            } catch (BundleException | IOException e) {
+                err.println("gatehouse: system/" + jar.getFileName() + " is not installable: " + e.getMessage());
+            }
+        }
+        for (Bundle b : toStart) {
+            try {
+                // Marks the bundle persistently started; it starts when the start level reaches it.
+                b.start();
+            } catch (BundleException e) {
+                err.println("gatehouse: " + b.getSymbolicName() + " cannot start: " + e.getMessage());
+            }
+        }
+    }
+
+    private void reportStarted(BundleContext context) {
+        long millis = ManagementFactory.getRuntimeMXBean().getUptime();
+        int active = 0;
+        List<String> notActive = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getState() == Bundle.ACTIVE) {
+                active++;
+            } else if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                notActive.add(b.getSymbolicName());
+            }
+        }
+        String version = versionOf(context);
+        out.println("Gatehouse " + version + " started in " + millis + " ms: " + active + " bundles active"
+                + (notActive.isEmpty() ? "" : "; NOT active: " + String.join(", ", notActive)));
+    }
+
+    private static String versionOf(BundleContext context) {
+        for (Bundle b : context.getBundles()) {
+            if ("org.gatehouse.core".equals(b.getSymbolicName())) {
+                return b.getVersion().toString();
+            }
+        }
+        return "(core bundle missing)";
+    }
+
+    private static String symbolicName(Path jar) throws IOException {
+        try (JarFile j = new JarFile(jar.toFile())) {
+            Manifest m = j.getManifest();
+            String bsn = m == null ? null : m.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+            return bsn == null ? "" : bsn.split(";")[0].strip();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package org.gatehouse.shell.internal;
+
+import java.util.List;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
+
+/** One Declarative Services component and the states of its configurations. */
+record ComponentRow(String name, List<String> states) {
+
+    boolean healthy() {
+        return !states.isEmpty() && states.stream().allMatch(s -> s.equals("active") || s.equals("satisfied"));
+    }
+
+    static String stateName(ComponentConfigurationDTO c) {
+        switch (c.state) {
+            case ComponentConfigurationDTO.ACTIVE:
+                return "active";
+            case ComponentConfigurationDTO.SATISFIED:
+                return "satisfied";
+            case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION:
+                return "waiting for configuration";
+            case ComponentConfigurationDTO.UNSATISFIED_REFERENCE:
+                StringBuilder sb = new StringBuilder("missing");
+                for (UnsatisfiedReferenceDTO r : c.unsatisfiedReferences) {
+                    sb.append(' ').append(r.name);
+                }
+                return sb.toString();
+            case ComponentConfigurationDTO.FAILED_ACTIVATION:
+                return "failed: " + c.failure;
+            default:
+                return "state " + c.state;
+        }
+    }
+}

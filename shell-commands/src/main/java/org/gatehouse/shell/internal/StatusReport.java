@@ -1,0 +1,151 @@
+package org.gatehouse.shell.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.net.AddressSet;
+import org.gatehouse.core.net.IpAddresses;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+
+/** Formats {@code gatehouse:status}; kept apart from the OSGi lookups so the layout can be tested alone. */
+final class StatusReport {
+
+    private static final DateTimeFormatter STARTED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    private final StringBuilder out = new StringBuilder();
+    private final StringBuilder problems = new StringBuilder();
+
+    void header(String version, Instant started, Duration uptime) {
+        out.append("Gatehouse ").append(version).append('\n');
+        line("Up", uptime(uptime) + " (since " + STARTED.format(started) + ")");
+    }
+
+    void io(EventLoops loops) {
+        if (loops == null) {
+            line("I/O", "event loops not running (bundle org.gatehouse.core)");
+            problem("the core bundle's event loops are not running");
+            return;
+        }
+        String transport = loops.transport().name().toLowerCase(Locale.ROOT);
+        String text = loops.threads() + " " + transport + " event loop" + (loops.threads() == 1 ? "" : "s");
+        if (!loops.nativeUnavailableReason().isEmpty()) {
+            text += " (epoll unavailable: " + loops.nativeUnavailableReason() + ")";
+        }
+        line("I/O", text);
+    }
+
+    void managementNetworks(AddressSet networks) {
+        line("Management", networks == null ? "unknown" : networks.isEmpty() ? "none" : networks.toString());
+    }
+
+    void bundles(List<Bundle> ours, List<Bundle> others) {
+        out.append("\nBundles\n");
+        out.append(String.format("  %4s  %-10s %-22s %s%n", "ID", "State", "Version", "Name"));
+        ours.sort(Comparator.comparing(Bundle::getSymbolicName));
+        for (Bundle b : ours) {
+            String state = stateName(b);
+            out.append(String.format("  %4d  %-10s %-22s %s%n", b.getBundleId(), state, b.getVersion(), b.getSymbolicName()));
+            if (!isRunning(b)) {
+                problem(b.getSymbolicName() + " is " + state.toLowerCase(Locale.ROOT));
+            }
+        }
+        List<Bundle> stuck = others.stream().filter(b -> b.getBundleId() != 0 && !isRunning(b)).collect(Collectors.toList());
+        long running = others.stream().filter(StatusReport::isRunning).count();
+        out.append(String.format("  + %d supporting bundles active%s%n", running,
+                stuck.isEmpty() ? "" : ", " + stuck.size() + " not"));
+        for (Bundle b : stuck) {
+            out.append(String.format("  %4d  %-10s %-22s %s%n", b.getBundleId(), stateName(b), b.getVersion(), b.getSymbolicName()));
+            problem(b.getSymbolicName() + " is " + stateName(b).toLowerCase(Locale.ROOT));
+        }
+    }
+
+    void components(List<ComponentRow> rows) {
+        out.append("\nComponents\n");
+        if (rows == null) {
+            out.append("  unknown (Declarative Services runtime not running)\n");
+            problem("the Declarative Services runtime is not running");
+            return;
+        }
+        rows.sort(Comparator.comparing(ComponentRow::name));
+        for (ComponentRow r : rows) {
+            String state = r.states().isEmpty() ? "no configuration" : String.join(", ", r.states());
+            out.append(String.format("  %-10s %s%n", r.healthy() ? "ok" : "PROBLEM", shortName(r.name()) + ": " + state));
+            if (!r.healthy()) {
+                problem("component " + r.name() + " is " + state);
+            }
+        }
+    }
+
+    void listeners(List<Listener> listeners) {
+        out.append("\nListeners\n");
+        if (listeners.isEmpty()) {
+            out.append("  none\n");
+            return;
+        }
+        listeners.stream()
+                .sorted(Comparator.comparing(Listener::name).thenComparing(l -> l.address().getPort()))
+                .forEach(l -> out.append(String.format("  %-16s %-4s %s%n", l.name(), l.protocol(),
+                        hostPort(l.address().getAddress() == null ? null : IpAddresses.format(l.address().getAddress()),
+                                l.address().getPort()))));
+    }
+
+    private static String hostPort(String host, int port) {
+        if (host == null) {
+            return "*:" + port;
+        }
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    private static String shortName(String componentName) {
+        return componentName.startsWith("org.gatehouse.") ? componentName.substring("org.gatehouse.".length()) : componentName;
+    }
+
+    private static boolean isRunning(Bundle b) {
+        if (b.getState() == Bundle.ACTIVE) {
+            return true;
+        }
+        // Fragments never become active; resolved means attached.
+        return b.getState() == Bundle.RESOLVED && b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+    }
+
+    private static String stateName(Bundle b) {
+        switch (b.getState()) {
+            case Bundle.ACTIVE: return "Active";
+            case Bundle.RESOLVED: return b.getHeaders().get(Constants.FRAGMENT_HOST) != null ? "Fragment" : "Resolved";
+            case Bundle.INSTALLED: return "Installed";
+            case Bundle.STARTING: return "Starting";
+            case Bundle.STOPPING: return "Stopping";
+            default: return "Uninstalled";
+        }
+    }
+
+    static String uptime(Duration d) {
+        long days = d.toDays();
+        return (days > 0 ? days + "d " : "") + String.format("%d:%02d:%02d", d.toHoursPart(), d.toMinutesPart(), d.toSecondsPart());
+    }
+
+    private void line(String label, String value) {
+        out.append(String.format("%-12s %s%n", label, value));
+    }
+
+    private void problem(String text) {
+        problems.append("  - ").append(text).append('\n');
+    }
+
+    boolean healthy() {
+        return problems.length() == 0;
+    }
+
+    @Override
+    public String toString() {
+        return out + (problems.length() == 0 ? "\nAll well.\n" : "\nProblems\n" + problems);
+    }
+}
