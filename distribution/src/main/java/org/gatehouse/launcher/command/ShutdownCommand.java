@@ -12,9 +12,9 @@ public final class ShutdownCommand {
         this.framework = framework;
     }
 
-    public String shutdown() throws BundleException {
-        // Stop asynchronously: the calling shell thread is itself stopped by the framework shutdown.
+    public void shutdown() throws BundleException {
+        System.out.println("Gatehouse is shutting down.");
+        // Stops asynchronously: the calling shell thread is itself stopped by the framework shutdown.
         framework.stop();
-        return "Gatehouse is shutting down.";
     }
 }

@@ -54,7 +54,6 @@ public final class LaunchSettings {
         System.setProperty("gatehouse.data", data.toString());
 
         PropertiesConfiguration config = new PropertiesConfiguration();
-        defaults(home, data, interactive).forEach(config::setProperty);
         Path file = home.resolve(FILE);
         if (Files.isRegularFile(file)) {
             try {
@@ -63,6 +62,12 @@ public final class LaunchSettings {
                 throw new BadSettingsException(FILE + ": " + rootMessage(e) + "; fix the file or remove it to use the built-in defaults");
             }
         }
+        // Defaults only where the file is silent (loading on top would add a second value, not replace).
+        defaults(home, data, interactive).forEach((k, v) -> {
+            if (!config.containsKey(k)) {
+                config.setProperty(k, v);
+            }
+        });
         Map<String, String> framework = new LinkedHashMap<>();
         for (Iterator<String> keys = config.getKeys(); keys.hasNext(); ) {
             String key = keys.next();
@@ -151,6 +156,11 @@ public final class LaunchSettings {
 
     public Map<String, String> frameworkProperties() {
         return frameworkProperties;
+    }
+
+    /** Position of the bundle in the early list, or -1; early bundles install (and so start) in this order. */
+    public int earlyRank(String symbolicName) {
+        return earlyBundles.indexOf(symbolicName);
     }
 
     public int startLevel(String symbolicName) {

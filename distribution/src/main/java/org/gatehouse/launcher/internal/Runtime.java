@@ -6,6 +6,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -110,10 +113,24 @@ public final class Runtime {
         try (Stream<Path> files = Files.list(settings.systemFolder())) {
             jars = files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
         }
+        // Felix starts the bundles of one start level in install order: the early ones go first, as listed.
+        Map<Path, String> names = new HashMap<>();
+        for (Path jar : jars) {
+            try {
+                names.put(jar, symbolicName(jar));
+            } catch (IOException e) {
+                err.println("gatehouse: system/" + jar.getFileName() + " is not a readable jar: " + e.getMessage());
+            }
+        }
+        jars.removeIf(j -> !names.containsKey(j));
+        jars.sort(Comparator.comparingInt((Path j) -> {
+            int rank = settings.earlyRank(names.get(j));
+            return rank < 0 ? Integer.MAX_VALUE : rank;
+        }).thenComparing(Path::getFileName));
         List<Bundle> toStart = new ArrayList<>();
         for (Path jar : jars) {
             try {
-                if (!settings.wanted(symbolicName(jar))) {
+                if (!settings.wanted(names.get(jar))) {
                     continue;
                 }
                 Bundle b = context.installBundle(jar.toUri().toString());
@@ -121,7 +138,7 @@ public final class Runtime {
                 if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                     toStart.add(b);
                 }
-            } catch (BundleException | IOException e) {
+            } catch (BundleException e) {
                 err.println("gatehouse: system/" + jar.getFileName() + " is not installable: " + e.getMessage());
             }
         }

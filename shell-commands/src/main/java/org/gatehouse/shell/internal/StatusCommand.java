@@ -49,7 +49,12 @@ public final class StatusCommand {
     }
 
     @Descriptor("show version, uptime, Gatehouse bundles and components, I/O threads and listeners")
-    public String status() {
+    public void status() {
+        // Printed rather than returned: Karaf's non-interactive client does not print return values.
+        System.out.print(report());
+    }
+
+    String report() {
         StatusReport report = new StatusReport();
         report.header(context.getBundle().getVersion().toString(),
                 Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()),

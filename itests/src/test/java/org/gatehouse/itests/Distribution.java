@@ -1,0 +1,66 @@
+package org.gatehouse.itests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** The assembled distribution folder ({@code distribution/target/gatehouse}) these tests run. */
+final class Distribution {
+
+    private Distribution() {
+    }
+
+    static Path home() {
+        String p = System.getProperty("gatehouse.distribution");
+        if (p == null) {
+            throw new IllegalStateException("system property gatehouse.distribution is not set (run through Maven)");
+        }
+        return Path.of(p).toAbsolutePath().normalize();
+    }
+
+    static List<Path> jars(String folder) {
+        return jars(home().resolve(folder));
+    }
+
+    static List<Path> jars(Path folder) {
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Path systemJar(String fileNamePrefix) {
+        return jars("system").stream().filter(startsWith(fileNamePrefix)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no system/" + fileNamePrefix + "*.jar in " + home()));
+    }
+
+    static Predicate<Path> startsWith(String prefix) {
+        return p -> p.getFileName().toString().startsWith(prefix);
+    }
+
+    /** A private copy of the distribution so a test can change etc/, deploy/ and data/ freely. */
+    static Path copyTo(Path target) throws IOException {
+        Path source = home();
+        try (Stream<Path> walk = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path rel = source.relativize(p);
+                if (rel.startsWith("data") && rel.getNameCount() > 1 && !rel.toString().equals("data/README.txt")) {
+                    continue;
+                }
+                Path dest = target.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        return target;
+    }
+}

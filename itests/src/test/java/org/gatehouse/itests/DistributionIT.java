@@ -1,0 +1,111 @@
+package org.gatehouse.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The distribution as a service manager runs it: headless start, hot deploy, live configuration, SIGTERM. */
+class DistributionIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Pattern STARTED = Pattern.compile("Gatehouse (\\S+) started in (\\d+) ms: (\\d+) bundles active(.*)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void headlessServerStartsHotDeploysReconfiguresAndStopsCleanly() throws Exception {
+        Path home = Distribution.copyTo(dir.resolve("gatehouse"));
+        // Move the shell bundle out of system/ so it can be hot-deployed into the running server.
+        Path shell = Distribution.jars(home.resolve("system")).stream()
+                .filter(Distribution.startsWith("org.gatehouse.shell")).findFirst().orElseThrow();
+        Path parked = Files.move(shell, dir.resolve(shell.getFileName()));
+
+        try (Server server = Server.start(home)) {
+            String started = server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
+            Matcher m = STARTED.matcher(started);
+            assertTrue(m.matches());
+            assertEquals("", m.group(4), "every bundle active: " + started);
+            System.out.println("[startup] " + started);
+
+            // Logging reaches data/log/gatehouse.log through pax-logging.
+            server.awaitLog(l -> l.contains("EventLoopsComponent - I/O:"), 1, WAIT);
+
+            // Hot deploy: the jar is picked up and started, then removed again, without a restart.
+            Path deployed = home.resolve("deploy/org.gatehouse.shell.jar");
+            Path tmp = home.resolve("deploy/shell.tmp");
+            Files.copy(parked, tmp);
+            Files.move(tmp, deployed, StandardCopyOption.ATOMIC_MOVE);
+            server.awaitLog(l -> l.contains("Started bundle: ") && l.contains("org.gatehouse.shell.jar"), 1, WAIT);
+            Files.delete(deployed);
+            server.awaitLog(l -> l.contains("Uninstalling bundle") && l.contains("org.gatehouse.shell"), 1, WAIT);
+
+            // A .cfg edit reaches the running component; a bad value is refused with one line naming file and key.
+            Path cfg = home.resolve("etc/org.gatehouse.core.cfg");
+            String original = Files.readString(cfg, StandardCharsets.UTF_8);
+            replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
+            server.awaitLog(l -> l.contains("management networks now 10.40.0.0/16"), 1, WAIT);
+
+            replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16, 10.50.0.7/8"));
+            List<String> refused = server.awaitLog(l -> l.contains(" ERROR ") && l.contains("management-networks"), 1, WAIT);
+            Thread.sleep(2000);
+            refused = server.log().stream().filter(l -> l.contains(" ERROR ") && l.contains("management-networks")).toList();
+            assertEquals(1, refused.size(), "exactly one line: " + refused);
+            assertTrue(refused.get(0).contains("etc/org.gatehouse.core.cfg: management-networks = '10.40.0.0/16, 10.50.0.7/8'"), refused.get(0));
+            assertTrue(refused.get(0).contains("did you mean 10.0.0.0/8?"), refused.get(0));
+            assertTrue(refused.get(0).endsWith("keeping management networks 10.40.0.0/16"), refused.get(0));
+
+            // Changing the I/O threads is accepted and applies at the next start, said once.
+            replace(cfg, original.replace("io-threads = 0", "io-threads = 1").replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
+            server.awaitLog(l -> l.contains("io-threads = 1") && l.contains("take effect at the next restart"), 1, WAIT);
+
+            assertEquals(0, server.terminate(), server.output());
+            assertTrue(server.output().contains("Gatehouse stopped."), server.output());
+            assertFalse(server.log().stream().anyMatch(l -> l.contains(" ERROR ") && !l.contains("management-networks")),
+                    String.join("\n", server.log()));
+        }
+    }
+
+    @Test
+    void startsWithNoConfigurationFilesAtAll() throws Exception {
+        Path home = Distribution.copyTo(dir.resolve("bare"));
+        try (var files = Files.list(home.resolve("etc"))) {
+            for (Path p : files.toList()) {
+                Files.delete(p);
+            }
+        }
+        try (Server server = Server.start(home)) {
+            String started = server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
+            Matcher m = STARTED.matcher(started);
+            assertTrue(m.matches());
+            assertEquals("", m.group(4), started);
+            assertEquals(0, server.terminate(), server.output());
+        }
+    }
+
+    @Test
+    void unreadableLauncherSettingsAreNamedAndRefused() throws Exception {
+        Path home = Distribution.copyTo(dir.resolve("bad"));
+        Files.writeString(home.resolve("etc/gatehouse.properties"), "gatehouse.launcher.shutdown-timeout = soon\n");
+        try (Server server = Server.start(home)) {
+            server.awaitOutput(l -> l.contains("etc/gatehouse.properties: gatehouse.launcher.shutdown-timeout = 'soon'"), WAIT);
+        }
+    }
+
+    private static void replace(Path file, String text) throws Exception {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,176 @@
+package org.gatehouse.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.ManagementNetworks;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/** The distribution's bundle set in a real Felix: everything resolves, starts and is configurable. */
+@RunWith(PaxExam.class)
+public class FelixBundlesIT {
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ServiceComponentRuntime scr;
+
+    @Inject
+    private ManagementNetworks managementNetworks;
+
+    @Inject
+    private EventLoops eventLoops;
+
+    @Inject
+    private CommandProcessor commands;
+
+    @Configuration
+    public Option[] config() {
+        return options(FelixOptions.distribution(jar -> false));
+    }
+
+    @Test
+    public void everyBundleIsActiveAndEveryFragmentAttached() {
+        List<String> problems = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+            int expected = fragment ? Bundle.RESOLVED : Bundle.ACTIVE;
+            if (b.getState() != expected) {
+                problems.add(b.getSymbolicName() + " state " + b.getState());
+            }
+        }
+        assertTrue("not started: " + problems, problems.isEmpty());
+        assertNotNull(bundle("org.gatehouse.core"));
+        assertNotNull(bundle("org.gatehouse.shell"));
+    }
+
+    @Test
+    public void everyGatehouseComponentIsActive() {
+        List<String> seen = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            if (!b.getSymbolicName().startsWith("org.gatehouse.")) {
+                continue;
+            }
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+                for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                    // Delayed components (services nobody has used yet) are satisfied, not yet active.
+                    assertTrue(d.name + " state " + c.state + " " + c.failure,
+                            c.state == ComponentConfigurationDTO.ACTIVE || c.state == ComponentConfigurationDTO.SATISFIED);
+                }
+                seen.add(d.name);
+            }
+        }
+        assertTrue(seen.toString(), seen.containsAll(List.of("org.gatehouse.core.event-loops",
+                "org.gatehouse.core.management-networks", "org.gatehouse.shell.status")));
+    }
+
+    @Test
+    public void epollTransportLoadsInsideTheFramework() {
+        if (System.getProperty("os.name").startsWith("Linux") && "amd64".equals(System.getProperty("os.arch"))) {
+            assertEquals(eventLoops.nativeUnavailableReason(), EventLoops.Transport.EPOLL, eventLoops.transport());
+        }
+        assertEquals(Runtime.getRuntime().availableProcessors(), eventLoops.threads());
+    }
+
+    @Test
+    public void statusCommandReportsEveryGatehouseBundleActive() throws Exception {
+        String out = run("gatehouse:status");
+        assertTrue(out, out.matches("(?s).*Active\\s+\\S+\\s+org\\.gatehouse\\.core\\n.*"));
+        assertTrue(out, out.matches("(?s).*Active\\s+\\S+\\s+org\\.gatehouse\\.shell\\n.*"));
+        assertTrue(out, out.contains("core.event-loops: active"));
+        assertTrue(out, out.contains("All well."));
+    }
+
+    @Test
+    public void editedCfgFileReachesTheRunningComponentAndABadValueKeepsTheLastGood() throws Exception {
+        ServiceReference<ManagementNetworks> before = context.getServiceReference(ManagementNetworks.class);
+        Path cfg = Path.of(System.getProperty(FelixOptions.WATCHED), "org.gatehouse.core.cfg");
+        write(cfg, "management-networks = 10.40.0.0/16, 2001:db8::/32\n");
+        awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.40.1.1")));
+        assertTrue(managementNetworks.permits(InetAddress.getByName("2001:db8::5")));
+
+        write(cfg, "management-networks = 10.40.0.0/16, 10.50.0.0/33\n");
+        write(cfg, "management-networks = 10.40.0.0/16, 10.50.0.0/33\nio-threads = 1\n");
+        Thread.sleep(1500);
+        assertEquals("10.40.0.0/16, 2001:db8::/32", managementNetworks.networks().toString());
+
+        // Modified in place: the same service registration throughout, so no consumer was restarted.
+        assertSame(before.getProperty(Constants.SERVICE_ID),
+                context.getServiceReference(ManagementNetworks.class).getProperty(Constants.SERVICE_ID));
+        write(cfg, "management-networks = 10.60.0.0/16\n");
+        awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.60.0.1")));
+        assertSame(before.getProperty(Constants.SERVICE_ID),
+                context.getServiceReference(ManagementNetworks.class).getProperty(Constants.SERVICE_ID));
+    }
+
+    private static void write(Path file, String text) throws Exception {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
+        try {
+            session.execute(command);
+        } finally {
+            session.close();
+        }
+        ps.flush();
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private Bundle bundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    static void awaitTrue(Check check) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
