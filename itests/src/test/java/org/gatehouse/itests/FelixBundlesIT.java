@@ -53,6 +53,9 @@ public class FelixBundlesIT {
     @Inject
     private CommandProcessor commands;
 
+    @Inject
+    private org.osgi.service.cm.ConfigurationAdmin configAdmin;
+
     @Configuration
     public Option[] config() {
         return options(FelixOptions.distribution(jar -> false));
@@ -130,6 +133,21 @@ public class FelixBundlesIT {
         awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.60.0.1")));
         assertSame(before.getProperty(Constants.SERVICE_ID),
                 context.getServiceReference(ManagementNetworks.class).getProperty(Constants.SERVICE_ID));
+    }
+
+    @Test
+    public void aChangeMadeThroughConfigAdminIsWrittenBackToTheSameFile() throws Exception {
+        Path cfg = Path.of(System.getProperty(FelixOptions.WATCHED), "org.gatehouse.core.cfg");
+        write(cfg, "# kept by write-back\nmanagement-networks = 10.80.0.0/16\n");
+        awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.80.0.1")));
+
+        // What a shell command does: update the configuration, not the file.
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("org.gatehouse.core", null);
+        java.util.Dictionary<String, Object> props = c.getProperties();
+        props.put("management-networks", "10.90.0.0/16");
+        c.update(props);
+        awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.90.0.1")));
+        awaitTrue(() -> Files.readString(cfg).contains("management-networks = 10.90.0.0/16"));
     }
 
     private static void write(Path file, String text) throws Exception {
