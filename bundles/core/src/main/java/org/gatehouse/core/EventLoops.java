@@ -1,5 +1,7 @@
 package org.gatehouse.core;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -38,6 +40,19 @@ public interface EventLoops {
     boolean reusePortSupported();
 
     ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family);
+
+    /** Largest datagram {@link #datagramBootstrap} receives whole; larger ones arrive truncated. */
+    int MAX_DATAGRAM_SIZE = 4096;
+
+    /**
+     * A bootstrap for one UDP socket on these loops. Where the transport allows, the socket sets
+     * SO_REUSEPORT (bind the same address once per loop to spread a port over all cores) and
+     * receives datagrams in batches of up to 16 per system call.
+     */
+    Bootstrap datagramBootstrap(InternetProtocolFamily family);
+
+    /** A bootstrap for a listening TCP socket whose connections are served on these loops. */
+    ServerBootstrap serverBootstrap();
 
     Class<? extends ServerChannel> serverChannelClass();
 

@@ -1,6 +1,10 @@
 package org.gatehouse.core.internal;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -138,6 +142,24 @@ public final class EventLoopsComponent implements EventLoops {
             return epoll.datagramChannelFactory(family);
         }
         return () -> new NioDatagramChannel(family);
+    }
+
+    @Override
+    public Bootstrap datagramBootstrap(InternetProtocolFamily family) {
+        Bootstrap b = new Bootstrap().group(group).channelFactory(datagramChannelFactory(family));
+        if (epoll != null) {
+            epoll.configureDatagram(b, MAX_DATAGRAM_SIZE);
+        } else {
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE));
+        }
+        return b;
+    }
+
+    @Override
+    public ServerBootstrap serverBootstrap() {
+        return new ServerBootstrap().group(group, group).channel(serverChannelClass())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true);
     }
 
     @Override

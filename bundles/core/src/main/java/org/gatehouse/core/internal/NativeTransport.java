@@ -1,6 +1,10 @@
 package org.gatehouse.core.internal;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -38,6 +42,13 @@ final class NativeTransport {
 
     ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family) {
         return () -> new EpollDatagramChannel(family);
+    }
+
+    /** SO_REUSEPORT, and recvmmsg of up to 16 datagrams of {@code maxDatagram} bytes per call. */
+    void configureDatagram(Bootstrap b, int maxDatagram) {
+        b.option(EpollChannelOption.SO_REUSEPORT, true)
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagram)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(16 * maxDatagram));
     }
 
     Class<? extends ServerChannel> serverChannelClass() {

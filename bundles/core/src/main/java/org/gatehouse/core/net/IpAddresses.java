@@ -3,6 +3,7 @@ package org.gatehouse.core.net;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
 
@@ -66,6 +67,56 @@ public final class IpAddresses {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("'" + original + "' is not an IPv6 address", e);
         }
+    }
+
+    /**
+     * Parses a socket address written as {@code a.b.c.d:port}, {@code [v6]:port}, or an address alone
+     * ({@code a.b.c.d}, {@code [v6]} or a bare IPv6 literal) which takes {@code defaultPort}.
+     *
+     * @throws IllegalArgumentException naming what is wrong with {@code text}
+     */
+    public static InetSocketAddress parseSocketAddress(String text, int defaultPort) {
+        String s = text.strip();
+        String host = s;
+        int port = defaultPort;
+        if (s.startsWith("[")) {
+            int close = s.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("'" + text + "' has no closing ']'");
+            }
+            host = s.substring(1, close);
+            String rest = s.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    throw new IllegalArgumentException("'" + text + "': expected ':port' after ']'");
+                }
+                port = parsePort(rest.substring(1), text);
+            }
+        } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
+            host = s.substring(0, s.indexOf(':'));
+            port = parsePort(s.substring(s.indexOf(':') + 1), text);
+        }
+        return new InetSocketAddress(parse(host), port);
+    }
+
+    private static int parsePort(String p, String text) {
+        if (p.isEmpty() || p.length() > 5 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("'" + text + "': port '" + p + "' is not a number");
+        }
+        int port = Integer.parseInt(p);
+        if (port > 65535) {
+            throw new IllegalArgumentException("'" + text + "': port " + port + " is above 65535");
+        }
+        return port;
+    }
+
+    /** {@code a.b.c.d:port} or {@code [v6]:port}, as an operator writes it in a .cfg file. */
+    public static String format(InetSocketAddress address) {
+        InetAddress a = address.getAddress();
+        if (a == null) {
+            return address.getHostString() + ":" + address.getPort();
+        }
+        return a instanceof Inet6Address ? "[" + format(a) + "]:" + address.getPort() : format(a) + ":" + address.getPort();
     }
 
     /**

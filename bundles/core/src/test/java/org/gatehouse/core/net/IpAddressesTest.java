@@ -52,4 +52,16 @@ class IpAddressesTest {
         assertEquals("fe80::", IpAddresses.format(v6(0xfe80, 0, 0, 0, 0, 0, 0, 0)));
         assertEquals("192.0.2.1", IpAddresses.format(IpAddresses.parse("192.0.2.1")));
     }
+
+    @Test
+    void socketAddressesInEveryOperatorForm() {
+        assertEquals("0.0.0.0:3478", IpAddresses.format(IpAddresses.parseSocketAddress("0.0.0.0:3478", 1)));
+        assertEquals("[::]:3478", IpAddresses.format(IpAddresses.parseSocketAddress("[::]:3478", 1)));
+        assertEquals("[::1]:19302", IpAddresses.format(IpAddresses.parseSocketAddress("::1", 19302)));
+        assertEquals("[2001:db8::1]:7", IpAddresses.format(IpAddresses.parseSocketAddress("[2001:db8::1]", 7)));
+        assertEquals("10.0.0.1:5349", IpAddresses.format(IpAddresses.parseSocketAddress(" 10.0.0.1 ", 5349)));
+        for (String bad : new String[] {"10.0.0.1:", "10.0.0.1:70000", "[::1", "[::1]3478", "host.example:3478", "1.2.3.4:x"}) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> IpAddresses.parseSocketAddress(bad, 1), bad);
+        }
+    }
 }

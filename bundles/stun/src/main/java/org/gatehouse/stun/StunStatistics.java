@@ -1,0 +1,17 @@
+package org.gatehouse.stun;
+
+/**
+ * Counters since start, and rates per second over the last ten seconds.
+ *
+ * @param bindingRequests Binding requests answered (success or error)
+ * @param errorResponses error responses sent (400, 420)
+ * @param indications Binding indications (keep-alives) received
+ * @param malformed datagrams and frames dropped because they were not well-formed STUN or ChannelData
+ * @param turnMessages STUN messages passed to the TURN handler
+ * @param channelData ChannelData frames passed to the TURN handler
+ * @param unhandled messages and frames dropped because no TURN handler is installed, or responses sent to the server
+ */
+public record StunStatistics(long bindingRequests, long errorResponses, long indications, long malformed,
+        long turnMessages, long channelData, long unhandled, double requestsPerSecond, double errorsPerSecond,
+        double malformedPerSecond) {
+}

@@ -1,0 +1,26 @@
+package org.gatehouse.stun;
+
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
+import org.gatehouse.stun.message.StunMessage;
+
+/**
+ * Receives what the STUN responder does not answer itself: every request and indication whose method
+ * is not Binding, and every ChannelData frame. Register one as an OSGi service; the responder reads
+ * it from a field per packet. Without one the server is STUN-only: other requests get 400 and
+ * ChannelData is dropped.
+ *
+ * <p>Calls arrive on the event loop of the socket or connection the packet came in on. The message
+ * and the frame buffer are valid only during the call: retain or copy what is kept.
+ */
+public interface TurnHandler {
+
+    /** A STUN request or indication (parsed, FINGERPRINT checked) other than Binding. */
+    void onMessage(StunMessage message, StunConnection connection, InetSocketAddress client);
+
+    /**
+     * A ChannelData frame: readable bytes start at its 4-byte header; over TCP/TLS padding is
+     * already removed. The channel number is one of 0x4000-0x4FFF and the length fits.
+     */
+    void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client);
+}

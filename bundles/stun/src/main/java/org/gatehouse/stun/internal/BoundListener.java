@@ -1,0 +1,66 @@
+package org.gatehouse.stun.internal;
+
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.net.IpAddresses;
+import org.osgi.framework.ServiceRegistration;
+
+/** One configured address on one protocol: its sockets (one per I/O thread for UDP with SO_REUSEPORT). */
+final class BoundListener implements Listener {
+
+    private final String protocol;
+    private final InetSocketAddress address;
+    private final List<Channel> channels;
+    private ServiceRegistration<Listener> registration;
+
+    BoundListener(String protocol, InetSocketAddress address, List<Channel> channels) {
+        this.protocol = protocol;
+        this.address = address;
+        this.channels = channels;
+    }
+
+    void registration(ServiceRegistration<Listener> registration) {
+        this.registration = registration;
+    }
+
+    /** Closes the listening sockets. Established TCP connections are children and stay open. */
+    void close() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+            registration = null;
+        }
+        for (Channel c : channels) {
+            c.close().awaitUninterruptibly();
+        }
+    }
+
+    int sockets() {
+        return channels.size();
+    }
+
+    @Override
+    public String name() {
+        return "stun";
+    }
+
+    @Override
+    public String protocol() {
+        return protocol;
+    }
+
+    @Override
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    @Override
+    public String toString() {
+        return protocol + " " + IpAddresses.format(address);
+    }
+}

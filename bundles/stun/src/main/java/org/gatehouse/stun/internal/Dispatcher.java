@@ -1,0 +1,188 @@
+package org.gatehouse.stun.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.net.InetSocketAddress;
+import org.gatehouse.stun.StunConnection;
+import org.gatehouse.stun.TurnHandler;
+import org.gatehouse.stun.message.Attribute;
+import org.gatehouse.stun.message.ChannelData;
+import org.gatehouse.stun.message.ErrorCode;
+import org.gatehouse.stun.message.MessageClass;
+import org.gatehouse.stun.message.Method;
+import org.gatehouse.stun.message.ParseResult;
+import org.gatehouse.stun.message.StunMessage;
+import org.gatehouse.stun.message.StunWriter;
+
+/**
+ * What happens to every packet on every STUN listener: Binding is answered here, everything else
+ * goes to the TURN handler (one volatile read per packet) or gets the RFC's answer for a STUN-only
+ * server. Malformed input is dropped, counted and logged per source at most once per interval;
+ * nothing malformed is ever answered.
+ */
+final class Dispatcher {
+
+    private static final int BINDING_SUCCESS = MessageClass.type(Method.BINDING, MessageClass.SUCCESS_RESPONSE);
+
+    /** Parser and writer per I/O thread: nothing is allocated per packet but the answer's buffer. */
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
+    private static final class Scratch {
+        final StunMessage message = new StunMessage();
+        final StunWriter writer = new StunWriter();
+        final int[] unknown = new int[16];
+    }
+
+    private final Statistics statistics;
+    private final MalformedLog malformedLog;
+    private volatile TurnHandler turn;
+    private volatile byte[] software;
+
+    Dispatcher(Statistics statistics, MalformedLog malformedLog) {
+        this.statistics = statistics;
+        this.malformedLog = malformedLog;
+    }
+
+    void turn(TurnHandler handler) {
+        this.turn = handler;
+    }
+
+    void software(byte[] value) {
+        this.software = value;
+    }
+
+    /** {@code in}: exactly one datagram or one stream frame at its reader index; the caller releases it. */
+    void handle(ByteBuf in, StunConnection connection, InetSocketAddress client) {
+        if (in.readableBytes() < ChannelData.HEADER_LENGTH) {
+            malformed(connection, client, in.readableBytes() + " bytes, shorter than any STUN message or ChannelData frame");
+            return;
+        }
+        int firstBits = in.getByte(in.readerIndex()) & 0xC0;
+        if (firstBits == 0x40) {
+            channelData(in, connection, client);
+            return;
+        }
+        if (firstBits != 0) {
+            malformed(connection, client, String.format("not STUN (first byte 0x%02x)", in.getByte(in.readerIndex())));
+            return;
+        }
+        Scratch scratch = SCRATCH.get();
+        StunMessage message = scratch.message;
+        ParseResult result = message.parse(in);
+        if (result != ParseResult.OK) {
+            malformed(connection, client, describe(result, in));
+            return;
+        }
+        int messageClass = message.messageClass();
+        if (message.method() == Method.BINDING) {
+            if (messageClass == MessageClass.REQUEST) {
+                binding(scratch, message, connection, client);
+            } else if (messageClass == MessageClass.INDICATION) {
+                statistics.indications.increment();
+            } else {
+                statistics.unhandled.increment();
+            }
+            return;
+        }
+        TurnHandler handler = turn;
+        if (handler != null && (messageClass == MessageClass.REQUEST || messageClass == MessageClass.INDICATION)) {
+            statistics.turnMessages.increment();
+            handler.onMessage(message, connection, client);
+        } else if (messageClass == MessageClass.REQUEST) {
+            // A STUN-only server: RFC 8489 answers a method it does not support with 400.
+            error(scratch, message, connection, client, ErrorCode.BAD_REQUEST, 0);
+        } else {
+            statistics.unhandled.increment();
+        }
+    }
+
+    private void binding(Scratch scratch, StunMessage request, StunConnection connection, InetSocketAddress client) {
+        int unknown = request.unknownComprehensionRequired(scratch.unknown);
+        // Behaviour discovery (RFC 5780) is not offered, so its comprehension-required attributes are unknown here.
+        unknown = addIfPresent(request, Attribute.CHANGE_REQUEST, scratch.unknown, unknown);
+        unknown = addIfPresent(request, Attribute.RESPONSE_PORT, scratch.unknown, unknown);
+        unknown = addIfPresent(request, Attribute.PADDING, scratch.unknown, unknown);
+        if (unknown > 0) {
+            error(scratch, request, connection, client, ErrorCode.UNKNOWN_ATTRIBUTE, unknown);
+            return;
+        }
+        ByteBuf out = connection.alloc().ioBuffer(64);
+        StunWriter w = scratch.writer.start(out, BINDING_SUCCESS, request);
+        w.address(request.hasMagicCookie() ? Attribute.XOR_MAPPED_ADDRESS : Attribute.MAPPED_ADDRESS, client);
+        byte[] sw = software;
+        if (sw != null) {
+            w.bytes(Attribute.SOFTWARE, sw);
+        }
+        if (request.hasFingerprint()) {
+            w.fingerprint();
+        }
+        statistics.bindingRequests.increment();
+        connection.send(out, client);
+    }
+
+    private static int addIfPresent(StunMessage request, int type, int[] into, int count) {
+        if (count < into.length && request.has(type)) {
+            into[count++] = type;
+        }
+        return count;
+    }
+
+    private void error(Scratch scratch, StunMessage request, StunConnection connection, InetSocketAddress client,
+            int code, int unknownCount) {
+        ByteBuf out = connection.alloc().ioBuffer(96);
+        StunWriter w = scratch.writer.start(out, MessageClass.type(request.method(), MessageClass.ERROR_RESPONSE), request);
+        w.errorCode(code);
+        if (unknownCount > 0) {
+            w.unknownAttributes(scratch.unknown, unknownCount);
+        }
+        byte[] sw = software;
+        if (sw != null) {
+            w.bytes(Attribute.SOFTWARE, sw);
+        }
+        if (request.hasFingerprint()) {
+            w.fingerprint();
+        }
+        if (request.method() == Method.BINDING) {
+            statistics.bindingRequests.increment();
+        }
+        statistics.errorResponses.increment();
+        connection.send(out, client);
+    }
+
+    private void channelData(ByteBuf in, StunConnection connection, InetSocketAddress client) {
+        if (!ChannelData.isWellFormed(in)) {
+            malformed(connection, client, String.format("ChannelData frame with channel 0x%04x and length %d in %d bytes",
+                    ChannelData.channel(in), ChannelData.dataLength(in), in.readableBytes()));
+            return;
+        }
+        TurnHandler handler = turn;
+        if (handler == null) {
+            statistics.unhandled.increment();
+            return;
+        }
+        statistics.channelData.increment();
+        handler.onChannelData(in, connection, client);
+    }
+
+    void malformed(StunConnection connection, InetSocketAddress client, String reason) {
+        statistics.malformed.increment();
+        malformedLog.report(connection, client, reason);
+    }
+
+    private static String describe(ParseResult result, ByteBuf in) {
+        switch (result) {
+            case TRUNCATED: return "truncated STUN message (" + in.readableBytes() + " bytes)";
+            case BAD_LENGTH: return "STUN length field does not match the packet (" + in.readableBytes() + " bytes)";
+            case ATTRIBUTE_OVERRUN: return "STUN attribute runs past the end of the message";
+            case TOO_MANY_ATTRIBUTES: return "more than " + StunMessage.MAX_ATTRIBUTES + " STUN attributes";
+            case BAD_FINGERPRINT: return "FINGERPRINT does not match";
+            case BAD_INTEGRITY_ATTRIBUTE: return "MESSAGE-INTEGRITY attribute of the wrong size";
+            default: return result.name();
+        }
+    }
+}

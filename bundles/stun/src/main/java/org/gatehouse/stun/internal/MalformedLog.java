@@ -1,0 +1,49 @@
+package org.gatehouse.stun.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.stun.StunConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One log line per source address per interval for dropped packets, so a flood of junk cannot
+ * flood the log; the next line says how many were dropped silently in between.
+ */
+final class MalformedLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.stun");
+    private static final int MAX_SOURCES = 10_000;
+
+    private final ConcurrentHashMap<InetAddress, long[]> sources = new ConcurrentHashMap<>();
+    private volatile long intervalNanos = TimeUnit.SECONDS.toNanos(60);
+
+    void interval(int seconds) {
+        intervalNanos = TimeUnit.SECONDS.toNanos(seconds);
+    }
+
+    void report(StunConnection connection, InetSocketAddress client, String reason) {
+        long now = System.nanoTime();
+        long interval = intervalNanos;
+        if (sources.size() >= MAX_SOURCES) {
+            sources.clear();
+        }
+        long[] entry = sources.computeIfAbsent(client.getAddress(), a -> new long[] {now - interval, 0});
+        long suppressed;
+        synchronized (entry) {
+            if (now - entry[0] < interval) {
+                entry[1]++;
+                return;
+            }
+            suppressed = entry[1];
+            entry[0] = now;
+            entry[1] = 0;
+        }
+        LOG.warn("STUN {} {}: dropped packet from {}: {}{}", connection.protocol(),
+                IpAddresses.format(connection.localAddress()), IpAddresses.format(client), reason,
+                suppressed == 0 ? "" : " (" + suppressed + " more from this address dropped since the last report)");
+    }
+}

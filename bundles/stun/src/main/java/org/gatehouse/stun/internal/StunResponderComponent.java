@@ -1,0 +1,124 @@
+package org.gatehouse.stun.internal;
+
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.stun.ProbeResult;
+import org.gatehouse.stun.StunService;
+import org.gatehouse.stun.StunStatistics;
+import org.gatehouse.stun.TurnHandler;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The STUN responder: owns the 3478 sockets, answers Binding, and hands everything else to the TURN
+ * handler when one is installed. Configuration changes apply in place; the TURN handler can come
+ * and go without the sockets closing.
+ */
+@Component(name = "org.gatehouse.stun.responder", configurationPid = StunSettings.PID, immediate = true)
+@Designate(ocd = StunConfiguration.class)
+public final class StunResponderComponent implements StunService {
+
+    private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.stun");
+
+    private final Statistics statistics = new Statistics();
+    private final MalformedLog malformedLog = new MalformedLog();
+    private final Dispatcher dispatcher = new Dispatcher(statistics, malformedLog);
+
+    @Reference
+    EventLoops loops;
+
+    private ListenerSet listeners;
+    private Prober prober;
+    private ScheduledFuture<?> sampler;
+    private StunSettings settings;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindTurn(TurnHandler handler) {
+        dispatcher.turn(handler);
+        LOG.info("STUN: TURN requests now go to {}", handler.getClass().getName());
+    }
+
+    void unbindTurn(TurnHandler handler) {
+        dispatcher.turn(null);
+        LOG.info("STUN: no TURN handler; serving STUN only");
+    }
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        listeners = new ListenerSet(loops, dispatcher, context);
+        prober = new Prober(loops);
+        sampler = loops.group().next().scheduleAtFixedRate(statistics::sample, 1, 1, TimeUnit.SECONDS);
+        StunSettings s;
+        try {
+            s = StunSettings.read(properties);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; using the built-in defaults", e.getMessage());
+            try {
+                s = StunSettings.read(Map.of());
+            } catch (InvalidSettingException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        apply(s);
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        try {
+            apply(StunSettings.read(properties));
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; keeping the running STUN configuration", e.getMessage());
+        }
+    }
+
+    private void apply(StunSettings s) {
+        dispatcher.software(s.software());
+        malformedLog.interval(s.malformedLogIntervalSeconds());
+        listeners.apply(s);
+        settings = s;
+    }
+
+    @Deactivate
+    void deactivate() {
+        sampler.cancel(false);
+        listeners.closeAll();
+    }
+
+    @Override
+    public List<Listener> listeners() {
+        return listeners.listeners();
+    }
+
+    @Override
+    public StunStatistics statistics() {
+        return statistics.snapshot();
+    }
+
+    @Override
+    public CompletionStage<ProbeResult> probe(InetSocketAddress server, Duration timeout) {
+        return prober.probe(server, timeout);
+    }
+
+    StunSettings settings() {
+        return settings;
+    }
+}

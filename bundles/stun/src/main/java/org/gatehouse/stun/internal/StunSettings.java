@@ -1,0 +1,33 @@
+package org.gatehouse.stun.internal;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
+import org.gatehouse.core.net.IpAddresses;
+
+/** {@code etc/org.gatehouse.stun.cfg}, validated as a whole before any of it applies. */
+record StunSettings(List<InetSocketAddress> listen, boolean tcp, byte[] software, int tcpIdleTimeoutSeconds,
+        int malformedLogIntervalSeconds, String source) {
+
+    static final String PID = "org.gatehouse.stun";
+    static final int DEFAULT_PORT = 3478;
+    static final List<String> DEFAULT_LISTEN = List.of("0.0.0.0:3478", "[::]:3478");
+    static final String DEFAULT_SOFTWARE = "Gatehouse";
+
+    static StunSettings read(Map<String, ?> properties) throws InvalidSettingException {
+        Settings s = Settings.of(PID, properties);
+        List<InetSocketAddress> listen = s.list("listen", DEFAULT_LISTEN, text -> IpAddresses.parseSocketAddress(text, DEFAULT_PORT));
+        boolean tcp = s.bool("tcp", true);
+        String software = s.string("software", DEFAULT_SOFTWARE);
+        byte[] softwareBytes = software.isEmpty() ? null : software.getBytes(StandardCharsets.UTF_8);
+        if (softwareBytes != null && softwareBytes.length > 763) {
+            throw new InvalidSettingException(s.source(), "software", software, "is longer than 763 bytes (RFC 8489 section 14.14)");
+        }
+        int idle = s.integer("tcp-idle-timeout", 600, 10, 86_400);
+        int logInterval = s.integer("malformed-log-interval", 60, 1, 86_400);
+        return new StunSettings(List.copyOf(listen), tcp, softwareBytes, idle, logInterval, s.source());
+    }
+}

@@ -1,0 +1,102 @@
+package org.gatehouse.stun.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import org.gatehouse.stun.StunConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One UDP socket of a listener. Answers are queued during a read batch and flushed once at its end,
+ * which the epoll transport turns into one sendmmsg call.
+ */
+final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UdpHandler.class);
+
+    private final Dispatcher dispatcher;
+    private ChannelHandlerContext ctx;
+    private InetSocketAddress local;
+
+    UdpHandler(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.local = (InetSocketAddress) ctx.channel().localAddress();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        DatagramPacket packet = (DatagramPacket) msg;
+        try {
+            dispatcher.handle(packet.content(), this, packet.sender());
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A send to an unreachable client and the like: nothing to do for a datagram socket but note it.
+        LOG.debug("STUN udp {}: {}", local, cause.toString());
+    }
+
+    @Override
+    public String protocol() {
+        return "udp";
+    }
+
+    @Override
+    public boolean isStream() {
+        return false;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        InetSocketAddress l = local;
+        return l != null ? l : (InetSocketAddress) ctx.channel().localAddress();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public void send(ByteBuf message, InetSocketAddress client) {
+        ctx.write(new DatagramPacket(message, client), ctx.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void close() {
+        // A UDP listener socket serves every client; it is never closed for one of them.
+    }
+}

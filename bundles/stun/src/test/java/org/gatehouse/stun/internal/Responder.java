@@ -1,0 +1,45 @@
+package org.gatehouse.stun.internal;
+
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.internal.EventLoopsAccess;
+import org.gatehouse.core.EventLoops;
+
+/** A responder on real sockets and the real event loops, outside OSGi, for tests. */
+final class Responder implements AutoCloseable {
+
+    final EventLoops loops;
+    final StunResponderComponent component = new StunResponderComponent();
+
+    Responder(String... config) {
+        loops = EventLoopsAccess.start(Map.of("io-threads", "2"));
+        component.loops = loops;
+        component.activate(null, props(config));
+    }
+
+    static Map<String, Object> props(String... keyValues) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("listen", "127.0.0.1:0");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        return p;
+    }
+
+    InetSocketAddress address(String protocol) {
+        for (Listener l : component.listeners()) {
+            if (l.protocol().equals(protocol)) {
+                return l.address();
+            }
+        }
+        throw new AssertionError("no " + protocol + " listener in " + component.listeners());
+    }
+
+    @Override
+    public void close() {
+        component.deactivate();
+        EventLoopsAccess.stop(loops);
+    }
+}

@@ -1,0 +1,259 @@
+package org.gatehouse.stun.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.stun.ProbeResult;
+import org.gatehouse.stun.StunConnection;
+import org.gatehouse.stun.TurnHandler;
+import org.gatehouse.stun.message.Attribute;
+import org.gatehouse.stun.message.ErrorCode;
+import org.gatehouse.stun.message.MessageClass;
+import org.gatehouse.stun.message.Method;
+import org.gatehouse.stun.message.StunMessage;
+import org.gatehouse.stun.message.StunWriter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class StunResponderTest {
+
+    private static final int BINDING_REQUEST = MessageClass.type(Method.BINDING, MessageClass.REQUEST);
+
+    private Responder responder;
+    private StunClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        responder = new Responder();
+        client = new StunClient();
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        responder.close();
+    }
+
+    static byte[] request(int type, boolean fingerprint, int... extraAttributes) {
+        ByteBuf out = Unpooled.buffer();
+        byte[] tid = new byte[12];
+        new java.util.Random().nextBytes(tid);
+        StunWriter w = new StunWriter().start(out, type, tid);
+        for (int a : extraAttributes) {
+            w.uint32(a, 0);
+        }
+        if (fingerprint) {
+            w.fingerprint();
+        }
+        return ByteBufUtil.getBytes(out);
+    }
+
+    @Test
+    void bindingGetsXorMappedAddressSoftwareAndFingerprint() throws Exception {
+        byte[] req = request(BINDING_REQUEST, true);
+        StunMessage answer = StunClient.parse(client.exchange(responder.address("udp"), req, 2000));
+        assertEquals(MessageClass.SUCCESS_RESPONSE, answer.messageClass());
+        assertArrayEquals(Arrays.copyOfRange(req, 8, 20), answer.transactionId());
+        assertEquals(client.local(), answer.address(answer.find(Attribute.XOR_MAPPED_ADDRESS)));
+        assertEquals("Gatehouse", answer.string(answer.find(Attribute.SOFTWARE)));
+        assertTrue(answer.hasFingerprint());
+    }
+
+    @Test
+    void noFingerprintUnlessTheRequestHadOneAndSoftwareCanBeSwitchedOff() throws Exception {
+        responder.component.modified(Responder.props("software", ""));
+        StunMessage answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false), 2000));
+        assertTrue(!answer.hasFingerprint());
+        assertEquals(-1, answer.find(Attribute.SOFTWARE));
+    }
+
+    @Test
+    void rfc3489ClientGetsMappedAddress() throws Exception {
+        byte[] req = request(BINDING_REQUEST, false);
+        req[4] = 0x11; // no magic cookie: a 16-byte RFC 3489 transaction ID
+        StunMessage answer = StunClient.parse(client.exchange(responder.address("udp"), req, 2000));
+        assertEquals(-1, answer.find(Attribute.XOR_MAPPED_ADDRESS));
+        assertEquals(client.local(), answer.address(answer.find(Attribute.MAPPED_ADDRESS)));
+        assertArrayEquals(Arrays.copyOfRange(req, 4, 20), Arrays.copyOfRange(client.exchange(responder.address("udp"), req, 2000), 4, 20));
+    }
+
+    @Test
+    void unknownComprehensionRequiredAttributeGets420ListingIt() throws Exception {
+        StunMessage answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, true, 0x7777, 0x8777), 2000));
+        assertEquals(MessageClass.ERROR_RESPONSE, answer.messageClass());
+        assertEquals(ErrorCode.UNKNOWN_ATTRIBUTE, answer.errorCode(answer.find(Attribute.ERROR_CODE)));
+        int u = answer.find(Attribute.UNKNOWN_ATTRIBUTES);
+        assertEquals(2, answer.valueLength(u), "only the comprehension-required one is listed");
+        assertEquals(0x7777, answer.uint16(u));
+        assertTrue(answer.hasFingerprint());
+    }
+
+    @Test
+    void behaviourDiscoveryIsOffSoChangeRequestIsUnknown() throws Exception {
+        StunMessage answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false, Attribute.CHANGE_REQUEST), 2000));
+        assertEquals(ErrorCode.UNKNOWN_ATTRIBUTE, answer.errorCode(answer.find(Attribute.ERROR_CODE)));
+        assertEquals(Attribute.CHANGE_REQUEST, answer.uint16(answer.find(Attribute.UNKNOWN_ATTRIBUTES)));
+    }
+
+    @Test
+    void otherMethodsWithoutTurnGet400AndIndicationsAndResponsesAreIgnored() throws Exception {
+        InetSocketAddress server = responder.address("udp");
+        StunMessage answer = StunClient.parse(client.exchange(server, request(MessageClass.type(Method.ALLOCATE, MessageClass.REQUEST), false), 2000));
+        assertEquals(MessageClass.ERROR_RESPONSE, answer.messageClass());
+        assertEquals(Method.ALLOCATE, answer.method());
+        assertEquals(ErrorCode.BAD_REQUEST, answer.errorCode(answer.find(Attribute.ERROR_CODE)));
+        assertNull(client.exchange(server, request(MessageClass.type(Method.BINDING, MessageClass.INDICATION), false), 300));
+        assertNull(client.exchange(server, request(MessageClass.type(Method.SEND, MessageClass.INDICATION), false), 300));
+        assertNull(client.exchange(server, request(MessageClass.type(Method.BINDING, MessageClass.SUCCESS_RESPONSE), false), 300));
+        assertNull(client.exchange(server, new byte[] {0x40, 0, 0, 0}, 300), "ChannelData without TURN is dropped");
+        assertEquals(1, responder.component.statistics().indications());
+    }
+
+    @Test
+    void malformedDatagramsAreDroppedCountedAndNeverAnswered() throws Exception {
+        InetSocketAddress server = responder.address("udp");
+        byte[] good = request(BINDING_REQUEST, true);
+        byte[] badFingerprint = good.clone();
+        badFingerprint[good.length - 1] ^= 1;
+        byte[] notMultipleOf4 = request(BINDING_REQUEST, false);
+        notMultipleOf4[3] = 2;
+        byte[] overrun = request(BINDING_REQUEST, false, 0x8888);
+        overrun[22] = 0; overrun[23] = 40; // attribute claims 40 bytes
+        byte[] lengthMismatch = Arrays.copyOf(request(BINDING_REQUEST, false), 24);
+        List<byte[]> bad = List.of(new byte[0], new byte[] {0}, Arrays.copyOf(good, 19), Arrays.copyOf(good, good.length - 4),
+                badFingerprint, notMultipleOf4, overrun, lengthMismatch, "GET / HTTP/1.1\r\n\r\n".getBytes(),
+                new byte[] {0x40, 0x00, 0x00, 0x08, 1, 2}, new byte[] {0x7f, (byte) 0xff, 0, 0});
+        for (byte[] b : bad) {
+            assertNull(client.exchange(server, b, 150), "answered " + ByteBufUtil.hexDump(b));
+        }
+        assertEquals(bad.size(), responder.component.statistics().malformed());
+        assertNotNull(client.exchange(server, good, 2000), "the listener still answers");
+    }
+
+    @Test
+    void tcpFramesMessagesSplitAndCoalesced() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(responder.address("tcp"), 2000);
+            s.setSoTimeout(2000);
+            byte[] a = request(BINDING_REQUEST, true);
+            byte[] b = request(BINDING_REQUEST, false);
+            StunClient.write(s, Arrays.copyOf(a, 7));
+            Thread.sleep(50);
+            byte[] rest = new byte[a.length - 7 + b.length];
+            System.arraycopy(a, 7, rest, 0, a.length - 7);
+            System.arraycopy(b, 0, rest, a.length - 7, b.length);
+            StunClient.write(s, rest);
+            StunMessage first = StunClient.parse(StunClient.readMessage(s));
+            assertEquals(s.getLocalSocketAddress(), first.address(first.find(Attribute.XOR_MAPPED_ADDRESS)));
+            assertTrue(first.hasFingerprint());
+            StunMessage second = StunClient.parse(StunClient.readMessage(s));
+            assertTrue(!second.hasFingerprint());
+            // Garbage cannot be resynchronised on a stream: the connection is closed. (Text such as
+            // "GET / HTTP/1.1" starts like a ChannelData frame and waits for its length or the idle timeout.)
+            StunClient.write(s, new byte[] {(byte) 0x80, 1, 2, 3, 4, 5, 6, 7});
+            assertEquals(-1, s.getInputStream().read());
+        }
+    }
+
+    @Test
+    void turnHandlerReceivesOtherMethodsAndChannelDataAndCanAnswer() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        TurnHandler turn = new TurnHandler() {
+            @Override
+            public void onMessage(StunMessage message, StunConnection connection, InetSocketAddress from) {
+                seen.add(Method.name(message.method()));
+                ByteBuf out = connection.alloc().ioBuffer();
+                new StunWriter().start(out, MessageClass.type(message.method(), MessageClass.SUCCESS_RESPONSE), message)
+                        .uint32(Attribute.LIFETIME, 600);
+                connection.send(out, from);
+            }
+
+            @Override
+            public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress from) {
+                seen.add("channel " + Integer.toHexString(frame.getUnsignedShort(frame.readerIndex())) + " " + frame.readableBytes());
+            }
+        };
+        responder.component.bindTurn(turn);
+        InetSocketAddress server = responder.address("udp");
+        StunMessage answer = StunClient.parse(client.exchange(server, request(MessageClass.type(Method.ALLOCATE, MessageClass.REQUEST), false), 2000));
+        assertEquals(MessageClass.SUCCESS_RESPONSE, answer.messageClass());
+        assertEquals(600, answer.uint32(answer.find(Attribute.LIFETIME)));
+        client.udp.send(new java.net.DatagramPacket(new byte[] {0x40, 0x01, 0, 3, 9, 9, 9, 0}, 8, server));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (seen.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of("Allocate", "channel 4001 8"), seen);
+        // Binding never goes to TURN.
+        assertNotNull(client.exchange(server, request(BINDING_REQUEST, false), 2000));
+        assertEquals(2, seen.size());
+
+        responder.component.unbindTurn(turn);
+        answer = StunClient.parse(client.exchange(server, request(MessageClass.type(Method.ALLOCATE, MessageClass.REQUEST), false), 2000));
+        assertEquals(ErrorCode.BAD_REQUEST, answer.errorCode(answer.find(Attribute.ERROR_CODE)));
+    }
+
+    @Test
+    void listenersChangeLiveAndABadConfigurationKeepsTheRunningOne() throws Exception {
+        InetSocketAddress before = responder.address("udp");
+        responder.component.modified(Responder.props("listen", "127.0.0.1:0, [::1]:0", "tcp", "false"));
+        assertEquals(2, responder.component.listeners().size(), responder.component.listeners().toString());
+        assertTrue(responder.component.listeners().stream().allMatch(l -> l.protocol().equals("udp")));
+        responder.component.modified(Responder.props("listen", "127.0.0.1:0, 10.0.0.300:3478"));
+        assertEquals(2, responder.component.listeners().size(), "bad value refused, listeners unchanged");
+        InetSocketAddress now = responder.address("udp");
+        assertNotEquals(0, now.getPort());
+        assertNotNull(client.exchange(now, request(BINDING_REQUEST, false), 2000));
+        assertTrue(before.getPort() != 0);
+    }
+
+    @Test
+    void probeFindsTheReflexiveAddressOfAnyStunServer() throws Exception {
+        ProbeResult r = responder.component.probe(responder.address("udp"), Duration.ofSeconds(3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals("Gatehouse", r.software());
+        assertEquals(r.local().getPort(), r.reflexive().getPort());
+        assertEquals(1, r.requestsSent());
+        try (StunClient silent = new StunClient()) {
+            Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> responder.component
+                    .probe(silent.local(), Duration.ofMillis(1200)).toCompletableFuture().get(5, TimeUnit.SECONDS));
+            // Sent at 0 and 500 ms; the next would be due at 1500 ms, past the timeout.
+            assertTrue(t.getCause().getMessage().contains("no answer from 127.0.0.1:" + silent.local().getPort() + " to 2 Binding requests"),
+                    t.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void turnutilsStunclientFromCoturnGetsItsReflexiveAddress() throws Exception {
+        String tool = "/usr/bin/turnutils_stunclient";
+        if (!new java.io.File(tool).canExecute()) {
+            System.out.println("SKIPPED turnutils_stunclient test: " + tool + " not installed (Debian package coturn)");
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "turnutils_stunclient not installed");
+        }
+        Process p = new ProcessBuilder(tool, "-p", String.valueOf(responder.address("udp").getPort()), "127.0.0.1")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        assertTrue(out.contains("UDP reflexive addr: 127.0.0.1:"), out);
+        assertEquals(0, p.exitValue(), out);
+    }
+
+    static Map<String, Object> map(String k, String v) {
+        return Map.of(k, v);
+    }
+}
