@@ -23,16 +23,27 @@ class ConsoleIT {
     Path dir;
 
     private String session;
+    private int stunPort;
 
     @Test
     void statusListsEveryBundleActiveAndShutdownExitsZero() throws Exception {
         Path home = start("status");
+        // The prompt comes up while bundles are still starting; the launcher says when all are active.
+        awaitScreen(Pattern.compile("(?s).*started in \\d+ ms.*"));
         awaitScreen(Pattern.compile("(?s).*g! .*"));
         tmux("send-keys", "-t", session, "gatehouse:status", "Enter");
         String screen = awaitScreen(Pattern.compile("(?s).*(All well\\.|Problems).*"));
         assertTrue(screen.contains("All well."), screen);
         assertTrue(Pattern.compile("Active\\s+\\S+\\s+org\\.gatehouse\\.core").matcher(screen).find(), screen);
         assertTrue(Pattern.compile("Active\\s+\\S+\\s+org\\.gatehouse\\.shell").matcher(screen).find(), screen);
+        assertTrue(Pattern.compile("Active\\s+\\S+\\s+org\\.gatehouse\\.stun").matcher(screen).find(), screen);
+        assertTrue(screen.contains("stun             udp  127.0.0.1:" + stunPort), screen);
+        assertTrue(screen.contains("stun             tcp  127.0.0.1:" + stunPort), screen);
+
+        // The operator's question from the deployment guide: does this STUN server report our public address?
+        tmux("send-keys", "-t", session, "stun:probe 127.0.0.1:" + stunPort, "Enter");
+        screen = awaitScreen(Pattern.compile("(?s).*Reflexive\\s+127\\.0\\.0\\.1:\\d+.*no NAT in between.*"));
+        assertTrue(screen.contains("Server          127.0.0.1:" + stunPort + " (Gatehouse)"), screen);
 
         tmux("send-keys", "-t", session, "shutdown", "Enter");
         screen = awaitScreen(Pattern.compile("(?s).*EXIT=\\d+.*"));
@@ -53,6 +64,10 @@ class ConsoleIT {
     private Path start(String name) throws Exception {
         assumeTrue(has("tmux"), "tmux is not installed (Debian package tmux); skipping the terminal test");
         Path home = Distribution.copyTo(dir.resolve(name));
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            stunPort = probe.getLocalPort();
+        }
+        java.nio.file.Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), "listen = 127.0.0.1:" + stunPort + "\n");
         session = "gatehouse-it-" + name + "-" + ProcessHandle.current().pid();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "60",

@@ -44,8 +44,20 @@ final class Distribution {
         return p -> p.getFileName().toString().startsWith(prefix);
     }
 
-    /** A private copy of the distribution so a test can change etc/, deploy/ and data/ freely. */
+    /** STUN on an ephemeral loopback port: tests never listen beyond this machine. */
+    static final String LOOPBACK_STUN = "listen = 127.0.0.1:0\n";
+
+    /**
+     * A private copy of the distribution so a test can change etc/, deploy/ and data/ freely; its
+     * STUN listener is moved to loopback.
+     */
     static Path copyTo(Path target) throws IOException {
+        copyTree(target);
+        Files.writeString(target.resolve("etc/org.gatehouse.stun.cfg"), LOOPBACK_STUN);
+        return target;
+    }
+
+    private static void copyTree(Path target) throws IOException {
         Path source = home();
         try (Stream<Path> walk = Files.walk(source)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
@@ -61,6 +73,5 @@ final class Distribution {
                 }
             }
         }
-        return target;
     }
 }

@@ -56,6 +56,9 @@ public class FelixBundlesIT {
     @Inject
     private org.osgi.service.cm.ConfigurationAdmin configAdmin;
 
+    @Inject
+    private org.gatehouse.stun.StunService stun;
+
     @Configuration
     public Option[] config() {
         return options(FelixOptions.distribution(jar -> false));
@@ -74,6 +77,7 @@ public class FelixBundlesIT {
         assertTrue("not started: " + problems, problems.isEmpty());
         assertNotNull(bundle("org.gatehouse.core"));
         assertNotNull(bundle("org.gatehouse.shell"));
+        assertNotNull(bundle("org.gatehouse.stun"));
     }
 
     @Test
@@ -93,7 +97,8 @@ public class FelixBundlesIT {
             }
         }
         assertTrue(seen.toString(), seen.containsAll(List.of("org.gatehouse.core.event-loops",
-                "org.gatehouse.core.management-networks", "org.gatehouse.shell.status")));
+                "org.gatehouse.core.management-networks", "org.gatehouse.stun.responder", "org.gatehouse.shell.status",
+                "org.gatehouse.shell.stun")));
     }
 
     @Test
@@ -148,6 +153,29 @@ public class FelixBundlesIT {
         c.update(props);
         awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.90.0.1")));
         awaitTrue(() -> Files.readString(cfg).contains("management-networks = 10.90.0.0/16"));
+    }
+
+    @Test
+    public void stunListenerAnswersBindingAndShowsInStatus() throws Exception {
+        java.net.InetSocketAddress udp = stun.listeners().stream().filter(l -> l.protocol().equals("udp"))
+                .findFirst().orElseThrow().address();
+        byte[] request = new byte[20];
+        request[1] = 0x01;
+        java.nio.ByteBuffer.wrap(request, 4, 16).putInt(0x2112A442).putLong(0x0102030405060708L).putInt(0x090a0b0c);
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            socket.setSoTimeout(3000);
+            socket.send(new java.net.DatagramPacket(request, request.length, udp));
+            byte[] answer = new byte[512];
+            java.net.DatagramPacket p = new java.net.DatagramPacket(answer, answer.length);
+            socket.receive(p);
+            assertEquals("Binding success response", 0x0101, ((answer[0] & 0xff) << 8) | (answer[1] & 0xff));
+            assertTrue(p.getLength() > 20);
+        }
+        String status = run("gatehouse:status");
+        assertTrue(status, status.matches("(?s).*stun\\s+udp\\s+127\\.0\\.0\\.1:" + udp.getPort() + "\n.*"));
+        String stunStatus = run("stun:status");
+        assertTrue(stunStatus, stunStatus.contains("udp  127.0.0.1:" + udp.getPort()));
+        assertTrue(stunStatus, stunStatus.matches("(?s).*Since start\\s+[1-9][0-9,]* Binding requests.*"));
     }
 
     private static void write(Path file, String text) throws Exception {

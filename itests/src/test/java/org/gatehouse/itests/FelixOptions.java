@@ -32,6 +32,7 @@ final class FelixOptions {
         Path watched;
         try {
             watched = Files.createTempDirectory("gatehouse-watched");
+            Files.writeString(watched.resolve("org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -41,7 +42,8 @@ final class FelixOptions {
             if (name.startsWith("org.apache.felix.gogo.jline") || leaveOut.test(jar)) {
                 continue;
             }
-            boolean early = name.startsWith("pax-logging") || name.startsWith("org.apache.felix.configadmin");
+            boolean early = name.startsWith("pax-logging") || name.startsWith("org.apache.felix.configadmin")
+                    || name.startsWith("org.apache.felix.fileinstall");
             options.add(bundle(jar.toUri().toString()).startLevel(early ? 1 : 2).start(!isFragment(name)));
         }
         options.add(frameworkProperty("felix.fileinstall.dir").value(watched.toString()));

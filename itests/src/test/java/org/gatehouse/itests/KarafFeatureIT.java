@@ -35,7 +35,7 @@ class KarafFeatureIT {
                 "feature:repo-add mvn:org.gatehouse/gatehouse-features/" + version + "/xml/features",
                 "feature:install gatehouse",
                 "bundle:list -s -t 0");
-        for (String bsn : List.of("org.gatehouse.core", "org.gatehouse.shell", "io.netty.transport")) {
+        for (String bsn : List.of("org.gatehouse.core", "org.gatehouse.stun", "org.gatehouse.shell", "io.netty.transport")) {
             assertTrue(Pattern.compile("\\|\\s*Active\\s*\\|.*\\|\\s*" + Pattern.quote(bsn) + "\\s*$", Pattern.MULTILINE)
                     .matcher(installed).find(), bsn + " not active in Karaf:\n" + installed);
         }
@@ -45,6 +45,9 @@ class KarafFeatureIT {
         String status = client(sshPort, "gatehouse:status");
         assertTrue(status.contains("All well."), status);
         assertTrue(status.contains("epoll event loop"), status);
+        assertTrue(Pattern.compile("stun\\s+udp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);
+        String stun = client(sshPort, "stun:status");
+        assertTrue(stun.contains("STUN listeners"), stun);
     }
 
     @AfterEach
@@ -82,6 +85,7 @@ class KarafFeatureIT {
             Files.writeString(mvn, mvnConfig.replaceFirst("(?m)^org\\.ops4j\\.pax\\.url\\.mvn\\.defaultRepositories\\s*=\\s*\\\\?",
                     "org.ops4j.pax.url.mvn.defaultRepositories = " + repo + "@id=gatehouse@snapshots, \\\\"));
         }
+        Files.writeString(karaf.resolve("etc/org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
         // Karaf's data/ from an earlier run would remember installed features.
         deleteTree(karaf.resolve("data"));
     }

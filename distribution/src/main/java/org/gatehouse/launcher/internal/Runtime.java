@@ -23,6 +23,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
@@ -164,7 +166,16 @@ public final class Runtime {
             }
         }
         String version = versionOf(context);
-        out.println("Gatehouse " + version + " started in " + millis + " ms: " + active + " bundles active"
+        int listeners = 0;
+        try {
+            // By name: the launcher sits outside the framework and does not link against the core bundle.
+            ServiceReference<?>[] refs = context.getServiceReferences("org.gatehouse.core.Listener", null);
+            listeners = refs == null ? 0 : refs.length;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        out.println("Gatehouse " + version + " started in " + millis + " ms: " + active + " bundles active, "
+                + listeners + " listening socket" + (listeners == 1 ? "" : "s")
                 + (notActive.isEmpty() ? "" : "; NOT active: " + String.join(", ", notActive)));
     }
 

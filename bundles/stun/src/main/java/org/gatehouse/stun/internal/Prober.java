@@ -85,7 +85,8 @@ final class Prober {
                         });
                     }
                 });
-        b.bind(new InetSocketAddress(v6 ? "::" : "0.0.0.0", 0)).addListener(f -> {
+        // Connected, so the kernel picks the source address: the result can say whether a NAT is in between.
+        b.connect(server, new InetSocketAddress(v6 ? "::" : "0.0.0.0", 0)).addListener(f -> {
             if (!f.isSuccess()) {
                 result.completeExceptionally(f.cause());
                 return;

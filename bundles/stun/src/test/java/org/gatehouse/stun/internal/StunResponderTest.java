@@ -227,7 +227,7 @@ class StunResponderTest {
     void probeFindsTheReflexiveAddressOfAnyStunServer() throws Exception {
         ProbeResult r = responder.component.probe(responder.address("udp"), Duration.ofSeconds(3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertEquals("Gatehouse", r.software());
-        assertEquals(r.local().getPort(), r.reflexive().getPort());
+        assertEquals(r.local(), r.reflexive(), "no NAT on loopback");
         assertEquals(1, r.requestsSent());
         try (StunClient silent = new StunClient()) {
             Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> responder.component

@@ -1,0 +1,113 @@
+package org.gatehouse.shell.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.stun.ProbeResult;
+import org.gatehouse.stun.StunService;
+import org.gatehouse.stun.StunStatistics;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code stun:status} and {@code stun:probe}: the STUN responder seen from the shell. */
+@Component(name = "org.gatehouse.shell.stun", service = StunCommands.class, property = {
+        "osgi.command.scope=stun",
+        "osgi.command.function=status",
+        "osgi.command.function=probe"
+})
+public final class StunCommands {
+
+    @Reference
+    private StunService stun;
+
+    @Descriptor("show the STUN listeners, requests and errors per second, and dropped malformed packets")
+    public void status() {
+        System.out.print(statusText(stun));
+    }
+
+    static String statusText(StunService stun) {
+        StringBuilder out = new StringBuilder("STUN listeners\n");
+        if (stun.listeners().isEmpty()) {
+            out.append("  none (see etc/org.gatehouse.stun.cfg and the log)\n");
+        }
+        stun.listeners().stream()
+                .sorted(Comparator.comparing(Listener::protocol).thenComparing(l -> IpAddresses.format(l.address())))
+                .forEach(l -> out.append(String.format("  %-4s %s%n", l.protocol(), IpAddresses.format(l.address()))));
+        StunStatistics s = stun.statistics();
+        out.append(String.format("%nLast 10 s       %,.1f Binding requests/s, %,.1f errors/s, %,.1f malformed/s%n",
+                s.requestsPerSecond(), s.errorsPerSecond(), s.malformedPerSecond()));
+        out.append(String.format("Since start     %,d Binding requests, %,d error answers, %,d keep-alive indications%n",
+                s.bindingRequests(), s.errorResponses(), s.indications()));
+        out.append(String.format("                %,d malformed packets dropped, %,d unanswerable dropped%n",
+                s.malformed(), s.unhandled()));
+        out.append(String.format("TURN            %,d requests/indications and %,d ChannelData frames handed on%n",
+                s.turnMessages(), s.channelData()));
+        return out.toString();
+    }
+
+    @Descriptor("ask a STUN server for this host's reflexive (public) address: will a node here learn its NAT address from it?")
+    public void probe(@Descriptor("host[:port], port 3478 when left out; [v6]:port for IPv6") String server)
+            throws InterruptedException {
+        InetSocketAddress target;
+        try {
+            target = resolve(server);
+        } catch (IllegalArgumentException | UnknownHostException e) {
+            System.out.println("stun:probe: " + e.getMessage());
+            return;
+        }
+        try {
+            ProbeResult r = stun.probe(target, Duration.ofSeconds(8)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            System.out.print(probeText(r));
+        } catch (ExecutionException e) {
+            System.out.println("stun:probe: " + e.getCause().getMessage());
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.out.println("stun:probe: no answer from " + IpAddresses.format(target));
+        }
+    }
+
+    static InetSocketAddress resolve(String text) throws UnknownHostException {
+        String s = text.strip();
+        if (s.startsWith("[") || s.chars().filter(c -> c == ':').count() > 1 || s.matches("[0-9.:]+")) {
+            return IpAddresses.parseSocketAddress(s, 3478);
+        }
+        int colon = s.lastIndexOf(':');
+        String host = colon < 0 ? s : s.substring(0, colon);
+        int port = 3478;
+        if (colon >= 0) {
+            try {
+                port = Integer.parseInt(s.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "': port is not a number");
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("'" + text + "': port " + port + " is out of range");
+            }
+        }
+        return new InetSocketAddress(InetAddress.getByName(host), port);
+    }
+
+    static String probeText(ProbeResult r) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("Server          %s%s%n", IpAddresses.format(r.server()),
+                r.software() == null ? "" : " (" + r.software() + ")"));
+        out.append(String.format("Reflexive       %s%n", IpAddresses.format(r.reflexive())));
+        out.append(String.format("Sent from       %s%n", IpAddresses.format(r.local())));
+        out.append(String.format("Round trip      %.1f ms (%d request%s sent)%n", r.roundTrip().toNanos() / 1e6,
+                r.requestsSent(), r.requestsSent() == 1 ? "" : "s"));
+        if (r.local().equals(r.reflexive())) {
+            out.append("The server sees this host's own address: no NAT in between. A node here is reachable at\n"
+                    + "its own address and needs no separate STUN server.\n");
+        } else {
+            out.append("The server sees a translated address: this host is behind NAT, and a node here learns its\n"
+                    + "public address from this server.\n");
+        }
+        return out.toString();
+    }
+}
