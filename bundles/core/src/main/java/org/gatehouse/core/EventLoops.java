@@ -45,7 +45,8 @@ public interface EventLoops {
     int MAX_DATAGRAM_SIZE = 4096;
 
     /**
-     * A bootstrap for one UDP socket on these loops. Where the transport allows, the socket sets
+     * A bootstrap for one UDP socket on these loops, with a 4 MiB receive buffer (as far as
+     * net.core.rmem_max allows). Where the transport allows, the socket sets
      * SO_REUSEPORT (bind the same address once per loop to spread a port over all cores) and
      * receives datagrams in batches of up to 16 per system call.
      */

@@ -38,6 +38,8 @@ public final class EventLoopsComponent implements EventLoops {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLoopsComponent.class);
 
+    private static final int UDP_RECEIVE_BUFFER = 4 << 20;
+
     private EventLoopGroup group;
     private Transport transport;
     private int threads;
@@ -146,7 +148,10 @@ public final class EventLoopsComponent implements EventLoops {
 
     @Override
     public Bootstrap datagramBootstrap(InternetProtocolFamily family) {
-        Bootstrap b = new Bootstrap().group(group).channelFactory(datagramChannelFactory(family));
+        // A deep receive queue rides out a GC pause or a burst without the kernel dropping datagrams
+        // (the kernel caps it at net.core.rmem_max).
+        Bootstrap b = new Bootstrap().group(group).channelFactory(datagramChannelFactory(family))
+                .option(ChannelOption.SO_RCVBUF, UDP_RECEIVE_BUFFER);
         if (epoll != null) {
             epoll.configureDatagram(b, MAX_DATAGRAM_SIZE);
         } else {

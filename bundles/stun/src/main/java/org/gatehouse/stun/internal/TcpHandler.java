@@ -49,6 +49,7 @@ final class TcpHandler extends ChannelInboundHandlerAdapter implements StunConne
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -51,6 +51,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConne
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
+        ctx.fireChannelReadComplete();
     }
 
     @Override
