@@ -13,12 +13,19 @@ final class BoundListener implements Listener {
     private final String protocol;
     private final InetSocketAddress address;
     private final List<Channel> channels;
+    private final List<UdpHandler> handlers;
     private ServiceRegistration<Listener> registration;
 
-    BoundListener(String protocol, InetSocketAddress address, List<Channel> channels) {
+    BoundListener(String protocol, InetSocketAddress address, List<Channel> channels, List<UdpHandler> handlers) {
         this.protocol = protocol;
         this.address = address;
         this.channels = channels;
+        this.handlers = handlers;
+    }
+
+    /** The UDP sockets' handlers (empty for TCP). */
+    List<UdpHandler> handlers() {
+        return handlers;
     }
 
     void registration(ServiceRegistration<Listener> registration) {

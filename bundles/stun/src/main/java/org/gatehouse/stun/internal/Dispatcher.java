@@ -23,6 +23,9 @@ import org.gatehouse.stun.message.StunWriter;
 final class Dispatcher {
 
     private static final int BINDING_SUCCESS = MessageClass.type(Method.BINDING, MessageClass.SUCCESS_RESPONSE);
+    /** CHANGE-REQUEST flags (RFC 5780 section 7.2). */
+    private static final int CHANGE_IP = 0x04;
+    private static final int CHANGE_PORT = 0x02;
 
     /** Parser and writer per I/O thread: nothing is allocated per packet but the answer's buffer. */
     private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
@@ -102,18 +105,51 @@ final class Dispatcher {
     }
 
     private void binding(Scratch scratch, StunMessage request, StunConnection connection, InetSocketAddress client) {
+        Discovery discovery = connection instanceof UdpHandler ? ((UdpHandler) connection).discovery() : null;
         int unknown = request.unknownComprehensionRequired(scratch.unknown);
-        // Behaviour discovery (RFC 5780) is not offered, so its comprehension-required attributes are unknown here.
-        unknown = addIfPresent(request, Attribute.CHANGE_REQUEST, scratch.unknown, unknown);
-        unknown = addIfPresent(request, Attribute.RESPONSE_PORT, scratch.unknown, unknown);
-        unknown = addIfPresent(request, Attribute.PADDING, scratch.unknown, unknown);
+        if (discovery == null) {
+            // Behaviour discovery (RFC 5780) is off here, so its comprehension-required attributes are unknown.
+            unknown = addIfPresent(request, Attribute.CHANGE_REQUEST, scratch.unknown, unknown);
+            unknown = addIfPresent(request, Attribute.RESPONSE_PORT, scratch.unknown, unknown);
+            unknown = addIfPresent(request, Attribute.PADDING, scratch.unknown, unknown);
+        }
         if (unknown > 0) {
             error(scratch, request, connection, client, ErrorCode.UNKNOWN_ATTRIBUTE, unknown);
             return;
         }
-        ByteBuf out = connection.alloc().ioBuffer(64);
+        StunConnection from = connection;
+        InetSocketAddress to = client;
+        if (discovery != null) {
+            UdpHandler here = (UdpHandler) connection;
+            int change = request.find(Attribute.CHANGE_REQUEST);
+            int responsePort = request.find(Attribute.RESPONSE_PORT);
+            if ((change >= 0 && request.valueLength(change) != 4) || (responsePort >= 0 && request.valueLength(responsePort) != 4)) {
+                error(scratch, request, connection, client, ErrorCode.BAD_REQUEST, 0);
+                return;
+            }
+            int flags = change < 0 ? 0 : request.uint32(change);
+            int ip = here.discoveryIp() ^ ((flags & CHANGE_IP) != 0 ? 1 : 0);
+            int port = here.discoveryPort() ^ ((flags & CHANGE_PORT) != 0 ? 1 : 0);
+            if (ip != here.discoveryIp() || port != here.discoveryPort()) {
+                from = discovery.socket(ip, port);
+            }
+            if (responsePort >= 0) {
+                to = new InetSocketAddress(client.getAddress(), request.uint16(responsePort));
+            }
+        }
+        ByteBuf out = from.alloc().ioBuffer(discovery == null ? 64 : 96 + request.size());
         StunWriter w = scratch.writer.start(out, BINDING_SUCCESS, request);
         w.address(request.hasMagicCookie() ? Attribute.XOR_MAPPED_ADDRESS : Attribute.MAPPED_ADDRESS, client);
+        if (discovery != null) {
+            UdpHandler here = (UdpHandler) connection;
+            w.address(Attribute.RESPONSE_ORIGIN, from.localAddress());
+            w.address(Attribute.OTHER_ADDRESS, discovery.address(1 - here.discoveryIp(), 1 - here.discoveryPort()));
+            int padding = request.find(Attribute.PADDING);
+            if (padding >= 0) {
+                // Echoed for the client's fragmentation test; never more than the request itself carried.
+                w.zeros(Attribute.PADDING, request.valueLength(padding));
+            }
+        }
         byte[] sw = software;
         if (sw != null) {
             w.bytes(Attribute.SOFTWARE, sw);
@@ -122,7 +158,11 @@ final class Dispatcher {
             w.fingerprint();
         }
         statistics.bindingRequests.increment();
-        connection.send(out, client);
+        from.send(out, to);
+        if (from != connection) {
+            // Another socket, possibly on another I/O thread: its read batch will not flush this.
+            from.flush();
+        }
     }
 
     private static int addIfPresent(StunMessage request, int type, int[] into, int count) {

@@ -35,6 +35,15 @@ final class ListenerSet {
     private final Dispatcher dispatcher;
     private final BundleContext context;
     private final Map<String, BoundListener> bound = new LinkedHashMap<>();
+    private final Map<String, DiscoveryGroup> discovery = new LinkedHashMap<>();
+
+    /** The three extra sockets of one RFC 5780 group, and the group itself. */
+    private record DiscoveryGroup(Discovery discovery, List<BoundListener> sockets) {
+        void close() {
+            discovery.detach();
+            sockets.forEach(BoundListener::close);
+        }
+    }
     private volatile int tcpIdleSeconds = 600;
 
     ListenerSet(EventLoops loops, Dispatcher dispatcher, BundleContext context) {
@@ -52,6 +61,25 @@ final class ListenerSet {
                 wanted.put(key("tcp", a), a);
             }
         }
+        Map<String, InetSocketAddress[]> wantedGroups = new LinkedHashMap<>();
+        InetSocketAddress alternate = settings.alternate();
+        if (alternate != null) {
+            for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
+                InetSocketAddress a = e.getValue();
+                if (e.getKey().startsWith("udp") && !a.getAddress().isAnyLocalAddress()
+                        && (a.getAddress() instanceof Inet6Address) == (alternate.getAddress() instanceof Inet6Address)) {
+                    wantedGroups.put(e.getKey() + " alternate " + IpAddresses.format(alternate), new InetSocketAddress[] {a, alternate});
+                }
+            }
+        }
+        discovery.entrySet().removeIf(e -> {
+            if (!wantedGroups.containsKey(e.getKey())) {
+                e.getValue().close();
+                LOG.info("STUN behaviour discovery (RFC 5780) off for {}", e.getKey());
+                return true;
+            }
+            return false;
+        });
         bound.entrySet().removeIf(e -> {
             if (!wanted.containsKey(e.getKey())) {
                 LOG.info("STUN stopped listening on {}", e.getValue());
@@ -66,13 +94,8 @@ final class ListenerSet {
             }
             String protocol = e.getKey().substring(0, 3);
             try {
-                BoundListener listener = protocol.equals("udp") ? bindUdp(e.getValue()) : bindTcp(e.getValue());
-                Hashtable<String, Object> props = new Hashtable<>();
-                props.put("protocol", protocol);
-                props.put("address", IpAddresses.format(listener.address()));
-                if (context != null) {
-                    listener.registration(context.registerService(Listener.class, listener, props));
-                }
+                BoundListener listener = protocol.equals("udp") ? bindUdp(e.getValue(), true) : bindTcp(e.getValue());
+                register(listener, protocol);
                 bound.put(e.getKey(), listener);
                 LOG.info("STUN listening on {} ({} socket{})", listener, listener.sockets(), listener.sockets() == 1 ? "" : "s");
             } catch (Exception ex) {
@@ -80,19 +103,72 @@ final class ListenerSet {
                         IpAddresses.format(e.getValue()), rootMessage(ex));
             }
         }
+        for (Map.Entry<String, InetSocketAddress[]> e : wantedGroups.entrySet()) {
+            BoundListener primary = bound.get(e.getKey().substring(0, e.getKey().indexOf(" alternate ")));
+            if (discovery.containsKey(e.getKey()) || primary == null) {
+                continue;
+            }
+            try {
+                DiscoveryGroup group = openDiscovery(primary, e.getValue()[1]);
+                discovery.put(e.getKey(), group);
+                LOG.info("STUN behaviour discovery (RFC 5780) on for {} with alternate {}", primary,
+                        IpAddresses.format(group.discovery().address(1, 1)));
+            } catch (Exception ex) {
+                LOG.error("{}: alternate-address: cannot open the RFC 5780 sockets for {} with {}: {}; behaviour discovery stays off there",
+                        settings.source(), primary, IpAddresses.format(e.getValue()[1]), rootMessage(ex));
+            }
+        }
+    }
+
+    /** Binds (primary IP, alternate port), (alternate IP, primary port) and (alternate IP, alternate port). */
+    private DiscoveryGroup openDiscovery(BoundListener primary, InetSocketAddress alternate) throws InterruptedException {
+        List<BoundListener> opened = new ArrayList<>();
+        try {
+            InetSocketAddress p = primary.address();
+            BoundListener primaryIpAltPort = bindUdp(new InetSocketAddress(p.getAddress(), alternate.getPort()), false);
+            opened.add(primaryIpAltPort);
+            int altPort = primaryIpAltPort.address().getPort();
+            BoundListener altIpPrimaryPort = bindUdp(new InetSocketAddress(alternate.getAddress(), p.getPort()), false);
+            opened.add(altIpPrimaryPort);
+            BoundListener altIpAltPort = bindUdp(new InetSocketAddress(alternate.getAddress(), altPort), false);
+            opened.add(altIpAltPort);
+            Discovery d = new Discovery(p, altIpAltPort.address(), primary.handlers(), primaryIpAltPort.handlers().get(0),
+                    altIpPrimaryPort.handlers().get(0), altIpAltPort.handlers().get(0));
+            for (BoundListener l : opened) {
+                register(l, "udp");
+            }
+            d.attach();
+            return new DiscoveryGroup(d, opened);
+        } catch (Exception e) {
+            opened.forEach(BoundListener::close);
+            throw e;
+        }
+    }
+
+    private void register(BoundListener listener, String protocol) {
+        if (context != null) {
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put("protocol", protocol);
+            props.put("address", IpAddresses.format(listener.address()));
+            listener.registration(context.registerService(Listener.class, listener, props));
+        }
     }
 
     private static String key(String protocol, InetSocketAddress a) {
         return protocol + " " + IpAddresses.format(a);
     }
 
-    private BoundListener bindUdp(InetSocketAddress address) throws InterruptedException {
+    /** {@code perThread}: one socket per I/O thread on the same port where SO_REUSEPORT allows. */
+    private BoundListener bindUdp(InetSocketAddress address, boolean perThread) throws InterruptedException {
+        List<UdpHandler> handlers = java.util.Collections.synchronizedList(new ArrayList<>());
         InternetProtocolFamily family = address.getAddress() instanceof Inet6Address
                 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4;
         Bootstrap b = loops.datagramBootstrap(family).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new UdpHandler(dispatcher));
+                UdpHandler h = new UdpHandler(dispatcher);
+                handlers.add(h);
+                ch.pipeline().addLast(h);
             }
         });
         List<Channel> channels = new ArrayList<>();
@@ -100,7 +176,7 @@ final class ListenerSet {
         channels.add(first);
         InetSocketAddress actual = (InetSocketAddress) first.localAddress();
         // With SO_REUSEPORT every I/O thread gets its own socket on the same port; the kernel spreads clients.
-        int extra = loops.reusePortSupported() ? loops.threads() - 1 : 0;
+        int extra = perThread && loops.reusePortSupported() ? loops.threads() - 1 : 0;
         try {
             for (int i = 0; i < extra; i++) {
                 channels.add(bindOrThrow(b.bind(actual)));
@@ -109,7 +185,7 @@ final class ListenerSet {
             channels.forEach(Channel::close);
             throw e;
         }
-        return new BoundListener("udp", actual, channels);
+        return new BoundListener("udp", actual, channels, List.copyOf(handlers));
     }
 
     private BoundListener bindTcp(InetSocketAddress address) throws InterruptedException {
@@ -122,7 +198,7 @@ final class ListenerSet {
             }
         });
         Channel server = bindOrThrow(b.bind(address));
-        return new BoundListener("tcp", (InetSocketAddress) server.localAddress(), List.of(server));
+        return new BoundListener("tcp", (InetSocketAddress) server.localAddress(), List.of(server), List.of());
     }
 
     private static Channel bindOrThrow(ChannelFuture f) throws InterruptedException {
@@ -135,10 +211,14 @@ final class ListenerSet {
     }
 
     synchronized List<Listener> listeners() {
-        return List.copyOf(bound.values());
+        List<Listener> all = new ArrayList<>(bound.values());
+        discovery.values().forEach(g -> all.addAll(g.sockets()));
+        return all;
     }
 
     synchronized void closeAll() {
+        discovery.values().forEach(DiscoveryGroup::close);
+        discovery.clear();
         bound.values().forEach(BoundListener::close);
         bound.clear();
     }

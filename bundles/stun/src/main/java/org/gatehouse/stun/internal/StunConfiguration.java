@@ -19,6 +19,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             defaultValue = StunSettings.DEFAULT_SOFTWARE)
     String software();
 
+    @AttributeDefinition(name = "alternate-address",
+            description = "RFC 5780 NAT behaviour discovery: a second address of this host with an alternate port (e.g. 192.0.2.2:3479). "
+                    + "Empty (the default) keeps it off; it applies to listen addresses that are concrete addresses of the same family.",
+            defaultValue = "")
+    String alternate$_$address();
+
     @AttributeDefinition(name = "tcp-idle-timeout", description = "Seconds a TCP connection may stay silent before it is closed.",
             defaultValue = "600", min = "10")
     int tcp$_$idle$_$timeout();

@@ -10,7 +10,7 @@ import org.gatehouse.core.net.IpAddresses;
 
 /** {@code etc/org.gatehouse.stun.cfg}, validated as a whole before any of it applies. */
 record StunSettings(List<InetSocketAddress> listen, boolean tcp, byte[] software, int tcpIdleTimeoutSeconds,
-        int malformedLogIntervalSeconds, String source) {
+        int malformedLogIntervalSeconds, InetSocketAddress alternate, String source) {
 
     static final String PID = "org.gatehouse.stun";
     static final int DEFAULT_PORT = 3478;
@@ -28,6 +28,19 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, byte[] software
         }
         int idle = s.integer("tcp-idle-timeout", 600, 10, 86_400);
         int logInterval = s.integer("malformed-log-interval", 60, 1, 86_400);
-        return new StunSettings(List.copyOf(listen), tcp, softwareBytes, idle, logInterval, s.source());
+        InetSocketAddress alternate = null;
+        if (s.has("alternate-address")) {
+            String text = s.string("alternate-address", "");
+            try {
+                alternate = IpAddresses.parseSocketAddress(text, DEFAULT_PORT + 1);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(s.source(), "alternate-address", text, "is invalid: " + e.getMessage());
+            }
+            if (alternate.getAddress().isAnyLocalAddress()) {
+                throw new InvalidSettingException(s.source(), "alternate-address", text,
+                        "must be a concrete address of this host, not a wildcard");
+            }
+        }
+        return new StunSettings(List.copyOf(listen), tcp, softwareBytes, idle, logInterval, alternate, s.source());
     }
 }

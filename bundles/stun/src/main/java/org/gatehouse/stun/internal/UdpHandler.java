@@ -22,6 +22,9 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConne
     private final Dispatcher dispatcher;
     private ChannelHandlerContext ctx;
     private InetSocketAddress local;
+    private volatile Discovery discovery;
+    private volatile int discoveryIp;
+    private volatile int discoveryPort;
 
     UdpHandler(Dispatcher dispatcher) {
         this.dispatcher = dispatcher;
@@ -58,6 +61,25 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConne
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A send to an unreachable client and the like: nothing to do for a datagram socket but note it.
         LOG.debug("STUN udp {}: {}", local, cause.toString());
+    }
+
+    /** Joins (or, with null, leaves) an RFC 5780 group at position (ip, port). */
+    void discovery(Discovery group, int ip, int port) {
+        this.discoveryIp = ip;
+        this.discoveryPort = port;
+        this.discovery = group;
+    }
+
+    Discovery discovery() {
+        return discovery;
+    }
+
+    int discoveryIp() {
+        return discoveryIp;
+    }
+
+    int discoveryPort() {
+        return discoveryPort;
     }
 
     @Override

@@ -76,6 +76,13 @@ public final class StunWriter {
         return end(4);
     }
 
+    /** An attribute of {@code length} zero bytes, such as PADDING. */
+    public StunWriter zeros(int attributeType, int length) {
+        header(attributeType, length);
+        out.writeZero(length);
+        return end(length);
+    }
+
     /** An attribute with no value, such as DONT-FRAGMENT. */
     public StunWriter flag(int attributeType) {
         header(attributeType, 0);
