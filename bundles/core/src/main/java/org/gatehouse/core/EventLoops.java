@@ -46,9 +46,9 @@ public interface EventLoops {
 
     /**
      * A bootstrap for one UDP socket on these loops, with a 4 MiB receive buffer (as far as
-     * net.core.rmem_max allows). Where the transport allows, the socket sets
-     * SO_REUSEPORT (bind the same address once per loop to spread a port over all cores) and
-     * receives datagrams in batches of up to 16 per system call.
+     * net.core.rmem_max allows). Where the transport allows, the socket sets SO_REUSEPORT (bind the
+     * same address once per loop to spread a port over all cores), and writes flushed together go
+     * out in one system call.
      */
     Bootstrap datagramBootstrap(InternetProtocolFamily family);
 

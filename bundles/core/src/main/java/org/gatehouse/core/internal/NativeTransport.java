@@ -44,11 +44,15 @@ final class NativeTransport {
         return () -> new EpollDatagramChannel(family);
     }
 
-    /** SO_REUSEPORT, and recvmmsg of up to 16 datagrams of {@code maxDatagram} bytes per call. */
+    /**
+     * SO_REUSEPORT, one datagram per receive call. Netty's batched receive (recvmmsg, through
+     * MAX_DATAGRAM_PAYLOAD_SIZE) was measured here to leave a socket's queue unread for 200 ms and
+     * more under load (bench/stun-binding.sh, and a bare Netty echo server), which a media relay
+     * cannot afford; answers are still sent in batches (sendmmsg) at the end of each read.
+     */
     void configureDatagram(Bootstrap b, int maxDatagram) {
         b.option(EpollChannelOption.SO_REUSEPORT, true)
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagram)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(16 * maxDatagram));
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagram));
     }
 
     Class<? extends ServerChannel> serverChannelClass() {
