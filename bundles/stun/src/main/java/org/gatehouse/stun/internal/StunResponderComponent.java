@@ -48,7 +48,6 @@ public final class StunResponderComponent implements StunService {
     private ListenerSet listeners;
     private Prober prober;
     private ScheduledFuture<?> sampler;
-    private StunSettings settings;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -94,7 +93,6 @@ public final class StunResponderComponent implements StunService {
         dispatcher.software(s.software());
         malformedLog.interval(s.malformedLogIntervalSeconds());
         listeners.apply(s);
-        settings = s;
     }
 
     @Deactivate
@@ -116,9 +114,5 @@ public final class StunResponderComponent implements StunService {
     @Override
     public CompletionStage<ProbeResult> probe(InetSocketAddress server, Duration timeout) {
         return prober.probe(server, timeout);
-    }
-
-    StunSettings settings() {
-        return settings;
     }
 }

@@ -1,14 +1,10 @@
 package org.gatehouse.stun.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import org.gatehouse.stun.StunConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,13 +12,12 @@ import org.slf4j.LoggerFactory;
  * One TCP connection. Stops reading while its answers cannot be written (a client that does not read
  * cannot make the server buffer without bound), and closes when idle past the configured timeout.
  */
-final class TcpHandler extends ChannelInboundHandlerAdapter implements StunConnection {
+final class TcpHandler extends ContextConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpHandler.class);
 
     private final Dispatcher dispatcher;
     private final String protocol;
-    private ChannelHandlerContext ctx;
     private InetSocketAddress remote;
 
     TcpHandler(Dispatcher dispatcher, String protocol) {
@@ -32,7 +27,7 @@ final class TcpHandler extends ChannelInboundHandlerAdapter implements StunConne
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
+        super.handlerAdded(ctx);
         this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
     }
 
@@ -44,12 +39,6 @@ final class TcpHandler extends ChannelInboundHandlerAdapter implements StunConne
         } finally {
             frame.release();
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
-        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -91,23 +80,8 @@ final class TcpHandler extends ChannelInboundHandlerAdapter implements StunConne
     }
 
     @Override
-    public EventLoop eventLoop() {
-        return ctx.channel().eventLoop();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return ctx.alloc();
-    }
-
-    @Override
     public void send(ByteBuf message, InetSocketAddress client) {
         ctx.write(message, ctx.voidPromise());
-    }
-
-    @Override
-    public void flush() {
-        ctx.flush();
     }
 
     @Override

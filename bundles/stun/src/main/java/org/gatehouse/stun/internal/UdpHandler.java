@@ -1,13 +1,9 @@
 package org.gatehouse.stun.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
-import org.gatehouse.stun.StunConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,12 +11,11 @@ import org.slf4j.LoggerFactory;
  * One UDP socket of a listener. Answers are queued during a read batch and flushed once at its end,
  * which the epoll transport turns into one sendmmsg call.
  */
-final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConnection {
+final class UdpHandler extends ContextConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(UdpHandler.class);
 
     private final Dispatcher dispatcher;
-    private ChannelHandlerContext ctx;
     private InetSocketAddress local;
     private volatile Discovery discovery;
     private volatile int discoveryIp;
@@ -28,11 +23,6 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConne
 
     UdpHandler(Dispatcher dispatcher) {
         this.dispatcher = dispatcher;
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
     }
 
     @Override
@@ -49,12 +39,6 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConne
         } finally {
             packet.release();
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
-        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -99,23 +83,8 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements StunConne
     }
 
     @Override
-    public EventLoop eventLoop() {
-        return ctx.channel().eventLoop();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return ctx.alloc();
-    }
-
-    @Override
     public void send(ByteBuf message, InetSocketAddress client) {
         ctx.write(new DatagramPacket(message, client), ctx.voidPromise());
-    }
-
-    @Override
-    public void flush() {
-        ctx.flush();
     }
 
     @Override

@@ -120,11 +120,7 @@ class BehaviourDiscoveryTest {
 
     @Test
     void turnutilsStunclientRunsItsRfc5780Checks() throws Exception {
-        String tool = "/usr/bin/turnutils_stunclient";
-        if (!new java.io.File(tool).canExecute()) {
-            System.out.println("SKIPPED RFC 5780 interop test: " + tool + " not installed (Debian package coturn)");
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "turnutils_stunclient not installed");
-        }
+        String tool = CoturnTools.require("turnutils_stunclient", "RFC 5780 interop test");
         Process p = new ProcessBuilder(tool, "-f", "-p", String.valueOf(primary.getPort()), "127.0.0.1")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

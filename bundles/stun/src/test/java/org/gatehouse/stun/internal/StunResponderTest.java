@@ -240,11 +240,7 @@ class StunResponderTest {
 
     @Test
     void turnutilsStunclientFromCoturnGetsItsReflexiveAddress() throws Exception {
-        String tool = "/usr/bin/turnutils_stunclient";
-        if (!new java.io.File(tool).canExecute()) {
-            System.out.println("SKIPPED turnutils_stunclient test: " + tool + " not installed (Debian package coturn)");
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "turnutils_stunclient not installed");
-        }
+        String tool = CoturnTools.require("turnutils_stunclient", "STUN interop test");
         Process p = new ProcessBuilder(tool, "-p", String.valueOf(responder.address("udp").getPort()), "127.0.0.1")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
