@@ -5,7 +5,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -36,6 +39,11 @@ final class ListenerSet {
     private final BundleContext context;
     private final Map<String, BoundListener> bound = new LinkedHashMap<>();
     private final Map<String, DiscoveryGroup> discovery = new LinkedHashMap<>();
+    /**
+     * Every accepted TCP connection. A listen address taken out of the configuration stops accepting
+     * but leaves its clients connected; stopping the responder closes them all.
+     */
+    private final ChannelGroup connections = new DefaultChannelGroup("stun-tcp", GlobalEventExecutor.INSTANCE);
 
     /** The three extra sockets of one RFC 5780 group, and the group itself. */
     private record DiscoveryGroup(Discovery discovery, List<BoundListener> sockets) {
@@ -192,6 +200,7 @@ final class ListenerSet {
         ServerBootstrap b = loops.serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                connections.add(ch);
                 TcpHandler handler = new TcpHandler(dispatcher, "tcp");
                 ch.pipeline().addLast(new IdleStateHandler(0, 0, tcpIdleSeconds, TimeUnit.SECONDS),
                         new TcpFrameDecoder(dispatcher, handler), handler);
@@ -221,6 +230,7 @@ final class ListenerSet {
         discovery.clear();
         bound.values().forEach(BoundListener::close);
         bound.clear();
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     private static String rootMessage(Throwable t) {

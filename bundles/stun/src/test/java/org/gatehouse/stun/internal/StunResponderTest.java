@@ -172,6 +172,22 @@ class StunResponderTest {
     }
 
     @Test
+    void removedTcpAddressKeepsItsClientsButStoppingTheResponderClosesThem() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(responder.address("tcp"), 2000);
+            s.setSoTimeout(3000);
+            StunClient.write(s, request(BINDING_REQUEST, false));
+            StunClient.readMessage(s);
+            responder.component.modified(Responder.props("listen", "127.0.0.1:0", "tcp", "false"));
+            StunClient.write(s, request(BINDING_REQUEST, false));
+            assertNotNull(StunClient.parse(StunClient.readMessage(s)), "established client still served");
+            responder.component.deactivate();
+            assertEquals(-1, s.getInputStream().read(), "closed when the responder stops");
+        }
+        responder.component.activate(null, Responder.props());
+    }
+
+    @Test
     void turnHandlerReceivesOtherMethodsAndChannelDataAndCanAnswer() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
         TurnHandler turn = new TurnHandler() {
