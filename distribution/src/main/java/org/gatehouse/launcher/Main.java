@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.gatehouse.launcher.internal.LaunchSettings;
-import org.gatehouse.launcher.internal.Runtime;
+import org.gatehouse.launcher.internal.Boot;
 
 /**
  * {@code bin/gatehouse [--no-console]}. With a terminal and no {@code --no-console} the Gogo shell
@@ -43,7 +43,7 @@ public final class Main {
         int status;
         try {
             LaunchSettings settings = LaunchSettings.load(home, interactive);
-            status = new Runtime(settings).run();
+            status = new Boot(settings).run();
         } catch (LaunchSettings.BadSettingsException e) {
             err.println("gatehouse: " + e.getMessage());
             status = 2;

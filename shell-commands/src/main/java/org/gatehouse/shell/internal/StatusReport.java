@@ -140,10 +140,6 @@ final class StatusReport {
         problems.append("  - ").append(text).append('\n');
     }
 
-    boolean healthy() {
-        return problems.length() == 0;
-    }
-
     @Override
     public String toString() {
         return out + (problems.length() == 0 ? "\nAll well.\n" : "\nProblems\n" + problems);

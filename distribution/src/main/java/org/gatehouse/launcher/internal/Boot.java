@@ -31,13 +31,13 @@ import org.osgi.framework.startlevel.BundleStartLevel;
 import sun.misc.Signal;
 
 /** Boots the framework, installs {@code system/}, and turns signals and the shell into a clean stop. */
-public final class Runtime {
+public final class Boot {
 
     private final LaunchSettings settings;
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
 
-    public Runtime(LaunchSettings settings) {
+    public Boot(LaunchSettings settings) {
         this.settings = settings;
     }
 
@@ -85,12 +85,12 @@ public final class Runtime {
             stop.run();
             awaitStop(framework);
         }, "gatehouse-shutdown");
-        java.lang.Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(hook);
 
         framework.start();
         FrameworkEvent last = framework.waitForStop(0);
         try {
-            java.lang.Runtime.getRuntime().removeShutdownHook(hook);
+            Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
             // already shutting down
         }
