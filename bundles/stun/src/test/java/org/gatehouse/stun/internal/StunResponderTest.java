@@ -172,6 +172,50 @@ class StunResponderTest {
     }
 
     @Test
+    void ipv6ClientGetsAnIpv6XorMappedAddress() throws Exception {
+        responder.component.modified(Responder.props("listen", "[::1]:0", "tcp", "false"));
+        InetSocketAddress server = responder.address("udp");
+        try (java.net.DatagramSocket v6 = new java.net.DatagramSocket(new InetSocketAddress("::1", 0))) {
+            v6.setSoTimeout(2000);
+            byte[] req = request(BINDING_REQUEST, true);
+            v6.send(new java.net.DatagramPacket(req, req.length, server));
+            byte[] buf = new byte[512];
+            java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+            v6.receive(p);
+            StunMessage answer = StunClient.parse(Arrays.copyOf(buf, p.getLength()));
+            int a = answer.find(Attribute.XOR_MAPPED_ADDRESS);
+            assertEquals(org.gatehouse.stun.message.AddressFamily.IPV6, answer.addressFamily(a));
+            assertEquals(v6.getLocalSocketAddress(), answer.address(a));
+        }
+    }
+
+    @Test
+    void tcpChannelDataReachesTurnWithoutItsPaddingAndBadLengthsCloseTheConnection() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        responder.component.bindTurn(new TurnHandler() {
+            @Override
+            public void onMessage(StunMessage message, StunConnection connection, InetSocketAddress from) {
+            }
+
+            @Override
+            public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress from) {
+                seen.add(connection.protocol() + " " + ByteBufUtil.hexDump(frame));
+            }
+        });
+        try (Socket s = new Socket()) {
+            s.connect(responder.address("tcp"), 2000);
+            s.setSoTimeout(2000);
+            // 5 bytes of data padded to 8 on the stream, then a Binding request right behind it.
+            StunClient.write(s, new byte[] {0x40, 0x02, 0, 5, 1, 2, 3, 4, 5, 0, 0, 0}, request(BINDING_REQUEST, false));
+            assertNotNull(StunClient.parse(StunClient.readMessage(s)));
+            assertEquals(List.of("tcp 400200050102030405"), seen);
+            // A STUN header whose length is not a multiple of 4 cannot be framed: closed.
+            StunClient.write(s, new byte[] {0, 1, 0, 3, 0x21, 0x12, (byte) 0xa4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+            assertEquals(-1, s.getInputStream().read());
+        }
+    }
+
+    @Test
     void removedTcpAddressKeepsItsClientsButStoppingTheResponderClosesThem() throws Exception {
         try (Socket s = new Socket()) {
             s.connect(responder.address("tcp"), 2000);
