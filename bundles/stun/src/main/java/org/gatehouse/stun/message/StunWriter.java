@@ -1,6 +1,7 @@
 package org.gatehouse.stun.message;
 
 import io.netty.buffer.ByteBuf;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,21 @@ import javax.crypto.ShortBufferException;
  * current after every attribute. One instance is reused on one thread.
  */
 public final class StunWriter {
+
+    /**
+     * Whether this runtime's Inet4Address.hashCode() is the address itself (as in every OpenJDK);
+     * checked once rather than assumed, with getAddress() as the fallback.
+     */
+    private static final boolean IPV4_HASH_IS_ADDRESS = ipv4HashIsAddress();
+
+    private static boolean ipv4HashIsAddress() {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, (byte) 255}).hashCode() == 0xC00002FF
+                    && InetAddress.getByAddress(new byte[] {10, 1, 2, 3}).hashCode() == 0x0A010203;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
 
     private ByteBuf out;
     private int start;
@@ -98,12 +114,22 @@ public final class StunWriter {
     }
 
     public StunWriter address(int attributeType, InetAddress address, int port) {
+        boolean xor = attributeType == Attribute.XOR_MAPPED_ADDRESS || attributeType == Attribute.XOR_PEER_ADDRESS
+                || attributeType == Attribute.XOR_RELAYED_ADDRESS;
+        if (IPV4_HASH_IS_ADDRESS && address instanceof Inet4Address) {
+            // Every Binding answer carries the client's address: read it without getAddress()'s copy.
+            int v4 = address.hashCode();
+            header(attributeType, 8);
+            out.writeByte(0);
+            out.writeByte(AddressFamily.IPV4);
+            out.writeShort(xor ? port ^ (StunMessage.MAGIC_COOKIE >>> 16) : port);
+            out.writeInt(xor ? v4 ^ StunMessage.MAGIC_COOKIE : v4);
+            return end(8);
+        }
         byte[] a = address.getAddress();
         if (a.length == 16 && isMapped(a)) {
             a = new byte[] {a[12], a[13], a[14], a[15]};
         }
-        boolean xor = attributeType == Attribute.XOR_MAPPED_ADDRESS || attributeType == Attribute.XOR_PEER_ADDRESS
-                || attributeType == Attribute.XOR_RELAYED_ADDRESS;
         int length = 4 + a.length;
         header(attributeType, length);
         out.writeByte(0);
