@@ -284,6 +284,17 @@ class StunResponderTest {
     }
 
     @Test
+    void aPortInUseIsReportedAndTheOtherListenersServe() throws Exception {
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + taken.getLocalPort() + ", 127.0.0.1:0", "tcp", "false"));
+            assertEquals(1, responder.component.listeners().size(), responder.component.listeners().toString());
+            InetSocketAddress serving = responder.address("udp");
+            assertNotEquals(taken.getLocalPort(), serving.getPort());
+            assertNotNull(client.exchange(serving, request(BINDING_REQUEST, false), 2000));
+        }
+    }
+
+    @Test
     void probeFindsTheReflexiveAddressOfAnyStunServer() throws Exception {
         ProbeResult r = responder.component.probe(responder.address("udp"), Duration.ofSeconds(3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertEquals("Gatehouse", r.software());
