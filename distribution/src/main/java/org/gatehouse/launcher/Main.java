@@ -18,6 +18,23 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * Whether standard input and output are a terminal. From JDK 22 System.console() is not null
+     * for redirected streams either; Console.isTerminal() (JDK 22+) says what older JDKs' null did.
+     */
+    static boolean isTerminal(Console console) {
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
+    }
+
     public static void main(String[] args) {
         List<String> options = Arrays.asList(args);
         PrintStream err = System.err;
@@ -33,8 +50,7 @@ public final class Main {
                 System.exit(2);
             }
         }
-        Console console = System.console();
-        boolean interactive = console != null && !options.contains("--no-console");
+        boolean interactive = isTerminal(System.console()) && !options.contains("--no-console");
         Path home = Path.of(System.getProperty("gatehouse.home", ".")).toAbsolutePath().normalize();
         if (!Files.isDirectory(home.resolve("system"))) {
             err.println("gatehouse: " + home + " has no system/ folder; set -Dgatehouse.home to the installation folder");
@@ -42,8 +58,10 @@ public final class Main {
         }
         int status;
         try {
-            LaunchSettings settings = LaunchSettings.load(home, interactive);
-            status = new Boot(settings).run();
+            do {
+                LaunchSettings settings = LaunchSettings.load(home, interactive);
+                status = new Boot(settings).run();
+            } while (status == Boot.RESTART);
         } catch (LaunchSettings.BadSettingsException e) {
             err.println("gatehouse: " + e.getMessage());
             status = 2;

@@ -33,6 +33,9 @@ import sun.misc.Signal;
 /** Boots the framework, installs {@code system/}, and turns signals and the shell into a clean stop. */
 public final class Boot {
 
+    /** {@link #run()} result when the framework asked to be started again ({@code update 0} in the shell). */
+    public static final int RESTART = -1;
+
     private final LaunchSettings settings;
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
@@ -66,6 +69,7 @@ public final class Boot {
         AtomicBoolean stopping = new AtomicBoolean();
         Runnable stop = () -> {
             if (stopping.compareAndSet(false, true)) {
+                startWatchdog(framework);
                 try {
                     framework.stop();
                 } catch (BundleException e) {
@@ -98,8 +102,33 @@ public final class Boot {
             err.println("gatehouse: stopped after an error: " + last.getThrowable());
             return 1;
         }
+        if (last.getType() == FrameworkEvent.STOPPED_UPDATE || last.getType() == FrameworkEvent.STOPPED_SYSTEM_REFRESHED) {
+            out.println("Gatehouse restarting.");
+            return RESTART;
+        }
         out.println("Gatehouse stopped.");
         return 0;
+    }
+
+    /**
+     * A bundle whose stop hangs must not keep the process alive past the configured timeout: service
+     * managers would otherwise wait for their own kill timer.
+     */
+    private void startWatchdog(Framework framework) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                FrameworkEvent e = framework.waitForStop(settings.shutdownTimeoutSeconds() * 1000L);
+                if (e.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                    err.println("gatehouse: bundles did not stop within " + settings.shutdownTimeoutSeconds()
+                            + " s (gatehouse.launcher.shutdown-timeout); exiting");
+                    Runtime.getRuntime().halt(1);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "gatehouse-shutdown-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
     private void awaitStop(Framework framework) {

@@ -45,8 +45,8 @@ public final class StunCommands {
                 s.requestsPerSecond(), s.errorsPerSecond(), s.malformedPerSecond()));
         out.append(String.format("Since start     %,d Binding requests, %,d error answers, %,d keep-alive indications%n",
                 s.bindingRequests(), s.errorResponses(), s.indications()));
-        out.append(String.format("                %,d malformed packets dropped, %,d unanswerable dropped%n",
-                s.malformed(), s.unhandled()));
+        out.append(String.format("                %,d malformed packets dropped, %,d unanswerable dropped, %,d answers dropped (send queue full)%n",
+                s.malformed(), s.unhandled(), s.answersDropped()));
         out.append(String.format("TURN            %,d requests/indications and %,d ChannelData frames handed on%n",
                 s.turnMessages(), s.channelData()));
         return out.toString();

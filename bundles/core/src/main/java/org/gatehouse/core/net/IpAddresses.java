@@ -61,8 +61,14 @@ public final class IpAddresses {
                 throw new IllegalArgumentException("'" + original + "' is not an IPv6 address (unexpected '" + c + "')");
             }
         }
+        char first = s.charAt(0);
+        if (first == '.') {
+            // The JDK takes text as a literal only when it starts with a hex digit or ':'.
+            throw new IllegalArgumentException("'" + original + "' is not an IPv6 address");
+        }
         try {
-            // Only hex digits, ':' and '.': the JDK parses this as a literal and never resolves it.
+            // Only hex digits, ':' and '.', starting with one of the first two: the JDK parses this
+            // as a literal and never resolves it.
             return InetAddress.getByName(s);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("'" + original + "' is not an IPv6 address", e);

@@ -83,7 +83,7 @@ class AddressRangeTest {
     @Test
     void rejectsMalformedText() {
         for (String bad : List.of("", "10.0.0.0/33", "10.0.0/8", "10.0.0.256", "10.0.0.0/", "10.0.0.0/x", "fe80::1%eth0",
-                "example.com", "::1/129", "1.2.3.4/-1", "0x7f.0.0.1", "[::1")) {
+                "example.com", "::1/129", "1.2.3.4/-1", "0x7f.0.0.1", "[::1", ".1:2")) {
             assertThrows(IllegalArgumentException.class, () -> AddressRange.parse(bad), bad);
         }
     }

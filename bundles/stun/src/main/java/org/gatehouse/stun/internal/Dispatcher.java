@@ -3,6 +3,7 @@ package org.gatehouse.stun.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.TurnHandler;
 import org.gatehouse.stun.message.Attribute;
@@ -51,8 +52,19 @@ final class Dispatcher {
         this.malformedLog = malformedLog;
     }
 
-    void turn(TurnHandler handler) {
+    synchronized void turn(TurnHandler handler) {
         this.turn = handler;
+    }
+
+    /** Clears the handler only if it is still {@code handler}: DS binds a replacement before unbinding. */
+    boolean clearTurn(TurnHandler handler) {
+        synchronized (this) {
+            if (turn != handler) {
+                return false;
+            }
+            turn = null;
+            return true;
+        }
     }
 
     void software(byte[] value) {
@@ -62,7 +74,8 @@ final class Dispatcher {
     /** {@code in}: exactly one datagram or one stream frame at its reader index; the caller releases it. */
     void handle(ByteBuf in, StunConnection connection, InetSocketAddress client) {
         if (in.readableBytes() < ChannelData.HEADER_LENGTH) {
-            malformed(connection, client, in.readableBytes() + " bytes, shorter than any STUN message or ChannelData frame");
+            int size = in.readableBytes();
+            malformed(connection, client, () -> size + " bytes, shorter than any STUN message or ChannelData frame");
             return;
         }
         int firstBits = in.getByte(in.readerIndex()) & 0xC0;
@@ -71,14 +84,16 @@ final class Dispatcher {
             return;
         }
         if (firstBits != 0) {
-            malformed(connection, client, String.format("not STUN (first byte 0x%02x)", in.getByte(in.readerIndex())));
+            byte first = in.getByte(in.readerIndex());
+            malformed(connection, client, () -> String.format("not STUN (first byte 0x%02x)", first));
             return;
         }
         Scratch scratch = SCRATCH.get();
         StunMessage message = scratch.message;
         ParseResult result = message.parse(in);
         if (result != ParseResult.OK) {
-            malformed(connection, client, describe(result, in));
+            int size = in.readableBytes();
+            malformed(connection, client, () -> describe(result, size));
             return;
         }
         int messageClass = message.messageClass();
@@ -123,7 +138,11 @@ final class Dispatcher {
             UdpHandler here = (UdpHandler) connection;
             int change = request.find(Attribute.CHANGE_REQUEST);
             int responsePort = request.find(Attribute.RESPONSE_PORT);
-            if ((change >= 0 && request.valueLength(change) != 4) || (responsePort >= 0 && request.valueLength(responsePort) != 4)) {
+            // RESPONSE-PORT is 2 bytes of port (some clients pad it to 4); with PADDING it is a 400
+            // (RFC 5780 section 6.1).
+            if ((change >= 0 && request.valueLength(change) != 4)
+                    || (responsePort >= 0 && request.valueLength(responsePort) != 2 && request.valueLength(responsePort) != 4)
+                    || (responsePort >= 0 && request.has(Attribute.PADDING))) {
                 error(scratch, request, connection, client, ErrorCode.BAD_REQUEST, 0);
                 return;
             }
@@ -137,7 +156,7 @@ final class Dispatcher {
                 to = new InetSocketAddress(client.getAddress(), request.uint16(responsePort));
             }
         }
-        ByteBuf out = from.alloc().ioBuffer(discovery == null ? 64 : 96 + request.size());
+        ByteBuf out = from.alloc().ioBuffer(discovery == null ? 96 : 128 + request.size());
         StunWriter w = scratch.writer.start(out, BINDING_SUCCESS, request);
         w.address(request.hasMagicCookie() ? Attribute.XOR_MAPPED_ADDRESS : Attribute.MAPPED_ADDRESS, client);
         if (discovery != null) {
@@ -196,8 +215,11 @@ final class Dispatcher {
 
     private void channelData(ByteBuf in, StunConnection connection, InetSocketAddress client) {
         if (!ChannelData.isWellFormed(in)) {
-            malformed(connection, client, String.format("ChannelData frame with channel 0x%04x and length %d in %d bytes",
-                    ChannelData.channel(in), ChannelData.dataLength(in), in.readableBytes()));
+            int channel = ChannelData.channel(in);
+            int length = ChannelData.dataLength(in);
+            int size = in.readableBytes();
+            malformed(connection, client, () -> String.format("ChannelData frame with channel 0x%04x and length %d in %d bytes",
+                    channel, length, size));
             return;
         }
         TurnHandler handler = turn;
@@ -209,15 +231,19 @@ final class Dispatcher {
         handler.onChannelData(in, connection, client);
     }
 
-    void malformed(StunConnection connection, InetSocketAddress client, String reason) {
+    void malformed(StunConnection connection, InetSocketAddress client, Supplier<String> reason) {
         statistics.malformed.increment();
         malformedLog.report(connection, client, reason);
     }
 
-    private static String describe(ParseResult result, ByteBuf in) {
+    void answerDropped() {
+        statistics.answersDropped.increment();
+    }
+
+    private static String describe(ParseResult result, int size) {
         switch (result) {
-            case TRUNCATED: return "truncated STUN message (" + in.readableBytes() + " bytes)";
-            case BAD_LENGTH: return "STUN length field does not match the packet (" + in.readableBytes() + " bytes)";
+            case TRUNCATED: return "truncated STUN message (" + size + " bytes)";
+            case BAD_LENGTH: return "STUN length field does not match the packet (" + size + " bytes)";
             case ATTRIBUTE_OVERRUN: return "STUN attribute runs past the end of the message";
             case TOO_MANY_ATTRIBUTES: return "more than " + StunMessage.MAX_ATTRIBUTES + " STUN attributes";
             case BAD_FINGERPRINT: return "FINGERPRINT does not match";

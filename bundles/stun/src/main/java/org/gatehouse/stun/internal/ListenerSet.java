@@ -69,6 +69,7 @@ final class ListenerSet {
                 wanted.put(key("tcp", a), a);
             }
         }
+        collapseWildcardPairs(wanted);
         Map<String, InetSocketAddress[]> wantedGroups = new LinkedHashMap<>();
         InetSocketAddress alternate = settings.alternate();
         if (alternate != null) {
@@ -101,14 +102,26 @@ final class ListenerSet {
                 continue;
             }
             String protocol = e.getKey().substring(0, 3);
+            InetSocketAddress address = e.getValue();
+            boolean dualStack = dualStackPairs.contains(e.getKey());
             try {
-                BoundListener listener = protocol.equals("udp") ? bindUdp(e.getValue(), true) : bindTcp(e.getValue());
-                register(listener, protocol);
-                bound.put(e.getKey(), listener);
-                LOG.info("STUN listening on {} ({} socket{})", listener, listener.sockets(), listener.sockets() == 1 ? "" : "s");
+                bind(protocol, address, e.getKey(), dualStack ? " (dual-stack: IPv4 too)" : "");
             } catch (Exception ex) {
+                if (dualStack) {
+                    // No IPv6 on this host: the configured IPv4 wildcard is served on its own.
+                    InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", address.getPort());
+                    LOG.info("STUN: {} {} unavailable ({}); opening {} {} for IPv4", protocol, IpAddresses.format(address),
+                            rootMessage(ex), protocol, IpAddresses.format(v4));
+                    address = v4;
+                    try {
+                        bind(protocol, v4, key(protocol, v4), "");
+                        continue;
+                    } catch (Exception ex4) {
+                        ex = ex4;
+                    }
+                }
                 LOG.error("{}: listen: cannot open {} {}: {}; the other listeners keep serving", settings.source(), protocol,
-                        IpAddresses.format(e.getValue()), rootMessage(ex));
+                        IpAddresses.format(address), rootMessage(ex));
             }
         }
         for (Map.Entry<String, InetSocketAddress[]> e : wantedGroups.entrySet()) {
@@ -124,6 +137,43 @@ final class ListenerSet {
             } catch (Exception ex) {
                 LOG.error("{}: alternate-address: cannot open the RFC 5780 sockets for {} with {}: {}; behaviour discovery stays off there",
                         settings.source(), primary, IpAddresses.format(e.getValue()[1]), rootMessage(ex));
+            }
+        }
+    }
+
+    private void bind(String protocol, InetSocketAddress address, String key, String note) throws InterruptedException {
+        BoundListener listener = protocol.equals("udp") ? bindUdp(address, true) : bindTcp(address);
+        register(listener, protocol);
+        bound.put(key, listener);
+        LOG.info("STUN listening on {}{} ({} socket{})", listener, note, listener.sockets(), listener.sockets() == 1 ? "" : "s");
+    }
+
+    /** Keys of IPv6 wildcard listeners that also stand in for the IPv4 wildcard on the same port. */
+    private final java.util.Set<String> dualStackPairs = new java.util.HashSet<>();
+
+    /**
+     * 0.0.0.0:P and [::]:P on one protocol cannot both be bound: on Linux a [::] socket takes IPv4
+     * too. One dual-stack [::]:P socket serves both; 0.0.0.0:P is opened only where IPv6 is missing
+     * (and, once open that way, kept).
+     */
+    private void collapseWildcardPairs(Map<String, InetSocketAddress> wanted) {
+        dualStackPairs.clear();
+        for (String protocol : new String[] {"udp", "tcp"}) {
+            for (InetSocketAddress a : List.copyOf(wanted.values())) {
+                if (!(a.getAddress() instanceof Inet6Address) || !a.getAddress().isAnyLocalAddress()) {
+                    continue;
+                }
+                String v6 = key(protocol, a);
+                String v4 = key(protocol, new InetSocketAddress("0.0.0.0", a.getPort()));
+                if (!wanted.containsKey(v6) || !wanted.containsKey(v4)) {
+                    continue;
+                }
+                if (bound.containsKey(v4) && !bound.containsKey(v6)) {
+                    wanted.remove(v6);
+                } else {
+                    wanted.remove(v4);
+                    dualStackPairs.add(v6);
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.slf4j.Logger;
@@ -17,15 +18,20 @@ final class MalformedLog {
 
     private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.stun");
     private static final int MAX_SOURCES = 10_000;
+    /** Lines per second across all sources: spoofed or many-address junk cannot flood the log either. */
+    private static final int MAX_LINES_PER_SECOND = 10;
 
     private final ConcurrentHashMap<InetAddress, long[]> sources = new ConcurrentHashMap<>();
     private volatile long intervalNanos = TimeUnit.SECONDS.toNanos(60);
+    private long secondStart;
+    private int linesThisSecond;
+    private long suppressedGlobally;
 
     void interval(int seconds) {
         intervalNanos = TimeUnit.SECONDS.toNanos(seconds);
     }
 
-    void report(StunConnection connection, InetSocketAddress client, String reason) {
+    void report(StunConnection connection, InetSocketAddress client, Supplier<String> reason) {
         long now = System.nanoTime();
         long interval = intervalNanos;
         if (sources.size() >= MAX_SOURCES) {
@@ -42,8 +48,22 @@ final class MalformedLog {
             entry[0] = now;
             entry[1] = 0;
         }
-        LOG.warn("STUN {} {}: dropped packet from {}: {}{}", connection.protocol(),
-                IpAddresses.format(connection.localAddress()), IpAddresses.format(client), reason,
-                suppressed == 0 ? "" : " (" + suppressed + " more from this address dropped since the last report)");
+        long othersSuppressed;
+        synchronized (this) {
+            if (now - secondStart >= TimeUnit.SECONDS.toNanos(1)) {
+                secondStart = now;
+                linesThisSecond = 0;
+            }
+            if (++linesThisSecond > MAX_LINES_PER_SECOND) {
+                suppressedGlobally++;
+                return;
+            }
+            othersSuppressed = suppressedGlobally;
+            suppressedGlobally = 0;
+        }
+        LOG.warn("STUN {} {}: dropped packet from {}: {}{}{}", connection.protocol(),
+                IpAddresses.format(connection.localAddress()), IpAddresses.format(client), reason.get(),
+                suppressed == 0 ? "" : " (" + suppressed + " more from this address dropped since the last report)",
+                othersSuppressed == 0 ? "" : " (" + othersSuppressed + " reports from other addresses suppressed)");
     }
 }

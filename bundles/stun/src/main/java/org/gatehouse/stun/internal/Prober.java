@@ -58,6 +58,8 @@ final class Prober {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
                                 if (answer.parse(p.content()) != ParseResult.OK || answer.method() != Method.BINDING
+                                        || (answer.messageClass() != MessageClass.SUCCESS_RESPONSE
+                                            && answer.messageClass() != MessageClass.ERROR_RESPONSE)
                                         || !java.util.Arrays.equals(answer.transactionId(), transactionId)) {
                                     return;
                                 }
@@ -111,12 +113,14 @@ final class Prober {
                 }
             };
             ch.eventLoop().execute(send[0]);
-            ch.eventLoop().schedule(() -> result.completeExceptionally(new TimeoutException(timeoutText(server, sent[0], timeout))),
+            ScheduledFuture<?> giveUp = ch.eventLoop().schedule(
+                    () -> result.completeExceptionally(new TimeoutException(timeoutText(server, sent[0], timeout))),
                     timeout.toMillis(), TimeUnit.MILLISECONDS);
             result.whenComplete((r, e) -> {
                 if (pending[0] != null) {
                     pending[0].cancel(false);
                 }
+                giveUp.cancel(false);
                 ch.close();
             });
         });

@@ -15,6 +15,7 @@ final class Statistics {
     final LongAdder turnMessages = new LongAdder();
     final LongAdder channelData = new LongAdder();
     final LongAdder unhandled = new LongAdder();
+    final LongAdder answersDropped = new LongAdder();
 
     private final long[][] ring = new long[WINDOW + 1][3];
     private int next;
@@ -41,6 +42,6 @@ final class Statistics {
             }
         }
         return new StunStatistics(bindingRequests.sum(), errorResponses.sum(), indications.sum(), malformed.sum(),
-                turnMessages.sum(), channelData.sum(), unhandled.sum(), rates[0], rates[1], rates[2]);
+                turnMessages.sum(), channelData.sum(), unhandled.sum(), answersDropped.sum(), rates[0], rates[1], rates[2]);
     }
 }

@@ -57,8 +57,9 @@ public final class StunResponderComponent implements StunService {
     }
 
     void unbindTurn(TurnHandler handler) {
-        dispatcher.turn(null);
-        LOG.info("STUN: no TURN handler; serving STUN only");
+        if (dispatcher.clearTurn(handler)) {
+            LOG.info("STUN: no TURN handler; serving STUN only");
+        }
     }
 
     @Activate

@@ -40,6 +40,21 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, byte[] software
                 throw new InvalidSettingException(s.source(), "alternate-address", text,
                         "must be a concrete address of this host, not a wildcard");
             }
+            // Sockets bind with SO_REUSEPORT, so a clash would not fail: it would quietly share the
+            // primary socket's traffic and answer with the wrong RESPONSE-ORIGIN.
+            for (InetSocketAddress l : listen) {
+                if (l.getAddress().isAnyLocalAddress()) {
+                    continue;
+                }
+                if (l.getAddress().equals(alternate.getAddress())) {
+                    throw new InvalidSettingException(s.source(), "alternate-address", text,
+                            "must be a second address of this host, not the listen address " + IpAddresses.format(l));
+                }
+                if (alternate.getPort() != 0 && alternate.getPort() == l.getPort()) {
+                    throw new InvalidSettingException(s.source(), "alternate-address", text,
+                            "must use another port than the listen address " + IpAddresses.format(l));
+                }
+            }
         }
         return new StunSettings(List.copyOf(listen), tcp, softwareBytes, idle, logInterval, alternate, s.source());
     }

@@ -60,7 +60,7 @@ final class TcpFrameDecoder extends ByteToMessageDecoder {
     }
 
     private void reject(ChannelHandlerContext ctx, ByteBuf in, String reason) {
-        dispatcher.malformed(connection, (InetSocketAddress) ctx.channel().remoteAddress(), reason + "; connection closed");
+        dispatcher.malformed(connection, (InetSocketAddress) ctx.channel().remoteAddress(), () -> reason + "; connection closed");
         in.skipBytes(in.readableBytes());
         ctx.close();
     }

@@ -242,16 +242,27 @@ public final class StunMessage {
         return n;
     }
 
+    /** The first four bytes of the value; an attribute shorter than that is an IllegalArgumentException. */
     public int uint32(int index) {
+        requireLength(index, 4);
         return buf.getInt(offsets[index]);
     }
 
     public int uint16(int index) {
+        requireLength(index, 2);
         return buf.getUnsignedShort(offsets[index]);
     }
 
     public int uint8(int index) {
+        requireLength(index, 1);
         return buf.getUnsignedByte(offsets[index]);
+    }
+
+    private void requireLength(int index, int needed) {
+        if (lengths[index] < needed) {
+            throw new IllegalArgumentException(Attribute.name(types[index]) + " has " + lengths[index]
+                    + " bytes, fewer than " + needed);
+        }
     }
 
     /** The value as UTF-8 text (USERNAME, REALM, NONCE, SOFTWARE, reason phrase...). */

@@ -110,6 +110,34 @@ class BehaviourDiscoveryTest {
     }
 
     @Test
+    void twoByteResponsePortIsAcceptedAndPaddingWithResponsePortIs400() throws Exception {
+        try (DatagramSocket other = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            other.setSoTimeout(2000);
+            ByteBuf out = Unpooled.buffer();
+            new StunWriter().start(out, BINDING_REQUEST, new byte[12])
+                    .bytes(Attribute.RESPONSE_PORT, new byte[] {(byte) (other.getLocalPort() >> 8), (byte) other.getLocalPort()});
+            assertNotNull(parse(exchange(other, ByteBufUtil.getBytes(out), primary)));
+
+            out = Unpooled.buffer();
+            new StunWriter().start(out, BINDING_REQUEST, new byte[12])
+                    .uint32(Attribute.RESPONSE_PORT, other.getLocalPort() << 16).zeros(Attribute.PADDING, 8);
+            StunMessage m = parse(exchange(client, ByteBufUtil.getBytes(out), primary));
+            assertEquals(ErrorCode.BAD_REQUEST, m.errorCode(m.find(Attribute.ERROR_CODE)));
+        }
+    }
+
+    @Test
+    void anAlternateThatClashesWithTheListenAddressIsRefused() throws Exception {
+        responder.component.modified(Responder.props("listen", "127.0.0.1:" + primary.getPort(), "tcp", "false",
+                "alternate-address", "127.0.0.1:" + (primary.getPort() + 1)));
+        assertEquals(4, responder.component.listeners().size(), "refused; the running group stays");
+        responder.component.modified(Responder.props("listen", "127.0.0.1:" + primary.getPort(), "tcp", "false",
+                "alternate-address", "127.0.0.3:" + primary.getPort()));
+        assertEquals(4, responder.component.listeners().size(), "refused; the running group stays");
+        assertEquals(alternate, exchange(client, request(0x06, 0), primary).getSocketAddress());
+    }
+
+    @Test
     void switchingItOffClosesTheExtraSocketsAndChangeRequestIsUnknownAgain() throws Exception {
         responder.component.modified(Responder.props("listen", "127.0.0.1:" + primary.getPort(), "tcp", "false"));
         assertEquals(1, responder.component.listeners().size());

@@ -270,6 +270,33 @@ class StunResponderTest {
     }
 
     @Test
+    void replacingTheTurnHandlerKeepsTheNewOne() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        TurnHandler first = recorder("first", seen);
+        TurnHandler second = recorder("second", seen);
+        responder.component.bindTurn(first);
+        // Declarative Services binds the replacement before it unbinds the old one.
+        responder.component.bindTurn(second);
+        responder.component.unbindTurn(first);
+        client.exchange(responder.address("udp"), request(MessageClass.type(Method.ALLOCATE, MessageClass.REQUEST), false), 300);
+        assertEquals(List.of("second"), seen);
+    }
+
+    private static TurnHandler recorder(String name, List<String> seen) {
+        return new TurnHandler() {
+            @Override
+            public void onMessage(StunMessage message, StunConnection connection, InetSocketAddress from) {
+                seen.add(name);
+            }
+
+            @Override
+            public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress from) {
+                seen.add(name);
+            }
+        };
+    }
+
+    @Test
     void listenersChangeLiveAndABadConfigurationKeepsTheRunningOne() throws Exception {
         InetSocketAddress before = responder.address("udp");
         responder.component.modified(Responder.props("listen", "127.0.0.1:0, [::1]:0", "tcp", "false"));
