@@ -218,6 +218,9 @@ final class ListenerSet {
 
     /** {@code perThread}: one socket per I/O thread on the same port where SO_REUSEPORT allows. */
     private BoundListener bindUdp(InetSocketAddress address, boolean perThread) throws InterruptedException {
+        if (loops.reusePortSupported()) {
+            requireUnused(address);
+        }
         List<UdpHandler> handlers = java.util.Collections.synchronizedList(new ArrayList<>());
         InternetProtocolFamily family = address.getAddress() instanceof Inet6Address
                 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4;
@@ -244,6 +247,24 @@ final class ListenerSet {
             throw e;
         }
         return new BoundListener("udp", actual, channels, List.copyOf(handlers));
+    }
+
+    /**
+     * Our UDP sockets use SO_REUSEPORT, so binding a port another process (a second Gatehouse, say)
+     * holds the same way would succeed and quietly split its traffic. A plain bind first fails
+     * instead, with the usual "Address already in use".
+     */
+    private static void requireUnused(InetSocketAddress address) {
+        if (address.getPort() == 0) {
+            return;
+        }
+        try (java.nio.channels.DatagramChannel probe = java.nio.channels.DatagramChannel.open(
+                address.getAddress() instanceof Inet6Address ? java.net.StandardProtocolFamily.INET6
+                        : java.net.StandardProtocolFamily.INET)) {
+            probe.bind(address);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        }
     }
 
     private BoundListener bindTcp(InetSocketAddress address) throws InterruptedException {

@@ -322,6 +322,16 @@ class StunResponderTest {
     }
 
     @Test
+    void aPortAnotherResponderHoldsIsNotSharedSilently() throws Exception {
+        try (Responder other = new Responder()) {
+            InetSocketAddress taken = other.address("udp");
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + taken.getPort() + ", 127.0.0.1:0", "tcp", "false"));
+            assertEquals(1, responder.component.listeners().size(), responder.component.listeners().toString());
+            assertNotEquals(taken.getPort(), responder.address("udp").getPort());
+        }
+    }
+
+    @Test
     void probeFindsTheReflexiveAddressOfAnyStunServer() throws Exception {
         ProbeResult r = responder.component.probe(responder.address("udp"), Duration.ofSeconds(3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertEquals("Gatehouse", r.software());
