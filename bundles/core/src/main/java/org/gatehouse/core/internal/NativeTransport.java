@@ -46,9 +46,10 @@ final class NativeTransport {
 
     /**
      * SO_REUSEPORT, one datagram per receive call. Netty's batched receive (recvmmsg, through
-     * MAX_DATAGRAM_PAYLOAD_SIZE) was measured here to leave a socket's queue unread for 200 ms and
-     * more under load (bench/stun-binding.sh, and a bare Netty echo server), which a media relay
-     * cannot afford; answers are still sent in batches (sendmmsg) at the end of each read.
+     * MAX_DATAGRAM_PAYLOAD_SIZE) was measured here to hand some datagrams to the pipeline with the
+     * wrong content or sender: a bare Netty echo server answered about 600 of 2 million requests to
+     * the wrong client socket in a 10 s run (4.1.137 and 4.2.18 alike), none with single receives.
+     * Answers are still sent in batches (sendmmsg) at the end of each read.
      */
     void configureDatagram(Bootstrap b, int maxDatagram) {
         b.option(EpollChannelOption.SO_REUSEPORT, true)
