@@ -56,11 +56,11 @@ round() {
     else
         echo "shared: servers and load client share all $(nproc) cores (Gatehouse io-threads = one per core)"
     fi
-    read -r c_rps c_stalled c_cpu c_n <<<"$($client_cpu java "$root/bench/stun/BindingLoad.java" 127.0.0.1 "$cport" "$cpid" "$seconds" 5 "$sockets" "$window")"
-    read -r g_rps g_stalled g_cpu g_n <<<"$($client_cpu java "$root/bench/stun/BindingLoad.java" 127.0.0.1 "$gport" "$gpid" "$seconds" 5 "$sockets" "$window")"
-    printf '  %-10s %12s %10s %22s\n' server "answers/s" stalled "server CPU us/answer"
-    printf '  %-10s %12s %10s %22s\n' coturn "$c_rps" "$c_stalled" "$c_cpu"
-    printf '  %-10s %12s %10s %22s\n' gatehouse "$g_rps" "$g_stalled" "$g_cpu"
+    read -r c_rps c_stalled c_cpu c_n c_mis <<<"$($client_cpu java "$root/bench/stun/BindingLoad.java" 127.0.0.1 "$cport" "$cpid" "$seconds" 5 "$sockets" "$window")"
+    read -r g_rps g_stalled g_cpu g_n g_mis <<<"$($client_cpu java "$root/bench/stun/BindingLoad.java" 127.0.0.1 "$gport" "$gpid" "$seconds" 5 "$sockets" "$window")"
+    printf '  %-10s %12s %10s %13s %22s\n' server "answers/s" stalled misdelivered "server CPU us/answer"
+    printf '  %-10s %12s %10s %13s %22s\n' coturn "$c_rps" "$c_stalled" "$c_mis" "$c_cpu"
+    printf '  %-10s %12s %10s %13s %22s\n' gatehouse "$g_rps" "$g_stalled" "$g_mis" "$g_cpu"
     awk -v g="$g_rps" -v c="$c_rps" -v gc="$g_cpu" -v cc="$c_cpu" 'BEGIN {
         printf "  ratio gatehouse/coturn: %.2fx answers/s, %.2fx CPU per answer\n", g / c, (cc > 0 ? gc / cc : 0) }'
     kill "$gpid" "$cpid" 2>/dev/null || true
@@ -68,6 +68,6 @@ round() {
 }
 
 echo "STUN Binding over UDP on loopback: ${sockets} sockets x ${window} requests in flight, 5 s warm-up, ${seconds} s measured"
-echo "(stalled = requests unanswered after 200 ms, then re-sent)"
+echo "(stalled = requests unanswered after 200 ms, then re-sent; misdelivered = answers that reached another client socket)"
 round shared
 round pinned

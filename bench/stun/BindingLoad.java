@@ -14,10 +14,12 @@ import java.util.List;
  * for a warm-up and then a measured period, and report answers per second, stalled requests, and
  * the server process's CPU time per answer (from /proc/PID/stat over the measured period).
  * A socket with no answer for 200 ms counts its outstanding requests as stalled and sends a fresh
- * window; answers to stalled requests that arrive later are still counted as answers.
+ * window; answers to stalled requests that arrive later are still counted as answers. Each request
+ * carries its socket's number in the transaction ID, so an answer arriving at another socket (a
+ * server mixing up clients) is counted as misdelivered.
  *
  * usage: java BindingLoad.java HOST PORT SERVER_PID [SECONDS] [WARMUP_SECONDS] [SOCKETS] [WINDOW]
- * prints one line: answers_per_s stalled cpu_us_per_answer answers
+ * prints one line: answers_per_s stalled cpu_us_per_answer answers misdelivered
  */
 public class BindingLoad {
 
@@ -53,7 +55,7 @@ public class BindingLoad {
         long end = warmEnd + seconds * 1_000_000_000L;
         for (int i = 0; i < sockets; i++) {
             for (int w = 0; w < window; w++) {
-                send(channels.get(i), out, txCounter++);
+                send(channels.get(i), out, i, txCounter++);
             }
             outstanding[i] = window;
             lastAnswer[i] = System.nanoTime();
@@ -61,6 +63,7 @@ public class BindingLoad {
         boolean measuring = false;
         long answers = 0;
         long lost = 0;
+        long misdelivered = 0;
         long cpuStart = 0;
         long measureStart = 0;
         while (true) {
@@ -69,6 +72,7 @@ public class BindingLoad {
                 measuring = true;
                 answers = 0;
                 lost = 0;
+                misdelivered = 0;
                 cpuStart = cpuTicks(pid);
                 measureStart = now;
             }
@@ -92,10 +96,13 @@ public class BindingLoad {
                     }
                     // Binding success response carrying the magic cookie.
                     if (n >= 20 && in.get(0) == 0x01 && in.get(1) == 0x01 && in.getInt(4) == 0x2112A442) {
+                        if (in.get(12) != i) {
+                            misdelivered++;
+                        }
                         answers++;
                         outstanding[i]--;
                         lastAnswer[i] = System.nanoTime();
-                        send(ch, out, txCounter++);
+                        send(ch, out, i, txCounter++);
                         outstanding[i]++;
                     }
                 }
@@ -107,7 +114,7 @@ public class BindingLoad {
                 if (now - lastAnswer[i] > 200_000_000L) {
                     lost += outstanding[i];
                     for (int w = 0; w < window; w++) {
-                        send(channels.get(i), out, txCounter++);
+                        send(channels.get(i), out, i, txCounter++);
                     }
                     outstanding[i] = window;
                     lastAnswer[i] = now;
@@ -117,12 +124,14 @@ public class BindingLoad {
         long cpu = cpuTicks(pid) - cpuStart;
         double elapsed = (System.nanoTime() - measureStart) / 1e9;
         double cpuUsPerAnswer = answers == 0 ? 0 : cpu * (1_000_000.0 / TICKS_PER_SECOND) / answers;
-        System.out.printf("%.0f %d %.2f %d%n", answers / elapsed, lost, cpuUsPerAnswer, answers);
+        System.out.printf("%.0f %d %.2f %d %d%n", answers / elapsed, lost, cpuUsPerAnswer, answers, misdelivered);
     }
 
-    static void send(DatagramChannel ch, ByteBuffer out, long id) throws IOException {
+    /** Transaction ID: "GATE", the socket number, then a counter. */
+    static void send(DatagramChannel ch, ByteBuffer out, int socket, long id) throws IOException {
         out.clear();
-        out.putShort((short) 0x0001).putShort((short) 0).putInt(0x2112A442).putInt(0x47415445).putLong(id);
+        out.putShort((short) 0x0001).putShort((short) 0).putInt(0x2112A442).putInt(0x47415445)
+                .putLong(((long) socket << 56) | (id & 0x00FFFFFFFFFFFFFFL));
         out.flip();
         ch.write(out);
     }
