@@ -45,11 +45,11 @@ final class NativeTransport {
     }
 
     /**
-     * SO_REUSEPORT, one datagram per receive call. Netty's batched receive (recvmmsg, through
-     * MAX_DATAGRAM_PAYLOAD_SIZE) was measured here to hand some datagrams to the pipeline with the
-     * wrong content or sender: a bare Netty echo server answered about 600 of 2 million requests to
-     * the wrong client socket in a 10 s run (4.1.137 and 4.2.18 alike), none with single receives.
-     * Answers are still sent in batches (sendmmsg) at the end of each read.
+     * SO_REUSEPORT, one datagram per receive call. With Netty's batched receive (recvmmsg, through
+     * MAX_DATAGRAM_PAYLOAD_SIZE) some answers left the server 200 ms and more late under load, also
+     * from a bare Netty echo server (bench/netty-recvmmsg.sh), while the socket queue was empty and the
+     * event loop idle; a media relay cannot afford that. Answers are still sent in batches (sendmmsg)
+     * at the end of each read.
      */
     void configureDatagram(Bootstrap b, int maxDatagram) {
         b.option(EpollChannelOption.SO_REUSEPORT, true)
