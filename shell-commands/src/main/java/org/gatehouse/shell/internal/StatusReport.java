@@ -93,15 +93,7 @@ final class StatusReport {
         listeners.stream()
                 .sorted(Comparator.comparing(Listener::name).thenComparing(l -> l.address().getPort()))
                 .forEach(l -> out.append(String.format("  %-16s %-4s %s%n", l.name(), l.protocol(),
-                        hostPort(l.address().getAddress() == null ? null : IpAddresses.format(l.address().getAddress()),
-                                l.address().getPort()))));
-    }
-
-    private static String hostPort(String host, int port) {
-        if (host == null) {
-            return "*:" + port;
-        }
-        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+                        IpAddresses.format(l.address()))));
     }
 
     private static String shortName(String componentName) {

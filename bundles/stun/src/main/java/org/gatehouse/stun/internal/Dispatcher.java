@@ -3,6 +3,7 @@ package org.gatehouse.stun.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.TurnHandler;
@@ -27,6 +28,11 @@ final class Dispatcher {
     /** CHANGE-REQUEST flags (RFC 5780 section 7.2). */
     private static final int CHANGE_IP = 0x04;
     private static final int CHANGE_PORT = 0x02;
+
+    /** Where behaviour discovery (RFC 5780) is off, its comprehension-required attributes are unknown. */
+    private static final IntPredicate UNDERSTOOD_WITHOUT_DISCOVERY = t -> Attribute.isKnown(t)
+            && t != Attribute.CHANGE_REQUEST && t != Attribute.RESPONSE_PORT && t != Attribute.PADDING;
+    private static final IntPredicate UNDERSTOOD_WITH_DISCOVERY = Attribute::isKnown;
 
     /** Parser and writer per I/O thread: nothing is allocated per packet but the answer's buffer. */
     private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
@@ -121,13 +127,8 @@ final class Dispatcher {
 
     private void binding(Scratch scratch, StunMessage request, StunConnection connection, InetSocketAddress client) {
         Discovery discovery = connection instanceof UdpHandler ? ((UdpHandler) connection).discovery() : null;
-        int unknown = request.unknownComprehensionRequired(scratch.unknown);
-        if (discovery == null) {
-            // Behaviour discovery (RFC 5780) is off here, so its comprehension-required attributes are unknown.
-            unknown = addIfPresent(request, Attribute.CHANGE_REQUEST, scratch.unknown, unknown);
-            unknown = addIfPresent(request, Attribute.RESPONSE_PORT, scratch.unknown, unknown);
-            unknown = addIfPresent(request, Attribute.PADDING, scratch.unknown, unknown);
-        }
+        int unknown = request.unknownComprehensionRequired(scratch.unknown,
+                discovery == null ? UNDERSTOOD_WITHOUT_DISCOVERY : UNDERSTOOD_WITH_DISCOVERY);
         if (unknown > 0) {
             error(scratch, request, connection, client, ErrorCode.UNKNOWN_ATTRIBUTE, unknown);
             return;
@@ -182,13 +183,6 @@ final class Dispatcher {
             // Another socket, possibly on another I/O thread: its read batch will not flush this.
             from.flush();
         }
-    }
-
-    private static int addIfPresent(StunMessage request, int type, int[] into, int count) {
-        if (count < into.length && request.has(type)) {
-            into[count++] = type;
-        }
-        return count;
     }
 
     private void error(Scratch scratch, StunMessage request, StunConnection connection, InetSocketAddress client,

@@ -69,7 +69,7 @@ final class ListenerSet {
                 wanted.put(key("tcp", a), a);
             }
         }
-        collapseWildcardPairs(wanted);
+        java.util.Set<String> dualStackPairs = collapseWildcardPairs(wanted);
         Map<String, InetSocketAddress[]> wantedGroups = new LinkedHashMap<>();
         InetSocketAddress alternate = settings.alternate();
         if (alternate != null) {
@@ -148,16 +148,13 @@ final class ListenerSet {
         LOG.info("STUN listening on {}{} ({} socket{})", listener, note, listener.sockets(), listener.sockets() == 1 ? "" : "s");
     }
 
-    /** Keys of IPv6 wildcard listeners that also stand in for the IPv4 wildcard on the same port. */
-    private final java.util.Set<String> dualStackPairs = new java.util.HashSet<>();
-
     /**
      * 0.0.0.0:P and [::]:P on one protocol cannot both be bound: on Linux a [::] socket takes IPv4
      * too. One dual-stack [::]:P socket serves both; 0.0.0.0:P is opened only where IPv6 is missing
-     * (and, once open that way, kept).
+     * (and, once open that way, kept). Returns the keys of the [::] listeners that stand in for both.
      */
-    private void collapseWildcardPairs(Map<String, InetSocketAddress> wanted) {
-        dualStackPairs.clear();
+    private java.util.Set<String> collapseWildcardPairs(Map<String, InetSocketAddress> wanted) {
+        java.util.Set<String> dualStackPairs = new java.util.HashSet<>();
         for (String protocol : new String[] {"udp", "tcp"}) {
             for (InetSocketAddress a : List.copyOf(wanted.values())) {
                 if (!(a.getAddress() instanceof Inet6Address) || !a.getAddress().isAnyLocalAddress()) {
@@ -176,6 +173,7 @@ final class ListenerSet {
                 }
             }
         }
+        return dualStackPairs;
     }
 
     /** Binds (primary IP, alternate port), (alternate IP, primary port) and (alternate IP, alternate port). */

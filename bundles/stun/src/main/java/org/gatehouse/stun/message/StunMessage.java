@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntPredicate;
 import javax.crypto.Mac;
 
 /**
@@ -232,10 +233,18 @@ public final class StunMessage {
      * (UNKNOWN-ATTRIBUTES of a 420 answer). Returns how many; at most {@code out.length} are kept.
      */
     public int unknownComprehensionRequired(int[] out) {
+        return unknownComprehensionRequired(out, Attribute::isKnown);
+    }
+
+    /**
+     * Comprehension-required attributes the receiver does not {@code understand}: a server that does
+     * not offer an extension passes a predicate that leaves out that extension's attributes.
+     */
+    public int unknownComprehensionRequired(int[] out, IntPredicate understood) {
         int n = 0;
         for (int i = 0; i < count && n < out.length; i++) {
             int t = types[i];
-            if (Attribute.isComprehensionRequired(t) && !Attribute.isKnown(t)) {
+            if (Attribute.isComprehensionRequired(t) && !understood.test(t)) {
                 out[n++] = t;
             }
         }
