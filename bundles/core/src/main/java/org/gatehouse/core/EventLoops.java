@@ -52,6 +52,13 @@ public interface EventLoops {
      */
     Bootstrap datagramBootstrap(InternetProtocolFamily family);
 
+    /**
+     * A bootstrap for a UDP socket that owns its port alone (no SO_REUSEPORT, so a second bind of the
+     * same address and port fails), such as a TURN relay: whatever arrives on the port belongs to one
+     * allocation. Its receive buffer is the system default, as thousands of them may be open.
+     */
+    Bootstrap exclusiveDatagramBootstrap(InternetProtocolFamily family);
+
     /** A bootstrap for a listening TCP socket whose connections are served on these loops. */
     ServerBootstrap serverBootstrap();
 

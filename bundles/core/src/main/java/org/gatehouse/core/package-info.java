@@ -3,7 +3,7 @@
  * listening socket for status output, and the management networks allowed to administer the server.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.gatehouse.core;
 
 import org.osgi.annotation.bundle.Export;

@@ -23,4 +23,11 @@ public interface TurnHandler {
      * already removed. The channel number is one of 0x4000-0x4FFF and the length fits.
      */
     void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client);
+
+    /**
+     * A TCP or TLS connection closed (by either side). On a stream the connection is the client's
+     * 5-tuple, so whatever was allocated for it ends here. Called on the connection's event loop.
+     */
+    default void onClosed(StunConnection connection) {
+    }
 }

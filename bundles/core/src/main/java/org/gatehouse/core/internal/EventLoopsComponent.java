@@ -161,6 +161,12 @@ public final class EventLoopsComponent implements EventLoops {
     }
 
     @Override
+    public Bootstrap exclusiveDatagramBootstrap(InternetProtocolFamily family) {
+        return new Bootstrap().group(group).channelFactory(datagramChannelFactory(family))
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE));
+    }
+
+    @Override
     public ServerBootstrap serverBootstrap() {
         return new ServerBootstrap().group(group, group).channel(serverChannelClass())
                 .option(ChannelOption.SO_REUSEADDR, true)

@@ -225,6 +225,14 @@ final class Dispatcher {
         handler.onChannelData(in, connection, client);
     }
 
+    /** A stream connection closed: the TURN handler ends what it allocated for it. */
+    void closed(StunConnection connection) {
+        TurnHandler handler = turn;
+        if (handler != null) {
+            handler.onClosed(connection);
+        }
+    }
+
     void malformed(StunConnection connection, InetSocketAddress client, Supplier<String> reason) {
         statistics.malformed.increment();
         malformedLog.report(connection, client, reason);

@@ -42,6 +42,12 @@ final class TcpHandler extends ContextConnection {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        dispatcher.closed(this);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         ctx.fireChannelWritabilityChanged();

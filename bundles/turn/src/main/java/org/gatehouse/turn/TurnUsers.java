@@ -1,0 +1,29 @@
+package org.gatehouse.turn;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The long-term credential users in the user file ({@code userdb}): one line per user,
+ * {@code user:0x<md5(user:realm:password)>} as coturn's {@code turnadmin -k} prints the key,
+ * optionally {@code :realm} after it for a realm other than the configured one. Changes made here are
+ * written to the file at once and apply to the next request; allocations already made keep relaying.
+ */
+public interface TurnUsers {
+
+    /** Where the users are kept. */
+    Path file();
+
+    /** User names with the realm each key is for, as {@code user@realm}, sorted. */
+    List<String> users();
+
+    /**
+     * Adds or replaces {@code user}'s key for {@code realm} (null: the configured realm). Only the
+     * key is stored, never the password.
+     */
+    void add(String user, String password, String realm) throws IOException;
+
+    /** Removes every key of {@code user}; false when there was none. */
+    boolean remove(String user) throws IOException;
+}

@@ -1,0 +1,541 @@
+package org.gatehouse.turn.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.stun.StunConnection;
+import org.gatehouse.stun.TurnHandler;
+import org.gatehouse.stun.message.Attribute;
+import org.gatehouse.stun.message.ChannelData;
+import org.gatehouse.stun.message.ErrorCode;
+import org.gatehouse.stun.message.MessageClass;
+import org.gatehouse.stun.message.Method;
+import org.gatehouse.stun.message.StunMessage;
+import org.gatehouse.stun.message.StunWriter;
+import org.gatehouse.turn.AllocationInfo;
+import org.gatehouse.turn.CredentialSource;
+import org.gatehouse.turn.TurnStatistics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TURN server behind the STUN responder's dispatch point (RFC 8656): Refresh, CreatePermission,
+ * ChannelBind, Send and ChannelData here, Allocate in {@link Allocator}. Every configuration value
+ * is read per request from the settings in force, so a change applies to the next request and no
+ * allocation is touched by it, except permissions to peers the new policy denies.
+ */
+final class TurnServer implements TurnHandler {
+
+    static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.turn");
+
+    /** RFC 5780's attributes belong to Binding; in a TURN request they are unknown. */
+    private static final IntPredicate UNDERSTOOD = t -> Attribute.isKnown(t)
+            && t != Attribute.CHANGE_REQUEST && t != Attribute.RESPONSE_PORT && t != Attribute.PADDING;
+
+    final EventLoops loops;
+    final Counters counters = new Counters();
+    final AllocationTable table = new AllocationTable();
+    final PortPool ports = new PortPool();
+    final Authenticator authenticator;
+    final UnauthenticatedLimiter limiter;
+    final Allocator allocator = new Allocator(this);
+    private final AtomicLong ids = new AtomicLong();
+    private final ConcurrentHashMap<EventLoop, Wheel> wheels = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> housekeeping;
+    private long housekeepingRuns;
+
+    private volatile TurnSettings settings;
+    private volatile PeerPolicy policy;
+    private volatile RelayAddresses relays;
+    private volatile UserFile users;
+    private volatile RestSecret rest;
+
+    TurnServer(EventLoops loops, TurnSettings settings) {
+        this.loops = loops;
+        this.users = new UserFile(settings.userdb());
+        this.users.refresh();
+        this.limiter = new UnauthenticatedLimiter(settings.unauthenticatedRate());
+        this.authenticator = new Authenticator(authConfig(settings));
+        apply(settings);
+        this.housekeeping = loops.group().next().scheduleAtFixedRate(this::housekeeping, 1, 1, TimeUnit.SECONDS);
+    }
+
+    // ---- configuration
+
+    synchronized void apply(TurnSettings s) {
+        TurnSettings before = settings;
+        if (before != null && !before.userdb().equals(s.userdb())) {
+            UserFile next = new UserFile(s.userdb());
+            next.refresh();
+            users = next;
+        }
+        rest = s.useAuthSecret() ? new RestSecret(s.staticAuthSecrets(), s.restSeparator()) : null;
+        PeerPolicy newPolicy = PeerPolicy.of(s);
+        RelayAddresses newRelays = RelayAddresses.of(s);
+        settings = s;
+        relays = newRelays;
+        policy = newPolicy;
+        limiter.rate(s.unauthenticatedRate());
+        authenticator.config(authConfig(s));
+        if (before != null && (!before.allowedPeers().equals(s.allowedPeers()) || !before.deniedPeers().equals(s.deniedPeers())
+                || before.restricted() != s.restricted())) {
+            for (Allocation a : table.byId.values()) {
+                a.connection.eventLoop().execute(() -> {
+                    int removed = a.enforce(newPolicy);
+                    if (removed > 0) {
+                        LOG.info("TURN: allocation {}: {} permission(s)/channel(s) to peers now denied removed", a.id, removed);
+                    }
+                });
+            }
+        }
+        LOG.info("TURN: realm {}, relay addresses {}, ports {}-{}, credentials from {}", s.realm(), newRelays,
+                s.minPort(), s.maxPort(), describeSources(s));
+    }
+
+    private String describeSources(TurnSettings s) {
+        String file = users.path() + " (" + users.count() + " users)";
+        return s.useAuthSecret() ? "the REST API secret and " + file : file;
+    }
+
+    private Authenticator.Config authConfig(TurnSettings s) {
+        List<CredentialSource> sources = new ArrayList<>(2);
+        RestSecret r = s.useAuthSecret() ? new RestSecret(s.staticAuthSecrets(), s.restSeparator()) : null;
+        if (r != null) {
+            sources.add(r);
+        }
+        sources.add(users);
+        return new Authenticator.Config(s.realm(), List.copyOf(sources), s.staleNonce());
+    }
+
+    TurnSettings settings() {
+        return settings;
+    }
+
+    PeerPolicy policy() {
+        return policy;
+    }
+
+    RelayAddresses relays() {
+        return relays;
+    }
+
+    UserFile users() {
+        return users;
+    }
+
+    long maxBps() {
+        return settings.maxBps();
+    }
+
+    /** The user a quota counts: the application's user inside a REST API user name. */
+    String quotaUser(String username) {
+        RestSecret r = rest;
+        return r != null && r.expiry(username) >= 0 ? r.user(username) : username;
+    }
+
+    long nextId() {
+        return ids.incrementAndGet();
+    }
+
+    Wheel wheel(EventLoop loop) {
+        return wheels.computeIfAbsent(loop, Wheel::new);
+    }
+
+    private void housekeeping() {
+        housekeepingRuns++;
+        allocator.expireReservations();
+        if (housekeepingRuns % 2 == 0 && users.refresh()) {
+            authenticator.config(authConfig(settings));
+        }
+        if (housekeepingRuns % 60 == 0) {
+            limiter.sweep();
+        }
+    }
+
+    /** Users were added or removed through the shell: the file is already re-read. */
+    void usersChanged() {
+        authenticator.config(authConfig(settings));
+    }
+
+    void close() {
+        housekeeping.cancel(false);
+        for (Allocation a : table.byId.values()) {
+            a.connection.eventLoop().execute(() -> end(a, "TURN stopped"));
+        }
+        wheels.values().forEach(Wheel::stop);
+    }
+
+    // ---- dispatch
+
+    @Override
+    public void onMessage(StunMessage m, StunConnection connection, InetSocketAddress client) {
+        Allocation a = table.get(connection, client);
+        if (m.messageClass() == MessageClass.INDICATION) {
+            if (m.method() == Method.SEND) {
+                send(m, a);
+            } else {
+                counters.dropped.increment();
+            }
+            return;
+        }
+        if (a != null) {
+            if (!a.ready) {
+                return; // a retransmission while the relay is being bound; the answer follows
+            }
+            byte[] again = a.answered(m);
+            if (again != null) {
+                connection.send(connection.alloc().ioBuffer(again.length).writeBytes(again), client);
+                return;
+            }
+        }
+        int[] unknown = new int[8];
+        int n = m.unknownComprehensionRequired(unknown, UNDERSTOOD);
+        if (n > 0) {
+            ByteBuf out = connection.alloc().ioBuffer(64 + 2 * n);
+            StunWriter w = Answers.error(out, m, ErrorCode.UNKNOWN_ATTRIBUTE).unknownAttributes(unknown, n);
+            Answers.finish(w, m, null);
+            counters.errorAnswers.increment();
+            connection.send(out, client);
+            return;
+        }
+        Authenticator.Outcome auth = authenticate(m, connection, client);
+        if (auth == null) {
+            return;
+        }
+        switch (m.method()) {
+            case Method.ALLOCATE:
+                allocator.allocate(m, connection, client, a, auth);
+                return;
+            case Method.REFRESH:
+            case Method.CREATE_PERMISSION:
+            case Method.CHANNEL_BIND:
+                if (a == null) {
+                    error(m, connection, client, ErrorCode.ALLOCATION_MISMATCH, auth, null);
+                } else if (!a.user.equals(auth.username())) {
+                    error(m, connection, client, ErrorCode.WRONG_CREDENTIALS, auth, null);
+                } else if (m.method() == Method.REFRESH) {
+                    refresh(m, a, auth);
+                } else if (m.method() == Method.CREATE_PERMISSION) {
+                    createPermission(m, a, auth);
+                } else {
+                    channelBind(m, a, auth);
+                }
+                return;
+            default:
+                // Connect and ConnectionBind (RFC 6062, TCP relaying) are not offered.
+                error(m, connection, client, ErrorCode.BAD_REQUEST, auth, null);
+        }
+    }
+
+    /** The long-term credential check; null when it already answered (or dropped) the request. */
+    private Authenticator.Outcome authenticate(StunMessage m, StunConnection connection, InetSocketAddress client) {
+        long now = System.currentTimeMillis() / 1000;
+        Authenticator.Outcome auth = authenticator.check(m, client.getAddress(), now);
+        if (auth.ok()) {
+            return auth;
+        }
+        if (auth.error() == ErrorCode.BAD_REQUEST) {
+            error(m, connection, client, ErrorCode.BAD_REQUEST, null, null);
+            return null;
+        }
+        if (m.hasIntegrity() || m.hasIntegritySha256()) {
+            if (auth.error() == ErrorCode.UNAUTHENTICATED) {
+                counters.authFailures.increment();
+            }
+        }
+        if (!limiter.tryAcquire(client.getAddress())) {
+            counters.unauthenticatedLimited.increment();
+            return null;
+        }
+        Authenticator.Config c = authenticator.config();
+        ByteBuf out = connection.alloc().ioBuffer(160);
+        StunWriter w = Answers.error(out, m, auth.error())
+                .string(Attribute.REALM, c.realm())
+                .string(Attribute.NONCE, authenticator.nonce(client.getAddress(), now))
+                .bytes(Attribute.PASSWORD_ALGORITHMS, Authenticator.passwordAlgorithms(c.sha256()));
+        Answers.finish(w, m, null);
+        counters.errorAnswers.increment();
+        connection.send(out, client);
+        return null;
+    }
+
+    void error(StunMessage m, StunConnection connection, InetSocketAddress client, int code, Authenticator.Outcome auth,
+            Allocation remember) {
+        ByteBuf out = connection.alloc().ioBuffer(128);
+        StunWriter w = Answers.error(out, m, code);
+        Answers.finish(w, m, auth);
+        counters.errorAnswers.increment();
+        answer(m, connection, client, out, remember);
+    }
+
+    /** Sends an answer, remembering it for retransmissions of the same transaction. */
+    void answer(StunMessage m, StunConnection connection, InetSocketAddress client, ByteBuf out, Allocation remember) {
+        if (remember != null) {
+            remember.rememberAnswer(m, out, out.readerIndex(), out.readableBytes());
+        }
+        connection.send(out, client);
+    }
+
+    // ---- Refresh, CreatePermission, ChannelBind
+
+    private void refresh(StunMessage m, Allocation a, Authenticator.Outcome auth) {
+        int familyAt = m.find(Attribute.REQUESTED_ADDRESS_FAMILY);
+        Boolean ipv6 = null;
+        if (familyAt >= 0) {
+            if (m.valueLength(familyAt) < 1) {
+                error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+                return;
+            }
+            int family = m.uint8(familyAt);
+            ipv6 = family == 2;
+            if ((family != 1 && family != 2) || a.relay(ipv6) == null) {
+                error(m, a.connection, a.client, ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH, auth, a);
+                return;
+            }
+        }
+        int lifetimeAt = m.find(Attribute.LIFETIME);
+        if (lifetimeAt >= 0 && m.valueLength(lifetimeAt) != 4) {
+            error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+            return;
+        }
+        long requested = lifetimeAt < 0 ? -1 : Integer.toUnsignedLong(m.uint32(lifetimeAt));
+        long now = a.wheel.now();
+        int granted = requested == 0 ? 0 : settings.allocationLifetime(requested);
+        ByteBuf out = a.connection.alloc().ioBuffer(96);
+        StunWriter w = Answers.success(out, m).uint32(Attribute.LIFETIME, granted);
+        Answers.finish(w, m, auth);
+        answer(m, a.connection, a.client, out, a);
+        if (granted == 0) {
+            if (ipv6 != null && a.relay(!ipv6) != null) {
+                allocator.closeRelay(a, ipv6);
+            } else {
+                end(a, "deleted by the client");
+            }
+            return;
+        }
+        a.expires = now + granted;
+        a.wheel.schedule(a, a.expires);
+    }
+
+    /** XOR-PEER-ADDRESS at {@code index} if the policy lets this allocation reach it; else answers and null. */
+    private InetSocketAddress peer(StunMessage m, int index, Allocation a, Authenticator.Outcome auth) {
+        InetSocketAddress peer = m.address(index);
+        if (peer == null) {
+            error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+            return null;
+        }
+        boolean ipv6 = m.addressFamily(index) == 2;
+        if (a.relay(ipv6) == null) {
+            error(m, a.connection, a.client, ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH, auth, a);
+            return null;
+        }
+        // An IPv6 attribute holding a mapped IPv4 address decodes to IPv4: the policy judges it as such,
+        // but an IPv6 relay cannot send to it.
+        if (ipv6 != !(peer.getAddress() instanceof java.net.Inet4Address) || !policy.permits(peer.getAddress())) {
+            counters.deniedPeers.increment();
+            LOG.debug("TURN: allocation {} ({}): peer {} denied ({})", a.id, a.user, IpAddresses.format(peer),
+                    policy.verdict(peer.getAddress()));
+            error(m, a.connection, a.client, ErrorCode.FORBIDDEN, auth, a);
+            return null;
+        }
+        return peer;
+    }
+
+    private void createPermission(StunMessage m, Allocation a, Authenticator.Outcome auth) {
+        List<InetAddress> peers = new ArrayList<>(2);
+        for (int i = 0; i < m.attributeCount(); i++) {
+            if (m.attributeType(i) == Attribute.XOR_PEER_ADDRESS) {
+                InetSocketAddress peer = peer(m, i, a, auth);
+                if (peer == null) {
+                    return;
+                }
+                peers.add(peer.getAddress());
+            }
+        }
+        if (peers.isEmpty()) {
+            error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+            return;
+        }
+        long expires = a.wheel.now() + settings.permissionLifetime();
+        for (InetAddress p : peers) {
+            a.permit(p, expires);
+        }
+        ByteBuf out = a.connection.alloc().ioBuffer(64);
+        Answers.finish(Answers.success(out, m), m, auth);
+        answer(m, a.connection, a.client, out, a);
+    }
+
+    private void channelBind(StunMessage m, Allocation a, Authenticator.Outcome auth) {
+        int numberAt = m.find(Attribute.CHANNEL_NUMBER);
+        int peerAt = m.find(Attribute.XOR_PEER_ADDRESS);
+        if (numberAt < 0 || peerAt < 0 || m.valueLength(numberAt) != 4) {
+            error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+            return;
+        }
+        int number = m.uint32(numberAt) >>> 16;
+        if (!ChannelData.isValidChannel(number)) {
+            error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+            return;
+        }
+        InetSocketAddress peer = peer(m, peerAt, a, auth);
+        if (peer == null) {
+            return;
+        }
+        ChannelBinding byNumber = a.channel(number);
+        ChannelBinding byPeer = a.channelFor(peer);
+        if ((byNumber != null && !byNumber.peer.equals(peer)) || (byPeer != null && byPeer.number != number)) {
+            error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+            return;
+        }
+        long now = a.wheel.now();
+        TurnSettings s = settings;
+        a.bind(number, peer, now + s.channelLifetime());
+        a.permit(peer.getAddress(), now + s.permissionLifetime());
+        ByteBuf out = a.connection.alloc().ioBuffer(64);
+        Answers.finish(Answers.success(out, m), m, auth);
+        answer(m, a.connection, a.client, out, a);
+    }
+
+    // ---- data from the client
+
+    private void send(StunMessage m, Allocation a) {
+        int peerAt = m.find(Attribute.XOR_PEER_ADDRESS);
+        int dataAt = m.find(Attribute.DATA);
+        if (a == null || !a.ready || peerAt < 0 || dataAt < 0) {
+            counters.dropped.increment();
+            return;
+        }
+        InetSocketAddress peer = m.address(peerAt);
+        if (peer == null || !a.permitted(peer.getAddress(), a.wheel.now())) {
+            counters.dropped.increment();
+            return;
+        }
+        a.toPeer(peer, m.buffer(), m.valueOffset(dataAt), m.valueLength(dataAt));
+    }
+
+    @Override
+    public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client) {
+        Allocation a = table.get(connection, client);
+        if (a == null || !a.ready) {
+            counters.dropped.increment();
+            return;
+        }
+        ChannelBinding b = a.channel(ChannelData.channel(frame));
+        long now = a.wheel.now();
+        if (b == null || b.expires <= now || !a.permitted(b.peer.getAddress(), now)) {
+            counters.dropped.increment();
+            return;
+        }
+        a.toPeer(b.peer, frame, frame.readerIndex() + ChannelData.HEADER_LENGTH, ChannelData.dataLength(frame));
+    }
+
+    @Override
+    public void onClosed(StunConnection connection) {
+        Allocation a = table.stream(connection);
+        if (a != null) {
+            end(a, "connection closed");
+        }
+    }
+
+    ByteBuf dataIndication(StunConnection connection, InetSocketAddress peer, ByteBuf data) {
+        return Answers.dataIndication(connection, peer, data);
+    }
+
+    // ---- the end of an allocation
+
+    /** Ends {@code a} on its loop: relay sockets closed, ports resting, quota given back, one log line. */
+    void end(Allocation a, String reason) {
+        if (a.ended) {
+            return;
+        }
+        a.close();
+        table.remove(a);
+        if (a.v4 != null) {
+            ports.release(a.v4.bound, a.v4.port);
+            a.v4 = null;
+        }
+        if (a.v6 != null) {
+            ports.release(a.v6.bound, a.v6.port);
+            a.v6 = null;
+        }
+        table.release(a.quotaUser);
+        if (a.ready) {
+            counters.ended(a);
+            LOG.info("TURN: allocation {} of {} from {} {} ended ({}) after {} s: {} packets / {} bytes to peers, {} packets / {} bytes to the client",
+                    a.id, a.user, a.connection.protocol(), IpAddresses.format(a.client), reason,
+                    (System.nanoTime() - a.createdNanos) / 1_000_000_000L, a.packetsToPeers, a.bytesToPeers,
+                    a.packetsToClient, a.bytesToClient);
+        }
+    }
+
+    // ---- administration
+
+    List<AllocationInfo> allocations() {
+        List<AllocationInfo> out = new ArrayList<>();
+        long nanos = System.nanoTime();
+        for (Allocation a : table.byId.values()) {
+            if (!a.ready || a.ended) {
+                continue;
+            }
+            List<InetSocketAddress> relayed = new ArrayList<>(2);
+            if (a.v4 != null) {
+                relayed.add(a.v4.advertised);
+            }
+            if (a.v6 != null) {
+                relayed.add(a.v6.advertised);
+            }
+            out.add(new AllocationInfo(a.id, a.user, a.connection.protocol(), a.client, a.connection.localAddress(),
+                    List.copyOf(relayed), Duration.ofNanos(nanos - a.createdNanos),
+                    Duration.ofSeconds(Math.max(0, a.expires - a.wheel.now())), a.permissionCount(), a.channelCount(),
+                    a.packetsToPeers, a.bytesToPeers, a.packetsToClient, a.bytesToClient));
+        }
+        out.sort(Comparator.comparingLong(AllocationInfo::id));
+        return out;
+    }
+
+    boolean kill(long id) {
+        Allocation a = table.byId.get(id);
+        if (a == null) {
+            return false;
+        }
+        a.connection.eventLoop().execute(() -> end(a, "ended by the operator"));
+        return true;
+    }
+
+    TurnStatistics statistics() {
+        int allocations = 0;
+        int permissions = 0;
+        int channels = 0;
+        long[] traffic = new long[4];
+        for (Allocation a : table.byId.values()) {
+            if (!a.ready || a.ended) {
+                continue;
+            }
+            allocations++;
+            permissions += a.permissionCount();
+            channels += a.channelCount();
+            traffic[0] += a.packetsToPeers;
+            traffic[1] += a.bytesToPeers;
+            traffic[2] += a.packetsToClient;
+            traffic[3] += a.bytesToClient;
+        }
+        Counters c = counters;
+        return new TurnStatistics(allocations, permissions, channels, c.allocationsCreated.sum(), c.allocationsEnded.sum(),
+                traffic[0] + c.endedTraffic[0].sum(), traffic[1] + c.endedTraffic[1].sum(),
+                traffic[2] + c.endedTraffic[2].sum(), traffic[3] + c.endedTraffic[3].sum(), c.dropped.sum(),
+                c.droppedOverBandwidth.sum(), c.authFailures.sum(), c.unauthenticatedLimited.sum(), c.deniedPeers.sum(),
+                c.quotaRejections.sum(), c.errorAnswers.sum());
+    }
+}

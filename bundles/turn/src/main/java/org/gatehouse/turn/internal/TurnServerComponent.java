@@ -1,0 +1,139 @@
+package org.gatehouse.turn.internal;
+
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.stun.StunConnection;
+import org.gatehouse.stun.TurnHandler;
+import org.gatehouse.stun.message.StunMessage;
+import org.gatehouse.turn.AllocationInfo;
+import org.gatehouse.turn.TurnAdmin;
+import org.gatehouse.turn.TurnStatistics;
+import org.gatehouse.turn.TurnUsers;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The TURN relay as an OSGi component: registered as the STUN responder's {@link TurnHandler}, and as
+ * the administration services. A configuration change applies in place (no allocation is dropped);
+ * a configuration with a bad value is refused whole, with one log line naming the file and key.
+ */
+@Component(name = "org.gatehouse.turn.server", configurationPid = TurnSettings.PID, immediate = true,
+        service = {TurnHandler.class, TurnAdmin.class, TurnUsers.class})
+@Designate(ocd = TurnConfiguration.class)
+public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUsers {
+
+    @Reference
+    EventLoops loops;
+
+    private TurnServer server;
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        TurnSettings s;
+        try {
+            s = TurnSettings.read(properties);
+        } catch (InvalidSettingException e) {
+            TurnServer.LOG.error("{}; using the built-in TURN defaults", e.getMessage());
+            s = TurnSettings.defaults();
+        }
+        server = new TurnServer(loops, s);
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        try {
+            server.apply(TurnSettings.read(properties));
+        } catch (InvalidSettingException e) {
+            TurnServer.LOG.error("{}; keeping the running TURN configuration", e.getMessage());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        server.close();
+    }
+
+    TurnServer server() {
+        return server;
+    }
+
+    // ---- TurnHandler: straight through, per packet
+
+    @Override
+    public void onMessage(StunMessage message, StunConnection connection, InetSocketAddress client) {
+        server.onMessage(message, connection, client);
+    }
+
+    @Override
+    public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client) {
+        server.onChannelData(frame, connection, client);
+    }
+
+    @Override
+    public void onClosed(StunConnection connection) {
+        server.onClosed(connection);
+    }
+
+    // ---- TurnAdmin
+
+    @Override
+    public List<AllocationInfo> allocations() {
+        return server.allocations();
+    }
+
+    @Override
+    public boolean kill(long id) {
+        return server.kill(id);
+    }
+
+    @Override
+    public TurnStatistics statistics() {
+        return server.statistics();
+    }
+
+    @Override
+    public String realm() {
+        return server.settings().realm();
+    }
+
+    // ---- TurnUsers
+
+    @Override
+    public Path file() {
+        return server.users().path();
+    }
+
+    @Override
+    public List<String> users() {
+        return server.users().names(server.settings().realm());
+    }
+
+    @Override
+    public void add(String user, String password, String realm) throws IOException {
+        String configured = server.settings().realm();
+        server.users().add(user, password, realm == null || realm.isBlank() ? configured : realm, configured);
+        server.usersChanged();
+        TurnServer.LOG.info("TURN: user {} added for realm {} in {}", user, realm == null || realm.isBlank() ? configured : realm,
+                server.users().path());
+    }
+
+    @Override
+    public boolean remove(String user) throws IOException {
+        boolean removed = server.users().remove(user);
+        if (removed) {
+            server.usersChanged();
+            TurnServer.LOG.info("TURN: user {} removed from {}", user, server.users().path());
+        }
+        return removed;
+    }
+}

@@ -1,0 +1,38 @@
+package org.gatehouse.turn.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetAddress;
+import java.util.List;
+import org.gatehouse.core.net.AddressSet;
+import org.junit.jupiter.api.Test;
+
+class PeerPolicyTest {
+
+    private static PeerPolicy.Verdict verdict(PeerPolicy p, String address) throws Exception {
+        return p.verdict(InetAddress.getByName(address));
+    }
+
+    @Test
+    void publicAddressesAreAllowedAndReservedOnesDenied() throws Exception {
+        PeerPolicy p = new PeerPolicy(AddressSet.empty(), AddressSet.empty(), false);
+        for (String ok : new String[] {"198.51.99.1", "8.8.8.8", "2a00:1450::1", "64:ff9b::808:808"}) {
+            assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, ok), ok);
+        }
+        for (String no : new String[] {"10.0.0.1", "::ffff:192.168.0.1", "2002:c0a8:1::1", "64:ff9b::a00:1", "::a00:1", "fe80::1"}) {
+            assertEquals(PeerPolicy.Verdict.DENIED_RESERVED, verdict(p, no), no);
+        }
+    }
+
+    @Test
+    void allowedWinsOverDeniedAndRestrictedAllowsOnlyTheList() throws Exception {
+        AddressSet nodes = AddressSet.parse(List.of("10.40.0.0/24"));
+        PeerPolicy p = new PeerPolicy(nodes, AddressSet.parse(List.of("10.0.0.0/8", "8.8.8.0/24")), false);
+        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, "10.40.0.10"));
+        assertEquals(PeerPolicy.Verdict.DENIED_CONFIGURED, verdict(p, "8.8.8.8"));
+        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, "::ffff:10.40.0.10"), "mapped form of an allowed node");
+        PeerPolicy r = new PeerPolicy(nodes, AddressSet.empty(), true);
+        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(r, "10.40.0.10"));
+        assertEquals(PeerPolicy.Verdict.NOT_IN_RESTRICTED_LIST, verdict(r, "8.8.8.8"));
+    }
+}

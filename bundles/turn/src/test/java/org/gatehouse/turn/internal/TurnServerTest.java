@@ -1,0 +1,490 @@
+package org.gatehouse.turn.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.gatehouse.stun.message.Attribute;
+import org.gatehouse.stun.message.ChannelData;
+import org.gatehouse.stun.message.Integrity;
+import org.gatehouse.stun.message.MessageClass;
+import org.gatehouse.stun.message.Method;
+import org.gatehouse.stun.message.StunMessage;
+import org.gatehouse.stun.message.StunWriter;
+import org.gatehouse.turn.AllocationInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The TURN methods against the real responder on loopback, answers checked byte by byte where it matters. */
+class TurnServerTest {
+
+    private TestTurn turn;
+
+    @BeforeEach
+    void start() throws Exception {
+        turn = new TestTurn();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        turn.close();
+    }
+
+    @Test
+    void allocateWithoutCredentialsGets401WithRealmNonceAndPasswordAlgorithms() throws Exception {
+        try (TurnClient c = turn.client()) {
+            StunMessage m = c.exchange(c.request(Method.ALLOCATE, TurnClient.newTransaction(), false,
+                    w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
+            assertEquals(401, TurnClient.code(m));
+            assertEquals(TestTurn.REALM, m.string(m.find(Attribute.REALM)));
+            assertTrue(m.string(m.find(Attribute.NONCE)).startsWith("obMatJos2"));
+            assertTrue(m.has(Attribute.PASSWORD_ALGORITHMS));
+            assertFalse(m.hasIntegrity(), "an unauthenticated answer carries no integrity");
+            assertEquals(0, turn.turn.statistics().allocations());
+        }
+    }
+
+    @Test
+    void wrongPasswordGets401AndNoAllocation() throws Exception {
+        try (TurnClient c = TurnClient.udp(turn.udp()).credentials("alice", "wrong")) {
+            assertEquals(401, TurnClient.code(c.allocate()));
+            assertEquals(0, turn.turn.statistics().allocations());
+            assertEquals(1, turn.turn.statistics().authFailures());
+        }
+        try (TurnClient c = TurnClient.udp(turn.udp()).credentials("mallory", "secret")) {
+            assertEquals(401, TurnClient.code(c.allocate()));
+        }
+    }
+
+    @Test
+    void staleNonceGets438AndANewNonceWhichWorks() throws Exception {
+        try (TurnClient c = turn.client()) {
+            c.realm = TestTurn.REALM;
+            c.nonce = turn.turn.server().authenticator.nonce(InetAddress.getLoopbackAddress(), System.currentTimeMillis() / 1000 - 3600);
+            StunMessage m = c.exchange(c.request(Method.ALLOCATE, TurnClient.newTransaction(), true,
+                    w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
+            assertEquals(438, TurnClient.code(m));
+            String fresh = m.string(m.find(Attribute.NONCE));
+            assertNotEquals(c.nonce, fresh);
+            assertEquals(0, TurnClient.code(c.allocate()), "the client retries with the new nonce");
+        }
+    }
+
+    @Test
+    void nonceFromAnotherAddressIsStale() throws Exception {
+        try (TurnClient c = turn.client()) {
+            c.realm = TestTurn.REALM;
+            c.nonce = turn.turn.server().authenticator.nonce(InetAddress.getByName("192.0.2.1"), System.currentTimeMillis() / 1000);
+            StunMessage m = c.exchange(c.request(Method.ALLOCATE, TurnClient.newTransaction(), true,
+                    w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
+            assertEquals(438, TurnClient.code(m));
+        }
+    }
+
+    @Test
+    void allocateAnswersWithRelayedMappedAddressLifetimeAndIntegrity() throws Exception {
+        try (TurnClient c = turn.client()) {
+            StunMessage m = c.allocate(w -> w.uint32(Attribute.LIFETIME, 1200));
+            assertEquals(0, TurnClient.code(m), m.toString());
+            InetSocketAddress relayed = TurnClient.relayed(m);
+            assertEquals(InetAddress.getByName("127.0.0.1"), relayed.getAddress());
+            assertTrue(relayed.getPort() >= 40000 && relayed.getPort() <= 40999);
+            assertEquals(c.local(), m.address(m.find(Attribute.XOR_MAPPED_ADDRESS)));
+            assertEquals(1200, m.uint32(m.find(Attribute.LIFETIME)));
+            assertTrue(m.verifyIntegrity(Integrity.longTermKey("alice", TestTurn.REALM, "secret", 1)));
+            AllocationInfo info = turn.turn.allocations().get(0);
+            assertEquals("alice", info.user());
+            assertEquals(relayed, info.relayed().get(0));
+        }
+    }
+
+    @Test
+    void lifetimeIsAtLeastTheDefaultAndAtMostTheMaximum() throws Exception {
+        turn.reconfigure("max-allocate-lifetime", "900");
+        try (TurnClient a = turn.client(); TurnClient b = turn.client()) {
+            StunMessage short_ = a.allocate(w -> w.uint32(Attribute.LIFETIME, 30));
+            assertEquals(600, short_.uint32(short_.find(Attribute.LIFETIME)));
+            StunMessage long_ = b.allocate(w -> w.uint32(Attribute.LIFETIME, 86_400));
+            assertEquals(900, long_.uint32(long_.find(Attribute.LIFETIME)));
+        }
+    }
+
+    @Test
+    void retransmittedAllocateGetsTheSameAnswerAndOneAllocation() throws Exception {
+        try (TurnClient c = turn.client()) {
+            c.allocate(); // learns realm and nonce, allocates
+            c.refresh(0);
+            Thread.sleep(50);
+            byte[] request = c.request(Method.ALLOCATE, TurnClient.newTransaction(), true,
+                    w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24));
+            StunMessage first = c.exchange(request);
+            StunMessage again = c.exchange(request);
+            assertEquals(0, TurnClient.code(first));
+            assertEquals(TurnClient.relayed(first), TurnClient.relayed(again));
+            assertEquals(1, turn.turn.statistics().allocations());
+            StunMessage other = c.allocate();
+            assertEquals(437, TurnClient.code(other), "a new Allocate on the same 5-tuple is a mismatch");
+        }
+    }
+
+    @Test
+    void refreshCreatePermissionAndChannelBindWithoutAllocationGet437() throws Exception {
+        try (TurnClient c = turn.client()) {
+            assertEquals(437, TurnClient.code(c.refresh(600)));
+            assertEquals(437, TurnClient.code(c.createPermission(new InetSocketAddress("127.0.0.1", 9))));
+            assertEquals(437, TurnClient.code(c.channelBind(0x4000, new InetSocketAddress("127.0.0.1", 9))));
+        }
+    }
+
+    @Test
+    void otherUserOnTheSameAllocationGets441() throws Exception {
+        try (TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            c.credentials("bob", "hunter2");
+            assertEquals(441, TurnClient.code(c.refresh(600)));
+        }
+    }
+
+    @Test
+    void refreshWithLifetimeZeroDeletesAndThePortRests() throws Exception {
+        try (TurnClient c = turn.client()) {
+            InetSocketAddress relayed = TurnClient.relayed(c.allocate());
+            StunMessage m = c.refresh(0);
+            assertEquals(0, TurnClient.code(m));
+            assertEquals(0, m.uint32(m.find(Attribute.LIFETIME)));
+            Thread.sleep(100);
+            assertEquals(0, turn.turn.statistics().allocations());
+            assertEquals(437, TurnClient.code(c.refresh(600)));
+            turn.reconfigure("min-port", String.valueOf(relayed.getPort()), "max-port", String.valueOf(relayed.getPort()));
+            assertEquals(508, TurnClient.code(c.allocate()), "the only port is resting after its allocation ended");
+        }
+    }
+
+    @Test
+    void malformedAttributesGet400() throws Exception {
+        try (TurnClient c = turn.client()) {
+            assertEquals(400, TurnClient.code(c.call(Method.ALLOCATE, w -> { })), "no REQUESTED-TRANSPORT");
+            assertEquals(400, TurnClient.code(c.call(Method.ALLOCATE, w -> w.bytes(Attribute.REQUESTED_TRANSPORT, new byte[] {17}))));
+            assertEquals(442, TurnClient.code(c.call(Method.ALLOCATE, w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 6 << 24))));
+            assertEquals(400, TurnClient.code(c.allocate(w -> w.bytes(Attribute.RESERVATION_TOKEN, new byte[8])
+                    .bytes(Attribute.EVEN_PORT, new byte[] {0}))), "RESERVATION-TOKEN with EVEN-PORT");
+            assertEquals(440, TurnClient.code(c.allocate(w -> w.bytes(Attribute.REQUESTED_ADDRESS_FAMILY, new byte[] {3, 0, 0, 0}))));
+            assertEquals(0, TurnClient.code(c.allocate()));
+            assertEquals(400, TurnClient.code(c.channelBind(0x3FFF, new InetSocketAddress("127.0.0.1", 9))), "channel below 0x4000");
+            assertEquals(400, TurnClient.code(c.call(Method.CHANNEL_BIND, w -> w.uint32(Attribute.CHANNEL_NUMBER, 0x4000 << 16))),
+                    "no XOR-PEER-ADDRESS");
+            assertEquals(400, TurnClient.code(c.call(Method.CREATE_PERMISSION, w -> w.bytes(Attribute.XOR_PEER_ADDRESS, new byte[] {0, 1, 0}))),
+                    "truncated XOR-PEER-ADDRESS");
+            assertEquals(400, TurnClient.code(c.call(Method.CREATE_PERMISSION, w -> { })), "no XOR-PEER-ADDRESS");
+            assertEquals(420, TurnClient.code(c.call(Method.REFRESH, w -> w.uint32(0x7777, 1))));
+            assertEquals(1, turn.turn.statistics().allocations(), "errors leave the allocation as it was");
+        }
+    }
+
+    @Test
+    void deniedPeersGet403InEveryForm() throws Exception {
+        turn.reconfigure("allowed-peer-ip", "");
+        try (TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate(w -> w.bytes(Attribute.ADDITIONAL_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0}))));
+            String[] denied = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1", "100.64.0.1", "0.0.0.0",
+                "224.0.0.1", "255.255.255.255", "240.0.0.1", "192.0.2.1",
+                "::1", "::", "fe80::1", "fc00::1", "ff02::1", "2001:db8::1",
+                "::ffff:10.1.2.3", "::10.1.2.3", "2002:a01:203::1", "64:ff9b::10.1.2.3", "64:ff9b::127.0.0.1", "64:ff9b:1::a01:203"};
+            for (String d : denied) {
+                InetSocketAddress peer = new InetSocketAddress(InetAddress.getByName(d), 5000);
+                assertEquals(403, TurnClient.code(c.createPermission(peer)), d);
+                assertEquals(403, TurnClient.code(c.channelBind(0x4001, peer)), d);
+            }
+            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("198.51.99.1", 5000))), "a public address");
+            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("2a00:1450::1", 5000))), "a public IPv6 address");
+            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("64:ff9b::8.8.8.8", 5000))), "NAT64 of a public address");
+            assertTrue(turn.turn.statistics().deniedPeers() >= 2L * denied.length);
+        }
+        turn.reconfigure("denied-peer-ip", "198.51.99.0/24");
+        try (TurnClient c = turn.client()) {
+            c.allocate();
+            assertEquals(403, TurnClient.code(c.createPermission(new InetSocketAddress("198.51.99.1", 5000))));
+        }
+    }
+
+    @Test
+    void restrictedModeReachesTheListedNodesOnly() throws Exception {
+        turn.reconfigure("restricted", "true", "allowed-peer-ip", "127.0.0.1, 10.40.0.0/24");
+        try (TurnClient c = turn.client()) {
+            c.allocate();
+            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("10.40.0.10", 5000))));
+            assertEquals(403, TurnClient.code(c.createPermission(new InetSocketAddress("8.8.8.8", 5000))), "a public peer not listed");
+        }
+    }
+
+    @Test
+    void quotasGet486() throws Exception {
+        turn.reconfigure("user-quota", "1");
+        try (TurnClient a = turn.client(); TurnClient b = turn.client(); TurnClient bob = TurnClient.udp(turn.udp()).credentials("bob", "hunter2")) {
+            assertEquals(0, TurnClient.code(a.allocate()));
+            assertEquals(486, TurnClient.code(b.allocate()));
+            assertEquals(0, TurnClient.code(bob.allocate()), "the quota is per user");
+            turn.reconfigure("user-quota", "0", "total-quota", "2");
+            assertEquals(486, TurnClient.code(b.allocate()), "total quota");
+            a.refresh(0);
+            Thread.sleep(100);
+            assertEquals(0, TurnClient.code(b.allocate()), "an ended allocation gives its place back");
+            assertEquals(2, turn.turn.statistics().quotaRejections());
+        }
+    }
+
+    @Test
+    void sendAndDataIndicationsAndChannelsRelayBothWays() throws Exception {
+        try (TurnClient c = turn.client(); TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1")) {
+            InetSocketAddress relayed = TurnClient.relayed(c.allocate());
+            assertEquals(0, TurnClient.code(c.createPermission(peer.address())));
+            c.sendIndication(peer.address(), "hello peer".getBytes(StandardCharsets.UTF_8));
+            Object[] got = peer.receive(2000);
+            assertNotNull(got, "Send indication relayed");
+            assertEquals("hello peer", new String((byte[]) got[0], StandardCharsets.UTF_8));
+            assertEquals(relayed, got[1], "the peer sees the relayed address");
+
+            peer.send("hello client".getBytes(StandardCharsets.UTF_8), relayed);
+            StunMessage data = TurnClient.parse(c.receive(2000));
+            assertEquals(MessageClass.type(Method.DATA, MessageClass.INDICATION), data.type());
+            assertEquals(peer.address(), data.address(data.find(Attribute.XOR_PEER_ADDRESS)));
+            assertEquals("hello client", data.string(data.find(Attribute.DATA)));
+
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, peer.address())));
+            c.sendChannelData(0x4000, new byte[] {1, 2, 3});
+            assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) peer.receive(2000)[0]);
+            peer.send(new byte[] {4, 5, 6, 7, 8}, relayed);
+            byte[] frame = c.receive(2000);
+            assertArrayEquals(new byte[] {0x40, 0, 0, 5, 4, 5, 6, 7, 8}, frame, "ChannelData once the channel is bound");
+
+            AllocationInfo info = turn.turn.allocations().get(0);
+            assertEquals(2, info.packetsToPeers());
+            assertEquals(2, info.packetsToClient());
+            assertEquals(1, info.permissions());
+            assertEquals(1, info.channels());
+        }
+    }
+
+    @Test
+    void nothingReachesTheClientFromPeersWithoutPermission() throws Exception {
+        try (TurnClient c = turn.client(); TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1");
+                TestTurn.Peer stranger = new TestTurn.Peer("127.0.0.1")) {
+            InetSocketAddress relayed = TurnClient.relayed(c.allocate());
+            stranger.send(new byte[] {9}, relayed);
+            assertNull(c.receive(300));
+            c.sendIndication(peer.address(), new byte[] {1});
+            assertNull(peer.receive(300), "no Send without a permission");
+            c.sendChannelData(0x4005, new byte[] {1});
+            assertNull(peer.receive(300), "no ChannelData on an unbound channel");
+        }
+    }
+
+    @Test
+    void channelRulesFollowTheRfc() throws Exception {
+        try (TurnClient c = turn.client(); TestTurn.Peer p1 = new TestTurn.Peer("127.0.0.1"); TestTurn.Peer p2 = new TestTurn.Peer("127.0.0.1")) {
+            c.allocate();
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, p1.address())));
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, p1.address())), "refreshing the same binding");
+            assertEquals(400, TurnClient.code(c.channelBind(0x4000, p2.address())), "the number is bound to another peer");
+            assertEquals(400, TurnClient.code(c.channelBind(0x4001, p1.address())), "the peer is bound to another number");
+            assertEquals(0, TurnClient.code(c.channelBind(0x4FFF, p2.address())));
+        }
+    }
+
+    @Test
+    void tcpClientRelaysWithPaddedChannelDataAndItsAllocationEndsWithTheConnection() throws Exception {
+        try (TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1")) {
+            InetSocketAddress relayed;
+            try (TurnClient c = TurnClient.tcp(turn.tcp()).credentials("alice", "secret")) {
+                StunMessage m = c.allocate();
+                assertEquals(0, TurnClient.code(m));
+                relayed = TurnClient.relayed(m);
+                assertEquals(0, TurnClient.code(c.channelBind(0x4100, peer.address())));
+                c.sendChannelData(0x4100, new byte[] {1, 2, 3, 4, 5});
+                assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, (byte[]) peer.receive(2000)[0]);
+                peer.send(new byte[] {7, 7, 7}, relayed);
+                assertArrayEquals(new byte[] {0x41, 0, 0, 3, 7, 7, 7}, c.receive(2000));
+                c.sendChannelData(0x4100, new byte[] {9});
+                assertArrayEquals(new byte[] {9}, (byte[]) peer.receive(2000)[0], "framing kept after a padded frame");
+                assertEquals("tcp", turn.turn.allocations().get(0).protocol());
+            }
+            for (int i = 0; i < 50 && turn.turn.statistics().allocations() > 0; i++) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, turn.turn.statistics().allocations(), "closing the connection ends its allocation");
+        }
+    }
+
+    @Test
+    void evenPortWithReservationGivesTheNextPortToTheTokenHolder() throws Exception {
+        try (TurnClient a = turn.client(); TurnClient b = turn.client()) {
+            StunMessage first = a.allocate(w -> w.bytes(Attribute.EVEN_PORT, new byte[] {(byte) 0x80}));
+            assertEquals(0, TurnClient.code(first));
+            int port = TurnClient.relayed(first).getPort();
+            assertEquals(0, port % 2);
+            byte[] token = first.bytes(first.find(Attribute.RESERVATION_TOKEN));
+            StunMessage second = b.allocate(w -> w.bytes(Attribute.RESERVATION_TOKEN, token));
+            assertEquals(0, TurnClient.code(second));
+            assertEquals(port + 1, TurnClient.relayed(second).getPort());
+            try (TurnClient c = turn.client()) {
+                assertEquals(508, TurnClient.code(c.allocate(w -> w.bytes(Attribute.RESERVATION_TOKEN, token))), "a token is used once");
+            }
+        }
+    }
+
+    @Test
+    void dualAllocationRelaysIpv4AndIpv6() throws Exception {
+        try (TurnClient c = turn.client(); TestTurn.Peer v6 = new TestTurn.Peer("::1")) {
+            StunMessage m = c.allocate(w -> w.bytes(Attribute.ADDITIONAL_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0}));
+            assertEquals(0, TurnClient.code(m), m.toString());
+            int count = 0;
+            InetSocketAddress relayed6 = null;
+            for (int i = 0; i < m.attributeCount(); i++) {
+                if (m.attributeType(i) == Attribute.XOR_RELAYED_ADDRESS) {
+                    count++;
+                    InetSocketAddress r = m.address(i);
+                    if (r.getAddress() instanceof java.net.Inet6Address) {
+                        relayed6 = r;
+                    }
+                }
+            }
+            assertEquals(2, count);
+            assertNotNull(relayed6);
+            assertEquals(0, TurnClient.code(c.createPermission(v6.address())));
+            c.sendIndication(v6.address(), new byte[] {6});
+            Object[] got = v6.receive(2000);
+            assertArrayEquals(new byte[] {6}, (byte[]) got[0]);
+            assertEquals(relayed6, got[1]);
+        }
+        try (TurnClient c = turn.client()) {
+            StunMessage m = c.allocate(w -> w.bytes(Attribute.REQUESTED_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0}));
+            assertEquals(0, TurnClient.code(m));
+            assertTrue(TurnClient.relayed(m).getAddress() instanceof java.net.Inet6Address);
+            assertEquals(443, TurnClient.code(c.createPermission(new InetSocketAddress("127.0.0.1", 9))), "IPv4 peer on an IPv6 relay");
+        }
+        turn.reconfigure("relay-ip", "127.0.0.1");
+        try (TurnClient c = turn.client()) {
+            StunMessage m = c.allocate(w -> w.bytes(Attribute.ADDITIONAL_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0}));
+            assertEquals(0, TurnClient.code(m));
+            assertEquals(440, m.errorCode(m.find(Attribute.ADDRESS_ERROR_CODE)) % 1000, "no IPv6 relay address: ADDRESS-ERROR-CODE");
+        }
+    }
+
+    @Test
+    void messageIntegritySha256AndUserHashAndSha256PasswordAlgorithm() throws Exception {
+        try (TurnClient c = turn.client()) {
+            StunMessage challenge = c.exchange(c.request(Method.ALLOCATE, TurnClient.newTransaction(), false,
+                    w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
+            String nonce = challenge.string(challenge.find(Attribute.NONCE));
+            byte[] algorithms = challenge.bytes(challenge.find(Attribute.PASSWORD_ALGORITHMS));
+            assertArrayEquals(new byte[] {0, 1, 0, 0}, algorithms, "the user file has MD5 keys only");
+            byte[] key = Integrity.longTermKey("alice", TestTurn.REALM, "secret", Integrity.ALGORITHM_MD5);
+            byte[] request = bytes(w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)
+                    .bytes(Attribute.USERHASH, Integrity.userHash("alice", TestTurn.REALM))
+                    .string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce)
+                    .bytes(Attribute.PASSWORD_ALGORITHMS, algorithms).bytes(Attribute.PASSWORD_ALGORITHM, new byte[] {0, 1, 0, 0})
+                    .integritySha256(key));
+            StunMessage m = c.exchange(request);
+            assertEquals(0, TurnClient.code(m), m.toString());
+            assertTrue(m.verifyIntegritySha256(key), "answered with MESSAGE-INTEGRITY-SHA256");
+            byte[] downgraded = bytes(w -> w.uint32(Attribute.LIFETIME, 600)
+                    .string(Attribute.USERNAME, "alice").string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce)
+                    .bytes(Attribute.PASSWORD_ALGORITHMS, new byte[] {0, 2, 0, 0}).bytes(Attribute.PASSWORD_ALGORITHM, new byte[] {0, 2, 0, 0})
+                    .integrity(key), Method.REFRESH);
+            assertEquals(400, TurnClient.code(c.exchange(downgraded)), "PASSWORD-ALGORITHMS other than offered");
+        }
+    }
+
+    private static byte[] bytes(java.util.function.Consumer<StunWriter> body) {
+        return bytes(body, Method.ALLOCATE);
+    }
+
+    private static byte[] bytes(java.util.function.Consumer<StunWriter> body, int method) {
+        io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(512);
+        body.accept(new StunWriter().start(out, MessageClass.type(method, MessageClass.REQUEST), TurnClient.newTransaction()));
+        return TurnClient.bytes(out);
+    }
+
+    @Test
+    void restApiCredentialsWorkUntilTheyExpire() throws Exception {
+        turn.reconfigure("use-auth-secret", "true", "static-auth-secret", "old-secret, north-secret");
+        long tomorrow = System.currentTimeMillis() / 1000 + 86_400;
+        String user = tomorrow + ":conference-node-1";
+        try (TurnClient c = TurnClient.udp(turn.udp()).credentials(user, RestSecret.password("north-secret".getBytes(), user))) {
+            StunMessage m = c.allocate();
+            assertEquals(0, TurnClient.code(m));
+            StunMessage challenge = c.exchange(c.request(Method.REFRESH, TurnClient.newTransaction(), false, w -> { }));
+            assertArrayEquals(new byte[] {0, 1, 0, 0, 0, 2, 0, 0}, challenge.bytes(challenge.find(Attribute.PASSWORD_ALGORITHMS)),
+                    "SHA-256 offered: the REST secret knows the password");
+        }
+        String expired = (System.currentTimeMillis() / 1000 - 10) + ":conference-node-1";
+        try (TurnClient c = TurnClient.udp(turn.udp()).credentials(expired, RestSecret.password("north-secret".getBytes(), expired))) {
+            assertEquals(401, TurnClient.code(c.allocate()));
+        }
+        try (TurnClient c = TurnClient.udp(turn.udp()).credentials(user, RestSecret.password("wrong".getBytes(), user))) {
+            assertEquals(401, TurnClient.code(c.allocate()));
+        }
+    }
+
+    @Test
+    void unauthenticatedAnswersAreRateLimitedPerAddress() throws Exception {
+        turn.reconfigure("unauthenticated-rate-limit", "5");
+        try (TurnClient c = turn.client()) {
+            int answered = 0;
+            for (int i = 0; i < 40; i++) {
+                c.sendRaw(c.request(Method.ALLOCATE, TurnClient.newTransaction(), false, w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
+            }
+            while (c.receive(300) != null) {
+                answered++;
+            }
+            assertTrue(answered >= 10 && answered <= 12, "a burst of twice the rate, then nothing: " + answered);
+            assertTrue(turn.turn.statistics().unauthenticatedAnswersLimited() >= 28);
+        }
+    }
+
+    @Test
+    void killEndsAnAllocationAndItsClientGets437() throws Exception {
+        try (TurnClient c = turn.client()) {
+            c.allocate();
+            long id = turn.turn.allocations().get(0).id();
+            assertTrue(turn.turn.kill(id));
+            Thread.sleep(100);
+            assertFalse(turn.turn.kill(id));
+            assertEquals(437, TurnClient.code(c.refresh(600)));
+            assertEquals(1, turn.turn.statistics().allocationsEnded());
+        }
+    }
+
+    @Test
+    void usersAddedAndRemovedApplyToTheNextRequest() throws Exception {
+        try (TurnClient c = TurnClient.udp(turn.udp()).credentials("carol", "pw1")) {
+            assertEquals(401, TurnClient.code(c.allocate()));
+            turn.turn.add("carol", "pw1", null);
+            assertTrue(turn.turn.users().contains("carol@" + TestTurn.REALM));
+            assertEquals(0, TurnClient.code(c.allocate()));
+            assertTrue(java.nio.file.Files.readString(turn.users).contains("carol:0x"
+                    + TestTurn.hex(Integrity.longTermKey("carol", TestTurn.REALM, "pw1", 1))), "stored as the turnadmin -k key");
+            assertTrue(turn.turn.remove("carol"));
+            assertEquals(401, TurnClient.code(c.refresh(600)), "removed: the next request is refused");
+            assertEquals(1, turn.turn.statistics().allocations(), "but the allocation was not dropped");
+        }
+    }
+
+    @Test
+    void aUserFileWithABadLineIsRefusedWholeAndTheUsersStay() throws Exception {
+        java.nio.file.Files.writeString(turn.users, "alice:0x1234\n");
+        turn.turn.server().users().refresh();
+        try (TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()), "alice still works");
+        }
+    }
+}
