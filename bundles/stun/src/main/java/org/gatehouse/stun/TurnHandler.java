@@ -20,7 +20,7 @@ public interface TurnHandler {
 
     /**
      * A ChannelData frame: readable bytes start at its 4-byte header; over TCP/TLS padding is
-     * already removed. The channel number is one of 0x4000-0x4FFF and the length fits.
+     * already removed. The channel number is one of 0x4000-0x7FFF and the length fits.
      */
     void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client);
 

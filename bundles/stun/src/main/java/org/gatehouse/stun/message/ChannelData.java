@@ -3,14 +3,17 @@ package org.gatehouse.stun.message;
 import io.netty.buffer.ByteBuf;
 
 /**
- * ChannelData framing (RFC 8656 section 12.4): a 2-byte channel number in 0x4000-0x4FFF, a 2-byte
- * length, then the application data; padded to a multiple of four over TCP and TLS.
+ * ChannelData framing (RFC 8656 section 12.4): a 2-byte channel number, a 2-byte length, then the
+ * application data; padded to a multiple of four over TCP and TLS. Channel numbers are
+ * 0x4000-0x7FFF as RFC 5766 defined them: RFC 8656 narrowed new bindings to 0x4000-0x4FFF, but the
+ * clients of RFC 5766 servers (coturn's own among them) still bind numbers above 0x4FFF, and nothing
+ * else on the 3478 port starts with the bits 01.
  */
 public final class ChannelData {
 
     public static final int HEADER_LENGTH = 4;
     public static final int MIN_CHANNEL = 0x4000;
-    public static final int MAX_CHANNEL = 0x4FFF;
+    public static final int MAX_CHANNEL = 0x7FFF;
 
     private ChannelData() {
     }

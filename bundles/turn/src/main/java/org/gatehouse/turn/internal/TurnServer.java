@@ -273,6 +273,10 @@ final class TurnServer implements TurnHandler {
 
     void error(StunMessage m, StunConnection connection, InetSocketAddress client, int code, Authenticator.Outcome auth,
             Allocation remember) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("TURN: {} from {} {} answered {} {}", Method.name(m.method()), connection.protocol(),
+                    IpAddresses.format(client), code, ErrorCode.reason(code));
+        }
         ByteBuf out = connection.alloc().ioBuffer(128);
         StunWriter w = Answers.error(out, m, code);
         Answers.finish(w, m, auth);

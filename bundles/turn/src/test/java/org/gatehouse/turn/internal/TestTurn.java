@@ -14,7 +14,7 @@ import org.gatehouse.stun.internal.TestStunServer;
 /**
  * A TURN server on loopback for tests: the real STUN responder and event loops with the TURN
  * component plugged in, a user file with alice/secret and bob/hunter2 in realm gatehouse.test, relay on
- * 127.0.0.1 (and ::1), loopback peers allowed.
+ * 127.0.0.1 (and ::1) ports 61000-61999, loopback peers allowed.
  */
 final class TestTurn implements AutoCloseable {
 
@@ -36,8 +36,9 @@ final class TestTurn implements AutoCloseable {
         config.put("userdb", users.toString());
         config.put("relay-ip", "127.0.0.1, ::1");
         config.put("allowed-peer-ip", "127.0.0.1, ::1");
-        config.put("min-port", "40000");
-        config.put("max-port", "40999");
+        // Above Linux's ephemeral range (32768-60999), where test clients' own sockets could hold a port.
+        config.put("min-port", "61000");
+        config.put("max-port", "61999");
         for (int i = 0; i < keyValues.length; i += 2) {
             config.put(keyValues[i], keyValues[i + 1]);
         }

@@ -97,7 +97,7 @@ class TurnServerTest {
             assertEquals(0, TurnClient.code(m), m.toString());
             InetSocketAddress relayed = TurnClient.relayed(m);
             assertEquals(InetAddress.getByName("127.0.0.1"), relayed.getAddress());
-            assertTrue(relayed.getPort() >= 40000 && relayed.getPort() <= 40999);
+            assertTrue(relayed.getPort() >= 61000 && relayed.getPort() <= 61999);
             assertEquals(c.local(), m.address(m.find(Attribute.XOR_MAPPED_ADDRESS)));
             assertEquals(1200, m.uint32(m.find(Attribute.LIFETIME)));
             assertTrue(m.verifyIntegrity(Integrity.longTermKey("alice", TestTurn.REALM, "secret", 1)));
@@ -296,7 +296,8 @@ class TurnServerTest {
             assertEquals(0, TurnClient.code(c.channelBind(0x4000, p1.address())), "refreshing the same binding");
             assertEquals(400, TurnClient.code(c.channelBind(0x4000, p2.address())), "the number is bound to another peer");
             assertEquals(400, TurnClient.code(c.channelBind(0x4001, p1.address())), "the peer is bound to another number");
-            assertEquals(0, TurnClient.code(c.channelBind(0x4FFF, p2.address())));
+            assertEquals(0, TurnClient.code(c.channelBind(0x7FFF, p2.address())), "RFC 5766's range, which its clients use");
+            assertEquals(400, TurnClient.code(c.channelBind(0x8000, p2.address())));
         }
     }
 

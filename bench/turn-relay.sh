@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# TURN relaying: Gatehouse against coturn's turnserver, same load client, same machine, one run,
+# loopback only. The load is coturn's own turnutils_uclient relaying through each server to
+# turnutils_peer (a UDP echo peer): CLIENTS allocations with a channel each, every client sending
+# 1,000 ChannelData messages of LENGTH bytes a second for SECONDS. Prints relayed packets/s, loss,
+# round-trip time and server CPU per relayed packet for each server, cores shared and pinned; then the
+# memory each server takes per allocation with ALLOCATIONS allocations held; and the ratios
+# gatehouse/coturn. Needs a built distribution (mvn -q package -DskipTests) and Debian's coturn.
+# usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 2 min with the defaults)
+#   ONLY_COTURN=1 measures coturn alone (anchor figures while Gatehouse has no TURN);
+#   UCLIENT_FLAGS=-s relays with Send/Data indications instead of channels.
+set -euo pipefail
+seconds=${1:-10}
+clients=${2:-40}
+length=${3:-160}
+allocations=${4:-1000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dist=$root/distribution/target/gatehouse
+user=bench password=secret realm=gatehouse.test
+for tool in turnserver turnutils_uclient turnutils_peer; do
+    command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install coturn" >&2; exit 2; }
+done
+command -v javac >/dev/null && command -v jcmd >/dev/null || { echo "needs a JDK (javac, jcmd)" >&2; exit 2; }
+gatehouse=yes
+[ "${ONLY_COTURN:-}" = 1 ] && gatehouse=
+if [ -n "$gatehouse" ] && [ ! -x "$dist/bin/gatehouse" ]; then
+    echo "build first: mvn -q package -DskipTests" >&2; exit 2
+fi
+[ "$seconds" -ge 7 ] || { echo "SECONDS must be at least 7 (clients start over 5 s; the rest is measured)" >&2; exit 2; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    local p
+    for f in "$work"/*.pid; do [ -f "$f" ] && pids+=("$(cat "$f")"); done
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+hz=$(getconf CLK_TCK)
+# Relay ports below the ephemeral range, so that relay and client sockets never compete for a port.
+coturn_ports=(20000 24999)
+gatehouse_ports=(25000 29999)
+javac -d "$work/classes" "$root/bench/turn/TurnClient.java"
+# The Java TURN client; started directly (not through a shell function) so that $! is its own pid.
+turn_client=(java -cp "$work/classes" TurnClient)
+ticks() { local st; read -r -a st <"/proc/$1/stat" 2>/dev/null || { echo 0; return; }; echo $((st[13] + st[14])); }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# Starts turnserver on 127.0.0.1:$1 (on $server_cpu; one relay thread when pinned); sets spid.
+start_coturn() {
+    local threads=()
+    [ "$mode" = pinned ] && threads=(--relay-threads=1)
+    $server_cpu turnserver -n --no-cli --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port="$1" \
+        --min-port="${coturn_ports[0]}" --max-port="${coturn_ports[1]}" --realm="$realm" --user="$user:$password" \
+        --lt-cred-mech --allow-loopback-peers --no-tls --no-dtls "${threads[@]}" \
+        --log-file=stdout --simple-log --pidfile="$work/turnserver.pidfile" >"$work/coturn.out" 2>&1 </dev/null &
+    spid=$!
+    pids+=("$spid")
+    if ! $client_cpu "${turn_client[@]}" check "127.0.0.1:$1" "127.0.0.1:$peer_port" "$user" "$password" 5 >/dev/null 2>"$work/check.err"; then
+        echo "coturn did not relay: $(cat "$work/check.err")" >&2; tail -20 "$work/coturn.out" >&2; exit 1
+    fi
+}
+
+# Starts a copy of the distribution with STUN on 127.0.0.1:$1 and TURN relaying to 127.0.0.1 only
+# (one I/O thread when pinned); sets spid. Fails, and says why, unless it relays within 3 s.
+start_gatehouse() {
+    local g=$work/gatehouse key
+    rm -rf "$g"
+    cp -r "$dist" "$g"
+    rm -rf "$g/data/cache" "$g/data/log"
+    printf 'listen = 127.0.0.1:%s\ntcp = true\n' "$1" >"$g/etc/org.gatehouse.stun.cfg"
+    printf 'realm = %s\nuserdb = etc/turn-users\nrelay-ip = 127.0.0.1\nallowed-peer-ip = 127.0.0.1\nmin-port = %s\nmax-port = %s\nuser-quota = 0\ntotal-quota = 0\n' \
+        "$realm" "${gatehouse_ports[0]}" "${gatehouse_ports[1]}" >"$g/etc/org.gatehouse.turn.cfg"
+    # The long-term key MD5(user:realm:password), what `turnadmin -k -u bench -r gatehouse.test -p secret`
+    # prints (turnadmin itself would leave a log file in /var/log).
+    key=$(printf '%s' "$user:$realm:$password" | md5sum | cut -d' ' -f1)
+    echo "$user:0x$key" >"$g/etc/turn-users"
+    if [ "$mode" = pinned ]; then
+        sed -i "s/^io-threads = .*/io-threads = 1/" "$g/etc/org.gatehouse.core.cfg"
+    fi
+    JAVA_OPTS="${GATEHOUSE_JAVA_OPTS:-}" $server_cpu "$g/bin/gatehouse" --no-console >"$work/gatehouse.out" 2>&1 </dev/null &
+    spid=$!
+    pids+=("$spid")
+    for _ in $(seq 1 150); do grep -q ' started in ' "$work/gatehouse.out" && break; sleep 0.1; done
+    if ! grep -q ' started in ' "$work/gatehouse.out"; then
+        echo "gatehouse did not start within 15 s:" >&2; tail -20 "$work/gatehouse.out" >&2; exit 1
+    fi
+    if ! $client_cpu "${turn_client[@]}" check "127.0.0.1:$1" "127.0.0.1:$peer_port" "$user" "$password" 3 >/dev/null 2>"$work/check.err"; then
+        echo "gatehouse does not relay TURN on 127.0.0.1:$1: $(cat "$work/check.err")" >&2
+        echo "(is the TURN bundle in the distribution? etc/org.gatehouse.turn.cfg was:)" >&2
+        sed 's/^/    /' "$g/etc/org.gatehouse.turn.cfg" >&2
+        echo "last lines of its output:" >&2; tail -20 "$work/gatehouse.out" >&2
+        exit 1
+    fi
+}
+
+# Drives the server at 127.0.0.1:$2 (pid $3) with turnutils_uclient and prints one line:
+#   relayed_pkt_per_s offered_pkt_per_s loss_pct rtt_avg_ms rtt_max_ms cpu_us_per_pkt probe_p50_us probe_p99_us
+# uclient starts each client 1 to 6 s after it has connected them all, so the rates and the CPU time
+# are taken from its once-a-second totals between "all clients sending" (connect + 6 s) and "none
+# finished yet" (connect + 1 s + SECONDS), each line stamped on arrival with the server's CPU ticks.
+# Loss and uclient's round-trip time are its totals for the whole run. A Java probe, started with the
+# load, times 200 channel echoes a second through the same server over that window in microseconds
+# (uclient's own round-trip clock ticks in whole milliseconds).
+measure() {
+    local name=$1 port=$2 spid=$3 out=$work/$1-$mode.uclient limit=$((clients / 10 + seconds + 40))
+    # shellcheck disable=SC2086
+    $client_cpu timeout "$limit" turnutils_uclient -u "$user" -w "$password" -p "$port" -e 127.0.0.1 -r "$peer_port" \
+        -c -m "$clients" -n "$((seconds * 1000))" -z 1 -l "$length" ${UCLIENT_FLAGS:-} 127.0.0.1 2>&1 </dev/null |
+        while IFS= read -r line; do
+            printf '%s %s %s\n' "$EPOCHREALTIME" "$(ticks "$spid")" "$line"
+            if [ ! -f "$out.probe.pid" ] && [[ $line == *'Total connect time'* ]]; then
+                now=${EPOCHREALTIME/./}
+                now=$((now / 1000))
+                $client_cpu "${turn_client[@]}" ping "127.0.0.1:$port" "127.0.0.1:$peer_port" "$user" "$password" $((now + 6000)) \
+                    $((now + 1000 + seconds * 1000)) 200 "$length" >"$out.probe" 2>&1 &
+                echo $! >"$out.probe.pid"
+            fi
+        done >"$out" || true
+    if [ -f "$out.probe.pid" ]; then
+        local ppid
+        ppid=$(cat "$out.probe.pid")
+        for _ in $(seq 1 50); do kill -0 "$ppid" 2>/dev/null || break; sleep 0.1; done
+        kill "$ppid" 2>/dev/null || true
+        rm -f "$out.probe.pid"
+    fi
+    if ! grep -q 'Total lost packets' "$out"; then
+        echo "$name: turnutils_uclient did not finish within $limit s; its last lines:" >&2
+        tail -5 "$out" | cut -d' ' -f3- >&2
+        exit 1
+    fi
+    read -r p50 p99 <<<"$(awk 'NF == 5 && $2 > 0 {p = $3 " " $4} END {print p ? p : "- -"}' "$out.probe" 2>/dev/null || echo "- -")"
+    awk -v d="$seconds" -v hz="$hz" -v p50="$p50" -v p99="$p99" -v name="$name" '
+        function val(key) { return match($0, key "[0-9]+") ? substr($0, RSTART + length(key), RLENGTH - length(key)) + 0 : -1 }
+        / Total connect time / && !c { c = $1 }
+        /start_mclient: msz=/ && c {
+            if (!a && $1 >= c + 6) { a = 1; ta = $1; ka = $2; sa = val("tot_send_msgs="); ra = val("tot_recv_msgs=") }
+            if ($1 <= c + 1 + d) { tb = $1; kb = $2; sb = val("tot_send_msgs="); rb = val("tot_recv_msgs=") }
+        }
+        /Total lost packets/ { match($0, /\([0-9.]+%/); loss = substr($0, RSTART + 1, RLENGTH - 2) + 0 }
+        /Average round trip delay/ { match($0, /delay [0-9.]+/); avg = substr($0, RSTART + 6, RLENGTH - 6) + 0
+                                     match($0, /max = [0-9]+/); max = substr($0, RSTART + 6, RLENGTH - 6) + 0 }
+        END {
+            if (!a || tb <= ta + 0.5 || rb <= ra) { print name ": no steady window in the uclient output" > "/dev/stderr"; exit 1 }
+            printf "%.0f %.0f %.3f %.3f %d %.2f %s %s\n", 2 * (rb - ra) / (tb - ta), 2 * (sb - sa) / (tb - ta),
+                loss, avg, max, (kb - ka) * 1e6 / hz / (2 * (rb - ra)), p50, p99
+        }' "$out"
+}
+
+row() { printf '  %-10s %14s %14s %8s %13s %15s %16s\n' "$@"; }
+
+# One round: a fresh echo peer, then coturn started, measured, stopped, then Gatehouse the same way.
+#   shared: servers, peer and load client share all cores (Gatehouse with its default I/O threads)
+#   pinned: each server alone on core 0 (Gatehouse io-threads = 1, coturn --relay-threads=1), peer and
+#           load client on core 1
+round() {
+    mode=$1 server_cpu="" client_cpu=""
+    if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
+    local port c g
+    peer_port=$(free_port)
+    $client_cpu turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
+    local peer=$!
+    pids+=("$peer")
+    echo
+    if [ "$mode" = pinned ]; then
+        echo "pinned: each server alone on core 0 (Gatehouse io-threads = 1, coturn --relay-threads=1), uclient and peer on core 1"
+    else
+        echo "shared: servers, uclient and peer share all $(nproc) cores (Gatehouse io-threads = one per core, coturn its default threads)"
+    fi
+    row server "relayed pkt/s" "offered pkt/s" "loss %" "RTT avg/max" "probe RTT p50" "CPU us/pkt"
+    row "" "" "" "" "ms (uclient)" "/p99 us" "(server)"
+    port=$(free_port)
+    start_coturn "$port"
+    c=$(measure coturn "$port" "$spid")
+    stop "$spid"
+    read -r c_pps c_off c_loss c_rtt c_max c_cpu c_p50 c_p99 <<<"$c"
+    row coturn "$c_pps" "$c_off" "$c_loss" "$c_rtt/$c_max" "$c_p50/$c_p99" "$c_cpu"
+    if [ -n "$gatehouse" ]; then
+        port=$(free_port)
+        start_gatehouse "$port"
+        g=$(measure gatehouse "$port" "$spid")
+        stop "$spid"
+        read -r g_pps g_off g_loss g_rtt g_max g_cpu g_p50 g_p99 <<<"$g"
+        row gatehouse "$g_pps" "$g_off" "$g_loss" "$g_rtt/$g_max" "$g_p50/$g_p99" "$g_cpu"
+        awk -v gp="$g_pps" -v cp="$c_pps" -v gl="$g_loss" -v cl="$c_loss" -v gr="$g_p50" -v cr="$c_p50" \
+            -v gq="$g_p99" -v cq="$c_p99" -v gu="$g_rtt" -v cu="$c_rtt" -v gc="$g_cpu" -v cc="$c_cpu" '
+            function ratio(g, c) { return c > 0 ? sprintf("%.2fx", g / c) : (g > 0 ? "inf" : "1.00x (both 0)") }
+            BEGIN { printf "  ratio gatehouse/coturn: %s packets/s, %s loss, %s RTT p50 and %s p99 (probe), %s RTT avg (uclient), %s CPU per packet\n",
+                ratio(gp, cp), ratio(gl, cl), ratio(gr, cr), ratio(gq, cq), ratio(gu, cu), ratio(gc, cc) }'
+    fi
+    stop "$peer"
+}
+
+# Memory per allocation: each server started afresh, one allocation with a channel echo made and
+# released (warm-up), its memory read; then $allocations allocations held by one client (one UDP
+# socket each) and its memory read again. coturn: resident set (VmRSS). Gatehouse: live heap after a
+# full GC (jcmd GC.class_histogram) and resident set.
+memory() {
+    mode=shared server_cpu="" client_cpu=""
+    local port held c_before c_after g_before g_after h_before h_after
+    peer_port=$(free_port)
+    turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
+    local peer=$!
+    pids+=("$peer")
+    echo
+    echo "memory: $allocations allocations held by one client (one UDP socket and allocation each, no traffic)"
+    printf '  %-10s %8s %13s %13s %11s %13s %13s %11s\n' server held "RSS before" "RSS with" "KB/alloc" \
+        "heap before" "heap with" "KB/alloc"
+    port=$(free_port)
+    start_coturn "$port"
+    sleep 0.5
+    c_before=$(rss_kb "$spid")
+    hold "$port"
+    c_after=$(rss_kb "$spid")
+    c_held=$held
+    stop "$hold_pid"
+    stop "$spid"
+    printf '  %-10s %8s %10s KB %10s KB %11.1f %13s %13s %11s\n' coturn "$c_held" "$c_before" "$c_after" \
+        "$(awk -v a="$c_after" -v b="$c_before" -v n="$c_held" 'BEGIN {print (a - b) / n}')" - - -
+    if [ -n "$gatehouse" ]; then
+        port=$(free_port)
+        start_gatehouse "$port"
+        h_before=$(live_heap "$spid")
+        g_before=$(rss_kb "$spid")
+        hold "$port"
+        h_after=$(live_heap "$spid")
+        g_after=$(rss_kb "$spid")
+        stop "$hold_pid"
+        stop "$spid"
+        printf '  %-10s %8s %10s KB %10s KB %11.1f %10s KB %10s KB %11.1f\n' gatehouse "$held" "$g_before" "$g_after" \
+            "$(awk -v a="$g_after" -v b="$g_before" -v n="$held" 'BEGIN {print (a - b) / n}')" \
+            $((h_before / 1024)) $((h_after / 1024)) "$(awk -v a="$h_after" -v b="$h_before" -v n="$held" 'BEGIN {print (a - b) / 1024 / n}')"
+        awk -v ga="$g_after" -v gb="$g_before" -v ha="$h_after" -v hb="$h_before" -v gn="$held" \
+            -v ca="$c_after" -v cb="$c_before" -v cn="$c_held" 'BEGIN {
+            c = (ca - cb) / cn
+            printf "  ratio gatehouse/coturn per allocation: %.2fx RSS, %.2fx (Gatehouse live heap against coturn RSS)\n",
+                (ga - gb) / gn / c, (ha - hb) / 1024 / gn / c }'
+    fi
+    stop "$peer"
+}
+
+# Holds $allocations allocations on the server at 127.0.0.1:$1; sets held and hold_pid.
+hold() {
+    $client_cpu "${turn_client[@]}" hold "127.0.0.1:$1" "$user" "$password" "$allocations" 120 >"$work/hold.out" 2>&1 &
+    hold_pid=$!
+    pids+=("$hold_pid")
+    for _ in $(seq 1 600); do grep -q '^held ' "$work/hold.out" && break; kill -0 "$hold_pid" 2>/dev/null || break; sleep 0.1; done
+    held=$(awk '/^held / {print $2}' "$work/hold.out")
+    if [ -z "$held" ] || [ "$held" -eq 0 ]; then
+        echo "no allocation could be held:" >&2; cat "$work/hold.out" >&2; exit 1
+    fi
+    grep -q '^first error' "$work/hold.out" && sed 's/^/  (hold client) /' "$work/hold.out" | grep -v '^  (hold client) held' >&2
+    sleep 1
+}
+
+# Bytes of live objects in the JVM $1: GC.class_histogram runs a full GC first and sums what survives.
+live_heap() { timeout 60 jcmd "$1" GC.class_histogram | awk '$1 == "Total" {print $3}'; }
+
+echo "TURN relaying over UDP on loopback: $clients clients (allocations with a channel each) x 1,000 messages/s of $length bytes"
+echo "for $seconds s each, through the server to an echo peer (turnutils_uclient -c -m $clients -n $((seconds * 1000)) -z 1 -l $length ${UCLIENT_FLAGS:-}),"
+echo "measured over the $((seconds - 5)) s in which every client is sending. A relayed packet is one datagram passed on"
+echo "(client to peer or peer to client); each echo is two. Loss and uclient's RTT cover the whole run."
+[ -n "$gatehouse" ] || echo "ONLY_COTURN=1: Gatehouse not measured"
+round shared
+round pinned
+memory
