@@ -138,7 +138,7 @@ class StunResponderTest {
         byte[] lengthMismatch = Arrays.copyOf(request(BINDING_REQUEST, false), 24);
         List<byte[]> bad = List.of(new byte[0], new byte[] {0}, Arrays.copyOf(good, 19), Arrays.copyOf(good, good.length - 4),
                 badFingerprint, notMultipleOf4, overrun, lengthMismatch, "GET / HTTP/1.1\r\n\r\n".getBytes(),
-                new byte[] {0x40, 0x00, 0x00, 0x08, 1, 2}, new byte[] {0x7f, (byte) 0xff, 0, 0});
+                new byte[] {0x40, 0x00, 0x00, 0x08, 1, 2}, new byte[] {0x7f, (byte) 0xff, 0, 0, 1, 2, 3, 4});
         for (byte[] b : bad) {
             assertNull(client.exchange(server, b, 150), "answered " + ByteBufUtil.hexDump(b));
         }

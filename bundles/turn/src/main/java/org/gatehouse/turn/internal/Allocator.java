@@ -329,6 +329,10 @@ final class Allocator {
         }
     }
 
+    int reservations() {
+        return reservations.size();
+    }
+
     void expireReservations() {
         long now = System.nanoTime();
         reservations.values().removeIf(r -> {

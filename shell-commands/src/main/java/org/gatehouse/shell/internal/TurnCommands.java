@@ -1,0 +1,113 @@
+package org.gatehouse.shell.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.turn.AllocationInfo;
+import org.gatehouse.turn.TurnAdmin;
+import org.gatehouse.turn.TurnStatistics;
+import org.gatehouse.turn.TurnUsers;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code turn:users}, {@code turn:allocations}, {@code turn:kill}, {@code turn:stats}: the TURN relay's
+ * users, allocations and counters from the shell. {@code turn:user-add} and {@code turn:user-remove}
+ * are {@link TurnUserCommand}s: Gogo maps a command name to a method name, and a hyphen cannot be one.
+ */
+@Component(name = "org.gatehouse.shell.turn", service = TurnCommands.class, property = {
+        "osgi.command.scope=turn",
+        "osgi.command.function=users",
+        "osgi.command.function=allocations",
+        "osgi.command.function=kill",
+        "osgi.command.function=stats"
+})
+public final class TurnCommands {
+
+    @Reference
+    private TurnAdmin admin;
+
+    @Reference
+    private TurnUsers users;
+
+    @Descriptor("list the long-term credential users (user@realm) in the user file")
+    public void users() {
+        List<String> names = users.users();
+        System.out.printf("%d user%s in %s%n", names.size(), names.size() == 1 ? "" : "s", users.file());
+        names.forEach(n -> System.out.println("  " + n));
+    }
+
+    @Descriptor("list the allocations: client 5-tuple, user, relayed address, age, permissions, channels, traffic")
+    public void allocations() {
+        System.out.print(allocationsText(admin.allocations()));
+    }
+
+    static String allocationsText(List<AllocationInfo> list) {
+        if (list.isEmpty()) {
+            return "No allocations.\n";
+        }
+        StringBuilder out = new StringBuilder(String.format("%-6s %-16s %-4s %-24s %-24s %8s %5s %4s %18s %18s%n", "id", "user",
+                "via", "client", "relayed", "age", "perms", "chan", "to peers", "to client"));
+        for (AllocationInfo a : list) {
+            out.append(String.format("%-6d %-16s %-4s %-24s %-24s %8s %5d %4d %18s %18s%n", a.id(), shorten(a.user(), 16),
+                    a.protocol(), IpAddresses.format(a.client()),
+                    a.relayed().stream().map(IpAddresses::format).collect(Collectors.joining(" ")), age(a.age()),
+                    a.permissions(), a.channels(), traffic(a.packetsToPeers(), a.bytesToPeers()),
+                    traffic(a.packetsToClient(), a.bytesToClient())));
+        }
+        out.append(String.format("%d allocation%s%n", list.size(), list.size() == 1 ? "" : "s"));
+        return out.toString();
+    }
+
+    private static String shorten(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "~";
+    }
+
+    private static String age(Duration d) {
+        long s = d.getSeconds();
+        return s < 3600 ? String.format("%d:%02d", s / 60, s % 60) : String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+    }
+
+    static String traffic(long packets, long bytes) {
+        return String.format("%,d/%s", packets, bytes(bytes));
+    }
+
+    static String bytes(long b) {
+        if (b < 10_000) {
+            return b + " B";
+        }
+        if (b < 10_000_000) {
+            return (b / 1000) + " kB";
+        }
+        return (b / 1_000_000) + " MB";
+    }
+
+    @Descriptor("end an allocation now (its relay ports close; the client gets 437 on its next request)")
+    public void kill(@Descriptor("allocation id, as turn:allocations shows it") long id) {
+        System.out.println(admin.kill(id) ? "Allocation " + id + " ended." : "turn:kill: no allocation " + id);
+    }
+
+    @Descriptor("show the TURN counters: allocations, permissions, channels, relayed traffic, refusals")
+    public void stats() {
+        System.out.print(statsText(admin.realm(), admin.statistics()));
+    }
+
+    static String statsText(String realm, TurnStatistics s) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("Realm           %s%n", realm));
+        out.append(String.format("Now             %,d allocations, %,d permissions, %,d channels%n", s.allocations(),
+                s.permissions(), s.channels()));
+        out.append(String.format("Since start     %,d allocations made, %,d ended%n", s.allocationsCreated(), s.allocationsEnded()));
+        out.append(String.format("Relayed         %s packets to peers, %s packets to clients%n",
+                traffic(s.packetsToPeers(), s.bytesToPeers()), traffic(s.packetsToClients(), s.bytesToClients())));
+        out.append(String.format("Dropped         %,d without permission or channel, %,d over the bandwidth cap%n",
+                s.dropped(), s.droppedOverBandwidth()));
+        out.append(String.format("Refused         %,d wrong credentials, %,d denied peers, %,d over quota, %,d error answers in all%n",
+                s.authFailures(), s.deniedPeers(), s.quotaRejections(), s.errorAnswers()));
+        out.append(String.format("Rate limited    %,d unauthenticated answers not sent%n", s.unauthenticatedAnswersLimited()));
+        return out.toString();
+    }
+
+}

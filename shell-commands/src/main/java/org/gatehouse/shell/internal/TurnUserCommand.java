@@ -1,0 +1,85 @@
+package org.gatehouse.shell.internal;
+
+import java.io.IOException;
+import java.util.List;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Function;
+import org.gatehouse.turn.TurnAdmin;
+import org.gatehouse.turn.TurnUsers;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * A {@code turn:user-*} command. Gogo calls a {@link Function} service directly instead of looking
+ * for a method named after the command, which is how a command name can carry a hyphen.
+ */
+abstract class TurnUserCommand implements Function {
+
+    @Reference
+    TurnUsers users;
+
+    @Reference
+    TurnAdmin admin;
+
+    @Override
+    public Object execute(CommandSession session, List<Object> arguments) {
+        List<String> args = arguments.stream().map(String::valueOf).toList();
+        try {
+            run(args);
+        } catch (IllegalArgumentException e) {
+            System.out.println(name() + ": " + e.getMessage());
+        } catch (IOException e) {
+            System.out.println(name() + ": cannot write " + users.file() + ": " + e);
+        }
+        return null;
+    }
+
+    abstract String name();
+
+    abstract void run(List<String> args) throws IOException;
+
+    /** {@code turn:user-add <user> <password> [realm]}. */
+    @org.osgi.service.component.annotations.Component(name = "org.gatehouse.shell.turn.user-add", service = Function.class,
+            property = {"osgi.command.scope=turn", "osgi.command.function=user-add"})
+    public static final class Add extends TurnUserCommand {
+
+        @Override
+        String name() {
+            return "turn:user-add";
+        }
+
+        @Override
+        void run(List<String> args) throws IOException {
+            if (args.size() < 2 || args.size() > 3) {
+                System.out.println("usage: turn:user-add <user> <password> [realm]\n"
+                        + "  adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only");
+                return;
+            }
+            String realm = args.size() == 3 ? args.get(2) : null;
+            users.add(args.get(0), args.get(1), realm);
+            System.out.printf("User %s added for realm %s in %s; it applies to the next request.%n", args.get(0),
+                    realm == null ? admin.realm() : realm, users.file());
+        }
+    }
+
+    /** {@code turn:user-remove <user>}. */
+    @org.osgi.service.component.annotations.Component(name = "org.gatehouse.shell.turn.user-remove", service = Function.class,
+            property = {"osgi.command.scope=turn", "osgi.command.function=user-remove"})
+    public static final class Remove extends TurnUserCommand {
+
+        @Override
+        String name() {
+            return "turn:user-remove";
+        }
+
+        @Override
+        void run(List<String> args) throws IOException {
+            if (args.size() != 1) {
+                System.out.println("usage: turn:user-remove <user>\n"
+                        + "  removes every key of the user; its allocations relay on until they next authenticate");
+                return;
+            }
+            System.out.println(users.remove(args.get(0)) ? "User " + args.get(0) + " removed from " + users.file()
+                    : "turn:user-remove: no user " + args.get(0) + " in " + users.file());
+        }
+    }
+}
