@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$src" "$work/gatehouse"
 rm -rf "$work/gatehouse/data/cds" "$work/gatehouse/data/cache" "$work/gatehouse/data/log"
 # Loopback only: STUN on an ephemeral 127.0.0.1 port instead of 0.0.0.0:3478.
-echo "listen = 127.0.0.1:0" > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
+printf 'listen = 127.0.0.1:0\ntls-listen = 127.0.0.1:0\n' > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
 
 one() {
     local out=$work/out.txt start end pid

@@ -34,7 +34,7 @@ round() {
     rm -rf "$work/gatehouse"
     cp -r "$dist" "$work/gatehouse"
     rm -rf "$work/gatehouse/data/cache" "$work/gatehouse/data/log"
-    printf 'listen = 127.0.0.1:%s\ntcp = false\n' "$gport" > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
+    printf 'listen = 127.0.0.1:%s\ntcp = false\ntls-listen =\n' "$gport" > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
     if [ "$mode" = pinned ]; then
         sed -i "s/^io-threads = .*/io-threads = 1/" "$work/gatehouse/etc/org.gatehouse.core.cfg"
     fi

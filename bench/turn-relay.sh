@@ -48,6 +48,13 @@ javac -d "$work/classes" "$root/bench/turn/TurnClient.java"
 # The Java TURN client; started directly (not through a shell function) so that $! is its own pid.
 turn_client=(java -cp "$work/classes" TurnClient)
 ticks() { local st; read -r -a st <"/proc/$1/stat" 2>/dev/null || { echo 0; return; }; echo $((st[13] + st[14])); }
+# CPU ticks (user, nice, system) the whole machine spent outside this script's process group, i.e.
+# on other work than this benchmark; a run is only a fair comparison when that stays near zero.
+pgrp=$(awk '{print $5}' "/proc/$$/stat")
+other_ticks() {
+    { cat /proc/[0-9]*/stat; head -1 /proc/stat; } 2>/dev/null | awk -v g="$pgrp" '
+        /^cpu / { total = $2 + $3 + $4; next } { sub(/^.*\) /, ""); if ($3 == g) ours += $12 + $13 } END { print total - ours }'
+}
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
@@ -70,10 +77,12 @@ start_coturn() {
 # (one I/O thread when pinned); sets spid. Fails, and says why, unless it relays within 3 s.
 start_gatehouse() {
     local g=$work/gatehouse key
-    rm -rf "$g"
-    cp -r "$dist" "$g"
+    # One copy for every start (cp -a keeps lib/ as it is, so its class-data sharing archive applies).
+    [ -d "$g" ] || cp -a "$dist" "$g"
     rm -rf "$g/data/cache" "$g/data/log"
-    printf 'listen = 127.0.0.1:%s\ntcp = true\n' "$1" >"$g/etc/org.gatehouse.stun.cfg"
+    cp "$dist/etc/org.gatehouse.core.cfg" "$g/etc/"
+    # No TLS listener (it would default to 0.0.0.0:5349): loopback only, and uclient speaks UDP here.
+    printf 'listen = 127.0.0.1:%s\ntcp = true\ntls-listen =\n' "$1" >"$g/etc/org.gatehouse.stun.cfg"
     printf 'realm = %s\nuserdb = etc/turn-users\nrelay-ip = 127.0.0.1\nallowed-peer-ip = 127.0.0.1\nmin-port = %s\nmax-port = %s\nuser-quota = 0\ntotal-quota = 0\n' \
         "$realm" "${gatehouse_ports[0]}" "${gatehouse_ports[1]}" >"$g/etc/org.gatehouse.turn.cfg"
     # The long-term key MD5(user:realm:password), what `turnadmin -k -u bench -r gatehouse.test -p secret`
@@ -101,6 +110,7 @@ start_gatehouse() {
 
 # Drives the server at 127.0.0.1:$2 (pid $3) with turnutils_uclient and prints one line:
 #   relayed_pkt_per_s offered_pkt_per_s loss_pct rtt_avg_ms rtt_max_ms cpu_us_per_pkt probe_p50_us probe_p99_us
+#   other_cpu_pct (CPU the rest of the machine used meanwhile, in % of one core)
 # uclient starts each client 1 to 6 s after it has connected them all, so the rates and the CPU time
 # are taken from its once-a-second totals between "all clients sending" (connect + 6 s) and "none
 # finished yet" (connect + 1 s + SECONDS), each line stamped on arrival with the server's CPU ticks.
@@ -110,10 +120,10 @@ start_gatehouse() {
 measure() {
     local name=$1 port=$2 spid=$3 out=$work/$1-$mode.uclient limit=$((clients / 10 + seconds + 40))
     # shellcheck disable=SC2086
-    $client_cpu timeout "$limit" turnutils_uclient -u "$user" -w "$password" -p "$port" -e 127.0.0.1 -r "$peer_port" \
+    $client_cpu timeout --foreground "$limit" turnutils_uclient -u "$user" -w "$password" -p "$port" -e 127.0.0.1 -r "$peer_port" \
         -c -m "$clients" -n "$((seconds * 1000))" -z 1 -l "$length" ${UCLIENT_FLAGS:-} 127.0.0.1 2>&1 </dev/null |
         while IFS= read -r line; do
-            printf '%s %s %s\n' "$EPOCHREALTIME" "$(ticks "$spid")" "$line"
+            printf '%s %s %s %s\n' "$EPOCHREALTIME" "$(ticks "$spid")" "$(other_ticks)" "$line"
             if [ ! -f "$out.probe.pid" ] && [[ $line == *'Total connect time'* ]]; then
                 now=${EPOCHREALTIME/./}
                 now=$((now / 1000))
@@ -131,7 +141,7 @@ measure() {
     fi
     if ! grep -q 'Total lost packets' "$out"; then
         echo "$name: turnutils_uclient did not finish within $limit s; its last lines:" >&2
-        tail -5 "$out" | cut -d' ' -f3- >&2
+        tail -5 "$out" | cut -d' ' -f4- >&2
         exit 1
     fi
     read -r p50 p99 <<<"$(awk 'NF == 5 && $2 > 0 {p = $3 " " $4} END {print p ? p : "- -"}' "$out.probe" 2>/dev/null || echo "- -")"
@@ -139,20 +149,21 @@ measure() {
         function val(key) { return match($0, key "[0-9]+") ? substr($0, RSTART + length(key), RLENGTH - length(key)) + 0 : -1 }
         / Total connect time / && !c { c = $1 }
         /start_mclient: msz=/ && c {
-            if (!a && $1 >= c + 6) { a = 1; ta = $1; ka = $2; sa = val("tot_send_msgs="); ra = val("tot_recv_msgs=") }
-            if ($1 <= c + 1 + d) { tb = $1; kb = $2; sb = val("tot_send_msgs="); rb = val("tot_recv_msgs=") }
+            if (!a && $1 >= c + 6) { a = 1; ta = $1; ka = $2; oa = $3; sa = val("tot_send_msgs="); ra = val("tot_recv_msgs=") }
+            if ($1 <= c + 1 + d) { tb = $1; kb = $2; ob = $3; sb = val("tot_send_msgs="); rb = val("tot_recv_msgs=") }
         }
         /Total lost packets/ { match($0, /\([0-9.]+%/); loss = substr($0, RSTART + 1, RLENGTH - 2) + 0 }
         /Average round trip delay/ { match($0, /delay [0-9.]+/); avg = substr($0, RSTART + 6, RLENGTH - 6) + 0
                                      match($0, /max = [0-9]+/); max = substr($0, RSTART + 6, RLENGTH - 6) + 0 }
         END {
             if (!a || tb <= ta + 0.5 || rb <= ra) { print name ": no steady window in the uclient output" > "/dev/stderr"; exit 1 }
-            printf "%.0f %.0f %.3f %.3f %d %.2f %s %s\n", 2 * (rb - ra) / (tb - ta), 2 * (sb - sa) / (tb - ta),
-                loss, avg, max, (kb - ka) * 1e6 / hz / (2 * (rb - ra)), p50, p99
+            other = (ob - oa) / hz / (tb - ta) * 100
+            printf "%.0f %.0f %.3f %.3f %d %.2f %s %s %.0f\n", 2 * (rb - ra) / (tb - ta), 2 * (sb - sa) / (tb - ta),
+                loss, avg, max, (kb - ka) * 1e6 / hz / (2 * (rb - ra)), p50, p99, other < 0 ? 0 : other
         }' "$out"
 }
 
-row() { printf '  %-10s %14s %14s %8s %13s %15s %16s\n' "$@"; }
+row() { printf '  %-10s %14s %14s %8s %13s %15s %11s %8s\n' "$@"; }
 
 # One round: a fresh echo peer, then coturn started, measured, stopped, then Gatehouse the same way.
 #   shared: servers, peer and load client share all cores (Gatehouse with its default I/O threads)
@@ -161,7 +172,7 @@ row() { printf '  %-10s %14s %14s %8s %13s %15s %16s\n' "$@"; }
 round() {
     mode=$1 server_cpu="" client_cpu=""
     if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
-    local port c g
+    local port c g g_other=""
     peer_port=$(free_port)
     $client_cpu turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
     local peer=$!
@@ -172,27 +183,29 @@ round() {
     else
         echo "shared: servers, uclient and peer share all $(nproc) cores (Gatehouse io-threads = one per core, coturn its default threads)"
     fi
-    row server "relayed pkt/s" "offered pkt/s" "loss %" "RTT avg/max" "probe RTT p50" "CPU us/pkt"
-    row "" "" "" "" "ms (uclient)" "/p99 us" "(server)"
+    row server "relayed pkt/s" "offered pkt/s" "loss %" "RTT avg/max" "probe RTT p50" "server CPU" "other"
+    row "" "" "" "" "ms (uclient)" "/p99 us" "us/pkt" "CPU %"
     port=$(free_port)
     start_coturn "$port"
     c=$(measure coturn "$port" "$spid")
     stop "$spid"
-    read -r c_pps c_off c_loss c_rtt c_max c_cpu c_p50 c_p99 <<<"$c"
-    row coturn "$c_pps" "$c_off" "$c_loss" "$c_rtt/$c_max" "$c_p50/$c_p99" "$c_cpu"
+    read -r c_pps c_off c_loss c_rtt c_max c_cpu c_p50 c_p99 c_other <<<"$c"
+    row coturn "$c_pps" "$c_off" "$c_loss" "$c_rtt/$c_max" "$c_p50/$c_p99" "$c_cpu" "$c_other"
     if [ -n "$gatehouse" ]; then
         port=$(free_port)
         start_gatehouse "$port"
         g=$(measure gatehouse "$port" "$spid")
         stop "$spid"
-        read -r g_pps g_off g_loss g_rtt g_max g_cpu g_p50 g_p99 <<<"$g"
-        row gatehouse "$g_pps" "$g_off" "$g_loss" "$g_rtt/$g_max" "$g_p50/$g_p99" "$g_cpu"
+        read -r g_pps g_off g_loss g_rtt g_max g_cpu g_p50 g_p99 g_other <<<"$g"
+        row gatehouse "$g_pps" "$g_off" "$g_loss" "$g_rtt/$g_max" "$g_p50/$g_p99" "$g_cpu" "$g_other"
         awk -v gp="$g_pps" -v cp="$c_pps" -v gl="$g_loss" -v cl="$c_loss" -v gr="$g_p50" -v cr="$c_p50" \
             -v gq="$g_p99" -v cq="$c_p99" -v gu="$g_rtt" -v cu="$c_rtt" -v gc="$g_cpu" -v cc="$c_cpu" '
-            function ratio(g, c) { return c > 0 ? sprintf("%.2fx", g / c) : (g > 0 ? "inf" : "1.00x (both 0)") }
-            BEGIN { printf "  ratio gatehouse/coturn: %s packets/s, %s loss, %s RTT p50 and %s p99 (probe), %s RTT avg (uclient), %s CPU per packet\n",
-                ratio(gp, cp), ratio(gl, cl), ratio(gr, cr), ratio(gq, cq), ratio(gu, cu), ratio(gc, cc) }'
+            function ratio(g, c) { return g == "-" || c == "-" ? "-" : c > 0 ? sprintf("%.2fx", g / c) : g > 0 ? "inf" : "1.00x (both 0)" }
+            BEGIN { printf "  ratio gatehouse/coturn: %s packets/s, %s loss, %s CPU per packet; RTT %s p50, %s p99 (probe), %s avg (uclient)\n",
+                ratio(gp, cp), ratio(gl, cl), ratio(gc, cc), ratio(gr, cr), ratio(gq, cq), ratio(gu, cu) }'
     fi
+    awk -v c="$c_other" -v g="${g_other:-0}" 'BEGIN { m = c > g ? c : g; if (m > 20)
+        printf "  note: other processes used up to %d%% of a core meanwhile: these figures are not a fair comparison\n", m }'
     stop "$peer"
 }
 
@@ -202,14 +215,14 @@ round() {
 # full GC (jcmd GC.class_histogram) and resident set.
 memory() {
     mode=shared server_cpu="" client_cpu=""
-    local port held c_before c_after g_before g_after h_before h_after
+    local port held held_s c_held c_before c_after g_before g_after h_before h_after
     peer_port=$(free_port)
     turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
     local peer=$!
     pids+=("$peer")
     echo
     echo "memory: $allocations allocations held by one client (one UDP socket and allocation each, no traffic)"
-    printf '  %-10s %8s %13s %13s %11s %13s %13s %11s\n' server held "RSS before" "RSS with" "KB/alloc" \
+    printf '  %-10s %8s %8s %13s %13s %9s %13s %13s %9s\n' server held "in s" "RSS before" "RSS with" "KB/alloc" \
         "heap before" "heap with" "KB/alloc"
     port=$(free_port)
     start_coturn "$port"
@@ -220,7 +233,7 @@ memory() {
     c_held=$held
     stop "$hold_pid"
     stop "$spid"
-    printf '  %-10s %8s %10s KB %10s KB %11.1f %13s %13s %11s\n' coturn "$c_held" "$c_before" "$c_after" \
+    printf '  %-10s %8s %8s %10s KB %10s KB %9.1f %13s %13s %9s\n' coturn "$c_held" "$held_s" "$c_before" "$c_after" \
         "$(awk -v a="$c_after" -v b="$c_before" -v n="$c_held" 'BEGIN {print (a - b) / n}')" - - -
     if [ -n "$gatehouse" ]; then
         port=$(free_port)
@@ -232,7 +245,7 @@ memory() {
         g_after=$(rss_kb "$spid")
         stop "$hold_pid"
         stop "$spid"
-        printf '  %-10s %8s %10s KB %10s KB %11.1f %10s KB %10s KB %11.1f\n' gatehouse "$held" "$g_before" "$g_after" \
+        printf '  %-10s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' gatehouse "$held" "$held_s" "$g_before" "$g_after" \
             "$(awk -v a="$g_after" -v b="$g_before" -v n="$held" 'BEGIN {print (a - b) / n}')" \
             $((h_before / 1024)) $((h_after / 1024)) "$(awk -v a="$h_after" -v b="$h_before" -v n="$held" 'BEGIN {print (a - b) / 1024 / n}')"
         awk -v ga="$g_after" -v gb="$g_before" -v ha="$h_after" -v hb="$h_before" -v gn="$held" \
@@ -251,8 +264,9 @@ hold() {
     pids+=("$hold_pid")
     for _ in $(seq 1 600); do grep -q '^held ' "$work/hold.out" && break; kill -0 "$hold_pid" 2>/dev/null || break; sleep 0.1; done
     held=$(awk '/^held / {print $2}' "$work/hold.out")
+    held_s=$(awk '/^held / {printf "%.1f", $5 / 1000}' "$work/hold.out")
     if [ -z "$held" ] || [ "$held" -eq 0 ]; then
-        echo "no allocation could be held:" >&2; cat "$work/hold.out" >&2; exit 1
+        echo "the hold client held no allocation within 60 s:" >&2; cat "$work/hold.out" >&2; exit 1
     fi
     grep -q '^first error' "$work/hold.out" && sed 's/^/  (hold client) /' "$work/hold.out" | grep -v '^  (hold client) held' >&2
     sleep 1
@@ -261,7 +275,9 @@ hold() {
 # Bytes of live objects in the JVM $1: GC.class_histogram runs a full GC first and sums what survives.
 live_heap() { timeout 60 jcmd "$1" GC.class_histogram | awk '$1 == "Total" {print $3}'; }
 
-echo "TURN relaying over UDP on loopback: $clients clients (allocations with a channel each) x 1,000 messages/s of $length bytes"
+method="ChannelData over a channel"
+[[ " ${UCLIENT_FLAGS:-} " == *" -s "* ]] && method="Send and Data indications"
+echo "TURN relaying over UDP on loopback: $clients clients (one allocation each, $method) x 1,000 messages/s of $length bytes"
 echo "for $seconds s each, through the server to an echo peer (turnutils_uclient -c -m $clients -n $((seconds * 1000)) -z 1 -l $length ${UCLIENT_FLAGS:-}),"
 echo "measured over the $((seconds - 5)) s in which every client is sending. A relayed packet is one datagram passed on"
 echo "(client to peer or peer to client); each echo is two. Loss and uclient's RTT cover the whole run."

@@ -12,6 +12,8 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.IntStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -38,9 +40,9 @@ import javax.crypto.spec.SecretKeySpec;
 public class TurnClient {
 
     static final int MAGIC = 0x2112A442;
-    static final int ALLOCATE = 0x003, CHANNEL_BIND = 0x009;
+    static final int ALLOCATE = 0x003, REFRESH = 0x004, CHANNEL_BIND = 0x009;
     static final int USERNAME = 0x0006, MESSAGE_INTEGRITY = 0x0008, ERROR_CODE = 0x0009,
-            CHANNEL_NUMBER = 0x000C, XOR_PEER_ADDRESS = 0x0012, REALM = 0x0014, NONCE = 0x0015,
+            CHANNEL_NUMBER = 0x000C, LIFETIME = 0x000D, XOR_PEER_ADDRESS = 0x0012, REALM = 0x0014, NONCE = 0x0015,
             XOR_RELAYED_ADDRESS = 0x0016, REQUESTED_TRANSPORT = 0x0019;
     static final int CHANNEL = 0x4000;
     static final SecureRandom RANDOM = new SecureRandom();
@@ -89,6 +91,7 @@ public class TurnClient {
                             && ((buf[0] & 0xFF) << 8 | (buf[1] & 0xFF)) == CHANNEL) {
                         System.out.println("ok " + s.relayed.getAddress().getHostAddress() + ":" + s.relayed.getPort()
                                 + " " + (System.nanoTime() - start) / 1000);
+                        s.release();
                         return;
                     }
                 }
@@ -109,12 +112,21 @@ public class TurnClient {
         List<Session> held = new ArrayList<>();
         int failed = 0;
         String firstError = null;
+        // A new socket can get the local port of an allocation that another client left behind (437
+        // Allocation Mismatch): keep that socket open, so that the port is not handed out again, and retry.
+        List<Session> mismatched = new ArrayList<>();
         for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
-            Session s = new Session(server, user, password, 500);
+            Session s = new Session(server, user, password, 500)
+                    .credentialsFrom(held.isEmpty() ? null : held.get(held.size() - 1));
             try {
                 s.allocate();
                 held.add(s);
             } catch (IOException e) {
+                if (e instanceof TurnError t && t.code == 437 && mismatched.size() < 100) {
+                    mismatched.add(s);
+                    i--;
+                    continue;
+                }
                 s.close();
                 failed++;
                 if (firstError == null) {
@@ -125,6 +137,7 @@ public class TurnClient {
                 }
             }
         }
+        mismatched.forEach(Session::close);
         System.out.println("held " + held.size() + " failed " + failed + " " + (System.nanoTime() - start) / 1_000_000);
         if (firstError != null) {
             System.out.println("first error: " + firstError);
@@ -143,24 +156,20 @@ public class TurnClient {
         s.allocate();
         s.channelBind(CHANNEL, peer);
         int n = (int) Math.max(1, (endMs - startMs) * rate / 1000) + 16;
-        long[] sentAt = new long[n];
-        long[] rtt = new long[n];
-        int[] received = {0};
+        AtomicLongArray sentAt = new AtomicLongArray(n);
+        AtomicLongArray rtt = new AtomicLongArray(n);
         Thread receiver = new Thread(() -> {
             byte[] buf = new byte[Math.max(2048, length + 64)];
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     DatagramPacket p = s.receive(buf, 50);
                     long now = System.nanoTime();
-                    if (p == null || p.getLength() < 12 || (buf[0] & 0xC0) != 0x40) {
+                    if (p == null || p.getLength() < 8 || (buf[0] & 0xC0) != 0x40) {
                         continue;
                     }
                     int seq = ByteBuffer.wrap(buf, 4, 4).getInt();
-                    if (seq >= 0 && seq < n && sentAt[seq] != 0 && rtt[seq] == 0) {
-                        rtt[seq] = Math.max(1, now - sentAt[seq]);
-                        synchronized (received) {
-                            received[0]++;
-                        }
+                    if (seq >= 0 && seq < n && sentAt.get(seq) != 0) {
+                        rtt.compareAndSet(seq, 0, Math.max(1, now - sentAt.get(seq)));
                     }
                 } catch (IOException e) {
                     return;
@@ -184,7 +193,7 @@ public class TurnClient {
                 continue;
             }
             ByteBuffer.wrap(payload).putInt(sent);
-            sentAt[sent] = System.nanoTime();
+            sentAt.set(sent, System.nanoTime());
             s.sendChannelData(CHANNEL, payload, payload.length);
             sent++;
             next += interval;
@@ -192,16 +201,14 @@ public class TurnClient {
         Thread.sleep(300);
         receiver.interrupt();
         receiver.join(1000);
-        long[] got;
-        synchronized (received) {
-            got = Arrays.stream(rtt, 0, sent).filter(v -> v > 0).sorted().toArray();
-        }
+        long[] got = IntStream.range(0, sent).mapToLong(rtt::get).filter(v -> v > 0).sorted().toArray();
         if (got.length == 0) {
             System.out.println(sent + " 0 - - -");
         } else {
             System.out.println(sent + " " + got.length + " " + got[(int) (got.length * 0.50)] / 1000 + " "
                     + got[Math.min(got.length - 1, (int) (got.length * 0.99))] / 1000 + " " + got[got.length - 1] / 1000);
         }
+        s.release();
         s.close();
     }
 
@@ -210,6 +217,17 @@ public class TurnClient {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An error response, with its code. */
+    static final class TurnError extends IOException {
+        private static final long serialVersionUID = 1L;
+        final int code;
+
+        TurnError(String request, Response r, InetSocketAddress server) {
+            super(request + ": error " + r.errorCode() + " " + r.reason() + " from " + server);
+            code = r.errorCode();
         }
     }
 
@@ -236,10 +254,12 @@ public class TurnClient {
 
         void allocate() throws IOException {
             byte[] transport = {17, 0, 0, 0};
-            Response r = request(ALLOCATE, false, attr(REQUESTED_TRANSPORT, transport));
+            // With a realm and nonce from an earlier allocation (RFC 8489 9.2.3: a client reuses them for
+            // the same server), the first request already carries credentials; otherwise it draws the 401.
+            Response r = request(ALLOCATE, nonce != null, attr(REQUESTED_TRANSPORT, transport));
             for (int round = 0; round < 3 && r.isError(); round++) {
                 if (r.errorCode() != 401 && r.errorCode() != 438) {
-                    throw new IOException("Allocate: error " + r.errorCode() + " " + r.reason() + " from " + server);
+                    throw new TurnError("Allocate", r, server);
                 }
                 byte[] realmBytes = r.attribute(REALM);
                 byte[] nonceBytes = r.attribute(NONCE);
@@ -254,13 +274,23 @@ public class TurnClient {
                 r = request(ALLOCATE, true, attr(REQUESTED_TRANSPORT, transport));
             }
             if (r.isError()) {
-                throw new IOException("Allocate: error " + r.errorCode() + " " + r.reason() + " from " + server);
+                throw new TurnError("Allocate", r, server);
             }
             byte[] xra = r.attribute(XOR_RELAYED_ADDRESS);
             if (xra == null) {
                 throw new IOException("Allocate: success without XOR-RELAYED-ADDRESS from " + server);
             }
             relayed = xorAddress(xra);
+        }
+
+        /** Takes the realm, nonce and key of an earlier session to the same server. */
+        Session credentialsFrom(Session earlier) {
+            if (earlier != null && earlier.nonce != null) {
+                realm = earlier.realm;
+                nonce = earlier.nonce;
+                key = earlier.key;
+            }
+            return this;
         }
 
         void channelBind(int channel, InetSocketAddress peer) throws IOException {
@@ -272,11 +302,30 @@ public class TurnClient {
                     return;
                 }
                 if (r.errorCode() != 438 || r.attribute(NONCE) == null) {
-                    throw new IOException("ChannelBind: error " + r.errorCode() + " " + r.reason() + " from " + server);
+                    throw new TurnError("ChannelBind", r, server);
                 }
                 nonce = r.attribute(NONCE);
             }
             throw new IOException("ChannelBind: stale nonce three times from " + server);
+        }
+
+        /** Ends the allocation (Refresh with LIFETIME 0) without waiting for the answer. */
+        void release() {
+            if (relayed == null) {
+                return;
+            }
+            try {
+                List<byte[]> attrs = List.of(attr(USERNAME, user.getBytes(StandardCharsets.UTF_8)),
+                        attr(REALM, realm.getBytes(StandardCharsets.UTF_8)), attr(NONCE, nonce),
+                        attr(LIFETIME, new byte[4]));
+                byte[] tx = new byte[12];
+                RANDOM.nextBytes(tx);
+                byte[] m = encode(REFRESH, tx, attrs, key);
+                socket.send(new DatagramPacket(m, m.length));
+                relayed = null;
+            } catch (IOException e) {
+                // the server ends it at the end of its lifetime anyway
+            }
         }
 
         void sendChannelData(int channel, byte[] data, int length) throws IOException {

@@ -67,7 +67,7 @@ class ConsoleIT {
         try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             stunPort = probe.getLocalPort();
         }
-        java.nio.file.Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), "listen = 127.0.0.1:" + stunPort + "\n");
+        java.nio.file.Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), "listen = 127.0.0.1:" + stunPort + "\ntls-listen = 127.0.0.1:0\n");
         session = "gatehouse-it-" + name + "-" + ProcessHandle.current().pid();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "60",

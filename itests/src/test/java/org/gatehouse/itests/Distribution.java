@@ -45,7 +45,7 @@ final class Distribution {
     }
 
     /** STUN on an ephemeral loopback port: tests never listen beyond this machine. */
-    static final String LOOPBACK_STUN = "listen = 127.0.0.1:0\n";
+    static final String LOOPBACK_STUN = "listen = 127.0.0.1:0\ntls-listen = 127.0.0.1:0\n";
 
     /**
      * A private copy of the distribution so a test can change etc/, deploy/ and data/ freely; its

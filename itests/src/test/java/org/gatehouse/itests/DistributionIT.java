@@ -37,7 +37,7 @@ class DistributionIT {
             Matcher m = STARTED.matcher(started);
             assertTrue(m.matches());
             assertEquals("", m.group(5), "every bundle active: " + started);
-            assertEquals("2", m.group(4), "STUN on UDP and TCP: " + started);
+            assertEquals("3", m.group(4), "STUN/TURN on UDP, TCP and TLS: " + started);
             System.out.println("[startup] " + started);
 
             // Logging reaches data/log/gatehouse.log through pax-logging.

@@ -51,12 +51,14 @@ final class FelixOptions {
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(frameworkProperty("felix.fileinstall.filter").value(".*\\.(jar|cfg|config)"));
         options.add(systemProperty(WATCHED).value(watched.toString()));
+        // The TLS bundle keeps its self-signed certificate under gatehouse.home/data: a temporary folder here.
+        options.add(systemProperty("gatehouse.home").value(watched.toString()));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(junitBundles());
         return composite(options.toArray(new Option[0]));
     }
 
     private static boolean isFragment(String fileName) {
-        return fileName.startsWith("netty-transport-native-epoll");
+        return fileName.startsWith("netty-transport-native-epoll") || fileName.startsWith("netty-tcnative-boringssl-static");
     }
 }

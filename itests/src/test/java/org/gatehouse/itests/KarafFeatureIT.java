@@ -31,13 +31,25 @@ class KarafFeatureIT {
         run(karaf.resolve("bin/start").toString());
         awaitClient(sshPort);
 
-        String installed = client(sshPort,
+        // Installing Bouncy Castle lets Karaf's SSH bundles wire their optional BC imports, and Karaf
+        // refreshes them: the session that ran feature:install may be cut. The listing is a new session.
+        client(sshPort,
                 "feature:repo-add mvn:org.gatehouse/gatehouse-features/" + version + "/xml/features",
-                "feature:install gatehouse",
-                "bundle:list -s -t 0");
-        for (String bsn : List.of("org.gatehouse.core", "org.gatehouse.stun", "org.gatehouse.shell", "io.netty.transport")) {
-            assertTrue(Pattern.compile("\\|\\s*Active\\s*\\|.*\\|\\s*" + Pattern.quote(bsn) + "\\s*$", Pattern.MULTILINE)
-                    .matcher(installed).find(), bsn + " not active in Karaf:\n" + installed);
+                "feature:install gatehouse");
+        List<String> wanted = List.of("org.gatehouse.core", "org.gatehouse.stun", "org.gatehouse.tls", "org.gatehouse.turn",
+                "org.gatehouse.shell", "io.netty.transport");
+        String installed = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            installed = client(sshPort, "bundle:list -s -t 0");
+            String list = installed;
+            if (wanted.stream().allMatch(bsn -> active(list, bsn))) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        for (String bsn : wanted) {
+            assertTrue(active(installed, bsn), bsn + " not active in Karaf:\n" + installed);
         }
         assertTrue(Pattern.compile("\\|\\s*Resolved\\s*\\|.*\\|\\s*io\\.netty\\.transport-native-epoll\\S*\\s*$", Pattern.MULTILINE)
                 .matcher(installed).find(), "epoll fragment not attached:\n" + installed);
@@ -48,6 +60,11 @@ class KarafFeatureIT {
         assertTrue(Pattern.compile("stun\\s+udp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);
         String stun = client(sshPort, "stun:status");
         assertTrue(stun.contains("STUN listeners"), stun);
+    }
+
+    private static boolean active(String bundleList, String bsn) {
+        return Pattern.compile("\\|\\s*Active\\s*\\|.*\\|\\s*" + Pattern.quote(bsn) + "\\s*$", Pattern.MULTILINE)
+                .matcher(bundleList).find();
     }
 
     @AfterEach

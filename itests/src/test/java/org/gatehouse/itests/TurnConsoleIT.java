@@ -47,7 +47,7 @@ class TurnConsoleIT {
         Path home = Distribution.copyTo(dir.resolve("turn"));
         int stunPort = freePort();
         int peerPort = freePort();
-        Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), "listen = 127.0.0.1:" + stunPort + "\n");
+        Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), "listen = 127.0.0.1:" + stunPort + "\ntls-listen = 127.0.0.1:0\n");
         Path turnCfg = home.resolve("etc/org.gatehouse.turn.cfg");
         String shipped = Files.readString(turnCfg);
         String cfg = shipped.replace("min-port = 49152", "min-port = 61000").replace("max-port = 65535", "max-port = 61999")

@@ -53,6 +53,10 @@ final class ListenerSet {
         }
     }
     private volatile int tcpIdleSeconds = 600;
+    /** Where TLS listeners get their context for each connection; null while no certificate service is there. */
+    private volatile TlsContexts tls;
+    private StunSettings last;
+    private boolean reportedNoTls;
 
     ListenerSet(EventLoops loops, Dispatcher dispatcher, BundleContext context) {
         this.loops = loops;
@@ -60,7 +64,16 @@ final class ListenerSet {
         this.context = context;
     }
 
+    /** The certificate service came ({@code contexts}) or went (null): TLS listeners open or close. */
+    synchronized void tls(TlsContexts contexts) {
+        this.tls = contexts;
+        if (last != null) {
+            apply(last);
+        }
+    }
+
     synchronized void apply(StunSettings settings) {
+        last = settings;
         tcpIdleSeconds = settings.tcpIdleTimeoutSeconds();
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         for (InetSocketAddress a : settings.listen()) {
@@ -68,6 +81,15 @@ final class ListenerSet {
             if (settings.tcp()) {
                 wanted.put(key("tcp", a), a);
             }
+        }
+        if (tls != null) {
+            for (InetSocketAddress a : settings.tlsListen()) {
+                wanted.put(key("tls", a), a);
+            }
+        } else if (!settings.tlsListen().isEmpty() && !reportedNoTls) {
+            LOG.info("STUN: TLS listeners ({}) wait for the certificate service (bundle org.gatehouse.tls)",
+                    settings.tlsListen().stream().map(IpAddresses::format).collect(java.util.stream.Collectors.joining(", ")));
+            reportedNoTls = true;
         }
         java.util.Set<String> dualStackPairs = collapseWildcardPairs(wanted);
         Map<String, InetSocketAddress[]> wantedGroups = new LinkedHashMap<>();
@@ -142,7 +164,7 @@ final class ListenerSet {
     }
 
     private void bind(String protocol, InetSocketAddress address, String key, String note) throws InterruptedException {
-        BoundListener listener = protocol.equals("udp") ? bindUdp(address, true) : bindTcp(address);
+        BoundListener listener = protocol.equals("udp") ? bindUdp(address, true) : bindTcp(address, protocol);
         register(listener, protocol);
         bound.put(key, listener);
         LOG.info("STUN listening on {}{} ({} socket{})", listener, note, listener.sockets(), listener.sockets() == 1 ? "" : "s");
@@ -155,7 +177,7 @@ final class ListenerSet {
      */
     private java.util.Set<String> collapseWildcardPairs(Map<String, InetSocketAddress> wanted) {
         java.util.Set<String> dualStackPairs = new java.util.HashSet<>();
-        for (String protocol : new String[] {"udp", "tcp"}) {
+        for (String protocol : new String[] {"udp", "tcp", "tls"}) {
             for (InetSocketAddress a : List.copyOf(wanted.values())) {
                 if (!(a.getAddress() instanceof Inet6Address) || !a.getAddress().isAnyLocalAddress()) {
                     continue;
@@ -265,18 +287,29 @@ final class ListenerSet {
         }
     }
 
-    private BoundListener bindTcp(InetSocketAddress address) throws InterruptedException {
+    /** A TCP listener, or with {@code protocol} "tls" one that does the TLS handshake first (TURN over TLS, RFC 8656). */
+    private BoundListener bindTcp(InetSocketAddress address, String protocol) throws InterruptedException {
+        boolean secure = protocol.equals("tls");
         ServerBootstrap b = loops.serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 connections.add(ch);
-                TcpHandler handler = new TcpHandler(dispatcher, "tcp");
-                ch.pipeline().addLast(new IdleStateHandler(0, 0, tcpIdleSeconds, TimeUnit.SECONDS),
-                        new TcpFrameDecoder(dispatcher, handler), handler);
+                TcpHandler handler = new TcpHandler(dispatcher, protocol);
+                ch.pipeline().addLast(new IdleStateHandler(0, 0, tcpIdleSeconds, TimeUnit.SECONDS));
+                TlsContexts contexts = tls;
+                if (secure) {
+                    if (contexts == null) {
+                        ch.close();
+                        return;
+                    }
+                    // Asked per connection: a replaced certificate serves the next handshake.
+                    ch.pipeline().addLast(contexts.context().newHandler(ch.alloc()));
+                }
+                ch.pipeline().addLast(new TcpFrameDecoder(dispatcher, handler), handler);
             }
         });
         Channel server = bindOrThrow(b.bind(address));
-        return new BoundListener("tcp", (InetSocketAddress) server.localAddress(), List.of(server), List.of());
+        return new BoundListener(protocol, (InetSocketAddress) server.localAddress(), List.of(server), List.of());
     }
 
     private static Channel bindOrThrow(ChannelFuture f) throws InterruptedException {

@@ -45,7 +45,7 @@ public final class StunResponderComponent implements StunService {
     @Reference
     EventLoops loops;
 
-    private ListenerSet listeners;
+    private volatile ListenerSet listeners;
     private Prober prober;
     private ScheduledFuture<?> sampler;
 
@@ -62,9 +62,32 @@ public final class StunResponderComponent implements StunService {
         }
     }
 
+    private volatile TlsContexts tls;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindTls(TlsContexts contexts) {
+        tls = contexts;
+        ListenerSet l = listeners;
+        if (l != null) {
+            l.tls(contexts);
+        }
+    }
+
+    void unbindTls(TlsContexts contexts) {
+        if (tls == contexts) {
+            tls = null;
+            ListenerSet l = listeners;
+            if (l != null) {
+                l.tls(null);
+            }
+        }
+    }
+
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         listeners = new ListenerSet(loops, dispatcher, context);
+        listeners.tls(tls);
         prober = new Prober(loops);
         sampler = loops.group().next().scheduleAtFixedRate(statistics::sample, 1, 1, TimeUnit.SECONDS);
         StunSettings s;

@@ -9,18 +9,22 @@ import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 
 /** {@code etc/org.gatehouse.stun.cfg}, validated as a whole before any of it applies. */
-record StunSettings(List<InetSocketAddress> listen, boolean tcp, byte[] software, int tcpIdleTimeoutSeconds,
+record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocketAddress> tlsListen, byte[] software, int tcpIdleTimeoutSeconds,
         int malformedLogIntervalSeconds, InetSocketAddress alternate, String source) {
 
     static final String PID = "org.gatehouse.stun";
     static final int DEFAULT_PORT = 3478;
     static final List<String> DEFAULT_LISTEN = List.of("0.0.0.0:3478", "[::]:3478");
+    static final int DEFAULT_TLS_PORT = 5349;
+    static final List<String> DEFAULT_TLS_LISTEN = List.of("0.0.0.0:5349", "[::]:5349");
     static final String DEFAULT_SOFTWARE = "Gatehouse";
 
     static StunSettings read(Map<String, ?> properties) throws InvalidSettingException {
         Settings s = Settings.of(PID, properties);
         List<InetSocketAddress> listen = s.list("listen", DEFAULT_LISTEN, text -> IpAddresses.parseSocketAddress(text, DEFAULT_PORT));
         boolean tcp = s.bool("tcp", true);
+        List<InetSocketAddress> tlsListen = s.list("tls-listen", DEFAULT_TLS_LISTEN,
+                text -> IpAddresses.parseSocketAddress(text, DEFAULT_TLS_PORT));
         String software = s.string("software", DEFAULT_SOFTWARE);
         byte[] softwareBytes = software.isEmpty() ? null : software.getBytes(StandardCharsets.UTF_8);
         if (softwareBytes != null && softwareBytes.length > 763) {
@@ -56,6 +60,6 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, byte[] software
                 }
             }
         }
-        return new StunSettings(List.copyOf(listen), tcp, softwareBytes, idle, logInterval, alternate, s.source());
+        return new StunSettings(List.copyOf(listen), tcp, List.copyOf(tlsListen), softwareBytes, idle, logInterval, alternate, s.source());
     }
 }

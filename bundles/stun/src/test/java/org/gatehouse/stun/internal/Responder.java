@@ -22,6 +22,7 @@ final class Responder implements AutoCloseable {
     static Map<String, Object> props(String... keyValues) {
         Map<String, Object> p = new HashMap<>();
         p.put("listen", "127.0.0.1:0");
+        p.put("tls-listen", "127.0.0.1:0");
         for (int i = 0; i < keyValues.length; i += 2) {
             p.put(keyValues[i], keyValues[i + 1]);
         }

@@ -365,7 +365,7 @@ final class Allocator {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            allocation.connection.flush();
+            ClientFlusher.flushSoon(allocation.connection, ctx.channel().eventLoop());
         }
 
         @Override

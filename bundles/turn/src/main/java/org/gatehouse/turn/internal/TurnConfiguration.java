@@ -75,6 +75,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int stale$_$nonce();
 
     @AttributeDefinition(name = "unauthenticated-rate-limit", description = "401 answers per second per source address; 0 is unlimited.",
-            defaultValue = "20", min = "0")
+            defaultValue = "100", min = "0")
     int unauthenticated$_$rate$_$limit();
 }

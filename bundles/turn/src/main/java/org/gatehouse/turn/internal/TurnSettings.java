@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.AddressSet;
@@ -26,6 +27,12 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
     static final String DEFAULT_REALM = "gatehouse";
     static final String DEFAULT_USERDB = "etc/turn-users";
     static final int DEFAULT_ALLOCATE_LIFETIME = 600;
+    /**
+     * 401 answers per second per source address. Every allocation starts with one, and a conferencing
+     * node (or an office NAT) makes many from one address; a 401 is about three times its request, so
+     * a forged source gains little at this rate.
+     */
+    static final int DEFAULT_UNAUTHENTICATED_RATE = 100;
 
     /**
      * {@code external-ip}: {@code public} alone (every relay address of that family is reached
@@ -102,7 +109,7 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
         int permissionLifetime = s.integer("permission-lifetime", 300, 30, 3600);
         int channelLifetime = s.integer("channel-lifetime", 600, 60, 3600);
         int staleNonce = s.integer("stale-nonce", 600, 30, 86_400);
-        int rate = s.integer("unauthenticated-rate-limit", 20, 0, 1_000_000);
+        int rate = s.integer("unauthenticated-rate-limit", DEFAULT_UNAUTHENTICATED_RATE, 0, 1_000_000);
         return new TurnSettings(realm, userdb, useAuthSecret, List.copyOf(secrets), separator.charAt(0),
                 List.copyOf(relayIps), List.copyOf(external), minPort, maxPort, allowed, denied, restricted, userQuota,
                 totalQuota, maxBps, maxLifetime, permissionLifetime, channelLifetime, staleNonce, rate, s.source());
@@ -118,8 +125,7 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
 
     /** Relative paths are under the installation folder (the launcher sets gatehouse.home). */
     static Path resolve(String path) {
-        Path p = Path.of(path);
-        return p.isAbsolute() ? p : Path.of(System.getProperty("gatehouse.home", ".")).resolve(p).toAbsolutePath().normalize();
+        return InstallationPaths.resolve(path);
     }
 
     /** Lifetime granted for a requested one (absent: -1): at least the default, at most the maximum. */

@@ -32,6 +32,15 @@ final class TestTurn implements AutoCloseable {
         Files.writeString(users, "# test users\nalice:0x" + hex(org.gatehouse.stun.message.Integrity.longTermKey("alice", REALM, "secret", 1))
                 + "\nbob:hunter2\n");
         stun = new TestStunServer(2);
+        io.netty.handler.ssl.SslContext tls;
+        try {
+            io.netty.handler.ssl.util.SelfSignedCertificate self = new io.netty.handler.ssl.util.SelfSignedCertificate("turn.test");
+            tls = io.netty.handler.ssl.SslContextBuilder.forServer(self.certificate(), self.privateKey()).build();
+        } catch (java.security.cert.CertificateException e) {
+            throw new IOException(e);
+        }
+        io.netty.handler.ssl.SslContext context = tls;
+        stun.tls(() -> context);
         config.put("realm", REALM);
         config.put("userdb", users.toString());
         config.put("relay-ip", "127.0.0.1, ::1");
@@ -57,6 +66,10 @@ final class TestTurn implements AutoCloseable {
 
     InetSocketAddress tcp() {
         return stun.address("tcp");
+    }
+
+    InetSocketAddress tls() {
+        return stun.address("tls");
     }
 
     /** Applies {@code keyValues} on top of the current configuration, as a .cfg edit would. */

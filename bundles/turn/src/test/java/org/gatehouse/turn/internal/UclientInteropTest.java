@@ -64,11 +64,11 @@ class UclientInteropTest {
 
     /**
      * Flags as turnutils_uclient takes them: {@code -t} TCP, {@code -s} Send indications instead of
-     * channels, {@code -c} no RTCP allocation (else EVEN-PORT with a reservation), {@code -g}
+     * channels, {@code -S} TLS (with {@code -t}), {@code -c} no RTCP allocation (else EVEN-PORT with a reservation), {@code -g}
      * DONT-FRAGMENT, {@code -X} IPv4 explicitly requested, {@code -W} REST API credentials.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"", "-s", "-t", "-t -s", "-c -g -X", "-W", "-t -W -s"})
+    @ValueSource(strings = {"", "-s", "-t", "-t -s", "-c -g -X", "-W", "-t -W -s", "-t -S", "-t -S -s -W"})
     void uclientLosesNothing(String flags) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/turnutils_uclient", "-n", "40", "-m", "3", "-l", "180", "-z", "5",
                 "-e", "127.0.0.1", "-r", String.valueOf(peerPort), "-L", "127.0.0.1"));
@@ -85,7 +85,7 @@ class UclientInteropTest {
         } else {
             cmd.addAll(List.of("-u", "alice", "-w", "secret"));
         }
-        InetSocketAddress server = cmd.contains("-t") ? turn.tcp() : turn.udp();
+        InetSocketAddress server = cmd.contains("-S") ? turn.tls() : cmd.contains("-t") ? turn.tcp() : turn.udp();
         cmd.addAll(List.of("-p", String.valueOf(server.getPort()), "127.0.0.1"));
         long createdBefore = turn.turn.statistics().allocationsCreated();
         String out = run(cmd);

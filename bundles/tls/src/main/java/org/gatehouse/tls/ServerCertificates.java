@@ -1,0 +1,48 @@
+package org.gatehouse.tls;
+
+import io.netty.handler.ssl.SslContext;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The server certificate in force and the TLS contexts made from it. Listeners ask for the context
+ * for each new connection: a certificate replaced through {@link #install} (or by copying a new file
+ * over the configured one) serves the next handshake, and connections already open keep theirs.
+ */
+public interface ServerCertificates {
+
+    /** The certificate now served. */
+    CertificateInfo current();
+
+    /**
+     * A server context with the configured protocols and cipher suites, offering
+     * {@code applicationProtocols} by ALPN (none: no ALPN). Cached until the certificate or settings change.
+     */
+    SslContext serverContext(List<String> applicationProtocols);
+
+    /** "OpenSSL (BoringSSL)" or "JDK", and why not OpenSSL when it is the JDK. */
+    String engine();
+
+    /**
+     * Checks a PEM file as {@link #install} would (key matches certificate, chain links up, within its
+     * validity) without installing it.
+     *
+     * @throws InvalidCertificateException saying what is wrong, in one line
+     */
+    CertificateInfo inspect(Path pemFile) throws InvalidCertificateException;
+
+    /**
+     * Checks {@code pemFile}, keeps the certificate in force as the rollback copy, and puts the new one
+     * in force for new handshakes.
+     *
+     * @throws InvalidCertificateException when the file is refused; the certificate in force stays
+     */
+    CertificateInfo install(Path pemFile) throws InvalidCertificateException;
+
+    /**
+     * Puts the certificate in force before the last {@link #install} back.
+     *
+     * @throws InvalidCertificateException when there is nothing to roll back to
+     */
+    CertificateInfo rollback() throws InvalidCertificateException;
+}

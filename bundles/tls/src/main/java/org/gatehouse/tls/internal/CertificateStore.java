@@ -1,0 +1,261 @@
+package org.gatehouse.tls.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import javax.net.ssl.SSLException;
+import org.gatehouse.tls.CertificateInfo;
+import org.gatehouse.tls.InvalidCertificateException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the certificate in force comes from and goes: the operator's file ({@code certificate},
+ * default {@code etc/tls/server.pem}), watched for replacement; without it, a self-signed one made
+ * once for the configured FQDN and kept in {@code data/tls/self-signed.pem}; the one in force before
+ * the last install in {@code data/tls/previous.pem}. Whatever is refused leaves the certificate in
+ * force serving.
+ */
+final class CertificateStore {
+
+    static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.tls");
+
+    /** What is in force: the certificate and the contexts made from it, swapped together. */
+    record InForce(PemBundle certificate, SslContexts contexts, TlsSettings settings) {
+    }
+
+    private volatile InForce inForce;
+    private FileTime seenModified;
+    private long seenSize = -1;
+    private boolean pendingChange;
+
+    InForce inForce() {
+        return inForce;
+    }
+
+    Path selfSignedFile() {
+        return TlsSettings.data().resolve("tls/self-signed.pem");
+    }
+
+    Path previousFile() {
+        return TlsSettings.data().resolve("tls/previous.pem");
+    }
+
+    /**
+     * Puts {@code settings} in force with the certificate they name (or the self-signed one). A
+     * configured file that is refused keeps the certificate in force, or, at first start, falls back
+     * to the self-signed one so HTTPS still comes up.
+     */
+    synchronized void apply(TlsSettings settings) throws InvalidCertificateException {
+        PemBundle certificate;
+        if (Files.exists(settings.certificate())) {
+            try {
+                certificate = PemBundle.read(settings.certificate());
+            } catch (InvalidCertificateException e) {
+                if (inForce != null) {
+                    throw e;
+                }
+                LOG.error("TLS: {}; serving the self-signed certificate until it is fixed", e.getMessage());
+                certificate = selfSigned(settings);
+            }
+        } else {
+            certificate = selfSigned(settings);
+        }
+        remember(settings.certificate());
+        putInForce(certificate, settings);
+    }
+
+    private PemBundle selfSigned(TlsSettings settings) throws InvalidCertificateException {
+        Path file = selfSignedFile();
+        if (Files.exists(file)) {
+            try {
+                PemBundle existing = PemBundle.read(file);
+                if (existing.covers(settings.fqdn())) {
+                    return existing;
+                }
+                LOG.info("TLS: the self-signed certificate is for {}, not {}: making a new one", existing.names(), settings.fqdn());
+            } catch (InvalidCertificateException e) {
+                LOG.warn("TLS: {}; making a new self-signed certificate", e.getMessage());
+            }
+        }
+        String pem = SelfSigned.generate(settings.fqdn(), Instant.now());
+        try {
+            writeAtomically(file, pem);
+        } catch (IOException e) {
+            LOG.warn("TLS: cannot keep the self-signed certificate in {} ({}); it will be made again at the next start", file, e.toString());
+        }
+        PemBundle made = PemBundle.parse(pem, file.toString(), Instant.now());
+        LOG.info("TLS: made a self-signed certificate for {} ({}); install the operator's certificate with tls:cert-install "
+                + "or copy it to {}", settings.fqdn(), file, settings.certificate());
+        return made;
+    }
+
+    private void putInForce(PemBundle certificate, TlsSettings settings) throws InvalidCertificateException {
+        SslContexts contexts = new SslContexts(certificate, settings);
+        try {
+            contexts.check();
+        } catch (SSLException | RuntimeException e) {
+            throw new InvalidCertificateException(certificate.source + ": cannot make a TLS context with it ("
+                    + (e.getCause() != null ? e.getCause() : e) + ")");
+        }
+        InForce before = inForce;
+        inForce = new InForce(certificate, contexts, settings);
+        CertificateInfo info = certificate.info(settings.fqdn());
+        if (before == null || !PemBundle.fingerprint(before.certificate.leaf()).equals(info.sha256Fingerprint())) {
+            LOG.info("TLS: serving \"{}\" ({}, names {}, issued by \"{}\", valid until {}, SHA-256 {}) from {}", info.subject(),
+                    info.keyType(), info.subjectAlternativeNames(), info.issuer(), info.notAfter(), info.sha256Fingerprint(),
+                    certificate.source);
+        }
+        for (String w : info.warnings()) {
+            LOG.warn("TLS: {}", w);
+        }
+    }
+
+    synchronized CertificateInfo install(Path file) throws InvalidCertificateException {
+        InForce now = inForce;
+        PemBundle.read(file);
+        String pem;
+        try {
+            pem = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidCertificateException(file + ": cannot be read (" + e.getMessage() + ")");
+        }
+        Path target = now.settings.certificate();
+        PemBundle candidate = PemBundle.parse(pem, target.toString(), Instant.now());
+        swapIn(now, candidate, pem, previousFile(), currentPem(now));
+        return candidate.info(now.settings.fqdn());
+    }
+
+    /**
+     * Puts {@code candidate} in force, then writes it to the configured file and what was in force to
+     * {@code keep}; if writing fails, what was in force goes back in force.
+     */
+    private void swapIn(InForce now, PemBundle candidate, String pem, Path keep, String current) throws InvalidCertificateException {
+        putInForce(candidate, now.settings);
+        Path target = now.settings.certificate();
+        try {
+            if (current != null) {
+                writeAtomically(keep, current);
+            }
+            writeAtomically(target, pem);
+            remember(target);
+        } catch (IOException e) {
+            putInForce(now.certificate, now.settings);
+            throw new InvalidCertificateException("cannot write " + target + " or " + keep + " (" + e.getMessage()
+                    + "); the certificate in force is unchanged");
+        }
+    }
+
+    synchronized CertificateInfo rollback() throws InvalidCertificateException {
+        InForce now = inForce;
+        Path previous = previousFile();
+        if (!Files.exists(previous)) {
+            throw new InvalidCertificateException("no previous certificate to go back to (" + previous + " does not exist)");
+        }
+        PemBundle.read(previous);
+        String pem;
+        try {
+            pem = Files.readString(previous, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidCertificateException(previous + ": cannot be read (" + e.getMessage() + ")");
+        }
+        PemBundle back = PemBundle.parse(pem, now.settings.certificate().toString(), Instant.now());
+        swapIn(now, back, pem, previous, currentPem(now));
+        return back.info(now.settings.fqdn());
+    }
+
+    /** The PEM text of what is in force, from the file it was read from. */
+    private static String currentPem(InForce now) {
+        Path source = Path.of(now.certificate.source);
+        try {
+            return Files.readString(source, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Called every couple of seconds: a file copied over the configured one is put in force once it has
+     * stopped changing; one that is refused is logged once and the certificate in force stays.
+     */
+    synchronized void poll() {
+        InForce now = inForce;
+        if (now == null) {
+            return;
+        }
+        Path file = now.settings.certificate();
+        FileTime modified;
+        long size;
+        try {
+            modified = Files.getLastModifiedTime(file);
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            return; // removed: keep serving what is in force
+        } catch (IOException e) {
+            return;
+        }
+        if (modified.equals(seenModified) && size == seenSize) {
+            if (pendingChange) {
+                pendingChange = false;
+                reload(file, now);
+            }
+            return;
+        }
+        // Changed since the last look: wait until it stops changing (a copy may still be under way).
+        seenModified = modified;
+        seenSize = size;
+        pendingChange = true;
+    }
+
+    private void reload(Path file, InForce now) {
+        try {
+            PemBundle fresh = PemBundle.read(file);
+            if (PemBundle.fingerprint(fresh.leaf()).equals(PemBundle.fingerprint(now.certificate.leaf()))
+                    && now.certificate.source.equals(fresh.source)) {
+                return;
+            }
+            String current = currentPem(now);
+            if (current != null && !now.certificate.source.equals(file.toString())) {
+                writeAtomically(previousFile(), current);
+            }
+            putInForce(fresh, now.settings);
+        } catch (InvalidCertificateException e) {
+            LOG.error("TLS: {}; still serving \"{}\"", e.getMessage(), now.certificate.leaf().getSubjectX500Principal().getName());
+        } catch (IOException e) {
+            LOG.warn("TLS: cannot keep the previous certificate in {}: {}", previousFile(), e.toString());
+        }
+    }
+
+    private void remember(Path file) {
+        try {
+            seenModified = Files.getLastModifiedTime(file);
+            seenSize = Files.size(file);
+        } catch (IOException e) {
+            seenModified = null;
+            seenSize = -1;
+        }
+        pendingChange = false;
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".gatehouse-", ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            try {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // Not a POSIX file system: the folder's permissions protect the key.
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.gatehouse.tls.internal;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.tls.CertificateInfo;
+import org.gatehouse.tls.InvalidCertificateException;
+import org.gatehouse.tls.ServerCertificates;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The certificate service: reads {@code etc/org.gatehouse.tls.cfg}, keeps the certificate in force
+ * (the operator's, or a self-signed one) and watches its file. Everything applies in place; what is
+ * refused is logged in one line and the certificate in force keeps serving.
+ */
+@Component(name = "org.gatehouse.tls.certificates", configurationPid = TlsSettings.PID, immediate = true,
+        service = ServerCertificates.class)
+@Designate(ocd = TlsConfiguration.class)
+public final class TlsComponent implements ServerCertificates {
+
+    @Reference
+    EventLoops loops;
+
+    private final CertificateStore store = new CertificateStore();
+    private ScheduledFuture<?> watcher;
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        TlsSettings s;
+        try {
+            s = TlsSettings.read(properties);
+        } catch (InvalidSettingException e) {
+            CertificateStore.LOG.error("{}; using the built-in TLS defaults", e.getMessage());
+            s = defaults();
+        }
+        try {
+            store.apply(s);
+        } catch (InvalidCertificateException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        CertificateStore.LOG.info("TLS: engine {}", engine());
+        watcher = loops.group().next().scheduleAtFixedRate(store::poll, 2, 2, TimeUnit.SECONDS);
+    }
+
+    private static TlsSettings defaults() {
+        try {
+            return TlsSettings.read(Map.of());
+        } catch (InvalidSettingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        try {
+            store.apply(TlsSettings.read(properties));
+        } catch (InvalidSettingException | InvalidCertificateException e) {
+            CertificateStore.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        watcher.cancel(false);
+    }
+
+    @Override
+    public CertificateInfo current() {
+        CertificateStore.InForce now = store.inForce();
+        return now.certificate().info(now.settings().fqdn());
+    }
+
+    @Override
+    public SslContext serverContext(List<String> applicationProtocols) {
+        return store.inForce().contexts().get(applicationProtocols);
+    }
+
+    @Override
+    public String engine() {
+        CertificateStore.InForce now = store.inForce();
+        SslProvider p = now == null ? SslContexts.provider(TlsSettings.Engine.AUTO) : now.contexts().provider();
+        if (p == SslProvider.OPENSSL) {
+            return "OpenSSL (" + io.netty.handler.ssl.OpenSsl.versionString() + ", netty-tcnative)";
+        }
+        String reason = now != null && now.settings().engine() == TlsSettings.Engine.JDK ? "engine = jdk"
+                : SslContexts.openSslUnavailableReason();
+        return "JDK (" + reason + ")";
+    }
+
+    @Override
+    public CertificateInfo inspect(Path pemFile) throws InvalidCertificateException {
+        return PemBundle.read(pemFile).info(store.inForce().settings().fqdn());
+    }
+
+    @Override
+    public CertificateInfo install(Path pemFile) throws InvalidCertificateException {
+        return store.install(pemFile);
+    }
+
+    @Override
+    public CertificateInfo rollback() throws InvalidCertificateException {
+        return store.rollback();
+    }
+}
