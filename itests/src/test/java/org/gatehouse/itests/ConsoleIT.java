@@ -39,6 +39,8 @@ class ConsoleIT {
         assertTrue(Pattern.compile("Active\\s+\\S+\\s+org\\.gatehouse\\.stun").matcher(screen).find(), screen);
         assertTrue(screen.contains("stun             udp  127.0.0.1:" + stunPort), screen);
         assertTrue(screen.contains("stun             tcp  127.0.0.1:" + stunPort), screen);
+        assertTrue(Pattern.compile("Certificate\\n  O=Gatehouse self-signed,CN=\\S+ \\(self-signed\\), \\d+ days left").matcher(screen).find(), screen);
+        assertTrue(Pattern.compile("TURN\\n  realm gatehouse, 0 users in ").matcher(screen).find(), screen);
 
         // The operator's question from the deployment guide: does this STUN server report our public address?
         tmux("send-keys", "-t", session, "stun:probe 127.0.0.1:" + stunPort, "Enter");

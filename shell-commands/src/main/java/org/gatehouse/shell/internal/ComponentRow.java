@@ -7,8 +7,11 @@ import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 /** One Declarative Services component and the states of its configurations. */
 record ComponentRow(String name, List<String> states) {
 
+    /** A component waiting for a service from a bundle that is not installed: an optional feature left out. */
+    static final String OFF = "off";
+
     boolean healthy() {
-        return !states.isEmpty() && states.stream().allMatch(s -> s.equals("active") || s.equals("satisfied"));
+        return !states.isEmpty() && states.stream().allMatch(s -> s.equals("active") || s.equals("satisfied") || s.startsWith(OFF));
     }
 
     static String stateName(ComponentConfigurationDTO c) {

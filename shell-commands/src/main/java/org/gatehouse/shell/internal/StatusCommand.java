@@ -11,6 +11,7 @@ import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -42,6 +43,40 @@ public final class StatusCommand {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<Listener> listeners;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<StatusSection> sections;
+
+    /**
+     * When every reference a component misses is to a service whose API package its bundle cannot
+     * see, the bundle providing it is simply not installed (TURN, TLS, ... are optional): the
+     * component is off, not broken. Returns those packages, or null when something else is missing.
+     */
+    private static String absentFeature(ComponentDescriptionDTO d, ComponentConfigurationDTO c) {
+        Bundle bundle = FrameworkUtil.getBundle(StatusCommand.class).getBundleContext().getBundle(d.bundle.id);
+        List<String> packages = new ArrayList<>();
+        for (org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO missing : c.unsatisfiedReferences) {
+            String type = null;
+            for (org.osgi.service.component.runtime.dto.ReferenceDTO r : d.references) {
+                if (r.name.equals(missing.name)) {
+                    type = r.interfaceName;
+                }
+            }
+            if (type == null || bundle == null) {
+                return null;
+            }
+            try {
+                bundle.loadClass(type);
+                return null;
+            } catch (ClassNotFoundException | NoClassDefFoundError e) {
+                String pkg = type.substring(0, Math.max(0, type.lastIndexOf('.')));
+                if (!packages.contains(pkg)) {
+                    packages.add(pkg);
+                }
+            }
+        }
+        return packages.isEmpty() ? null : String.join(", ", packages);
+    }
 
     @Activate
     void activate(BundleContext context) {
@@ -84,13 +119,15 @@ public final class StatusCommand {
                     states.add("disabled");
                 }
                 for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
-                    states.add(ComponentRow.stateName(c));
+                    String absent = c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE ? absentFeature(d, c) : null;
+                    states.add(absent != null ? ComponentRow.OFF + " (" + absent + " not installed)" : ComponentRow.stateName(c));
                 }
                 rows.add(new ComponentRow(d.name, states));
             }
             report.components(rows);
         }
         List<Listener> open = listeners;
+        report.sections(sections);
         report.listeners(open == null ? List.of() : open);
         return report.toString();
     }

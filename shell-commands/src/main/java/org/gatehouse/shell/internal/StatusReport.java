@@ -84,6 +84,28 @@ final class StatusReport {
         }
     }
 
+    /** One block per installed feature that reports itself (TLS certificate, TURN, ...). */
+    void sections(List<StatusSection> sections) {
+        if (sections == null || sections.isEmpty()) {
+            return;
+        }
+        List<StatusSection> sorted = new java.util.ArrayList<>(sections);
+        sorted.sort(Comparator.comparing(StatusSection::title));
+        for (StatusSection s : sorted) {
+            out.append('\n').append(s.title()).append('\n');
+            StatusSection.Report r;
+            try {
+                r = s.report();
+            } catch (RuntimeException e) {
+                out.append("  unavailable: ").append(e).append('\n');
+                problem(s.title() + ": " + e);
+                continue;
+            }
+            r.lines().forEach(l -> out.append("  ").append(l).append('\n'));
+            r.problems().forEach(this::problem);
+        }
+    }
+
     void listeners(List<Listener> listeners) {
         out.append("\nListeners\n");
         if (listeners.isEmpty()) {

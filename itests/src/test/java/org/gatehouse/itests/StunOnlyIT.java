@@ -1,0 +1,80 @@
+package org.gatehouse.itests;
+
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.gatehouse.stun.StunService;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The appliance wizard's "TURN: disable" as a bundle set: the distribution without the TURN and TLS
+ * bundles (and Bouncy Castle, netty-tcnative). STUN serves UDP and TCP, no TLS listener opens, every
+ * bundle is active, and {@code gatehouse:status} reports the left-out features as off, not as problems.
+ */
+@RunWith(PaxExam.class)
+public class StunOnlyIT {
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private CommandProcessor commands;
+
+    @Inject
+    private StunService stun;
+
+    @Configuration
+    public Option[] config() {
+        return options(FelixOptions.distribution(jar -> {
+            String name = jar.getFileName().toString();
+            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("bc")
+                    || name.startsWith("netty-tcnative");
+        }));
+    }
+
+    @Test
+    public void stunServesAloneAndStatusSaysTheRestIsOff() throws Exception {
+        for (Bundle b : context.getBundles()) {
+            assertFalse(b.getSymbolicName(), b.getSymbolicName().startsWith("org.gatehouse.tls")
+                    || b.getSymbolicName().startsWith("org.gatehouse.turn"));
+            if (b.getHeaders().get("Fragment-Host") == null) {
+                assertTrue(b.getSymbolicName() + " state " + b.getState(), b.getState() == Bundle.ACTIVE);
+            }
+        }
+        assertTrue(stun.listeners().toString(), stun.listeners().stream().anyMatch(l -> l.protocol().equals("udp")));
+        assertNull(stun.listeners().stream().filter(l -> l.protocol().equals("tls")).findAny().orElse(null));
+        String status = run("gatehouse:status");
+        assertTrue(status, status.contains("All well."));
+        assertTrue(status, status.contains("stun.tls: off (org.gatehouse.tls not installed)"));
+        assertTrue(status, status.contains("shell.turn: off (org.gatehouse.turn not installed)"));
+        assertFalse(status, status.contains("\nTURN\n"));
+    }
+
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
+        try {
+            session.execute(command);
+        } finally {
+            session.close();
+        }
+        ps.flush();
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}

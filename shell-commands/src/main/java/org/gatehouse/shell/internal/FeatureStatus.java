@@ -1,0 +1,80 @@
+package org.gatehouse.shell.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.gatehouse.tls.CertificateInfo;
+import org.gatehouse.tls.ServerCertificates;
+import org.gatehouse.turn.TurnAdmin;
+import org.gatehouse.turn.TurnStatistics;
+import org.gatehouse.turn.TurnUsers;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The {@code gatehouse:status} blocks of the optional features. */
+final class FeatureStatus {
+
+    private FeatureStatus() {
+    }
+
+    /** The certificate every TLS listener serves: who it is for, how long it has left, the engine. */
+    @Component(name = "org.gatehouse.shell.status.tls", service = StatusSection.class)
+    public static final class Tls implements StatusSection {
+
+        static final int WARN_DAYS = 21;
+
+        @Reference
+        ServerCertificates certificates;
+
+        @Override
+        public String title() {
+            return "Certificate";
+        }
+
+        @Override
+        public Report report() {
+            CertificateInfo c = certificates.current();
+            long days = Duration.between(Instant.now(), c.notAfter()).toDays();
+            List<String> lines = new ArrayList<>();
+            lines.add(String.format("%s%s, %d days left (until %s)", c.subject(), c.selfSigned() ? " (self-signed)" : "", days,
+                    c.notAfter()));
+            lines.add("names " + String.join(", ", c.subjectAlternativeNames()) + "; engine " + certificates.engine());
+            List<String> problems = new ArrayList<>();
+            if (days < WARN_DAYS) {
+                problems.add("the certificate expires in " + days + " days: install a new one with tls:cert-install");
+            }
+            c.warnings().stream().filter(w -> !w.startsWith("the certificate expires")).forEach(w -> lines.add("warning: " + w));
+            return new Report(lines, problems);
+        }
+    }
+
+    /** TURN at a glance: realm, users, allocations and what was refused. */
+    @Component(name = "org.gatehouse.shell.status.turn", service = StatusSection.class)
+    public static final class Turn implements StatusSection {
+
+        @Reference
+        TurnAdmin admin;
+
+        @Reference
+        TurnUsers users;
+
+        @Override
+        public String title() {
+            return "TURN";
+        }
+
+        @Override
+        public Report report() {
+            TurnStatistics s = admin.statistics();
+            int userCount = users.users().size();
+            List<String> lines = new ArrayList<>();
+            lines.add(String.format("realm %s, %d user%s in %s", admin.realm(), userCount, userCount == 1 ? "" : "s", users.file()));
+            lines.add(String.format("%,d allocations, %,d permissions, %,d channels; %,d packets relayed to peers, %,d to clients",
+                    s.allocations(), s.permissions(), s.channels(), s.packetsToPeers(), s.packetsToClients()));
+            lines.add(String.format("refused since start: %,d wrong credentials, %,d denied peers, %,d over quota",
+                    s.authFailures(), s.deniedPeers(), s.quotaRejections()));
+            return new Report(lines, List.of());
+        }
+    }
+}
