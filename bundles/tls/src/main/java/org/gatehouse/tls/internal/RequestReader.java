@@ -1,0 +1,422 @@
+package org.gatehouse.tls.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * A strict HTTP/1.1 request reader (RFC 9112): the request line and header fields read whole within
+ * limits, then the body by Content-Length or chunked coding. Everything RFC 9112 lets a server reject
+ * to avoid request smuggling is rejected: Content-Length with Transfer-Encoding, several or invalid
+ * Content-Length values, a transfer coding other than chunked, obs-fold, bare LF, whitespace before a
+ * colon, invalid chunk sizes. A rejected request becomes a {@link Rejected} message (status and
+ * reason), after which nothing more is read from the connection.
+ */
+final class RequestReader extends ByteToMessageDecoder {
+
+    /** A request that cannot be served: answer {@code status} and close. */
+    record Rejected(HttpResponseStatus status, String reason) {
+    }
+
+    record Limits(int requestLine, int headerBytes, int headerCount, long body) {
+    }
+
+    private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, REJECTED, UPGRADED }
+
+    private static final int MAX_CHUNK_LINE = 1024;
+    private static final int MAX_CHUNK_PIECE = 64 * 1024;
+
+    private final Limits limits;
+    private State state = State.HEAD;
+    private long remaining;
+    private long bodyRead;
+    private long bodyLimit;
+    private final HeadTimer timer;
+
+    /** Told when a request head starts arriving and when it is complete (the header-read deadline). */
+    interface HeadTimer {
+        void headStarted();
+
+        void headComplete();
+    }
+
+    RequestReader(Limits limits, HeadTimer timer) {
+        this.limits = limits;
+        this.timer = timer;
+    }
+
+    /** After a 101 Switching Protocols the bytes are not HTTP any more: passed on as they are. */
+    void upgraded() {
+        state = State.UPGRADED;
+    }
+
+    /** The body limit of the route that took the request (set by the front before the body is read). */
+    void bodyLimit(long limit) {
+        this.bodyLimit = limit;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        try {
+            decodeAll(in, out);
+        } finally {
+            if (state == State.REJECTED) {
+                in.skipBytes(in.readableBytes());
+            }
+        }
+    }
+
+    private void decodeAll(ByteBuf in, List<Object> out) {
+        while (in.isReadable()) {
+            switch (state) {
+                case HEAD:
+                    if (!readHead(in, out)) {
+                        return;
+                    }
+                    break;
+                case FIXED: {
+                    int n = (int) Math.min(Math.min(remaining, in.readableBytes()), MAX_CHUNK_PIECE);
+                    if (!countBody(n, out)) {
+                        return;
+                    }
+                    remaining -= n;
+                    if (remaining == 0) {
+                        out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+                        state = State.HEAD;
+                    } else {
+                        out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+                    }
+                    break;
+                }
+                case CHUNK_SIZE:
+                    if (!readChunkSize(in, out)) {
+                        return;
+                    }
+                    break;
+                case CHUNK_DATA: {
+                    int n = (int) Math.min(Math.min(remaining, in.readableBytes()), MAX_CHUNK_PIECE);
+                    if (!countBody(n, out)) {
+                        return;
+                    }
+                    out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+                    remaining -= n;
+                    if (remaining == 0) {
+                        state = State.CHUNK_END;
+                    }
+                    break;
+                }
+                case CHUNK_END:
+                    if (in.readableBytes() < 2) {
+                        return;
+                    }
+                    if (in.readByte() != '\r' || in.readByte() != '\n') {
+                        reject(out, HttpResponseStatus.BAD_REQUEST, "chunk data not followed by CRLF");
+                        return;
+                    }
+                    state = State.CHUNK_SIZE;
+                    break;
+                case TRAILERS:
+                    if (!readTrailers(in, out)) {
+                        return;
+                    }
+                    break;
+                case UPGRADED:
+                    out.add(in.readRetainedSlice(in.readableBytes()));
+                    return;
+                case REJECTED:
+                default:
+                    in.skipBytes(in.readableBytes());
+                    return;
+            }
+        }
+    }
+
+    private boolean countBody(int n, List<Object> out) {
+        bodyRead += n;
+        if (bodyLimit > 0 && bodyRead > bodyLimit) {
+            reject(out, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body larger than " + bodyLimit + " bytes");
+            return false;
+        }
+        return true;
+    }
+
+    private void reject(List<Object> out, HttpResponseStatus status, String reason) {
+        state = State.REJECTED;
+        out.add(new Rejected(status, reason));
+    }
+
+    /** Index just past the blank line ending the head, -1 when not all there yet. */
+    private static int headEnd(ByteBuf in, int limit) {
+        int start = in.readerIndex();
+        int end = Math.min(in.writerIndex(), start + limit);
+        for (int i = start; i + 3 < end + 3 && i < end; i++) {
+            if (in.getByte(i) == '\n' && i >= start + 3 && in.getByte(i - 1) == '\r' && in.getByte(i - 2) == '\n'
+                    && in.getByte(i - 3) == '\r') {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    private boolean readHead(ByteBuf in, List<Object> out) {
+        // Empty lines before a request are allowed (RFC 9112 section 2.2).
+        while (in.readableBytes() >= 2 && in.getByte(in.readerIndex()) == '\r' && in.getByte(in.readerIndex() + 1) == '\n') {
+            in.skipBytes(2);
+        }
+        if (!in.isReadable()) {
+            return false;
+        }
+        timer.headStarted();
+        int max = limits.requestLine() + limits.headerBytes();
+        int end = headEnd(in, max);
+        if (end < 0) {
+            int lineEnd = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + limits.requestLine() + 2), (byte) '\n');
+            if (lineEnd < 0 && in.readableBytes() > limits.requestLine()) {
+                reject(out, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line longer than " + limits.requestLine() + " bytes");
+                return false;
+            }
+            if (in.readableBytes() >= max) {
+                reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "header section larger than " + limits.headerBytes() + " bytes");
+                return false;
+            }
+            return false;
+        }
+        String head = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.ISO_8859_1);
+        in.readerIndex(end);
+        timer.headComplete();
+        parseHead(head, out);
+        return state != State.REJECTED;
+    }
+
+    private void parseHead(String head, List<Object> out) {
+        // head ends with CRLFCRLF; every line must end with CRLF (a bare LF or CR is refused).
+        String[] lines = head.substring(0, head.length() - 4).split("\r\n", -1);
+        for (String line : lines) {
+            if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "bare LF or CR in the header section");
+                return;
+            }
+        }
+        String requestLine = lines[0];
+        if (requestLine.length() > limits.requestLine()) {
+            reject(out, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line longer than " + limits.requestLine() + " bytes");
+            return;
+        }
+        int sp1 = requestLine.indexOf(' ');
+        int sp2 = requestLine.indexOf(' ', sp1 + 1);
+        if (sp1 <= 0 || sp2 <= sp1 + 1 || requestLine.indexOf(' ', sp2 + 1) >= 0) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "malformed request line");
+            return;
+        }
+        String method = requestLine.substring(0, sp1);
+        String target = requestLine.substring(sp1 + 1, sp2);
+        String versionText = requestLine.substring(sp2 + 1);
+        if (!isToken(method)) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "invalid method");
+            return;
+        }
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "invalid character in the request target");
+                return;
+            }
+        }
+        HttpVersion version;
+        if (versionText.equals("HTTP/1.1")) {
+            version = HttpVersion.HTTP_1_1;
+        } else if (versionText.equals("HTTP/1.0")) {
+            version = HttpVersion.HTTP_1_0;
+        } else if (versionText.matches("HTTP/\\d\\.\\d")) {
+            reject(out, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version " + versionText + " not supported");
+            return;
+        } else {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "malformed HTTP version");
+            return;
+        }
+        if (lines.length - 1 > limits.headerCount()) {
+            reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "more than " + limits.headerCount() + " header fields");
+            return;
+        }
+        HttpHeaders headers = new DefaultHttpHeaders(false);
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isEmpty()) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "empty header line");
+                return;
+            }
+            char first = line.charAt(0);
+            if (first == ' ' || first == '\t') {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "obsolete line folding (obs-fold) in a header field");
+                return;
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "header line without a field name and colon");
+                return;
+            }
+            String name = line.substring(0, colon);
+            if (!isToken(name)) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "invalid header field name (whitespace before the colon?)");
+                return;
+            }
+            String value = line.substring(colon + 1).strip();
+            for (int j = 0; j < value.length(); j++) {
+                char c = value.charAt(j);
+                if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                    reject(out, HttpResponseStatus.BAD_REQUEST, "control character in header field " + name);
+                    return;
+                }
+            }
+            headers.add(name, value);
+        }
+        frame(new DefaultHttpRequest(version, HttpMethod.valueOf(method), target, headers), out);
+    }
+
+    /** Decides how the body is delimited (RFC 9112 section 6.3), refusing every ambiguous case. */
+    private void frame(DefaultHttpRequest request, List<Object> out) {
+        HttpHeaders h = request.headers();
+        List<String> lengths = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
+        List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (request.protocolVersion() == HttpVersion.HTTP_1_1 && h.getAll(HttpHeaderNames.HOST).size() != 1) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "an HTTP/1.1 request needs exactly one Host header");
+            return;
+        }
+        if (!codings.isEmpty() && !lengths.isEmpty()) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "both Content-Length and Transfer-Encoding");
+            return;
+        }
+        bodyRead = 0;
+        if (!codings.isEmpty()) {
+            if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
+                return;
+            }
+            if (codings.size() != 1 || !codings.get(0).equalsIgnoreCase("chunked")) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding other than chunked: " + String.join(", ", codings));
+                return;
+            }
+            out.add(request);
+            state = State.CHUNK_SIZE;
+            return;
+        }
+        long length = 0;
+        if (!lengths.isEmpty()) {
+            if (lengths.size() != 1) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "more than one Content-Length");
+                return;
+            }
+            String v = lengths.get(0);
+            if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "invalid Content-Length \"" + v + "\"");
+                return;
+            }
+            length = Long.parseLong(v);
+        }
+        if (limits.body() > 0 && length > limits.body()) {
+            reject(out, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Content-Length " + length + " above " + limits.body());
+            return;
+        }
+        out.add(request);
+        if (length == 0) {
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            state = State.HEAD;
+        } else {
+            remaining = length;
+            state = State.FIXED;
+        }
+    }
+
+    private boolean readChunkSize(ByteBuf in, List<Object> out) {
+        int lf = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + MAX_CHUNK_LINE), (byte) '\n');
+        if (lf < 0) {
+            if (in.readableBytes() >= MAX_CHUNK_LINE) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "chunk size line too long");
+            }
+            return false;
+        }
+        String line = in.toString(in.readerIndex(), lf - in.readerIndex() + 1, StandardCharsets.ISO_8859_1);
+        in.readerIndex(lf + 1);
+        if (!line.endsWith("\r\n")) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "chunk size line not ended by CRLF");
+            return false;
+        }
+        String size = line.substring(0, line.length() - 2);
+        int semicolon = size.indexOf(';');
+        if (semicolon >= 0) {
+            size = size.substring(0, semicolon);
+        }
+        if (size.isEmpty() || size.length() > 15 || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "invalid chunk size");
+            return false;
+        }
+        long n = Long.parseLong(size, 16);
+        if (n == 0) {
+            state = State.TRAILERS;
+            return true;
+        }
+        if (limits.body() > 0 && bodyRead + n > limits.body() && (bodyLimit == 0 || bodyRead + n > bodyLimit)) {
+            reject(out, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "chunked body larger than " + limits.body() + " bytes");
+            return false;
+        }
+        remaining = n;
+        state = State.CHUNK_DATA;
+        return true;
+    }
+
+    private boolean readTrailers(ByteBuf in, List<Object> out) {
+        if (in.readableBytes() >= 2 && in.getByte(in.readerIndex()) == '\r' && in.getByte(in.readerIndex() + 1) == '\n') {
+            in.skipBytes(2);
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            state = State.HEAD;
+            return true;
+        }
+        int end = headEnd(in, limits.headerBytes());
+        if (end < 0) {
+            if (in.readableBytes() >= limits.headerBytes()) {
+                reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "trailer section too large");
+            }
+            return false;
+        }
+        String trailers = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.ISO_8859_1);
+        in.readerIndex(end);
+        DefaultLastHttpContent last = new DefaultLastHttpContent();
+        for (String line : trailers.substring(0, trailers.length() - 4).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon <= 0 || !isToken(line.substring(0, colon)) || line.indexOf('\n') >= 0) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "malformed trailer field");
+                return false;
+            }
+            last.trailingHeaders().add(line.substring(0, colon), line.substring(colon + 1).strip());
+        }
+        out.add(last);
+        state = State.HEAD;
+        return true;
+    }
+
+    /** RFC 9110 token: visible characters except delimiters. */
+    static boolean isToken(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
