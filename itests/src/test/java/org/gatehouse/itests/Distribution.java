@@ -47,6 +47,15 @@ final class Distribution {
     /** STUN on an ephemeral loopback port: tests never listen beyond this machine. */
     static final String LOOPBACK_STUN = "listen = 127.0.0.1:0\ntls-listen = 127.0.0.1:0\n";
 
+    /** The shipped TLS settings with HTTPS and the HTTP redirect moved to ephemeral loopback ports. */
+    static String loopbackHttp(String cfg) {
+        return cfg.replaceAll("(?m)^https-listen\\s*=.*$", "https-listen = 127.0.0.1:0")
+                .replaceAll("(?m)^http-listen\\s*=.*$", "http-listen = 127.0.0.1:0");
+    }
+
+    /** HTTPS and the HTTP redirect on ephemeral loopback ports. */
+    static final String LOOPBACK_HTTP = "https-listen = 127.0.0.1:0\nhttp-listen = 127.0.0.1:0\n";
+
     /**
      * A private copy of the distribution so a test can change etc/, deploy/ and data/ freely; its
      * STUN listener is moved to loopback.
@@ -54,6 +63,8 @@ final class Distribution {
     static Path copyTo(Path target) throws IOException {
         copyTree(target);
         Files.writeString(target.resolve("etc/org.gatehouse.stun.cfg"), LOOPBACK_STUN);
+        Path tls = target.resolve("etc/org.gatehouse.tls.cfg");
+        Files.writeString(tls, loopbackHttp(Files.readString(tls)));
         return target;
     }
 

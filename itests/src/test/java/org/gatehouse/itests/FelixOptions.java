@@ -33,6 +33,7 @@ final class FelixOptions {
         try {
             watched = Files.createTempDirectory("gatehouse-watched");
             Files.writeString(watched.resolve("org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
+            Files.writeString(watched.resolve("org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

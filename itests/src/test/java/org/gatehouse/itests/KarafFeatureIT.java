@@ -103,6 +103,7 @@ class KarafFeatureIT {
                     "org.ops4j.pax.url.mvn.defaultRepositories = " + repo + "@id=gatehouse@snapshots, \\\\"));
         }
         Files.writeString(karaf.resolve("etc/org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
+        Files.writeString(karaf.resolve("etc/org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
         // Karaf's data/ from an earlier run would remember installed features.
         deleteTree(karaf.resolve("data"));
     }

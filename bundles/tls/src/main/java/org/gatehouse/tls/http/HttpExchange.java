@@ -1,0 +1,73 @@
+package org.gatehouse.tls.http;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * One request and its response on a client connection. Every method is called on {@link #eventLoop()}.
+ * The request body, if any, arrives through {@link #onBody} as it is read (never buffered whole);
+ * the response is either one {@link #respond} or a {@link #head}, any number of {@link #write}s and
+ * an {@link #end}. The front adds the security headers, keeps or closes the connection, and writes
+ * the access log line when the response ends.
+ */
+public interface HttpExchange {
+
+    /** The request line and header fields (origin-form target). */
+    HttpRequest request();
+
+    /** The path of the request target, without the query. */
+    String path();
+
+    InetSocketAddress client();
+
+    /** Whether the client came over TLS (always, on the HTTPS listener). */
+    boolean secure();
+
+    EventLoop eventLoop();
+
+    ByteBufAllocator alloc();
+
+    /** The client connection, for protocol upgrades (WebSocket); answers go through this exchange otherwise. */
+    Channel channel();
+
+    /**
+     * Receives the request body as it arrives, each part to be released by the consumer, the last one
+     * a {@link LastHttpContent}. Call it from {@link HttpRoute#handle} to get the whole body; without
+     * it the body is read and dropped.
+     */
+    void onBody(Consumer<HttpContent> consumer);
+
+    /** Stops reading the request body (the client is slowed by TCP) until {@link #resumeBody()}. */
+    void pauseBody();
+
+    void resumeBody();
+
+    /** A complete short answer: the status, and a text or HTML page of the given content type. */
+    void respond(HttpResponseStatus status, String contentType, String body);
+
+    /** Starts a streamed response: the head (with Content-Length or Transfer-Encoding: chunked). */
+    ChannelFuture head(HttpResponse response);
+
+    ChannelFuture write(HttpContent content);
+
+    /** Ends the response; the connection then serves the next request or closes. */
+    ChannelFuture end(LastHttpContent last);
+
+    /** Whether the client is reading fast enough to take more now. */
+    boolean isWritable();
+
+    /** Names the node that served this request, for the access log. */
+    void upstream(String address);
+
+    /** Whether the response has ended (or the connection closed). */
+    boolean isDone();
+}

@@ -1,0 +1,13 @@
+/**
+ * The HTTPS front door's extension points: {@link org.gatehouse.tls.http.HttpRoute} services serve
+ * path prefixes (the longest matching prefix wins; none matching is a 404), and
+ * {@link org.gatehouse.tls.http.HttpFilter} services, in service ranking order, see every request
+ * before its route (LDAP authentication and the PIN brute-force ban are filters). Everything runs on
+ * the client connection's event loop.
+ */
+@Export
+@Version("1.0.0")
+package org.gatehouse.tls.http;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

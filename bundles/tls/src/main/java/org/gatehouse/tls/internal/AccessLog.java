@@ -1,0 +1,141 @@
+package org.gatehouse.tls.internal;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The access log in nginx's "combined" format plus the upstream node and the time taken, written by
+ * one background thread so that no I/O thread ever waits for the disk. Secrets in the query string
+ * (conference PINs and tokens: {@code pin}, {@code token}, {@code code}, {@code state}, {@code data})
+ * are written as {@code [FILTERED]}. When the queue is full (a disk far slower than the traffic),
+ * lines are dropped and counted rather than slowing clients.
+ */
+final class AccessLog implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.tls");
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
+    private static final Pattern SECRET = Pattern.compile("([?&](?:pin|token|code|state|data)=)[^&#]*", Pattern.CASE_INSENSITIVE);
+    private static final String STOP = "";
+
+    private final Path file;
+    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(65_536);
+    private final Thread writer;
+    private volatile long dropped;
+
+    AccessLog(Path file) {
+        this.file = file;
+        this.writer = new Thread(this::run, "gatehouse-access-log");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    Path file() {
+        return file;
+    }
+
+    static String filter(String target) {
+        Matcher m = SECRET.matcher(target);
+        return m.find() ? m.reset().replaceAll("$1[FILTERED]") : target;
+    }
+
+    void log(String client, String user, String method, String target, String version, int status, long bytes, String referer,
+            String userAgent, String upstream, long micros) {
+        String line = String.format(Locale.ROOT, "%s - %s [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %s %.3f", client,
+                user == null ? "-" : user, TIME.format(ZonedDateTime.now()), method, escape(filter(target)), version, status, bytes,
+                escape(referer == null ? "-" : referer), escape(userAgent == null ? "-" : userAgent),
+                upstream == null ? "-" : upstream, micros / 1e6);
+        if (!queue.offer(line)) {
+            dropped++;
+        }
+    }
+
+    private static String escape(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+                if (sb == null) {
+                    sb = new StringBuilder(s.substring(0, i));
+                }
+                sb.append(String.format("\\x%02X", (int) c & 0xff));
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? s : sb.toString();
+    }
+
+    private void run() {
+        BufferedWriter out = null;
+        try {
+            while (true) {
+                String line = queue.poll(1, TimeUnit.SECONDS);
+                if (line == STOP) {
+                    break;
+                }
+                if (line == null) {
+                    if (out != null) {
+                        out.flush();
+                    }
+                    continue;
+                }
+                if (out == null) {
+                    try {
+                        Files.createDirectories(file.toAbsolutePath().getParent());
+                        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    } catch (IOException e) {
+                        LOG.error("TLS: access-log: cannot write {}: {}; access lines are dropped", file, e.toString());
+                        queue.clear();
+                        Thread.sleep(60_000);
+                        continue;
+                    }
+                }
+                out.write(line);
+                out.newLine();
+                if (queue.isEmpty()) {
+                    out.flush();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.error("TLS: access-log: writing {} failed: {}", file, e.toString());
+        } finally {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    long dropped() {
+        return dropped;
+    }
+
+    @Override
+    public void close() {
+        queue.offer(STOP);
+        try {
+            writer.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,541 @@
+package org.gatehouse.tls.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.gatehouse.tls.http.HttpExchange;
+import org.gatehouse.tls.http.HttpFilter;
+
+/**
+ * One client connection of the HTTPS front door (or, with {@code redirectOnly}, of the plain HTTP
+ * listener, which answers everything with a 301 to HTTPS). Requests are served one at a time in
+ * order; pipelined ones wait. Limits: a header-read deadline from the first byte of a request head
+ * (slow-header clients are cut off), an idle timeout between requests. Never an open proxy: CONNECT
+ * and absolute-form targets naming another host are refused, and only configured routes answer.
+ */
+final class FrontHandler extends ChannelInboundHandlerAdapter implements RequestReader.HeadTimer {
+
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+    private final Supplier<Front> front;
+    private final boolean secure;
+    private final boolean redirectOnly;
+    private ChannelHandlerContext ctx;
+    private RequestReader reader;
+    private Exchange current;
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private ScheduledFuture<?> headDeadline;
+    private ScheduledFuture<?> idle;
+
+    FrontHandler(Supplier<Front> front, boolean secure, boolean redirectOnly) {
+        this.front = front;
+        this.secure = secure;
+        this.redirectOnly = redirectOnly;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.reader = ctx.pipeline().get(RequestReader.class);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        armIdle();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimers();
+        if (current != null) {
+            current.closed();
+        }
+        waiting.forEach(ReferenceCountUtil::release);
+        waiting.clear();
+        ctx.fireChannelInactive();
+    }
+
+    // ---- timers
+
+    @Override
+    public void headStarted() {
+        if (headDeadline == null) {
+            cancelIdle();
+            int seconds = front.get().settings().headerReadTimeoutSeconds();
+            headDeadline = ctx.executor().schedule(() -> {
+                headDeadline = null;
+                if (ctx.channel().isActive()) {
+                    answerAndClose(null, HttpResponseStatus.REQUEST_TIMEOUT, "the request head did not arrive within " + seconds + " s");
+                }
+            }, seconds, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void headComplete() {
+        if (headDeadline != null) {
+            headDeadline.cancel(false);
+            headDeadline = null;
+        }
+    }
+
+    private void armIdle() {
+        cancelIdle();
+        int seconds = front.get().settings().idleTimeoutSeconds();
+        idle = ctx.executor().schedule(() -> {
+            idle = null;
+            if (current == null && headDeadline == null) {
+                ctx.close();
+            }
+        }, seconds, TimeUnit.SECONDS);
+    }
+
+    private void cancelIdle() {
+        if (idle != null) {
+            idle.cancel(false);
+            idle = null;
+        }
+    }
+
+    private void cancelTimers() {
+        cancelIdle();
+        headComplete();
+    }
+
+    // ---- requests
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (current != null && current.responseDone && current.requestDone) {
+            current = null;
+        }
+        if (current != null && current.requestDone) {
+            // A pipelined request: it waits until the current response has ended.
+            waiting.add(msg);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof RequestReader.Rejected) {
+            RequestReader.Rejected r = (RequestReader.Rejected) msg;
+            answerAndClose(null, r.status(), r.reason());
+        } else if (msg instanceof HttpRequest) {
+            begin((HttpRequest) msg);
+        } else if (msg instanceof HttpContent) {
+            HttpContent content = (HttpContent) msg;
+            Exchange x = current;
+            if (x == null) {
+                content.release();
+                return;
+            }
+            if (content instanceof LastHttpContent) {
+                x.requestDone = true;
+            }
+            if (x.body != null && !x.responseDone) {
+                x.body.accept(content);
+            } else {
+                content.release();
+            }
+            if (x.requestDone && x.responseDone) {
+                finished(x);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void begin(HttpRequest request) {
+        Front f = front.get();
+        Exchange x = new Exchange(request, f);
+        current = x;
+        if (redirectOnly) {
+            redirect(x, f);
+            return;
+        }
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not served: this is not a proxy");
+            return;
+        }
+        String target = request.uri();
+        if (target.startsWith("http://") || target.startsWith("https://")) {
+            String host;
+            try {
+                URI u = new URI(target);
+                host = u.getHost();
+                String rest = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+                request.setUri(u.getRawQuery() == null ? rest : rest + "?" + u.getRawQuery());
+            } catch (java.net.URISyntaxException e) {
+                x.error(HttpResponseStatus.BAD_REQUEST, "malformed request target");
+                return;
+            }
+            if (host == null || !host.equalsIgnoreCase(hostOnly(request.headers().get(HttpHeaderNames.HOST)))) {
+                x.error(HttpResponseStatus.BAD_REQUEST, "the request target names another host: this is not a proxy");
+                return;
+            }
+        } else if (target.equals("*") && request.method().equals(HttpMethod.OPTIONS)) {
+            x.respond(HttpResponseStatus.NO_CONTENT, null, null);
+            return;
+        } else if (!target.startsWith("/")) {
+            x.error(HttpResponseStatus.BAD_REQUEST, "the request target must be a path");
+            return;
+        }
+        for (HttpFilter filter : f.filters()) {
+            if (!filter.beforeRoute(x) || x.responseStarted) {
+                if (!x.responseStarted) {
+                    x.error(HttpResponseStatus.FORBIDDEN, "refused");
+                }
+                return;
+            }
+        }
+        Front.Mount mount = f.route(x.path());
+        if (mount == null) {
+            x.error(HttpResponseStatus.NOT_FOUND, "nothing is served at " + x.path());
+            return;
+        }
+        reader.bodyLimit(mount.maxBody());
+        try {
+            mount.route().handle(x);
+        } catch (RuntimeException e) {
+            TlsComponentLog.LOG.warn("TLS: route for {} failed on {} {}: {}", mount.prefix(), request.method(), AccessLog.filter(request.uri()), e.toString());
+            if (!x.responseStarted) {
+                x.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the request could not be served");
+            } else {
+                ctx.close();
+            }
+        }
+    }
+
+    static String hostOnly(String hostHeader) {
+        if (hostHeader == null) {
+            return null;
+        }
+        if (hostHeader.startsWith("[")) {
+            int end = hostHeader.indexOf(']');
+            return end < 0 ? hostHeader : hostHeader.substring(1, end);
+        }
+        int colon = hostHeader.lastIndexOf(':');
+        return colon < 0 ? hostHeader : hostHeader.substring(0, colon);
+    }
+
+    private void redirect(Exchange x, Front f) {
+        String host = hostOnly(x.request.headers().get(HttpHeaderNames.HOST));
+        if (host == null || host.isEmpty() || !host.matches("[A-Za-z0-9.:\\-\\[\\]]+")) {
+            host = f.settings().fqdn();
+        }
+        if (host.indexOf(':') >= 0) {
+            host = "[" + host + "]";
+        }
+        int port = f.settings().publicHttpsPort();
+        String target = x.request.uri().startsWith("/") ? x.request.uri() : "/";
+        String location = "https://" + host + (port == 443 ? "" : ":" + port) + target;
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.MOVED_PERMANENTLY);
+        r.headers().set(HttpHeaderNames.LOCATION, location);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        x.full(r);
+    }
+
+    private void answerAndClose(Exchange existing, HttpResponseStatus status, String reason) {
+        Exchange x = existing != null ? existing : current != null && !current.responseStarted ? current : null;
+        if (x == null) {
+            x = new Exchange(null, front.get());
+            current = x;
+        }
+        x.requestDone = true;
+        x.closeAfter = true;
+        x.error(status, reason);
+    }
+
+    /** Both the request and the response are complete: log, then the next request or close. */
+    private void finished(Exchange x) {
+        if (current == x) {
+            current = null;
+        }
+        if (x.closeAfter || !ctx.channel().isActive()) {
+            ctx.close();
+            return;
+        }
+        armIdle();
+        ctx.channel().config().setAutoRead(true);
+        while (current == null && !waiting.isEmpty()) {
+            Object next = waiting.poll();
+            dispatch(next);
+        }
+        if (!waiting.isEmpty()) {
+            ctx.channel().config().setAutoRead(false);
+        } else {
+            ctx.read();
+        }
+    }
+
+    /** The exchange the route and filters see. */
+    private final class Exchange implements HttpExchange {
+
+        final HttpRequest request;
+        final Front front;
+        final long startNanos = System.nanoTime();
+        Consumer<HttpContent> body;
+        boolean requestDone;
+        boolean responseStarted;
+        boolean responseDone;
+        boolean closeAfter;
+        HttpResponseStatus status;
+        long bytes;
+        String upstream;
+
+        Exchange(HttpRequest request, Front front) {
+            this.request = request;
+            this.front = front;
+            this.closeAfter = request == null || !HttpUtil.isKeepAlive(request);
+        }
+
+        @Override
+        public HttpRequest request() {
+            return request;
+        }
+
+        @Override
+        public String path() {
+            String uri = request.uri();
+            int q = uri.indexOf('?');
+            int h = uri.indexOf('#');
+            int end = q >= 0 ? q : h >= 0 ? h : uri.length();
+            return uri.substring(0, end);
+        }
+
+        @Override
+        public InetSocketAddress client() {
+            return (InetSocketAddress) ctx.channel().remoteAddress();
+        }
+
+        @Override
+        public boolean secure() {
+            return secure;
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+            return ctx.channel().eventLoop();
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return ctx.alloc();
+        }
+
+        @Override
+        public Channel channel() {
+            return ctx.channel();
+        }
+
+        @Override
+        public void onBody(Consumer<HttpContent> consumer) {
+            this.body = consumer;
+        }
+
+        @Override
+        public void pauseBody() {
+            ctx.channel().config().setAutoRead(false);
+        }
+
+        @Override
+        public void resumeBody() {
+            ctx.channel().config().setAutoRead(true);
+        }
+
+        void error(HttpResponseStatus s, String reason) {
+            String page = "<!DOCTYPE html>\n<html><head><title>" + s.code() + " " + s.reasonPhrase() + "</title></head><body><h1>"
+                    + s.code() + " " + s.reasonPhrase() + "</h1><p>" + escapeHtml(reason) + "</p></body></html>\n";
+            if (s.code() >= 400 && s.code() != 404 && s.code() != 405) {
+                closeAfter = closeAfter || s.code() == 400 || s.code() == 408 || s.code() == 413 || s.code() == 414
+                        || s.code() == 431 || s.code() == 505;
+            }
+            respond(s, "text/html; charset=utf-8", page);
+        }
+
+        @Override
+        public void respond(HttpResponseStatus s, String contentType, String text) {
+            ByteBuf content = text == null ? ctx.alloc().buffer(0) : ByteBufUtil.writeUtf8(ctx.alloc(), text);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, content);
+            if (contentType != null) {
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            }
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            full(r);
+        }
+
+        void full(FullHttpResponse r) {
+            if (responseStarted) {
+                r.release();
+                return;
+            }
+            decorate(r);
+            responseStarted = true;
+            status = r.status();
+            bytes = r.content().readableBytes();
+            // Answered before the body was read (or before its end was seen): the rest is read and dropped,
+            // framed by the reader as always, and the connection then serves the next request.
+            if (closeAfter) {
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            ctx.writeAndFlush(r).addListener((ChannelFutureListener) f -> done());
+        }
+
+        private void decorate(HttpResponse r) {
+            HttpHeaders h = r.headers();
+            h.set(HttpHeaderNames.DATE, HTTP_DATE.format(ZonedDateTime.now(java.time.ZoneOffset.UTC)));
+            FrontSettings s = front.settings();
+            if (secure && !s.hsts().isEmpty()) {
+                h.set("Strict-Transport-Security", s.hsts());
+            }
+            if (!s.contentTypeOptions().isEmpty()) {
+                h.set("X-Content-Type-Options", s.contentTypeOptions());
+            }
+            if (!s.referrerPolicy().isEmpty() && !h.contains("Referrer-Policy")) {
+                h.set("Referrer-Policy", s.referrerPolicy());
+            }
+            if (!s.contentSecurityPolicy().isEmpty() && !h.contains("Content-Security-Policy")) {
+                h.set("Content-Security-Policy", s.contentSecurityPolicy());
+            }
+            if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0 && !closeAfter) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+
+        @Override
+        public ChannelFuture head(HttpResponse response) {
+            if (responseStarted) {
+                throw new IllegalStateException("the response has started");
+            }
+            decorate(response);
+            responseStarted = true;
+            status = response.status();
+            if (closeAfter) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            return ctx.writeAndFlush(response);
+        }
+
+        @Override
+        public ChannelFuture write(HttpContent content) {
+            bytes += content.content().readableBytes();
+            return ctx.writeAndFlush(content);
+        }
+
+        @Override
+        public ChannelFuture end(LastHttpContent last) {
+            bytes += last.content().readableBytes();
+            ChannelFuture f = ctx.writeAndFlush(last);
+            f.addListener((ChannelFutureListener) done -> done());
+            return f;
+        }
+
+        @Override
+        public boolean isWritable() {
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public void upstream(String address) {
+            this.upstream = address;
+        }
+
+        @Override
+        public boolean isDone() {
+            return responseDone;
+        }
+
+        private void done() {
+            if (responseDone) {
+                return;
+            }
+            responseDone = true;
+            log();
+            for (HttpFilter filter : front.filters()) {
+                try {
+                    filter.afterResponse(this, status);
+                } catch (RuntimeException e) {
+                    TlsComponentLog.LOG.warn("TLS: filter {} failed after a response: {}", filter.getClass().getName(), e.toString());
+                }
+            }
+            if (requestDone) {
+                finished(this);
+            } else if (closeAfter) {
+                ctx.close();
+            }
+        }
+
+        void closed() {
+            if (!responseDone) {
+                responseDone = true;
+                if (status == null) {
+                    status = HttpResponseStatus.valueOf(499, "Client Closed Request");
+                }
+                log();
+            }
+        }
+
+        private void log() {
+            AccessLog log = front.accessLog();
+            if (log == null) {
+                return;
+            }
+            InetSocketAddress c = (InetSocketAddress) ctx.channel().remoteAddress();
+            String client = c == null ? "-" : c.getAddress().getHostAddress();
+            long micros = (System.nanoTime() - startNanos) / 1000;
+            if (request == null) {
+                log.log(client, null, "-", "-", "-", status.code(), bytes, null, null, upstream, micros);
+            } else {
+                log.log(client, null, request.method().name(), request.uri(), request.protocolVersion().text(), status.code(), bytes,
+                        request.headers().get(HttpHeaderNames.REFERER), request.headers().get(HttpHeaderNames.USER_AGENT), upstream,
+                        micros);
+            }
+        }
+    }
+
+    static String escapeHtml(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // TLS alerts, resets and the like: nothing to answer on a broken connection.
+        ctx.close();
+    }
+
+
+}

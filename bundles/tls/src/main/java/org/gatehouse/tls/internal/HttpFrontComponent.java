@@ -1,0 +1,265 @@
+package org.gatehouse.tls.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.tls.ServerCertificates;
+import org.gatehouse.tls.http.HttpFilter;
+import org.gatehouse.tls.http.HttpRoute;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * The HTTPS front door and the HTTP listener that redirects to it, with the {@link HttpRoute} and
+ * {@link HttpFilter} whiteboard. Listeners follow {@code https-listen} and {@code http-listen} in
+ * {@code etc/org.gatehouse.tls.cfg}: addresses that stay are not touched; routes and filters come and
+ * go without any connection closing.
+ */
+@Component(name = "org.gatehouse.tls.front", configurationPid = TlsSettings.PID, immediate = true, service = {})
+public final class HttpFrontComponent {
+
+    @Reference
+    EventLoops loops;
+
+    @Reference
+    ServerCertificates certificates;
+
+    private final Map<HttpRoute, List<Front.Mount>> routes = new LinkedHashMap<>();
+    private final Map<HttpFilter, Front.Ranked> filters = new LinkedHashMap<>();
+    private final Map<String, Bound> bound = new LinkedHashMap<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-http", GlobalEventExecutor.INSTANCE);
+    private volatile Front front;
+    private BundleContext context;
+    private AccessLog accessLog;
+
+    private record Bound(Channel channel, String protocol, InetSocketAddress address, ServiceRegistration<Listener> registration)
+            implements Listener {
+        @Override
+        public String name() {
+            return protocol.equals("tls") ? "https" : "http-redirect";
+        }
+
+        @Override
+        public String protocol() {
+            return protocol;
+        }
+
+        @Override
+        public InetSocketAddress address() {
+            return address;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void bindRoute(HttpRoute route, Map<String, Object> properties) {
+        List<Front.Mount> mounts = new ArrayList<>();
+        Object prefixes = properties.get(HttpRoute.PREFIX);
+        Object maxBody = properties.get(HttpRoute.MAX_BODY);
+        List<String> list = prefixes instanceof String[] ? List.of((String[]) prefixes)
+                : prefixes == null ? List.of() : List.of(String.valueOf(prefixes));
+        for (String p : list) {
+            if (p.startsWith("/")) {
+                long limit = maxBody instanceof Number ? ((Number) maxBody).longValue() : -1;
+                mounts.add(new Front.Mount(p, route, limit));
+            } else {
+                TlsComponentLog.LOG.warn("TLS: route {} has prefix \"{}\", which does not start with /; ignored", route.getClass().getName(), p);
+            }
+        }
+        routes.put(route, mounts);
+        rebuild();
+    }
+
+    synchronized void unbindRoute(HttpRoute route) {
+        routes.remove(route);
+        rebuild();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void bindFilter(HttpFilter filter, Map<String, Object> properties) {
+        Object ranking = properties.get(Constants.SERVICE_RANKING);
+        Object id = properties.get(Constants.SERVICE_ID);
+        filters.put(filter, new Front.Ranked(filter, ranking instanceof Integer ? (Integer) ranking : 0,
+                id instanceof Long ? (Long) id : 0L));
+        rebuild();
+    }
+
+    synchronized void unbindFilter(HttpFilter filter) {
+        filters.remove(filter);
+        rebuild();
+    }
+
+    private void rebuild() {
+        Front f = front;
+        if (f == null) {
+            return;
+        }
+        front = withWhiteboard(f.settings());
+    }
+
+    private Front withWhiteboard(FrontSettings settings) {
+        List<Front.Mount> all = new ArrayList<>();
+        for (List<Front.Mount> mounts : routes.values()) {
+            for (Front.Mount m : mounts) {
+                all.add(m.maxBody() < 0 ? new Front.Mount(m.prefix(), m.route(), settings.limits().body()) : m);
+            }
+        }
+        return new Front(settings, Front.sortRoutes(all), Front.sortFilters(new ArrayList<>(filters.values())), accessLog);
+    }
+
+    @Activate
+    synchronized void activate(BundleContext context, Map<String, Object> properties) {
+        this.context = context;
+        FrontSettings s;
+        try {
+            s = FrontSettings.read(properties, fqdn(properties));
+        } catch (InvalidSettingException e) {
+            TlsComponentLog.LOG.error("{}; using the built-in HTTPS defaults", e.getMessage());
+            try {
+                s = FrontSettings.read(Map.of(), fqdn(Map.of()));
+            } catch (InvalidSettingException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        apply(s);
+    }
+
+    @Modified
+    synchronized void modified(Map<String, Object> properties) {
+        try {
+            apply(FrontSettings.read(properties, fqdn(properties)));
+        } catch (InvalidSettingException e) {
+            TlsComponentLog.LOG.error("{}; keeping the HTTPS settings in force", e.getMessage());
+        }
+    }
+
+    private static String fqdn(Map<String, ?> properties) {
+        try {
+            return TlsSettings.read(properties).fqdn();
+        } catch (InvalidSettingException e) {
+            return TlsSettings.localHostname();
+        }
+    }
+
+    private void apply(FrontSettings s) {
+        if (accessLog == null || !java.util.Objects.equals(accessLog.file(), s.accessLog())) {
+            AccessLog old = accessLog;
+            accessLog = s.accessLog() == null ? null : new AccessLog(s.accessLog());
+            if (old != null) {
+                old.close();
+            }
+        }
+        front = withWhiteboard(s);
+        Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
+        s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
+        s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
+        bound.entrySet().removeIf(e -> {
+            if (!wanted.containsKey(e.getKey())) {
+                close(e.getValue());
+                TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", e.getValue().name(), IpAddresses.format(e.getValue().address()));
+                return true;
+            }
+            return false;
+        });
+        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
+            if (bound.containsKey(e.getKey())) {
+                continue;
+            }
+            String protocol = e.getKey().substring(0, 3);
+            try {
+                Bound b = bind(protocol, e.getValue());
+                bound.put(e.getKey(), b);
+                TlsComponentLog.LOG.info("TLS: {} listening on {}", b.name(), IpAddresses.format(b.address()));
+            } catch (Exception ex) {
+                Throwable c = ex;
+                while (c.getCause() != null) {
+                    c = c.getCause();
+                }
+                TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
+                        protocol.equals("tls") ? "https-listen" : "http-listen", IpAddresses.format(e.getValue()),
+                        c.getMessage() == null ? c.toString() : c.getMessage());
+            }
+        }
+    }
+
+    private Bound bind(String protocol, InetSocketAddress address) throws InterruptedException {
+        boolean secure = protocol.equals("tls");
+        ChannelFuture f = loops.serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                connections.add(ch);
+                FrontHandler handler = new FrontHandler(() -> front, secure, !secure);
+                if (secure) {
+                    // Asked per connection: a replaced certificate serves the next handshake.
+                    ch.pipeline().addLast("tls", certificates.serverContext(List.of("http/1.1")).newHandler(ch.alloc()));
+                }
+                ch.pipeline().addLast("request", new RequestReader(front.settings().limits(), handler));
+                ch.pipeline().addLast("response", new HttpResponseEncoder());
+                ch.pipeline().addLast("front", handler);
+            }
+        }).bind(address);
+        f.await();
+        if (!f.isSuccess()) {
+            f.channel().close();
+            throw new IllegalStateException(f.cause());
+        }
+        InetSocketAddress actual = (InetSocketAddress) f.channel().localAddress();
+        ServiceRegistration<Listener> reg = null;
+        Bound b = new Bound(f.channel(), protocol, actual, null);
+        if (context != null) {
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put("protocol", protocol);
+            props.put("address", IpAddresses.format(actual));
+            reg = context.registerService(Listener.class, b, props);
+        }
+        return new Bound(f.channel(), protocol, actual, reg);
+    }
+
+    private static void close(Bound b) {
+        if (b.registration() != null) {
+            try {
+                b.registration().unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
+        b.channel().close();
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        bound.values().forEach(HttpFrontComponent::close);
+        bound.clear();
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (accessLog != null) {
+            accessLog.close();
+        }
+    }
+
+    /** For tests: what is bound. */
+    synchronized List<Listener> listeners() {
+        return new ArrayList<>(bound.values());
+    }
+}

@@ -1,0 +1,251 @@
+package org.gatehouse.tls.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.internal.EventLoopsAccess;
+import org.gatehouse.tls.http.HttpExchange;
+import org.gatehouse.tls.http.HttpRoute;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTPS front door with real clients: curl, openssl s_client, and raw sockets for what curl will not send. */
+class HttpFrontTest {
+
+    @TempDir
+    static Path home;
+    static EventLoops loops;
+    static TlsComponent tls;
+    static HttpFrontComponent front;
+    static int https;
+    static int http;
+
+    static final HttpRoute HELLO = x -> x.respond(HttpResponseStatus.OK, "text/plain", "hello " + x.path() + " from "
+            + (x.secure() ? "https" : "http"));
+
+    @BeforeAll
+    static void start() throws Exception {
+        System.setProperty("gatehouse.home", home.toString());
+        loops = EventLoopsAccess.start(Map.of("io-threads", "2"));
+        Map<String, Object> p = new HashMap<>();
+        p.put("hostname", "gatehouse");
+        p.put("domain", "example.com");
+        p.put("https-listen", "127.0.0.1:0");
+        p.put("http-listen", "127.0.0.1:0");
+        p.put("public-https-port", "8443");
+        p.put("header-read-timeout", "2");
+        tls = new TlsComponent();
+        tls.loops = loops;
+        tls.activate(p);
+        front = new HttpFrontComponent();
+        front.loops = loops;
+        front.certificates = tls;
+        front.activate(null, p);
+        front.bindRoute(HELLO, Map.of(HttpRoute.PREFIX, "/"));
+        for (Listener l : front.listeners()) {
+            if (l.protocol().equals("tls")) {
+                https = l.address().getPort();
+            } else {
+                http = l.address().getPort();
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (front != null) {
+            front.deactivate();
+        }
+        if (tls != null) {
+            tls.deactivate();
+        }
+        if (loops != null) {
+            EventLoopsAccess.stop(loops);
+        }
+        System.clearProperty("gatehouse.home");
+    }
+
+    static String curl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "--max-time", "10"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        return out;
+    }
+
+    @Test
+    void curlGetsTheRouteOverHttpsWithSecurityHeadersAndKeepAlive() throws Exception {
+        String url = "https://127.0.0.1:" + https + "/hello";
+        String out = curl("-k", "-i", "-v", url, url + "?again");
+        assertTrue(out.contains("HTTP/1.1 200 OK"), out);
+        assertTrue(out.contains("hello /hello from https"), out);
+        assertTrue(out.contains("strict-transport-security: max-age=31536000") || out.contains("Strict-Transport-Security: max-age=31536000"), out);
+        assertTrue(out.toLowerCase().contains("x-content-type-options: nosniff"), out);
+        assertTrue(out.toLowerCase().contains("referrer-policy: strict-origin-when-cross-origin"), out);
+        assertTrue(out.contains("ALPN: server accepted http/1.1") || out.contains("ALPN, server accepted to use http/1.1"), out);
+        assertTrue(out.toLowerCase().contains("re-using existing connection") || out.toLowerCase().contains("reusing existing connection"),
+                "the second request reuses the connection:\n" + out);
+    }
+
+    @Test
+    void plainHttpRedirectsToHttpsKeepingHostAndTarget() throws Exception {
+        String out = curl("-i", "-H", "Host: meet.example.com", "http://127.0.0.1:" + http + "/webapp/home?conference=42");
+        assertTrue(out.startsWith("HTTP/1.1 301"), out);
+        assertTrue(out.contains("location: https://meet.example.com:8443/webapp/home?conference=42")
+                || out.contains("Location: https://meet.example.com:8443/webapp/home?conference=42"), out);
+        assertFalse(out.toLowerCase().contains("strict-transport-security"), "HSTS only over HTTPS:\n" + out);
+    }
+
+    @Test
+    void nothingRoutedIs404AndConnectAndForeignAbsoluteTargetsAreRefused() throws Exception {
+        front.unbindRoute(HELLO);
+        try {
+            assertTrue(curl("-k", "-i", "https://127.0.0.1:" + https + "/api/").startsWith("HTTP/1.1 404"));
+        } finally {
+            front.bindRoute(HELLO, Map.of(HttpRoute.PREFIX, "/"));
+        }
+        assertTrue(raw("CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n").startsWith("HTTP/1.1 405"));
+        assertTrue(raw("GET http://evil.example/ HTTP/1.1\r\nHost: gatehouse.example.com\r\n\r\n").startsWith("HTTP/1.1 400"));
+        assertTrue(raw("GET http://gatehouse.example.com/x HTTP/1.1\r\nHost: gatehouse.example.com\r\nConnection: close\r\n\r\n")
+                .contains("hello /x from https"), "absolute form naming this host is served");
+    }
+
+    @Test
+    void smugglingAttemptsGet400AndTheConnectionCloses() throws Exception {
+        String answer = raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.toLowerCase().contains("connection: close"), answer);
+        assertFalse(answer.contains("/smuggled"), "nothing after the refused request is served:\n" + answer);
+        assertTrue(raw("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n").startsWith("HTTP/1.1 400"), "obs-fold");
+        assertTrue(raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 414"));
+    }
+
+    @Test
+    void aSlowHeaderClientIsCutOffAtTheDeadlineWhileOthersAreServed() throws Exception {
+        try (SSLSocket slow = client()) {
+            OutputStream out = slow.getOutputStream();
+            out.write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            byte[] got = new byte[0];
+            for (int i = 0; i < 10; i++) {
+                Thread.sleep(400);
+                try {
+                    out.write(("X-Slow-" + i + ": 1\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                if (i == 2) {
+                    assertTrue(curl("-k", "https://127.0.0.1:" + https + "/other").contains("hello /other"), "others are served meanwhile");
+                }
+            }
+            slow.setSoTimeout(3000);
+            try {
+                got = slow.getInputStream().readAllBytes();
+            } catch (java.io.IOException reset) {
+                // closed under us is fine too
+            }
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            String answer = new String(got, StandardCharsets.US_ASCII);
+            assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(seconds <= 5, "cut off at the 2 s deadline, not after " + seconds + " s");
+        }
+    }
+
+    @Test
+    void accessLogFiltersPinsAndTokens() throws Exception {
+        curl("-k", "-A", "test-agent", "https://127.0.0.1:" + https + "/api/client/v2/conferences/x/request_token?pin=1234&name=bob&token=abc");
+        Path log = home.resolve("data/log/access.log");
+        for (int i = 0; i < 50 && (!Files.exists(log) || !Files.readString(log).contains("request_token")); i++) {
+            Thread.sleep(100);
+        }
+        String text = Files.readString(log);
+        assertTrue(text.contains("\"GET /api/client/v2/conferences/x/request_token?pin=[FILTERED]&name=bob&token=[FILTERED] HTTP/1.1\" 200"), text);
+        assertTrue(text.contains("\"test-agent\""), text);
+        assertFalse(text.contains("1234"), text);
+    }
+
+    @Test
+    void opensslSeesTls13AndHttp11() throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + https, "-alpn", "http/1.1")
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        assertTrue(out.contains("ALPN protocol: http/1.1"), out);
+        assertTrue(out.contains("TLSv1.3"), out);
+        Process old = new ProcessBuilder("/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + https, "-tls1_1")
+                .redirectErrorStream(true).start();
+        old.getOutputStream().close();
+        String refused = new String(old.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(old.waitFor(20, TimeUnit.SECONDS));
+        assertTrue(refused.contains("alert protocol version") && refused.contains("Cipher is (NONE)"), "TLS 1.1 is refused:\n" + refused);
+    }
+
+    private static SSLSocket client() throws Exception {
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket("127.0.0.1", https);
+        s.setSoTimeout(5000);
+        s.startHandshake();
+        return s;
+    }
+
+    /** Sends raw bytes over TLS and returns everything until the server closes (or 5 s). */
+    private static String raw(String request) throws Exception {
+        try (SSLSocket s = client()) {
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder sb = new StringBuilder();
+            byte[] buf = new byte[4096];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    sb.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                }
+            } catch (java.net.SocketTimeoutException | javax.net.ssl.SSLException e) {
+                // keep-alive connection left open, or closed abruptly: what came is the answer
+            }
+            return sb.toString();
+        }
+    }
+
+}
