@@ -1,0 +1,374 @@
+package org.gatehouse.content.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import org.gatehouse.tls.http.HttpExchange;
+import org.gatehouse.tls.http.HttpRoute;
+
+/**
+ * Serves files from one folder under one mount: content types by extension, ETag and Last-Modified
+ * with 304 answers, single byte ranges (206, 416), precompressed {@code .br} and {@code .gz} siblings
+ * for clients that accept them, {@code index.html} for folders. No path escapes the folder: dot
+ * segments (also percent-encoded), NUL and backslashes are refused, and the file's real path (symlinks
+ * resolved) must lie inside the folder's. Files are read on every request, so a changed file is
+ * served at once; bodies are streamed in 64 KB pieces as the client takes them.
+ */
+final class ContentRoute implements HttpRoute {
+
+    private static final int PIECE = 64 * 1024;
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+    /** The folder (its real path) and settings in force, swapped whole on a change. */
+    record Served(Path folder, ContentSettings settings) {
+    }
+
+    private volatile Served served;
+
+    void serve(Served s) {
+        this.served = s;
+    }
+
+    @Override
+    public void handle(HttpExchange x) {
+        Served s = served;
+        HttpMethod method = x.request().method();
+        boolean head = method.equals(HttpMethod.HEAD);
+        if (!head && !method.equals(HttpMethod.GET)) {
+            HttpResponse r = response(HttpResponseStatus.METHOD_NOT_ALLOWED);
+            r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            x.head(r);
+            x.end(LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
+        String path = x.path();
+        String mount = s.settings().mount();
+        if (!path.startsWith(mount)) {
+            notFound(x);
+            return;
+        }
+        String relative;
+        try {
+            relative = decode(path.substring(mount.length()));
+        } catch (IllegalArgumentException e) {
+            x.respond(HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8", "malformed path: " + e.getMessage() + "\n");
+            return;
+        }
+        Path file = resolve(s, relative);
+        if (file == null) {
+            notFound(x);
+            return;
+        }
+        try {
+            send(x, s, file, head);
+        } catch (NoSuchFileException e) {
+            notFound(x);
+        } catch (IOException e) {
+            x.respond(HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", "the file cannot be read\n");
+        }
+    }
+
+    private static void notFound(HttpExchange x) {
+        x.respond(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+    }
+
+    /** Percent-decoding of a path, strict: bad escapes, NUL and backslash are errors; '+' stays '+'. */
+    static String decode(String raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length()) {
+                    throw new IllegalArgumentException("truncated percent escape");
+                }
+                int hi = Character.digit(raw.charAt(i + 1), 16);
+                int lo = Character.digit(raw.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    throw new IllegalArgumentException("invalid percent escape");
+                }
+                out.write(hi * 16 + lo);
+                i += 2;
+            } else {
+                out.write(c);
+            }
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("not UTF-8");
+        }
+        if (text.indexOf('\0') >= 0 || text.indexOf('\\') >= 0) {
+            throw new IllegalArgumentException("NUL or backslash");
+        }
+        return text;
+    }
+
+    /** The file for a decoded relative path, or null when it would leave the folder or does not exist. */
+    static Path resolve(Served s, String relative) {
+        Path p = s.folder();
+        for (String segment : relative.split("/")) {
+            if (segment.isEmpty()) {
+                continue;
+            }
+            if (segment.equals("..") || segment.equals(".")) {
+                return null;
+            }
+            p = p.resolve(segment);
+        }
+        try {
+            if (Files.isDirectory(p)) {
+                p = p.resolve(s.settings().index());
+            }
+            Path real = p.toRealPath();
+            if (!real.startsWith(s.folder()) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            return real;
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private void send(HttpExchange x, Served s, Path file, boolean head) throws IOException {
+        HttpHeaders req = x.request().headers();
+        String encoding = null;
+        Path body = file;
+        String accept = req.get(HttpHeaderNames.ACCEPT_ENCODING, "");
+        for (String[] candidate : new String[][] {{"br", ".br"}, {"gzip", ".gz"}}) {
+            if (accepts(accept, candidate[0])) {
+                Path sibling = file.resolveSibling(file.getFileName() + candidate[1]);
+                Path real = sibling;
+                try {
+                    real = sibling.toRealPath();
+                } catch (IOException e) {
+                    continue;
+                }
+                if (real.startsWith(s.folder()) && Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+                    encoding = candidate[0];
+                    body = real;
+                    break;
+                }
+            }
+        }
+        BasicFileAttributes attrs = Files.readAttributes(body, BasicFileAttributes.class);
+        long size = attrs.size();
+        Instant modified = attrs.lastModifiedTime().toInstant();
+        String etag = "\"" + Long.toHexString(modified.toEpochMilli()) + "-" + Long.toHexString(size)
+                + (encoding == null ? "" : "-" + encoding) + "\"";
+        String lastModified = HTTP_DATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC));
+
+        HttpResponse r = response(HttpResponseStatus.OK);
+        HttpHeaders h = r.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, MediaTypes.of(file.getFileName().toString()));
+        h.set(HttpHeaderNames.ETAG, etag);
+        h.set(HttpHeaderNames.LAST_MODIFIED, lastModified);
+        h.set(HttpHeaderNames.CACHE_CONTROL, s.settings().cacheControl());
+        h.set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+        h.set(HttpHeaderNames.VARY, "Accept-Encoding");
+        if (encoding != null) {
+            h.set(HttpHeaderNames.CONTENT_ENCODING, encoding);
+        }
+        if (notModified(req, etag, modified)) {
+            r.setStatus(HttpResponseStatus.NOT_MODIFIED);
+            x.head(r);
+            x.end(LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
+        long from = 0;
+        long length = size;
+        String range = req.get(HttpHeaderNames.RANGE);
+        if (range != null && ifRangeHolds(req.get(HttpHeaderNames.IF_RANGE), etag, lastModified)) {
+            long[] span = range(range, size);
+            if (span == null) {
+                HttpResponse bad = response(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+                bad.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
+                bad.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+                x.head(bad);
+                x.end(LastHttpContent.EMPTY_LAST_CONTENT);
+                return;
+            }
+            if (span.length == 2) {
+                from = span[0];
+                length = span[1] - span[0] + 1;
+                r.setStatus(HttpResponseStatus.PARTIAL_CONTENT);
+                h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + span[0] + "-" + span[1] + "/" + size);
+            }
+        }
+        h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        if (head || length == 0) {
+            x.head(r);
+            x.end(LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
+        FileChannel channel = FileChannel.open(body, StandardOpenOption.READ);
+        x.head(r);
+        stream(x, channel, from, length);
+    }
+
+    /** Writes {@code length} bytes from {@code position}, one piece after the client took the previous one. */
+    private static void stream(HttpExchange x, FileChannel channel, long position, long length) {
+        int n = (int) Math.min(PIECE, length);
+        ByteBuf buf = x.alloc().ioBuffer(n);
+        try {
+            int read = 0;
+            while (read < n) {
+                int r = buf.writeBytes(channel, position + read, n - read);
+                if (r < 0) {
+                    break;
+                }
+                read += r;
+            }
+            if (read < n) {
+                // The file shrank while being sent: the length promised cannot be kept; end the connection.
+                buf.release();
+                closeQuietly(channel);
+                x.channel().close();
+                return;
+            }
+        } catch (IOException e) {
+            buf.release();
+            closeQuietly(channel);
+            x.channel().close();
+            return;
+        }
+        long rest = length - n;
+        if (rest == 0) {
+            closeQuietly(channel);
+            x.end(new DefaultLastHttpContent(buf));
+            return;
+        }
+        HttpContent piece = new DefaultHttpContent(buf);
+        x.write(piece).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                stream(x, channel, position + n, rest);
+            } else {
+                closeQuietly(channel);
+            }
+        });
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+
+    static boolean accepts(String acceptEncoding, String coding) {
+        for (String part : acceptEncoding.split(",")) {
+            String[] p = part.strip().split(";");
+            if (p[0].strip().equalsIgnoreCase(coding)) {
+                for (int i = 1; i < p.length; i++) {
+                    String q = p[i].strip();
+                    if (q.startsWith("q=") && q.substring(2).strip().matches("0(\\.0*)?")) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean notModified(HttpHeaders req, String etag, Instant modified) {
+        String inm = req.get(HttpHeaderNames.IF_NONE_MATCH);
+        if (inm != null) {
+            for (String tag : inm.split(",")) {
+                String t = tag.strip();
+                if (t.equals("*") || t.equals(etag) || t.equals("W/" + etag)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        String ims = req.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+        if (ims != null) {
+            try {
+                Instant since = ZonedDateTime.parse(ims, HTTP_DATE).toInstant();
+                return modified.getEpochSecond() <= since.getEpochSecond();
+            } catch (DateTimeParseException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static boolean ifRangeHolds(String ifRange, String etag, String lastModified) {
+        return ifRange == null || ifRange.strip().equals(etag) || ifRange.strip().equals(lastModified);
+    }
+
+    /**
+     * A single {@code bytes=} range as {first, last}; an empty array for a header to ignore (several
+     * ranges, another unit: the whole file is sent); null when unsatisfiable (416).
+     */
+    static long[] range(String header, long size) {
+        String h = header.strip();
+        if (!h.startsWith("bytes=") || h.indexOf(',') >= 0) {
+            return new long[0];
+        }
+        String spec = h.substring(6).strip();
+        int dash = spec.indexOf('-');
+        if (dash < 0) {
+            return new long[0];
+        }
+        String a = spec.substring(0, dash).strip();
+        String b = spec.substring(dash + 1).strip();
+        try {
+            if (a.isEmpty()) {
+                if (b.isEmpty()) {
+                    return new long[0];
+                }
+                long suffix = Long.parseLong(b);
+                if (suffix <= 0 || size == 0) {
+                    return null;
+                }
+                return new long[] {Math.max(0, size - suffix), size - 1};
+            }
+            long first = Long.parseLong(a);
+            long last = b.isEmpty() ? size - 1 : Math.min(Long.parseLong(b), size - 1);
+            if (first >= size || (!b.isEmpty() && Long.parseLong(b) < first)) {
+                return null;
+            }
+            return new long[] {first, last};
+        } catch (NumberFormatException e) {
+            return new long[0];
+        }
+    }
+
+    private static HttpResponse response(HttpResponseStatus status) {
+        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+    }
+
+}

@@ -1,0 +1,33 @@
+package org.gatehouse.content.internal;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.gatehouse.core.config.InstallationPaths;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
+
+/** {@code etc/org.gatehouse.content.cfg}. */
+record ContentSettings(Path folder, String mount, String index, String cacheControl, String source) {
+
+    static final String PID = "org.gatehouse.content";
+
+    static ContentSettings read(Map<String, ?> properties) throws InvalidSettingException {
+        Settings s = Settings.of(PID, properties);
+        String folderText = s.string("folder", "webapp");
+        Path folder;
+        try {
+            folder = InstallationPaths.resolve(folderText);
+        } catch (RuntimeException e) {
+            throw new InvalidSettingException(s.source(), "folder", folderText, "is not a folder path: " + e.getMessage());
+        }
+        String mount = s.string("mount", "/webapp/");
+        if (!mount.startsWith("/") || !mount.endsWith("/") || mount.contains("..") || mount.contains("//") && !mount.equals("/")) {
+            throw new InvalidSettingException(s.source(), "mount", mount, "must be a path that starts and ends with /, such as /webapp/");
+        }
+        String index = s.string("index", "index.html");
+        if (index.contains("/") || index.contains("\\") || index.equals("..") || index.equals(".")) {
+            throw new InvalidSettingException(s.source(), "index", index, "must be a file name");
+        }
+        return new ContentSettings(folder, mount, index, s.string("cache-control", "no-cache"), s.source());
+    }
+}

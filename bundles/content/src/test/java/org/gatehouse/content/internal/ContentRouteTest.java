@@ -1,0 +1,153 @@
+package org.gatehouse.content.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.gatehouse.tls.http.HttpRoute;
+import org.gatehouse.tls.internal.TestFront;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The custom web app folder served through the real HTTPS front door, checked with curl. */
+class ContentRouteTest {
+
+    @TempDir
+    static Path home;
+    static Path webapp;
+    static TestFront front;
+    static ContentComponent content;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        webapp = Files.createDirectories(home.resolve("webapp"));
+        Files.writeString(webapp.resolve("index.html"), "<h1>branding</h1>\n");
+        Files.createDirectories(webapp.resolve("css"));
+        Files.writeString(webapp.resolve("css/site.css"), "body { color: #123456; }\n");
+        Files.write(webapp.resolve("big.bin"), new byte[300_000]);
+        Files.writeString(webapp.resolve("app.js"), "console.log('plain');\n");
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+            z.write("console.log('plain');\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(webapp.resolve("app.js.gz"), gz.toByteArray());
+        Files.writeString(home.resolve("secret.txt"), "outside the folder\n");
+        Files.createSymbolicLink(webapp.resolve("escape.txt"), home.resolve("secret.txt"));
+        front = new TestFront(home);
+        content = new ContentComponent();
+        content.apply(ContentSettings.read(Map.of("folder", webapp.toString(), "mount", "/webapp/")));
+        front.route(content.route(), Map.of(HttpRoute.PREFIX, "/webapp/"));
+        base = "https://127.0.0.1:" + front.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (front != null) {
+            front.close();
+        }
+    }
+
+    static String curl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-sk", "--max-time", "10", "--path-as-is"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        return out;
+    }
+
+    static String header(String response, String name) {
+        for (String line : response.split("\r\n")) {
+            if (line.toLowerCase().startsWith(name.toLowerCase() + ":")) {
+                return line.substring(name.length() + 1).strip();
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void filesFoldersAndContentTypes() throws Exception {
+        String index = curl("-i", base + "/webapp/");
+        assertTrue(index.startsWith("HTTP/1.1 200"), index);
+        assertTrue(index.endsWith("<h1>branding</h1>\n"), index);
+        assertEquals("text/html; charset=utf-8", header(index, "content-type"));
+        assertEquals("text/css; charset=utf-8", header(curl("-i", base + "/webapp/css/site.css"), "content-type"));
+        assertEquals("300000", header(curl("-I", base + "/webapp/big.bin"), "content-length"), "HEAD gives the length");
+        assertEquals(300_000, curl(base + "/webapp/big.bin").length(), "a large file streams whole");
+        assertTrue(curl("-i", base + "/webapp/none.txt").startsWith("HTTP/1.1 404"));
+        assertTrue(curl("-i", "-X", "POST", base + "/webapp/index.html").startsWith("HTTP/1.1 405"));
+    }
+
+    @Test
+    void etagAndLastModifiedGive304() throws Exception {
+        String first = curl("-i", base + "/webapp/css/site.css");
+        String etag = header(first, "etag");
+        String lastModified = header(first, "last-modified");
+        assertTrue(curl("-i", "-H", "If-None-Match: " + etag, base + "/webapp/css/site.css").startsWith("HTTP/1.1 304"));
+        assertTrue(curl("-i", "-H", "If-Modified-Since: " + lastModified, base + "/webapp/css/site.css").startsWith("HTTP/1.1 304"));
+        assertTrue(curl("-i", "-H", "If-None-Match: \"other\"", base + "/webapp/css/site.css").startsWith("HTTP/1.1 200"));
+    }
+
+    @Test
+    void rangesGive206And416() throws Exception {
+        String part = curl("-i", "-r", "5-9", base + "/webapp/index.html");
+        assertTrue(part.startsWith("HTTP/1.1 206"), part);
+        assertEquals("bytes 5-9/18", header(part, "content-range"));
+        assertTrue(part.endsWith("randi"), part);
+        assertTrue(curl("-i", "-r", "-3", base + "/webapp/index.html").endsWith("\r\n\r\n1>\n"), "the last 3 bytes");
+        String bad = curl("-i", "-r", "100-200", base + "/webapp/index.html");
+        assertTrue(bad.startsWith("HTTP/1.1 416"), bad);
+        assertEquals("bytes */18", header(bad, "content-range"));
+    }
+
+    @Test
+    void precompressedSiblingsForClientsThatAcceptThem() throws Exception {
+        String gz = curl("-i", "-H", "Accept-Encoding: gzip", base + "/webapp/app.js");
+        assertEquals("gzip", header(gz, "content-encoding"));
+        assertEquals("text/javascript; charset=utf-8", header(gz, "content-type"));
+        assertEquals("Accept-Encoding", header(gz, "vary"));
+        assertTrue(curl("--compressed", base + "/webapp/app.js").equals("console.log('plain');\n"));
+        String plain = curl("-i", base + "/webapp/app.js");
+        assertEquals(null, header(plain, "content-encoding"));
+        assertTrue(plain.endsWith("console.log('plain');\n"));
+        assertEquals(null, header(curl("-i", "-H", "Accept-Encoding: gzip;q=0", base + "/webapp/app.js"), "content-encoding"));
+    }
+
+    @Test
+    void noPathEscapesTheFolder() throws Exception {
+        for (String attack : new String[] {"/webapp/../secret.txt", "/webapp/%2e%2e/secret.txt", "/webapp/..%2fsecret.txt",
+            "/webapp/css/%2E%2E/%2e%2e/secret.txt", "/webapp/escape.txt", "/webapp/%00index.html", "/webapp/..%5csecret.txt",
+            "/webapp/%zz"}) {
+            String out = curl("-i", base + attack);
+            assertFalse(out.contains("outside the folder"), attack + ":\n" + out);
+            assertTrue(out.startsWith("HTTP/1.1 404") || out.startsWith("HTTP/1.1 400"), attack + ":\n" + out);
+        }
+    }
+
+    @Test
+    void aChangedFileIsServedAtOnce() throws Exception {
+        Files.writeString(webapp.resolve("live.txt"), "version 1\n");
+        assertEquals("version 1\n", curl(base + "/webapp/live.txt"));
+        Files.writeString(webapp.resolve("live.txt"), "version 2, longer\n");
+        assertEquals("version 2, longer\n", curl(base + "/webapp/live.txt"));
+    }
+
+    @Test
+    void anUnreadableFolderIsRefusedAndTheOldOneKeepsServing() throws Exception {
+        Path file = Files.writeString(home.resolve("not-a-folder"), "x");
+        content.apply(ContentSettings.read(Map.of("folder", file.toString(), "mount", "/webapp/")));
+        assertTrue(curl(base + "/webapp/").contains("branding"));
+    }
+}

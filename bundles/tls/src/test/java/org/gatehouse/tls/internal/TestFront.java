@@ -1,0 +1,65 @@
+package org.gatehouse.tls.internal;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.internal.EventLoopsAccess;
+import org.gatehouse.tls.http.HttpRoute;
+
+/**
+ * The HTTPS front door on loopback (self-signed certificate, HTTP redirect off), outside OSGi, for
+ * other bundles' tests: published in this module's test jar.
+ */
+public final class TestFront implements AutoCloseable {
+
+    private final EventLoops loops;
+    private final TlsComponent tls = new TlsComponent();
+    private final HttpFrontComponent front = new HttpFrontComponent();
+    private final int port;
+
+    public TestFront(Path home) {
+        System.setProperty("gatehouse.home", home.toString());
+        loops = EventLoopsAccess.start(Map.of("io-threads", "2"));
+        Map<String, Object> p = new HashMap<>();
+        p.put("hostname", "gatehouse");
+        p.put("domain", "example.com");
+        p.put("https-listen", "127.0.0.1:0");
+        p.put("http-listen", "");
+        tls.loops = loops;
+        tls.activate(p);
+        front.loops = loops;
+        front.certificates = tls;
+        front.activate(null, p);
+        int found = -1;
+        for (Listener l : front.listeners()) {
+            found = l.address().getPort();
+        }
+        port = found;
+    }
+
+    public EventLoops loops() {
+        return loops;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public void route(HttpRoute route, Map<String, Object> properties) {
+        front.bindRoute(route, properties);
+    }
+
+    public void unroute(HttpRoute route) {
+        front.unbindRoute(route);
+    }
+
+    @Override
+    public void close() {
+        front.deactivate();
+        tls.deactivate();
+        EventLoopsAccess.stop(loops);
+        System.clearProperty("gatehouse.home");
+    }
+}
