@@ -22,7 +22,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
 /**
- * The appliance wizard's "TURN: disable" as a bundle set: the distribution without the TURN and TLS
+ * The appliance wizard's "TURN: disable" as a bundle set: the distribution without the TURN, TLS and content
  * bundles (and Bouncy Castle, netty-tcnative). STUN serves UDP and TCP, no TLS listener opens, every
  * bundle is active, and {@code gatehouse:status} reports the left-out features as off, not as problems.
  */
@@ -42,7 +42,7 @@ public class StunOnlyIT {
     public Option[] config() {
         return options(FelixOptions.distribution(jar -> {
             String name = jar.getFileName().toString();
-            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("bc")
+            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("org.gatehouse.content") || name.startsWith("bc")
                     || name.startsWith("netty-tcnative");
         }));
     }

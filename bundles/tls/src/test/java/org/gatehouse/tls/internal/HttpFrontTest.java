@@ -134,6 +134,59 @@ class HttpFrontTest {
     }
 
     @Test
+    void longestPrefixWinsAndFiltersRunByRanking() throws Exception {
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        HttpRoute api = x -> x.respond(HttpResponseStatus.OK, "text/plain", "api route");
+        org.gatehouse.tls.http.HttpFilter low = x -> order.add("low");
+        org.gatehouse.tls.http.HttpFilter high = x -> order.add("high");
+        org.gatehouse.tls.http.HttpFilter gate = new org.gatehouse.tls.http.HttpFilter() {
+            @Override
+            public boolean beforeRoute(HttpExchange x) {
+                order.add("gate");
+                if (x.path().startsWith("/api/private")) {
+                    x.respond(HttpResponseStatus.UNAUTHORIZED, "text/plain", "credentials needed");
+                    return false;
+                }
+                return true;
+            }
+        };
+        front.bindRoute(api, Map.of(HttpRoute.PREFIX, new String[] {"/api/", "/static/"}));
+        front.bindFilter(low, Map.of(org.osgi.framework.Constants.SERVICE_RANKING, -5, org.osgi.framework.Constants.SERVICE_ID, 900L));
+        front.bindFilter(high, Map.of(org.osgi.framework.Constants.SERVICE_RANKING, 10, org.osgi.framework.Constants.SERVICE_ID, 901L));
+        front.bindFilter(gate, Map.of(org.osgi.framework.Constants.SERVICE_RANKING, 0, org.osgi.framework.Constants.SERVICE_ID, 902L));
+        try {
+            assertTrue(curl("-k", "https://127.0.0.1:" + https + "/api/x").contains("api route"));
+            assertTrue(curl("-k", "https://127.0.0.1:" + https + "/static/y").contains("api route"));
+            assertTrue(curl("-k", "https://127.0.0.1:" + https + "/apix").contains("hello /apix"), "prefixes match whole strings");
+            assertEquals(List.of("high", "gate", "low", "high", "gate", "low", "high", "gate", "low"), order);
+            order.clear();
+            assertTrue(curl("-k", "-i", "https://127.0.0.1:" + https + "/api/private/z").startsWith("HTTP/1.1 401"));
+            assertEquals(List.of("high", "gate"), order, "a filter that answers stops the chain and the route");
+        } finally {
+            front.unbindRoute(api);
+            front.unbindFilter(low);
+            front.unbindFilter(high);
+            front.unbindFilter(gate);
+        }
+    }
+
+    @Test
+    void aPortInUseIsReportedAndTheOtherListenersKeepServing() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Map<String, Object> p = new HashMap<>();
+            p.put("hostname", "gatehouse");
+            p.put("domain", "example.com");
+            p.put("https-listen", "127.0.0.1:" + https + ", 127.0.0.1:" + taken.getLocalPort());
+            p.put("http-listen", "127.0.0.1:" + http);
+            p.put("public-https-port", "8443");
+            p.put("header-read-timeout", "2");
+            front.modified(p);
+            assertEquals(2, front.listeners().size(), "the taken port is not listed; the others stay");
+            assertTrue(curl("-k", "https://127.0.0.1:" + https + "/still").contains("hello /still"));
+        }
+    }
+
+    @Test
     void smugglingAttemptsGet400AndTheConnectionCloses() throws Exception {
         String answer = raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
         assertTrue(answer.startsWith("HTTP/1.1 400"), answer);

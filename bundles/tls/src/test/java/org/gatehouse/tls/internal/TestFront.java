@@ -47,6 +47,10 @@ public final class TestFront implements AutoCloseable {
         return port;
     }
 
+    public org.gatehouse.tls.ServerCertificates certificates() {
+        return tls;
+    }
+
     public void route(HttpRoute route, Map<String, Object> properties) {
         front.bindRoute(route, properties);
     }
