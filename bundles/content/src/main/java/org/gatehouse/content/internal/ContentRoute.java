@@ -51,10 +51,65 @@ final class ContentRoute implements HttpRoute {
     record Served(Path folder, ContentSettings settings) {
     }
 
+    /** How long a resolved real path is trusted before the folder is walked again. */
+    private static final long RESOLVED_NANOS = 1_000_000_000L;
+    /** Files up to this size are kept in memory while their modification time and size stay the same. */
+    private static final int SMALL = 64 * 1024;
+    private static final long SMALL_TOTAL = 32L * 1024 * 1024;
+
+    private record Resolution(Path real, long checkedNanos) {
+    }
+
+    private record Small(java.nio.file.attribute.FileTime modified, long size, byte[] bytes) {
+    }
+
     private volatile Served served;
+    /** Request path to real path: walking and resolving the folder costs a system call per component. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Resolution> resolved = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Small files' bytes, checked against one stat per request, so a changed file is still served at once. */
+    private final java.util.concurrent.ConcurrentHashMap<Path, Small> small = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong smallBytes = new java.util.concurrent.atomic.AtomicLong();
 
     void serve(Served s) {
         this.served = s;
+        resolved.clear();
+        small.clear();
+        smallBytes.set(0);
+    }
+
+    /** {@link #resolve(Served, String)}, remembered for a second (never a miss: a new file is found at once). */
+    private Path cachedResolve(Served s, String relative) {
+        long now = System.nanoTime();
+        Resolution r = resolved.get(relative);
+        if (r != null && now - r.checkedNanos() < RESOLVED_NANOS) {
+            return r.real();
+        }
+        Path real = resolve(s, relative);
+        if (real != null) {
+            if (resolved.size() > 10_000) {
+                resolved.clear();
+            }
+            resolved.put(relative, new Resolution(real, now));
+        }
+        return real;
+    }
+
+    /** The bytes of a small file whose attributes are {@code attrs}, read now or kept from before. */
+    private byte[] smallFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Small kept = small.get(file);
+        if (kept != null && kept.modified().equals(attrs.lastModifiedTime()) && kept.size() == attrs.size()) {
+            return kept.bytes();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length != attrs.size()) {
+            return bytes; // changing under us: serve what was read, keep nothing
+        }
+        if (smallBytes.addAndGet(bytes.length) > SMALL_TOTAL) {
+            small.clear();
+            smallBytes.set(bytes.length);
+        }
+        small.put(file, new Small(attrs.lastModifiedTime(), attrs.size(), bytes));
+        return bytes;
     }
 
     @Override
@@ -83,7 +138,7 @@ final class ContentRoute implements HttpRoute {
             x.respond(HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8", "malformed path: " + e.getMessage() + "\n");
             return;
         }
-        Path file = resolve(s, relative);
+        Path file = cachedResolve(s, relative);
         if (file == null) {
             notFound(x);
             return;
@@ -231,9 +286,33 @@ final class ContentRoute implements HttpRoute {
             x.end(LastHttpContent.EMPTY_LAST_CONTENT);
             return;
         }
+        if (size <= SMALL) {
+            byte[] bytes;
+            try {
+                bytes = smallFile(body, attrs);
+            } catch (NoSuchFileException e) {
+                resolved.remove(relativeKey(x, s));
+                throw e;
+            }
+            if (from + length > bytes.length) {
+                x.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "the file is changing; try again\n");
+                return;
+            }
+            x.head(r);
+            x.end(new DefaultLastHttpContent(Unpooled.wrappedBuffer(bytes, (int) from, (int) length)));
+            return;
+        }
         FileChannel channel = FileChannel.open(body, StandardOpenOption.READ);
         x.head(r);
         stream(x, channel, from, length);
+    }
+
+    private static String relativeKey(HttpExchange x, Served s) {
+        try {
+            return decode(x.path().substring(s.settings().mount().length()));
+        } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+            return "";
+        }
     }
 
     /** Writes {@code length} bytes from {@code position}, one piece after the client took the previous one. */
