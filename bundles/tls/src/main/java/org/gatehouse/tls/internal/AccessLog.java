@@ -29,10 +29,16 @@ final class AccessLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.tls");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
     private static final Pattern SECRET = Pattern.compile("([?&](?:pin|token|code|state|data)=)[^&#]*", Pattern.CASE_INSENSITIVE);
-    private static final String STOP = "";
+
+    /** One line's fields; formatted on the writer thread, not on the I/O thread that served the request. */
+    private record Entry(String client, String user, long epochMillis, String method, String target, String version, int status,
+            long bytes, String referer, String userAgent, String upstream, long micros) {
+    }
+
+    private static final Entry STOP_ENTRY = new Entry("", null, 0, "", "", "", 0, 0, null, null, null, 0);
 
     private final Path file;
-    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(65_536);
+    private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(65_536);
     private final Thread writer;
     private volatile long dropped;
 
@@ -54,13 +60,19 @@ final class AccessLog implements AutoCloseable {
 
     void log(String client, String user, String method, String target, String version, int status, long bytes, String referer,
             String userAgent, String upstream, long micros) {
-        String line = String.format(Locale.ROOT, "%s - %s [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %s %.3f", client,
-                user == null ? "-" : user, TIME.format(ZonedDateTime.now()), method, escape(filter(target)), version, status, bytes,
-                escape(referer == null ? "-" : referer), escape(userAgent == null ? "-" : userAgent),
-                upstream == null ? "-" : upstream, micros / 1e6);
-        if (!queue.offer(line)) {
+        if (!queue.offer(new Entry(client, user, System.currentTimeMillis(), method, target, version, status, bytes, referer,
+                userAgent, upstream, micros))) {
             dropped++;
         }
+    }
+
+    private static String format(Entry e) {
+        return String.format(Locale.ROOT, "%s - %s [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %s %.3f", e.client(),
+                e.user() == null ? "-" : e.user(),
+                TIME.format(ZonedDateTime.ofInstant(java.time.Instant.ofEpochMilli(e.epochMillis()), java.time.ZoneId.systemDefault())),
+                e.method(), escape(filter(e.target())), e.version(), e.status(), e.bytes(),
+                escape(e.referer() == null ? "-" : e.referer()), escape(e.userAgent() == null ? "-" : e.userAgent()),
+                e.upstream() == null ? "-" : e.upstream(), e.micros() / 1e6);
     }
 
     private static String escape(String s) {
@@ -83,11 +95,11 @@ final class AccessLog implements AutoCloseable {
         BufferedWriter out = null;
         try {
             while (true) {
-                String line = queue.poll(1, TimeUnit.SECONDS);
-                if (line == STOP) {
+                Entry entry = queue.poll(1, TimeUnit.SECONDS);
+                if (entry == STOP_ENTRY) {
                     break;
                 }
-                if (line == null) {
+                if (entry == null) {
                     if (out != null) {
                         out.flush();
                     }
@@ -104,7 +116,7 @@ final class AccessLog implements AutoCloseable {
                         continue;
                     }
                 }
-                out.write(line);
+                out.write(format(entry));
                 out.newLine();
                 if (queue.isEmpty()) {
                     out.flush();
@@ -131,7 +143,7 @@ final class AccessLog implements AutoCloseable {
 
     @Override
     public void close() {
-        queue.offer(STOP);
+        queue.offer(STOP_ENTRY);
         try {
             writer.join(2000);
         } catch (InterruptedException e) {

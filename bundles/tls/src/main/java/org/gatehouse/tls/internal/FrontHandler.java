@@ -27,8 +27,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +44,6 @@ import org.gatehouse.tls.http.HttpFilter;
  */
 final class FrontHandler extends ChannelInboundHandlerAdapter implements RequestReader.HeadTimer {
 
-    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
 
     private final Supplier<Front> front;
     private final boolean secure;
@@ -417,7 +414,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
 
         private void decorate(HttpResponse r) {
             HttpHeaders h = r.headers();
-            h.set(HttpHeaderNames.DATE, HTTP_DATE.format(ZonedDateTime.now(java.time.ZoneOffset.UTC)));
+            h.set(HttpHeaderNames.DATE, HttpDate.now());
             FrontSettings s = front.settings();
             if (secure && !s.hsts().isEmpty()) {
                 h.set("Strict-Transport-Security", s.hsts());

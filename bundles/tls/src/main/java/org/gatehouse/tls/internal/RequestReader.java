@@ -202,7 +202,7 @@ final class RequestReader extends ByteToMessageDecoder {
 
     private void parseHead(String head, List<Object> out) {
         // head ends with CRLFCRLF; every line must end with CRLF (a bare LF or CR is refused).
-        String[] lines = head.substring(0, head.length() - 4).split("\r\n", -1);
+        String[] lines = lines(head.substring(0, head.length() - 4));
         for (String line : lines) {
             if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "bare LF or CR in the header section");
@@ -393,7 +393,7 @@ final class RequestReader extends ByteToMessageDecoder {
         String trailers = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.ISO_8859_1);
         in.readerIndex(end);
         DefaultLastHttpContent last = new DefaultLastHttpContent();
-        for (String line : trailers.substring(0, trailers.length() - 4).split("\r\n")) {
+        for (String line : lines(trailers.substring(0, trailers.length() - 4))) {
             int colon = line.indexOf(':');
             if (colon <= 0 || !isToken(line.substring(0, colon)) || line.indexOf('\n') >= 0) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "malformed trailer field");
@@ -404,6 +404,18 @@ final class RequestReader extends ByteToMessageDecoder {
         out.add(last);
         state = State.HEAD;
         return true;
+    }
+
+    /** Splits at CRLF (String.split would compile a regular expression for every request). */
+    static String[] lines(String text) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>(16);
+        int from = 0;
+        for (int i = text.indexOf("\r\n"); i >= 0; i = text.indexOf("\r\n", from)) {
+            out.add(text.substring(from, i));
+            from = i + 2;
+        }
+        out.add(text.substring(from));
+        return out.toArray(new String[0]);
     }
 
     /** RFC 9110 token: visible characters except delimiters. */
