@@ -444,7 +444,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (closeAfter) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
-            return ctx.writeAndFlush(response);
+            // Not flushed at once: a body written in the same task goes out with the head in one TLS
+            // record and one system call. A route that writes nothing more now (an event stream
+            // waiting for its first event) still has its head sent when the current task ends.
+            ChannelFuture f = ctx.write(response);
+            ctx.channel().eventLoop().execute(ctx::flush);
+            return f;
         }
 
         @Override

@@ -245,7 +245,8 @@ public final class HttpFrontComponent {
                 // already gone with the bundle
             }
         }
-        b.channel().close();
+        // Waited for: a listener moved to another address may reuse the port at once.
+        b.channel().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     @Deactivate
