@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The access log in nginx's "combined" format plus the upstream node and the time taken, written by
@@ -26,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AccessLog implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.tls");
+    private static final Logger LOG = TlsComponentLog.LOG;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
     private static final Pattern SECRET = Pattern.compile("([?&](?:pin|token|code|state|data)=)[^&#]*", Pattern.CASE_INSENSITIVE);
 

@@ -12,7 +12,6 @@ import javax.net.ssl.SSLException;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.InvalidCertificateException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Where the certificate in force comes from and goes: the operator's file ({@code certificate},
@@ -23,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CertificateStore {
 
-    static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.tls");
+    private static final Logger LOG = TlsComponentLog.LOG;
 
     /** What is in force: the certificate and the contexts made from it, swapped together. */
     record InForce(PemBundle certificate, SslContexts contexts, TlsSettings settings) {

@@ -41,7 +41,7 @@ public final class TlsComponent implements ServerCertificates {
         try {
             s = TlsSettings.read(properties);
         } catch (InvalidSettingException e) {
-            CertificateStore.LOG.error("{}; using the built-in TLS defaults", e.getMessage());
+            TlsComponentLog.LOG.error("{}; using the built-in TLS defaults", e.getMessage());
             s = defaults();
         }
         try {
@@ -49,7 +49,7 @@ public final class TlsComponent implements ServerCertificates {
         } catch (InvalidCertificateException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        CertificateStore.LOG.info("TLS: engine {}", engine());
+        TlsComponentLog.LOG.info("TLS: engine {}", engine());
         watcher = loops.group().next().scheduleAtFixedRate(store::poll, 2, 2, TimeUnit.SECONDS);
     }
 
@@ -66,7 +66,7 @@ public final class TlsComponent implements ServerCertificates {
         try {
             store.apply(TlsSettings.read(properties));
         } catch (InvalidSettingException | InvalidCertificateException e) {
-            CertificateStore.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
+            TlsComponentLog.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
         }
     }
 

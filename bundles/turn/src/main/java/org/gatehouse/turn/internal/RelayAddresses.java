@@ -110,10 +110,6 @@ final class RelayAddresses {
         return familyWide != null ? familyWide : relay;
     }
 
-    boolean hasFamily(boolean ipv6) {
-        return !(ipv6 ? v6 : v4).isEmpty();
-    }
-
     @Override
     public String toString() {
         List<String> parts = new ArrayList<>();
