@@ -6,9 +6,6 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ManagementNetworks;
 import org.junit.Test;
@@ -185,16 +181,7 @@ public class FelixBundlesIT {
     }
 
     private String run(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
-        try {
-            session.execute(command);
-        } finally {
-            session.close();
-        }
-        ps.flush();
-        return out.toString(StandardCharsets.UTF_8);
+        return Gogo.run(commands, command);
     }
 
     private Bundle bundle(String symbolicName) {

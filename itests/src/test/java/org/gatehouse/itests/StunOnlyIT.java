@@ -5,13 +5,8 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.gatehouse.stun.StunService;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -66,15 +61,6 @@ public class StunOnlyIT {
     }
 
     private String run(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
-        try {
-            session.execute(command);
-        } finally {
-            session.close();
-        }
-        ps.flush();
-        return out.toString(StandardCharsets.UTF_8);
+        return Gogo.run(commands, command);
     }
 }

@@ -32,14 +32,14 @@ class TurnConsoleIT {
     @TempDir
     Path dir;
 
-    private String session;
+    private Tmux terminal;
     private final List<Process> processes = new ArrayList<>();
 
     @Test
     void operatorAddsAUserAndWatchesARelayedCallSurviveAConfigurationEdit() throws Exception {
-        assumeTrue(ConsoleIT.has("tmux"), "tmux is not installed (Debian package tmux); skipping the terminal test");
+        assumeTrue(Tmux.has("tmux"), "tmux is not installed (Debian package tmux); skipping the terminal test");
         for (String tool : new String[] {"turnutils_uclient", "turnutils_peer"}) {
-            if (!ConsoleIT.has(tool)) {
+            if (!Tmux.has(tool)) {
                 System.out.println("SKIPPED TurnConsoleIT: " + tool + " not installed (Debian package coturn)");
                 assumeTrue(false, tool + " not installed");
             }
@@ -55,17 +55,15 @@ class TurnConsoleIT {
         assertTrue(cfg.contains("allowed-peer-ip = 127.0.0.1") && cfg.contains("min-port = 61000"), "shipped file has the keys");
         Files.writeString(turnCfg, cfg);
 
-        session = "gatehouse-it-turn-" + ProcessHandle.current().pid();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "80",
-                "JAVA=" + java + " " + home.resolve("bin/gatehouse") + "; echo EXIT=$?; sleep 60");
-        awaitScreen(Pattern.compile("(?s).*started in \\d+ ms.*"));
-        awaitScreen(Pattern.compile("(?s).*g! .*"));
+        terminal = new Tmux("turn", 200, 80, "JAVA=" + java + " " + home.resolve("bin/gatehouse") + "; echo EXIT=$?; sleep 60");
+        terminal.await(Pattern.compile("(?s).*started in \\d+ ms.*"));
+        terminal.await(Pattern.compile("(?s).*g! .*"));
 
-        tmux("send-keys", "-t", session, "turn:user-add alice s3cret", "Enter");
-        awaitScreen(Pattern.compile("(?s).*User alice added for realm gatehouse in .*turn-users.*"));
-        tmux("send-keys", "-t", session, "turn:users", "Enter");
-        awaitScreen(Pattern.compile("(?s).*1 user in .*\\n\\s+alice@gatehouse.*"));
+        terminal.keys("turn:user-add alice s3cret", "Enter");
+        terminal.await(Pattern.compile("(?s).*User alice added for realm gatehouse in .*turn-users.*"));
+        terminal.keys("turn:users", "Enter");
+        terminal.await(Pattern.compile("(?s).*1 user in .*\\n\\s+alice@gatehouse.*"));
         assertTrue(Files.readString(home.resolve("etc/turn-users")).contains("alice:0x"), "the key is in the user file");
 
         processes.add(new ProcessBuilder("turnutils_peer", "-L", "127.0.0.1", "-p", String.valueOf(peerPort))
@@ -78,8 +76,8 @@ class TurnConsoleIT {
 
         awaitLog(home, "TURN: allocation ", " for alice from udp 127.0.0.1:");
         Thread.sleep(1000);
-        tmux("send-keys", "-t", session, "turn:allocations", "Enter");
-        String screen = awaitScreen(Pattern.compile("(?s).*\\d+ allocations?\\n.*"));
+        terminal.keys("turn:allocations", "Enter");
+        String screen = terminal.await(Pattern.compile("(?s).*\\d+ allocations?\\n.*"));
         assertTrue(Pattern.compile("\\d+\\s+alice\\s+udp\\s+127\\.0\\.0\\.1:\\d+\\s+127\\.0\\.0\\.1:61\\d\\d\\d").matcher(screen).find(), screen);
 
         // The operator puts the relay behind NAT and caps bandwidth while the call is up.
@@ -93,12 +91,12 @@ class TurnConsoleIT {
         assertTrue(lost.find(), out);
         assertEquals("0", lost.group(1), "no packet lost across the edit:\n" + out);
 
-        tmux("send-keys", "-t", session, "turn:stats", "Enter");
-        screen = awaitScreen(Pattern.compile("(?s).*Rate limited.*"));
+        terminal.keys("turn:stats", "Enter");
+        screen = terminal.await(Pattern.compile("(?s).*Rate limited.*"));
         assertTrue(Pattern.compile("Relayed\\s+[1-9][\\d,]*/").matcher(screen).find(), screen);
 
-        tmux("send-keys", "-t", session, "shutdown", "Enter");
-        screen = awaitScreen(Pattern.compile("(?s).*EXIT=\\d+.*"));
+        terminal.keys("shutdown", "Enter");
+        screen = terminal.await(Pattern.compile("(?s).*EXIT=\\d+.*"));
         assertTrue(screen.contains("EXIT=0"), screen);
         String log = String.join("\n", Files.readAllLines(home.resolve("data/log/gatehouse.log")));
         assertTrue(!log.contains(" ERROR "), log);
@@ -136,30 +134,8 @@ class TurnConsoleIT {
             p.destroy();
             p.waitFor(5, TimeUnit.SECONDS);
         }
-        if (session != null) {
-            tmux("kill-session", "-t", session);
+        if (terminal != null) {
+            terminal.close();
         }
-    }
-
-    private String awaitScreen(Pattern p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        String screen = "";
-        while (System.nanoTime() < deadline) {
-            screen = tmux("capture-pane", "-p", "-t", session, "-S", "-300");
-            if (p.matcher(screen).matches()) {
-                return screen;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("screen never matched " + p + ":\n" + screen);
-    }
-
-    private static String tmux(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("tmux"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(10, TimeUnit.SECONDS);
-        return out;
     }
 }

@@ -14,7 +14,11 @@ final class Responder implements AutoCloseable {
     final StunResponderComponent component = new StunResponderComponent();
 
     Responder(String... config) {
-        loops = EventLoopsAccess.start(Map.of("io-threads", "2"));
+        this(2, config);
+    }
+
+    Responder(int ioThreads, String... config) {
+        loops = EventLoopsAccess.start(Map.of("io-threads", String.valueOf(ioThreads)));
         component.loops = loops;
         component.activate(null, props(config));
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,15 +16,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.internal.EventLoopsAccess;
 import org.gatehouse.tls.CertificateInfo;
@@ -121,7 +116,7 @@ class CertificateLifecycleTest {
         assertTrue(served().contains("CN = gatehouse.example.com") && served().contains("Gatehouse self-signed"));
 
         // A connection made now must survive every swap below.
-        SSLSocket old = trustingClient();
+        SSLSocket old = TrustingClient.connect(port);
         assertEquals("ping", roundTrip(old, "ping"));
 
         // 2. Install the operator's certificate (the guide's order).
@@ -166,28 +161,6 @@ class CertificateLifecycleTest {
             Thread.sleep(100);
         }
         assertTrue(condition.getAsBoolean());
-    }
-
-    private static SSLSocket trustingClient() throws Exception {
-        SSLContext c = SSLContext.getInstance("TLS");
-        c.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket("127.0.0.1", port);
-        s.setSoTimeout(5000);
-        s.startHandshake();
-        return s;
     }
 
     private static String roundTrip(SSLSocket s, String text) throws Exception {

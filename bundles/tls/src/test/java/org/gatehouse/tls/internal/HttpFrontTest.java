@@ -7,20 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.internal.EventLoopsAccess;
@@ -198,7 +193,7 @@ class HttpFrontTest {
 
     @Test
     void aSlowHeaderClientIsCutOffAtTheDeadlineWhileOthersAreServed() throws Exception {
-        try (SSLSocket slow = client()) {
+        try (SSLSocket slow = TrustingClient.connect(https)) {
             OutputStream out = slow.getOutputStream();
             out.write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -259,31 +254,9 @@ class HttpFrontTest {
         assertTrue(refused.contains("alert protocol version") && refused.contains("Cipher is (NONE)"), "TLS 1.1 is refused:\n" + refused);
     }
 
-    private static SSLSocket client() throws Exception {
-        SSLContext c = SSLContext.getInstance("TLS");
-        c.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket("127.0.0.1", https);
-        s.setSoTimeout(5000);
-        s.startHandshake();
-        return s;
-    }
-
     /** Sends raw bytes over TLS and returns everything until the server closes (or 5 s). */
     private static String raw(String request) throws Exception {
-        try (SSLSocket s = client()) {
+        try (SSLSocket s = TrustingClient.connect(https)) {
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
