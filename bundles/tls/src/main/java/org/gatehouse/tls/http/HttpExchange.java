@@ -3,6 +3,7 @@ package org.gatehouse.tls.http;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -61,6 +62,15 @@ public interface HttpExchange {
 
     /** Ends the response; the connection then serves the next request or closes. */
     ChannelFuture end(LastHttpContent last);
+
+    /**
+     * Switches the connection to another protocol (a WebSocket): sends {@code switching} (a 101
+     * answer), then takes the HTTP handlers out of the connection and puts {@code relay} in their
+     * place, so every byte the client sends from then on reaches {@code relay} as a ByteBuf and
+     * whatever is written to {@link #channel()} goes to the client unchanged. The exchange ends here
+     * (logged as 101); the connection's timeouts no longer apply, and it closes when either side does.
+     */
+    ChannelFuture upgrade(HttpResponse switching, ChannelHandler relay);
 
     /** Whether the client is reading fast enough to take more now. */
     boolean isWritable();

@@ -6,7 +6,7 @@
  * the client connection's event loop.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.gatehouse.tls.http;
 
 import org.osgi.annotation.bundle.Export;

@@ -6,7 +6,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -463,6 +466,29 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             bytes += last.content().readableBytes();
             ChannelFuture f = ctx.writeAndFlush(last);
             f.addListener((ChannelFutureListener) done -> done());
+            return f;
+        }
+
+        @Override
+        public ChannelFuture upgrade(HttpResponse switching, ChannelHandler relay) {
+            if (responseStarted) {
+                throw new IllegalStateException("the response has started");
+            }
+            responseStarted = true;
+            status = switching.status();
+            decorate(switching);
+            cancelTimers();
+            ChannelFuture f = ctx.writeAndFlush(switching);
+            ChannelPipeline p = ctx.pipeline();
+            p.addLast("upgraded", relay);
+            p.remove(FrontHandler.this);
+            p.remove(HttpResponseEncoder.class);
+            // The reader hands whatever it holds past the request head to the relay as it leaves.
+            p.remove(RequestReader.class);
+            responseDone = true;
+            current = null;
+            log();
+            ctx.channel().config().setAutoRead(true);
             return f;
         }
 
