@@ -189,17 +189,18 @@ final class Node {
 
     // ---- kept-alive connections, each list touched only from its own event loop
 
-    /** A kept-alive connection of this loop, or null. */
-    Channel takeIdle(EventLoop loop) {
+    /** A kept-alive connection of this loop made with the pool's current TLS settings, or null. */
+    Channel takeIdle(EventLoop loop, UpstreamTls tls) {
         ArrayDeque<Channel> q = idle.get(loop);
         if (q == null) {
             return null;
         }
         Channel c;
         while ((c = q.pollLast()) != null) {
-            if (c.isActive()) {
+            if (c.isActive() && c.pipeline().get(UpstreamHandler.class).tls == tls) {
                 return c;
             }
+            c.close();
         }
         return null;
     }

@@ -62,6 +62,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private boolean relaying;
     private boolean finished;
     private boolean nodeKeepsAlive;
+    private String lastFailure = "could not be reached";
+    private HttpResponseStatus lastStatus = HttpResponseStatus.BAD_GATEWAY;
 
     ProxyExchange(ProxyRoute route, Pool pool, HttpExchange x) {
         this.route = route;
@@ -95,14 +97,14 @@ final class ProxyExchange implements Consumer<HttpContent> {
             } else if (tried.isEmpty()) {
                 answer(HttpResponseStatus.BAD_GATEWAY, "No conferencing node is available: every node is down or draining.");
             } else {
-                answer(HttpResponseStatus.BAD_GATEWAY, "No conferencing node could answer this request.");
+                answer(lastStatus, "The conferencing node " + lastFailure + ".");
             }
             return;
         }
         node = n;
         tried.add(n);
         n.started();
-        Channel c = n.takeIdle(x.eventLoop());
+        Channel c = n.takeIdle(x.eventLoop(), pool.tls());
         if (c != null) {
             attach(c);
         } else {
@@ -123,6 +125,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
                 attach(f.channel());
             } else {
                 Throwable cause = f.cause();
+                lastFailure = target.address() + " could not be reached (" + (cause == null ? "connect failed" : cause.getMessage()) + ")";
                 target.failed("connect: " + (cause == null ? "failed" : cause.getMessage()), settings.maxFails(), settings.failTimeout());
                 target.ended();
                 node = null;
@@ -221,6 +224,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
 
     private void response(HttpResponse r) {
         if (r.decoderResult().isFailure()) {
+            // The node did answer: like nginx, an invalid answer is not retried elsewhere.
+            garbage = true;
             broken("answered with something that is not HTTP (" + r.decoderResult().cause().getMessage() + ")");
             return;
         }
@@ -352,16 +357,20 @@ final class ProxyExchange implements Consumer<HttpContent> {
             x.channel().close();
             return;
         }
+        lastFailure = n.address() + " " + why;
+        lastStatus = HttpResponseStatus.BAD_GATEWAY;
         if (retryable()) {
             node = null;
             next();
             return;
         }
-        answer(HttpResponseStatus.BAD_GATEWAY, "The conferencing node " + why + ".");
+        answer(HttpResponseStatus.BAD_GATEWAY, "The conferencing node " + lastFailure + ".");
     }
 
+    private boolean garbage;
+
     private boolean retryable() {
-        return !bodyReachedNode && (idempotent || !requestSent) && !upgradeRequest;
+        return !garbage && !bodyReachedNode && (idempotent || !requestSent) && !upgradeRequest;
     }
 
     private void timedOut() {
@@ -384,12 +393,14 @@ final class ProxyExchange implements Consumer<HttpContent> {
         n.failed(why, settings.maxFails(), settings.failTimeout());
         dropUpstream();
         n.ended();
+        lastFailure = n.address() + " " + why;
+        lastStatus = HttpResponseStatus.GATEWAY_TIMEOUT;
         if (retryable()) {
             node = null;
             next();
             return;
         }
-        answer(HttpResponseStatus.GATEWAY_TIMEOUT, "The conferencing node " + why + ".");
+        answer(HttpResponseStatus.GATEWAY_TIMEOUT, "The conferencing node " + lastFailure + ".");
     }
 
     private void arm(int seconds) {

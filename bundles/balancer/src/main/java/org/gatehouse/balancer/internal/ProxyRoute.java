@@ -38,7 +38,7 @@ final class ProxyRoute implements HttpRoute {
 
     /** A new connection to {@code node} on the client's event loop; complete once TLS is established. */
     ChannelFuture connect(Node node, UpstreamTls tls, int connectTimeoutSeconds, EventLoop loop) {
-        return connect(node, tls, connectTimeoutSeconds, loop, new UpstreamHandler(node));
+        return connect(node, tls, connectTimeoutSeconds, loop, new UpstreamHandler(node, tls));
     }
 
     /** The same, ending in {@code last} instead of the handler that serves exchanges (health checks). */

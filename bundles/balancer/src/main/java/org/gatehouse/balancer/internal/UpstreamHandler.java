@@ -13,12 +13,15 @@ import java.util.concurrent.TimeUnit;
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     final Node node;
+    /** The TLS settings the connection was made with: a connection made under older ones is not reused. */
+    final UpstreamTls tls;
     private ProxyExchange exchange;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> idleClose;
 
-    UpstreamHandler(Node node) {
+    UpstreamHandler(Node node, UpstreamTls tls) {
         this.node = node;
+        this.tls = tls;
     }
 
     @Override

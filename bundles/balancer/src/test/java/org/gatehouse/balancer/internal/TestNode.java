@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Paths: {@code /id} answers its name; {@code /headers} the request's header fields; POST
  * {@code /echo} the body; {@code /events} opens an event stream ({@link #send} pushes an event to
  * every open one); {@code /ws} is a WebSocket echo; {@code /close} closes without answering;
- * {@code /garbage} answers something that is not HTTP; {@code /hang} never answers;
+ * {@code /garbage} answers with a header field too long for any proxy; {@code /hang} never answers;
  * {@code /cut} starts an answer and closes mid-body. {@link #broken} makes every request close.
  */
 final class TestNode implements AutoCloseable {
@@ -72,7 +73,7 @@ final class TestNode implements AutoCloseable {
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
-                                new WebSocketServerProtocolHandler("/ws"), new Handler());
+                                new WebSocketServerProtocolHandler("/ws", null, false, 1 << 20), new WebSocketFrameAggregator(1 << 20), new Handler());
                     }
                 }).bind("127.0.0.1", port).sync().channel();
     }
@@ -126,7 +127,8 @@ final class TestNode implements AutoCloseable {
             }
             switch (path) {
                 case "/garbage":
-                    ctx.writeAndFlush(Unpooled.copiedBuffer("SSH-2.0-nonsense\r\n\r\n", StandardCharsets.US_ASCII))
+                    ctx.pipeline().remove(HttpServerCodec.class);
+                    ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX-Endless: " + "x".repeat(70_000) + "\r\n\r\n", StandardCharsets.US_ASCII))
                             .addListener(ChannelFutureListener.CLOSE);
                     return;
                 case "/hang":
