@@ -37,7 +37,7 @@ public class StunOnlyIT {
     public Option[] config() {
         return options(FelixOptions.distribution(jar -> {
             String name = jar.getFileName().toString();
-            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("org.gatehouse.content") || name.startsWith("bc")
+            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("org.gatehouse.content") || name.startsWith("org.gatehouse.balancer") || name.startsWith("bc")
                     || name.startsWith("netty-tcnative");
         }));
     }

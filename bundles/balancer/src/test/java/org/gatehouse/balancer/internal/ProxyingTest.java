@@ -201,6 +201,21 @@ class ProxyingTest {
     }
 
     @Test
+    void aRouteAtTheSamePrefixServesWhatItHasAndPassesTheRestToThePool() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            org.gatehouse.tls.http.HttpRoute custom = x -> {
+                if (x.path().equals("/custom.css") || !x.pass()) {
+                    x.respond(io.netty.handler.codec.http.HttpResponseStatus.OK, "text/css", "body{}");
+                }
+            };
+            p.front.route(custom, Map.of(org.gatehouse.tls.http.HttpRoute.PREFIX, "/", org.osgi.framework.Constants.SERVICE_RANKING, 10));
+            assertEquals("body{}", p.get("/custom.css").body());
+            assertEquals("a", p.get("/id").body(), "what the custom route does not have comes from the node");
+            assertEquals("a:pin", p.post("/echo", "pin").body());
+        }
+    }
+
+    @Test
     void invalidNodesAreRefusedAndThePoolKeepsItsNodes() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
             for (String bad : new String[] {"10.0.0.1", "10.0.0.1:99999", "300.1.1.1:443", "[::1:443", "node:443 weight=0", "a b:443", "x:1 heavy"}) {

@@ -72,6 +72,15 @@ public interface HttpExchange {
      */
     ChannelFuture upgrade(HttpResponse switching, ChannelHandler relay);
 
+    /**
+     * Hands the request on when this route does not serve it after all (e.g. no such custom file): the
+     * next route whose prefix matches — a shorter one, or the same one at a lower
+     * {@code service.ranking} — gets it, and this call returns true. Returns false, doing nothing,
+     * when no other route matches: the route answers itself. Only before the route answered or took
+     * the body.
+     */
+    boolean pass();
+
     /** Whether the client is reading fast enough to take more now. */
     boolean isWritable();
 

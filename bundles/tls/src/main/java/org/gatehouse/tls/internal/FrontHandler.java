@@ -222,11 +222,16 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 return;
             }
         }
-        Front.Mount mount = f.route(x.path());
+        route(x, f.route(x.path()));
+    }
+
+    private void route(Exchange x, Front.Mount mount) {
+        HttpRequest request = x.request;
         if (mount == null) {
             x.error(HttpResponseStatus.NOT_FOUND, "nothing is served at " + x.path());
             return;
         }
+        x.mount = mount;
         reader.bodyLimit(mount.maxBody());
         try {
             mount.route().handle(x);
@@ -316,6 +321,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         HttpResponseStatus status;
         long bytes;
         String upstream;
+        Front.Mount mount;
 
         Exchange(HttpRequest request, Front front) {
             this.request = request;
@@ -490,6 +496,19 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             log();
             ctx.channel().config().setAutoRead(true);
             return f;
+        }
+
+        @Override
+        public boolean pass() {
+            if (responseStarted || body != null) {
+                throw new IllegalStateException("pass() after the route answered or took the body");
+            }
+            Front.Mount next = front.next(path(), mount);
+            if (next == null) {
+                return false;
+            }
+            route(this, next);
+            return true;
         }
 
         @Override
