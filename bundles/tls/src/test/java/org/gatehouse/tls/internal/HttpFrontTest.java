@@ -253,7 +253,9 @@ class HttpFrontTest {
             maxConnected = Math.max(maxConnected, Integer.parseInt(c[3].strip()));
         }
         assertTrue(maxConnected < 100, "connections are cut off at the deadline, never all held at once: " + maxConnected);
-        assertTrue(lastClosed >= 80, "the slow connections were closed by the server: " + lastClosed);
+        System.out.println(text);
+        assertTrue(lastClosed > 0, "the server closes slow connections: " + lastClosed);
+        assertTrue(text.contains("No open connections left"), "every slow connection was closed before the 8 s run ended:\n" + text);
     }
 
     @Test
