@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.gatehouse.ban.BanList;
+import org.gatehouse.ban.BanStatistics;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.ServerCertificates;
 import org.gatehouse.turn.TurnAdmin;
@@ -74,6 +76,29 @@ final class FeatureStatus {
                     s.allocations(), s.permissions(), s.channels(), s.packetsToPeers(), s.packetsToClients()));
             lines.add(String.format("refused since start: %,d wrong credentials, %,d denied peers, %,d over quota",
                     s.authFailures(), s.deniedPeers(), s.quotaRejections()));
+            return new Report(lines, List.of());
+        }
+    }
+
+    /** The PIN brute-force ban: the rule in force and how many addresses are banned. */
+    @Component(name = "org.gatehouse.shell.status.ban", service = StatusSection.class)
+    public static final class Bans implements StatusSection {
+
+        @Reference
+        BanList bans;
+
+        @Override
+        public String title() {
+            return "PIN ban";
+        }
+
+        @Override
+        public Report report() {
+            BanStatistics s = bans.statistics();
+            List<String> lines = new ArrayList<>();
+            lines.add(BanCommands.rule(s));
+            lines.add(String.format("%,d banned, %,d counting; since start %,d bans, %,d requests refused (429)", s.banned(),
+                    s.counting(), s.bansSinceStart(), s.refusedSinceStart()));
             return new Report(lines, List.of());
         }
     }
