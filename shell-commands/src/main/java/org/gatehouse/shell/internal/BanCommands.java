@@ -36,9 +36,9 @@ public final class BanCommands {
         if (banned.isEmpty()) {
             out.append("No address is banned.\n");
         } else {
-            out.append(String.format("%-42s %8s  %-19s  %-19s %s%n", "banned", "failures", "since", "expires", "left"));
+            out.append(String.format("%-42s %8s  %-19s  %-19s  %s%n", "banned", "failures", "since", "expires", "left"));
             for (Ban b : banned) {
-                out.append(String.format("%-42s %8d  %-19s  %-19s %s%n", b.address(), b.failures(), TIME.format(b.bannedSince()),
+                out.append(String.format("%-42s %8d  %-19s  %-19s  %s%n", b.address(), b.failures(), TIME.format(b.bannedSince()),
                         TIME.format(b.expires()), left(Duration.between(now, b.expires()))));
             }
             out.append(String.format("%d address%s banned%n", banned.size(), banned.size() == 1 ? "" : "es"));

@@ -28,7 +28,7 @@ class BanCommandsTest {
                 stats(true, 64), NOW);
         assertTrue(out.startsWith("10 failed PIN attempts within 300 s ban an address (IPv6: its /64) for 300 s; "
                 + "management networks are exempt.\n"), out);
-        assertTrue(out.matches("(?s).*\n203\\.0\\.113\\.9 +10  \\S+ \\S+  \\S+ \\S+ 4:00\n1 address banned\n.*"), out);
+        assertTrue(out.matches("(?s).*\n203\\.0\\.113\\.9 +10  \\S+ \\S+  \\S+ \\S+  4:00\n1 address banned\n.*"), out);
         assertTrue(out.matches("(?s).*\n2001:db8:1:2::/64 +3  .*"), out);
     }
 
