@@ -10,8 +10,12 @@ record ComponentRow(String name, List<String> states) {
     /** A component waiting for a service from a bundle that is not installed: an optional feature left out. */
     static final String OFF = "off";
 
+    /** A component made once per configuration (a pool per file) while there is none. */
+    static final String NONE_CONFIGURED = "none configured";
+
     boolean healthy() {
-        return !states.isEmpty() && states.stream().allMatch(s -> s.equals("active") || s.equals("satisfied") || s.startsWith(OFF));
+        return !states.isEmpty() && states.stream().allMatch(s -> s.equals("active") || s.equals("satisfied") || s.startsWith(OFF)
+                || s.equals(NONE_CONFIGURED));
     }
 
     static String stateName(ComponentConfigurationDTO c) {

@@ -122,6 +122,10 @@ public final class StatusCommand {
                     String absent = c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE ? absentFeature(d, c) : null;
                     states.add(absent != null ? ComponentRow.OFF + " (" + absent + " not installed)" : ComponentRow.stateName(c));
                 }
+                if (states.isEmpty() && "require".equals(d.configurationPolicy)) {
+                    // One instance per configuration (pools): none configured is a valid setup, not a fault.
+                    states.add(ComponentRow.NONE_CONFIGURED);
+                }
                 rows.add(new ComponentRow(d.name, states));
             }
             report.components(rows);
