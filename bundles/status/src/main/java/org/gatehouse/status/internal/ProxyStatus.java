@@ -25,6 +25,10 @@ public final class ProxyStatus implements MetricsSource, PageSection {
     @Override
     public void collect(Metrics m) {
         for (PoolStatus p : pools.pools()) {
+            m.gauge("gatehouse_proxy_pool_nodes", "Nodes in the pool, removed ones still finishing exchanges included.", p.nodes().size(),
+                    "pool", p.name());
+            m.gauge("gatehouse_proxy_pool_nodes_up", "Nodes of the pool taking new requests; 0 means its routes answer 502 or 503.",
+                    p.nodes().stream().filter(n -> n.state().equals("up")).count(), "pool", p.name());
             for (NodeStatus n : p.nodes()) {
                 String[] l = {"pool", p.name(), "node", n.address()};
                 m.gauge("gatehouse_proxy_node_up", "Whether the node takes new requests (1) or is down, draining or removed (0).",
@@ -62,7 +66,9 @@ public final class ProxyStatus implements MetricsSource, PageSection {
             long up = p.nodes().stream().filter(n -> n.state().equals("up")).count();
             page.paragraph("Pool " + p.name() + " (" + String.join(" ", p.routes()) + (p.tls() ? ", TLS to the nodes" : "") + "): "
                     + up + " of " + p.nodes().size() + " node" + (p.nodes().size() == 1 ? "" : "s") + " up");
-            if (!p.nodes().isEmpty() && up == 0) {
+            if (p.nodes().isEmpty()) {
+                page.paragraph("No nodes yet: its routes answer 503 (proxy:node-add " + p.name() + " host:port).");
+            } else if (up == 0) {
                 page.problem("No node of pool " + p.name() + " is up: its requests get 502.");
             }
             List<List<String>> rows = new ArrayList<>();

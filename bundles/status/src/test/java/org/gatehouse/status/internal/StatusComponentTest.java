@@ -124,6 +124,8 @@ class StatusComponentTest {
         Map<String, Double> m = Exposition.parse(get("/metrics").body());
         String a = "{pool=\"conferencing\",node=\"10.0.0.1:443\"}";
         String b = "{pool=\"conferencing\",node=\"10.0.0.2:443\"}";
+        assertEquals(2.0, m.get("gatehouse_proxy_pool_nodes{pool=\"conferencing\"}"));
+        assertEquals(1.0, m.get("gatehouse_proxy_pool_nodes_up{pool=\"conferencing\"}"));
         assertEquals(1.0, m.get("gatehouse_proxy_node_up" + a));
         assertEquals(0.0, m.get("gatehouse_proxy_node_up" + b));
         assertEquals(1.0, m.get("gatehouse_proxy_node_state{pool=\"conferencing\",node=\"10.0.0.2:443\",state=\"down\"}"));
