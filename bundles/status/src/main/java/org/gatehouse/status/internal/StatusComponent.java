@@ -59,8 +59,9 @@ public final class StatusComponent {
     @Reference
     EventLoops loops;
 
+    /** Asked for every accepted connection, on its I/O thread; the service applies list changes in place. */
     @Reference
-    ManagementNetworks managementNetworks;
+    volatile ManagementNetworks managementNetworks;
 
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final List<MetricsSource> sources = new CopyOnWriteArrayList<>();
