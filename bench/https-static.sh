@@ -150,6 +150,8 @@ start_gatehouse() {
     cp "$dist/etc/org.gatehouse.core.cfg" "$dist/etc/org.gatehouse.tls.cfg" "$g/etc/"
     # STUN on an ephemeral loopback port only, no STUN over TLS.
     printf 'listen = 127.0.0.1:0\ntcp = false\ntls-listen =\n' >"$g/etc/org.gatehouse.stun.cfg"
+    # The metrics and status listener on an ephemeral loopback port, not the shipped 127.0.0.1:9090.
+    printf 'listen = 127.0.0.1:0\n' >"$g/etc/org.gatehouse.status.cfg"
     tls=$g/etc/org.gatehouse.tls.cfg
     sed -i -e "s|^https-listen *=.*|https-listen = 127.0.0.1:$1|" -e 's|^http-listen *=.*|http-listen =|' \
         -e "s|^certificate *=.*|certificate = $work/server.pem|" -e 's|^access-log *=.*|access-log =|' "$tls"

@@ -14,6 +14,7 @@ rm -rf "$work/gatehouse/data/cds" "$work/gatehouse/data/cache" "$work/gatehouse/
 # Loopback only: STUN on an ephemeral 127.0.0.1 port instead of 0.0.0.0:3478.
 printf 'listen = 127.0.0.1:0\ntls-listen = 127.0.0.1:0\n' > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
 sed -i -e 's/^https-listen *=.*/https-listen = 127.0.0.1:0/' -e 's/^http-listen *=.*/http-listen = 127.0.0.1:0/' "$work/gatehouse/etc/org.gatehouse.tls.cfg"
+printf 'listen = 127.0.0.1:0\n' > "$work/gatehouse/etc/org.gatehouse.status.cfg"
 
 one() {
     local out=$work/out.txt start end pid

@@ -56,15 +56,25 @@ final class Distribution {
     /** HTTPS and the HTTP redirect on ephemeral loopback ports. */
     static final String LOOPBACK_HTTP = "https-listen = 127.0.0.1:0\nhttp-listen = 127.0.0.1:0\n";
 
+    /** The metrics and status listener on an ephemeral loopback port instead of the shipped 127.0.0.1:9090. */
+    static final String LOOPBACK_STATUS = "listen = 127.0.0.1:0\n";
+
+    /** The shipped status settings with the listener moved to an ephemeral loopback port. */
+    static String loopbackStatus(String cfg) {
+        return cfg.replaceAll("(?m)^listen\\s*=.*$", "listen = 127.0.0.1:0");
+    }
+
     /**
      * A private copy of the distribution so a test can change etc/, deploy/ and data/ freely; its
-     * STUN listener is moved to loopback.
+     * STUN, HTTPS and status listeners are moved to ephemeral loopback ports.
      */
     static Path copyTo(Path target) throws IOException {
         copyTree(target);
         Files.writeString(target.resolve("etc/org.gatehouse.stun.cfg"), LOOPBACK_STUN);
         Path tls = target.resolve("etc/org.gatehouse.tls.cfg");
         Files.writeString(tls, loopbackHttp(Files.readString(tls)));
+        Path status = target.resolve("etc/org.gatehouse.status.cfg");
+        Files.writeString(status, loopbackStatus(Files.readString(status)));
         return target;
     }
 

@@ -37,7 +37,7 @@ class KarafFeatureIT {
                 "feature:repo-add mvn:org.gatehouse/gatehouse-features/" + version + "/xml/features",
                 "feature:install gatehouse");
         List<String> wanted = List.of("org.gatehouse.core", "org.gatehouse.stun", "org.gatehouse.tls", "org.gatehouse.turn",
-                "org.gatehouse.ban", "org.gatehouse.shell", "io.netty.transport");
+                "org.gatehouse.ban", "org.gatehouse.shell", "org.gatehouse.status", "io.netty.transport");
         String installed = "";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
@@ -58,6 +58,7 @@ class KarafFeatureIT {
         assertTrue(status.contains("All well."), status);
         assertTrue(status.contains("epoll event loop"), status);
         assertTrue(Pattern.compile("stun\\s+udp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);
+        assertTrue(Pattern.compile("status\\s+tcp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);
         String stun = client(sshPort, "stun:status");
         assertTrue(stun.contains("STUN listeners"), stun);
     }
@@ -104,6 +105,7 @@ class KarafFeatureIT {
         }
         Files.writeString(karaf.resolve("etc/org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
         Files.writeString(karaf.resolve("etc/org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
+        Files.writeString(karaf.resolve("etc/org.gatehouse.status.cfg"), Distribution.LOOPBACK_STATUS);
         // Karaf's data/ from an earlier run would remember installed features.
         deleteTree(karaf.resolve("data"));
     }

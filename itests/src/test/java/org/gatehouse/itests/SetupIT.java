@@ -128,6 +128,7 @@ class SetupIT {
         // This installation's shipped defaults listen on loopback too, so that reset-to-defaults stays on it.
         Path defaults = home.resolve("system/defaults/etc");
         Files.copy(home.resolve("etc/org.gatehouse.stun.cfg"), defaults.resolve("org.gatehouse.stun.cfg"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(home.resolve("etc/org.gatehouse.status.cfg"), defaults.resolve("org.gatehouse.status.cfg"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path defaultTls = defaults.resolve("org.gatehouse.tls.cfg");
         Files.writeString(defaultTls, Files.readString(defaultTls).replace("https-listen = 0.0.0.0:8443", "https-listen = 127.0.0.1:" + https)
                 .replace("http-listen = 0.0.0.0:8080", "http-listen ="));

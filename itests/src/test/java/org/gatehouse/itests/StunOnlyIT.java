@@ -59,6 +59,42 @@ public class StunOnlyIT {
         assertTrue(status, status.contains("shell.turn: off (org.gatehouse.turn not installed)"));
         assertTrue(status, status.contains("shell.ban: off (org.gatehouse.ban not installed)"));
         assertFalse(status, status.contains("\nTURN\n"));
+        assertTrue(status, status.contains("status.turn: off (org.gatehouse.turn not installed)"));
+
+        // The metrics endpoint serves what is installed: STUN and the process, nothing of TURN or the proxy.
+        String metrics = statusGet("/metrics");
+        assertTrue(metrics, metrics.contains("\ngatehouse_stun_binding_requests_total "));
+        assertTrue(metrics, metrics.contains("\ngatehouse_jvm_heap_used_bytes "));
+        assertFalse(metrics, metrics.contains("gatehouse_turn_") || metrics.contains("gatehouse_proxy_")
+                || metrics.contains("gatehouse_certificate_"));
+        String page = statusGet("/");
+        assertTrue(page, page.contains("<h2>STUN</h2>") && !page.contains("<h2>TURN</h2>"));
+    }
+
+    private String statusGet(String path) throws Exception {
+        org.gatehouse.core.Listener listener = null;
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (listener == null && System.nanoTime() < deadline) {
+            for (org.osgi.framework.ServiceReference<org.gatehouse.core.Listener> r : context.getServiceReferences(
+                    org.gatehouse.core.Listener.class, null)) {
+                org.gatehouse.core.Listener l = context.getService(r);
+                if (l.name().equals("status")) {
+                    listener = l;
+                }
+            }
+            if (listener == null) {
+                Thread.sleep(100);
+            }
+        }
+        assertTrue("a status listener is registered", listener != null);
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:"
+                + listener.address().getPort() + path).openConnection();
+        c.setConnectTimeout(5000);
+        c.setReadTimeout(5000);
+        assertTrue(path + " answers 200", c.getResponseCode() == 200);
+        try (java.io.InputStream in = c.getInputStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     private String run(String command) throws Exception {

@@ -13,11 +13,13 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.tls.FrontStatistics;
 import org.gatehouse.tls.ServerCertificates;
 import org.gatehouse.tls.http.HttpFilter;
 import org.gatehouse.tls.http.HttpRoute;
@@ -54,6 +56,20 @@ public final class HttpFrontComponent {
     private volatile Front front;
     private BundleContext context;
     private AccessLog accessLog;
+    private final ResponseCounter httpsResponses = new ResponseCounter();
+    private final ResponseCounter redirectResponses = new ResponseCounter();
+    private final FrontStatistics statistics = new FrontStatistics() {
+        @Override
+        public int openConnections() {
+            return connections.size();
+        }
+
+        @Override
+        public SortedMap<Integer, Long> responses(String listener) {
+            return (HTTPS.equals(listener) ? httpsResponses : redirectResponses).counts();
+        }
+    };
+    private ServiceRegistration<FrontStatistics> statisticsRegistration;
 
     private record Bound(Channel channel, String protocol, InetSocketAddress address, ServiceRegistration<Listener> registration)
             implements Listener {
@@ -138,6 +154,9 @@ public final class HttpFrontComponent {
     @Activate
     synchronized void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
+        if (context != null) {
+            statisticsRegistration = context.registerService(FrontStatistics.class, statistics, null);
+        }
         FrontSettings s;
         try {
             s = FrontSettings.read(properties, fqdn(properties));
@@ -223,6 +242,7 @@ public final class HttpFrontComponent {
                 }
                 ch.pipeline().addLast("request", new RequestReader(front.settings().limits(), handler));
                 ch.pipeline().addLast("response", new HttpResponseEncoder());
+                ch.pipeline().addLast("statistics", secure ? httpsResponses : redirectResponses);
                 ch.pipeline().addLast("front", handler);
             }
         }).bind(address);
@@ -257,12 +277,24 @@ public final class HttpFrontComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        if (statisticsRegistration != null) {
+            try {
+                statisticsRegistration.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
         bound.values().forEach(HttpFrontComponent::close);
         bound.clear();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (accessLog != null) {
             accessLog.close();
         }
+    }
+
+    /** For tests and the service: the front door's counters. */
+    FrontStatistics statistics() {
+        return statistics;
     }
 
     /** For tests: what is bound. */

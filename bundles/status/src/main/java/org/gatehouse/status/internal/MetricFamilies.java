@@ -1,0 +1,111 @@
+package org.gatehouse.status.internal;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.gatehouse.status.Metrics;
+
+/**
+ * One scrape's samples, grouped by metric name, written as the Prometheus text exposition format
+ * 0.0.4: a HELP and a TYPE line per name, then its samples. A second sample with the same name and
+ * labels is refused (Prometheus fails a whole scrape with a duplicate).
+ */
+final class MetricFamilies implements Metrics {
+
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+
+    private final Map<String, Family> families = new LinkedHashMap<>();
+
+    private static final class Family {
+        final String type;
+        final String help;
+        final List<String> samples = new ArrayList<>();
+        final Set<String> labelSets = new HashSet<>();
+
+        Family(String type, String help) {
+            this.type = type;
+            this.help = help;
+        }
+    }
+
+    @Override
+    public Metrics counter(String name, String help, double value, String... labels) {
+        return add("counter", name, help, value, labels);
+    }
+
+    @Override
+    public Metrics gauge(String name, String help, double value, String... labels) {
+        return add("gauge", name, help, value, labels);
+    }
+
+    private Metrics add(String type, String name, String help, double value, String... labels) {
+        if (name == null || !METRIC_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid metric name '" + name + "'");
+        }
+        if (labels.length % 2 != 0) {
+            throw new IllegalArgumentException(name + ": labels must be name, value pairs");
+        }
+        StringBuilder set = new StringBuilder();
+        for (int i = 0; i < labels.length; i += 2) {
+            String label = labels[i];
+            if (label == null || !LABEL_NAME.matcher(label).matches() || label.startsWith("__")) {
+                throw new IllegalArgumentException(name + ": invalid label name '" + label + "'");
+            }
+            set.append(i == 0 ? "" : ",").append(label).append("=\"").append(escapeLabelValue(labels[i + 1])).append('"');
+        }
+        Family f = families.get(name);
+        if (f == null) {
+            f = new Family(type, help == null ? "" : help);
+            families.put(name, f);
+        } else if (!f.type.equals(type)) {
+            throw new IllegalArgumentException(name + " is a " + f.type + ", not a " + type);
+        }
+        String labelSet = set.toString();
+        if (!f.labelSets.add(labelSet)) {
+            throw new IllegalArgumentException(name + "{" + labelSet + "} was already written in this scrape");
+        }
+        f.samples.add(name + (labelSet.isEmpty() ? "" : "{" + labelSet + "}") + " " + formatValue(value));
+        return this;
+    }
+
+    /** The exposition: every family with at least one sample, in the order first written. */
+    String text() {
+        StringBuilder out = new StringBuilder(4096);
+        for (Map.Entry<String, Family> e : families.entrySet()) {
+            Family f = e.getValue();
+            out.append("# HELP ").append(e.getKey()).append(' ').append(escapeHelp(f.help)).append('\n');
+            out.append("# TYPE ").append(e.getKey()).append(' ').append(f.type).append('\n');
+            f.samples.forEach(s -> out.append(s).append('\n'));
+        }
+        return out.toString();
+    }
+
+    static String escapeLabelValue(String v) {
+        String s = v == null ? "" : v;
+        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    static String escapeHelp(String v) {
+        return v.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    static String formatValue(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "+Inf" : "-Inf";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Double.toString(v);
+    }
+}

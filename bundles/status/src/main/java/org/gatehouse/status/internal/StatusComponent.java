@@ -1,0 +1,280 @@
+package org.gatehouse.status.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.status.MetricsSource;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The management listener: plain HTTP on the shared event loops, open only to the management
+ * networks, serving the Prometheus metrics and the status page. Follows {@code listen} in
+ * {@code etc/org.gatehouse.status.cfg}: addresses that stay are not touched, a removed one closes
+ * before a new one binds, a bad value is refused and the listeners in force keep serving.
+ */
+@Component(name = "org.gatehouse.status", configurationPid = StatusSettings.PID, immediate = true, service = {})
+@Designate(ocd = StatusConfiguration.class)
+public final class StatusComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusComponent.class);
+
+    /** Largest request accepted: a GET needs no body, and a header block this size is already generous. */
+    static final int MAX_REQUEST_LINE = 4096;
+    static final int MAX_HEADERS = 8192;
+    static final int MAX_BODY = 1024;
+    static final int READ_TIMEOUT_SECONDS = 60;
+
+    @Reference
+    EventLoops loops;
+
+    /** Asked for every accepted connection, on its I/O thread; the service applies list changes in place. */
+    @Reference
+    volatile ManagementNetworks managementNetworks;
+
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final List<MetricsSource> sources = new CopyOnWriteArrayList<>();
+    private final List<PageSection> sections = new CopyOnWriteArrayList<>();
+    private final Map<String, Bound> bound = new LinkedHashMap<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-status", GlobalEventExecutor.INSTANCE);
+    private final RefusalLog refusals = new RefusalLog(LOG);
+    private final AtomicLong sourceFailures = new AtomicLong();
+    private final AtomicLong lastFailureLine = new AtomicLong();
+    private volatile StatusSettings settings;
+    private volatile String version = "";
+    private BundleContext context;
+
+    private record Bound(Channel channel, InetSocketAddress address, ServiceRegistration<Listener> registration) implements Listener {
+        @Override
+        public String name() {
+            return "status";
+        }
+
+        @Override
+        public String protocol() {
+            return "tcp";
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindListener(Listener l) {
+        listeners.add(l);
+    }
+
+    void unbindListener(Listener l) {
+        listeners.remove(l);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindSource(MetricsSource s) {
+        sources.add(s);
+    }
+
+    void unbindSource(MetricsSource s) {
+        sources.remove(s);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindSection(PageSection s) {
+        sections.add(s);
+    }
+
+    void unbindSection(PageSection s) {
+        sections.remove(s);
+    }
+
+    @Activate
+    synchronized void activate(BundleContext context, Map<String, Object> properties) {
+        this.context = context;
+        if (context != null) {
+            version = context.getBundle().getVersion().toString();
+        }
+        StatusSettings s;
+        try {
+            s = StatusSettings.read(properties);
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; using the built-in default listen = {}", e.getMessage(), StatusSettings.DEFAULT_LISTEN);
+            try {
+                s = StatusSettings.read(Map.of());
+            } catch (InvalidSettingException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        apply(s);
+    }
+
+    @Modified
+    synchronized void modified(Map<String, Object> properties) {
+        try {
+            apply(StatusSettings.read(properties));
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; the status listener stays on {}", e.getMessage(), describeBound());
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        bound.values().forEach(StatusComponent::close);
+        bound.clear();
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    private String describeBound() {
+        if (bound.isEmpty()) {
+            return "nothing (off)";
+        }
+        List<String> out = new ArrayList<>();
+        bound.values().forEach(b -> out.add(IpAddresses.format(b.address())));
+        return String.join(", ", out);
+    }
+
+    private void apply(StatusSettings s) {
+        settings = s;
+        Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
+        s.listen().forEach(a -> wanted.put(IpAddresses.format(a), a));
+        bound.entrySet().removeIf(e -> {
+            if (!wanted.containsKey(e.getKey())) {
+                close(e.getValue());
+                LOG.info("Status: stopped listening on {}", IpAddresses.format(e.getValue().address()));
+                return true;
+            }
+            return false;
+        });
+        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
+            if (bound.containsKey(e.getKey())) {
+                continue;
+            }
+            try {
+                Bound b = bind(e.getValue());
+                bound.put(e.getKey(), b);
+                LOG.info("Status: metrics and status page on http://{}/", IpAddresses.format(b.address()));
+            } catch (Exception ex) {
+                Throwable c = ex;
+                while (c.getCause() != null) {
+                    c = c.getCause();
+                }
+                LOG.error("{}: {}: cannot open {}: {}; the other status listeners keep serving", s.source(), StatusSettings.LISTEN,
+                        IpAddresses.format(e.getValue()), c.getMessage() == null ? c.toString() : c.getMessage());
+            }
+        }
+    }
+
+    private Bound bind(InetSocketAddress address) throws InterruptedException {
+        ChannelFuture f = loops.serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+                if (remote == null || !managementNetworks.permits(remote.getAddress())) {
+                    refusals.refused(remote);
+                    ch.close();
+                    return;
+                }
+                connections.add(ch);
+                ch.pipeline().addLast("timeout", new ReadTimeoutHandler(READ_TIMEOUT_SECONDS));
+                ch.pipeline().addLast("http", new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADERS, MAX_BODY));
+                ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
+                ch.pipeline().addLast("status", new StatusHandler(StatusComponent.this::metricsText, StatusComponent.this::pageHtml));
+            }
+        }).bind(address);
+        f.await();
+        if (!f.isSuccess()) {
+            f.channel().close();
+            throw new IllegalStateException(f.cause());
+        }
+        InetSocketAddress actual = (InetSocketAddress) f.channel().localAddress();
+        ServiceRegistration<Listener> reg = null;
+        if (context != null) {
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put("protocol", "tcp");
+            props.put("address", IpAddresses.format(actual));
+            reg = context.registerService(Listener.class, new Bound(f.channel(), actual, null), props);
+        }
+        return new Bound(f.channel(), actual, reg);
+    }
+
+    private static void close(Bound b) {
+        if (b.registration() != null) {
+            try {
+                b.registration().unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
+        // Waited for: a listener moved to another address may reuse the port at once.
+        b.channel().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** One scrape: the process's own figures, then every source; a failing source is skipped and counted. */
+    String metricsText() {
+        MetricFamilies m = new MetricFamilies();
+        ProcessMetrics.collect(m, loops, listeners);
+        for (MetricsSource s : sources) {
+            try {
+                s.collect(m);
+            } catch (RuntimeException e) {
+                sourceFailures.incrementAndGet();
+                long now = System.nanoTime();
+                long last = lastFailureLine.get();
+                if (now - last > TimeUnit.MINUTES.toNanos(1) && lastFailureLine.compareAndSet(last, now)) {
+                    LOG.warn("Status: metrics source {} failed: {}", s.getClass().getName(), e.toString());
+                }
+            }
+        }
+        m.counter("gatehouse_status_source_failures_total", "Metrics sources that failed during a scrape (see the log).",
+                sourceFailures.get());
+        return m.text();
+    }
+
+    /** The status page: the process, its listeners, then each installed feature's block. */
+    String pageHtml() {
+        StatusSettings s = settings;
+        Html page = new Html("Gatehouse " + version, s == null ? 0 : s.pageRefreshSeconds());
+        ProcessMetrics.render(page, loops, managementNetworks, listeners);
+        List<PageSection> sorted = new ArrayList<>(sections);
+        sorted.sort(Comparator.comparingInt(PageSection::order));
+        for (PageSection section : sorted) {
+            try {
+                section.render(page);
+            } catch (RuntimeException e) {
+                page.problem("Unavailable: " + e);
+            }
+        }
+        return page.end();
+    }
+
+    /** For tests: what is bound. */
+    synchronized List<Listener> bound() {
+        return new ArrayList<>(bound.values());
+    }
+}

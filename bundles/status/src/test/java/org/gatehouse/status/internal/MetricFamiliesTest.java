@@ -1,0 +1,44 @@
+package org.gatehouse.status.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class MetricFamiliesTest {
+
+    @Test
+    void samplesOfANameAreGroupedUnderOneHelpAndType() {
+        MetricFamilies m = new MetricFamilies();
+        m.counter("a_total", "First A.", 1, "k", "x");
+        m.gauge("b", "B.", 2.5);
+        m.counter("a_total", "Second help is ignored.", 3, "k", "y");
+        assertEquals("# HELP a_total First A.\n# TYPE a_total counter\na_total{k=\"x\"} 1\na_total{k=\"y\"} 3\n"
+                + "# HELP b B.\n# TYPE b gauge\nb 2.5\n", m.text());
+    }
+
+    @Test
+    void labelValuesAndHelpAreEscapedAndSpecialValuesWritten() {
+        MetricFamilies m = new MetricFamilies();
+        m.gauge("g", "line\\one\nline two", Double.NaN, "v", "a\"b\\c\nd");
+        m.gauge("h", "", Double.POSITIVE_INFINITY);
+        m.gauge("i", "", 1e20);
+        assertEquals("# HELP g line\\\\one\\nline two\n# TYPE g gauge\ng{v=\"a\\\"b\\\\c\\nd\"} NaN\n"
+                + "# HELP h \n# TYPE h gauge\nh +Inf\n# HELP i \n# TYPE i gauge\ni 1.0E20\n", m.text());
+        Exposition.parse(m.text());
+    }
+
+    @Test
+    void invalidNamesDuplicatesAndTypeClashesAreRefused() {
+        MetricFamilies m = new MetricFamilies();
+        assertThrows(IllegalArgumentException.class, () -> m.gauge("1abc", "", 1));
+        assertThrows(IllegalArgumentException.class, () -> m.gauge("a-b", "", 1));
+        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 1, "bad-label", "x"));
+        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 1, "__reserved", "x"));
+        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 1, "odd"));
+        m.gauge("ok", "", 1, "k", "v");
+        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 2, "k", "v"));
+        assertThrows(IllegalArgumentException.class, () -> m.counter("ok", "", 2, "k", "w"));
+        assertEquals("# HELP ok \n# TYPE ok gauge\nok{k=\"v\"} 1\n", m.text());
+    }
+}

@@ -1,0 +1,335 @@
+package org.gatehouse.status.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.balancer.NodeStatus;
+import org.gatehouse.balancer.PoolStatus;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.internal.EventLoopsAccess;
+import org.gatehouse.core.net.AddressSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The management listener with a real HTTP client on loopback, and fake feature services behind it. */
+class StatusComponentTest {
+
+    private static final ManagementNetworks LOOPBACK = () -> AddressSet.parse(List.of("127.0.0.0/8", "::1"));
+
+    private EventLoops loops;
+    private StatusComponent status;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void start() {
+        loops = EventLoopsAccess.start(Map.of("io-threads", "1"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (status != null) {
+            status.deactivate();
+        }
+        EventLoopsAccess.stop(loops);
+    }
+
+    private StatusComponent activate(ManagementNetworks networks, Map<String, Object> properties) {
+        status = new StatusComponent();
+        status.loops = loops;
+        status.managementNetworks = networks;
+        status.activate(null, properties);
+        return status;
+    }
+
+    private int port() {
+        return status.bound().get(0).address().getPort();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> send(String method, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path)).timeout(Duration.ofSeconds(10))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void withNoFeatureInstalledTheMetricsParseAndTheProcessIsDescribed() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        HttpResponse<String> r = get("/metrics");
+        assertEquals(200, r.statusCode());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElse(""));
+        Map<String, Double> samples = Exposition.parse(r.body());
+        assertTrue(samples.get("gatehouse_jvm_heap_used_bytes") > 0, r.body());
+        assertTrue(samples.get("gatehouse_jvm_threads") > 0, r.body());
+        assertTrue(samples.get("gatehouse_uptime_seconds") > 0, r.body());
+        assertEquals(0.0, samples.get("gatehouse_status_source_failures_total"));
+        assertFalse(r.body().contains("gatehouse_proxy_"), r.body());
+        assertFalse(r.body().contains("gatehouse_turn_"), r.body());
+        Promtool.check(r.body());
+
+        HttpResponse<String> page = get("/");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().startsWith("<!DOCTYPE html>"), page.body());
+        assertTrue(page.body().contains("<meta http-equiv=\"refresh\" content=\"10\">"), page.body());
+        assertFalse(page.body().contains("<script"), page.body());
+    }
+
+    @Test
+    void valuesFollowTheServices() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        Fakes.FakePools pools = new Fakes.FakePools();
+        Fakes.FakeTurn turn = new Fakes.FakeTurn();
+        Fakes.FakeCertificates certificates = new Fakes.FakeCertificates();
+        Fakes.FakeStun stun = new Fakes.FakeStun();
+        Fakes.FakeFront front = new Fakes.FakeFront();
+        TurnStatus turnStatus = new TurnStatus(turn);
+        for (Object section : List.of(new ProxyStatus(pools), turnStatus, new CertificateStatus(certificates),
+                new StunStatus(stun), new FrontStatus(front))) {
+            status.bindSource((org.gatehouse.status.MetricsSource) section);
+            status.bindSection((PageSection) section);
+        }
+        status.bindListener(Fakes.listener("https", "tls", new InetSocketAddress("127.0.0.1", 8443)));
+        pools.pools = List.of(new PoolStatus("conferencing", List.of("/api/", "/"), false, List.of(
+                new NodeStatus("10.0.0.1:443", 1, false, "up", 3, 2, 120, 4, 25_000, 1),
+                new NodeStatus("10.0.0.2:443", 1, true, "down", 0, 0, 7, 7, 0, 0))));
+        turn.statistics = Fakes.turn(5, 123_456);
+        front.open = 9;
+        front.https.put(200, 41L);
+        front.https.put(502, 2L);
+        stun.bindings = 77;
+
+        Map<String, Double> m = Exposition.parse(get("/metrics").body());
+        String a = "{pool=\"conferencing\",node=\"10.0.0.1:443\"}";
+        String b = "{pool=\"conferencing\",node=\"10.0.0.2:443\"}";
+        assertEquals(2.0, m.get("gatehouse_proxy_pool_nodes{pool=\"conferencing\"}"));
+        assertEquals(1.0, m.get("gatehouse_proxy_pool_nodes_up{pool=\"conferencing\"}"));
+        assertEquals(1.0, m.get("gatehouse_proxy_node_up" + a));
+        assertEquals(0.0, m.get("gatehouse_proxy_node_up" + b));
+        assertEquals(1.0, m.get("gatehouse_proxy_node_state{pool=\"conferencing\",node=\"10.0.0.2:443\",state=\"down\"}"));
+        assertEquals(120.0, m.get("gatehouse_proxy_node_requests_total" + a));
+        assertEquals(4.0, m.get("gatehouse_proxy_node_failures_total" + a));
+        assertEquals(3.0, m.get("gatehouse_proxy_node_active_requests" + a));
+        assertEquals(2.0, m.get("gatehouse_proxy_node_open_streams" + a));
+        assertEquals(0.025, m.get("gatehouse_proxy_node_latency_seconds" + a));
+        assertEquals(5.0, m.get("gatehouse_turn_allocations"));
+        assertEquals(10.0, m.get("gatehouse_turn_permissions"));
+        assertEquals(5.0, m.get("gatehouse_turn_channels"));
+        assertEquals(123_456.0, m.get("gatehouse_turn_relayed_bytes_total{direction=\"to_peers\"}"));
+        assertEquals(90.0, m.get("gatehouse_turn_relayed_packets_total{direction=\"to_clients\"}"));
+        assertEquals(4.0, m.get("gatehouse_turn_auth_failures_total"));
+        assertEquals(5.0, m.get("gatehouse_turn_denied_peers_total"));
+        assertEquals(9.0, m.get("gatehouse_http_open_connections"));
+        assertEquals(41.0, m.get("gatehouse_http_responses_total{listener=\"https\",code=\"200\"}"));
+        assertEquals(2.0, m.get("gatehouse_http_responses_total{listener=\"https\",code=\"502\"}"));
+        assertEquals(77.0, m.get("gatehouse_stun_binding_requests_total"));
+        assertEquals(90.0, Math.floor(m.get("gatehouse_certificate_expires_in_seconds{subject=\"CN=gatehouse.example.com\"}") / 86400));
+        assertEquals((double) certificates.current.notAfter().getEpochSecond(),
+                m.get("gatehouse_certificate_not_after_seconds{subject=\"CN=gatehouse.example.com\"}"));
+        assertEquals(1.0, m.get("gatehouse_listener{name=\"https\",protocol=\"tls\",address=\"127.0.0.1:8443\"}"));
+
+        // The next scrape sees the services as they are then.
+        turn.statistics = Fakes.turn(0, 200_000);
+        stun.bindings = 78;
+        front.https.put(200, 42L);
+        certificates.current = Fakes.certificate("CN=new", Instant.now().plus(Duration.ofDays(3).plusHours(1)));
+        String text = get("/metrics").body();
+        m = Exposition.parse(text);
+        assertEquals(0.0, m.get("gatehouse_turn_allocations"));
+        assertEquals(200_000.0, m.get("gatehouse_turn_relayed_bytes_total{direction=\"to_peers\"}"));
+        assertEquals(78.0, m.get("gatehouse_stun_binding_requests_total"));
+        assertEquals(42.0, m.get("gatehouse_http_responses_total{listener=\"https\",code=\"200\"}"));
+        assertEquals(3.0, Math.floor(m.get("gatehouse_certificate_expires_in_seconds{subject=\"CN=new\"}") / 86400));
+        Promtool.check(text);
+
+        String page = get("/").body();
+        assertTrue(page.contains("<h2>Proxy</h2>") && page.contains("<h2>TURN</h2>") && page.contains("<h2>Certificate</h2>")
+                && page.contains("<h2>Listeners</h2>"), page);
+        assertTrue(page.contains("<td class=\"bad\">down</td>"), page);
+        assertTrue(page.contains("The certificate expires in 3 days"), page);
+
+        // A feature that goes away takes its samples and its block with it.
+        status.unbindSource(turnStatus);
+        status.unbindSection(turnStatus);
+        assertFalse(get("/metrics").body().contains("gatehouse_turn_"));
+        assertFalse(get("/").body().contains("<h2>TURN</h2>"));
+    }
+
+    @Test
+    void everyValueOnThePageIsEscaped() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        Fakes.FakePools pools = new Fakes.FakePools();
+        ProxyStatus proxy = new ProxyStatus(pools);
+        status.bindSource(proxy);
+        status.bindSection(proxy);
+        pools.pools = List.of(new PoolStatus("p<b>\"x\"", List.of("/"), false, List.of(
+                new NodeStatus("<script>alert('node')</script>", 1, false, "up", 0, 0, 0, 0, 0, 0))));
+        HttpResponse<String> r = get("/");
+        assertFalse(r.body().contains("<script>"), r.body());
+        assertFalse(r.body().contains("<b>"), r.body());
+        assertTrue(r.body().contains("&lt;script&gt;alert(&#39;node&#39;)&lt;/script&gt;"), r.body());
+        assertTrue(r.headers().firstValue("content-security-policy").orElse("").startsWith("default-src 'none'"));
+        // The same names in the metrics are label values, escaped by the exposition rules.
+        String text = get("/metrics").body();
+        Exposition.parse(text);
+        assertTrue(text.contains("pool=\"p<b>\\\"x\\\"\""), text);
+    }
+
+    @Test
+    void otherPathsAre404OtherMethods405AndHeadHasNoBody() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        assertEquals(404, get("/metrics/more").statusCode());
+        assertEquals(404, get("/favicon.ico").statusCode());
+        HttpResponse<String> post = send("POST", "/metrics");
+        assertEquals(405, post.statusCode());
+        assertEquals("GET, HEAD", post.headers().firstValue("allow").orElse(""));
+        assertEquals(405, send("DELETE", "/").statusCode());
+        HttpResponse<String> head = send("HEAD", "/metrics");
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
+        assertTrue(Long.parseLong(head.headers().firstValue("content-length").orElse("0")) > 100);
+        assertEquals(200, get("/metrics?name=x").statusCode());
+    }
+
+    @Test
+    void anOversizedRequestIsRefusedAndTheConnectionClosed() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        String answer = raw("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400") || answer.startsWith("HTTP/1.1 431"), answer);
+        String body = raw("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + "b".repeat(5000));
+        assertTrue(body.startsWith("HTTP/1.1 413"), body);
+    }
+
+    @Test
+    void aSourceOutsideTheManagementNetworksIsClosedAtAccept() throws Exception {
+        activate(() -> AddressSet.parse(List.of("10.0.0.0/8")), Map.of("listen", "127.0.0.1:0"));
+        String answer = raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals("", answer, "nothing answered to 127.0.0.1");
+        // Management networks changed to include loopback: the next connection is served.
+        status.managementNetworks = LOOPBACK;
+        assertEquals(200, get("/metrics").statusCode());
+    }
+
+    @Test
+    void aBadListenValueIsRefusedWithOneLineAndTheListenerInForceStays() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        int before = port();
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            status.modified(Map.of("listen", "127.0.0.1:0, 127.0.0.1:99999"));
+        } finally {
+            System.setErr(err);
+        }
+        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("ERROR")).toList();
+        assertEquals(1, lines.size(), captured.toString(StandardCharsets.UTF_8));
+        assertTrue(lines.get(0).contains("configuration org.gatehouse.status: listen = '127.0.0.1:99999'"), lines.get(0));
+        assertTrue(lines.get(0).contains("the status listener stays on 127.0.0.1:" + before), lines.get(0));
+        assertEquals(1, status.bound().size());
+        assertEquals(before, port());
+        assertEquals(200, get("/metrics").statusCode());
+    }
+
+    @Test
+    void listenFollowsTheConfigurationLiveAndEmptyTurnsItOff() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        int first = port();
+        status.modified(Map.of("listen", "127.0.0.1:0, [::1]:0"));
+        assertEquals(2, status.bound().size());
+        assertEquals(first, port(), "the address that stays is not rebound");
+        status.modified(Map.of("listen", ""));
+        assertTrue(status.bound().isEmpty());
+        assertEquals("", rawTo(first, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        status.modified(Map.of("listen", "127.0.0.1:0", "page-refresh", "0"));
+        String page = get("/").body();
+        assertFalse(page.contains("http-equiv=\"refresh\""), page);
+    }
+
+    @Test
+    void aFailingSourceIsSkippedAndCounted() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        status.bindSource(m -> m.gauge("bad name", "", 1));
+        status.bindSource(m -> m.gauge("gatehouse_extension_value", "From another bundle.", 7, "kind", "test"));
+        Map<String, Double> m = Exposition.parse(get("/metrics").body());
+        assertEquals(1.0, m.get("gatehouse_status_source_failures_total"));
+        assertEquals(7.0, m.get("gatehouse_extension_value{kind=\"test\"}"));
+    }
+
+    private String raw(String request) throws IOException {
+        return rawTo(port(), request);
+    }
+
+    /** Sends bytes as they are and reads until the server closes (or 5 s pass): "" when refused or closed unanswered. */
+    private static String rawTo(int port, String request) throws IOException {
+        try (Socket s = new Socket()) {
+            try {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            } catch (IOException refused) {
+                return "";
+            }
+            s.setSoTimeout(5000);
+            try {
+                s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+            } catch (IOException closed) {
+                // The server may close before everything is written; what it answered is still readable.
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    if (out.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+                        break;
+                    }
+                }
+            } catch (IOException reset) {
+                // connection reset: whatever arrived stands
+            }
+            return out.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** promtool (Debian package prometheus) lints the exposition when it is on the PATH; skipped with a reason otherwise. */
+    static final class Promtool {
+        static void check(String text) throws Exception {
+            String tool = System.getenv().getOrDefault("PROMTOOL", "promtool");
+            Process p;
+            try {
+                p = new ProcessBuilder(tool, "check", "metrics").redirectErrorStream(true).start();
+            } catch (IOException missing) {
+                System.out.println("promtool not found (" + tool + "): exposition checked by the test's own parser only");
+                return;
+            }
+            p.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), "promtool check metrics:\n" + out);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.gatehouse.tls.internal;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Counts the response heads one listener writes, by status code. It sits in the pipeline in front of
+ * the response encoder, so it sees every answer — a route's, a filter's, an error page, a redirect —
+ * without the front handler knowing; after a 101 it leaves the pipeline to the upgraded relay.
+ */
+@ChannelHandler.Sharable
+final class ResponseCounter extends ChannelOutboundHandlerAdapter {
+
+    private final AtomicLongArray byCode = new AtomicLongArray(600);
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        int code = msg instanceof HttpResponse ? ((HttpResponse) msg).status().code() : -1;
+        if (code >= 100 && code < 600) {
+            byCode.incrementAndGet(code);
+        }
+        ctx.write(msg, promise);
+        if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    SortedMap<Integer, Long> counts() {
+        SortedMap<Integer, Long> out = new TreeMap<>();
+        for (int i = 100; i < 600; i++) {
+            long n = byCode.get(i);
+            if (n != 0) {
+                out.put(i, n);
+            }
+        }
+        return out;
+    }
+}
