@@ -145,7 +145,11 @@ public final class LdapComponent implements DirectoryCheck {
         if (old != null && old.directory() != null) {
             old.directory().close();
         }
-        workers.shutdownNow();
+        for (Runnable waiting : workers.shutdownNow()) {
+            if (waiting instanceof LdapFilter.Login) {
+                ((LdapFilter.Login) waiting).abandon();
+            }
+        }
     }
 
     @Override

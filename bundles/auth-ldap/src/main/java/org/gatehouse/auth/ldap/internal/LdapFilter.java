@@ -127,27 +127,55 @@ final class LdapFilter implements HttpFilter {
             answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
             return CompletableFuture.completedFuture(false);
         }
-        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        Login login = new Login(x, a, c, client);
         try {
-            workers.execute(() -> {
-                Directory.Result r;
-                try {
-                    r = a.directory().authenticate(c.user(), c.password());
-                } catch (RuntimeException e) {
-                    r = new Directory.Result(Directory.Outcome.UNAVAILABLE, e.toString());
-                }
-                Directory.Result result = r;
-                try {
-                    x.eventLoop().execute(() -> answer.complete(decided(x, a, c, client, result)));
-                } catch (RejectedExecutionException closing) {
-                    answer.complete(false);
-                }
-            });
+            workers.execute(login);
         } catch (RejectedExecutionException e) {
             unavailable(x, "too many sign-ins waiting for the directory");
             return CompletableFuture.completedFuture(false);
         }
-        return answer;
+        return login.answer;
+    }
+
+    /** One login waiting for the directory, on a worker thread; its answer is applied on the exchange's event loop. */
+    final class Login implements Runnable {
+
+        final CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        private final HttpExchange x;
+        private final Active a;
+        private final BasicCredentials c;
+        private final InetAddress client;
+
+        Login(HttpExchange x, Active a, BasicCredentials c, InetAddress client) {
+            this.x = x;
+            this.a = a;
+            this.c = c;
+            this.client = client;
+        }
+
+        @Override
+        public void run() {
+            Directory.Result r;
+            try {
+                r = a.directory().authenticate(c.user(), c.password());
+            } catch (RuntimeException e) {
+                r = new Directory.Result(Directory.Outcome.UNAVAILABLE, e.toString());
+            }
+            finish(r);
+        }
+
+        /** Never run (the bundle is stopping): answered 503 rather than left waiting. */
+        void abandon() {
+            finish(new Directory.Result(Directory.Outcome.UNAVAILABLE, "LDAP authentication stopped"));
+        }
+
+        private void finish(Directory.Result r) {
+            try {
+                x.eventLoop().execute(() -> answer.complete(decided(x, a, c, client, r)));
+            } catch (RejectedExecutionException closing) {
+                answer.complete(false);
+            }
+        }
     }
 
     /** On the event loop: the directory's answer applied to the exchange. */

@@ -238,6 +238,34 @@ class LdapFilterTest {
     }
 
     @Test
+    void loginsWaitingWhenTheComponentStopsAreAnswered503NotLeftHanging() throws Exception {
+        guard(config("pool-size", "1"));
+        directory.hold = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(clients.submit(() -> as("alice", "alice-secret")));
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (directory.filters.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(300);
+            ldap.deactivate();
+            ldap = null;
+            for (java.util.concurrent.Future<String> f : answers) {
+                String answer = f.get(15, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            }
+        } finally {
+            directory.hold.countDown();
+            clients.shutdownNow();
+        }
+        assertTrue(routed.isEmpty());
+    }
+
+    @Test
     void ldapTestShowsEachStep() {
         ldap = new LdapComponent();
         ldap.activate(null, Map.of());

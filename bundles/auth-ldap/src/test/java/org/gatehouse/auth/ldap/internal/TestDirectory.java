@@ -24,6 +24,8 @@ final class TestDirectory implements AutoCloseable {
     final InMemoryDirectoryServer server;
     final List<String> binds = new CopyOnWriteArrayList<>();
     final List<String> filters = new CopyOnWriteArrayList<>();
+    /** While set, every search waits for it: a slow directory. */
+    volatile java.util.concurrent.CountDownLatch hold;
 
     TestDirectory() throws Exception {
         InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(BASE);
@@ -38,6 +40,14 @@ final class TestDirectory implements AutoCloseable {
             @Override
             public void processSearchRequest(InMemoryInterceptedSearchRequest request) {
                 filters.add(request.getRequest().getFilter().toString());
+                java.util.concurrent.CountDownLatch h = hold;
+                if (h != null) {
+                    try {
+                        h.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
         });
         server = new InMemoryDirectoryServer(config);
