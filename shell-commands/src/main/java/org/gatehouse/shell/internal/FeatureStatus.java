@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.gatehouse.balancer.NodeStatus;
+import org.gatehouse.balancer.PoolStatus;
+import org.gatehouse.balancer.Pools;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.ServerCertificates;
 import org.gatehouse.turn.TurnAdmin;
@@ -75,6 +78,43 @@ final class FeatureStatus {
             lines.add(String.format("refused since start: %,d wrong credentials, %,d denied peers, %,d over quota",
                     s.authFailures(), s.deniedPeers(), s.quotaRejections()));
             return new Report(lines, List.of());
+        }
+    }
+
+    /** The reverse proxy: each pool's nodes up and down. */
+    @Component(name = "org.gatehouse.shell.status.proxy", service = StatusSection.class)
+    public static final class Proxy implements StatusSection {
+
+        @Reference
+        Pools pools;
+
+        @Override
+        public String title() {
+            return "Proxy";
+        }
+
+        @Override
+        public Report report() {
+            List<String> lines = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            for (PoolStatus p : pools.pools()) {
+                long up = p.nodes().stream().filter(n -> n.state().equals("up")).count();
+                long streams = p.nodes().stream().mapToLong(NodeStatus::openStreams).sum();
+                List<String> down = p.nodes().stream().filter(n -> n.state().equals("down")).map(NodeStatus::address).toList();
+                lines.add(String.format("pool %s (%s): %d of %d node%s up, %,d open stream%s%s", p.name(), String.join(" ", p.routes()), up,
+                        p.nodes().size(), p.nodes().size() == 1 ? "" : "s", streams, streams == 1 ? "" : "s",
+                        down.isEmpty() ? "" : "; down: " + String.join(", ", down)));
+                if (p.nodes().isEmpty()) {
+                    // A fresh installation: not a fault, but the operator should know what clients get.
+                    lines.add("  no nodes yet: its routes answer 503 (proxy:node-add " + p.name() + " host:port)");
+                } else if (up == 0) {
+                    problems.add("pool " + p.name() + ": no node is up, requests get 502");
+                }
+            }
+            if (lines.isEmpty()) {
+                lines.add("no pools configured");
+            }
+            return new Report(lines, problems);
         }
     }
 }

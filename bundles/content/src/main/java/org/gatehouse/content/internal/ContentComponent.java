@@ -75,6 +75,8 @@ public final class ContentComponent {
         route.serve(new ContentRoute.Served(real, s));
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(HttpRoute.PREFIX, s.mount());
+        // Asked before a pool routed at the same prefix (the web app from the nodes): custom files win, the rest passes on.
+        props.put(org.osgi.framework.Constants.SERVICE_RANKING, 10);
         if (registration == null) {
             registration = context == null ? null : context.registerService(HttpRoute.class, route, props);
         } else if (inForce == null || !inForce.mount().equals(s.mount())) {

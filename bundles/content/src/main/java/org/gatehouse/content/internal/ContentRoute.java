@@ -118,6 +118,9 @@ final class ContentRoute implements HttpRoute {
         HttpMethod method = x.request().method();
         boolean head = method.equals(HttpMethod.HEAD);
         if (!head && !method.equals(HttpMethod.GET)) {
+            if (x.pass()) {
+                return;
+            }
             HttpResponse r = response(HttpResponseStatus.METHOD_NOT_ALLOWED);
             r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
             r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -152,7 +155,11 @@ final class ContentRoute implements HttpRoute {
         }
     }
 
+    /** No such file here: a route behind this one (the web app from the nodes) may serve the path; else 404. */
     private static void notFound(HttpExchange x) {
+        if (x.pass()) {
+            return;
+        }
         x.respond(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
     }
 

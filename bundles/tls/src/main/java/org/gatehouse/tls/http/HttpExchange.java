@@ -3,6 +3,7 @@ package org.gatehouse.tls.http;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -61,6 +62,24 @@ public interface HttpExchange {
 
     /** Ends the response; the connection then serves the next request or closes. */
     ChannelFuture end(LastHttpContent last);
+
+    /**
+     * Switches the connection to another protocol (a WebSocket): sends {@code switching} (a 101
+     * answer), then takes the HTTP handlers out of the connection and puts {@code relay} in their
+     * place, so every byte the client sends from then on reaches {@code relay} as a ByteBuf and
+     * whatever is written to {@link #channel()} goes to the client unchanged. The exchange ends here
+     * (logged as 101); the connection's timeouts no longer apply, and it closes when either side does.
+     */
+    ChannelFuture upgrade(HttpResponse switching, ChannelHandler relay);
+
+    /**
+     * Hands the request on when this route does not serve it after all (e.g. no such custom file): the
+     * next route whose prefix matches — a shorter one, or the same one at a lower
+     * {@code service.ranking} — gets it, and this call returns true. Returns false, doing nothing,
+     * when no other route matches: the route answers itself. Only before the route answered or took
+     * the body.
+     */
+    boolean pass();
 
     /** Whether the client is reading fast enough to take more now. */
     boolean isWritable();

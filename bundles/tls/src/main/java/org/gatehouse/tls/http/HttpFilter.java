@@ -26,7 +26,7 @@ public interface HttpFilter {
      * not, the front answers 403. A stage that fails is answered with 500. A client that closed
      * meanwhile never reaches a route.
      *
-     * @since 1.1
+     * @since 1.2
      */
     default CompletionStage<Boolean> check(HttpExchange exchange) {
         return CompletableFuture.completedFuture(beforeRoute(exchange));

@@ -12,8 +12,8 @@ import org.gatehouse.tls.http.HttpRoute;
  */
 record Front(FrontSettings settings, List<Mount> routes, List<HttpFilter> filters, AccessLog accessLog) {
 
-    /** A route at one prefix. */
-    record Mount(String prefix, HttpRoute route, long maxBody) {
+    /** A route at one prefix; of two at the same prefix, the higher ranking is asked first. */
+    record Mount(String prefix, HttpRoute route, long maxBody, int ranking) {
     }
 
     /** A filter and its ranking. */
@@ -22,7 +22,8 @@ record Front(FrontSettings settings, List<Mount> routes, List<HttpFilter> filter
 
     static List<Mount> sortRoutes(List<Mount> mounts) {
         List<Mount> sorted = new ArrayList<>(mounts);
-        sorted.sort(Comparator.comparingInt((Mount m) -> m.prefix().length()).reversed());
+        sorted.sort(Comparator.comparingInt((Mount m) -> m.prefix().length()).reversed()
+                .thenComparing(Comparator.comparingInt(Mount::ranking).reversed()));
         return List.copyOf(sorted);
     }
 
@@ -36,7 +37,17 @@ record Front(FrontSettings settings, List<Mount> routes, List<HttpFilter> filter
     }
 
     Mount route(String path) {
+        return next(path, null);
+    }
+
+    /** The route after {@code passed} (which did not serve the path) that serves it, or null. */
+    Mount next(String path, Mount passed) {
+        boolean after = passed == null;
         for (Mount m : routes) {
+            if (!after) {
+                after = m == passed;
+                continue;
+            }
             if (path.startsWith(m.prefix())) {
                 return m;
             }

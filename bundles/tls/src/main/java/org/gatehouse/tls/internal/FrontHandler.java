@@ -6,7 +6,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -238,7 +241,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 return;
             }
         }
-        route(x);
+        route(x, x.front.route(x.path()));
     }
 
     /** A pending filter answered: on with the chain (or not), then the body parts read meanwhile. */
@@ -290,14 +293,13 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         return true;
     }
 
-    private void route(Exchange x) {
+    private void route(Exchange x, Front.Mount mount) {
         HttpRequest request = x.request;
-        Front f = x.front;
-        Front.Mount mount = f.route(x.path());
         if (mount == null) {
             x.error(HttpResponseStatus.NOT_FOUND, "nothing is served at " + x.path());
             return;
         }
+        x.mount = mount;
         reader.bodyLimit(mount.maxBody());
         try {
             mount.route().handle(x);
@@ -388,6 +390,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         HttpResponseStatus status;
         long bytes;
         String upstream;
+        Front.Mount mount;
 
         Exchange(HttpRequest request, Front front) {
             this.request = request;
@@ -539,6 +542,42 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             ChannelFuture f = ctx.writeAndFlush(last);
             f.addListener((ChannelFutureListener) done -> done());
             return f;
+        }
+
+        @Override
+        public ChannelFuture upgrade(HttpResponse switching, ChannelHandler relay) {
+            if (responseStarted) {
+                throw new IllegalStateException("the response has started");
+            }
+            responseStarted = true;
+            status = switching.status();
+            decorate(switching);
+            cancelTimers();
+            ChannelFuture f = ctx.writeAndFlush(switching);
+            ChannelPipeline p = ctx.pipeline();
+            p.addLast("upgraded", relay);
+            p.remove(FrontHandler.this);
+            p.remove(HttpResponseEncoder.class);
+            // The reader hands whatever it holds past the request head to the relay as it leaves.
+            p.remove(RequestReader.class);
+            responseDone = true;
+            current = null;
+            log();
+            ctx.channel().config().setAutoRead(true);
+            return f;
+        }
+
+        @Override
+        public boolean pass() {
+            if (responseStarted || body != null) {
+                throw new IllegalStateException("pass() after the route answered or took the body");
+            }
+            Front.Mount next = front.next(path(), mount);
+            if (next == null) {
+                return false;
+            }
+            route(this, next);
+            return true;
         }
 
         @Override

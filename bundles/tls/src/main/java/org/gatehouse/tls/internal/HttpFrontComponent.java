@@ -83,13 +83,19 @@ public final class HttpFrontComponent {
         for (String p : list) {
             if (p.startsWith("/")) {
                 long limit = maxBody instanceof Number ? ((Number) maxBody).longValue() : -1;
-                mounts.add(new Front.Mount(p, route, limit));
+                Object ranking = properties.get(org.osgi.framework.Constants.SERVICE_RANKING);
+                mounts.add(new Front.Mount(p, route, limit, ranking instanceof Integer ? (Integer) ranking : 0));
             } else {
                 TlsComponentLog.LOG.warn("TLS: route {} has prefix \"{}\", which does not start with /; ignored", route.getClass().getName(), p);
             }
         }
         routes.put(route, mounts);
         rebuild();
+    }
+
+    /** A route's prefixes or limits changed (a pool's routes, the content mount): in force for the next request. */
+    synchronized void updatedRoute(HttpRoute route, Map<String, Object> properties) {
+        bindRoute(route, properties);
     }
 
     synchronized void unbindRoute(HttpRoute route) {
@@ -123,7 +129,7 @@ public final class HttpFrontComponent {
         List<Front.Mount> all = new ArrayList<>();
         for (List<Front.Mount> mounts : routes.values()) {
             for (Front.Mount m : mounts) {
-                all.add(m.maxBody() < 0 ? new Front.Mount(m.prefix(), m.route(), settings.limits().body()) : m);
+                all.add(m.maxBody() < 0 ? new Front.Mount(m.prefix(), m.route(), settings.limits().body(), m.ranking()) : m);
             }
         }
         return new Front(settings, Front.sortRoutes(all), Front.sortFilters(new ArrayList<>(filters.values())), accessLog);

@@ -1,0 +1,252 @@
+package org.gatehouse.balancer.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.gatehouse.balancer.NodeStatus;
+
+/**
+ * One conferencing node of a pool: its settings, health, counters and kept-alive connections. The
+ * connections are kept per event loop and only touched from that loop, so a client connection's
+ * exchange reuses a node connection of its own thread. Health and counters are shared by all loops.
+ */
+final class Node {
+
+    private final String address;
+    private volatile NodeSpec spec;
+    private volatile InetSocketAddress socketAddress;
+    private volatile long resolvedAt;
+
+    /** Smooth weighted round robin state; guarded by the pool. */
+    int currentWeight;
+
+    private final Object health = new Object();
+    private long windowStart;
+    private int windowFailures;
+    private volatile long downUntilNanos;
+    private volatile boolean checkDown;
+    private int checkStreak;
+    private volatile boolean removed;
+    private volatile String lastFailure = "";
+
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final AtomicLong active = new AtomicLong();
+    private final AtomicLong streams = new AtomicLong();
+    private volatile long latencyNanos;
+
+    private final ConcurrentHashMap<EventLoop, ArrayDeque<Channel>> idle = new ConcurrentHashMap<>();
+
+    Node(NodeSpec spec) {
+        this.address = spec.address();
+        this.spec = spec;
+    }
+
+    String address() {
+        return address;
+    }
+
+    NodeSpec spec() {
+        return spec;
+    }
+
+    void spec(NodeSpec spec) {
+        this.spec = spec;
+    }
+
+    /** The node's socket address; a host name is looked up again after a minute. */
+    InetSocketAddress socketAddress() {
+        InetSocketAddress a = socketAddress;
+        long now = System.nanoTime();
+        if (a == null || a.isUnresolved() && now - resolvedAt > 1_000_000_000L || now - resolvedAt > 60_000_000_000L) {
+            a = new InetSocketAddress(spec.host(), spec.port());
+            socketAddress = a;
+            resolvedAt = now;
+        }
+        return a;
+    }
+
+    // ---- health
+
+    /** Whether new requests may go here now (not drained, removed or down). */
+    boolean available(long now) {
+        return !removed && !spec.drain() && !checkDown && now - downUntilNanos >= 0;
+    }
+
+    boolean removed() {
+        return removed;
+    }
+
+    void remove() {
+        removed = true;
+    }
+
+    /**
+     * Counts a failure; {@code maxFails} of them within {@code failTimeout} seconds take the node out
+     * for {@code failTimeout} seconds (nginx's passive health). {@code maxFails} 0 never does.
+     */
+    void failed(String why, int maxFails, int failTimeoutSeconds) {
+        failures.increment();
+        lastFailure = why;
+        if (maxFails <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        long window = failTimeoutSeconds * 1_000_000_000L;
+        synchronized (health) {
+            if (windowFailures == 0 || now - windowStart > window) {
+                windowStart = now;
+                windowFailures = 0;
+            }
+            windowFailures++;
+            if (windowFailures >= maxFails) {
+                downUntilNanos = now + window;
+                windowFailures = 0;
+                Balancer.LOG.warn("Balancer: node {} is down for {} s after {} failure(s): {}", address, failTimeoutSeconds, maxFails, why);
+            }
+        }
+    }
+
+    /** A request got its answer: the failure window starts again. */
+    void succeeded(long nanosToHead) {
+        long l = latencyNanos;
+        latencyNanos = l == 0 ? nanosToHead : l + (nanosToHead - l) / 8;
+        synchronized (health) {
+            windowFailures = 0;
+        }
+    }
+
+    /** An active check's result; {@code rise} passes bring a node back, {@code fall} failures take it out. */
+    void checked(boolean ok, int rise, int fall, String why) {
+        synchronized (health) {
+            if (ok == !checkDown) {
+                checkStreak = 0;
+                return;
+            }
+            checkStreak++;
+            if (ok && checkStreak >= rise) {
+                checkDown = false;
+                checkStreak = 0;
+                downUntilNanos = System.nanoTime();
+                Balancer.LOG.info("Balancer: node {} is up again (health check passed {} time(s))", address, rise);
+            } else if (!ok && checkStreak >= fall) {
+                checkDown = true;
+                checkStreak = 0;
+                lastFailure = why;
+                Balancer.LOG.warn("Balancer: node {} is down: health check failed {} time(s): {}", address, fall, why);
+            }
+        }
+    }
+
+    /** Forgets failures (the operator enabled the node again). */
+    void reset() {
+        synchronized (health) {
+            windowFailures = 0;
+            downUntilNanos = System.nanoTime();
+            checkDown = false;
+            checkStreak = 0;
+        }
+    }
+
+    /** Health checks were turned off: what they concluded no longer counts. */
+    void clearChecks() {
+        synchronized (health) {
+            checkDown = false;
+            checkStreak = 0;
+        }
+    }
+
+    String lastFailure() {
+        return lastFailure;
+    }
+
+    // ---- counters
+
+    void started() {
+        requests.increment();
+        active.incrementAndGet();
+    }
+
+    void ended() {
+        active.decrementAndGet();
+    }
+
+    void streamOpened() {
+        streams.incrementAndGet();
+    }
+
+    void streamClosed() {
+        streams.decrementAndGet();
+    }
+
+    long active() {
+        return active.get();
+    }
+
+    // ---- kept-alive connections, each list touched only from its own event loop
+
+    /** A kept-alive connection of this loop made with the pool's current TLS settings, or null. */
+    Channel takeIdle(EventLoop loop, UpstreamTls tls) {
+        ArrayDeque<Channel> q = idle.get(loop);
+        if (q == null) {
+            return null;
+        }
+        Channel c;
+        while ((c = q.pollLast()) != null) {
+            if (c.isActive() && c.pipeline().get(UpstreamHandler.class).tls == tls) {
+                return c;
+            }
+            c.close();
+        }
+        return null;
+    }
+
+    /** Keeps a connection for the next request of this loop, unless {@code max} are kept or the node left. */
+    boolean park(EventLoop loop, Channel c, int max) {
+        if (removed || max <= 0) {
+            return false;
+        }
+        ArrayDeque<Channel> q = idle.computeIfAbsent(loop, l -> new ArrayDeque<>());
+        if (q.size() >= max) {
+            return false;
+        }
+        q.addLast(c);
+        return true;
+    }
+
+    void unpark(EventLoop loop, Channel c) {
+        ArrayDeque<Channel> q = idle.get(loop);
+        if (q != null) {
+            q.remove(c);
+        }
+    }
+
+    /** Closes the kept-alive connections (node removed, or the pool's TLS settings changed). */
+    void closeIdle() {
+        idle.forEach((loop, q) -> loop.execute(() -> {
+            Channel c;
+            while ((c = q.pollFirst()) != null) {
+                c.close();
+            }
+        }));
+    }
+
+    int idleCount() {
+        int n = 0;
+        for (ArrayDeque<Channel> q : idle.values()) {
+            n += q.size();
+        }
+        return n;
+    }
+
+    NodeStatus status() {
+        NodeSpec s = spec;
+        String state = removed ? "removed" : s.drain() ? "draining" : available(System.nanoTime()) ? "up" : "down";
+        return new NodeStatus(address, s.weight(), s.backup(), state, active.get(), streams.get(), requests.sum(), failures.sum(),
+                latencyNanos / 1000, idleCount());
+    }
+}

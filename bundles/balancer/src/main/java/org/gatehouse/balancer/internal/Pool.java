@@ -1,0 +1,160 @@
+package org.gatehouse.balancer.internal;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.gatehouse.balancer.NodeStatus;
+import org.gatehouse.balancer.PoolStatus;
+
+/**
+ * A pool's nodes and the choice of the next one: smooth weighted round robin (nginx's algorithm) over
+ * the primary nodes that are up, the backup nodes when none is, or a node fixed by the client's
+ * address when the pool is sticky. Settings are replaced whole; nodes that stay keep their counters,
+ * connections and health, removed ones finish what they serve.
+ */
+final class Pool {
+
+    private volatile PoolSettings settings;
+    private volatile UpstreamTls tls;
+    private Node[] nodes = new Node[0];
+    private final List<Node> leaving = new ArrayList<>();
+
+    Pool(PoolSettings settings, UpstreamTls tls) {
+        apply(settings, tls);
+    }
+
+    PoolSettings settings() {
+        return settings;
+    }
+
+    UpstreamTls tls() {
+        return tls;
+    }
+
+    String name() {
+        return settings.name();
+    }
+
+    /** Puts new settings in force: nodes added, changed and removed; kept-alive connections closed if TLS changed. */
+    synchronized void apply(PoolSettings s, UpstreamTls newTls) {
+        Map<String, Node> old = new LinkedHashMap<>();
+        for (Node n : nodes) {
+            old.put(n.address(), n);
+        }
+        boolean tlsChanged = tls != null && tls != newTls;
+        Node[] next = new Node[s.nodes().size()];
+        for (int i = 0; i < next.length; i++) {
+            NodeSpec spec = s.nodes().get(i);
+            Node n = old.remove(spec.address());
+            if (n == null) {
+                n = new Node(spec);
+                if (tls != null) {
+                    Balancer.LOG.info("Balancer: pool {} adds node {}", s.name(), spec);
+                }
+            } else {
+                if (!n.spec().equals(spec)) {
+                    Balancer.LOG.info("Balancer: pool {} node {} is now {}", s.name(), spec.address(), spec);
+                }
+                n.spec(spec);
+                if (tlsChanged) {
+                    n.closeIdle();
+                }
+            }
+            next[i] = n;
+        }
+        for (Node gone : old.values()) {
+            gone.remove();
+            gone.closeIdle();
+            leaving.add(gone);
+            Balancer.LOG.info("Balancer: pool {} removes node {}; its {} open exchange(s) go on until they end", s.name(), gone.address(),
+                    gone.active());
+        }
+        nodes = next;
+        settings = s;
+        tls = newTls;
+    }
+
+    /** Every node leaves (the pool's configuration was deleted); open exchanges go on. */
+    synchronized void close() {
+        for (Node n : nodes) {
+            n.remove();
+            n.closeIdle();
+        }
+    }
+
+    boolean isEmpty() {
+        return settings.nodes().isEmpty();
+    }
+
+    /**
+     * The node for the next request, or null when none can take it. {@code tried} nodes (this
+     * request failed on them) are skipped.
+     */
+    synchronized Node choose(InetAddress client, Set<Node> tried) {
+        long now = System.nanoTime();
+        Node n = pick(now, false, client, tried);
+        return n != null ? n : pick(now, true, client, tried);
+    }
+
+    private Node pick(long now, boolean backup, InetAddress client, Set<Node> tried) {
+        if (settings.sticky() && client != null) {
+            List<Node> eligible = new ArrayList<>();
+            for (Node n : nodes) {
+                if (n.spec().backup() == backup && n.available(now) && !tried.contains(n)) {
+                    eligible.add(n);
+                }
+            }
+            if (eligible.isEmpty()) {
+                return null;
+            }
+            int h = Arrays.hashCode(client.getAddress()) * 0x9E3779B9;
+            return eligible.get(Math.floorMod(h ^ (h >>> 16), eligible.size()));
+        }
+        Node best = null;
+        int total = 0;
+        for (Node n : nodes) {
+            if (n.spec().backup() != backup || !n.available(now) || tried.contains(n)) {
+                continue;
+            }
+            int w = n.spec().weight();
+            n.currentWeight += w;
+            total += w;
+            if (best == null || n.currentWeight > best.currentWeight) {
+                best = n;
+            }
+        }
+        if (best != null) {
+            best.currentWeight -= total;
+        }
+        return best;
+    }
+
+    synchronized PoolStatus status() {
+        List<NodeStatus> out = new ArrayList<>();
+        for (Node n : nodes) {
+            out.add(n.status());
+        }
+        leaving.removeIf(n -> n.active() == 0);
+        for (Node n : leaving) {
+            out.add(n.status());
+        }
+        return new PoolStatus(settings.name(), settings.routes(), settings.tls().enabled(), out);
+    }
+
+    synchronized Node node(String address) {
+        for (Node n : nodes) {
+            if (n.address().equals(address)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    synchronized List<Node> nodes() {
+        return List.of(nodes);
+    }
+}

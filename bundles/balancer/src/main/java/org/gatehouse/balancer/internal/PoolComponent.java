@@ -1,0 +1,155 @@
+package org.gatehouse.balancer.internal;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Objects;
+import org.gatehouse.balancer.PoolStatus;
+import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.tls.http.HttpRoute;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * One pool, from one {@code etc/org.gatehouse.balancer.pool-<name>.cfg}: its nodes, health checks and
+ * the route it serves on the HTTPS front door. A change to the file applies to the next request; a
+ * bad value is refused with one log line naming file and key, and the pool keeps serving as it was.
+ */
+@Component(name = PoolSettings.FACTORY_PID, configurationPid = PoolSettings.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = PoolComponent.class)
+@Designate(ocd = PoolConfiguration.class, factory = true)
+public final class PoolComponent {
+
+    @Reference
+    EventLoops loops;
+
+    private BundleContext context;
+    private Pool pool;
+    private ProxyRoute route;
+    private HealthChecks checks;
+    private ServiceRegistration<HttpRoute> registration;
+    private String pid;
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        this.context = context;
+        this.pid = String.valueOf(properties.get(Constants.SERVICE_PID));
+        try {
+            apply(PoolSettings.read(pid, properties));
+        } catch (InvalidSettingException e) {
+            Balancer.LOG.error("{}; this pool serves nothing until it is fixed", e.getMessage());
+        } catch (Exception e) {
+            Balancer.LOG.error("Balancer: {}: {}; this pool serves nothing until it is fixed", properties.get("felix.fileinstall.filename"), e.getMessage());
+        }
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        PoolSettings s;
+        try {
+            s = PoolSettings.read(pid, properties);
+            apply(s);
+        } catch (InvalidSettingException e) {
+            Balancer.LOG.error("{}; the pool keeps its previous settings", e.getMessage());
+        } catch (Exception e) {
+            Balancer.LOG.error("Balancer: pool {}: {}; the pool keeps its previous settings", pool == null ? pid : pool.name(), e.getMessage());
+        }
+    }
+
+    synchronized void apply(PoolSettings s) throws Exception {
+        if (pool != null && !pool.name().equals(s.name())) {
+            throw new InvalidSettingException(s.source(), "name", s.name(), "cannot change while the pool serves (it is " + pool.name() + ")");
+        }
+        UpstreamTls tls = pool != null && pool.tls().settings().equals(s.tls()) ? pool.tls() : tlsFor(s);
+        if (pool == null) {
+            pool = new Pool(s, tls);
+            route = new ProxyRoute(pool, loops.socketChannelClass());
+            checks = new HealthChecks(route, loops);
+            Balancer.LOG.info("Balancer: pool {} serves {} with {} node(s){}", s.name(), s.routes(), s.nodes().size(),
+                    s.tls().enabled() ? " over TLS" : "");
+        } else {
+            PoolSettings old = pool.settings();
+            pool.apply(s, tls);
+            if (!old.routes().equals(s.routes())) {
+                Balancer.LOG.info("Balancer: pool {} now serves {}", s.name(), s.routes());
+            }
+        }
+        checks.follow(pool);
+        register(s);
+    }
+
+    private static UpstreamTls tlsFor(PoolSettings s) throws InvalidSettingException {
+        try {
+            return UpstreamTls.of(s.tls());
+        } catch (Exception e) {
+            String key = s.tls().caFile() != null ? "tls-ca-file" : "tls";
+            throw new InvalidSettingException(s.source(), key, Objects.toString(s.tls().caFile(), "true"),
+                    "gives no usable TLS context: " + e.getMessage());
+        }
+    }
+
+    private void register(PoolSettings s) {
+        if (context == null) {
+            return;
+        }
+        if (s.routes().isEmpty()) {
+            unregister();
+            return;
+        }
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(HttpRoute.PREFIX, s.routes().toArray(new String[0]));
+        props.put("gatehouse.balancer.pool", s.name());
+        if (registration == null) {
+            registration = context.registerService(HttpRoute.class, route, props);
+        } else {
+            registration.setProperties(props);
+        }
+    }
+
+    private void unregister() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // gone with the bundle
+            }
+            registration = null;
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        unregister();
+        if (checks != null) {
+            checks.stop();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    synchronized Pool pool() {
+        return pool;
+    }
+
+    synchronized PoolStatus status() {
+        return pool == null ? null : pool.status();
+    }
+
+    synchronized ProxyRoute route() {
+        return route;
+    }
+
+    String pid() {
+        return pid;
+    }
+}

@@ -1,0 +1,493 @@
+package org.gatehouse.balancer.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.gatehouse.tls.http.HttpExchange;
+
+/**
+ * One client request carried to a node and its answer carried back, on the client connection's
+ * event loop. The request body streams to the node as it arrives (the client is paused while the node
+ * connection is full, and while no node is connected yet); the answer streams to the client (the node
+ * is paused while the client is slow). A node that cannot be reached, or closes without answering, is
+ * counted as failed and the request goes to the next node, but only while no byte of the request body
+ * has reached a node and the request is idempotent or was not sent.
+ */
+final class ProxyExchange implements Consumer<HttpContent> {
+
+    private final ProxyRoute route;
+    private final Pool pool;
+    private final PoolSettings settings;
+    private final HttpExchange x;
+    private final HttpRequest request;
+    private final boolean idempotent;
+    private final boolean head;
+    private final boolean upgradeRequest;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    private final Set<Node> tried = new HashSet<>(4);
+    private final ChannelFutureListener clientClosed = f -> clientGone();
+
+    private boolean clientBodyDone;
+    private boolean bodyReachedNode;
+    private boolean requestSent;
+    private Node node;
+    private Channel upstream;
+    private UpstreamHandler handler;
+    private long sentAt;
+    private ScheduledFuture<?> timer;
+    private long lastRead;
+    private boolean headForwarded;
+    private boolean skipInformational;
+    private boolean stream;
+    private boolean relaying;
+    private boolean finished;
+    private boolean nodeKeepsAlive;
+    private String lastFailure = "could not be reached";
+    private HttpResponseStatus lastStatus = HttpResponseStatus.BAD_GATEWAY;
+
+    ProxyExchange(ProxyRoute route, Pool pool, HttpExchange x) {
+        this.route = route;
+        this.pool = pool;
+        this.settings = pool.settings();
+        this.x = x;
+        this.request = x.request();
+        HttpMethod m = request.method();
+        this.head = m.equals(HttpMethod.HEAD);
+        this.idempotent = head || m.equals(HttpMethod.GET) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
+                || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+        this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && request.headers().contains(HttpHeaderNames.UPGRADE);
+    }
+
+    void start() {
+        x.onBody(this);
+        x.channel().closeFuture().addListener(clientClosed);
+        if (HttpUtil.is100ContinueExpected(request)) {
+            // The node is not asked: the client may send its body at once, and we stream it.
+            x.channel().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+        next();
+    }
+
+    private void next() {
+        Node n = pool.choose(x.client().getAddress(), tried);
+        if (n == null) {
+            if (pool.isEmpty()) {
+                answer(HttpResponseStatus.SERVICE_UNAVAILABLE, "No conferencing node is configured for this service yet.");
+            } else if (tried.isEmpty()) {
+                answer(HttpResponseStatus.BAD_GATEWAY, "No conferencing node is available: every node is down or draining.");
+            } else {
+                answer(lastStatus, "The conferencing node " + lastFailure + ".");
+            }
+            return;
+        }
+        node = n;
+        tried.add(n);
+        n.started();
+        Channel c = n.takeIdle(x.eventLoop(), pool.tls());
+        if (c != null) {
+            attach(c);
+        } else {
+            connect(n);
+        }
+    }
+
+    private void connect(Node n) {
+        Node target = n;
+        route.connect(n, pool.tls(), settings.connectTimeout(), x.eventLoop()).addListener((ChannelFutureListener) f -> {
+            if (finished || node != target) {
+                if (f.isSuccess()) {
+                    f.channel().close();
+                }
+                return;
+            }
+            if (f.isSuccess()) {
+                attach(f.channel());
+            } else {
+                Throwable cause = f.cause();
+                lastFailure = target.address() + " could not be reached (" + (cause == null ? "connect failed" : cause.getMessage()) + ")";
+                target.failed("connect: " + (cause == null ? "failed" : cause.getMessage()), settings.maxFails(), settings.failTimeout());
+                target.ended();
+                node = null;
+                next();
+            }
+        });
+    }
+
+    private void attach(Channel c) {
+        upstream = c;
+        handler = c.pipeline().get(UpstreamHandler.class);
+        handler.attach(this);
+        c.config().setAutoRead(true);
+        c.write(Headers.toNode(request, x, node, settings, upgradeRequest));
+        requestSent = true;
+        if (clientBodyDone && pending.isEmpty()) {
+            // Sent to a node that failed before answering: a request without body goes again whole.
+            c.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        HttpContent part;
+        while ((part = pending.poll()) != null) {
+            writeBody(part);
+        }
+        c.flush();
+        sentAt = System.nanoTime();
+        arm(settings.firstByteTimeout());
+        if (!clientBodyDone) {
+            if (c.isWritable()) {
+                x.resumeBody();
+            } else {
+                x.pauseBody();
+            }
+        }
+    }
+
+    // ---- client to node
+
+    @Override
+    public void accept(HttpContent part) {
+        if (finished) {
+            part.release();
+            return;
+        }
+        if (part instanceof LastHttpContent) {
+            clientBodyDone = true;
+        }
+        if (upstream == null) {
+            pending.add(part);
+            if (!clientBodyDone) {
+                x.pauseBody();
+            }
+            return;
+        }
+        writeBody(part);
+        upstream.flush();
+        if (!clientBodyDone && !upstream.isWritable()) {
+            x.pauseBody();
+        }
+    }
+
+    private void writeBody(HttpContent part) {
+        if (part.content().isReadable()) {
+            bodyReachedNode = true;
+        }
+        upstream.write(part);
+    }
+
+    void nodeWritabilityChanged(boolean writable) {
+        if (writable && !clientBodyDone && !finished) {
+            x.resumeBody();
+        }
+    }
+
+    // ---- node to client
+
+    void fromNode(Object msg) {
+        if (finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastRead = System.nanoTime();
+        if (relaying) {
+            ChannelFuture f = x.channel().writeAndFlush(msg);
+            pauseNodeWhileClientSlow(f);
+            return;
+        }
+        if (msg instanceof HttpResponse) {
+            response((HttpResponse) msg);
+        }
+        if (msg instanceof HttpContent) {
+            content((HttpContent) msg);
+        } else if (!(msg instanceof HttpResponse)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void response(HttpResponse r) {
+        if (r.decoderResult().isFailure()) {
+            // The node did answer: like nginx, an invalid answer is not retried elsewhere.
+            garbage = true;
+            broken("answered with something that is not HTTP (" + r.decoderResult().cause().getMessage() + ")");
+            return;
+        }
+        int code = r.status().code();
+        if (code == 101 && upgradeRequest) {
+            upgrade(r);
+            return;
+        }
+        if (code >= 100 && code < 200) {
+            // 100 Continue and other interim answers: the client already got its 100, nothing else to pass on.
+            skipInformational = true;
+            return;
+        }
+        node.succeeded(System.nanoTime() - sentAt);
+        headForwarded = true;
+        nodeKeepsAlive = HttpUtil.isKeepAlive(r);
+        x.upstream(node.address());
+        HttpResponse out = Headers.toClient(r, head, request.protocolVersion());
+        String type = out.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+            stream = true;
+            node.streamOpened();
+        }
+        x.head(out);
+        arm(settings.readTimeout());
+    }
+
+    private void content(HttpContent c) {
+        if (skipInformational) {
+            if (c instanceof LastHttpContent) {
+                skipInformational = false;
+            }
+            c.release();
+            return;
+        }
+        if (!headForwarded) {
+            c.release();
+            return;
+        }
+        if (c.decoderResult().isFailure()) {
+            c.release();
+            broken("sent a broken answer body (" + c.decoderResult().cause().getMessage() + ")");
+            return;
+        }
+        if (c instanceof LastHttpContent) {
+            x.end((LastHttpContent) c);
+            finish(true);
+            return;
+        }
+        if (!c.content().isReadable()) {
+            c.release();
+            return;
+        }
+        pauseNodeWhileClientSlow(x.write(c));
+    }
+
+    private void pauseNodeWhileClientSlow(ChannelFuture written) {
+        if (!x.channel().isWritable() && upstream != null) {
+            Channel up = upstream;
+            up.config().setAutoRead(false);
+            written.addListener(f -> {
+                if (!finished && up == upstream) {
+                    up.config().setAutoRead(true);
+                }
+            });
+        }
+    }
+
+    // ---- WebSocket and other upgrades
+
+    private void upgrade(HttpResponse r) {
+        node.succeeded(System.nanoTime() - sentAt);
+        headForwarded = true;
+        relaying = true;
+        stream = true;
+        node.streamOpened();
+        cancelTimer();
+        x.upstream(node.address());
+        HttpResponse out = Headers.toClient(r, false, request.protocolVersion());
+        out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        out.headers().set(HttpHeaderNames.UPGRADE, r.headers().get(HttpHeaderNames.UPGRADE));
+        pending.forEach(HttpContent::release);
+        pending.clear();
+        x.channel().closeFuture().removeListener(clientClosed);
+        Channel up = upstream;
+        // Bytes the node sent after its 101 reach fromNode as they are once the HTTP codec leaves.
+        up.pipeline().remove(HttpClientCodec.class);
+        x.upgrade(out, new Relay(up, this));
+    }
+
+    /** The upgraded connection closed on either side: the other side closes too. */
+    void relayClosed() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        node.ended();
+        node.streamClosed();
+        if (upstream != null) {
+            handler.detach();
+            upstream.close();
+        }
+        x.channel().close();
+    }
+
+    // ---- failures and endings
+
+    void nodeClosed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        if (relaying) {
+            relayClosed();
+            return;
+        }
+        broken(cause == null ? "closed the connection before the answer ended" : "failed: " + cause.getMessage());
+    }
+
+    /** The node failed this request: retried, answered with 502, or (answer under way) the client cut off. */
+    private void broken(String why) {
+        cancelTimer();
+        Node n = node;
+        n.failed(why, settings.maxFails(), settings.failTimeout());
+        dropUpstream();
+        n.ended();
+        if (headForwarded) {
+            Balancer.LOG.debug("Balancer: node {} {} for {} {}; client connection closed", n.address(), why, request.method(), x.path());
+            end();
+            x.channel().close();
+            return;
+        }
+        lastFailure = n.address() + " " + why;
+        lastStatus = HttpResponseStatus.BAD_GATEWAY;
+        if (retryable()) {
+            node = null;
+            next();
+            return;
+        }
+        answer(HttpResponseStatus.BAD_GATEWAY, "The conferencing node " + lastFailure + ".");
+    }
+
+    private boolean garbage;
+
+    private boolean retryable() {
+        return !garbage && !bodyReachedNode && (idempotent || !requestSent) && !upgradeRequest;
+    }
+
+    private void timedOut() {
+        timer = null;
+        if (finished) {
+            return;
+        }
+        if (headForwarded) {
+            long idle = System.nanoTime() - lastRead;
+            long limit = TimeUnit.SECONDS.toNanos(settings.readTimeout());
+            if (idle < limit) {
+                timer = x.eventLoop().schedule(this::timedOut, limit - idle, TimeUnit.NANOSECONDS);
+                return;
+            }
+            broken("sent nothing for " + settings.readTimeout() + " s (read-timeout)");
+            return;
+        }
+        Node n = node;
+        String why = "did not answer within " + settings.firstByteTimeout() + " s";
+        n.failed(why, settings.maxFails(), settings.failTimeout());
+        dropUpstream();
+        n.ended();
+        lastFailure = n.address() + " " + why;
+        lastStatus = HttpResponseStatus.GATEWAY_TIMEOUT;
+        if (retryable()) {
+            node = null;
+            next();
+            return;
+        }
+        answer(HttpResponseStatus.GATEWAY_TIMEOUT, "The conferencing node " + lastFailure + ".");
+    }
+
+    private void arm(int seconds) {
+        cancelTimer();
+        if (seconds > 0) {
+            timer = x.eventLoop().schedule(this::timedOut, seconds, TimeUnit.SECONDS);
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void dropUpstream() {
+        if (upstream != null) {
+            handler.detach();
+            upstream.close();
+            upstream = null;
+            handler = null;
+        }
+    }
+
+    private void answer(HttpResponseStatus status, String text) {
+        end();
+        if (!x.isDone()) {
+            x.respond(status, "text/html; charset=utf-8", "<!DOCTYPE html>\n<html><head><title>" + status.code() + " "
+                    + status.reasonPhrase() + "</title></head><body><h1>" + status.code() + " " + status.reasonPhrase()
+                    + "</h1><p>" + text + "</p></body></html>\n");
+        }
+    }
+
+    /** The answer has ended; the node connection is kept for the next request when both sides allow. */
+    private void finish(boolean nodeAnswerComplete) {
+        Channel up = upstream;
+        UpstreamHandler h = handler;
+        Node n = node;
+        end();
+        n.ended();
+        upstream = null;
+        handler = null;
+        h.detach();
+        boolean keep = nodeAnswerComplete && clientBodyDone && nodeKeepsAlive && up.isActive();
+        up.config().setAutoRead(true);
+        if (keep && n.park(up.eventLoop(), up, settings.keepalive())) {
+            h.parked(settings.keepaliveTimeout());
+        } else {
+            up.close();
+        }
+    }
+
+    private void end() {
+        finished = true;
+        cancelTimer();
+        x.channel().closeFuture().removeListener(clientClosed);
+        pending.forEach(HttpContent::release);
+        pending.clear();
+        if (stream) {
+            node.streamClosed();
+            stream = false;
+        }
+    }
+
+    private void clientGone() {
+        if (finished) {
+            return;
+        }
+        Node n = node;
+        end();
+        dropUpstream();
+        if (n != null) {
+            n.ended();
+        }
+    }
+
+    /** Client bytes of an upgraded connection to the node. */
+    void toNode(ByteBuf bytes) {
+        if (finished || upstream == null) {
+            bytes.release();
+            return;
+        }
+        ChannelFuture f = upstream.writeAndFlush(bytes);
+        if (!upstream.isWritable()) {
+            x.channel().config().setAutoRead(false);
+            f.addListener(done -> x.channel().config().setAutoRead(true));
+        }
+    }
+}

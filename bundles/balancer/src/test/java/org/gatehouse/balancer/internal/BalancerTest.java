@@ -1,0 +1,120 @@
+package org.gatehouse.balancer.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Round robin, weights, failover, recovery and the retry rules, against real HTTP nodes on loopback. */
+class BalancerTest {
+
+    @TempDir
+    Path home;
+
+    private static Map<String, Integer> spread(TestProxy p, int n) throws Exception {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            HttpResponse<String> r = p.get("/id");
+            assertEquals(200, r.statusCode(), r.body());
+            seen.merge(r.body(), 1, Integer::sum);
+        }
+        return seen;
+    }
+
+    @Test
+    void exactRoundRobinAndWeights() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false); TestNode c = new TestNode("c", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address() + ", " + c.address()))) {
+            List<String> order = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                order.add(p.get("/id").body());
+            }
+            assertEquals(List.of("a", "b", "c", "a", "b", "c"), order);
+            assertEquals(Map.of("a", 30, "b", 30, "c", 30), spread(p, 90));
+
+            p.set("nodes", a.address() + " weight=5, " + b.address() + ", " + c.address() + " weight=2");
+            assertEquals(Map.of("a", 50, "b", 10, "c", 20), spread(p, 80));
+            // Smooth (nginx's sequence for 5:1:2): the heavy node's requests are interleaved, never 5 in a row.
+            order.clear();
+            for (int i = 0; i < 8; i++) {
+                order.add(p.get("/id").body());
+            }
+            assertEquals(List.of("a", "c", "a", "a", "b", "a", "c", "a"), order);
+        }
+    }
+
+    @Test
+    void backupNodeOnlyWhenPrimariesAreOut() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode spare = new TestNode("spare", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + spare.address() + " backup"))) {
+            assertEquals(Map.of("a", 10), spread(p, 10));
+            p.set("nodes", a.address() + " drain, " + spare.address() + " backup");
+            assertEquals(Map.of("spare", 10), spread(p, 10));
+        }
+    }
+
+    @Test
+    void failoverWhenANodeDiesAndRecoveryWhenItComesBack() throws Exception {
+        TestNode b = new TestNode("b", false);
+        int bPort = b.port();
+        try (TestNode a = new TestNode("a", false); TestNode c = new TestNode("c", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address() + ", " + c.address(), "fail-timeout", "1"))) {
+            assertEquals(Map.of("a", 3, "b", 3, "c", 3), spread(p, 9));
+            b.close();
+            // Every request still answered: the one that met the dead node went on to the next.
+            Map<String, Integer> during = spread(p, 30);
+            assertEquals(30, during.getOrDefault("a", 0) + during.getOrDefault("c", 0), during.toString());
+            assertEquals("down", p.live().node("127.0.0.1:" + bPort).status().state());
+            try (TestNode back = new TestNode("b", false, bPort)) {
+                Thread.sleep(1200);
+                Map<String, Integer> after = spread(p, 30);
+                assertEquals(10, after.get("b"), after.toString());
+                assertEquals("up", p.live().node(back.address()).status().state());
+            }
+        }
+    }
+
+    @Test
+    void getIsRetriedOnTheNextNodeButAPostWhoseBodyWasSentIsNot() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address(), "max-fails", "0"))) {
+            a.broken = true; // takes the request, then closes without an answer
+            for (int i = 0; i < 4; i++) {
+                assertEquals("b", p.get("/id").body());
+            }
+            assertTrue(a.requests.get() >= 2, "a saw the GETs first: " + a.requests.get());
+            int bBefore = b.requests.get();
+            int postsTo502 = 0;
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> r = p.post("/echo", "pin=1234");
+                if (r.statusCode() == 502) {
+                    postsTo502++;
+                } else {
+                    assertEquals("b:pin=1234", r.body());
+                }
+            }
+            assertEquals(2, postsTo502, "the POSTs that reached a are not replayed on b");
+            assertEquals(bBefore + 2, b.requests.get());
+        }
+    }
+
+    @Test
+    void emptyPoolAnswers503AndAllDownAnswers502() throws Exception {
+        try (TestProxy p = new TestProxy(home, Map.of())) {
+            HttpResponse<String> r = p.get("/api/client/v2/status");
+            assertEquals(503, r.statusCode());
+            assertTrue(r.body().contains("No conferencing node is configured"), r.body());
+            p.set("nodes", "127.0.0.1:1");
+            assertEquals(502, p.get("/id").statusCode());
+            assertEquals(502, p.get("/id").statusCode());
+            assertTrue(p.get("/id").body().contains("every node is down"), "a node that failed is out for fail-timeout");
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package org.gatehouse.balancer.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What goes through the proxy and how: headers, event streams, WebSocket, TLS to nodes, nodes that misbehave. */
+class ProxyingTest {
+
+    @TempDir
+    Path home;
+
+    /** One request written as bytes on a new TLS connection; the answer as text until the server closes or 3 s pass. */
+    static String raw(TestProxy p, String request) throws Exception {
+        try (SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket("127.0.0.1", p.front.port())) {
+            s.setSoTimeout(3000);
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder b = new StringBuilder();
+            byte[] buf = new byte[8192];
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    b.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // keep-alive: the answer is complete when the server goes quiet
+            }
+            return b.toString();
+        }
+    }
+
+    @Test
+    void nodeLearnsTheClientAndHopByHopFieldsStayBehind() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            String answer = raw(p, "GET /headers HTTP/1.1\r\nHost: meet.example.com\r\nX-Forwarded-For: 6.6.6.6\r\n"
+                    + "Connection: keep-alive, X-Secret\r\nX-Secret: drop me\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+                    + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\nCookie: session=1\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertTrue(answer.contains("host: meet.example.com\n"), answer);
+            assertTrue(answer.contains("x-forwarded-for: 127.0.0.1\n"), "a client's own X-Forwarded-For is replaced: " + answer);
+            assertTrue(answer.contains("x-real-ip: 127.0.0.1\n"), answer);
+            assertTrue(answer.contains("x-forwarded-proto: https\n"), answer);
+            assertTrue(answer.contains("x-forwarded-host: meet.example.com\n"), answer);
+            assertTrue(answer.contains("forwarded: for=127.0.0.1;proto=https;host=meet.example.com\n"), answer);
+            assertTrue(answer.contains("cookie: session=1\n"), answer);
+            for (String gone : new String[] {"x-secret", "keep-alive", "te:", "proxy-authorization", "connection: keep-alive, "}) {
+                assertFalse(answer.toLowerCase().contains("\n" + gone), gone + " must not reach the node: " + answer);
+            }
+            assertTrue(answer.contains("Strict-Transport-Security"), "the front's headers are added: " + answer);
+
+            p.set("host-header", "node");
+            assertTrue(raw(p, "GET /headers HTTP/1.1\r\nHost: meet.example.com\r\n\r\n").contains("host: " + a.address() + "\n"));
+        }
+    }
+
+    @Test
+    void postBodiesStreamBothWays() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            String big = "x".repeat(300_000);
+            HttpResponse<String> r = p.post("/echo", big);
+            assertEquals(200, r.statusCode());
+            assertEquals("a:" + big, r.body());
+            String chunked = raw(p, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+            assertTrue(chunked.endsWith("a:hello world"), chunked);
+        }
+    }
+
+    @Test
+    void eventStreamFlowsAtOnceAndEndsWhenTheClientGoes() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            HttpResponse<Stream<String>> r = p.client.send(HttpRequest.newBuilder(p.uri("/events")).build(), HttpResponse.BodyHandlers.ofLines());
+            assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(""));
+            Thread reader = new Thread(() -> {
+                try {
+                    r.body().forEach(lines::add);
+                } catch (java.io.UncheckedIOException closed) {
+                    // the test closed the stream
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            assertEquals(": open a", lines.poll(5, TimeUnit.SECONDS));
+            assertEquals("", lines.poll(5, TimeUnit.SECONDS));
+            long worst = 0;
+            for (int i = 0; i < 20; i++) {
+                long t = System.nanoTime();
+                a.send("event " + i);
+                assertEquals("data: event " + i, lines.poll(5, TimeUnit.SECONDS));
+                worst = Math.max(worst, System.nanoTime() - t);
+                assertEquals("", lines.poll(5, TimeUnit.SECONDS));
+            }
+            System.out.printf("event stream: worst of 20 events from node to client %.2f ms%n", worst / 1e6);
+            assertTrue(worst < 100_000_000L, "each event arrives within milliseconds");
+            assertEquals(1, p.live().node(a.address()).status().openStreams());
+            r.body().close();
+            reader.interrupt();
+        }
+    }
+
+    @Test
+    void webSocketEchoThroughTheProxy() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            WebSocket ws = p.client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + p.front.port() + "/ws"), new WebSocket.Listener() {
+                @Override
+                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                    got.add(data.toString());
+                    webSocket.request(1);
+                    return null;
+                }
+            }).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 5; i++) {
+                ws.sendText("hello " + i, true).get(5, TimeUnit.SECONDS);
+                assertEquals("a:hello " + i, got.poll(5, TimeUnit.SECONDS));
+            }
+            String long1 = "y".repeat(200_000);
+            ws.sendText(long1, true).get(5, TimeUnit.SECONDS);
+            StringBuilder echoed = new StringBuilder();
+            while (echoed.length() < long1.length() + 2) {
+                String part = got.poll(5, TimeUnit.SECONDS);
+                assertNotNull(part, "the long message comes back whole");
+                echoed.append(part);
+            }
+            assertEquals("a:" + long1, echoed.toString());
+            assertEquals(1, p.live().node(a.address()).status().openStreams());
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+            waitFor(() -> p.live().node(a.address()).status().activeRequests() == 0, "the upgraded exchange ends with the socket");
+            assertEquals(0, p.live().node(a.address()).status().openStreams());
+        }
+    }
+
+    @Test
+    void misbehavingNodesGet502Or504AndNoConnectionLeaks() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "max-fails", "0"))) {
+            HttpResponse<String> garbage = p.get("/garbage");
+            assertEquals(502, garbage.statusCode());
+            assertTrue(garbage.body().contains("not HTTP"), garbage.body());
+            long t = System.nanoTime();
+            assertEquals(504, p.get("/hang").statusCode());
+            assertTrue(System.nanoTime() - t < 3_000_000_000L);
+            assertEquals(502, p.get("/close").statusCode());
+            assertThrows(IOException.class, () -> p.get("/cut"), "an answer cut off by the node is cut off for the client too");
+            assertEquals(200, p.get("/id").statusCode(), "the client's next request is served");
+            Node n = p.live().node(a.address());
+            assertTrue(n.status().failures() >= 4, "each counted on the node: " + n.status());
+            waitFor(() -> a.openConnections() <= 1 && n.status().activeRequests() == 0,
+                    "only the kept-alive connection of the last request stays: " + a.openConnections());
+        }
+    }
+
+    @Test
+    void tlsToNodesWithPinsCaFileOrExplicitTrustAll() throws Exception {
+        try (TestNode a = new TestNode("a", true)) {
+            String pin = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(a.certificate.cert().getEncoded()));
+            try (TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "tls", "true", "tls-fingerprints", pin, "max-fails", "0"))) {
+                assertEquals("a", p.get("/id").body());
+                p.set("tls-fingerprints", "00".repeat(32));
+                assertEquals(502, p.get("/id").statusCode(), "a certificate that is not pinned is refused");
+                p.set("tls-fingerprints", "");
+                p.set("tls-trust-all", "true");
+                assertEquals("a", p.get("/id").body());
+                p.set("tls-trust-all", "false");
+                Path ca = Files.writeString(home.resolve("node-ca.pem"), Files.readString(a.certificate.certificate().toPath()));
+                p.set("tls-ca-file", ca.toString());
+                assertEquals(502, p.get("/id").statusCode(), "the certificate does not name 127.0.0.1");
+                p.set("tls-name", "node.example.com");
+                assertEquals("a", p.get("/id").body());
+                p.set("tls-ca-file", home.resolve("missing.pem").toString());
+                assertEquals("a", p.get("/id").body(), "a CA file that cannot be read is refused; the pool keeps its TLS settings");
+            }
+        }
+    }
+
+    @Test
+    void aRouteAtTheSamePrefixServesWhatItHasAndPassesTheRestToThePool() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            org.gatehouse.tls.http.HttpRoute custom = x -> {
+                if (x.path().equals("/custom.css") || !x.pass()) {
+                    x.respond(io.netty.handler.codec.http.HttpResponseStatus.OK, "text/css", "body{}");
+                }
+            };
+            p.front.route(custom, Map.of(org.gatehouse.tls.http.HttpRoute.PREFIX, "/", org.osgi.framework.Constants.SERVICE_RANKING, 10));
+            assertEquals("body{}", p.get("/custom.css").body());
+            assertEquals("a", p.get("/id").body(), "what the custom route does not have comes from the node");
+            assertEquals("a:pin", p.post("/echo", "pin").body());
+        }
+    }
+
+    @Test
+    void invalidNodesAreRefusedAndThePoolKeepsItsNodes() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            for (String bad : new String[] {"10.0.0.1", "10.0.0.1:99999", "300.1.1.1:443", "[::1:443", "node:443 weight=0", "a b:443", "x:1 heavy"}) {
+                p.set("nodes", bad);
+                assertEquals("a", p.get("/id").body(), bad);
+            }
+            assertThrows(org.gatehouse.core.config.InvalidSettingException.class,
+                    () -> PoolSettings.read("org.gatehouse.balancer.pool~x", Map.of("nodes", "10.0.0.1:443, 10.0.0.1:443")));
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static Duration seconds(int s) {
+        return Duration.ofSeconds(s);
+    }
+}

@@ -1,0 +1,182 @@
+package org.gatehouse.balancer.internal;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A conferencing node stand-in on loopback (Netty, plain or TLS with a self-signed certificate).
+ * Paths: {@code /id} answers its name; {@code /headers} the request's header fields; POST
+ * {@code /echo} the body; {@code /events} opens an event stream ({@link #send} pushes an event to
+ * every open one); {@code /ws} is a WebSocket echo; {@code /close} closes without answering;
+ * {@code /garbage} answers with a header field too long for any proxy; {@code /hang} never answers;
+ * {@code /cut} starts an answer and closes mid-body. {@link #broken} makes every request close.
+ */
+final class TestNode implements AutoCloseable {
+
+    final String name;
+    private final EventLoopGroup group = new NioEventLoopGroup(1);
+    private final ChannelGroup streams = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    final AtomicInteger requests = new AtomicInteger();
+    final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
+    final SelfSignedCertificate certificate;
+    private final Channel server;
+    volatile boolean broken;
+
+    TestNode(String name, boolean tls) throws Exception {
+        this(name, tls, 0);
+    }
+
+    TestNode(String name, boolean tls, int port) throws Exception {
+        this.name = name;
+        this.certificate = tls ? new SelfSignedCertificate("node.example.com") : null;
+        SslContext ssl = tls ? SslContextBuilder.forServer(certificate.certificate(), certificate.privateKey()).build() : null;
+        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        if (ssl != null) {
+                            ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                        }
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                                new WebSocketServerProtocolHandler("/ws", null, false, 1 << 20), new WebSocketFrameAggregator(1 << 20), new Handler());
+                    }
+                }).bind("127.0.0.1", port).sync().channel();
+    }
+
+    int port() {
+        return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    int openConnections() {
+        return connections.size();
+    }
+
+    int openStreams() {
+        return streams.size();
+    }
+
+    /** An event to every open event stream. */
+    void send(String data) {
+        streams.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("data: " + data + "\n\n", StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<Object> {
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof TextWebSocketFrame) {
+                ctx.writeAndFlush(new TextWebSocketFrame(name + ":" + ((TextWebSocketFrame) msg).text()));
+                return;
+            }
+            if (!(msg instanceof FullHttpRequest)) {
+                return;
+            }
+            FullHttpRequest req = (FullHttpRequest) msg;
+            requests.incrementAndGet();
+            String path = req.uri();
+            byPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            if (broken || path.equals("/close")) {
+                ctx.close();
+                return;
+            }
+            switch (path) {
+                case "/garbage":
+                    ctx.pipeline().remove(HttpServerCodec.class);
+                    ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX-Endless: " + "x".repeat(70_000) + "\r\n\r\n", StandardCharsets.US_ASCII))
+                            .addListener(ChannelFutureListener.CLOSE);
+                    return;
+                case "/hang":
+                    return;
+                case "/cut": {
+                    DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 100_000);
+                    ctx.write(r);
+                    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[1000]))).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                case "/events": {
+                    DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
+                    r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+                    ctx.writeAndFlush(r);
+                    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(": open " + name + "\n\n", StandardCharsets.UTF_8)));
+                    streams.add(ctx.channel());
+                    return;
+                }
+                default:
+                    break;
+            }
+            String body;
+            if (path.equals("/headers")) {
+                StringBuilder b = new StringBuilder();
+                req.headers().forEach(e -> b.append(e.getKey().toLowerCase()).append(": ").append(e.getValue()).append('\n'));
+                body = b.toString();
+            } else if (path.equals("/echo")) {
+                body = name + ":" + req.content().toString(StandardCharsets.UTF_8);
+            } else {
+                body = name;
+            }
+            ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+            DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            boolean keep = HttpUtil.isKeepAlive(req);
+            if (keep) {
+                ctx.writeAndFlush(r);
+            } else {
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

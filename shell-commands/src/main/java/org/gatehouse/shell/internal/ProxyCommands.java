@@ -1,0 +1,53 @@
+package org.gatehouse.shell.internal;
+
+import java.util.List;
+import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.balancer.NodeStatus;
+import org.gatehouse.balancer.PoolStatus;
+import org.gatehouse.balancer.Pools;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code proxy:nodes}: every pool's nodes with state, weight, active requests, open streams,
+ * failures and latency. The node changes ({@code proxy:node-add} and the rest) are
+ * {@link ProxyNodeCommand}s, as a Gogo command name with a hyphen cannot be a method name.
+ */
+@Component(name = "org.gatehouse.shell.proxy", service = ProxyCommands.class, property = {
+        "osgi.command.scope=proxy",
+        "osgi.command.function=nodes"
+})
+public final class ProxyCommands {
+
+    @Reference
+    private Pools pools;
+
+    @Descriptor("list each pool's conferencing nodes: state, weight, active requests, open streams, failures, latency")
+    public void nodes() {
+        System.out.print(nodesText(pools.pools()));
+    }
+
+    static String nodesText(List<PoolStatus> list) {
+        if (list.isEmpty()) {
+            return "No pools configured (etc/org.gatehouse.balancer.pool-<name>.cfg).\n";
+        }
+        StringBuilder out = new StringBuilder();
+        for (PoolStatus p : list) {
+            out.append(String.format("Pool %s (%s to the nodes) serves %s%n", p.name(), p.tls() ? "TLS" : "plain HTTP",
+                    String.join(" ", p.routes())));
+            if (p.nodes().isEmpty()) {
+                out.append("  no nodes: requests get 503 until one is added (proxy:node-add ").append(p.name()).append(" host:port)\n");
+                continue;
+            }
+            out.append(String.format("  %-28s %-8s %6s %6s %7s %10s %8s %9s %5s%n", "node", "state", "weight", "active", "streams",
+                    "requests", "failures", "latency", "idle"));
+            for (NodeStatus n : p.nodes()) {
+                out.append(String.format("  %-28s %-8s %6s %6d %7d %10d %8d %9s %5d%n", n.address(), n.state(),
+                        n.weight() + (n.backup() ? "b" : ""), n.activeRequests(), n.openStreams(), n.requests(), n.failures(),
+                        n.latencyMicros() == 0 ? "-" : n.latencyMicros() < 10_000 ? n.latencyMicros() + " us" : n.latencyMicros() / 1000 + " ms",
+                        n.idleConnections()));
+            }
+        }
+        return out.toString();
+    }
+}
