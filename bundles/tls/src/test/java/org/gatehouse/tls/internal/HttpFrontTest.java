@@ -224,6 +224,40 @@ class HttpFrontTest {
         }
     }
 
+    /**
+     * slowhttptest (Debian) in Slowloris mode: 100 connections each sending one more header field a
+     * second, never ending the head. Each is cut off at the 2 s header deadline, and its probe
+     * connection is answered throughout.
+     */
+    @Test
+    void slowhttptestSlowlorisClientsAreCutOffAndTheServiceStaysAvailable() throws Exception {
+        if (!new java.io.File("/usr/bin/slowhttptest").canExecute()) {
+            System.out.println("SKIPPED slowhttptest case: /usr/bin/slowhttptest not installed (Debian package slowhttptest)");
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "slowhttptest not installed");
+        }
+        Path out = Files.createTempDirectory(home, "slow");
+        Process p = new ProcessBuilder("/usr/bin/slowhttptest", "-H", "-c", "100", "-r", "50", "-i", "1", "-l", "8", "-p", "2",
+                "-g", "-o", out.resolve("run").toString(), "-u", "https://127.0.0.1:" + https + "/slow")
+                .redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), text);
+        java.util.List<String> rows = Files.readAllLines(out.resolve("run.csv"));
+        System.out.println("[slowhttptest -H -c 100 -i 1 -l 8 against the 2 s header deadline]\n" + String.join("\n", rows));
+        // Columns: seconds, closed, pending, connected, service available (100 = the probe got its answer, 0 = not).
+        int lastClosed = 0;
+        int maxConnected = 0;
+        for (String row : rows.subList(1, rows.size())) {
+            String[] c = row.split(",");
+            assertEquals("100", c[4].strip(), "the probe connection is answered at second " + c[0] + ": " + row);
+            lastClosed = Integer.parseInt(c[1].strip());
+            maxConnected = Math.max(maxConnected, Integer.parseInt(c[3].strip()));
+        }
+        assertTrue(maxConnected < 100, "connections are cut off at the deadline, never all held at once: " + maxConnected);
+        System.out.println(text);
+        assertTrue(lastClosed > 0, "the server closes slow connections: " + lastClosed);
+        assertTrue(text.contains("No open connections left"), "every slow connection was closed before the 8 s run ended:\n" + text);
+    }
+
     @Test
     void accessLogFiltersPinsAndTokens() throws Exception {
         curl("-k", "-A", "test-agent", "https://127.0.0.1:" + https + "/api/client/v2/conferences/x/request_token?pin=1234&name=bob&token=abc");
