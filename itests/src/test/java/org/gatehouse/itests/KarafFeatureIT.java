@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The features repository installed into stock Apache Karaf 4.4 minimal, unpacked from Maven Central
- * by the build: {@code feature:repo-add}, {@code feature:install gatehouse}, every Gatehouse bundle
- * active, and {@code gatehouse:status} answering in Karaf's shell.
+ * by the build: {@code feature:repo-add}, {@code feature:install gatehouse gatehouse-auth-ldap}, every
+ * Gatehouse bundle active, and {@code gatehouse:status} answering in Karaf's shell.
  */
 class KarafFeatureIT {
 
@@ -35,9 +35,9 @@ class KarafFeatureIT {
         // refreshes them: the session that ran feature:install may be cut. The listing is a new session.
         client(sshPort,
                 "feature:repo-add mvn:org.gatehouse/gatehouse-features/" + version + "/xml/features",
-                "feature:install gatehouse");
+                "feature:install gatehouse gatehouse-auth-ldap");
         List<String> wanted = List.of("org.gatehouse.core", "org.gatehouse.stun", "org.gatehouse.tls", "org.gatehouse.turn",
-                "org.gatehouse.ban", "org.gatehouse.shell", "org.gatehouse.status", "io.netty.transport");
+                "org.gatehouse.ban", "org.gatehouse.shell", "org.gatehouse.status", "io.netty.transport", "org.gatehouse.auth.ldap", "com.unboundid.ldap.sdk");
         String installed = "";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {

@@ -17,9 +17,10 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
 /**
- * The appliance wizard's "TURN: disable" as a bundle set: the distribution without the TURN, TLS, content
- * and ban bundles (and Bouncy Castle, netty-tcnative). STUN serves UDP and TCP, no TLS listener opens, every
- * bundle is active, and {@code gatehouse:status} reports the left-out features as off, not as problems.
+ * The appliance wizard's "TURN: disable" as a bundle set: the distribution without the TURN, TLS and content
+ * bundles, the bundles built on TLS (balancer, PIN ban, LDAP authentication), Bouncy Castle and netty-tcnative. STUN
+ * serves UDP and TCP, no TLS listener opens, every bundle is active, and {@code gatehouse:status} reports the
+ * left-out features as off, not as problems.
  */
 @RunWith(PaxExam.class)
 public class StunOnlyIT {
@@ -37,7 +38,7 @@ public class StunOnlyIT {
     public Option[] config() {
         return options(FelixOptions.distribution(jar -> {
             String name = jar.getFileName().toString();
-            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("org.gatehouse.content") || name.startsWith("org.gatehouse.balancer") || name.startsWith("org.gatehouse.ban") || name.startsWith("bc")
+            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("org.gatehouse.content") || name.startsWith("org.gatehouse.balancer") || name.startsWith("org.gatehouse.ban") || name.startsWith("org.gatehouse.auth.ldap") || name.startsWith("bc")
                     || name.startsWith("netty-tcnative");
         }));
     }

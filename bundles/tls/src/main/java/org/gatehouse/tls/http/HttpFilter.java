@@ -1,6 +1,8 @@
 package org.gatehouse.tls.http;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Sees every request before its route, in ascending order of the standard {@code service.ranking}
@@ -13,6 +15,22 @@ public interface HttpFilter {
      * e.g. with 401, 429 or 503.
      */
     boolean beforeRoute(HttpExchange exchange);
+
+    /**
+     * The asynchronous form of {@link #beforeRoute}, for a filter that must wait for something (a
+     * directory, a database) and must not block the event loop doing so. The front calls this method,
+     * which by default answers {@link #beforeRoute} at once. While the stage is pending the front stops
+     * reading from the client; when it completes, on any thread, the front goes back to the exchange's
+     * event loop and lets the request go on (true) or stops it (false). A filter that completes with
+     * false answers the exchange first, on its {@link HttpExchange#eventLoop() event loop}; if it did
+     * not, the front answers 403. A stage that fails is answered with 500. A client that closed
+     * meanwhile never reaches a route.
+     *
+     * @since 1.2
+     */
+    default CompletionStage<Boolean> check(HttpExchange exchange) {
+        return CompletableFuture.completedFuture(beforeRoute(exchange));
+    }
 
     /** The status of every response sent, from a route or a filter (e.g. to count 403 answers). */
     default void afterResponse(HttpExchange exchange, HttpResponseStatus status) {

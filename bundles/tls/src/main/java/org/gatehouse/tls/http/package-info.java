@@ -3,10 +3,11 @@
  * path prefixes (the longest matching prefix wins; none matching is a 404), and
  * {@link org.gatehouse.tls.http.HttpFilter} services, in service ranking order, see every request
  * before its route (LDAP authentication and the PIN brute-force ban are filters). Everything runs on
- * the client connection's event loop.
+ * the client connection's event loop; a filter that has to wait for an answer (a directory) does so
+ * through {@link org.gatehouse.tls.http.HttpFilter#check} without blocking it.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.gatehouse.tls.http;
 
 import org.osgi.annotation.bundle.Export;

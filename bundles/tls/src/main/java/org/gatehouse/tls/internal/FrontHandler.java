@@ -31,7 +31,11 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -141,8 +145,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         if (current != null && current.responseDone && current.requestDone) {
             current = null;
         }
-        if (current != null && current.requestDone) {
-            // A pipelined request: it waits until the current response has ended.
+        if (current != null && (current.requestDone || current.filtering)) {
+            // A pipelined request: it waits until the current response has ended. Or the body of a
+            // request whose filters are still deciding: it waits for them.
             waiting.add(msg);
             ctx.channel().config().setAutoRead(false);
             return;
@@ -214,15 +219,78 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             x.error(HttpResponseStatus.BAD_REQUEST, "the request target must be a path");
             return;
         }
-        for (HttpFilter filter : f.filters()) {
-            if (!filter.beforeRoute(x) || x.responseStarted) {
-                if (!x.responseStarted) {
-                    x.error(HttpResponseStatus.FORBIDDEN, "refused");
-                }
+        filter(x, f.filters(), 0);
+    }
+
+    /**
+     * Runs the filters from {@code from} on, then the route. A filter whose answer is pending stops
+     * reading from the client (body parts already read wait in {@link #waiting}); its answer is taken
+     * back on this event loop, where a client that closed meanwhile ends the exchange.
+     */
+    private void filter(Exchange x, List<HttpFilter> filters, int from) {
+        for (int i = from; i < filters.size(); i++) {
+            CompletableFuture<Boolean> answer = ask(filters.get(i), x);
+            if (!answer.isDone()) {
+                int next = i + 1;
+                x.filtering = true;
+                ctx.channel().config().setAutoRead(false);
+                answer.whenComplete((go, failure) -> ctx.executor().execute(() -> resume(x, filters, next, answer)));
+                return;
+            }
+            if (!passed(x, filters.get(i), answer)) {
                 return;
             }
         }
-        route(x, f.route(x.path()));
+        route(x, x.front.route(x.path()));
+    }
+
+    /** A pending filter answered: on with the chain (or not), then the body parts read meanwhile. */
+    private void resume(Exchange x, List<HttpFilter> filters, int next, CompletableFuture<Boolean> answer) {
+        x.filtering = false;
+        if (current != x || !ctx.channel().isActive()) {
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        if (passed(x, filters.get(next - 1), answer)) {
+            filter(x, filters, next);
+        }
+        while (current == x && !x.filtering && !x.requestDone && !waiting.isEmpty()) {
+            dispatch(waiting.poll());
+        }
+        if (!waiting.isEmpty()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private static CompletableFuture<Boolean> ask(HttpFilter filter, Exchange x) {
+        try {
+            return filter.check(x).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Whether the request goes on after a filter's answer; when not, it has been answered. */
+    private boolean passed(Exchange x, HttpFilter filter, CompletableFuture<Boolean> answer) {
+        boolean go;
+        try {
+            go = Boolean.TRUE.equals(answer.join());
+        } catch (CompletionException | CancellationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            TlsComponentLog.LOG.warn("TLS: filter {} failed on {} {}: {}", filter.getClass().getName(), x.request.method(),
+                    AccessLog.filter(x.request.uri()), cause.toString());
+            if (!x.responseStarted) {
+                x.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the request could not be served");
+            }
+            return false;
+        }
+        if (!go || x.responseStarted) {
+            if (!x.responseStarted) {
+                x.error(HttpResponseStatus.FORBIDDEN, "refused");
+            }
+            return false;
+        }
+        return true;
     }
 
     private void route(Exchange x, Front.Mount mount) {
@@ -318,6 +386,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         boolean responseStarted;
         boolean responseDone;
         boolean closeAfter;
+        boolean filtering;
         HttpResponseStatus status;
         long bytes;
         String upstream;

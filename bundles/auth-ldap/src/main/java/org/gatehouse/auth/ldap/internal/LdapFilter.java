@@ -1,0 +1,266 @@
+package org.gatehouse.auth.ldap.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.gatehouse.tls.http.HttpExchange;
+import org.gatehouse.tls.http.HttpFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HTTP Basic credentials on the guarded paths, checked against the directory off the event loop.
+ * Fails closed: no credentials, bad ones or a malformed header get a 401 challenge; a directory that
+ * does not answer, or a configuration that cannot be used, gets 503; an address that failed too often
+ * gets 429. Nothing unauthenticated ever reaches a route on a guarded path.
+ */
+final class LdapFilter implements HttpFilter {
+
+    static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.auth.ldap");
+    static final int RETRY_AFTER_SECONDS = 30;
+
+    /** Everything one decision needs, replaced whole when the configuration changes. */
+    record Active(LdapSettings settings, Directory directory, LoginCache cache, FailureLimiter limiter, String problem) {
+
+        /** Refuses everything (503) on every path: an unusable configuration fails closed. */
+        static Active broken(String problem) {
+            return new Active(null, null, null, null, problem);
+        }
+
+        /** Whether the path needs credentials; a path that cannot be read does. */
+        boolean guards(String path) {
+            if (settings == null) {
+                return true;
+            }
+            String n = normalized(path);
+            return n == null || settings.guards(path) || settings.guards(n);
+        }
+    }
+
+    private final Executor workers;
+    private volatile Active active;
+    final LongAdder accepted = new LongAdder();
+    final LongAdder refused = new LongAdder();
+    final LongAdder unavailable = new LongAdder();
+    private final AtomicLong lastUnavailableLog = new AtomicLong(System.nanoTime() - 60_000_000_000L);
+
+    LdapFilter(Executor workers) {
+        this.workers = workers;
+    }
+
+    void use(Active a) {
+        active = a;
+    }
+
+    Active active() {
+        return active;
+    }
+
+    /** Without a pending directory call: the cache answers, or 503 (callers that know {@link #check} are never here). */
+    @Override
+    public boolean beforeRoute(HttpExchange x) {
+        CompletableFuture<Boolean> f = decide(x, false).toCompletableFuture();
+        return f.isDone() && Boolean.TRUE.equals(f.getNow(false));
+    }
+
+    @Override
+    public CompletionStage<Boolean> check(HttpExchange x) {
+        return decide(x, true);
+    }
+
+    private CompletableFuture<Boolean> decide(HttpExchange x, boolean mayWait) {
+        Active a = active;
+        if (a == null || !a.guards(x.path())) {
+            return CompletableFuture.completedFuture(true);
+        }
+        if (a.problem() != null) {
+            unavailable.increment();
+            answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
+            return CompletableFuture.completedFuture(false);
+        }
+        InetSocketAddress remote = x.client();
+        InetAddress client = remote == null ? InetAddress.getLoopbackAddress() : remote.getAddress();
+        long wait = a.limiter().blockedSeconds(client);
+        if (wait > 0) {
+            refused.increment();
+            answer(x, HttpResponseStatus.TOO_MANY_REQUESTS, null, wait, "Too many failed sign-ins from this address; try again later.");
+            return CompletableFuture.completedFuture(false);
+        }
+        List<String> headers = x.request().headers().getAll(HttpHeaderNames.AUTHORIZATION);
+        if (headers.isEmpty()) {
+            // The first request of every browser: a challenge, not a failure.
+            challenge(x, a);
+            return CompletableFuture.completedFuture(false);
+        }
+        BasicCredentials c;
+        try {
+            c = BasicCredentials.parse(headers);
+        } catch (BasicCredentials.Malformed e) {
+            LOG.info("LDAP: refused a malformed Authorization header from {}: {}", client.getHostAddress(), e.getMessage());
+            return refuse(x, a, client);
+        }
+        if (c.password().isEmpty()) {
+            // An empty password would be an unauthenticated bind (RFC 4513 5.1.2), which "succeeds": never sent.
+            LOG.info("LDAP: refused {} from {}: empty password", c.user(), client.getHostAddress());
+            return refuse(x, a, client);
+        }
+        if (a.cache().contains(c.user(), c.password())) {
+            accept(x, a);
+            return CompletableFuture.completedFuture(true);
+        }
+        if (!mayWait) {
+            answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
+            return CompletableFuture.completedFuture(false);
+        }
+        Login login = new Login(x, a, c, client);
+        try {
+            workers.execute(login);
+        } catch (RejectedExecutionException e) {
+            unavailable(x, "too many sign-ins waiting for the directory");
+            return CompletableFuture.completedFuture(false);
+        }
+        return login.answer;
+    }
+
+    /** One login waiting for the directory, on a worker thread; its answer is applied on the exchange's event loop. */
+    final class Login implements Runnable {
+
+        final CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        private final HttpExchange x;
+        private final Active a;
+        private final BasicCredentials c;
+        private final InetAddress client;
+
+        Login(HttpExchange x, Active a, BasicCredentials c, InetAddress client) {
+            this.x = x;
+            this.a = a;
+            this.c = c;
+            this.client = client;
+        }
+
+        @Override
+        public void run() {
+            Directory.Result r;
+            try {
+                r = a.directory().authenticate(c.user(), c.password());
+            } catch (RuntimeException e) {
+                r = new Directory.Result(Directory.Outcome.UNAVAILABLE, e.toString());
+            }
+            finish(r);
+        }
+
+        /** Never run (the bundle is stopping): answered 503 rather than left waiting. */
+        void abandon() {
+            finish(new Directory.Result(Directory.Outcome.UNAVAILABLE, "LDAP authentication stopped"));
+        }
+
+        private void finish(Directory.Result r) {
+            try {
+                x.eventLoop().execute(() -> answer.complete(decided(x, a, c, client, r)));
+            } catch (RejectedExecutionException closing) {
+                answer.complete(false);
+            }
+        }
+    }
+
+    /** On the event loop: the directory's answer applied to the exchange. */
+    private boolean decided(HttpExchange x, Active a, BasicCredentials c, InetAddress client, Directory.Result r) {
+        switch (r.outcome()) {
+            case ACCEPTED:
+                a.cache().put(c.user(), c.password());
+                accept(x, a);
+                return true;
+            case REFUSED:
+                LOG.info("LDAP: refused {} from {}: {}", c.user(), client.getHostAddress(), r.reason());
+                refuse(x, a, client);
+                return false;
+            default:
+                unavailable(x, r.reason());
+                return false;
+        }
+    }
+
+    private void accept(HttpExchange x, Active a) {
+        accepted.increment();
+        if (!a.settings().forwardAuthorization()) {
+            // The directory password is for Gatehouse; the nodes behind it never see it.
+            x.request().headers().remove(HttpHeaderNames.AUTHORIZATION);
+        }
+    }
+
+    private CompletableFuture<Boolean> refuse(HttpExchange x, Active a, InetAddress client) {
+        refused.increment();
+        a.limiter().failed(client);
+        challenge(x, a);
+        return CompletableFuture.completedFuture(false);
+    }
+
+    private void unavailable(HttpExchange x, String reason) {
+        unavailable.increment();
+        long now = System.nanoTime();
+        long last = lastUnavailableLog.get();
+        if (now - last > 10_000_000_000L && lastUnavailableLog.compareAndSet(last, now)) {
+            LOG.warn("LDAP: no directory server answered ({}); guarded requests get 503 until one does", reason);
+        }
+        answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
+    }
+
+    private static void challenge(HttpExchange x, Active a) {
+        answer(x, HttpResponseStatus.UNAUTHORIZED, "Basic realm=\"" + a.settings().realm() + "\", charset=\"UTF-8\"", 0,
+                "Sign in with your directory user name and password.");
+    }
+
+    private static void answer(HttpExchange x, HttpResponseStatus status, String challenge, long retryAfter, String text) {
+        if (x.isDone()) {
+            return;
+        }
+        String page = "<!DOCTYPE html>\n<html><head><title>" + status.code() + " " + status.reasonPhrase() + "</title></head><body><h1>"
+                + status.code() + " " + status.reasonPhrase() + "</h1><p>" + text + "</p></body></html>\n";
+        ByteBuf body = ByteBufUtil.writeUtf8(x.alloc(), page);
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (challenge != null) {
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
+        }
+        if (retryAfter > 0) {
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        }
+        try {
+            x.head(r);
+        } catch (IllegalStateException started) {
+            body.release();
+            return;
+        }
+        x.end(new DefaultLastHttpContent(body));
+    }
+
+    /**
+     * The path as a node would see it (percent escapes decoded, dot segments and repeated slashes
+     * resolved), or null when it cannot be read that way.
+     */
+    static String normalized(String path) {
+        try {
+            String p = URI.create("http://x" + path.replaceAll("/{2,}", "/")).normalize().getPath();
+            return p == null || p.isEmpty() ? "/" : p;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package org.gatehouse.auth.ldap.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.gatehouse.auth.ldap.DirectoryCheck;
+import org.gatehouse.tls.http.HttpRoute;
+import org.gatehouse.tls.internal.TestFront;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Constants;
+
+/** The filter on the real HTTPS front door against UnboundID's in-memory directory. */
+class LdapFilterTest {
+
+    @TempDir
+    Path home;
+    TestFront front;
+    TestDirectory directory;
+    LdapComponent ldap;
+    final List<String> routed = new CopyOnWriteArrayList<>();
+
+    final HttpRoute hello = x -> {
+        routed.add(x.path() + " authorization=" + x.request().headers().get(HttpHeaderNames.AUTHORIZATION));
+        x.respond(HttpResponseStatus.OK, "text/plain", "hello " + x.path());
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        directory = new TestDirectory();
+        front = new TestFront(home);
+        front.route(hello, Map.of(HttpRoute.PREFIX, "/"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (ldap != null) {
+            ldap.deactivate();
+        }
+        front.close();
+        directory.close();
+    }
+
+    Map<String, Object> config(String... keyValues) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("service.pid", LdapSettings.PID);
+        p.put("url", directory.url());
+        p.put("bind-dn", TestDirectory.SERVICE);
+        p.put("bind-password", TestDirectory.SERVICE_PASSWORD);
+        p.put("base", TestDirectory.BASE);
+        p.put("realm", "Video meetings");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        return p;
+    }
+
+    void guard(Map<String, Object> config) {
+        ldap = new LdapComponent();
+        ldap.activate(null, config);
+        front.filter(ldap.filter(), Map.of(Constants.SERVICE_RANKING, 0, Constants.SERVICE_ID, 10L));
+    }
+
+    String get(String path, String... headers) throws Exception {
+        return Https.get(front.port(), path, headers);
+    }
+
+    String as(String user, String password) throws Exception {
+        return get("/meet/", "Authorization: " + Https.basic(user, password));
+    }
+
+    static void assertChallenge(String answer) {
+        assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+        assertTrue(answer.contains("www-authenticate: Basic realm=\"Video meetings\", charset=\"UTF-8\""), answer);
+    }
+
+    @Test
+    void noCredentialsGetAChallengeAndTheRightOnesGetTheRouteWithoutTheHeader() throws Exception {
+        guard(config());
+        assertChallenge(get("/meet/"));
+        String ok = as("alice", "alice-secret");
+        assertTrue(ok.startsWith("HTTP/1.1 200") && ok.contains("hello /meet/"), ok);
+        assertEquals(List.of("/meet/ authorization=null"), routed, "the directory password is not passed on");
+        assertTrue(directory.binds.contains("uid=alice,ou=people," + TestDirectory.BASE), directory.binds.toString());
+        assertTrue(directory.binds.contains(TestDirectory.SERVICE), "search-then-bind: the service account searched");
+    }
+
+    @Test
+    void wrongPasswordUnknownUserAndTwoMatchingEntriesAreRefused() throws Exception {
+        guard(config());
+        assertChallenge(as("alice", "wrong"));
+        assertChallenge(as("nobody", "whatever"));
+        int bindsBefore = directory.binds.size();
+        assertChallenge(as("twin", "twin-secret"));
+        assertEquals(bindsBefore, directory.binds.size(), "no user bind when two entries match");
+        assertTrue(routed.isEmpty());
+    }
+
+    @Test
+    void anEmptyPasswordIsRefusedBeforeAnyBind() throws Exception {
+        guard(config());
+        assertChallenge(as("alice", ""));
+        assertTrue(directory.binds.isEmpty(), directory.binds.toString());
+        assertTrue(directory.filters.isEmpty(), "not even a search");
+    }
+
+    @Test
+    void injectionAttemptsAreEscapedIntoTheFilter() throws Exception {
+        guard(config());
+        assertChallenge(as("*", "alice-secret"));
+        assertChallenge(as("alice)(uid=*", "alice-secret"));
+        assertChallenge(as("*)(|(uid=*", "x"));
+        assertChallenge(as("\\00", "alice-secret"));
+        assertChallenge(as("alice\u0000", "alice-secret"));
+        assertTrue(directory.filters.contains("(uid=\\2a)"), directory.filters.toString());
+        assertTrue(directory.filters.contains("(uid=alice\\29\\28uid=\\2a)"), directory.filters.toString());
+        assertTrue(directory.filters.contains("(uid=\\5c00)"), directory.filters.toString());
+        assertFalse(directory.filters.stream().anyMatch(f -> f.contains("\u0000")), "a NUL never reaches the directory");
+        assertFalse(directory.binds.contains("uid=alice,ou=people," + TestDirectory.BASE));
+        assertTrue(routed.isEmpty());
+    }
+
+    @Test
+    void aNonAsciiUserNameInUtf8Works() throws Exception {
+        guard(config());
+        assertTrue(as("Jörg Ünal", "pässwörd").startsWith("HTTP/1.1 200"));
+    }
+
+    @Test
+    void aRequiredGroupIsCheckedThroughMemberAndThroughMemberOf() throws Exception {
+        guard(config("required-group", TestDirectory.GROUP));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"));
+        assertChallenge(as("bob", "bob-secret"));
+        ldap.modified(config("required-group", TestDirectory.GROUP, "group-membership", "memberOf"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"));
+        assertChallenge(as("bob", "bob-secret"));
+        ldap.modified(config("required-group", "cn=missing,ou=groups," + TestDirectory.BASE));
+        assertChallenge(as("alice", "alice-secret"));
+    }
+
+    @Test
+    void aDirectoryThatIsDownGets503AndNothingPasses() throws Exception {
+        guard(config("cache-seconds", "0"));
+        directory.server.shutDown(true);
+        String answer = as("alice", "alice-secret");
+        assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+        assertTrue(answer.contains("retry-after: 30"), answer);
+        assertTrue(routed.isEmpty());
+        assertEquals(1, ldap.state().unavailable());
+    }
+
+    @Test
+    void theNextServerIsUsedWhenTheFirstDoesNotAnswer() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        guard(config("url", "ldap://127.0.0.1:" + closed + ", " + directory.url()));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"));
+    }
+
+    @Test
+    void malformedAuthorizationHeadersGetAChallengeNeverA500() throws Exception {
+        guard(config());
+        String[] bad = {
+            "Authorization: Basic !!!notbase64",
+            "Authorization: Bearer abc.def.ghi",
+            "Authorization: Basic",
+            "Authorization: Basic " + Base64.getEncoder().encodeToString("no-colon".getBytes(StandardCharsets.US_ASCII)),
+            "Authorization: Basic " + Base64.getEncoder().encodeToString(new byte[] {(byte) 0xC3, 0x28, ':', 'x'}),
+            "Authorization: Basic " + Base64.getEncoder().encodeToString(new byte[] {(byte) 0xFF, (byte) 0xFE, ':', 'x'}),
+            "Authorization: Basic " + Base64.getEncoder().encodeToString(("a".repeat(5000) + ":x").getBytes(StandardCharsets.US_ASCII)),
+            "Authorization: Basic " + Base64.getEncoder().encodeToString((":alice-secret").getBytes(StandardCharsets.US_ASCII)),
+        };
+        for (String header : bad) {
+            assertChallenge(get("/meet/", header));
+        }
+        assertChallenge(get("/meet/", "Authorization: " + Https.basic("alice", "alice-secret"), "Authorization: " + Https.basic("bob", "x")));
+        assertTrue(routed.isEmpty());
+        assertTrue(directory.binds.isEmpty(), "none of these reached the directory: " + directory.binds);
+    }
+
+    @Test
+    void failedAttemptsFromOneAddressAreRateLimited() throws Exception {
+        guard(config("failure-limit", "3", "failure-window", "60"));
+        for (int i = 0; i < 3; i++) {
+            assertChallenge(as("alice", "guess" + i));
+        }
+        String limited = as("alice", "alice-secret");
+        assertTrue(limited.startsWith("HTTP/1.1 429"), limited);
+        assertTrue(limited.contains("retry-after: "), limited);
+        assertTrue(routed.isEmpty());
+    }
+
+    @Test
+    void aSuccessfulLoginIsCachedForItsTtlOnlyWithTheSamePassword() throws Exception {
+        guard(config("cache-seconds", "60"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"));
+        directory.server.shutDown(true);
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"), "from the cache");
+        assertTrue(as("alice", "other").startsWith("HTTP/1.1 503"), "another password asks the directory");
+        assertEquals(1, ldap.state().cached());
+    }
+
+    @Test
+    void onlyGuardedPathsNeedCredentialsAndEncodedPathsDoNotSlipThrough() throws Exception {
+        guard(config("guarded-paths", "/api/, /meet/"));
+        assertTrue(get("/webapp/index.html").startsWith("HTTP/1.1 200"));
+        assertChallenge(get("/api/client"));
+        assertChallenge(get("/%61pi/client"));
+        assertChallenge(get("/webapp/../api/client"));
+        assertChallenge(get("//api/client"));
+    }
+
+    @Test
+    void aConfigurationThatCannotBeUsedFailsClosedAndABadChangeKeepsTheGoodOne() throws Exception {
+        guard(config("url", "http://not-ldap.example.com"));
+        assertTrue(get("/anything").startsWith("HTTP/1.1 503"), "nothing passes while the configuration is broken");
+        ldap.modified(config());
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"));
+        ldap.modified(config("user-filter", "(uid=alice)"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"), "the filter in force stays");
+        ldap.modified(config("enabled", "false"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false guards nothing");
+    }
+
+    @Test
+    void loginsWaitingWhenTheComponentStopsAreAnswered503NotLeftHanging() throws Exception {
+        guard(config("pool-size", "1"));
+        directory.hold = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(clients.submit(() -> as("alice", "alice-secret")));
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (directory.filters.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(300);
+            ldap.deactivate();
+            ldap = null;
+            for (java.util.concurrent.Future<String> f : answers) {
+                String answer = f.get(15, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            }
+        } finally {
+            directory.hold.countDown();
+            clients.shutdownNow();
+        }
+        assertTrue(routed.isEmpty());
+    }
+
+    @Test
+    void ldapTestShowsEachStep() {
+        ldap = new LdapComponent();
+        ldap.activate(null, Map.of());
+        assertFalse(ldap.test("alice", "alice-secret".toCharArray()).get(0).ok(), "not configured");
+        ldap.modified(config("required-group", TestDirectory.GROUP));
+        List<DirectoryCheck.Step> steps = ldap.test("alice", "alice-secret".toCharArray());
+        assertEquals(List.of("connect", "service bind", "search", "user bind", "group"), steps.stream().map(DirectoryCheck.Step::name).toList(),
+                steps.toString());
+        assertTrue(steps.stream().allMatch(DirectoryCheck.Step::ok), steps.toString());
+        List<DirectoryCheck.Step> wrong = ldap.test("bob", "wrong".toCharArray());
+        assertFalse(wrong.get(wrong.size() - 1).ok());
+        assertEquals("user bind", wrong.get(wrong.size() - 1).name());
+        List<DirectoryCheck.Step> twins = ldap.test("twin", "twin-secret".toCharArray());
+        assertTrue(twins.get(twins.size() - 1).detail().contains("exactly 1 needed"), twins.toString());
+    }
+}

@@ -1,0 +1,139 @@
+package org.gatehouse.shell.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.auth.ldap.DirectoryCheck;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code ldap:test <user> [password]}: one login checked against the directory, step by step. */
+@Component(name = "org.gatehouse.shell.ldap", service = LdapCommands.class, property = {
+        "osgi.command.scope=ldap",
+        "osgi.command.function=test"
+})
+public final class LdapCommands {
+
+    @Reference
+    private DirectoryCheck directory;
+
+    @Descriptor("check a login against the directory step by step (connect, service bind, search, user bind, group); asks for the password")
+    public void test(CommandSession session, @Descriptor("the user name, as typed in the browser") String user) throws IOException {
+        System.out.print("Password for " + user + ": ");
+        System.out.flush();
+        char[] password = readPassword(session);
+        try {
+            test(user, password);
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    @Descriptor("check a login against the directory step by step, the password given (for scripts: it shows in the shell history)")
+    public void test(CommandSession session, @Descriptor("the user name") String user, @Descriptor("the password") String password) {
+        test(user, password.toCharArray());
+    }
+
+    private void test(String user, char[] password) {
+        System.out.print(report(directory.test(user, password)));
+    }
+
+    static String report(List<DirectoryCheck.Step> steps) {
+        StringBuilder out = new StringBuilder();
+        for (DirectoryCheck.Step s : steps) {
+            out.append(String.format("%-4s %-13s %s%n", s.ok() ? "ok" : "FAIL", s.name(), s.detail()));
+        }
+        boolean accepted = !steps.isEmpty() && steps.stream().allMatch(DirectoryCheck.Step::ok);
+        out.append(accepted ? "Accepted: this login passes the filter.\n" : "Refused: this login would not pass the filter.\n");
+        return out.toString();
+    }
+
+    /**
+     * The password without echo on the console's terminal (JLine, reached by reflection so this
+     * bundle needs no JLine import); from the session's input, echoed, where there is no terminal.
+     */
+    private static char[] readPassword(CommandSession session) throws IOException {
+        Object terminal = session.get(".jline.terminal");
+        if (terminal != null) {
+            try {
+                Class<?> type = publicType(terminal.getClass(), "org.jline.terminal.Terminal");
+                Method raw = type.getMethod("enterRawMode");
+                Object saved = raw.invoke(terminal);
+                try {
+                    Object reader = type.getMethod("reader").invoke(terminal);
+                    Method read = reader.getClass().getMethod("read");
+                    read.setAccessible(true);
+                    return readLine(() -> (Integer) read.invoke(reader));
+                } finally {
+                    type.getMethod("setAttributes", saved.getClass()).invoke(terminal, saved);
+                    System.out.println();
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // Not the JLine we know: fall back to the session's input.
+            }
+        }
+        InputStream in = session.getKeyboard();
+        return readLine(in::read);
+    }
+
+    private interface CharSource {
+        int read() throws Exception;
+    }
+
+    private static char[] readLine(CharSource source) throws IOException {
+        StringBuilder b = new StringBuilder();
+        try {
+            for (int c = source.read(); c >= 0 && c != '\n' && c != '\r'; c = source.read()) {
+                if (c == 127 || c == 8) {
+                    if (b.length() > 0) {
+                        b.setLength(b.length() - 1);
+                    }
+                } else if (c == 3) {
+                    throw new IOException("interrupted");
+                } else {
+                    b.append((char) c);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+        char[] out = new char[b.length()];
+        b.getChars(0, b.length(), out, 0);
+        b.setLength(0);
+        return out;
+    }
+
+    private static Class<?> publicType(Class<?> c, String name) {
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            if (k.getName().equals(name)) {
+                return k;
+            }
+            for (Class<?> i : k.getInterfaces()) {
+                Class<?> found = find(i, name);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return c;
+    }
+
+    private static Class<?> find(Class<?> i, String name) {
+        if (i.getName().equals(name)) {
+            return i;
+        }
+        for (Class<?> s : i.getInterfaces()) {
+            Class<?> f = find(s, name);
+            if (f != null) {
+                return f;
+            }
+        }
+        return null;
+    }
+}

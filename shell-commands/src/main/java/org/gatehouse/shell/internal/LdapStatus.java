@@ -1,0 +1,40 @@
+package org.gatehouse.shell.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.gatehouse.auth.ldap.DirectoryCheck;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The {@code gatehouse:status} block of the LDAP/AD authentication filter. */
+@Component(name = "org.gatehouse.shell.status.ldap", service = StatusSection.class)
+public final class LdapStatus implements StatusSection {
+
+    @Reference
+    DirectoryCheck directory;
+
+    @Override
+    public String title() {
+        return "LDAP";
+    }
+
+    @Override
+    public Report report() {
+        DirectoryCheck.State s = directory.state();
+        List<String> lines = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        if (s.problem() != null) {
+            lines.add("refusing every request (503): " + s.problem());
+            problems.add("LDAP: the configuration cannot be used, every request gets 503: " + s.problem());
+        } else if (!s.guarding()) {
+            lines.add("not guarding: no etc/org.gatehouse.auth.ldap.cfg (see etc/org.gatehouse.auth.ldap.cfg.example)");
+        } else {
+            lines.add("guarding " + String.join(", ", s.guarded()) + " against " + String.join(", ", s.servers()));
+        }
+        if (s.guarding() || s.accepted() + s.refused() + s.unavailable() > 0) {
+            lines.add(String.format("since start: %,d logins accepted, %,d refused, %,d answered 503 (no directory); %,d cached now",
+                    s.accepted(), s.refused(), s.unavailable(), s.cached()));
+        }
+        return new Report(lines, problems);
+    }
+}
