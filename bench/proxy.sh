@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# Reverse proxy: Gatehouse against nginx, same load client (wrk), same backends, same machine, one run,
+# loopback only. Both terminate HTTPS with the same self-signed EC P-256 certificate and pass requests
+# round robin to 3 backends (a third nginx, one worker, serving a BYTES-byte file on 3 plain and 3 TLS
+# ports, kept-alive connections): HTTPS->HTTP and HTTPS->HTTPS requests/s, p50/p99 latency, errors and
+# each proxy's CPU per request, cores shared and pinned, with the ratios gatehouse/nginx. Then memory:
+# each proxy's resident set before and with STREAMS idle event streams held through it to 3 Python
+# backends (bench/proxy/sse_backend.py) by one Python client (bench/proxy/hold_streams.py).
+# Needs a built distribution (mvn -q package -DskipTests), Debian's wrk and nginx, python3.
+# usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 4 minutes with the defaults)
+#   WARMUP=20: at most this many seconds of load before each measured run (2 s runs until the rate
+#   stops rising); PINNED=0 leaves the pinned round out; STREAMS=0 (4th argument) the memory part;
+#   ONLY_NGINX=1 measures nginx alone.
+set -euo pipefail
+seconds=${1:-10}
+connections=${2:-32}
+bytes=${3:-1024}
+streams=${4:-10000}
+warmup=${WARMUP:-20}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dist=$root/distribution/target/gatehouse
+for tool in wrk nginx openssl curl taskset python3; do
+    command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install -y wrk nginx (and openssl, curl, util-linux, python3)" >&2; exit 2; }
+done
+gatehouse=yes
+[ "${ONLY_NGINX:-}" = 1 ] && gatehouse=
+if [ -n "$gatehouse" ] && [ ! -x "$dist/bin/gatehouse" ]; then
+    echo "build first: mvn -q package -DskipTests" >&2; exit 2
+fi
+
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_init
+
+# Event streams need descriptors: the client one per stream, a proxy two (client and backend side).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+nofile=$(ulimit -n)
+stream_note=""
+if [ "$streams" -gt $(((nofile - 1000) / 2)) ]; then
+    stream_note="(open-file limit here: $nofile, not raisable; a proxy needs 2 per stream: $streams lowered to $(((nofile - 1000) / 2)))"
+    streams=$(((nofile - 1000) / 2))
+fi
+
+# The backends' file (also under /tls/, the path the proxies send to the TLS backends) and the
+# certificate every TLS listener presents (cert and key in one PEM for Gatehouse).
+mkdir -p "$work/www/tls" "$work/front/tmp" "$work/backends/tmp"
+# Readable for nginx's workers, which run as nobody when the script runs as root (mktemp -d gives 0700).
+chmod 755 "$work" "$work/www" "$work/www/tls"
+head -c "$bytes" /dev/zero | tr '\0' 'x' >"$work/www/hello.html"
+cp "$work/www/hello.html" "$work/www/tls/hello.html"
+make_certificate "$work"
+
+temp_paths() {   # nginx's temporary folders under $1 (no root needed)
+    printf '    client_body_temp_path %s/body;\n    proxy_temp_path %s/proxy;\n' "$1" "$1"
+    printf '    fastcgi_temp_path %s/fastcgi;\n    uwsgi_temp_path %s/uwsgi;\n    scgi_temp_path %s/scgi;\n' "$1" "$1" "$1"
+}
+
+# Starts the backends (one nginx worker, on $client_cpu): the file on 3 plain ports ($plain) and 3 TLS
+# ports ($tlsports); sets bpid.
+start_backends() {
+    local n=$work/backends p
+    plain="$(free_port) $(free_port) $(free_port)" tlsports="$(free_port) $(free_port) $(free_port)"
+    {
+        echo "worker_processes 1;"
+        echo "pid $n/nginx.pid;"
+        echo "error_log $n/error.log warn;"
+        echo "events { worker_connections 4096; }"
+        echo "http {"
+        echo "    default_type text/html;"
+        echo "    access_log off;"
+        echo "    keepalive_requests 1000000;"
+        temp_paths "$n/tmp"
+        echo "    server {"
+        for p in $plain; do echo "        listen 127.0.0.1:$p;"; done
+        echo "        root $work/www;"
+        echo "    }"
+        echo "    server {"
+        for p in $tlsports; do echo "        listen 127.0.0.1:$p ssl;"; done
+        echo "        ssl_certificate $work/cert.pem;"
+        echo "        ssl_certificate_key $work/key.pem;"
+        echo "        ssl_session_cache shared:B:1m;"
+        echo "        root $work/www;"
+        echo "    }"
+        echo "}"
+    } >"$n/nginx.conf"
+    $client_cpu nginx -c "$n/nginx.conf" -p "$n" -e "$n/error.log" -g 'daemon off;' >"$work/backends.out" 2>&1 </dev/null &
+    bpid=$!
+    pids+=("$bpid")
+    for p in $plain; do
+        answers_200 "http://127.0.0.1:$p/hello.html" 5 >/dev/null || { echo "backend nginx does not answer on $p:" >&2; tail -5 "$work/backends.out" "$n/error.log" >&2; exit 1; }
+    done
+    for p in $tlsports; do
+        answers_200 "https://127.0.0.1:$p/tls/hello.html" 5 >/dev/null || { echo "backend nginx does not answer on $p (TLS):" >&2; tail -5 "$n/error.log" >&2; exit 1; }
+    done
+}
+
+# Starts the event-stream backends (bench/proxy/sse_backend.py on 3 ports, $events); sets epid.
+start_event_backends() {
+    events="$(free_port) $(free_port) $(free_port)"
+    # shellcheck disable=SC2086
+    python3 "$root/bench/proxy/sse_backend.py" $events >"$work/events.out" 2>&1 </dev/null &
+    epid=$!
+    pids+=("$epid")
+    for _ in $(seq 1 50); do grep -q '^ready' "$work/events.out" && return 0; sleep 0.1; done
+    echo "event-stream backend did not start:" >&2; cat "$work/events.out" >&2; exit 1
+}
+
+list() { local sep=$1 p out=""; shift; for p in "$@"; do out="$out${out:+$sep}127.0.0.1:$p"; done; echo "$out"; }
+
+# The front nginx on 127.0.0.1:$1 (on $server_cpu; 2 workers shared, 1 pinned): / to the plain
+# backends, /tls/ to the TLS ones, /events to the event-stream backends; sets spid.
+start_nginx() {
+    local n=$work/front workers=2 p
+    [ "$mode" = pinned ] && workers=1
+    {
+        echo "worker_processes $workers;"
+        echo "worker_rlimit_nofile $nofile;"
+        echo "pid $n/nginx.pid;"
+        echo "error_log $n/error.log warn;"
+        echo "events { worker_connections 30000; }"
+        echo "http {"
+        echo "    access_log off;"
+        echo "    keepalive_requests 1000000;"
+        temp_paths "$n/tmp"
+        echo "    upstream plain {"
+        for p in $plain; do echo "        server 127.0.0.1:$p;"; done
+        echo "        keepalive 32;"
+        echo "    }"
+        echo "    upstream tlsnodes {"
+        for p in $tlsports; do echo "        server 127.0.0.1:$p;"; done
+        echo "        keepalive 32;"
+        echo "    }"
+        echo "    upstream eventnodes {"
+        for p in ${events:-$plain}; do echo "        server 127.0.0.1:$p;"; done
+        echo "        keepalive 32;"
+        echo "    }"
+        echo "    server {"
+        echo "        listen 127.0.0.1:$1 ssl;"
+        echo "        ssl_certificate $work/cert.pem;"
+        echo "        ssl_certificate_key $work/key.pem;"
+        echo "        ssl_protocols TLSv1.2 TLSv1.3;"
+        echo "        ssl_session_cache shared:SSL:10m;"
+        echo "        proxy_http_version 1.1;"
+        # The forwarding headers Gatehouse sets too (it also sets X-Forwarded-Host and Forwarded).
+        echo '        proxy_set_header Connection "";'
+        echo '        proxy_set_header Host $host;'
+        echo '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
+        echo '        proxy_set_header X-Real-IP $remote_addr;'
+        echo '        proxy_set_header X-Forwarded-Proto $scheme;'
+        echo "        location / { proxy_pass http://plain; }"
+        echo "        location /tls/ { proxy_pass https://tlsnodes; proxy_ssl_verify off; proxy_ssl_session_reuse on; }"
+        echo "        location /events { proxy_pass http://eventnodes; proxy_buffering off; proxy_read_timeout 3600s; }"
+        echo "    }"
+        echo "}"
+    } >"$n/nginx.conf"
+    $server_cpu nginx -c "$n/nginx.conf" -p "$n" -e "$n/error.log" -g 'daemon off;' >"$work/nginx.out" 2>&1 </dev/null &
+    spid=$!
+    pids+=("$spid")
+    check_proxy nginx "$1" "$work/nginx.out" "$n/error.log"
+}
+
+# A copy of the distribution with HTTPS on 127.0.0.1:$1 and three pools, as nginx's locations:
+# conferencing (/, plain backends), tlsnodes (/tls/, TLS backends, tls-trust-all) and events
+# (/events, the event-stream backends); sets spid.
+start_gatehouse() {
+    local g=$work/gatehouse
+    gatehouse_prepare "$g" "$1" "$work/server.pem"
+    rm -f "$g"/etc/org.gatehouse.balancer.pool-*.cfg
+    printf 'nodes = %s\nroutes = /\ntls = false\nkeepalive = 32\n' "$(list ', ' $plain)" \
+        >"$g/etc/org.gatehouse.balancer.pool-conferencing.cfg"
+    printf 'nodes = %s\nroutes = /tls/\ntls = true\ntls-trust-all = true\nkeepalive = 32\n' "$(list ', ' $tlsports)" \
+        >"$g/etc/org.gatehouse.balancer.pool-tlsnodes.cfg"
+    printf 'nodes = %s\nroutes = /events\ntls = false\nkeepalive = 32\n' "$(list ', ' ${events:-$plain})" \
+        >"$g/etc/org.gatehouse.balancer.pool-events.cfg"
+    gatehouse_launch "$g" "$work/gatehouse.out"
+    check_proxy gatehouse "$1" "$work/gatehouse.out" "$g"/data/log/*
+}
+
+# Stops the Gatehouse started by gatehouse_launch (pid $1).
+stop_gatehouse() {
+    kill "$1" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    wait "$1" 2>/dev/null || true
+}
+
+# Fails, with the proxy's last log lines ($3...), unless proxy $1 on 127.0.0.1:$2 answers 200 through
+# both backends within 5 s; sets sizes (header and body bytes of each answer).
+check_proxy() {
+    local name=$1 port=$2 a b
+    shift 2
+    if ! a=$(answers_200 "https://127.0.0.1:$port/hello.html" 5) || ! b=$(answers_200 "https://127.0.0.1:$port/tls/hello.html" 5); then
+        echo "$name does not answer 200 for https://127.0.0.1:$port/hello.html (${a:-}) and /tls/hello.html (${b:-not tried}) within 5 s; its last log lines:" >&2
+        tail -20 "$@" >&2 2>/dev/null
+        exit 1
+    fi
+    printf -v "sizes_$name" '%s: answers %s B header + %s B body through HTTP backends, %s B + %s B through TLS backends' \
+        "$name" ${a} ${b}
+}
+
+# Measures the proxy at 127.0.0.1:$2 (pid $3) through both kinds of backend: warm-up, kept-alive
+# run; sets res_<name>_http, res_<name>_https and warm_<name>.
+measure() {
+    local name=$1 port=$2 spid=$3 kind path w=""
+    for kind in http https; do
+        path=/hello.html
+        [ "$kind" = https ] && path=/tls/hello.html
+        warm_up "$name-$kind" "https://127.0.0.1:$port$path" "$spid"
+        w="$w${w:+, }$warmed s ($kind)"
+        printf -v "res_${name}_$kind" '%s' "$(run_wrk "$name-$kind" "https://127.0.0.1:$port$path" "$spid" "$seconds")"
+    done
+    printf -v "warm_$name" '%s' "$w"
+}
+
+# One round: backends started; nginx started, measured, stopped; then Gatehouse the same way.
+#   shared: everything shares all cores (nginx 2 workers, Gatehouse io-threads = one per core)
+#   pinned: each proxy alone on core 0 (nginx worker_processes 1, Gatehouse io-threads = 1); wrk and
+#   the backends on core 1
+round() {
+    mode=$1 server_cpu="" client_cpu=""
+    if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
+    local port kind r max_other=0
+    res_nginx_http="" res_nginx_https="" res_gatehouse_http="" res_gatehouse_https=""
+    echo
+    if [ "$mode" = pinned ]; then
+        echo "pinned: each proxy alone on core 0 (nginx worker_processes 1, Gatehouse io-threads = 1); wrk and backends on core 1"
+    else
+        echo "shared: proxies, backends and wrk share all $(nproc) cores (nginx worker_processes 2, Gatehouse io-threads = one per core)"
+    fi
+    start_backends
+    port=$(free_port)
+    start_nginx "$port"
+    measure nginx "$port" "$spid"
+    stop "$spid"
+    if [ -n "$gatehouse" ]; then
+        port=$(free_port)
+        start_gatehouse "$port"
+        measure gatehouse "$port" "$spid"
+        stop_gatehouse "$spid"
+    fi
+    stop "$bpid"
+    for kind in http https; do
+        if [ "$kind" = http ]; then echo "  HTTPS -> HTTP backends"; else echo "  HTTPS -> HTTPS backends"; fi
+        row_header
+        for r in nginx gatehouse; do
+            [ "$r" = gatehouse ] && [ -z "$gatehouse" ] && continue
+            eval "res=\$res_${r}_$kind"
+            # shellcheck disable=SC2086,SC2154
+            row "$r" $res
+            # shellcheck disable=SC2154
+            max_other=$(max "$max_other" "$(echo "$res" | cut -d' ' -f9)")
+        done
+        [ -z "$gatehouse" ] || ratios " (HTTPS -> $(echo "$kind" | tr a-z A-Z))" "$(eval echo "\$res_nginx_$kind")" "$(eval echo "\$res_gatehouse_$kind")"
+    done
+    # shellcheck disable=SC2154
+    echo "  $sizes_nginx; warm-up $warm_nginx"
+    # shellcheck disable=SC2154
+    [ -z "$gatehouse" ] || echo "  $sizes_gatehouse; warm-up $warm_gatehouse"
+    if [ "$max_other" -gt 20 ]; then
+        echo "  note: other processes used up to $max_other% of a core meanwhile: these figures are not a fair comparison"
+    fi
+}
+
+# Resident set of proxy $2 (pid $3) before and with $streams event streams held by one client through
+# it; prints a row and sets mem_<name> (KB per stream). For Gatehouse also its live heap after a full
+# GC (jcmd), taken before each resident-set reading.
+memory() {
+    local name=$1 port=$2 spid=$3 before with heap0="" heap1="" held out=$work/streams-$1.out
+    live_heap() { command -v jcmd >/dev/null && timeout 20 jcmd "$1" GC.class_histogram 2>/dev/null | awk '/^Total/ {print int($3 / 1024)}' || true; }
+    # A few requests through the proxy first, as the rps rounds warm it, then one stream.
+    curl -sk --max-time 2 -o /dev/null "https://127.0.0.1:$port/hello.html" || true
+    [ "$name" = gatehouse ] && heap0=$(live_heap "$spid")
+    sleep 1
+    before=$(server_rss_kb "$spid")
+    python3 "$root/bench/proxy/hold_streams.py" "$port" "$streams" "${STREAM_SECONDS:-60}" >"$out" 2>&1 </dev/null &
+    local cpid=$!
+    pids+=("$cpid")
+    for _ in $(seq 1 $(((${STREAM_SECONDS:-60} + 15) * 5))); do
+        grep -q '^held ' "$out" && break
+        kill -0 "$cpid" 2>/dev/null || break
+        sleep 0.2
+    done
+    if ! grep -q '^held ' "$out"; then
+        echo "  $name: the stream client did not finish opening streams:" >&2; cat "$out" >&2; exit 1
+    fi
+    sleep 2
+    with=$(server_rss_kb "$spid")
+    [ "$name" = gatehouse ] && heap1=$(live_heap "$spid")
+    stop "$cpid"
+    held=$(awk '/^held / {print $2}' "$out")
+    awk -v n="$name" -v b="$before" -v w="$with" -v h="$held" -v h0="$heap0" -v h1="$heap1" 'BEGIN {
+        per = h > 0 ? (w - b) / h : 0
+        heap = h0 != "" && h1 != "" && h > 0 ? sprintf(", live heap %.0f -> %.0f MB, %.1f KB per stream", h0 / 1024, h1 / 1024, (h1 - h0) / h) : ""
+        printf "  %-10s RSS %7.1f MB before, %7.1f MB with %d streams: %5.1f KB per stream%s\n", n, b / 1024, w / 1024, h, per, heap }'
+    sed 's/^/             client: /' "$out"
+    printf -v "mem_$name" '%s' "$with $before $held"
+}
+
+mem_round() {
+    mode=shared server_cpu="" client_cpu=""
+    local port
+    echo
+    echo "memory: $streams idle event streams (GET /events, text/event-stream) held through each proxy to 3 backends"
+    echo "  (bench/proxy/sse_backend.py), opened by one client over HTTPS (bench/proxy/hold_streams.py, 200 at a time),"
+    echo "  each counted once its first comment line arrived; resident set (VmRSS) of nginx master + workers or the JVM"
+    [ -z "$stream_note" ] || echo "  $stream_note"
+    start_backends
+    start_event_backends
+    port=$(free_port)
+    start_nginx "$port"
+    memory nginx "$port" "$spid"
+    stop "$spid"
+    if [ -n "$gatehouse" ]; then
+        port=$(free_port)
+        start_gatehouse "$port"
+        memory gatehouse "$port" "$spid"
+        stop_gatehouse "$spid"
+        # shellcheck disable=SC2154,SC2086
+        awk -v c="$mem_nginx" -v g="$mem_gatehouse" 'BEGIN { split(c, a, " "); split(g, b, " ")
+            printf "  ratio gatehouse/nginx: %.2fx RSS with the streams, %.2fx RSS per stream\n", b[1] / a[1],
+                (b[3] > 0 && a[3] > 0 && a[1] > a[2]) ? ((b[1] - b[2]) / b[3]) / ((a[1] - a[2]) / a[3]) : 0 }'
+    fi
+    kill -TERM "$epid" 2>/dev/null || true
+    wait "$epid" 2>/dev/null || true
+    sed 's/^/  /' "$work/events.out" | grep -v '^  ready'
+    stop "$bpid"
+}
+
+echo "Reverse proxy on loopback: HTTPS in (the same self-signed EC P-256 certificate), round robin to 3 backends"
+echo "(one nginx worker serving a $bytes-byte file on 3 plain and 3 TLS ports); wrk -t1 -c$connections -d${seconds}s --latency,"
+echo "kept-alive connections, after a warm-up (2 s runs until one gains < 10%, at most ${warmup} s). nginx: upstream keepalive 32,"
+echo "proxy_http_version 1.1, proxy_ssl_verify off; Gatehouse: pools with keepalive = 32, tls-trust-all = true; access logs off."
+echo "(errors: wrk's socket errors (connect, read, write, timeout) / responses with status >= 400; server CPU: user +"
+echo " system of all proxy processes over the run, per request and in % of one core; wrk and other (the rest of the"
+echo " machine outside this script: not the backends) likewise, in % of one core)"
+[ -n "$gatehouse" ] || echo "ONLY_NGINX=1: Gatehouse not measured"
+events=""
+round shared
+[ "${PINNED:-1}" = 0 ] || round pinned
+[ "$streams" -le 0 ] || mem_round
