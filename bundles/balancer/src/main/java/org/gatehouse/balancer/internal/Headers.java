@@ -27,6 +27,9 @@ final class Headers {
             "proxy-connection", HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.TRANSFER_ENCODING);
 
+    /** A Host value safe to repeat in Forwarded's host= (RFC 7239 token or quoted string). */
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
+
     private Headers() {
     }
 
@@ -67,7 +70,7 @@ final class Headers {
         }
         StringBuilder fwd = new StringBuilder("for=");
         fwd.append(client instanceof Inet6Address ? "\"[" + ip + "]\"" : ip).append(";proto=").append(proto);
-        if (originalHost != null && originalHost.matches("[A-Za-z0-9.:\\-\\[\\]]+")) {
+        if (originalHost != null && HOST.matcher(originalHost).matches()) {
             fwd.append(";host=").append(originalHost.indexOf(':') >= 0 ? "\"" + originalHost + "\"" : originalHost);
         }
         h.set("Forwarded", fwd.toString());
