@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -12,13 +14,15 @@ import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
+import org.gatehouse.core.net.IpAddresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One SSH session channel served by a Gogo {@link CommandSession} on the channel's streams: an exec
  * request runs its one command and exits with 0 (or 1 when it failed); a shell request reads lines
- * at the {@code g! } prompt until {@code exit}, Ctrl-D or end of input.
+ * at the {@code g! } prompt until {@code exit}, Ctrl-D or end of input. Without a terminal (input
+ * piped into {@code bin/client}) the shell prints neither greeting nor prompt, only what the commands print.
  */
 final class GogoChannel implements Command {
 
@@ -62,6 +66,10 @@ final class GogoChannel implements Command {
     @Override
     public void start(ChannelSession channel, Environment env) {
         String user = channel.getSession().getUsername();
+        // The command text stays out of the log: ssh:user-add carries a password.
+        SocketAddress from = channel.getSession().getClientAddress();
+        LOG.info("SSH: {} for {} from {}", command == null ? "shell" : "command", user,
+                from instanceof InetSocketAddress a ? IpAddresses.format(a) : from);
         // A terminal on the client side sends keys raw and shows exactly what it gets: echo, CRLF.
         boolean terminal = env.getEnv().containsKey(Environment.ENV_TERM) || !env.getPtyModes().isEmpty();
         thread = new Thread(() -> run(user, terminal), "ssh-" + (command == null ? "shell-" : "exec-") + user);
@@ -94,10 +102,14 @@ final class GogoChannel implements Command {
     private void shell(CommandSession session, OutputStream o, OutputStream e, boolean terminal) {
         LineReader lines = new LineReader(in, terminal ? out : null);
         PrintStream console = new PrintStream(o, true, StandardCharsets.UTF_8);
-        console.println("Gatehouse remote shell. Type help for the commands, exit (or Ctrl-D) to leave.");
+        if (terminal) {
+            console.println("Gatehouse remote shell. Type help for the commands, exit (or Ctrl-D) to leave.");
+        }
         while (true) {
-            console.print(PROMPT);
-            console.flush();
+            if (terminal) {
+                console.print(PROMPT);
+                console.flush();
+            }
             String line;
             try {
                 line = lines.readLine();
