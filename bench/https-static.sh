@@ -150,6 +150,8 @@ start_gatehouse() {
     cp "$dist/etc/org.gatehouse.core.cfg" "$dist/etc/org.gatehouse.tls.cfg" "$g/etc/"
     # STUN on an ephemeral loopback port only, no STUN over TLS.
     printf 'listen = 127.0.0.1:0\ntcp = false\ntls-listen =\n' >"$g/etc/org.gatehouse.stun.cfg"
+    # No remote shell (it would default to 127.0.0.1:8101).
+    printf 'listen =\n' >"$g/etc/org.gatehouse.ssh.cfg"
     tls=$g/etc/org.gatehouse.tls.cfg
     sed -i -e "s|^https-listen *=.*|https-listen = 127.0.0.1:$1|" -e 's|^http-listen *=.*|http-listen =|' \
         -e "s|^certificate *=.*|certificate = $work/server.pem|" -e 's|^access-log *=.*|access-log =|' "$tls"

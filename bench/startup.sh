@@ -14,6 +14,8 @@ rm -rf "$work/gatehouse/data/cds" "$work/gatehouse/data/cache" "$work/gatehouse/
 # Loopback only: STUN on an ephemeral 127.0.0.1 port instead of 0.0.0.0:3478.
 printf 'listen = 127.0.0.1:0\ntls-listen = 127.0.0.1:0\n' > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
 sed -i -e 's/^https-listen *=.*/https-listen = 127.0.0.1:0/' -e 's/^http-listen *=.*/http-listen = 127.0.0.1:0/' "$work/gatehouse/etc/org.gatehouse.tls.cfg"
+# The remote shell too: an ephemeral loopback port instead of 127.0.0.1:8101, which a running server may hold.
+sed -i 's/^listen *=.*/listen = 127.0.0.1:0/' "$work/gatehouse/etc/org.gatehouse.ssh.cfg"
 
 one() {
     local out=$work/out.txt start end pid

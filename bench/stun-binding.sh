@@ -36,6 +36,7 @@ round() {
     rm -rf "$work/gatehouse/data/cache" "$work/gatehouse/data/log"
     printf 'listen = 127.0.0.1:%s\ntcp = false\ntls-listen =\n' "$gport" > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
     sed -i -e 's/^https-listen *=.*/https-listen =/' -e 's/^http-listen *=.*/http-listen =/' "$work/gatehouse/etc/org.gatehouse.tls.cfg"
+    sed -i 's/^listen *=.*/listen =/' "$work/gatehouse/etc/org.gatehouse.ssh.cfg"
     if [ "$mode" = pinned ]; then
         sed -i "s/^io-threads = .*/io-threads = 1/" "$work/gatehouse/etc/org.gatehouse.core.cfg"
     fi

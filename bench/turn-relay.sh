@@ -84,6 +84,7 @@ start_gatehouse() {
     # No TLS listener (it would default to 0.0.0.0:5349): loopback only, and uclient speaks UDP here.
     printf 'listen = 127.0.0.1:%s\ntcp = true\ntls-listen =\n' "$1" >"$g/etc/org.gatehouse.stun.cfg"
     sed -i -e 's/^https-listen *=.*/https-listen =/' -e 's/^http-listen *=.*/http-listen =/' "$g/etc/org.gatehouse.tls.cfg"
+    printf 'listen =\n' >"$g/etc/org.gatehouse.ssh.cfg"
     printf 'realm = %s\nuserdb = etc/turn-users\nrelay-ip = 127.0.0.1\nallowed-peer-ip = 127.0.0.1\nmin-port = %s\nmax-port = %s\nuser-quota = 0\ntotal-quota = 0\n' \
         "$realm" "${gatehouse_ports[0]}" "${gatehouse_ports[1]}" >"$g/etc/org.gatehouse.turn.cfg"
     # The long-term key MD5(user:realm:password), what `turnadmin -k -u bench -r gatehouse.test -p secret`

@@ -56,15 +56,25 @@ final class Distribution {
     /** HTTPS and the HTTP redirect on ephemeral loopback ports. */
     static final String LOOPBACK_HTTP = "https-listen = 127.0.0.1:0\nhttp-listen = 127.0.0.1:0\n";
 
+    /** The remote shell on an ephemeral loopback port instead of the shipped 127.0.0.1:8101. */
+    static final String LOOPBACK_SSH = "listen = 127.0.0.1:0\n";
+
+    /** The shipped SSH settings with the listener moved to {@code listen}. */
+    static String ssh(String cfg, String listen) {
+        return cfg.replaceAll("(?m)^listen\\s*=.*$", "listen = " + listen);
+    }
+
     /**
      * A private copy of the distribution so a test can change etc/, deploy/ and data/ freely; its
-     * STUN listener is moved to loopback.
+     * STUN, HTTPS and SSH listeners are moved to ephemeral loopback ports.
      */
     static Path copyTo(Path target) throws IOException {
         copyTree(target);
         Files.writeString(target.resolve("etc/org.gatehouse.stun.cfg"), LOOPBACK_STUN);
         Path tls = target.resolve("etc/org.gatehouse.tls.cfg");
         Files.writeString(tls, loopbackHttp(Files.readString(tls)));
+        Path ssh = target.resolve("etc/org.gatehouse.ssh.cfg");
+        Files.writeString(ssh, ssh(Files.readString(ssh), "127.0.0.1:0"));
         return target;
     }
 

@@ -37,7 +37,7 @@ class DistributionIT {
             Matcher m = STARTED.matcher(started);
             assertTrue(m.matches());
             assertEquals("", m.group(5), "every bundle active: " + started);
-            assertEquals("5", m.group(4), "STUN/TURN on UDP, TCP and TLS, HTTPS and the HTTP redirect: " + started);
+            assertEquals("6", m.group(4), "STUN/TURN on UDP, TCP and TLS, HTTPS, the HTTP redirect and SSH: " + started);
             System.out.println("[startup] " + started);
 
             // Logging reaches data/log/gatehouse.log through pax-logging.
@@ -92,6 +92,7 @@ class DistributionIT {
         // Nothing but what keeps a test on loopback: every other setting is the built-in default.
         Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
         Files.writeString(home.resolve("etc/org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
+        Files.writeString(home.resolve("etc/org.gatehouse.ssh.cfg"), Distribution.LOOPBACK_SSH);
         try (Server server = Server.start(home)) {
             String started = server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
             Matcher m = STARTED.matcher(started);

@@ -34,6 +34,7 @@ final class FelixOptions {
             watched = Files.createTempDirectory("gatehouse-watched");
             Files.writeString(watched.resolve("org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
             Files.writeString(watched.resolve("org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
+            Files.writeString(watched.resolve("org.gatehouse.ssh.cfg"), Distribution.LOOPBACK_SSH);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
