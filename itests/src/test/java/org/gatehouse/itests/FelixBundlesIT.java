@@ -94,7 +94,7 @@ public class FelixBundlesIT {
         }
         assertTrue(seen.toString(), seen.containsAll(List.of("org.gatehouse.core.event-loops",
                 "org.gatehouse.core.management-networks", "org.gatehouse.stun.responder", "org.gatehouse.shell.status",
-                "org.gatehouse.shell.stun")));
+                "org.gatehouse.shell.stun", "org.gatehouse.ssh", "org.gatehouse.ssh.user-add")));
     }
 
     @Test
