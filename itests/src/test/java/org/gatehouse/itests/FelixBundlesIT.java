@@ -74,6 +74,7 @@ public class FelixBundlesIT {
         assertNotNull(bundle("org.gatehouse.core"));
         assertNotNull(bundle("org.gatehouse.shell"));
         assertNotNull(bundle("org.gatehouse.stun"));
+        assertNotNull(bundle("org.gatehouse.ban"));
     }
 
     @Test
@@ -94,7 +95,8 @@ public class FelixBundlesIT {
         }
         assertTrue(seen.toString(), seen.containsAll(List.of("org.gatehouse.core.event-loops",
                 "org.gatehouse.core.management-networks", "org.gatehouse.stun.responder", "org.gatehouse.shell.status",
-                "org.gatehouse.shell.stun", "org.gatehouse.ssh", "org.gatehouse.ssh.user-add")));
+                "org.gatehouse.shell.stun", "org.gatehouse.ban", "org.gatehouse.shell.ban",
+                "org.gatehouse.ssh", "org.gatehouse.ssh.user-add")));
     }
 
     @Test

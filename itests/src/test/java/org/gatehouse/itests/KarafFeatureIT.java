@@ -37,7 +37,7 @@ class KarafFeatureIT {
                 "feature:repo-add mvn:org.gatehouse/gatehouse-features/" + version + "/xml/features",
                 "feature:install gatehouse");
         List<String> wanted = List.of("org.gatehouse.core", "org.gatehouse.stun", "org.gatehouse.tls", "org.gatehouse.turn",
-                "org.gatehouse.shell", "io.netty.transport");
+                "org.gatehouse.ban", "org.gatehouse.shell", "io.netty.transport");
         String installed = "";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {

@@ -53,6 +53,15 @@ class ProxyConsoleIT {
         return "127.0.0.1:" + s.getAddress().getPort();
     }
 
+    /** The HTTPS listener binds once its certificate is ready, which can come after the "started" line. */
+    private static void awaitHttps(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (curl(port, "/").endsWith(" 000")) {
+            assertTrue(System.nanoTime() < deadline, "HTTPS on 127.0.0.1:" + port + " within 30 s");
+            Thread.sleep(200);
+        }
+    }
+
     private static String curl(int port, String path) throws Exception {
         Process p = new ProcessBuilder("curl", "-sk", "--max-time", "10", "-w", " %{http_code}", "https://127.0.0.1:" + port + path)
                 .redirectErrorStream(true).start();
@@ -74,8 +83,7 @@ class ProxyConsoleIT {
         }
         Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
         Path tls = home.resolve("etc/org.gatehouse.tls.cfg");
-        Files.writeString(tls, Files.readString(tls).replace("https-listen = 0.0.0.0:8443", "https-listen = 127.0.0.1:" + https)
-                .replace("http-listen = 0.0.0.0:8080", "http-listen ="));
+        Files.writeString(tls, Files.readString(tls).replace("https-listen = 127.0.0.1:0", "https-listen = 127.0.0.1:" + https));
         Path pool = home.resolve("etc/org.gatehouse.balancer.pool-conferencing.cfg");
         String shipped = Files.readString(pool);
         assertTrue(shipped.contains("\ntls = true\n"));
@@ -85,6 +93,7 @@ class ProxyConsoleIT {
         terminal = new Tmux("proxy", 200, 60, "JAVA=" + java + " " + home.resolve("bin/gatehouse") + "; echo EXIT=$?; sleep 60");
         terminal.await(Pattern.compile("(?s).*started in \\d+ ms.*"));
         terminal.await(Pattern.compile("(?s).*g! .*"));
+        awaitHttps(https);
 
         String empty = curl(https, "/api/client/v2/conferences/meet/request_token");
         assertTrue(empty.endsWith(" 503") && empty.contains("No conferencing node is configured"), empty);

@@ -17,8 +17,8 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
 /**
- * The appliance wizard's "TURN: disable" as a bundle set: the distribution without the TURN, TLS and content
- * bundles (and Bouncy Castle, netty-tcnative). STUN serves UDP and TCP, no TLS listener opens, every
+ * The appliance wizard's "TURN: disable" as a bundle set: the distribution without the TURN, TLS, content
+ * and ban bundles (and Bouncy Castle, netty-tcnative). STUN serves UDP and TCP, no TLS listener opens, every
  * bundle is active, and {@code gatehouse:status} reports the left-out features as off, not as problems.
  */
 @RunWith(PaxExam.class)
@@ -37,7 +37,7 @@ public class StunOnlyIT {
     public Option[] config() {
         return options(FelixOptions.distribution(jar -> {
             String name = jar.getFileName().toString();
-            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("org.gatehouse.content") || name.startsWith("org.gatehouse.balancer") || name.startsWith("bc")
+            return name.startsWith("org.gatehouse.turn") || name.startsWith("org.gatehouse.tls") || name.startsWith("org.gatehouse.content") || name.startsWith("org.gatehouse.balancer") || name.startsWith("org.gatehouse.ban") || name.startsWith("bc")
                     || name.startsWith("netty-tcnative");
         }));
     }
@@ -57,6 +57,7 @@ public class StunOnlyIT {
         assertTrue(status, status.contains("All well."));
         assertTrue(status, status.contains("stun.tls: off (org.gatehouse.tls not installed)"));
         assertTrue(status, status.contains("shell.turn: off (org.gatehouse.turn not installed)"));
+        assertTrue(status, status.contains("shell.ban: off (org.gatehouse.ban not installed)"));
         assertFalse(status, status.contains("\nTURN\n"));
     }
 

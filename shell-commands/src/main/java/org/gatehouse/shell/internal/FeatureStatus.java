@@ -7,6 +7,8 @@ import java.util.List;
 import org.gatehouse.balancer.NodeStatus;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.balancer.Pools;
+import org.gatehouse.ban.BanList;
+import org.gatehouse.ban.BanStatistics;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.ServerCertificates;
 import org.gatehouse.turn.TurnAdmin;
@@ -115,6 +117,29 @@ final class FeatureStatus {
                 lines.add("no pools configured");
             }
             return new Report(lines, problems);
+        }
+    }
+
+    /** The PIN brute-force ban: the rule in force and how many addresses are banned. */
+    @Component(name = "org.gatehouse.shell.status.ban", service = StatusSection.class)
+    public static final class Bans implements StatusSection {
+
+        @Reference
+        BanList bans;
+
+        @Override
+        public String title() {
+            return "PIN ban";
+        }
+
+        @Override
+        public Report report() {
+            BanStatistics s = bans.statistics();
+            List<String> lines = new ArrayList<>();
+            lines.add(BanCommands.rule(s));
+            lines.add(String.format("%,d banned, %,d counting; since start %,d bans, %,d requests refused (429)", s.banned(),
+                    s.counting(), s.bansSinceStart(), s.refusedSinceStart()));
+            return new Report(lines, List.of());
         }
     }
 }

@@ -24,7 +24,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * the route it serves on the HTTPS front door. A change to the file applies to the next request; a
  * bad value is refused with one log line naming file and key, and the pool keeps serving as it was.
  */
-@Component(name = PoolSettings.FACTORY_PID, configurationPid = PoolSettings.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(name = PoolSettings.FACTORY_PID, configurationPid = PoolSettings.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = PoolComponent.class)
 @Designate(ocd = PoolConfiguration.class, factory = true)
 public final class PoolComponent {

@@ -271,8 +271,9 @@ final class ProxyExchange implements Consumer<HttpContent> {
             return;
         }
         if (c instanceof LastHttpContent) {
-            x.end((LastHttpContent) c);
+            // Book-keeping first: ending the answer may close the client connection or start its next request.
             finish(true);
+            x.end((LastHttpContent) c);
             return;
         }
         if (!c.content().isReadable()) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.internal.EventLoopsAccess;
+import org.gatehouse.tls.http.HttpFilter;
 import org.gatehouse.tls.http.HttpRoute;
 
 /**
@@ -57,6 +58,15 @@ public final class TestFront implements AutoCloseable {
 
     public void unroute(HttpRoute route) {
         front.unbindRoute(route);
+    }
+
+    /** Adds a filter as the whiteboard would; {@code properties} may carry service.ranking and service.id. */
+    public void filter(HttpFilter filter, Map<String, Object> properties) {
+        front.bindFilter(filter, properties);
+    }
+
+    public void unfilter(HttpFilter filter) {
+        front.unbindFilter(filter);
     }
 
     @Override

@@ -8,6 +8,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "Media relay for conferencing nodes and WebRTC clients (RFC 8656). Key names follow coturn's turnserver.conf.")
 @interface TurnConfiguration {
 
+    @AttributeDefinition(name = "enabled", description = "TURN on; false answers STUN only and ends every allocation.", defaultValue = "true")
+    boolean enabled();
+
     @AttributeDefinition(name = "realm", description = "Realm of the long-term credentials (REALM in 401 answers).",
             defaultValue = TurnSettings.DEFAULT_REALM)
     String realm();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.TurnHandler;
 import org.gatehouse.stun.message.StunMessage;
@@ -15,6 +16,8 @@ import org.gatehouse.turn.AllocationInfo;
 import org.gatehouse.turn.TurnAdmin;
 import org.gatehouse.turn.TurnStatistics;
 import org.gatehouse.turn.TurnUsers;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -26,9 +29,11 @@ import org.osgi.service.metatype.annotations.Designate;
  * The TURN relay as an OSGi component: registered as the STUN responder's {@link TurnHandler}, and as
  * the administration services. A configuration change applies in place (no allocation is dropped);
  * a configuration with a bad value is refused whole, with one log line naming the file and key.
+ * {@code enabled = false} (the appliance wizard's "TURN: disable") withdraws the handler, so the
+ * responder answers STUN only, and ends every allocation; {@code true} puts it back.
  */
 @Component(name = "org.gatehouse.turn.server", configurationPid = TurnSettings.PID, immediate = true,
-        service = {TurnHandler.class, TurnAdmin.class, TurnUsers.class})
+        service = {TurnAdmin.class, TurnUsers.class})
 @Designate(ocd = TurnConfiguration.class)
 public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUsers {
 
@@ -36,9 +41,18 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     EventLoops loops;
 
     private TurnServer server;
+    private BundleContext context;
+    private ServiceRegistration<TurnHandler> handler;
 
     @Activate
-    void activate(Map<String, Object> properties) {
+    void activate(BundleContext context, Map<String, Object> properties) {
+        this.context = context;
+        start(properties);
+        enable(properties);
+    }
+
+    /** Starts the relay without registering it (tests outside OSGi; also the first step of activation). */
+    void start(Map<String, Object> properties) {
         TurnSettings s;
         try {
             s = TurnSettings.read(properties);
@@ -55,11 +69,59 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             server.apply(TurnSettings.read(properties));
         } catch (InvalidSettingException e) {
             TurnServer.LOG.error("{}; keeping the running TURN configuration", e.getMessage());
+            return;
         }
+        enable(properties);
     }
 
+    /** Registers the handler (TURN on) or withdraws it and ends every allocation (TURN off). */
+    private synchronized void enable(Map<String, Object> properties) {
+        if (context == null) {
+            return;
+        }
+        boolean on;
+        try {
+            on = Settings.of(TurnSettings.PID, properties).bool("enabled", true);
+        } catch (InvalidSettingException e) {
+            TurnServer.LOG.error("{}; TURN stays {}", e.getMessage(), handler == null ? "off" : "on");
+            return;
+        }
+        if (on && handler == null) {
+            handler = context.registerService(TurnHandler.class, this, null);
+            TurnServer.LOG.info("TURN: on");
+        } else if (!on && handler != null) {
+            try {
+                handler.unregister();
+            } catch (IllegalStateException e) {
+                // gone with the bundle
+            }
+            handler = null;
+            int ended = 0;
+            for (AllocationInfo a : server.allocations()) {
+                if (server.kill(a.id())) {
+                    ended++;
+                }
+            }
+            TurnServer.LOG.info("TURN: off (enabled = false): STUN only; {} allocation(s) ended", ended);
+            announcedOff = true;
+        } else if (!on && !announcedOff) {
+            TurnServer.LOG.info("TURN: off (enabled = false): STUN only");
+        }
+        announcedOff = !on;
+    }
+
+    private boolean announcedOff;
+
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
+        if (handler != null) {
+            try {
+                handler.unregister();
+            } catch (IllegalStateException e) {
+                // gone with the bundle
+            }
+            handler = null;
+        }
         server.close();
     }
 

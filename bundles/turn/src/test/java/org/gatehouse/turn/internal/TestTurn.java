@@ -52,7 +52,7 @@ final class TestTurn implements AutoCloseable {
             config.put(keyValues[i], keyValues[i + 1]);
         }
         turn.loops = stun.loops;
-        turn.activate(config);
+        turn.start(config);
         stun.turn(turn);
     }
 

@@ -1,0 +1,146 @@
+package org.gatehouse.ban.internal;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.ban.Ban;
+import org.gatehouse.ban.BanList;
+import org.gatehouse.ban.BanStatistics;
+import org.gatehouse.ban.FailureCount;
+import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.tls.http.HttpExchange;
+import org.gatehouse.tls.http.HttpFilter;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The PIN brute-force ban ({@code etc/org.gatehouse.ban.cfg}): an {@link HttpFilter} on the HTTPS
+ * front door, ranked before the other filters so a banned address costs no authentication work, and
+ * the {@link BanList} the shell administers it through. A bad value is refused with one log line and
+ * the settings in force stay.
+ */
+@Component(name = "org.gatehouse.ban", configurationPid = BanSettings.PID, immediate = true,
+        service = {HttpFilter.class, BanList.class}, property = "service.ranking:Integer=1000")
+@Designate(ocd = BanConfiguration.class)
+public final class BanComponent implements HttpFilter, BanList {
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile ManagementNetworks managementNetworks;
+
+    private final BanTable table;
+    private final BanFilter filter;
+    private ScheduledExecutorService sweeper;
+
+    public BanComponent() {
+        this(Ticker.system());
+    }
+
+    BanComponent(Ticker ticker) {
+        table = new BanTable(ticker);
+        filter = new BanFilter(table, this::exempt);
+    }
+
+    private boolean exempt(InetAddress address) {
+        ManagementNetworks m = managementNetworks;
+        return m != null && table.settings().exemptManagementNetworks() && m.permits(address);
+    }
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        try {
+            apply(BanSettings.read(properties));
+        } catch (InvalidSettingException e) {
+            BanTable.LOG.error("{}; banning with the built-in defaults until it is fixed: {}", e.getMessage(),
+                    BanSettings.DEFAULTS.describe());
+            apply(BanSettings.DEFAULTS);
+        }
+        synchronized (this) {
+            sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gatehouse-ban-expiry");
+                t.setDaemon(true);
+                return t;
+            });
+            sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        try {
+            apply(BanSettings.read(properties));
+        } catch (InvalidSettingException e) {
+            BanTable.LOG.error("{}; keeping {}", e.getMessage(), table.settings().describe());
+        }
+    }
+
+    void apply(BanSettings s) {
+        BanSettings previous = table.settings();
+        table.apply(s);
+        if (!s.describe().equals(previous.describe()) || s.maxTracked() != previous.maxTracked() || previous == BanSettings.DEFAULTS) {
+            BanTable.LOG.info("Ban: {}", s.describe());
+        }
+    }
+
+    private void sweep() {
+        try {
+            table.sweep();
+        } catch (RuntimeException e) {
+            BanTable.LOG.warn("Ban: expiring bans failed: {}", e.toString());
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            sweeper = null;
+        }
+    }
+
+    @Override
+    public boolean beforeRoute(HttpExchange exchange) {
+        return filter.beforeRoute(exchange);
+    }
+
+    @Override
+    public void afterResponse(HttpExchange exchange, HttpResponseStatus status) {
+        filter.afterResponse(exchange, status);
+    }
+
+    @Override
+    public List<Ban> bans() {
+        return table.bans();
+    }
+
+    @Override
+    public List<FailureCount> failures() {
+        return table.failures();
+    }
+
+    @Override
+    public boolean remove(String address) {
+        return table.remove(address);
+    }
+
+    @Override
+    public BanStatistics statistics() {
+        return table.statistics(bans().size(), failures().size());
+    }
+
+    BanTable table() {
+        return table;
+    }
+}

@@ -1,0 +1,324 @@
+package org.gatehouse.ban.internal;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.gatehouse.ban.Ban;
+import org.gatehouse.ban.BanStatistics;
+import org.gatehouse.ban.FailureCount;
+import org.gatehouse.core.net.IpAddresses;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Failed PIN attempts per client address and the bans they led to, fail2ban's way: max-failures
+ * within find-time ban the address for ban-time. IPv6 clients are counted per address, or per
+ * prefix with {@code ipv6-prefix} below 128.
+ *
+ * <p>Every request asks {@link #banned}: a lock-free read of a concurrent map, skipped altogether
+ * while nobody is banned. Failures are rare (one per wrong PIN) and are counted under the table's
+ * lock. Memory is bounded: at most max-tracked addresses with counted failures (the one whose last
+ * failure is oldest is forgotten first) and at most max-tracked bans (the one ending first goes).
+ */
+final class BanTable {
+
+    static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.ban");
+
+    private static final long CAP_WARNING_INTERVAL_MILLIS = 60_000;
+
+    /** A ban in force: the key requests are looked up by, how it is shown, and its span in ticker millis. */
+    record Banned(InetAddress key, String address, int failures, long since, long until) {
+    }
+
+    private final Ticker ticker;
+    private volatile BanSettings settings = BanSettings.DEFAULTS;
+    private final ConcurrentHashMap<InetAddress, Banned> bans = new ConcurrentHashMap<>();
+    /** In the order of each address's last failure (access order), so the quietest is forgotten first. Guarded by this. */
+    private final LinkedHashMap<InetAddress, Failures> failures = new LinkedHashMap<>(16, 0.75f, true);
+    private final LongAdder refused = new LongAdder();
+    private long failuresCounted;
+    private long bansMade;
+    private long forgotten;
+    private long lastCapWarning;
+    private boolean capWarned;
+
+    BanTable(Ticker ticker) {
+        this.ticker = ticker;
+    }
+
+    BanSettings settings() {
+        return settings;
+    }
+
+    /** Applies new settings; bans in force keep their end time. */
+    synchronized void apply(BanSettings next) {
+        BanSettings previous = settings;
+        settings = next;
+        if (!next.enabled()) {
+            failures.clear();
+            for (Banned b : bans.values()) {
+                lift(b, "banning is off (enabled = false)");
+            }
+            return;
+        }
+        if (next.ipv6Prefix() != previous.ipv6Prefix()) {
+            // Keys of the old grouping mean nothing under the new one.
+            failures.keySet().removeIf(k -> k instanceof Inet6Address);
+            for (Banned b : bans.values()) {
+                if (b.key() instanceof Inet6Address) {
+                    lift(b, "ipv6-prefix changed to " + next.ipv6Prefix());
+                }
+            }
+        }
+        long now = ticker.millis();
+        trimFailures(next.maxTracked(), now);
+        while (bans.size() > next.maxTracked()) {
+            makeRoomForBan(now, next.maxTracked() + 1);
+        }
+    }
+
+    /** The ban in force on {@code client}, or null. The one lookup every request makes. */
+    Banned banned(InetAddress client) {
+        if (bans.isEmpty()) {
+            return null;
+        }
+        Banned b = bans.get(key(client, settings.ipv6Prefix()));
+        if (b == null) {
+            return null;
+        }
+        if (b.until() - ticker.millis() > 0) {
+            return b;
+        }
+        expire(b);
+        return null;
+    }
+
+    /** Whole seconds until {@code b} ends, at least 1: the Retry-After of a 429. */
+    long secondsLeft(Banned b) {
+        return Math.max(1, (b.until() - ticker.millis() + 999) / 1000);
+    }
+
+    void refused() {
+        refused.increment();
+    }
+
+    /**
+     * Counts a failed PIN attempt from {@code client}; the max-failures-th within find-time bans it.
+     * Returns the ban it led to, or null.
+     */
+    Banned failure(InetAddress client) {
+        BanSettings s = settings;
+        if (!s.enabled()) {
+            return null;
+        }
+        InetAddress key = key(client, s.ipv6Prefix());
+        long now = ticker.millis();
+        synchronized (this) {
+            Banned current = bans.get(key);
+            if (current != null) {
+                if (current.until() - now > 0) {
+                    // A request that was already past the filter when the ban began.
+                    return null;
+                }
+                expire(current);
+            }
+            failuresCounted++;
+            Failures f = failures.get(key);
+            if (f == null) {
+                f = new Failures();
+                failures.put(key, f);
+                trimFailures(s.maxTracked(), now);
+            }
+            int n = f.add(now, s.findTime().toMillis(), s.maxFailures());
+            if (n < s.maxFailures()) {
+                return null;
+            }
+            failures.remove(key);
+            makeRoomForBan(now, s.maxTracked());
+            Banned b = new Banned(key, text(key, s.ipv6Prefix()), n, now, now + s.banTime().toMillis());
+            bans.put(key, b);
+            bansMade++;
+            LOG.info("Ban: {} banned for {} s after {} failed PIN attempts within {} s (403 answers to POST .../request_token); "
+                    + "ban:remove {} lifts it", b.address(), s.banTime().toSeconds(), n, s.findTime().toSeconds(), b.address());
+            return b;
+        }
+    }
+
+    /**
+     * Lifts the ban on {@code address} and forgets its failures.
+     *
+     * @throws IllegalArgumentException when it is not an IP address (or {@code address/length})
+     */
+    boolean remove(String address) {
+        String t = address.strip();
+        int slash = t.indexOf('/');
+        if (slash >= 0 && !t.substring(slash + 1).matches("[0-9]{1,3}")) {
+            throw new IllegalArgumentException("'" + address + "' is not an address or address/length");
+        }
+        InetAddress key = key(IpAddresses.parse(slash < 0 ? t : t.substring(0, slash)), settings.ipv6Prefix());
+        synchronized (this) {
+            boolean counted = failures.remove(key) != null;
+            Banned b = bans.get(key);
+            boolean lifted = b != null && lift(b, "lifted by the operator");
+            return counted || lifted;
+        }
+    }
+
+    /** Ends expired bans and forgets failures older than the find time; called every second. */
+    void sweep() {
+        long now = ticker.millis();
+        if (!bans.isEmpty()) {
+            for (Banned b : bans.values()) {
+                if (b.until() - now <= 0) {
+                    expire(b);
+                }
+            }
+        }
+        synchronized (this) {
+            long cutoff = now - settings.findTime().toMillis();
+            // Oldest last failure first: stop at the first address still within the window.
+            for (Iterator<Failures> i = failures.values().iterator(); i.hasNext(); ) {
+                if (!i.next().staleAt(cutoff)) {
+                    break;
+                }
+                i.remove();
+            }
+        }
+    }
+
+    List<Ban> bans() {
+        long now = ticker.millis();
+        List<Banned> list = new ArrayList<>();
+        for (Banned b : bans.values()) {
+            if (b.until() - now > 0) {
+                list.add(b);
+            }
+        }
+        list.sort(Comparator.comparingLong(Banned::until));
+        List<Ban> out = new ArrayList<>(list.size());
+        for (Banned b : list) {
+            out.add(new Ban(b.address(), b.failures(), ticker.instant(b.since()), ticker.instant(b.until())));
+        }
+        return out;
+    }
+
+    synchronized List<FailureCount> failures() {
+        BanSettings s = settings;
+        long cutoff = ticker.millis() - s.findTime().toMillis();
+        List<FailureCount> out = new ArrayList<>();
+        for (Map.Entry<InetAddress, Failures> e : failures.entrySet()) {
+            Failures f = e.getValue();
+            int n = f.countAfter(cutoff);
+            if (n > 0) {
+                out.add(new FailureCount(text(e.getKey(), s.ipv6Prefix()), n, ticker.instant(f.firstAfter(cutoff)),
+                        ticker.instant(f.last())));
+            }
+        }
+        out.sort(Comparator.comparingInt(FailureCount::failures).reversed().thenComparing(FailureCount::lastFailure));
+        return out;
+    }
+
+    synchronized BanStatistics statistics(int banned, int counting) {
+        BanSettings s = settings;
+        return new BanStatistics(s.enabled(), s.maxFailures(), s.findTime(), s.banTime(), s.exemptManagementNetworks(),
+                s.ipv6Prefix(), s.maxTracked(), banned, counting, failuresCounted, bansMade, refused.sum(), forgotten);
+    }
+
+    /** Number of bans held (some may have just expired). */
+    int banCount() {
+        return bans.size();
+    }
+
+    synchronized int countingCount() {
+        return failures.size();
+    }
+
+    private void expire(Banned b) {
+        if (bans.remove(b.key(), b)) {
+            LOG.info("Ban: {} unbanned: its {} s ban expired", b.address(), (b.until() - b.since()) / 1000);
+        }
+    }
+
+    private boolean lift(Banned b, String why) {
+        if (bans.remove(b.key(), b)) {
+            LOG.info("Ban: {} unbanned: {}", b.address(), why);
+            return true;
+        }
+        return false;
+    }
+
+    /** Forgets the addresses quiet longest until at most {@code max} are counted. Under the lock. */
+    private void trimFailures(int max, long now) {
+        if (failures.size() <= max) {
+            return;
+        }
+        Iterator<InetAddress> i = failures.keySet().iterator();
+        while (failures.size() > max && i.hasNext()) {
+            i.next();
+            i.remove();
+            forgotten++;
+        }
+        if (!capWarned || now - lastCapWarning >= CAP_WARNING_INTERVAL_MILLIS) {
+            capWarned = true;
+            lastCapWarning = now;
+            LOG.warn("Ban: failed PIN attempts are counted for {} addresses, the most max-tracked in {} allows; those quiet longest "
+                    + "are forgotten ({} so far). Many sources are guessing PINs; for IPv6 clients ipv6-prefix = 64 counts each /64 once",
+                    max, settings.source(), forgotten);
+        }
+    }
+
+    /** Drops expired bans, then the ones ending first, until a new one fits under {@code max}. Under the lock. */
+    private void makeRoomForBan(long now, int max) {
+        if (bans.size() < max) {
+            return;
+        }
+        for (Banned b : bans.values()) {
+            if (b.until() - now <= 0) {
+                expire(b);
+            }
+        }
+        while (bans.size() >= max) {
+            Banned first = null;
+            for (Banned b : bans.values()) {
+                if (first == null || b.until() - first.until() < 0) {
+                    first = b;
+                }
+            }
+            if (first == null) {
+                return;
+            }
+            lift(first, "max-tracked bans are in force and it ends first");
+        }
+    }
+
+    /** The key an address is counted under: itself (IPv4-mapped as IPv4), or its IPv6 prefix. */
+    static InetAddress key(InetAddress client, int ipv6Prefix) {
+        InetAddress a = IpAddresses.canonical(client);
+        if (ipv6Prefix >= 128 || !(a instanceof Inet6Address)) {
+            return a;
+        }
+        byte[] b = a.getAddress();
+        for (int bit = ipv6Prefix; bit < 128; bit++) {
+            b[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How a key is shown: the address, or {@code prefix/length} for a group of IPv6 addresses. */
+    static String text(InetAddress key, int ipv6Prefix) {
+        String a = IpAddresses.format(key);
+        return key instanceof Inet6Address && ipv6Prefix < 128 ? a + "/" + ipv6Prefix : a;
+    }
+}

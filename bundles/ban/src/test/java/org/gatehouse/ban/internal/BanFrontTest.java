@@ -1,0 +1,170 @@
+package org.gatehouse.ban.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.net.AddressSet;
+import org.gatehouse.tls.http.HttpRoute;
+import org.gatehouse.tls.internal.TestFront;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ban through the real HTTPS front door, driven by curl from different loopback source addresses;
+ * a test route plays the conferencing node, answering 403 to a token request with a wrong PIN.
+ */
+class BanFrontTest {
+
+    static final String TOKEN = "/api/client/v2/conferences/meet/request_token";
+
+    @TempDir
+    static Path home;
+    static TestFront front;
+    static BanComponent ban;
+    static String base;
+
+    /** The conferencing node: PIN 1234 gets a token, any other 403; /api/forbidden is always 403. */
+    static final HttpRoute NODE = x -> {
+        boolean tokenRequest = x.request().method().equals(HttpMethod.POST) && x.path().endsWith("/request_token");
+        if (x.path().startsWith("/api/forbidden") || tokenRequest && !"1234".equals(x.request().headers().get("pin"))) {
+            x.respond(HttpResponseStatus.FORBIDDEN, "application/json", "{\"status\":\"success\",\"result\":\"Invalid PIN\"}");
+        } else {
+            x.respond(HttpResponseStatus.OK, "application/json", "{\"status\":\"success\"}");
+        }
+    };
+
+    @BeforeAll
+    static void start() {
+        front = new TestFront(home);
+        ban = new BanComponent();
+        ban.managementNetworks = () -> AddressSet.parse(List.of("127.0.0.3"));
+        ban.activate(settings());
+        front.filter(ban, Map.of());
+        front.route(NODE, Map.of(HttpRoute.PREFIX, "/api/"));
+        base = "https://127.0.0.1:" + front.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ban != null) {
+            ban.deactivate();
+        }
+        if (front != null) {
+            front.close();
+        }
+    }
+
+    @BeforeEach
+    void freshTable() {
+        ban.modified(Map.of("enabled", "false"));
+        ban.modified(settings());
+    }
+
+    static Map<String, Object> settings(String... more) {
+        Map<String, Object> p = new HashMap<>(Map.of("max-failures", "3", "find-time", "60", "ban-time", "2"));
+        for (int i = 0; i < more.length; i += 2) {
+            p.put(more[i], more[i + 1]);
+        }
+        return p;
+    }
+
+    /** Status code and Retry-After of one request from source address {@code from}. */
+    static String request(String from, String method, String path, String... headers) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-sk", "--max-time", "10", "--interface", from, "-X", method,
+                "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}"));
+        for (String h : headers) {
+            cmd.addAll(List.of("-H", h));
+        }
+        if (method.equals("POST")) {
+            cmd.addAll(List.of("-H", "Content-Type: application/json", "--data", "{\"display_name\":\"guest\"}"));
+        }
+        cmd.add(base + path);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        return out;
+    }
+
+    static void wrongPins(String from, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            assertEquals("403", request(from, "POST", TOKEN, "pin: 0000"), "wrong PIN " + (i + 1));
+        }
+    }
+
+    @Test
+    void afterThreeWrongPinsEveryRequestGets429UntilTheBanExpires() throws Exception {
+        wrongPins("127.0.0.11", 3);
+        assertEquals("429 2", request("127.0.0.11", "GET", "/api/client/v2/conferences/meet/status"));
+        assertEquals("429 2", request("127.0.0.11", "POST", TOKEN, "pin: 1234"), "even the right PIN");
+        assertEquals("200", request("127.0.0.12", "GET", "/api/client/v2/conferences/meet/status"), "another address");
+        assertEquals("127.0.0.11", ban.bans().get(0).address());
+        assertEquals(3, ban.bans().get(0).failures());
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String answer;
+        do {
+            Thread.sleep(200);
+            answer = request("127.0.0.11", "GET", "/api/client/v2/conferences/meet/status");
+        } while (!answer.equals("200") && System.nanoTime() < deadline);
+        assertEquals("200", answer, "served again once the 2 s ban ended");
+        assertTrue(ban.bans().isEmpty());
+    }
+
+    @Test
+    void onlyForbiddenTokenRequestsCount() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertEquals("403", request("127.0.0.14", "POST", "/api/forbidden/request_tokens"));
+            assertEquals("403", request("127.0.0.14", "GET", "/api/forbidden/request_token"));
+            assertEquals("200", request("127.0.0.14", "POST", TOKEN, "pin: 1234"));
+        }
+        assertEquals("200", request("127.0.0.14", "GET", "/api/client/v2/conferences/meet/status"));
+        assertTrue(ban.failures().isEmpty(), ban.failures().toString());
+        wrongPins("127.0.0.14", 2);
+        assertEquals(2, ban.failures().get(0).failures());
+    }
+
+    @Test
+    void removeLiftsTheBanAtOnce() throws Exception {
+        ban.modified(settings("ban-time", "300"));
+        wrongPins("127.0.0.13", 3);
+        assertEquals("429 300", request("127.0.0.13", "GET", "/api/x"));
+        assertTrue(ban.remove("127.0.0.13"));
+        assertEquals("200", request("127.0.0.13", "GET", "/api/x"));
+        assertTrue(ban.statistics().bansSinceStart() >= 1);
+        assertTrue(ban.statistics().refusedSinceStart() >= 1);
+    }
+
+    @Test
+    void aManagementNetworkIsExemptUnlessConfiguredOtherwise() throws Exception {
+        wrongPins("127.0.0.3", 6);
+        assertEquals("200", request("127.0.0.3", "GET", "/api/x"));
+        assertTrue(ban.failures().isEmpty(), "not even counted");
+
+        ban.modified(settings("exempt-management-networks", "false"));
+        wrongPins("127.0.0.3", 3);
+        assertEquals("429 2", request("127.0.0.3", "GET", "/api/x"));
+    }
+
+    @Test
+    void turningItOffLiftsTheBans() throws Exception {
+        ban.modified(settings("ban-time", "300"));
+        wrongPins("127.0.0.15", 3);
+        assertEquals("429 300", request("127.0.0.15", "GET", "/api/x"));
+        ban.modified(settings("enabled", "false"));
+        assertEquals("200", request("127.0.0.15", "GET", "/api/x"));
+        wrongPins("127.0.0.15", 5);
+        assertEquals("200", request("127.0.0.15", "GET", "/api/x"));
+    }
+}

@@ -1,0 +1,251 @@
+package org.gatehouse.shell.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.gatehouse.core.net.AddressSet;
+import org.gatehouse.core.net.IpAddresses;
+
+/**
+ * What the setup wizard asks, in the order it asks, with the check each answer must pass. The same
+ * keys make the answers file of an unattended run ({@code key = value}, lists comma-separated).
+ */
+final class SetupAnswers {
+
+    /** One question: its key in an answers file, how it is asked, and its check (null: any text). */
+    record Question(String key, String prompt, Check check) {
+    }
+
+    @FunctionalInterface
+    interface Check {
+        /** The answer as it is kept (normalised), or IllegalArgumentException saying what is wrong. */
+        String apply(String answer);
+    }
+
+    static final List<Question> QUESTIONS = List.of(
+            new Question("hostname", "Host name of this server (the certificate is made for hostname.domain)", SetupAnswers::hostLabel),
+            new Question("domain", "Domain (empty: none)", SetupAnswers::domain),
+            new Question("nodes", "Conferencing nodes, host:port", SetupAnswers::nodes),
+            new Question("web-proxy", "Proxy the web app and client API to the nodes (yes/no)", SetupAnswers::yesNo),
+            new Question("turn", "TURN relay: enable or disable", SetupAnswers::turn),
+            new Question("turn-credentials", "TURN credentials: user (a username and password) or secret (a REST API shared secret)",
+                    SetupAnswers::credentials),
+            new Question("turn-user", "TURN username", SetupAnswers::user),
+            new Question("turn-password", "TURN password", SetupAnswers::secretText),
+            new Question("turn-secret", "TURN REST API shared secret", SetupAnswers::secretText),
+            new Question("restricted", "Restricted TURN: relay only to the conferencing nodes (yes/no)", SetupAnswers::yesNo),
+            new Question("turn-on-443", "TURN also on port 443, for clients behind strict firewalls (yes/no)", SetupAnswers::yesNo),
+            new Question("external-ip", "External (NAT) address of the relay, or public/private pair (empty: none)", SetupAnswers::externalIp),
+            new Question("relay-ip", "Relay address(es) on this server (empty: any)", SetupAnswers::addresses),
+            new Question("management-networks", "Management networks allowed to administer this server", SetupAnswers::networks),
+            new Question("new-certificate", "Make a new self-signed certificate now (yes/no)", SetupAnswers::yesNo));
+
+    private SetupAnswers() {
+    }
+
+    static Question question(String key) {
+        for (Question q : QUESTIONS) {
+            if (q.key().equals(key)) {
+                return q;
+            }
+        }
+        throw new IllegalArgumentException("unknown key " + key);
+    }
+
+    /**
+     * Reads an answers file's lines: known keys checked, unknown ones refused (a typo must not be
+     * silently ignored). Keys left out keep the current value.
+     */
+    static Map<String, String> parse(List<String> lines, String source) {
+        Map<String, String> out = new LinkedHashMap<>();
+        int n = 0;
+        for (String line : lines) {
+            n++;
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            int eq = l.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException(source + " line " + n + ": not key = value");
+            }
+            String key = l.substring(0, eq).strip();
+            String value = l.substring(eq + 1).strip();
+            Question q;
+            try {
+                q = question(key);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(source + " line " + n + ": unknown key " + key);
+            }
+            try {
+                out.put(key, q.check().apply(value));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(source + " line " + n + ": " + key + " = " + value + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    // ---- checks
+
+    static String hostLabel(String s) {
+        if (!s.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")) {
+            throw new IllegalArgumentException("a host name is letters, digits and hyphens, e.g. gatehouse");
+        }
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    static String domain(String s) {
+        if (!s.isEmpty() && !s.matches("([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")) {
+            throw new IllegalArgumentException("a domain is dot-separated names, e.g. example.com");
+        }
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    static String nodes(String s) {
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String p = part.strip();
+            if (!p.isEmpty()) {
+                out.add(node(p));
+            }
+        }
+        return String.join(", ", out);
+    }
+
+    /** {@code host:port} or {@code [v6]:port}; the port defaults to 443 when left out. */
+    static String node(String s) {
+        String host;
+        String port = "443";
+        if (s.startsWith("[")) {
+            int end = s.indexOf(']');
+            if (end < 0) {
+                throw new IllegalArgumentException(s + " is not [IPv6 address]:port");
+            }
+            host = s.substring(1, end);
+            if (end + 1 < s.length()) {
+                if (s.charAt(end + 1) != ':') {
+                    throw new IllegalArgumentException(s + " is not [IPv6 address]:port");
+                }
+                port = s.substring(end + 2);
+            }
+            IpAddresses.parse(host);
+            host = "[" + host + "]";
+        } else {
+            int colon = s.lastIndexOf(':');
+            if (colon >= 0 && s.indexOf(':') != colon) {
+                throw new IllegalArgumentException(s + ": write IPv6 addresses as [address]:port");
+            }
+            host = colon < 0 ? s : s.substring(0, colon);
+            if (colon >= 0) {
+                port = s.substring(colon + 1);
+            }
+            if (!host.matches("[A-Za-z0-9]([A-Za-z0-9.\\-]*[A-Za-z0-9])?")) {
+                throw new IllegalArgumentException(s + ": " + host + " is not a host name or address");
+            }
+            if (host.matches("[0-9.]+")) {
+                IpAddresses.parse(host);
+            }
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 1 || p > 65535) {
+            throw new IllegalArgumentException(s + ": the port must be 1 to 65535");
+        }
+        return host + ":" + p;
+    }
+
+    static String yesNo(String s) {
+        switch (s.strip().toLowerCase(Locale.ROOT)) {
+            case "y": case "yes": case "true": case "on":
+                return "yes";
+            case "n": case "no": case "false": case "off":
+                return "no";
+            default:
+                throw new IllegalArgumentException("answer yes or no");
+        }
+    }
+
+    static String turn(String s) {
+        String t = s.strip().toLowerCase(Locale.ROOT);
+        if (t.equals("enable") || t.equals("enabled") || t.equals("yes")) {
+            return "enable";
+        }
+        if (t.equals("disable") || t.equals("disabled") || t.equals("no")) {
+            return "disable";
+        }
+        throw new IllegalArgumentException("answer enable or disable");
+    }
+
+    static String credentials(String s) {
+        String t = s.strip().toLowerCase(Locale.ROOT);
+        if (t.equals("user") || t.equals("secret")) {
+            return t;
+        }
+        throw new IllegalArgumentException("answer user or secret");
+    }
+
+    static String user(String s) {
+        if (s.isEmpty() || s.length() > 128 || s.contains(":") || !s.chars().allMatch(c -> c > 32 && c < 127)) {
+            throw new IllegalArgumentException("a username is 1 to 128 printable characters without ':' or spaces");
+        }
+        return s;
+    }
+
+    static String secretText(String s) {
+        if (s.length() < 8) {
+            throw new IllegalArgumentException("use at least 8 characters");
+        }
+        if (!s.chars().allMatch(c -> c >= 32 && c != 127)) {
+            throw new IllegalArgumentException("control characters are not allowed");
+        }
+        return s;
+    }
+
+    static String externalIp(String s) {
+        if (s.isEmpty()) {
+            return s;
+        }
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String p = part.strip();
+            for (String ip : p.split("/")) {
+                IpAddresses.parse(ip.strip());
+            }
+            out.add(p);
+        }
+        return String.join(", ", out);
+    }
+
+    static String addresses(String s) {
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String p = part.strip();
+            if (!p.isEmpty()) {
+                IpAddresses.parse(p);
+                out.add(p);
+            }
+        }
+        return String.join(", ", out);
+    }
+
+    static String networks(String s) {
+        List<String> entries = new ArrayList<>();
+        for (String part : s.split(",")) {
+            if (!part.isBlank()) {
+                entries.add(part.strip());
+            }
+        }
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("at least one network, e.g. 127.0.0.0/8, ::1, 10.0.0.0/24");
+        }
+        AddressSet.parse(entries);
+        return String.join(", ", entries);
+    }
+}

@@ -1,0 +1,196 @@
+package org.gatehouse.shell.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.core.config.InstallationPaths;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * {@code setup}: the appliance's installation wizard, for what belongs to the application — names,
+ * conferencing nodes, web proxy, TURN, NAT, management networks, certificate. Each question shows the
+ * value in force as its default; each answer is checked before the next question. The answers are
+ * written to the {@code etc/*.cfg} files through ConfigAdmin and apply at once: running it again
+ * changes a running server, calls and sessions go on. {@code setup <file>} takes the answers from a
+ * file instead (same keys, {@code key = value}), for automation.
+ */
+@Component(name = "org.gatehouse.shell.setup", service = SetupCommand.class, property = {
+        "osgi.command.scope=gatehouse",
+        "osgi.command.function=setup"
+})
+public final class SetupCommand {
+
+    @Reference
+    ConfigurationAdmin configurations;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile TurnAccounts users;
+
+    @Descriptor("the installation wizard: asks each setting with its current value as default, then applies them live")
+    public void setup(CommandSession session) throws IOException {
+        PrintStream out = System.out;
+        SetupConfig config = new SetupConfig(configurations);
+        Map<String, String> current = config.current(users);
+        Prompter prompter = new Prompter(session.getKeyboard(), out);
+        out.println("Gatehouse setup. Enter keeps the value in [brackets]; Ctrl-D stops without changing anything.");
+        Map<String, String> answers = new LinkedHashMap<>();
+        try {
+            for (SetupAnswers.Question q : SetupAnswers.QUESTIONS) {
+                if (!SetupConfig.asked(q.key(), answers, current)) {
+                    continue;
+                }
+                if (q.key().equals("nodes")) {
+                    answers.put("nodes", prompter.list(q, current.get("nodes")));
+                } else {
+                    boolean secret = q.key().equals("turn-password") || q.key().equals("turn-secret");
+                    answers.put(q.key(), prompter.ask(q, secret ? "" : current.getOrDefault(q.key(), ""), secret));
+                }
+            }
+            Map<String, String> changes = SetupConfig.changes(answers, current);
+            if (changes.isEmpty()) {
+                out.println("Nothing to change.");
+                return;
+            }
+            out.println("\nTo apply:");
+            changes.forEach((k, v) -> out.println("  " + k + " = " + (k.equals("turn-password") || k.equals("turn-secret") ? "********" : v)));
+            String go = prompter.ask(new SetupAnswers.Question("apply", "Apply now (yes/no)", SetupAnswers::yesNo), "yes", false);
+            if (!go.equals("yes")) {
+                out.println("Nothing changed.");
+                return;
+            }
+            apply(config, answers, current, out);
+        } catch (Prompter.Stopped e) {
+            out.println("\nStopped; nothing changed.");
+        }
+    }
+
+    @Descriptor("apply the answers in a file (key = value, the wizard's keys) without asking")
+    public void setup(CommandSession session, @Descriptor("answers file") String file) throws IOException {
+        PrintStream out = System.out;
+        Path path = InstallationPaths.resolve(file);
+        Map<String, String> answers;
+        try {
+            answers = SetupAnswers.parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString());
+        } catch (IllegalArgumentException e) {
+            out.println("setup: " + e.getMessage() + "; nothing changed");
+            return;
+        } catch (IOException e) {
+            out.println("setup: cannot read " + path + ": " + e.getMessage());
+            return;
+        }
+        SetupConfig config = new SetupConfig(configurations);
+        Map<String, String> current = config.current(users);
+        apply(config, answers, current, out);
+    }
+
+    private void apply(SetupConfig config, Map<String, String> answers, Map<String, String> current, PrintStream out) throws IOException {
+        List<String> done;
+        try {
+            done = config.apply(answers, current, users, InstallationPaths.data());
+        } catch (IllegalArgumentException e) {
+            out.println("setup: " + e.getMessage() + "; nothing changed");
+            return;
+        }
+        if (done.isEmpty()) {
+            out.println("Nothing to change.");
+            return;
+        }
+        done.forEach(line -> out.println("  " + line));
+        out.println("Applied. Open calls, sessions and event streams go on; see gatehouse:status.");
+    }
+
+    /** Questions and answers on the console, one line at a time. */
+    static final class Prompter {
+
+        static final class Stopped extends RuntimeException {
+            Stopped() {
+                super(null, null, false, false);
+            }
+        }
+
+        private final InputStream in;
+        private final PrintStream out;
+
+        Prompter(InputStream in, PrintStream out) {
+            this.in = in;
+            this.out = out;
+        }
+
+        String ask(SetupAnswers.Question q, String current, boolean secret) {
+            while (true) {
+                out.print(q.prompt() + (secret ? (current.isEmpty() ? "" : " [keep]") : " [" + current + "]") + ": ");
+                out.flush();
+                String line = line();
+                String answer = line.isEmpty() ? current : line.strip();
+                if (answer.isEmpty() && secret) {
+                    return "";
+                }
+                try {
+                    return q.check().apply(answer);
+                } catch (IllegalArgumentException e) {
+                    out.println("  " + e.getMessage());
+                }
+            }
+        }
+
+        /** One entry per line, an empty line ends; an empty first line keeps the current list. */
+        String list(SetupAnswers.Question q, String current) {
+            out.println(q.prompt() + ", one per line; an empty line ends" + (current.isEmpty() ? "" : " (an empty first line keeps " + current + ")") + ":");
+            List<String> entries = new ArrayList<>();
+            while (true) {
+                out.print("  node " + (entries.size() + 1) + ": ");
+                out.flush();
+                String line = line().strip();
+                if (line.isEmpty()) {
+                    return entries.isEmpty() ? current : String.join(", ", entries);
+                }
+                try {
+                    entries.add(SetupAnswers.node(line));
+                } catch (IllegalArgumentException e) {
+                    out.println("  " + e.getMessage());
+                }
+            }
+        }
+
+        private boolean afterCarriageReturn;
+
+        /** A line as UTF-8; CR, LF and CR LF end it; Ctrl-D or the end of input stops the wizard. */
+        private String line() {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            try {
+                int c;
+                while ((c = in.read()) >= 0) {
+                    if (c == '\n' && afterCarriageReturn && b.size() == 0) {
+                        afterCarriageReturn = false;
+                        continue;
+                    }
+                    afterCarriageReturn = c == '\r';
+                    if (c == '\n' || c == '\r') {
+                        return b.toString(StandardCharsets.UTF_8);
+                    }
+                    if (c == 4) {
+                        throw new Stopped();
+                    }
+                    b.write(c);
+                }
+            } catch (IOException e) {
+                throw new Stopped();
+            }
+            throw new Stopped();
+        }
+    }
+}

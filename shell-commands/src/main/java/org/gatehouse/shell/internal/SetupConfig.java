@@ -1,0 +1,295 @@
+package org.gatehouse.shell.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Where the wizard's answers live: which {@code .cfg} key of which component each one is, its
+ * current value, and the writing of changed values through ConfigAdmin (FileInstall writes them back
+ * to the files, so the files always say what is in force).
+ */
+final class SetupConfig {
+
+    static final String CORE = "org.gatehouse.core";
+    static final String TLS = "org.gatehouse.tls";
+    static final String STUN = "org.gatehouse.stun";
+    static final String TURN = "org.gatehouse.turn";
+    static final String POOL_FACTORY = "org.gatehouse.balancer.pool";
+    static final String POOL = "conferencing";
+    static final List<String> PROXY_ROUTES = List.of("/api/", "/webapp/", "/static/", "/");
+    private static final String FILE = "felix.fileinstall.filename";
+
+    private final ConfigurationAdmin cm;
+
+    SetupConfig(ConfigurationAdmin cm) {
+        this.cm = cm;
+    }
+
+    /** The value in force for every question (passwords and secrets are never shown). */
+    Map<String, String> current(TurnAccounts users) throws IOException {
+        Map<String, String> v = new LinkedHashMap<>();
+        Dictionary<String, Object> tls = properties(cm.getConfiguration(TLS, "?"));
+        v.put("hostname", text(tls, "hostname", "gatehouse"));
+        v.put("domain", text(tls, "domain", ""));
+        Configuration pool = pool(false);
+        Dictionary<String, Object> p = pool == null ? new Hashtable<>() : properties(pool);
+        v.put("nodes", nodeAddresses(text(p, "nodes", "")));
+        v.put("web-proxy", pool != null && !text(p, "routes", String.join(", ", PROXY_ROUTES)).isEmpty() ? "yes" : "no");
+        Dictionary<String, Object> turn = properties(cm.getConfiguration(TURN, "?"));
+        v.put("turn", users == null || "false".equalsIgnoreCase(text(turn, "enabled", "true")) ? "disable" : "enable");
+        boolean secret = "true".equalsIgnoreCase(text(turn, "use-auth-secret", "false"));
+        v.put("turn-credentials", secret ? "secret" : "user");
+        List<String> names = users == null ? List.of() : users.names();
+        v.put("turn-user", names.isEmpty() ? "" : names.get(0).replaceFirst("@[^@]*$", ""));
+        v.put("restricted", "true".equalsIgnoreCase(text(turn, "restricted", "false")) ? "yes" : "no");
+        Dictionary<String, Object> stun = properties(cm.getConfiguration(STUN, "?"));
+        v.put("turn-on-443", listensOn443(text(stun, "listen", "0.0.0.0:3478, [::]:3478")) ? "yes" : "no");
+        v.put("external-ip", text(turn, "external-ip", ""));
+        v.put("relay-ip", text(turn, "relay-ip", ""));
+        Dictionary<String, Object> core = properties(cm.getConfiguration(CORE, "?"));
+        v.put("management-networks", text(core, "management-networks", "127.0.0.0/8, ::1"));
+        v.put("new-certificate", "no");
+        return v;
+    }
+
+    /** Whether the wizard asks {@code key}, given the answers so far (TURN questions only when TURN is on, and so on). */
+    static boolean asked(String key, Map<String, String> answers, Map<String, String> current) {
+        String turn = answers.getOrDefault("turn", current.get("turn"));
+        String credentials = answers.getOrDefault("turn-credentials", current.get("turn-credentials"));
+        switch (key) {
+            case "turn-credentials": case "restricted": case "turn-on-443": case "external-ip": case "relay-ip":
+                return turn.equals("enable");
+            case "turn-user": case "turn-password":
+                return turn.equals("enable") && credentials.equals("user");
+            case "turn-secret":
+                return turn.equals("enable") && credentials.equals("secret");
+            default:
+                return true;
+        }
+    }
+
+    /** The answers that differ from what is in force (an empty password or secret keeps the current one). */
+    static Map<String, String> changes(Map<String, String> answers, Map<String, String> current) {
+        Map<String, String> out = new LinkedHashMap<>();
+        answers.forEach((k, v) -> {
+            boolean secret = k.equals("turn-password") || k.equals("turn-secret");
+            if (secret ? !v.isEmpty() : !v.equals(current.get(k)) || k.equals("new-certificate") && v.equals("yes")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Checks the answers together, then writes each component's changed keys. Returns one line per
+     * change made; throws IllegalArgumentException, before writing anything, when answers conflict.
+     */
+    List<String> apply(Map<String, String> answers, Map<String, String> current, TurnAccounts users, Path data) throws IOException {
+        Map<String, String> a = new LinkedHashMap<>(current);
+        a.putAll(answers);
+        Map<String, String> changed = changes(answers, current);
+        boolean turnOn = a.get("turn").equals("enable");
+        if (turnOn && users == null) {
+            throw new IllegalArgumentException("TURN cannot be enabled: the org.gatehouse.turn bundle is not installed");
+        }
+        if (turnOn && a.get("turn-credentials").equals("user") && changed.containsKey("turn-user") && !changed.containsKey("turn-password")) {
+            throw new IllegalArgumentException("a new TURN user needs a password (turn-password)");
+        }
+        if (turnOn && a.get("turn-credentials").equals("secret") && changed.containsKey("turn-credentials") && !changed.containsKey("turn-secret")) {
+            throw new IllegalArgumentException("REST API credentials need the shared secret (turn-secret)");
+        }
+        Dictionary<String, Object> tlsNow = properties(cm.getConfiguration(TLS, "?"));
+        if (turnOn && a.get("turn-on-443").equals("yes") && a.get("web-proxy").equals("yes") && listensOn443(text(tlsNow, "https-listen", ""))) {
+            throw new IllegalArgumentException("HTTPS listens on port 443 (https-listen in etc/org.gatehouse.tls.cfg): TURN cannot take 443 too"
+                    + " unless the web proxy is off or HTTPS moves");
+        }
+        if (a.get("restricted").equals("yes") && turnOn && peers(a.get("nodes")).isEmpty()) {
+            throw new IllegalArgumentException("restricted TURN relays only to the conferencing nodes, and none is given by address");
+        }
+        List<String> done = new ArrayList<>();
+
+        if (changed.containsKey("management-networks")) {
+            write(cm.getConfiguration(CORE, "?"), Map.of("management-networks", a.get("management-networks")));
+            done.add("management networks: " + a.get("management-networks") + " (etc/org.gatehouse.core.cfg)");
+        }
+        boolean newCertificate = a.get("new-certificate").equals("yes");
+        if (changed.containsKey("hostname") || changed.containsKey("domain") || newCertificate) {
+            if (newCertificate) {
+                Files.deleteIfExists(data.resolve("tls/self-signed.pem"));
+            }
+            // Written even when unchanged, so that a new self-signed certificate is made now.
+            write(cm.getConfiguration(TLS, "?"), Map.of("hostname", a.get("hostname"), "domain", a.get("domain")), newCertificate);
+            String fqdn = a.get("domain").isEmpty() ? a.get("hostname") : a.get("hostname") + "." + a.get("domain");
+            done.add("name " + fqdn + (newCertificate ? ", new self-signed certificate for it" : "") + " (etc/org.gatehouse.tls.cfg)");
+        }
+        if (changed.containsKey("nodes") || changed.containsKey("web-proxy")) {
+            Configuration pool = pool(true);
+            Map<String, String> keys = new LinkedHashMap<>();
+            if (changed.containsKey("nodes")) {
+                keys.put("nodes", a.get("nodes"));
+            }
+            keys.put("routes", a.get("web-proxy").equals("yes") ? String.join(", ", PROXY_ROUTES) : "");
+            write(pool, keys);
+            done.add("conferencing nodes: " + (a.get("nodes").isEmpty() ? "none" : a.get("nodes")) + "; web proxy "
+                    + (a.get("web-proxy").equals("yes") ? "on" : "off") + " (etc/org.gatehouse.balancer.pool-conferencing.cfg)");
+        }
+        Map<String, String> turn = new LinkedHashMap<>();
+        if (changed.containsKey("turn")) {
+            turn.put("enabled", Boolean.toString(turnOn));
+        }
+        if (turnOn) {
+            if (changed.containsKey("turn-credentials")) {
+                turn.put("use-auth-secret", Boolean.toString(a.get("turn-credentials").equals("secret")));
+            }
+            if (changed.containsKey("turn-secret")) {
+                turn.put("static-auth-secret", a.get("turn-secret"));
+            }
+            if (changed.containsKey("restricted") || a.get("restricted").equals("yes") && changed.containsKey("nodes")) {
+                turn.put("restricted", Boolean.toString(a.get("restricted").equals("yes")));
+                if (a.get("restricted").equals("yes")) {
+                    turn.put("allowed-peer-ip", String.join(", ", peers(a.get("nodes"))));
+                }
+            }
+            if (changed.containsKey("external-ip")) {
+                turn.put("external-ip", a.get("external-ip"));
+            }
+            if (changed.containsKey("relay-ip")) {
+                turn.put("relay-ip", a.get("relay-ip"));
+            }
+        }
+        if (!turn.isEmpty()) {
+            write(cm.getConfiguration(TURN, "?"), turn);
+            List<String> shown = new ArrayList<>();
+            turn.forEach((k, v) -> shown.add(k + " = " + (k.equals("static-auth-secret") ? "********" : v)));
+            done.add("TURN: " + String.join(", ", shown) + " (etc/org.gatehouse.turn.cfg)");
+        }
+        if (turnOn && changed.containsKey("turn-password")) {
+            users.add(a.get("turn-user"), a.get("turn-password"));
+            done.add("TURN user " + a.get("turn-user") + " set (" + users.file() + ")");
+        }
+        if (turnOn && changed.containsKey("turn-on-443")) {
+            Dictionary<String, Object> stun = properties(cm.getConfiguration(STUN, "?"));
+            List<String> listen = new ArrayList<>();
+            for (String l : text(stun, "listen", "0.0.0.0:3478, [::]:3478").split(",")) {
+                if (!l.isBlank() && !l.strip().endsWith(":443")) {
+                    listen.add(l.strip());
+                }
+            }
+            if (a.get("turn-on-443").equals("yes")) {
+                listen.add("0.0.0.0:443");
+                listen.add("[::]:443");
+            }
+            write(cm.getConfiguration(STUN, "?"), Map.of("listen", String.join(", ", listen)));
+            done.add("STUN/TURN listen = " + String.join(", ", listen) + " (etc/org.gatehouse.stun.cfg)");
+        }
+        return done;
+    }
+
+    /** The conferencing nodes' addresses given as IP literals: the peers restricted TURN relays to. */
+    static List<String> peers(String nodes) {
+        List<String> out = new ArrayList<>();
+        for (String n : nodes.split(",")) {
+            String host = n.strip();
+            if (host.isEmpty()) {
+                continue;
+            }
+            host = host.startsWith("[") ? host.substring(1, host.indexOf(']')) : host.substring(0, host.lastIndexOf(':') < 0 ? host.length() : host.lastIndexOf(':'));
+            if (host.matches("[0-9.]+") || host.contains(":")) {
+                if (!out.contains(host)) {
+                    out.add(host);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean listensOn443(String listen) {
+        for (String l : listen.split(",")) {
+            if (l.strip().endsWith(":443")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code 10.0.0.1:443 weight=2, ...} as the wizard shows nodes: addresses only. */
+    private static String nodeAddresses(String nodes) {
+        List<String> out = new ArrayList<>();
+        for (String n : nodes.split(",")) {
+            String a = n.strip().split("\\s+")[0];
+            if (!a.isEmpty()) {
+                out.add(a);
+            }
+        }
+        return String.join(", ", out);
+    }
+
+    private Configuration pool(boolean create) throws IOException {
+        Configuration[] all;
+        try {
+            all = cm.listConfigurations("(service.factoryPid=" + POOL_FACTORY + ")");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (all != null) {
+            for (Configuration c : all) {
+                Dictionary<String, Object> p = c.getProperties();
+                String file = p == null ? "" : String.valueOf(p.get(FILE));
+                String name = p == null ? null : (String) p.get("name");
+                if (POOL.equals(name) || file.endsWith(POOL_FACTORY + "-" + POOL + ".cfg") || c.getPid().endsWith("~" + POOL)) {
+                    return c;
+                }
+            }
+        }
+        return create ? cm.getFactoryConfiguration(POOL_FACTORY, POOL, "?") : null;
+    }
+
+    private static Dictionary<String, Object> properties(Configuration c) {
+        Dictionary<String, Object> p = c.getProperties();
+        return p == null ? new Hashtable<>() : p;
+    }
+
+    private static String text(Dictionary<String, Object> p, String key, String defaultValue) {
+        Object v = p.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v.getClass().isArray()) {
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < java.lang.reflect.Array.getLength(v); i++) {
+                parts.add(String.valueOf(java.lang.reflect.Array.get(v, i)));
+            }
+            return String.join(", ", parts);
+        }
+        return v.toString().strip();
+    }
+
+    private static void write(Configuration c, Map<String, String> keys) throws IOException {
+        write(c, keys, false);
+    }
+
+    private static void write(Configuration c, Map<String, String> keys, boolean always) throws IOException {
+        Dictionary<String, Object> p = properties(c);
+        boolean changed = always;
+        for (Map.Entry<String, String> e : keys.entrySet()) {
+            if (!Objects.equals(text(p, e.getKey(), null), e.getValue())) {
+                p.put(e.getKey(), e.getValue());
+                changed = true;
+            }
+        }
+        if (changed) {
+            c.update(p);
+        }
+    }
+}
