@@ -75,6 +75,11 @@ final class Distribution {
         Files.writeString(tls, loopbackHttp(Files.readString(tls)));
         Path ssh = target.resolve("etc/org.gatehouse.ssh.cfg");
         Files.writeString(ssh, ssh(Files.readString(ssh), "127.0.0.1:0"));
+        // reset-to-defaults puts these back: they must not bring 127.0.0.1:8101 into a test either.
+        Path defaultSsh = target.resolve("system/defaults/etc/org.gatehouse.ssh.cfg");
+        if (Files.exists(defaultSsh)) {
+            Files.writeString(defaultSsh, ssh(Files.readString(defaultSsh), "127.0.0.1:0"));
+        }
         return target;
     }
 

@@ -84,9 +84,11 @@ class DistributionIT {
     @Test
     void startsWithBuiltInDefaultsAlone() throws Exception {
         Path home = Distribution.copyTo(dir.resolve("bare"));
-        try (var files = Files.list(home.resolve("etc"))) {
-            for (Path p : files.toList()) {
-                Files.delete(p);
+        try (var files = Files.walk(home.resolve("etc"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(home.resolve("etc"))) {
+                    Files.delete(p);
+                }
             }
         }
         // Nothing but what keeps a test on loopback: every other setting is the built-in default.
