@@ -62,11 +62,9 @@ class ModulesIT {
         List<Path> path = new ArrayList<>(Distribution.jars("system"));
         path.removeIf(Distribution.startsWith("netty-transport-native-epoll")); // fragment: same packages as classes-epoll
         path.removeIf(Distribution.startsWith("pax-logging")); // exports org.slf4j but not as module org.slf4j
-        // The standard modules for the APIs whose OSGi providers ship under other module names.
+        // The standard modules for the two APIs whose OSGi providers ship under other module names.
         path.add(jarOf(org.slf4j.Logger.class));
         path.add(onClassPath("osgi.core-"));
-        // ConfigAdmin's API: Felix ConfigAdmin exports it, but not as module org.osgi.service.cm.
-        path.add(onClassPath("org.osgi.service.cm-"));
         ModuleFinder finder = ModuleFinder.of(path.toArray(new Path[0]));
         for (ModuleReference ref : finder.findAll()) {
             String name = ref.descriptor().name();
