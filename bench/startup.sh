@@ -15,6 +15,8 @@ rm -rf "$work/gatehouse/data/cds" "$work/gatehouse/data/cache" "$work/gatehouse/
 printf 'listen = 127.0.0.1:0\ntls-listen = 127.0.0.1:0\n' > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
 sed -i -e 's/^https-listen *=.*/https-listen = 127.0.0.1:0/' -e 's/^http-listen *=.*/http-listen = 127.0.0.1:0/' "$work/gatehouse/etc/org.gatehouse.tls.cfg"
 printf 'listen = 127.0.0.1:0\n' > "$work/gatehouse/etc/org.gatehouse.status.cfg"
+# The remote shell too: an ephemeral loopback port instead of 127.0.0.1:8101, which a running server may hold.
+sed -i 's/^listen *=.*/listen = 127.0.0.1:0/' "$work/gatehouse/etc/org.gatehouse.ssh.cfg"
 
 one() {
     local out=$work/out.txt start end pid

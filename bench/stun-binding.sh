@@ -37,6 +37,7 @@ round() {
     printf 'listen = 127.0.0.1:%s\ntcp = false\ntls-listen =\n' "$gport" > "$work/gatehouse/etc/org.gatehouse.stun.cfg"
     sed -i -e 's/^https-listen *=.*/https-listen =/' -e 's/^http-listen *=.*/http-listen =/' "$work/gatehouse/etc/org.gatehouse.tls.cfg"
     printf 'listen = 127.0.0.1:0\n' > "$work/gatehouse/etc/org.gatehouse.status.cfg"
+    sed -i 's/^listen *=.*/listen =/' "$work/gatehouse/etc/org.gatehouse.ssh.cfg"
     if [ "$mode" = pinned ]; then
         sed -i "s/^io-threads = .*/io-threads = 1/" "$work/gatehouse/etc/org.gatehouse.core.cfg"
     fi

@@ -86,6 +86,7 @@ start_gatehouse() {
     sed -i -e 's/^https-listen *=.*/https-listen =/' -e 's/^http-listen *=.*/http-listen =/' "$g/etc/org.gatehouse.tls.cfg"
     # The metrics and status listener on an ephemeral loopback port, not the shipped 127.0.0.1:9090.
     printf 'listen = 127.0.0.1:0\n' >"$g/etc/org.gatehouse.status.cfg"
+    printf 'listen =\n' >"$g/etc/org.gatehouse.ssh.cfg"
     printf 'realm = %s\nuserdb = etc/turn-users\nrelay-ip = 127.0.0.1\nallowed-peer-ip = 127.0.0.1\nmin-port = %s\nmax-port = %s\nuser-quota = 0\ntotal-quota = 0\n' \
         "$realm" "${gatehouse_ports[0]}" "${gatehouse_ports[1]}" >"$g/etc/org.gatehouse.turn.cfg"
     # The long-term key MD5(user:realm:password), what `turnadmin -k -u bench -r gatehouse.test -p secret`

@@ -64,9 +64,17 @@ final class Distribution {
         return cfg.replaceAll("(?m)^listen\\s*=.*$", "listen = 127.0.0.1:0");
     }
 
+    /** The remote shell on an ephemeral loopback port instead of the shipped 127.0.0.1:8101. */
+    static final String LOOPBACK_SSH = "listen = 127.0.0.1:0\n";
+
+    /** The shipped SSH settings with the listener moved to {@code listen}. */
+    static String ssh(String cfg, String listen) {
+        return cfg.replaceAll("(?m)^listen\\s*=.*$", "listen = " + listen);
+    }
+
     /**
      * A private copy of the distribution so a test can change etc/, deploy/ and data/ freely; its
-     * STUN, HTTPS and status listeners are moved to ephemeral loopback ports.
+     * STUN, HTTPS, status and SSH listeners are moved to ephemeral loopback ports.
      */
     static Path copyTo(Path target) throws IOException {
         copyTree(target);
@@ -75,6 +83,17 @@ final class Distribution {
         Files.writeString(tls, loopbackHttp(Files.readString(tls)));
         Path status = target.resolve("etc/org.gatehouse.status.cfg");
         Files.writeString(status, loopbackStatus(Files.readString(status)));
+        Path ssh = target.resolve("etc/org.gatehouse.ssh.cfg");
+        Files.writeString(ssh, ssh(Files.readString(ssh), "127.0.0.1:0"));
+        // reset-to-defaults puts these back: they must not bring 127.0.0.1:8101 or :9090 into a test either.
+        Path defaultSsh = target.resolve("system/defaults/etc/org.gatehouse.ssh.cfg");
+        if (Files.exists(defaultSsh)) {
+            Files.writeString(defaultSsh, ssh(Files.readString(defaultSsh), "127.0.0.1:0"));
+        }
+        Path defaultStatus = target.resolve("system/defaults/etc/org.gatehouse.status.cfg");
+        if (Files.exists(defaultStatus)) {
+            Files.writeString(defaultStatus, loopbackStatus(Files.readString(defaultStatus)));
+        }
         return target;
     }
 

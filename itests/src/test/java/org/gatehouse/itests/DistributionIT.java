@@ -37,7 +37,7 @@ class DistributionIT {
             Matcher m = STARTED.matcher(started);
             assertTrue(m.matches());
             assertEquals("", m.group(5), "every bundle active: " + started);
-            assertEquals("6", m.group(4), "STUN/TURN on UDP, TCP and TLS, HTTPS, the HTTP redirect and the status listener: " + started);
+            assertEquals("7", m.group(4), "STUN/TURN on UDP, TCP and TLS, HTTPS, the HTTP redirect, the status listener and SSH: " + started);
             System.out.println("[startup] " + started);
 
             // Logging reaches data/log/gatehouse.log through pax-logging.
@@ -84,15 +84,18 @@ class DistributionIT {
     @Test
     void startsWithBuiltInDefaultsAlone() throws Exception {
         Path home = Distribution.copyTo(dir.resolve("bare"));
-        try (var files = Files.list(home.resolve("etc"))) {
-            for (Path p : files.toList()) {
-                Files.delete(p);
+        try (var files = Files.walk(home.resolve("etc"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(home.resolve("etc"))) {
+                    Files.delete(p);
+                }
             }
         }
         // Nothing but what keeps a test on loopback: every other setting is the built-in default.
         Files.writeString(home.resolve("etc/org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
         Files.writeString(home.resolve("etc/org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
         Files.writeString(home.resolve("etc/org.gatehouse.status.cfg"), Distribution.LOOPBACK_STATUS);
+        Files.writeString(home.resolve("etc/org.gatehouse.ssh.cfg"), Distribution.LOOPBACK_SSH);
         try (Server server = Server.start(home)) {
             String started = server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
             Matcher m = STARTED.matcher(started);

@@ -95,7 +95,8 @@ public class FelixBundlesIT {
         }
         assertTrue(seen.toString(), seen.containsAll(List.of("org.gatehouse.core.event-loops",
                 "org.gatehouse.core.management-networks", "org.gatehouse.stun.responder", "org.gatehouse.shell.status",
-                "org.gatehouse.shell.stun", "org.gatehouse.ban", "org.gatehouse.shell.ban")));
+                "org.gatehouse.shell.stun", "org.gatehouse.ban", "org.gatehouse.shell.ban",
+                "org.gatehouse.ssh", "org.gatehouse.ssh.user-add")));
     }
 
     @Test

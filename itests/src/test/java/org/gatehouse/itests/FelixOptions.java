@@ -35,6 +35,7 @@ final class FelixOptions {
             Files.writeString(watched.resolve("org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
             Files.writeString(watched.resolve("org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
             Files.writeString(watched.resolve("org.gatehouse.status.cfg"), Distribution.LOOPBACK_STATUS);
+            Files.writeString(watched.resolve("org.gatehouse.ssh.cfg"), Distribution.LOOPBACK_SSH);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

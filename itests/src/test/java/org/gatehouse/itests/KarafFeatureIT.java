@@ -106,6 +106,7 @@ class KarafFeatureIT {
         Files.writeString(karaf.resolve("etc/org.gatehouse.stun.cfg"), Distribution.LOOPBACK_STUN);
         Files.writeString(karaf.resolve("etc/org.gatehouse.tls.cfg"), Distribution.LOOPBACK_HTTP);
         Files.writeString(karaf.resolve("etc/org.gatehouse.status.cfg"), Distribution.LOOPBACK_STATUS);
+        Files.writeString(karaf.resolve("etc/org.gatehouse.ssh.cfg"), Distribution.LOOPBACK_SSH);
         // Karaf's data/ from an earlier run would remember installed features.
         deleteTree(karaf.resolve("data"));
     }

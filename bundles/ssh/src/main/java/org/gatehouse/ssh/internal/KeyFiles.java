@@ -1,0 +1,116 @@
+package org.gatehouse.ssh.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.Iterator;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
+
+/**
+ * The key material under {@code data/ssh/}: the host key (made at the first start, never made again
+ * while the file exists — clients pin it), the local client key {@code bin/client} logs in with, and
+ * a {@code known_hosts} file that pins the host key under the alias {@code gatehouse} for
+ * {@code bin/client}. Private keys are written in OpenSSH format, readable by their owner only.
+ */
+final class KeyFiles {
+
+    /** The name {@code bin/client} gives the server ({@code ssh -o HostKeyAlias=gatehouse}). */
+    static final String HOST_ALIAS = "gatehouse";
+    /** ECDSA P-256: made and checked by the JDK alone, accepted by every OpenSSH client. */
+    private static final String KEY_TYPE = "ecdsa-sha2-nistp256";
+
+    private final Path folder;
+
+    KeyFiles(Path folder) {
+        this.folder = folder;
+    }
+
+    Path hostKeyFile() {
+        return folder.resolve("host-key");
+    }
+
+    Path clientKeyFile() {
+        return folder.resolve("client-key");
+    }
+
+    Path knownHostsFile() {
+        return folder.resolve("known_hosts");
+    }
+
+    /** Loads the host key, or makes one when there is none; refreshes host-key.pub and known_hosts. */
+    KeyPair hostKey() throws IOException, GeneralSecurityException {
+        KeyPair pair = loadOrCreate(hostKeyFile(), "gatehouse host key");
+        String line = PublicKeyEntry.toString(pair.getPublic());
+        writeIfChanged(folder.resolve("host-key.pub"), line + " gatehouse host key\n");
+        writeIfChanged(knownHostsFile(), HOST_ALIAS + " " + line + "\n");
+        return pair;
+    }
+
+    /** The public half of the local client key, made when missing. */
+    PublicKey clientKey() throws IOException, GeneralSecurityException {
+        KeyPair pair = loadOrCreate(clientKeyFile(), "gatehouse bin/client");
+        writeIfChanged(folder.resolve("client-key.pub"), PublicKeyEntry.toString(pair.getPublic()) + " gatehouse bin/client\n");
+        return pair.getPublic();
+    }
+
+    static String fingerprint(PublicKey key) {
+        return KeyUtils.getFingerPrint(key);
+    }
+
+    private static KeyPair loadOrCreate(Path file, String comment) throws IOException, GeneralSecurityException {
+        if (Files.exists(file)) {
+            Iterator<KeyPair> keys = new FileKeyPairProvider(file).loadKeys(null).iterator();
+            if (!keys.hasNext()) {
+                throw new IOException(file + " holds no private key; restore it, or move it away to have a new one made");
+            }
+            return keys.next();
+        }
+        KeyPair pair = KeyUtils.generateKeyPair(KEY_TYPE, 256);
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        createPrivate(tmp);
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, comment, null, out);
+        }
+        move(tmp, file);
+        return pair;
+    }
+
+    private static void writeIfChanged(Path file, String text) throws IOException {
+        if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+            return;
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        move(tmp, file);
+    }
+
+    private static void createPrivate(Path file) throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file);
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}

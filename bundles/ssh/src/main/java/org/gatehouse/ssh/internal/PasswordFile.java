@@ -1,0 +1,160 @@
+package org.gatehouse.ssh.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * {@code etc/ssh/users}: one {@code user:pbkdf2-sha256:iterations:salt:hash} line per user (salt and
+ * hash base64), {@code #} comments. Only salted, stretched hashes are stored, never a password. The
+ * file is read again when it changes, so an operator may also edit it by hand.
+ */
+final class PasswordFile {
+
+    static final String SCHEME = "pbkdf2-sha256";
+    static final int ITERATIONS = 120_000;
+    private static final int SALT_BYTES = 16;
+    private static final int HASH_BITS = 256;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Checked against when the user is unknown, so that the answer takes as long as for a known one. */
+    private static final String DECOY = hash("decoy", new byte[SALT_BYTES], ITERATIONS);
+
+    private final Path file;
+    private FileTime loadedAt;
+    private Map<String, String> entries = Map.of();
+
+    PasswordFile(Path file) {
+        this.file = file;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    boolean verify(String user, String password) throws IOException {
+        String entry = current().get(user);
+        boolean known = entry != null;
+        String[] f = (known ? entry : DECOY).split(":");
+        if (f.length != 4 || !f[0].equals(SCHEME)) {
+            return false;
+        }
+        int iterations;
+        byte[] salt;
+        byte[] expected;
+        try {
+            iterations = Integer.parseInt(f[1]);
+            salt = Base64.getDecoder().decode(f[2]);
+            expected = Base64.getDecoder().decode(f[3]);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (iterations < 1 || iterations > 10_000_000) {
+            return false;
+        }
+        byte[] actual = Base64.getDecoder().decode(hash(password, salt, iterations).split(":")[3]);
+        return MessageDigest.isEqual(expected, actual) && known;
+    }
+
+    synchronized List<String> users() throws IOException {
+        return new ArrayList<>(current().keySet());
+    }
+
+    /** Adds the user or replaces its password. */
+    synchronized void add(String user, String password) throws IOException {
+        checkName(user);
+        if (password.isEmpty()) {
+            throw new IllegalArgumentException("the password is empty");
+        }
+        byte[] salt = new byte[SALT_BYTES];
+        RANDOM.nextBytes(salt);
+        Map<String, String> next = new LinkedHashMap<>(current());
+        next.put(user, hash(password, salt, ITERATIONS));
+        write(next);
+    }
+
+    synchronized boolean remove(String user) throws IOException {
+        Map<String, String> next = new LinkedHashMap<>(current());
+        if (next.remove(user) == null) {
+            return false;
+        }
+        write(next);
+        return true;
+    }
+
+    static void checkName(String user) {
+        if (user.isEmpty() || !user.matches("[A-Za-z0-9._@-]{1,64}")) {
+            throw new IllegalArgumentException("'" + user + "' is not a user name (letters, digits, . _ @ -; at most 64)");
+        }
+    }
+
+    static String hash(String password, byte[] salt, int iterations) {
+        try {
+            PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, HASH_BITS);
+            byte[] h = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            spec.clearPassword();
+            return SCHEME + ":" + iterations + ":" + Base64.getEncoder().encodeToString(salt) + ":" + Base64.getEncoder().encodeToString(h);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 is part of every Java 17 runtime", e);
+        }
+    }
+
+    private synchronized Map<String, String> current() throws IOException {
+        if (!Files.exists(file)) {
+            loadedAt = null;
+            entries = Map.of();
+            return entries;
+        }
+        FileTime modified = Files.getLastModifiedTime(file);
+        if (!modified.equals(loadedAt)) {
+            Map<String, String> read = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String l = line.strip();
+                int colon = l.indexOf(':');
+                if (l.isEmpty() || l.startsWith("#") || colon <= 0) {
+                    continue;
+                }
+                read.put(l.substring(0, colon), l.substring(colon + 1));
+            }
+            entries = read;
+            loadedAt = modified;
+        }
+        return entries;
+    }
+
+    private void write(Map<String, String> next) throws IOException {
+        StringBuilder text = new StringBuilder("# Gatehouse SSH users: user:" + SCHEME + ":iterations:salt:hash. Written by ssh:user-add;\n"
+                + "# holds salted PBKDF2 hashes only, never a password.\n");
+        next.forEach((u, h) -> text.append(u).append(':').append(h).append('\n'));
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        try {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(tmp);
+        }
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        entries = next;
+        loadedAt = Files.getLastModifiedTime(file);
+    }
+}

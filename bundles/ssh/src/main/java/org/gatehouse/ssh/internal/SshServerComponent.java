@@ -1,0 +1,209 @@
+package org.gatehouse.ssh.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.sshd.common.io.IoAcceptor;
+import org.apache.sshd.common.io.IoServiceEventListener;
+import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.gatehouse.core.Listener;
+import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.config.InstallationPaths;
+import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.net.IpAddresses;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SSH listener of {@code etc/org.gatehouse.ssh.cfg}: Gogo sessions for administrators on the
+ * management networks. Connections from elsewhere are closed as they are accepted, before any SSH
+ * byte is exchanged. A changed listen address or idle timeout binds a new listener (open sessions
+ * end); changed key or user files apply to the next login; a bad value is refused with one line and
+ * the listener keeps running as it was.
+ */
+@Component(name = SshSettings.PID, configurationPid = SshSettings.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        immediate = true, service = {})
+@Designate(ocd = SshSettings.class)
+public final class SshServerComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SshServerComponent.class);
+
+    private final CommandProcessor processor;
+    private final ManagementNetworks managementNetworks;
+    private final BundleContext context;
+    private final KeyFiles keys;
+    private SshConfiguration configuration;
+    private SshServer server;
+    private ServiceRegistration<Listener> registration;
+
+    @Activate
+    public SshServerComponent(@Reference(name = "processor") CommandProcessor processor, @Reference(name = "management-networks") ManagementNetworks managementNetworks,
+            BundleContext context, Map<String, Object> properties) {
+        this.processor = processor;
+        this.managementNetworks = managementNetworks;
+        this.context = context;
+        this.keys = new KeyFiles(InstallationPaths.data().resolve("ssh"));
+        try {
+            apply(SshConfiguration.of(properties));
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; SSH is off until it is fixed", e.getMessage());
+        }
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        try {
+            apply(SshConfiguration.of(properties));
+        } catch (InvalidSettingException e) {
+            LOG.error("{}; keeping {}", e.getMessage(), server == null ? "SSH off" : "SSH as it was");
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stop();
+    }
+
+    private synchronized void apply(SshConfiguration next) {
+        SshConfiguration previous = configuration;
+        if (server != null && next.sameListener(previous)) {
+            try {
+                configureAuthentication(server, next);
+                configuration = next;
+            } catch (IOException | GeneralSecurityException e) {
+                LOG.error("{}: cannot read the SSH keys in {}: {}; keeping the previous settings", next.source(), keys.hostKeyFile().getParent(), e.toString());
+            }
+            return;
+        }
+        stop();
+        configuration = next;
+        if (next.listen() == null) {
+            LOG.info("{}: SSH is off (listen is empty)", next.source());
+            return;
+        }
+        try {
+            start(next);
+        } catch (IOException | GeneralSecurityException e) {
+            LOG.error("{}: SSH cannot listen on {}: {}; fix listen (is the port in use?)", next.source(),
+                    IpAddresses.format(next.listen()), e.getMessage() == null ? e.toString() : e.getMessage());
+            stop();
+        }
+    }
+
+    private void start(SshConfiguration c) throws IOException, GeneralSecurityException {
+        KeyPair hostKey = keys.hostKey();
+        SshServer s = SshServer.setUpDefaultServer();
+        // Chosen here rather than through ServiceLoader, which cannot see into bundles.
+        s.setIoServiceFactoryFactory(new Nio2ServiceFactoryFactory());
+        s.setHost(c.listen().getAddress().getHostAddress());
+        s.setPort(c.listen().getPort());
+        s.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        s.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE, UserAuthPasswordFactory.INSTANCE));
+        configureAuthentication(s, c);
+        s.setIoServiceEventListener(new IoServiceEventListener() {
+            @Override
+            public void connectionAccepted(IoAcceptor acceptor, SocketAddress local, SocketAddress remote, SocketAddress service)
+                    throws IOException {
+                refuseOutsideManagementNetworks(remote);
+            }
+        });
+        s.setShellFactory(channel -> new GogoChannel(processor, null));
+        s.setCommandFactory((channel, command) -> new GogoChannel(processor, command));
+        CoreModuleProperties.IDLE_TIMEOUT.set(s, c.idleTimeout());
+        CoreModuleProperties.SERVER_IDENTIFICATION.set(s, "Gatehouse");
+        s.start();
+        server = s;
+        InetSocketAddress bound = new InetSocketAddress(c.listen().getAddress(), s.getPort());
+        if (context != null) {
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put("protocol", "tcp");
+            props.put("address", IpAddresses.format(bound));
+            registration = context.registerService(Listener.class, new SshListener(bound), props);
+        }
+        LOG.info("SSH: Gogo shell on {} (host key {}), for the management networks {}", IpAddresses.format(bound),
+                KeyFiles.fingerprint(hostKey.getPublic()), managementNetworks.networks());
+    }
+
+    private void configureAuthentication(SshServer s, SshConfiguration c) throws IOException, GeneralSecurityException {
+        PublicKey local = c.localClientKey() ? keys.clientKey() : null;
+        s.setPublickeyAuthenticator(new KeyAuthenticator(c.authorizedKeys(), local));
+        PasswordFile passwords = new PasswordFile(c.users());
+        s.setPasswordAuthenticator((user, password, session) -> {
+            try {
+                return passwords.verify(user, password);
+            } catch (IOException e) {
+                LOG.error("SSH: cannot read {}: {}", passwords.file(), e.toString());
+                return false;
+            }
+        });
+    }
+
+    private void refuseOutsideManagementNetworks(SocketAddress remote) throws IOException {
+        if (remote instanceof InetSocketAddress a && a.getAddress() != null
+                && managementNetworks.permits(IpAddresses.canonical(a.getAddress()))) {
+            return;
+        }
+        String who = remote instanceof InetSocketAddress a ? IpAddresses.format(a) : String.valueOf(remote);
+        LOG.warn("SSH: refused connection from {}: not in management-networks {} (etc/org.gatehouse.core.cfg)", who,
+                managementNetworks.networks());
+        throw new IOException("SSH connection from " + who + " refused: outside the management networks");
+    }
+
+    private void stop() {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+        }
+        if (server != null) {
+            try {
+                server.stop(true);
+            } catch (IOException e) {
+                LOG.warn("SSH: stopping the listener: {}", e.toString());
+            }
+            server = null;
+        }
+    }
+
+    /** The bound address, for tests that listen on port 0. */
+    synchronized InetSocketAddress boundAddress() {
+        return server == null ? null : new InetSocketAddress(configuration.listen().getAddress(), server.getPort());
+    }
+
+    Path hostKeyFile() {
+        return keys.hostKeyFile();
+    }
+
+    private record SshListener(InetSocketAddress address) implements Listener {
+        @Override
+        public String name() {
+            return "ssh";
+        }
+
+        @Override
+        public String protocol() {
+            return "tcp";
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package org.gatehouse.ssh.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.felix.gogo.runtime.CommandProcessorImpl;
+import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ChannelShell;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.net.AddressSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SSH listener against MINA SSHD's own client on loopback, with a real Gogo command processor. */
+class SshServerComponentTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path home;
+
+    private ThreadIOImpl threadIO;
+    private CommandProcessorImpl processor;
+    private SshClient client;
+    private SshServerComponent component;
+    private String oldHome;
+
+    /** A stand-in for gatehouse:status: prints through System.out as the real commands do. */
+    public static final class StatusCommand {
+        public void status() {
+            System.out.println("Gatehouse status: all well");
+        }
+
+        public void fail() {
+            throw new IllegalStateException("broken on purpose");
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        oldHome = System.setProperty("gatehouse.home", home.toString());
+        System.clearProperty("gatehouse.data");
+        threadIO = new ThreadIOImpl();
+        threadIO.start();
+        processor = new CommandProcessorImpl(threadIO);
+        processor.addCommand("gatehouse", new StatusCommand(), "status");
+        processor.addCommand("gatehouse", new StatusCommand(), "fail");
+        SshUserCommand.Add add = new SshUserCommand.Add();
+        add.configure(Map.of());
+        processor.addCommand("ssh", add, "user-add");
+        client = SshClient.setUpDefaultClient();
+        client.start();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (component != null) {
+            component.deactivate();
+        }
+        client.stop();
+        processor.stop();
+        threadIO.stop();
+        if (oldHome == null) {
+            System.clearProperty("gatehouse.home");
+        } else {
+            System.setProperty("gatehouse.home", oldHome);
+        }
+    }
+
+    private SshServerComponent start(String managementNetworks, Map<String, Object> extra) {
+        ManagementNetworks networks = () -> AddressSet.parse(List.of(managementNetworks.split(",\\s*")));
+        Map<String, Object> props = new HashMap<>(extra);
+        props.putIfAbsent("listen", "127.0.0.1:0");
+        component = new SshServerComponent(processor, networks, null, props);
+        assertNotNull(component.boundAddress(), "listening");
+        return component;
+    }
+
+    private ClientSession connect(String user, AtomicReference<PublicKey> serverKey) throws IOException {
+        InetSocketAddress a = component.boundAddress();
+        client.setServerKeyVerifier((session, remote, key) -> {
+            if (serverKey != null) {
+                serverKey.set(key);
+            }
+            return true;
+        });
+        return client.connect(user, a.getHostString(), a.getPort()).verify(WAIT).getSession();
+    }
+
+    private ClientSession loginWithKey(String user, KeyPair key) throws IOException {
+        ClientSession s = connect(user, null);
+        s.addPublicKeyIdentity(key);
+        s.auth().verify(WAIT);
+        return s;
+    }
+
+    private KeyPair authorizedKey() throws Exception {
+        KeyPair key = KeyUtils.generateKeyPair("ecdsa-sha2-nistp256", 256);
+        Path file = home.resolve("etc/ssh/authorized_keys");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "# operators\n" + PublicKeyEntry.toString(key.getPublic()) + " alice@laptop\n");
+        return key;
+    }
+
+    private static Result exec(ClientSession s, String command) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ChannelExec c = s.createExecChannel(command)) {
+            c.setOut(out);
+            c.setErr(err);
+            c.open().verify(WAIT);
+            c.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), WAIT);
+            return new Result(c.getExitStatus(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private record Result(Integer status, String out, String err) {
+    }
+
+    @Test
+    void publicKeyLoginRunsACommandAndReturnsItsOutputAndStatus() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        try (ClientSession s = loginWithKey("alice", key)) {
+            Result ok = exec(s, "gatehouse:status");
+            assertEquals(0, ok.status(), ok.toString());
+            assertEquals("Gatehouse status: all well\n", ok.out());
+
+            Result failed = exec(s, "gatehouse:fail");
+            assertEquals(1, failed.status(), failed.toString());
+            assertTrue(failed.err().contains("broken on purpose"), failed.err());
+
+            Result unknown = exec(s, "no:such-command");
+            assertEquals(1, unknown.status(), unknown.toString());
+            assertTrue(unknown.err().contains("no:such-command"), unknown.err());
+        }
+    }
+
+    @Test
+    void anUnlistedKeyIsRefused() throws Exception {
+        authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        KeyPair stranger = KeyUtils.generateKeyPair("ecdsa-sha2-nistp256", 256);
+        assertThrows(IOException.class, () -> loginWithKey("alice", stranger).close());
+    }
+
+    @Test
+    void passwordSetWithUserAddLogsInAndAWrongOneIsRefused() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        try (ClientSession s = loginWithKey("alice", key)) {
+            Result added = exec(s, "ssh:user-add bob 'correct horse'");
+            assertEquals(0, added.status(), added.toString());
+            assertTrue(added.out().contains("SSH user bob set in"), added.out());
+        }
+        String users = Files.readString(home.resolve("etc/ssh/users"));
+        assertFalse(users.contains("correct horse"), "no clear text: " + users);
+        assertTrue(users.contains("bob:pbkdf2-sha256:"), users);
+        assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                Files.getPosixFilePermissions(home.resolve("etc/ssh/users")));
+
+        try (ClientSession s = connect("bob", null)) {
+            s.addPasswordIdentity("correct horse");
+            s.auth().verify(WAIT);
+            assertEquals("Gatehouse status: all well\n", exec(s, "gatehouse:status").out());
+        }
+        try (ClientSession s = connect("bob", null)) {
+            s.addPasswordIdentity("wrong horse");
+            assertThrows(IOException.class, () -> s.auth().verify(WAIT));
+        }
+        try (ClientSession s = connect("mallory", null)) {
+            s.addPasswordIdentity("correct horse");
+            assertThrows(IOException.class, () -> s.auth().verify(WAIT));
+        }
+    }
+
+    @Test
+    void connectionsFromOutsideTheManagementNetworksAreRefusedBeforeAuthentication() throws Exception {
+        KeyPair key = authorizedKey();
+        start("10.0.0.0/8", Map.of());
+        assertThrows(IOException.class, () -> loginWithKey("alice", key).close());
+    }
+
+    @Test
+    void theHostKeyIsMadeOnceAndKeptAcrossRestarts() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        Path hostKey = home.resolve("data/ssh/host-key");
+        byte[] stored = Files.readAllBytes(hostKey);
+        assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(hostKey));
+        AtomicReference<PublicKey> first = new AtomicReference<>();
+        try (ClientSession s = connect("alice", first)) {
+            s.addPublicKeyIdentity(key);
+            s.auth().verify(WAIT);
+        }
+        String knownHosts = Files.readString(home.resolve("data/ssh/known_hosts"));
+        assertEquals("gatehouse " + PublicKeyEntry.toString(first.get()) + "\n", knownHosts);
+
+        component.deactivate();
+        start("127.0.0.0/8", Map.of());
+        AtomicReference<PublicKey> second = new AtomicReference<>();
+        try (ClientSession s = connect("alice", second)) {
+            s.addPublicKeyIdentity(key);
+            s.auth().verify(WAIT);
+        }
+        assertTrue(KeyUtils.compareKeys(first.get(), second.get()), "same host key after a restart");
+        assertArrayEquals(stored, Files.readAllBytes(hostKey), "host-key file untouched");
+    }
+
+    @Test
+    void theLocalClientKeyIsAcceptedFromLoopbackUnlessTurnedOff() throws Exception {
+        start("127.0.0.0/8", Map.of());
+        Path clientKey = home.resolve("data/ssh/client-key");
+        KeyPair local = new org.apache.sshd.common.keyprovider.FileKeyPairProvider(clientKey).loadKeys(null).iterator().next();
+        try (ClientSession s = loginWithKey("operator", local)) {
+            assertEquals("Gatehouse status: all well\n", exec(s, "gatehouse:status").out());
+        }
+        component.modified(Map.of("listen", "127.0.0.1:0", "local-client-key", "false"));
+        assertThrows(IOException.class, () -> loginWithKey("operator", local).close());
+    }
+
+    @Test
+    void anInteractiveShellReadsLinesAtThePrompt() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        try (ClientSession s = loginWithKey("alice", key)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PipedOutputStream keyboard = new PipedOutputStream();
+            try (ChannelShell shell = s.createShellChannel()) {
+                shell.setIn(new PipedInputStream(keyboard));
+                shell.setOut(out);
+                shell.setErr(out);
+                shell.open().verify(WAIT);
+                keyboard.write("gatehouse:status\r".getBytes(StandardCharsets.UTF_8));
+                keyboard.write("gatehouse:statuz\u007fs\r".getBytes(StandardCharsets.UTF_8));
+                keyboard.write("exit\r".getBytes(StandardCharsets.UTF_8));
+                keyboard.flush();
+                shell.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), WAIT);
+                assertEquals(0, shell.getExitStatus());
+            }
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertTrue(text.contains("g! gatehouse:status\r\nGatehouse status: all well\r\n"), text);
+            // Backspace erased "z" on the terminal too; the command that ran was the corrected one.
+            assertTrue(text.contains("\b \b"), text);
+            assertEquals(2, text.split("Gatehouse status: all well", -1).length - 1, text);
+        }
+    }
+
+    @Test
+    void anInvalidListenIsRefusedAndTheListenerKeepsRunning() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        InetSocketAddress before = component.boundAddress();
+        component.modified(Map.of("listen", "127.0.0.1:99999"));
+        assertEquals(before, component.boundAddress());
+        try (ClientSession s = loginWithKey("alice", key)) {
+            assertEquals(0, exec(s, "gatehouse:status").status());
+        }
+        component.modified(Map.of("listen", ""));
+        assertEquals(null, component.boundAddress());
+    }
+}

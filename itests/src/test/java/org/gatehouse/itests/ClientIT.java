@@ -1,0 +1,161 @@
+package org.gatehouse.itests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Remote administration of a headless server: {@code bin/client} (the system's OpenSSH client)
+ * against {@code bin/gatehouse --no-console}, one command, piped lines and a terminal session; the
+ * management networks enforced; the host key kept across a restart.
+ */
+class ClientIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Pattern STARTED = Pattern.compile("Gatehouse \\S+ started in .*");
+
+    @TempDir
+    Path dir;
+
+    private Tmux terminal;
+
+    @AfterEach
+    void closeTerminal() throws Exception {
+        if (terminal != null) {
+            terminal.close();
+        }
+    }
+
+    @Test
+    void binClientRunsCommandsOnAHeadlessServerFromTheManagementNetworksOnly() throws Exception {
+        assumeTrue(Tmux.has("ssh"), "the OpenSSH client is not installed (Debian package openssh-client); skipping bin/client");
+        Path home = Distribution.copyTo(dir.resolve("gatehouse"));
+        int port = freePort();
+        Path sshCfg = home.resolve("etc/org.gatehouse.ssh.cfg");
+        Files.writeString(sshCfg, Distribution.ssh(Files.readString(sshCfg), "127.0.0.1:" + port));
+        byte[] hostKey;
+        try (Server server = Server.start(home)) {
+            String started = server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
+            assertTrue(started.contains("6 listening sockets"), started);
+
+            Result status = client(home, null, "gatehouse:status");
+            assertEquals(0, status.exit(), status.output());
+            assertTrue(status.output().startsWith("Gatehouse "), status.output());
+            assertTrue(Pattern.compile("ssh\\s+tcp\\s+127\\.0\\.0\\.1:" + port).matcher(status.output()).find(), status.output());
+            assertTrue(status.output().contains("All well."), status.output());
+
+            Result piped = client(home, "gatehouse:status\nssh:users\n");
+            assertEquals(0, piped.exit(), piped.output());
+            assertTrue(piped.output().contains("All well.") && piped.output().contains("0 password users in"), piped.output());
+
+            Result unknown = client(home, null, "no:such-command");
+            assertEquals(1, unknown.exit(), unknown.output());
+            assertTrue(unknown.output().contains("Command not found: no:such-command"), unknown.output());
+
+            Result added = client(home, null, "ssh:user-add operator 'not in the file'");
+            assertEquals(0, added.exit(), added.output());
+            String users = Files.readString(home.resolve("etc/ssh/users"));
+            assertTrue(users.contains("operator:pbkdf2-sha256:"), users);
+            assertFalse(users.contains("not in the file"), users);
+
+            interactive(home);
+
+            // Taken off the management networks, the same local client is cut off before it logs in.
+            Path core = home.resolve("etc/org.gatehouse.core.cfg");
+            String coreCfg = Files.readString(core);
+            replace(core, coreCfg.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.0.0.0/8"));
+            server.awaitLog(l -> l.contains("management networks now 10.0.0.0/8"), 1, WAIT);
+            Result refused = client(home, null, "gatehouse:status");
+            assertNotEquals(0, refused.exit(), refused.output());
+            assertFalse(refused.output().contains("All well."), refused.output());
+            List<String> lines = server.awaitLog(l -> l.contains("SSH: refused connection from 127.0.0.1:"), 1, WAIT);
+            assertEquals(1, lines.size(), "one line per refused connection: " + lines);
+            assertTrue(lines.get(0).contains("not in management-networks 10.0.0.0/8"), lines.get(0));
+            Thread.sleep(2000);
+            replace(core, coreCfg);
+            server.awaitLog(l -> l.contains("management networks now 127.0.0.0/8"), 1, WAIT);
+
+            hostKey = Files.readAllBytes(home.resolve("data/ssh/host-key"));
+            assertEquals(0, server.terminate(), server.output());
+        }
+
+        // A restart keeps the host key: bin/client's pinned known_hosts entry still matches.
+        try (Server server = Server.start(home)) {
+            server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
+            assertArrayEquals(hostKey, Files.readAllBytes(home.resolve("data/ssh/host-key")));
+            Result again = client(home, null, "gatehouse:status");
+            assertEquals(0, again.exit(), again.output());
+            assertTrue(again.output().contains("All well."), again.output());
+            assertEquals(0, server.terminate(), server.output());
+        }
+    }
+
+    /** bin/client on a real terminal: the g! prompt, a command, Backspace, exit. */
+    private void interactive(Path home) throws Exception {
+        if (!Tmux.has("tmux")) {
+            System.out.println("[ClientIT] tmux is not installed (Debian package tmux); skipping the terminal session");
+            return;
+        }
+        terminal = new Tmux("client", 160, 60, home.resolve("bin/client") + "; echo EXIT=$?; sleep 60");
+        // The screen capture drops trailing blanks: the prompt shows as "g!".
+        terminal.await(Pattern.compile("(?s).*g!.*"));
+        terminal.keys("gatehouse:statux", "BSpace", "s", "Enter");
+        terminal.await(Pattern.compile("(?s).*All well\\..*g!.*"));
+        terminal.keys("exit", "Enter");
+        String screen = terminal.await(Pattern.compile("(?s).*EXIT=\\d+.*"));
+        assertTrue(screen.contains("EXIT=0"), screen);
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result client(Path home, String stdin, String... command) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("bin/client").toString()));
+        cmd.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (stdin == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        }
+        Process p = pb.start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("bin/client did not finish: " + out);
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void replace(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
