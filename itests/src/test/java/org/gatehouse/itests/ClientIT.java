@@ -54,7 +54,8 @@ class ClientIT {
         byte[] hostKey;
         try (Server server = Server.start(home)) {
             String started = server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
-            assertTrue(started.contains("6 listening sockets"), started);
+            // STUN/TURN on UDP, TCP and TLS, HTTPS, the HTTP redirect, the status page and SSH.
+            assertTrue(started.contains("7 listening sockets"), started);
 
             Result status = client(home, null, "gatehouse:status");
             assertEquals(0, status.exit(), status.output());
