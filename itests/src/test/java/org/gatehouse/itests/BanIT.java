@@ -12,14 +12,11 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import javax.inject.Inject;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.apache.felix.service.command.CommandProcessor;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
@@ -122,21 +119,7 @@ public class BanIT {
 
     /** The status of one request over a new connection, certificate unchecked (the server's is self-signed). */
     private static int request(int port, String method, String path, String pin) throws Exception {
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+        SSLContext tls = TrustAll.context();
         HttpsURLConnection c = (HttpsURLConnection) new URL("https://127.0.0.1:" + port + path).openConnection();
         c.setSSLSocketFactory(tls.getSocketFactory());
         c.setHostnameVerifier((host, session) -> true);
