@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,21 +56,21 @@ class ClientIT {
             // STUN/TURN on UDP, TCP and TLS, HTTPS, the HTTP redirect, the status page and SSH.
             assertTrue(started.contains("7 listening sockets"), started);
 
-            Result status = client(home, null, "gatehouse:status");
+            Client.Result status = Client.run(home, null, "gatehouse:status");
             assertEquals(0, status.exit(), status.output());
             assertTrue(status.output().startsWith("Gatehouse "), status.output());
             assertTrue(Pattern.compile("ssh\\s+tcp\\s+127\\.0\\.0\\.1:" + port).matcher(status.output()).find(), status.output());
             assertTrue(status.output().contains("All well."), status.output());
 
-            Result piped = client(home, "gatehouse:status\nssh:users\n");
+            Client.Result piped = Client.run(home, "gatehouse:status\nssh:users\n");
             assertEquals(0, piped.exit(), piped.output());
             assertTrue(piped.output().contains("All well.") && piped.output().contains("0 password users in"), piped.output());
 
-            Result unknown = client(home, null, "no:such-command");
+            Client.Result unknown = Client.run(home, null, "no:such-command");
             assertEquals(1, unknown.exit(), unknown.output());
             assertTrue(unknown.output().contains("Command not found: no:such-command"), unknown.output());
 
-            Result added = client(home, null, "ssh:user-add operator 'not in the file'");
+            Client.Result added = Client.run(home, null, "ssh:user-add operator 'not in the file'");
             assertEquals(0, added.exit(), added.output());
             String users = Files.readString(home.resolve("etc/ssh/users"));
             assertTrue(users.contains("operator:pbkdf2-sha256:"), users);
@@ -84,7 +83,7 @@ class ClientIT {
             String coreCfg = Files.readString(core);
             replace(core, coreCfg.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.0.0.0/8"));
             server.awaitLog(l -> l.contains("management networks now 10.0.0.0/8"), 1, WAIT);
-            Result refused = client(home, null, "gatehouse:status");
+            Client.Result refused = Client.run(home, null, "gatehouse:status");
             assertNotEquals(0, refused.exit(), refused.output());
             assertFalse(refused.output().contains("All well."), refused.output());
             List<String> lines = server.awaitLog(l -> l.contains("SSH: refused connection from 127.0.0.1:"), 1, WAIT);
@@ -102,7 +101,7 @@ class ClientIT {
         try (Server server = Server.start(home)) {
             server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
             assertArrayEquals(hostKey, Files.readAllBytes(home.resolve("data/ssh/host-key")));
-            Result again = client(home, null, "gatehouse:status");
+            Client.Result again = Client.run(home, null, "gatehouse:status");
             assertEquals(0, again.exit(), again.output());
             assertTrue(again.output().contains("All well."), again.output());
             assertEquals(0, server.terminate(), server.output());
@@ -123,29 +122,6 @@ class ClientIT {
         terminal.keys("exit", "Enter");
         String screen = terminal.await(Pattern.compile("(?s).*EXIT=\\d+.*"));
         assertTrue(screen.contains("EXIT=0"), screen);
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    private static Result client(Path home, String stdin, String... command) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("bin/client").toString()));
-        cmd.addAll(List.of(command));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (stdin == null) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        }
-        Process p = pb.start();
-        if (stdin != null) {
-            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("bin/client did not finish: " + out);
-        }
-        return new Result(p.exitValue(), out);
     }
 
     private static int freePort() throws IOException {

@@ -85,7 +85,16 @@ final class Distribution {
         Files.writeString(status, loopbackStatus(Files.readString(status)));
         Path ssh = target.resolve("etc/org.gatehouse.ssh.cfg");
         Files.writeString(ssh, ssh(Files.readString(ssh), "127.0.0.1:0"));
-        // reset-to-defaults puts these back: they must not bring 127.0.0.1:8101 or :9090 into a test either.
+        // reset-to-defaults puts these back: they must not bring 0.0.0.0:3478, 0.0.0.0:8443, 127.0.0.1:8101 or :9090
+        // into a test either.
+        Path defaultStun = target.resolve("system/defaults/etc/org.gatehouse.stun.cfg");
+        if (Files.exists(defaultStun)) {
+            Files.writeString(defaultStun, LOOPBACK_STUN);
+        }
+        Path defaultTls = target.resolve("system/defaults/etc/org.gatehouse.tls.cfg");
+        if (Files.exists(defaultTls)) {
+            Files.writeString(defaultTls, loopbackHttp(Files.readString(defaultTls)));
+        }
         Path defaultSsh = target.resolve("system/defaults/etc/org.gatehouse.ssh.cfg");
         if (Files.exists(defaultSsh)) {
             Files.writeString(defaultSsh, ssh(Files.readString(defaultSsh), "127.0.0.1:0"));

@@ -97,6 +97,15 @@ final class Server implements AutoCloseable {
         }
     }
 
+    /** Waits for the process to end by itself (a shutdown command) and returns its exit status, -1 if it did not. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return -1;
+        }
+        reader.join(5000);
+        return process.exitValue();
+    }
+
     /** Sends SIGTERM and returns the exit status. */
     int terminate() throws InterruptedException {
         // Through the handle: Process.destroy() would also close our end of the output pipe.
