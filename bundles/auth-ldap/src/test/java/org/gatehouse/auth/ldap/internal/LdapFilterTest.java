@@ -253,7 +253,7 @@ class LdapFilterTest {
     @Test
     void controlCharactersInTheUserNameGetAChallengeBeforeAnySearch() throws Exception {
         guard(config());
-        for (String user : List.of("alice\u0001", "alice\n", "alice\r\nuid=bob", "alice\u007f")) {
+        for (String user : List.of("alice\u0001", "alice\n", "alice\r\nuid=bob", "alice\u007f", "alice\u0085", "alice\u009b31m")) {
             assertChallenge(as(user, "alice-secret"));
         }
         assertTrue(directory.filters.isEmpty(), "refused as malformed, not looked up: " + directory.filters);
