@@ -314,6 +314,11 @@ class LdapFilterTest {
         assertChallenge(get("/%61pi/client"));
         assertChallenge(get("/webapp/../api/client"));
         assertChallenge(get("//api/client"));
+        // Servlet containers drop path parameters before they route: /api;x/client is their /api/client.
+        assertChallenge(get("/api;jsessionid=1/client"));
+        assertChallenge(get("/api;/client"));
+        assertChallenge(get("/%61pi;x/client"));
+        assertTrue(get("/webapp;x/index.html").startsWith("HTTP/1.1 200"));
     }
 
     @Test
