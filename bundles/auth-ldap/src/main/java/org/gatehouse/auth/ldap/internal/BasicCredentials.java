@@ -62,7 +62,8 @@ record BasicCredentials(String user, String password) {
         if (user.isEmpty() || user.length() > MAX_USER) {
             throw new Malformed("user name of " + user.length() + " characters");
         }
-        if (user.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        // C0, DEL and C1 (NEL, CSI, ...): none belongs in a name, and the name goes into log lines.
+        if (user.chars().anyMatch(Character::isISOControl)) {
             throw new Malformed("control character in the user name");
         }
         return new BasicCredentials(user, password);

@@ -42,13 +42,24 @@ final class LdapFilter implements HttpFilter {
             return new Active(null, null, null, null, problem);
         }
 
-        /** Whether the path needs credentials; a path that cannot be read does. */
+        /**
+         * Whether the path needs credentials; a path that cannot be read does. Read as the node might
+         * read it, too: decoded and normalized, and without path parameters ({@code /api;x/} is
+         * {@code /api/} to a servlet container).
+         */
         boolean guards(String path) {
             if (settings == null) {
                 return true;
             }
             String n = normalized(path);
-            return n == null || settings.guards(path) || settings.guards(n);
+            if (n == null || settings.guards(path) || settings.guards(n)) {
+                return true;
+            }
+            if (path.indexOf(';') < 0 && n.indexOf(';') < 0) {
+                return false;
+            }
+            String withoutParameters = normalized(path.replaceAll(";[^/]*", ""));
+            return withoutParameters == null || settings.guards(withoutParameters) || settings.guards(n.replaceAll(";[^/]*", ""));
         }
     }
 

@@ -193,6 +193,97 @@ class LdapFilterTest {
         assertTrue(directory.binds.isEmpty(), "none of these reached the directory: " + directory.binds);
     }
 
+    static String basicOf(byte[] userColonPassword) {
+        return "Authorization: Basic " + Base64.getEncoder().encodeToString(userColonPassword);
+    }
+
+    static byte[] bytes(Object... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (Object p : parts) {
+            if (p instanceof String) {
+                out.writeBytes(((String) p).getBytes(StandardCharsets.UTF_8));
+            } else {
+                for (int b : (int[]) p) {
+                    out.write(b);
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void credentialsThatAreNotUtf8GetAChallengeAndNeverReachTheDirectory() throws Exception {
+        guard(config());
+        String[] bad = {
+            basicOf(bytes("J", new int[] {0xF6}, "rg:p", new int[] {0xE4}, "ss")), // ISO-8859-1, as old browsers send it
+            basicOf(bytes("alice", new int[] {0xC0, 0xBA}, "alice-secret")), // an overlong ':' must not split the name
+            basicOf(bytes("al", new int[] {0xC0, 0x80}, "ice:alice-secret")), // an overlong NUL
+            basicOf(bytes("a", new int[] {0xED, 0xA0, 0x80}, "b:x")), // an encoded surrogate (CESU-8)
+            basicOf(bytes("a", new int[] {0xF4, 0x90, 0x80, 0x80}, ":x")), // beyond U+10FFFF
+            basicOf(bytes("alice", new int[] {0xE2, 0x82}, ":x")), // a sequence cut short
+            basicOf(bytes("alice:", new int[] {0xFF}, "alice-secret")), // the password too
+        };
+        for (String header : bad) {
+            assertChallenge(get("/meet/", header));
+        }
+        assertTrue(routed.isEmpty(), routed.toString());
+        assertTrue(directory.binds.isEmpty(), directory.binds.toString());
+        assertTrue(directory.filters.isEmpty(), directory.filters.toString());
+    }
+
+    @Test
+    void oversizedCredentialsGetAChallengeOrAre431BeforeAnyFilterNeverA500() throws Exception {
+        guard(config());
+        String longest = "u".repeat(BasicCredentials.MAX_USER);
+        assertChallenge(as(longest + "x", "secret"));
+        assertTrue(directory.filters.isEmpty(), "a name over " + BasicCredentials.MAX_USER + " characters is not looked up");
+        assertChallenge(as("é".repeat(BasicCredentials.MAX_USER + 1), "secret"));
+        assertChallenge(as("alice", "p".repeat(5000)));
+        assertChallenge(as("alice", "p".repeat(BasicCredentials.MAX_HEADER)));
+        assertTrue(directory.binds.isEmpty(), directory.binds.toString());
+        // At the limits themselves the directory is asked, and says no.
+        assertChallenge(as(longest, "secret"));
+        assertTrue(directory.filters.contains("(uid=" + longest + ")"), directory.filters.toString());
+        // A header larger than the front door reads at all is refused by it, before any filter or route.
+        String huge = get("/meet/", "Authorization: Basic " + "QUFB".repeat(10_000));
+        assertTrue(huge.startsWith("HTTP/1.1 431"), huge);
+        assertTrue(routed.isEmpty(), routed.toString());
+    }
+
+    @Test
+    void controlCharactersInTheUserNameGetAChallengeBeforeAnySearch() throws Exception {
+        guard(config());
+        for (String user : List.of("alice\u0001", "alice\n", "alice\r\nuid=bob", "alice\u007f", "alice\u0085", "alice\u009b31m")) {
+            assertChallenge(as(user, "alice-secret"));
+        }
+        assertTrue(directory.filters.isEmpty(), "refused as malformed, not looked up: " + directory.filters);
+        assertTrue(routed.isEmpty(), routed.toString());
+    }
+
+    @Test
+    void oddlyFormedHeadersGetAChallengeNeverA500() throws Exception {
+        guard(config());
+        String[] bad = {
+            "Authorization:",
+            "Authorization: Basic ====",
+            "Authorization: Basic YWxpY2U6YWxpY2Utc2VjcmV0 extra",
+            "Authorization: Basic YWxpY2U6YWxpY2Utc2VjcmV0,Basic Ym9iOmJvYi1zZWNyZXQ=",
+            "Authorization: Basic\tYWxpY2U6YWxpY2Utc2VjcmV0x",
+            "Authorization: Digest username=\"alice\", realm=\"Video meetings\"",
+            "Authorization: " + "Basic ".repeat(100),
+        };
+        for (String header : bad) {
+            assertChallenge(get("/meet/", header));
+        }
+        // Bytes beyond ASCII in the header line itself (obs-text), sent raw.
+        byte[] raw = bytes("GET /meet/ HTTP/1.1\r\nHost: gatehouse.example.com\r\nConnection: close\r\nAuthorization: Basic ",
+                new int[] {0xC3, 0xA9, 0xFF}, "YWxpY2U6YWxpY2Utc2VjcmV0\r\n\r\n");
+        String answer = Https.send(front.port(), raw);
+        assertTrue(answer.startsWith("HTTP/1.1 401") || answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(routed.isEmpty(), routed.toString());
+        assertTrue(directory.binds.isEmpty(), directory.binds.toString());
+    }
+
     @Test
     void failedAttemptsFromOneAddressAreRateLimited() throws Exception {
         guard(config("failure-limit", "3", "failure-window", "60"));
@@ -223,6 +314,11 @@ class LdapFilterTest {
         assertChallenge(get("/%61pi/client"));
         assertChallenge(get("/webapp/../api/client"));
         assertChallenge(get("//api/client"));
+        // Servlet containers drop path parameters before they route: /api;x/client is their /api/client.
+        assertChallenge(get("/api;jsessionid=1/client"));
+        assertChallenge(get("/api;/client"));
+        assertChallenge(get("/%61pi;x/client"));
+        assertTrue(get("/webapp;x/index.html").startsWith("HTTP/1.1 200"));
     }
 
     @Test

@@ -1,0 +1,221 @@
+package org.gatehouse.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import com.unboundid.ldap.listener.InMemoryDirectoryServer;
+import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
+import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import javax.inject.Inject;
+import javax.net.ssl.SSLSocket;
+import org.gatehouse.core.Listener;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * Issue 7's hot deploy, with the reverse proxy serving: event streams opened through the HTTPS front
+ * door to a loopback conferencing node before any guard; starting the LDAP bundle makes new requests on
+ * the proxied routes demand directory credentials (UnboundID's in-memory directory on loopback),
+ * stopping it ends that, starting it again brings it back, and the streams opened before flow on
+ * through all of it, on their first connections, never restarted.
+ */
+@RunWith(PaxExam.class)
+public class LdapHotDeployIT {
+
+    private static final String BASE = "dc=example,dc=com";
+    private static final String STATUS = "/api/client/v2/status";
+    private static final String EVENTS = "/api/client/v2/conferences/x/events";
+    private static final int STREAMS = 3;
+
+    @Inject
+    private BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        return options(FelixOptions.distribution(jar -> false));
+    }
+
+    @Test
+    public void theBundleComesAndGoesWhileTheProxyServesAndOpenEventStreamsFlowOn() throws Exception {
+        InMemoryDirectoryServerConfig dc = new InMemoryDirectoryServerConfig(BASE);
+        dc.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0, null));
+        InMemoryDirectoryServer directory = new InMemoryDirectoryServer(dc);
+        Path watched = Path.of(System.getProperty(FelixOptions.WATCHED));
+        Path ldapCfg = watched.resolve("org.gatehouse.auth.ldap.cfg");
+        Path poolCfg = watched.resolve("org.gatehouse.balancer.pool-conferencing.cfg");
+        Bundle ldap = bundle("org.gatehouse.auth.ldap");
+        List<EventStream> streams = new ArrayList<>();
+        EventNode node = new EventNode();
+        try {
+            directory.add("dn: " + BASE, "objectClass: domain", "dc: example");
+            directory.add("dn: cn=gatehouse," + BASE, "objectClass: person", "cn: gatehouse", "sn: s", "userPassword: service-secret");
+            directory.add("dn: uid=alice," + BASE, "objectClass: inetOrgPerson", "uid: alice", "cn: Alice", "sn: A", "userPassword: alice-secret");
+            directory.startListening();
+            int port = httpsPort();
+
+            // The proxy serves, the LDAP bundle is not running; its settings are in place for when it starts.
+            ldap.stop();
+            write(poolCfg, "nodes = " + node.address() + "\ntls = false\n");
+            write(ldapCfg, "url = ldap://127.0.0.1:" + directory.getListenPort() + "\nbind-dn = cn=gatehouse," + BASE
+                    + "\nbind-password = service-secret\nbase = " + BASE + "\nrealm = IT\n");
+            FelixBundlesIT.awaitTrue(() -> get(port, STATUS, null).equals("200 node " + STATUS + " authorization=null"));
+
+            for (int i = 0; i < STREAMS; i++) {
+                streams.add(new EventStream(port, EVENTS));
+            }
+            assertTrue(streams.get(0).head, streams.get(0).head.toLowerCase(Locale.ROOT).contains("content-type: text/event-stream"));
+            flowing(streams);
+
+            ldap.start();
+            FelixBundlesIT.awaitTrue(() -> get(port, STATUS, null).startsWith("401 "));
+            guarded(port, node, "first start");
+            flowing(streams);
+
+            ldap.stop();
+            FelixBundlesIT.awaitTrue(() -> get(port, STATUS, null).startsWith("200 "));
+            assertEquals("200 node " + STATUS + "?stopped authorization=null", get(port, STATUS + "?stopped", null));
+            flowing(streams);
+
+            ldap.start();
+            FelixBundlesIT.awaitTrue(() -> get(port, STATUS, null).startsWith("401 "));
+            guarded(port, node, "second start");
+            flowing(streams);
+
+            for (EventStream s : streams) {
+                assertTrue(s.toString(), s.open());
+                assertNull(s.toString(), s.problem());
+            }
+            assertEquals("every stream is still served by the node", STREAMS, node.streaming.get());
+            assertEquals("no stream ended at the node", 0, node.streamsEnded.get());
+            assertEquals("no stream was opened again", STREAMS, node.requests.stream().filter(r -> r.startsWith(EVENTS + " ")).count());
+            List<String> leaked = node.requests.stream().filter(r -> r.contains("?anonymous-")).toList();
+            assertTrue("unauthenticated requests reached the node while guarded: " + leaked, leaked.isEmpty());
+            List<String> withPassword = node.requests.stream().filter(r -> !r.endsWith(" authorization=null")).toList();
+            assertTrue("the directory password reached the node: " + withPassword, withPassword.isEmpty());
+        } finally {
+            // The clients leave first: a node that cut its streams short would be counted as failing.
+            for (EventStream s : streams) {
+                s.close();
+            }
+            node.close();
+            if (ldap.getState() != Bundle.ACTIVE) {
+                ldap.start();
+            }
+            Files.deleteIfExists(ldapCfg);
+            Files.deleteIfExists(poolCfg);
+            directory.shutDown(true);
+        }
+    }
+
+    /** New requests on the proxied routes, a stream among them, need credentials; the right ones reach the node. */
+    private static void guarded(int port, EventNode node, String when) throws Exception {
+        for (String path : List.of(STATUS + "?anonymous-" + when.replace(' ', '-'), EVENTS + "?anonymous-" + when.replace(' ', '-'),
+                "/webapp/?anonymous-" + when.replace(' ', '-'))) {
+            String answer = get(port, path, null);
+            assertTrue(when + ": " + path + " answered " + answer, answer.startsWith("401 ")
+                    && answer.contains("\nwww-authenticate: Basic realm=\"IT\", charset=\"UTF-8\"\n"));
+            assertTrue(get(port, path, basic("alice", "wrong")).startsWith("401 "));
+        }
+        String ok = get(port, STATUS + "?alice", basic("alice", "alice-secret"));
+        assertEquals(when, "200 node " + STATUS + "?alice authorization=null", ok);
+        assertTrue(node.requests.contains(STATUS + "?alice authorization=null"));
+    }
+
+    /** Each stream gets at least three more events in order (about 0.3 s of them). */
+    private static void flowing(List<EventStream> streams) throws Exception {
+        long[] before = streams.stream().mapToLong(EventStream::received).toArray();
+        FelixBundlesIT.awaitTrue(() -> {
+            for (int i = 0; i < streams.size(); i++) {
+                EventStream s = streams.get(i);
+                assertNull(s.toString(), s.problem());
+                if (s.received() < before[i] + 3) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private int httpsPort() throws Exception {
+        for (ServiceReference<Listener> r : context.getServiceReferences(Listener.class, null)) {
+            Listener l = context.getService(r);
+            if (l != null && l.name().equals("https")) {
+                return l.address().getPort();
+            }
+        }
+        throw new AssertionError("no HTTPS listener");
+    }
+
+    private Bundle bundle(String name) {
+        for (Bundle b : context.getBundles()) {
+            if (name.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError(name + " not installed");
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * One GET on a new connection: the status code, then (for a 401) the response head,
+     * or the body, which the node makes its path and the Authorization header it got.
+     */
+    private static String get(int port, String path, String authorization) throws Exception {
+        try (SSLSocket s = (SSLSocket) TrustAll.context().getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: gatehouse\r\nConnection: close\r\n"
+                    + (authorization == null ? "" : "Authorization: " + authorization + "\r\n") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    return "no answer: " + head.toString(StandardCharsets.US_ASCII);
+                }
+                head.write(b);
+            }
+            String h = head.toString(StandardCharsets.US_ASCII).replace("\r\n", "\n");
+            String code = h.substring(9, 12);
+            int length = 0;
+            for (String line : h.split("\n")) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).strip());
+                }
+            }
+            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            return code.equals("401") ? code + " " + h : code + " " + body;
+        }
+    }
+
+    private static void write(Path file, String text) throws Exception {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
