@@ -146,7 +146,8 @@ record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path 
     /** Whether a request path needs credentials. */
     boolean guards(String path) {
         for (String p : guardedPaths) {
-            if (path.startsWith(p)) {
+            // Case-insensitive: a node that ignores case (IIS) serves /API/ as /api/; guarding more is safe.
+            if (path.regionMatches(true, 0, p, 0, p.length())) {
                 return true;
             }
         }

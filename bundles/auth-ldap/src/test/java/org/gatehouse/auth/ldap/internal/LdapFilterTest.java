@@ -318,6 +318,9 @@ class LdapFilterTest {
         assertChallenge(get("/api;jsessionid=1/client"));
         assertChallenge(get("/api;/client"));
         assertChallenge(get("/%61pi;x/client"));
+        // Nodes on Windows (IIS) match paths regardless of case: /API/client is their /api/client.
+        assertChallenge(get("/API/client"));
+        assertChallenge(get("/Api;x/client"));
         assertTrue(get("/webapp;x/index.html").startsWith("HTTP/1.1 200"));
     }
 
