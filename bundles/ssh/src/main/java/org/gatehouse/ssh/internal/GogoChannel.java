@@ -78,8 +78,8 @@ final class GogoChannel implements Command {
     }
 
     private void run(String user, boolean terminal) {
-        OutputStream o = terminal ? new CrLfOutputStream(out) : out;
-        OutputStream e = terminal ? new CrLfOutputStream(err) : err;
+        OutputStream o = new FlushingOutputStream(terminal ? new CrLfOutputStream(out) : out);
+        OutputStream e = new FlushingOutputStream(terminal ? new CrLfOutputStream(err) : err);
         int status = 0;
         try (CommandSession session = processor.createSession(in, o, e)) {
             session.put("USER", user);
