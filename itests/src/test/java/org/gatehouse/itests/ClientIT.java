@@ -66,6 +66,13 @@ class ClientIT {
             assertEquals(0, piped.exit(), piped.output());
             assertTrue(piped.output().contains("All well.") && piped.output().contains("0 password users in"), piped.output());
 
+            // The wizard on piped answers: each question after the answer before, the end of input stops it.
+            Client.Result wizard = Client.run(home, "\n\n", "setup");
+            assertEquals(0, wizard.exit(), wizard.output());
+            assertTrue(wizard.output().startsWith("Gatehouse setup."), wizard.output());
+            assertTrue(wizard.output().contains("Domain (empty: none)"), wizard.output());
+            assertTrue(wizard.output().strip().endsWith("Stopped; nothing changed."), wizard.output());
+
             Client.Result unknown = Client.run(home, null, "no:such-command");
             assertEquals(1, unknown.exit(), unknown.output());
             assertTrue(unknown.output().contains("Command not found: no:such-command"), unknown.output());
@@ -108,7 +115,10 @@ class ClientIT {
         }
     }
 
-    /** bin/client on a real terminal: the g! prompt, a command, Backspace, exit. */
+    /**
+     * bin/client on a real terminal: the g! prompt, a command, Backspace; the setup wizard's
+     * questions, its answers echoed, Ctrl-D stopping it; a password read without echo; exit.
+     */
     private void interactive(Path home) throws Exception {
         if (!Tmux.has("tmux")) {
             System.out.println("[ClientIT] tmux is not installed (Debian package tmux); skipping the terminal session");
@@ -119,6 +129,26 @@ class ClientIT {
         terminal.await(Pattern.compile("(?s).*g!.*"));
         terminal.keys("gatehouse:statux", "BSpace", "s", "Enter");
         terminal.await(Pattern.compile("(?s).*All well\\..*g!.*"));
+
+        // A command reading the keyboard: its prompt shows before the answer, what is typed is echoed.
+        terminal.keys("setup", "Enter");
+        terminal.await(Pattern.compile("(?s).*Gatehouse setup\\..*\nHost name of this server[^\n]*\\]:\\s*"));
+        terminal.keys("gatehosx", "BSpace", "t");
+        terminal.await(Pattern.compile("(?s).*\nHost name of this server[^\n]*\\]: gatehost\\s*"));
+        terminal.keys("Enter");
+        terminal.await(Pattern.compile("(?s).*\\]: gatehost\\s*\nDomain[^\n]*:\\s*"));
+        terminal.keys("C-d");
+        terminal.await(Pattern.compile("(?s).*\nDomain[^\n]*:\\s*\n+Stopped; nothing changed\\.\\s*\ng!\\s*"));
+
+        // A password: asked, and what is typed shows as stars. LDAP is not configured: the check refuses.
+        terminal.keys("ldap:test someone", "Enter");
+        terminal.await(Pattern.compile("(?s).*\nPassword for someone:\\s*"));
+        terminal.keys("not-on-screen");
+        terminal.await(Pattern.compile("(?s).*\nPassword for someone: \\*{13}\\s*"));
+        terminal.keys("Enter");
+        String checked = terminal.await(Pattern.compile("(?s).*\nPassword for someone: \\*{13}\n.*Refused: [^\n]*\ng!\\s*"));
+        assertFalse(checked.contains("not-on-screen"), checked);
+
         terminal.keys("exit", "Enter");
         String screen = terminal.await(Pattern.compile("(?s).*EXIT=\\d+.*"));
         assertTrue(screen.contains("EXIT=0"), screen);

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.auth.ldap.DirectoryCheck;
@@ -54,7 +55,8 @@ public final class LdapCommands {
 
     /**
      * The password without echo on the console's terminal (JLine, reached by reflection so this
-     * bundle needs no JLine import); from the session's input, echoed, where there is no terminal.
+     * bundle needs no JLine import); over the remote shell on a terminal, from the session's input
+     * with the SSH bundle's secret switch set, so it shows stars; from the session's input elsewhere.
      */
     private static char[] readPassword(CommandSession session) throws IOException {
         Object terminal = session.get(".jline.terminal");
@@ -77,7 +79,16 @@ public final class LdapCommands {
             }
         }
         InputStream in = session.getKeyboard();
-        return readLine(in::read);
+        AtomicBoolean secret = SetupCommand.Prompter.secretSwitch(session);
+        if (secret == null) {
+            return readLine(in::read);
+        }
+        secret.set(true);
+        try {
+            return readLine(in::read);
+        } finally {
+            secret.set(false);
+        }
     }
 
     private interface CharSource {

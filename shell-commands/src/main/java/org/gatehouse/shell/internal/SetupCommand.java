@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.config.InstallationPaths;
@@ -45,7 +46,7 @@ public final class SetupCommand {
         PrintStream out = System.out;
         SetupConfig config = new SetupConfig(configurations);
         Map<String, String> current = config.current(users);
-        Prompter prompter = new Prompter(session.getKeyboard(), out);
+        Prompter prompter = new Prompter(session.getKeyboard(), out, Prompter.secretSwitch(session));
         out.println("Gatehouse setup. Enter keeps the value in [brackets]; Ctrl-D stops without changing anything.");
         Map<String, String> answers = new LinkedHashMap<>();
         try {
@@ -116,6 +117,18 @@ public final class SetupCommand {
     /** Questions and answers on the console, one line at a time. */
     static final class Prompter {
 
+        /**
+         * Session variable the remote shell (bundles/ssh) sets when a terminal is on the other side:
+         * an {@link AtomicBoolean} a command sets while it reads a secret, so the typed characters
+         * show as stars. Only a JDK type, so this bundle needs nothing from the SSH bundle.
+         */
+        static final String SECRET = ".gatehouse.secret";
+
+        /** The session's secret switch, or null where there is none (the local console, piped input). */
+        static AtomicBoolean secretSwitch(CommandSession session) {
+            return session.get(SECRET) instanceof AtomicBoolean b ? b : null;
+        }
+
         static final class Stopped extends RuntimeException {
             Stopped() {
                 super(null, null, false, false);
@@ -124,17 +137,24 @@ public final class SetupCommand {
 
         private final InputStream in;
         private final PrintStream out;
+        private final AtomicBoolean secretSwitch;
 
         Prompter(InputStream in, PrintStream out) {
+            this(in, out, null);
+        }
+
+        /** @param secretSwitch set while a secret answer is read, or null */
+        Prompter(InputStream in, PrintStream out, AtomicBoolean secretSwitch) {
             this.in = in;
             this.out = out;
+            this.secretSwitch = secretSwitch;
         }
 
         String ask(SetupAnswers.Question q, String current, boolean secret) {
             while (true) {
                 out.print(q.prompt() + (secret ? (current.isEmpty() ? "" : " [keep]") : " [" + current + "]") + ": ");
                 out.flush();
-                String line = line();
+                String line = secret ? secretLine() : line();
                 String answer = line.isEmpty() ? current : line.strip();
                 if (answer.isEmpty() && secret) {
                     return "";
@@ -163,6 +183,18 @@ public final class SetupCommand {
                 } catch (IllegalArgumentException e) {
                     out.println("  " + e.getMessage());
                 }
+            }
+        }
+
+        private String secretLine() {
+            if (secretSwitch == null) {
+                return line();
+            }
+            secretSwitch.set(true);
+            try {
+                return line();
+            } finally {
+                secretSwitch.set(false);
             }
         }
 

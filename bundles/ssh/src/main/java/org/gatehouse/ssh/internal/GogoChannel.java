@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
@@ -23,11 +24,16 @@ import org.slf4j.LoggerFactory;
  * request runs its one command and exits with 0 (or 1 when it failed); a shell request reads lines
  * at the {@code g! } prompt until {@code exit}, Ctrl-D or end of input. Without a terminal (input
  * piped into {@code bin/client}) the shell prints neither greeting nor prompt, only what the commands print.
+ * With a terminal, a command reading the keyboard gets lines edited and echoed as the shell's own
+ * (see {@link Keyboard}); one that reads a password sets the {@link AtomicBoolean} in the session
+ * variable {@value #SECRET} while it reads, and the line shows stars instead.
  */
 final class GogoChannel implements Command {
 
     private static final Logger LOG = LoggerFactory.getLogger(GogoChannel.class);
     static final String PROMPT = "g! ";
+    /** Session variable, with a terminal only: an {@link AtomicBoolean}, true while a command reads a secret line. */
+    static final String SECRET = ".gatehouse.secret";
 
     private final CommandProcessor processor;
     private final String command;
@@ -78,16 +84,23 @@ final class GogoChannel implements Command {
     }
 
     private void run(String user, boolean terminal) {
-        OutputStream o = terminal ? new CrLfOutputStream(out) : out;
-        OutputStream e = terminal ? new CrLfOutputStream(err) : err;
+        OutputStream o = new FlushingOutputStream(terminal ? new CrLfOutputStream(out) : out);
+        OutputStream e = new FlushingOutputStream(terminal ? new CrLfOutputStream(err) : err);
+        // One reader for the shell's command lines and the commands' keyboard: a CR LF split between them stays one line end.
+        LineReader lines = new LineReader(in, terminal ? out : null);
+        AtomicBoolean secret = new AtomicBoolean();
+        InputStream keyboard = terminal ? new Keyboard(lines, secret) : in;
         int status = 0;
-        try (CommandSession session = processor.createSession(in, o, e)) {
+        try (CommandSession session = processor.createSession(keyboard, o, e)) {
             session.put("USER", user);
             session.put("APPLICATION", "gatehouse");
+            if (terminal) {
+                session.put(SECRET, secret);
+            }
             if (command != null) {
                 status = execute(session, command, e) ? 0 : 1;
             } else {
-                shell(session, o, e, terminal);
+                shell(session, lines, o, e, terminal);
             }
         } catch (RuntimeException x) {
             LOG.warn("ssh: session of {} ended with {}", user, x.toString());
@@ -99,8 +112,7 @@ final class GogoChannel implements Command {
         }
     }
 
-    private void shell(CommandSession session, OutputStream o, OutputStream e, boolean terminal) {
-        LineReader lines = new LineReader(in, terminal ? out : null);
+    private void shell(CommandSession session, LineReader lines, OutputStream o, OutputStream e, boolean terminal) {
         PrintStream console = new PrintStream(o, true, StandardCharsets.UTF_8);
         if (terminal) {
             console.println("Gatehouse remote shell. Type help for the commands, exit (or Ctrl-D) to leave.");
@@ -142,6 +154,10 @@ final class GogoChannel implements Command {
             return false;
         } finally {
             flush(session.getConsole());
+            // A command that failed while reading a password leaves no secret line behind.
+            if (session.get(SECRET) instanceof AtomicBoolean secret) {
+                secret.set(false);
+            }
         }
     }
 

@@ -3,14 +3,15 @@ package org.gatehouse.ssh.internal;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Reads command lines from an SSH channel. With a terminal on the other side ({@code echo} not null)
  * it does what a terminal's line discipline would: echoes what is typed, erases with Backspace,
- * drops the line on Ctrl-C and ends the session on Ctrl-D at an empty line. Without one (piped
- * input) it reads plain lines.
+ * drops the line on Ctrl-C and ends the session on Ctrl-D at an empty line; a secret line (a
+ * password) shows a {@code *} per character instead. Without one (piped input) it reads plain lines.
  */
 final class LineReader {
 
@@ -30,8 +31,29 @@ final class LineReader {
         this.echo = echo;
     }
 
-    /** The next line without its end, or null at the end of input (or Ctrl-D on an empty line). */
+    /** Ctrl-C typed on a terminal: the line is dropped. */
+    static final class Interrupted extends InterruptedIOException {
+        Interrupted() {
+            super("interrupted (Ctrl-C)");
+        }
+    }
+
+    /** The next command line, or null at the end of input (or Ctrl-D on an empty line); Ctrl-C gives an empty line. */
     String readLine() throws IOException {
+        try {
+            return readLine(false);
+        } catch (Interrupted e) {
+            return "";
+        }
+    }
+
+    /**
+     * The next line without its end, or null at the end of input (or Ctrl-D on an empty line).
+     *
+     * @param secret on a terminal, show {@code *} for each character typed instead of the character
+     * @throws Interrupted on Ctrl-C (a terminal only)
+     */
+    String readLine(boolean secret) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         while (true) {
             int b = in.read();
@@ -60,7 +82,7 @@ final class LineReader {
                     break;
                 case CTRL_C:
                     show("^C\r\n");
-                    return "";
+                    throw new Interrupted();
                 case CTRL_U:
                     erase(line, line.size());
                     break;
@@ -74,8 +96,13 @@ final class LineReader {
                 default:
                     if (b >= 32 || b == '\t') {
                         line.write(b);
-                        echo.write(b);
-                        echo.flush();
+                        if (!secret) {
+                            echo.write(b);
+                            echo.flush();
+                        } else if ((b & 0xC0) != 0x80) {
+                            // one star per character: none for the continuation bytes of UTF-8
+                            show("*");
+                        }
                     }
             }
         }
