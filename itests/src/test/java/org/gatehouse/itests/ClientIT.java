@@ -73,6 +73,14 @@ class ClientIT {
             assertTrue(wizard.output().contains("Domain (empty: none)"), wizard.output());
             assertTrue(wizard.output().strip().endsWith("Stopped; nothing changed."), wizard.output());
 
+            // An answers file that does not validate changes nothing and fails, so a script notices.
+            Files.writeString(home.resolve("bad-answers.cfg"), "hostname = edge\nturn = maybe\n");
+            String tls = Files.readString(home.resolve("etc/org.gatehouse.tls.cfg"));
+            Client.Result bad = Client.run(home, null, "setup bad-answers.cfg");
+            assertEquals(1, bad.exit(), bad.output());
+            assertTrue(bad.output().contains("turn") && bad.output().contains("nothing changed"), bad.output());
+            assertEquals(tls, Files.readString(home.resolve("etc/org.gatehouse.tls.cfg")), "the valid hostname answer is not written either");
+
             Client.Result unknown = Client.run(home, null, "no:such-command");
             assertEquals(1, unknown.exit(), unknown.output());
             assertTrue(unknown.output().contains("Command not found: no:such-command"), unknown.output());

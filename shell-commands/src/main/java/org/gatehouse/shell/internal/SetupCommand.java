@@ -73,12 +73,20 @@ public final class SetupCommand {
                 out.println("Nothing changed.");
                 return;
             }
-            apply(config, answers, current, out);
+            try {
+                apply(config, answers, current, out);
+            } catch (IllegalArgumentException e) {
+                out.println("setup: " + e.getMessage() + "; nothing changed");
+            }
         } catch (Prompter.Stopped e) {
             out.println("\nStopped; nothing changed.");
         }
     }
 
+    /**
+     * Fails (an exception, so {@code bin/client} exits 1 and a script notices) when the file cannot
+     * be read or used; nothing is changed then.
+     */
     @Descriptor("apply the answers in a file (key = value, the wizard's keys) without asking")
     public void setup(CommandSession session, @Descriptor("answers file") String file) throws IOException {
         PrintStream out = System.out;
@@ -87,25 +95,21 @@ public final class SetupCommand {
         try {
             answers = SetupAnswers.parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString());
         } catch (IllegalArgumentException e) {
-            out.println("setup: " + e.getMessage() + "; nothing changed");
-            return;
+            throw new IllegalArgumentException("setup: " + e.getMessage() + "; nothing changed", e);
         } catch (IOException e) {
-            out.println("setup: cannot read " + path + ": " + e.getMessage());
-            return;
+            throw new IllegalArgumentException("setup: cannot read " + path + ": " + e.getMessage() + "; nothing changed", e);
         }
         SetupConfig config = new SetupConfig(configurations);
         Map<String, String> current = config.current(users);
-        apply(config, answers, current, out);
+        try {
+            apply(config, answers, current, out);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("setup: " + e.getMessage() + "; nothing changed", e);
+        }
     }
 
     private void apply(SetupConfig config, Map<String, String> answers, Map<String, String> current, PrintStream out) throws IOException {
-        List<String> done;
-        try {
-            done = config.apply(answers, current, users, InstallationPaths.data());
-        } catch (IllegalArgumentException e) {
-            out.println("setup: " + e.getMessage() + "; nothing changed");
-            return;
-        }
+        List<String> done = config.apply(answers, current, users, InstallationPaths.data());
         if (done.isEmpty()) {
             out.println("Nothing to change.");
             return;
