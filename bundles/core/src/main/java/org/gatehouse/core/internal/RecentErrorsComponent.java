@@ -16,7 +16,8 @@ import org.osgi.service.log.LogReaderService;
 /**
  * Listens to the OSGi log (pax-logging forwards every SLF4J event that passes its logger's level to
  * the {@link LogReaderService}'s listeners, and logs framework errors as {@code Events.Framework}) and
- * keeps the problems worth an operator's look: WARN and ERROR of Gatehouse, ERROR of anything else.
+ * keeps the problems worth an operator's look: WARN and ERROR of Gatehouse, of the framework and of
+ * FileInstall (a file in etc/ or deploy/ it cannot use), ERROR of anything else.
  * Without a log reader the service is not registered and status output says so.
  */
 @Component(name = "org.gatehouse.core.recent-errors", immediate = true, service = RecentErrors.class)
@@ -25,6 +26,8 @@ public final class RecentErrorsComponent implements RecentErrors, LogListener {
     static final String GATEHOUSE = "org.gatehouse.";
     /** The logger names pax-logging gives framework, bundle and service events. */
     static final String FRAMEWORK_EVENTS = "Events.";
+    /** FileInstall warns about what it cannot do with a file in etc/ or deploy/: an operator's problem too. */
+    static final String FILEINSTALL = "org.apache.felix.fileinstall";
 
     private final ErrorRing ring = new ErrorRing(System::currentTimeMillis);
 
@@ -41,15 +44,23 @@ public final class RecentErrorsComponent implements RecentErrors, LogListener {
         String logger = entry.getLoggerName();
         Bundle bundle = entry.getBundle();
         String bsn = bundle == null ? null : bundle.getSymbolicName();
-        boolean ours = (logger != null && logger.startsWith(GATEHOUSE)) || (bsn != null && bsn.startsWith(GATEHOUSE));
-        if (level == LogLevel.WARN && !ours) {
+        boolean framework = logger != null && logger.startsWith(FRAMEWORK_EVENTS);
+        if (level == LogLevel.WARN && !framework && !startsWith(logger, GATEHOUSE) && !startsWith(bsn, GATEHOUSE)
+                && !startsWith(logger, FILEINSTALL)) {
             return;
         }
-        boolean framework = logger != null && logger.startsWith(FRAMEWORK_EVENTS);
         String source = framework ? "framework" + (bsn == null ? "" : " " + bsn) : ErrorRing.shortName(logger == null ? bsn : logger);
         Throwable e = entry.getException();
-        // A framework event's message is only "FrameworkEvent ERROR": what happened is in its exception.
-        String message = framework && e != null ? ErrorRing.firstLine(e.getMessage(), e) : ErrorRing.firstLine(entry.getMessage(), e);
+        String message;
+        if (framework && e != null) {
+            // A framework event's message is only "FrameworkEvent ERROR": what happened is in its exception.
+            message = ErrorRing.firstLine(e.getMessage(), e);
+        } else if (e != null && entry.getMessage() != null && !entry.getMessage().isBlank()) {
+            // "Error while starting bundle: file:deploy/x.jar" says where; the exception says why.
+            message = ErrorRing.firstLine(ErrorRing.firstLine(entry.getMessage(), null) + ": " + ErrorRing.firstLine(e.getMessage(), e), null);
+        } else {
+            message = ErrorRing.firstLine(entry.getMessage(), e);
+        }
         ring.add(entry.getTime(), level == LogLevel.ERROR ? Level.ERROR : Level.WARN, source, message);
     }
 
@@ -69,6 +80,10 @@ public final class RecentErrorsComponent implements RecentErrors, LogListener {
 
     void unbindReader(LogReaderService reader) {
         reader.removeLogListener(this);
+    }
+
+    private static boolean startsWith(String name, String prefix) {
+        return name != null && name.startsWith(prefix);
     }
 
     @Override

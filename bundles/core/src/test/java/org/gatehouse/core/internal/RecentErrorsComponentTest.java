@@ -57,6 +57,16 @@ class RecentErrorsComponentTest {
     }
 
     @Test
+    void fileInstallWarningsCountWithTheReasonFromTheirException() {
+        RecentErrorsComponent c = new RecentErrorsComponent();
+        c.logged(entry(NOW, LogLevel.WARN, "org.apache.felix.fileinstall", "Error while starting bundle: file:/srv/gatehouse/deploy/bad.jar",
+                new IllegalStateException("Unable to resolve bad.example [40](R 40.0): missing requirement\n more")));
+        assertEquals(new Entry(java.time.Instant.ofEpochMilli(NOW), Level.WARN, "fileinstall",
+                "Error while starting bundle: file:/srv/gatehouse/deploy/bad.jar: Unable to resolve bad.example [40](R 40.0): missing requirement"),
+                c.latest().get(0));
+    }
+
+    @Test
     void aFloodKeepsOnlyTheLastEntriesAndLongMessagesAreCut() {
         RecentErrorsComponent c = new RecentErrorsComponent();
         for (int i = 0; i < 1000; i++) {
