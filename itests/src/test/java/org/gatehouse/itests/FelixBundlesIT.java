@@ -17,6 +17,7 @@ import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.RecentErrors;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -45,6 +46,9 @@ public class FelixBundlesIT {
 
     @Inject
     private EventLoops eventLoops;
+
+    @Inject
+    private RecentErrors recentErrors;
 
     @Inject
     private CommandProcessor commands;
@@ -94,7 +98,8 @@ public class FelixBundlesIT {
             }
         }
         assertTrue(seen.toString(), seen.containsAll(List.of("org.gatehouse.core.event-loops",
-                "org.gatehouse.core.management-networks", "org.gatehouse.stun.responder", "org.gatehouse.shell.status",
+                "org.gatehouse.core.management-networks", "org.gatehouse.core.recent-errors", "org.gatehouse.status.ban",
+                "org.gatehouse.status.ldap", "org.gatehouse.status.log", "org.gatehouse.stun.responder", "org.gatehouse.shell.status",
                 "org.gatehouse.shell.stun", "org.gatehouse.ban", "org.gatehouse.shell.ban",
                 "org.gatehouse.ssh", "org.gatehouse.ssh.user-add")));
     }
@@ -128,6 +133,11 @@ public class FelixBundlesIT {
         write(cfg, "management-networks = 10.40.0.0/16, 10.50.0.0/33\nio-threads = 1\n");
         Thread.sleep(1500);
         assertEquals("10.40.0.0/16, 2001:db8::/32", managementNetworks.networks().toString());
+        // The one ERROR line the refusal got is what gatehouse:status lists under Last errors.
+        awaitTrue(() -> recentErrors.latest().stream().anyMatch(e -> e.level() == RecentErrors.Level.ERROR
+                && e.source().equals("ManagementNetworksComponent") && e.message().contains("10.50.0.0/33")));
+        String status = run("gatehouse:status");
+        assertTrue(status, status.matches("(?s).*\nLast errors: [1-9][0-9]* errors?, .*\n  [-0-9 :]+ ERROR ManagementNetworksComponent - .*"));
 
         // Modified in place: the same service registration throughout, so no consumer was restarted.
         assertSame(before.getProperty(Constants.SERVICE_ID),

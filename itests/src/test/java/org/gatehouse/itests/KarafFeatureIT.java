@@ -56,6 +56,8 @@ class KarafFeatureIT {
 
         String status = client(sshPort, "gatehouse:status");
         assertTrue(status.contains("All well."), status);
+        // Karaf's pax-logging has the OSGi log reader the last errors come from.
+        assertTrue(status.contains("\nLast errors: ") && !status.contains("Last errors: unknown"), status);
         assertTrue(status.contains("epoll event loop"), status);
         assertTrue(Pattern.compile("stun\\s+udp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);
         assertTrue(Pattern.compile("status\\s+tcp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);

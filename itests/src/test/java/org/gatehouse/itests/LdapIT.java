@@ -80,7 +80,10 @@ public class LdapIT {
             assertTrue(get(port, basic("alice", "wrong")).startsWith("HTTP/1.1 401"));
             String test = Gogo.run(commands, "ldap:test alice alice-secret");
             assertTrue(test, test.contains("Accepted"));
-            assertTrue(Gogo.run(commands, "gatehouse:status").contains("guarding / against ldap://127.0.0.1:" + directory.getListenPort()));
+            String guarded = Gogo.run(commands, "gatehouse:status");
+            assertTrue(guarded, guarded.contains("guarding / against ldap://127.0.0.1:" + directory.getListenPort()));
+            assertTrue(guarded, guarded.contains("directory reachable: it answered the last login"));
+            assertTrue(guarded, guarded.contains("since start: 1 logins accepted, 1 refused, 0 answered 503"));
 
             Bundle ldap = bundle("org.gatehouse.auth.ldap");
             try (SSLSocket open = connect(port)) {

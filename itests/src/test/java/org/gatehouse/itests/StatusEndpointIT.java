@@ -64,7 +64,10 @@ class StatusEndpointIT {
         node = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         node.createContext("/", x -> {
             byte[] body = "node".getBytes(StandardCharsets.UTF_8);
-            x.sendResponseHeaders(200, body.length);
+            // A conferencing node's answer to a wrong PIN: what the ban counts.
+            boolean wrongPin = x.getRequestMethod().equals("POST") && x.getRequestURI().getPath().endsWith("/request_token")
+                    && !"1234".equals(x.getRequestHeaders().getFirst("pin"));
+            x.sendResponseHeaders(wrongPin ? 403 : 200, body.length);
             x.getResponseBody().write(body);
             x.close();
         });
@@ -75,6 +78,10 @@ class StatusEndpointIT {
         Path pool = home.resolve("etc/org.gatehouse.balancer.pool-conferencing.cfg");
         Files.writeString(pool, Files.readString(pool).replace("\ntls = true\n", "\ntls = false\n")
                 .replaceAll("(?m)^nodes\\s*=.*$", "nodes = " + nodeAddress));
+        // Loopback is a management network (the scrapes come from it), so it must not be exempt for the ban to be seen.
+        Path ban = home.resolve("etc/org.gatehouse.ban.cfg");
+        Files.writeString(ban, Files.readString(ban).replaceAll("(?m)^max-failures\\s*=.*$", "max-failures = 3")
+                .replaceAll("(?m)^exempt-management-networks\\s*=.*$", "exempt-management-networks = false"));
 
         try (Server server = Server.start(home)) {
             server.awaitOutput(l -> l.contains(" started in "), WAIT);
@@ -104,6 +111,14 @@ class StatusEndpointIT {
             assertTrue(after.containsKey("gatehouse_stun_binding_requests_total"), after.toString());
             assertEquals(1.0, after.get("gatehouse_listener{name=\"status\",protocol=\"tcp\",address=\"127.0.0.1:" + status + "\"}"));
             assertEquals(0.0, after.get("gatehouse_status_source_failures_total"));
+            // The PIN ban and LDAP report although nothing happened yet; nothing was logged as an error.
+            assertEquals(0.0, after.get("gatehouse_ban_active"), after.toString());
+            assertEquals(0.0, after.get("gatehouse_ban_bans_total"), after.toString());
+            assertEquals(1.0, after.get("gatehouse_ban_enabled"), after.toString());
+            assertEquals(0.0, after.get("gatehouse_ldap_logins_accepted_total"), after.toString());
+            assertEquals(0.0, after.get("gatehouse_ldap_unavailable_total"), after.toString());
+            assertFalse(after.containsKey("gatehouse_ldap_directory_reachable"), "no directory asked: " + after);
+            assertEquals(0.0, after.get("gatehouse_log_events_total{level=\"error\"}"), after.toString());
 
             HttpResponse<String> page = get(status, "/");
             assertEquals(200, page.statusCode());
@@ -112,6 +127,19 @@ class StatusEndpointIT {
                 assertTrue(page.body().contains(block), block + " on the page:\n" + page.body());
             }
             assertEquals(404, get(status, "/nothing").statusCode());
+
+            // Three wrong PINs ban loopback: the ban counters move, the next request gets 429.
+            String token = "https://127.0.0.1:" + https + "/api/client/v2/conferences/meet/request_token";
+            for (int i = 0; i < 3; i++) {
+                assertEquals("403", curlStatus("-X", "POST", "-H", "pin: 000" + i, token));
+            }
+            assertEquals("429", curlStatus(token.replace("request_token", "status")));
+            Map<String, Double> banned = scrape(status);
+            assertEquals(1.0, banned.get("gatehouse_ban_active"), banned.toString());
+            assertEquals(1.0, banned.get("gatehouse_ban_bans_total"), banned.toString());
+            assertEquals(3.0, banned.get("gatehouse_ban_failures_total"), banned.toString());
+            assertEquals(1.0, banned.get("gatehouse_ban_refused_total"), banned.toString());
+            assertTrue(get(status, "/").body().contains("1 banned, 0 counting"));
 
             // The operator narrows the management networks: loopback is now an outsider, disconnected at accept.
             Path core = home.resolve("etc/org.gatehouse.core.cfg");
@@ -127,6 +155,16 @@ class StatusEndpointIT {
             assertEquals(0, server.terminate(), server.output());
             assertFalse(server.log().stream().anyMatch(l -> l.contains(" ERROR ")), String.join("\n", server.log()));
         }
+    }
+
+    /** The HTTP status code curl got for {@code args}. */
+    private static String curlStatus(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-sk", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return out;
     }
 
     private static int port(Server server, Pattern pattern) throws Exception {

@@ -64,13 +64,16 @@ public class StunOnlyIT {
         assertTrue(status, status.contains("shell.ban: off (org.gatehouse.ban not installed)"));
         assertFalse(status, status.contains("\nTURN\n"));
         assertTrue(status, status.contains("status.turn: off (org.gatehouse.turn not installed)"));
+        assertTrue(status, status.contains("status.ban: off (org.gatehouse.ban not installed)"));
+        assertTrue(status, status.contains("status.ldap: off (org.gatehouse.auth.ldap not installed)"));
 
         // The metrics endpoint serves what is installed: STUN and the process, nothing of TURN or the proxy.
         String metrics = statusGet("/metrics");
         assertTrue(metrics, metrics.contains("\ngatehouse_stun_binding_requests_total "));
         assertTrue(metrics, metrics.contains("\ngatehouse_jvm_heap_used_bytes "));
         assertFalse(metrics, metrics.contains("gatehouse_turn_") || metrics.contains("gatehouse_proxy_")
-                || metrics.contains("gatehouse_certificate_"));
+                || metrics.contains("gatehouse_certificate_") || metrics.contains("gatehouse_ban_") || metrics.contains("gatehouse_ldap_"));
+        assertTrue(metrics, metrics.contains("\ngatehouse_log_events_total{level=\"error\"} "));
         String page = statusGet("/");
         assertTrue(page, page.contains("<h2>STUN</h2>") && !page.contains("<h2>TURN</h2>"));
     }

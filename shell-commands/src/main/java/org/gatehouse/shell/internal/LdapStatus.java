@@ -31,6 +31,17 @@ public final class LdapStatus implements StatusSection {
         } else {
             lines.add("guarding " + String.join(", ", s.guarded()) + " against " + String.join(", ", s.servers()));
         }
+        if (s.guarding() && s.problem() == null) {
+            DirectoryCheck.Reachability r = directory.statistics().directory();
+            if (r == DirectoryCheck.Reachability.REACHABLE) {
+                lines.add("directory reachable: it answered the last login");
+            } else if (r == DirectoryCheck.Reachability.UNREACHABLE) {
+                lines.add("directory UNREACHABLE: no server answered the last login");
+                problems.add("LDAP: no directory server answered the last login; guarded requests get 503 until one does");
+            } else {
+                lines.add("directory not asked yet (no login since start or the last change; ldap:test USER checks it)");
+            }
+        }
         if (s.guarding() || s.accepted() + s.refused() + s.unavailable() > 0) {
             lines.add(String.format("since start: %,d logins accepted, %,d refused, %,d answered 503 (no directory); %,d cached now",
                     s.accepted(), s.refused(), s.unavailable(), s.cached()));

@@ -9,6 +9,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.RecentErrors;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -40,6 +41,9 @@ public final class StatusCommand {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ServiceComponentRuntime componentRuntime;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile RecentErrors recentErrors;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<Listener> listeners;
@@ -83,7 +87,7 @@ public final class StatusCommand {
         this.context = context;
     }
 
-    @Descriptor("show version, uptime, Gatehouse bundles and components, I/O threads and listeners")
+    @Descriptor("show version, uptime, Gatehouse bundles and components, I/O threads, listeners and the last errors logged")
     public void status() {
         // Printed rather than returned: Karaf's non-interactive client does not print return values.
         System.out.print(report());
@@ -133,6 +137,7 @@ public final class StatusCommand {
         List<Listener> open = listeners;
         report.sections(sections);
         report.listeners(open == null ? List.of() : open);
+        report.lastErrors(recentErrors);
         return report.toString();
     }
 }

@@ -2,6 +2,7 @@ package org.gatehouse.shell.internal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.RecentErrors;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.Bundle;
@@ -19,6 +21,12 @@ import org.osgi.framework.Constants;
 final class StatusReport {
 
     private static final DateTimeFormatter STARTED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    /** Problems shown; the rest are in data/log/gatehouse.log. */
+    static final int LAST_ERRORS_SHOWN = 5;
+    static final int LAST_ERROR_WIDTH = 110;
+    /** The zone of the log files' time stamps, so a line can be found there. */
+    private static final DateTimeFormatter LOGGED = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
     private final StringBuilder out = new StringBuilder();
     private final StringBuilder problems = new StringBuilder();
@@ -116,6 +124,41 @@ final class StatusReport {
                 .sorted(Comparator.comparing(Listener::name).thenComparing(l -> l.address().getPort()))
                 .forEach(l -> out.append(String.format("  %-16s %-4s %s%n", l.name(), l.protocol(),
                         IpAddresses.format(l.address()))));
+    }
+
+    /**
+     * The last problems logged, newest first, with the last hour's count: history, not state, so they
+     * are not added to the "Problems" list (a fixed configuration error would stay there an hour).
+     */
+    void lastErrors(RecentErrors recent) {
+        out.append('\n');
+        if (recent == null) {
+            out.append("Last errors: unknown (no OSGi log reader service: is pax-logging running?)\n");
+            return;
+        }
+        List<RecentErrors.Entry> latest = recent.latest();
+        if (latest.isEmpty()) {
+            out.append("Last errors: none\n");
+            return;
+        }
+        int errors = recent.lastHour(RecentErrors.Level.ERROR);
+        int warnings = recent.lastHour(RecentErrors.Level.WARN);
+        out.append("Last errors: ").append(errors == 0 && warnings == 0 ? "none in the last hour"
+                : plural(errors, "error") + ", " + plural(warnings, "warning") + " in the last hour").append('\n');
+        for (RecentErrors.Entry e : latest.subList(0, Math.min(LAST_ERRORS_SHOWN, latest.size()))) {
+            String text = e.message();
+            if (text.length() > LAST_ERROR_WIDTH) {
+                text = text.substring(0, LAST_ERROR_WIDTH - 3) + "...";
+            }
+            out.append(String.format("  %s %-5s %s - %s%n", LOGGED.format(e.time()), e.level(), e.source(), text));
+        }
+        if (latest.size() > LAST_ERRORS_SHOWN) {
+            out.append("  (older ones in data/log/gatehouse.log)\n");
+        }
+    }
+
+    private static String plural(int n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     private static String shortName(String componentName) {

@@ -135,9 +135,14 @@ public final class BanComponent implements HttpFilter, BanList {
         return table.remove(address);
     }
 
+    /**
+     * Counts held rather than lists built: the metrics scrape calls this on an I/O thread, and with
+     * {@code max-tracked} addresses listing and sorting would cost. The expiry sweep runs every
+     * second, so a count is at most a second behind.
+     */
     @Override
     public BanStatistics statistics() {
-        return table.statistics(bans().size(), failures().size());
+        return table.statistics(table.banCount(), table.countingCount());
     }
 
     BanTable table() {

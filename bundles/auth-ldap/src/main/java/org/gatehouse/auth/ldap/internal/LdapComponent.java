@@ -166,6 +166,12 @@ public final class LdapComponent implements DirectoryCheck {
     }
 
     @Override
+    public Statistics statistics() {
+        return new Statistics(filter.accepted.sum(), filter.cacheHits.sum(), filter.wrongCredentials.sum(), filter.malformed.sum(),
+                filter.rateLimited.sum(), filter.unavailable.sum(), filter.reachability());
+    }
+
+    @Override
     public List<Step> test(String user, char[] password) {
         LdapSettings s;
         synchronized (this) {

@@ -18,6 +18,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.gatehouse.auth.ldap.DirectoryCheck.Reachability;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
 import org.slf4j.Logger;
@@ -68,6 +69,12 @@ final class LdapFilter implements HttpFilter {
     final LongAdder accepted = new LongAdder();
     final LongAdder refused = new LongAdder();
     final LongAdder unavailable = new LongAdder();
+    /** Parts of {@link #accepted} and {@link #refused}, for the metrics. */
+    final LongAdder cacheHits = new LongAdder();
+    final LongAdder wrongCredentials = new LongAdder();
+    final LongAdder malformed = new LongAdder();
+    final LongAdder rateLimited = new LongAdder();
+    private volatile Reachability reachability = Reachability.UNKNOWN;
     private final AtomicLong lastUnavailableLog = new AtomicLong(System.nanoTime() - 60_000_000_000L);
 
     LdapFilter(Executor workers) {
@@ -75,7 +82,16 @@ final class LdapFilter implements HttpFilter {
     }
 
     void use(Active a) {
+        Active old = active;
+        if (a == null || old == null || a.directory() != old.directory()) {
+            // Another directory (or none): what the old one did says nothing about it.
+            reachability = Reachability.UNKNOWN;
+        }
         active = a;
+    }
+
+    Reachability reachability() {
+        return reachability;
     }
 
     Active active() {
@@ -109,6 +125,7 @@ final class LdapFilter implements HttpFilter {
         long wait = a.limiter().blockedSeconds(client);
         if (wait > 0) {
             refused.increment();
+            rateLimited.increment();
             answer(x, HttpResponseStatus.TOO_MANY_REQUESTS, null, wait, "Too many failed sign-ins from this address; try again later.");
             return CompletableFuture.completedFuture(false);
         }
@@ -123,14 +140,17 @@ final class LdapFilter implements HttpFilter {
             c = BasicCredentials.parse(headers);
         } catch (BasicCredentials.Malformed e) {
             LOG.info("LDAP: refused a malformed Authorization header from {}: {}", client.getHostAddress(), e.getMessage());
+            malformed.increment();
             return refuse(x, a, client);
         }
-        if (c.password().isEmpty()) {
+        if (c.user().isEmpty() || c.password().isEmpty()) {
             // An empty password would be an unauthenticated bind (RFC 4513 5.1.2), which "succeeds": never sent.
-            LOG.info("LDAP: refused {} from {}: empty password", c.user(), client.getHostAddress());
+            LOG.info("LDAP: refused {} from {}: empty {}", c.user(), client.getHostAddress(), c.user().isEmpty() ? "user name" : "password");
+            malformed.increment();
             return refuse(x, a, client);
         }
         if (a.cache().contains(c.user(), c.password())) {
+            cacheHits.increment();
             accept(x, a);
             return CompletableFuture.completedFuture(true);
         }
@@ -193,16 +213,27 @@ final class LdapFilter implements HttpFilter {
     private boolean decided(HttpExchange x, Active a, BasicCredentials c, InetAddress client, Directory.Result r) {
         switch (r.outcome()) {
             case ACCEPTED:
+                reached(a, Reachability.REACHABLE);
                 a.cache().put(c.user(), c.password());
                 accept(x, a);
                 return true;
             case REFUSED:
+                reached(a, Reachability.REACHABLE);
                 LOG.info("LDAP: refused {} from {}: {}", c.user(), client.getHostAddress(), r.reason());
+                wrongCredentials.increment();
                 refuse(x, a, client);
                 return false;
             default:
+                reached(a, Reachability.UNREACHABLE);
                 unavailable(x, r.reason());
                 return false;
+        }
+    }
+
+    /** Only for the directory in force: a late answer from a replaced one says nothing about the new one. */
+    private void reached(Active a, Reachability r) {
+        if (active == a) {
+            reachability = r;
         }
     }
 

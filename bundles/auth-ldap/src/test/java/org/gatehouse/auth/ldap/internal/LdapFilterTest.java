@@ -107,6 +107,10 @@ class LdapFilterTest {
         assertChallenge(as("twin", "twin-secret"));
         assertEquals(bindsBefore, directory.binds.size(), "no user bind when two entries match");
         assertTrue(routed.isEmpty());
+        DirectoryCheck.Statistics s = ldap.statistics();
+        assertEquals(3, s.wrongCredentials());
+        assertEquals(0, s.accepted() + s.malformed() + s.rateLimited() + s.unavailable());
+        assertEquals(DirectoryCheck.Reachability.REACHABLE, s.directory(), "a refusal is an answer");
     }
 
     @Test
@@ -115,6 +119,9 @@ class LdapFilterTest {
         assertChallenge(as("alice", ""));
         assertTrue(directory.binds.isEmpty(), directory.binds.toString());
         assertTrue(directory.filters.isEmpty(), "not even a search");
+        assertEquals(1, ldap.statistics().malformed());
+        assertEquals(0, ldap.statistics().wrongCredentials());
+        assertEquals(DirectoryCheck.Reachability.UNKNOWN, ldap.statistics().directory(), "the directory was not asked");
     }
 
     @Test
@@ -160,6 +167,8 @@ class LdapFilterTest {
         assertTrue(answer.contains("retry-after: 30"), answer);
         assertTrue(routed.isEmpty());
         assertEquals(1, ldap.state().unavailable());
+        assertEquals(1, ldap.statistics().unavailable());
+        assertEquals(DirectoryCheck.Reachability.UNREACHABLE, ldap.statistics().directory());
     }
 
     @Test
@@ -191,6 +200,8 @@ class LdapFilterTest {
         assertChallenge(get("/meet/", "Authorization: " + Https.basic("alice", "alice-secret"), "Authorization: " + Https.basic("bob", "x")));
         assertTrue(routed.isEmpty());
         assertTrue(directory.binds.isEmpty(), "none of these reached the directory: " + directory.binds);
+        assertEquals(bad.length + 1, ldap.statistics().malformed());
+        assertEquals(0, ldap.statistics().wrongCredentials());
     }
 
     static String basicOf(byte[] userColonPassword) {
@@ -294,6 +305,9 @@ class LdapFilterTest {
         assertTrue(limited.startsWith("HTTP/1.1 429"), limited);
         assertTrue(limited.contains("retry-after: "), limited);
         assertTrue(routed.isEmpty());
+        assertEquals(3, ldap.statistics().wrongCredentials());
+        assertEquals(1, ldap.statistics().rateLimited());
+        assertEquals(4, ldap.state().refused(), "the sum the shell shows");
     }
 
     @Test
@@ -304,6 +318,11 @@ class LdapFilterTest {
         assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"), "from the cache");
         assertTrue(as("alice", "other").startsWith("HTTP/1.1 503"), "another password asks the directory");
         assertEquals(1, ldap.state().cached());
+        DirectoryCheck.Statistics s = ldap.statistics();
+        assertEquals(2, s.accepted());
+        assertEquals(1, s.acceptedFromCache());
+        assertEquals(1, s.unavailable());
+        assertEquals(DirectoryCheck.Reachability.UNREACHABLE, s.directory(), "the last call got no answer");
     }
 
     @Test

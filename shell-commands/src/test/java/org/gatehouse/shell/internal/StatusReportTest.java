@@ -1,0 +1,58 @@
+package org.gatehouse.shell.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.gatehouse.core.RecentErrors;
+import org.junit.jupiter.api.Test;
+
+class StatusReportTest {
+
+    private record Fixed(List<Entry> latest, int errors, int warnings) implements RecentErrors {
+        @Override
+        public int lastHour(Level level) {
+            return level == Level.ERROR ? errors : warnings;
+        }
+
+        @Override
+        public long total(Level level) {
+            return lastHour(level);
+        }
+    }
+
+    @Test
+    void noErrorsIsOneLine() {
+        StatusReport r = new StatusReport();
+        r.lastErrors(new Fixed(List.of(), 0, 0));
+        assertEquals("\nLast errors: none\n\nAll well.\n", r.toString());
+    }
+
+    @Test
+    void showsTheFiveNewestWithTheLastHoursCountAndLeavesTheVerdictAlone() {
+        List<RecentErrors.Entry> latest = new ArrayList<>();
+        for (int i = 7; i > 0; i--) {
+            latest.add(new RecentErrors.Entry(Instant.parse("2026-01-02T10:00:00Z").plusSeconds(i),
+                    i % 2 == 0 ? RecentErrors.Level.WARN : RecentErrors.Level.ERROR, "StatusComponent", "problem " + i + "x".repeat(200)));
+        }
+        StatusReport r = new StatusReport();
+        r.lastErrors(new Fixed(latest, 4, 3));
+        String text = r.toString();
+        assertTrue(text.startsWith("\nLast errors: 4 errors, 3 warnings in the last hour\n"), text);
+        assertTrue(text.matches("(?s).*\n  \\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d ERROR StatusComponent - problem 7x+\\.\\.\\.\n.*"), text);
+        assertTrue(text.contains(" WARN  StatusComponent - problem 6x"), text);
+        assertTrue(text.contains("problem 3x") && !text.contains("problem 2x"), text);
+        assertTrue(text.contains("(older ones in data/log/gatehouse.log)"), text);
+        assertTrue(text.endsWith("All well.\n"), text);
+        assertEquals(5 + 3, text.lines().count() - 2, text);
+    }
+
+    @Test
+    void withoutALogReaderItSaysSo() {
+        StatusReport r = new StatusReport();
+        r.lastErrors(null);
+        assertTrue(r.toString().contains("Last errors: unknown"), r.toString());
+    }
+}
