@@ -184,6 +184,11 @@ class StatusEndpointIT {
         HttpResponse<String> r = get(port, "/metrics");
         assertEquals(200, r.statusCode());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElse(""));
+        String unavailable = PrometheusText.unavailable();
+        List<String> parsed = unavailable == null ? PrometheusText.parse(r.body()) : null;
+        if (unavailable != null) {
+            System.out.println("[StatusEndpointIT] " + unavailable + "; the scrape is checked by the line pattern only");
+        }
         Map<String, Double> samples = new HashMap<>();
         for (String line : r.body().split("\n")) {
             assertTrue(LINE.matcher(line).matches(), "exposition line: '" + line + "'");
@@ -194,6 +199,10 @@ class StatusEndpointIT {
                         : value.equals("+Inf") ? Double.POSITIVE_INFINITY : value.equals("-Inf") ? Double.NEGATIVE_INFINITY
                         : Double.parseDouble(value)), "no duplicate series: " + line);
             }
+        }
+        if (parsed != null) {
+            assertEquals(samples.size(), parsed.size(), "the Prometheus parser read every sample: " + parsed);
+            assertTrue(parsed.contains("counter gatehouse_turn_relayed_packets_total"), "typed as a counter: " + parsed);
         }
         return samples;
     }
