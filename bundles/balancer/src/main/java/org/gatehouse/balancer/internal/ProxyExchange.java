@@ -75,8 +75,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
         this.head = m.equals(HttpMethod.HEAD);
         this.idempotent = head || m.equals(HttpMethod.GET) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
-        this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
-                && request.headers().contains(HttpHeaderNames.UPGRADE);
+        this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().contains(HttpHeaderNames.UPGRADE)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
     void start() {
