@@ -178,6 +178,24 @@ class ProxyingTest {
     }
 
     @Test
+    void aReusedNodeConnectionKeepsEachDeadline() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "keepalive-timeout", "2",
+                        "max-fails", "0"))) {
+            assertEquals("a", p.get("/id").body());
+            long t = System.nanoTime();
+            assertEquals(504, p.get("/hang").statusCode(), "the first-byte timeout applies on a kept-alive connection");
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t);
+            assertTrue(millis >= 900 && millis < 3000, "after 1 s, not " + millis + " ms");
+            assertEquals("a", p.get("/id").body());
+            Node n = p.live().node(a.address());
+            waitFor(() -> a.openConnections() == 0 && n.status().idleConnections() == 0,
+                    "a kept-alive connection unused for keepalive-timeout (2 s) is closed: " + a.openConnections());
+            assertEquals("a", p.get("/id").body(), "and the next request connects again");
+        }
+    }
+
+    @Test
     void misbehavingNodesGet502Or504AndNoConnectionLeaks() throws Exception {
         try (TestNode a = new TestNode("a", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "max-fails", "0"))) {
