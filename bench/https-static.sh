@@ -8,7 +8,7 @@
 # usage: bench/https-static.sh [SECONDS] [CONNECTIONS] [BYTES]   (about 110 s with the defaults)
 #   WARMUP=40: at most this many seconds of load before each measured run (2 s runs until both the
 #   rate and the server's CPU per request have settled); CLOSE_SECONDS=5: length of the new-connection run (0 leaves it out);
-#   ONLY_NGINX=1 measures nginx alone.
+#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after).
 set -euo pipefail
 seconds=${1:-10}
 connections=${2:-32}
@@ -16,7 +16,7 @@ bytes=${3:-1024}
 warmup=${WARMUP:-40}
 close_seconds=${CLOSE_SECONDS:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
-dist=$root/distribution/target/gatehouse
+dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
 for tool in wrk nginx openssl curl taskset python3; do
     command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install -y wrk nginx (and openssl, curl, util-linux, python3)" >&2; exit 2; }
 done

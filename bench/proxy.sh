@@ -10,7 +10,7 @@
 # usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 4 minutes with the defaults)
 #   WARMUP=40: at most this many seconds of load before each measured run (2 s runs until both the
 #   rate and the server's CPU per request have settled); PINNED=0 leaves the pinned round out; STREAMS=0 (4th argument) the memory part;
-#   ONLY_NGINX=1 measures nginx alone.
+#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after).
 set -euo pipefail
 seconds=${1:-10}
 connections=${2:-32}
@@ -18,7 +18,7 @@ bytes=${3:-1024}
 streams=${4:-10000}
 warmup=${WARMUP:-40}
 root=$(cd "$(dirname "$0")/.." && pwd)
-dist=$root/distribution/target/gatehouse
+dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
 for tool in wrk nginx openssl curl taskset python3; do
     command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install -y wrk nginx (and openssl, curl, util-linux, python3)" >&2; exit 2; }
 done
