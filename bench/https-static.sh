@@ -183,7 +183,7 @@ round() {
 }
 
 echo "HTTPS GET of a $bytes-byte static file on loopback: wrk -t1 -c$connections -d${seconds}s --latency, kept-alive connections,"
-echo "after a warm-up (2 s runs until one gains < 10% req/s and < 10% less CPU/req, at most ${warmup} s); the same self-signed EC P-256 certificate"
+echo "after a warm-up (2 s runs until one gains < 10% req/s, < 10% less CPU/req, JIT < 5% of its CPU; at most ${warmup} s); the same self-signed EC P-256 certificate"
 echo "for both servers; access logs off."
 [ "$close_seconds" -gt 0 ] && echo "Then -d${close_seconds}s with -H 'Connection: close' (after a 2 s warm-up): one TLS handshake per request."
 echo "(errors: wrk's socket errors (connect, read, write, timeout) / responses with status >= 400; server CPU: user +"

@@ -327,7 +327,7 @@ mem_round() {
 
 echo "Reverse proxy on loopback: HTTPS in (the same self-signed EC P-256 certificate), round robin to 3 backends"
 echo "(one nginx worker serving a $bytes-byte file on 3 plain and 3 TLS ports); wrk -t1 -c$connections -d${seconds}s --latency,"
-echo "kept-alive connections, after a warm-up (2 s runs until one gains < 10% req/s and < 10% less CPU/req, at most ${warmup} s). nginx: upstream keepalive 32,"
+echo "kept-alive connections, after a warm-up (2 s runs until one gains < 10% req/s, < 10% less CPU/req, JIT < 5% of its CPU; at most ${warmup} s). nginx: upstream keepalive 32,"
 echo "proxy_http_version 1.1, proxy_ssl_verify off; Gatehouse: pools with keepalive = 32, tls-trust-all = true; access logs off."
 echo "(errors: wrk's socket errors (connect, read, write, timeout) / responses with status >= 400; server CPU: user +"
 echo " system of all proxy processes over the run, per request and in % of one core; wrk and other (the rest of the"
