@@ -8,7 +8,8 @@
 # usage: bench/https-static.sh [SECONDS] [CONNECTIONS] [BYTES]   (about 110 s with the defaults)
 #   WARMUP=40: at most this many seconds of load before each measured run (2 s runs until both the
 #   rate and the server's CPU per request have settled); CLOSE_SECONDS=5: length of the new-connection run (0 leaves it out);
-#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after).
+#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after);
+#   PINNED=0 leaves the pinned round out.
 set -euo pipefail
 seconds=${1:-10}
 connections=${2:-32}
@@ -191,4 +192,4 @@ echo " system of all server processes over the run, per request and in % of one 
 echo " machine) likewise, in % of one core)"
 [ -n "$gatehouse" ] || echo "ONLY_NGINX=1: Gatehouse not measured"
 round shared
-round pinned
+[ "${PINNED:-1}" = 0 ] || round pinned
