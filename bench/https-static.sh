@@ -6,17 +6,18 @@
 # each, cores shared and pinned, and the ratios gatehouse/nginx. Needs a built distribution
 # (mvn -q package -DskipTests) with the content bundle, and Debian's wrk and nginx.
 # usage: bench/https-static.sh [SECONDS] [CONNECTIONS] [BYTES]   (about 110 s with the defaults)
-#   WARMUP=20: at most this many seconds of load before each measured run (2 s runs until the rate
-#   stops rising); CLOSE_SECONDS=5: length of the new-connection run (0 leaves it out);
-#   ONLY_NGINX=1 measures nginx alone.
+#   WARMUP=40: at most this many seconds of load before each measured run (2 s runs until both the
+#   rate and the server's CPU per request have settled); CLOSE_SECONDS=5: length of the new-connection run (0 leaves it out);
+#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after);
+#   PINNED=0 leaves the pinned round out.
 set -euo pipefail
 seconds=${1:-10}
 connections=${2:-32}
 bytes=${3:-1024}
-warmup=${WARMUP:-20}
+warmup=${WARMUP:-40}
 close_seconds=${CLOSE_SECONDS:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
-dist=$root/distribution/target/gatehouse
+dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
 for tool in wrk nginx openssl curl taskset python3; do
     command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install -y wrk nginx (and openssl, curl, util-linux, python3)" >&2; exit 2; }
 done
@@ -122,8 +123,8 @@ measure() {
     read -r version cipher resumed <<<"$(tls_info "$port")"
     warm_up "$name" "$url" "$spid"
     # shellcheck disable=SC2086
-    printf -v "tls_$name" '%s: %s %s, resumes sessions: %s, response %s B header + %s B body, warm-up %s s' "$name" \
-        "$version" "$cipher" "$resumed" $response_size "$warmed"
+    printf -v "tls_$name" '%s: %s %s, resumes sessions: %s, response %s B header + %s B body, warm-up %s s%s' "$name" \
+        "$version" "$cipher" "$resumed" $response_size "$warmed" "$settled"
     ka=$(run_wrk "$name" "$url" "$spid" "$seconds")
     printf -v "ka_$name" '%s' "$ka"
     max_other=$(max "$max_other" "$(echo "$ka" | cut -d' ' -f9)")
@@ -183,7 +184,7 @@ round() {
 }
 
 echo "HTTPS GET of a $bytes-byte static file on loopback: wrk -t1 -c$connections -d${seconds}s --latency, kept-alive connections,"
-echo "after a warm-up (2 s runs until one gains < 10%, at most ${warmup} s); the same self-signed EC P-256 certificate"
+echo "after a warm-up (2 s runs until one gains < 10% req/s, < 10% less CPU/req, JIT < 5% of its CPU; at most ${warmup} s); the same self-signed EC P-256 certificate"
 echo "for both servers; access logs off."
 [ "$close_seconds" -gt 0 ] && echo "Then -d${close_seconds}s with -H 'Connection: close' (after a 2 s warm-up): one TLS handshake per request."
 echo "(errors: wrk's socket errors (connect, read, write, timeout) / responses with status >= 400; server CPU: user +"
@@ -191,4 +192,4 @@ echo " system of all server processes over the run, per request and in % of one 
 echo " machine) likewise, in % of one core)"
 [ -n "$gatehouse" ] || echo "ONLY_NGINX=1: Gatehouse not measured"
 round shared
-round pinned
+[ "${PINNED:-1}" = 0 ] || round pinned

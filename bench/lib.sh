@@ -144,18 +144,39 @@ run_wrk() {
                 k / hz / wall * 100, (c[1] + c[2]) / wall * 100, (other < 0 ? 0 : other), n }' "$out"
 }
 
-# Warms the server at URL $2 (pid $3) up with 2 s wrk runs until one gains less than 10% on the one
-# before (a JVM compiles its hot code over the first seconds; with one core, its compiler threads
-# share it with the event loop), at least 2 runs, at most $warmup seconds; sets warmed (seconds).
+# CPU ticks of the JIT compiler threads of process $1 (0 for a server that has none, like nginx).
+jit_ticks() {
+    local f t=0 st name
+    for f in /proc/"$1"/task/*; do
+        read -r name <"$f/comm" 2>/dev/null || continue
+        case $name in C1\ CompilerThre* | C2\ CompilerThre*) read -r -a st <"$f/stat" 2>/dev/null && t=$((t + st[13] + st[14])) ;; esac
+    done
+    echo "$t"
+}
+
+# Warms the server at URL $2 (pid $3) up with 2 s wrk runs until it has settled: a run gains less than
+# 10% requests/s on the one before, its server CPU per request fell less than 10%, and the JIT
+# compiler threads (a JVM's; nginx has none) took less than 5% of the server's CPU in it. A JVM
+# compiles its hot code over the first 10-30 s of load, longer when the cores are shared, and its
+# compiler threads' CPU counts in the server's: the rate alone can look flat on a busy machine while
+# CPU per request is still halving. At least 2 runs, at most $warmup seconds. Sets warmed (seconds)
+# and settled ("" when it settled, else a note for the report).
 warm_up() {
-    local before=0 rps
-    warmed=0
+    local before=0 before_cpu=0 r rps cpu j0 j1 s0 s1
+    warmed=0 settled=" (not settled at the warm-up limit: JIT still compiling or CPU per request still falling)"
     while [ "$warmed" -lt "$warmup" ]; do
-        rps=$(run_wrk "$1" "$2" "$3" 2)
-        rps=${rps%% *}
+        j0=$(jit_ticks "$3") s0=$(server_ticks "$3")
+        r=$(run_wrk "$1" "$2" "$3" 2)
+        j1=$(jit_ticks "$3") s1=$(server_ticks "$3")
+        rps=${r%% *}
+        cpu=$(echo "$r" | awk '{printf "%d", $6 * 10}')
         warmed=$((warmed + 2))
-        [ "$warmed" -ge 4 ] && [ "$((rps * 10))" -lt "$((before * 11))" ] && break
-        before=$rps
+        if [ "$warmed" -ge 4 ] && [ "$((rps * 10))" -lt "$((before * 11))" ] && [ "$((cpu * 10))" -ge "$((before_cpu * 9))" ] \
+            && [ "$(((j1 - j0) * 20))" -lt "$((s1 - s0))" ]; then
+            settled=""
+            break
+        fi
+        before=$rps before_cpu=$cpu
     done
 }
 

@@ -8,17 +8,17 @@
 # backends (bench/proxy/sse_backend.py) by one Python client (bench/proxy/hold_streams.py).
 # Needs a built distribution (mvn -q package -DskipTests), Debian's wrk and nginx, python3.
 # usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 4 minutes with the defaults)
-#   WARMUP=20: at most this many seconds of load before each measured run (2 s runs until the rate
-#   stops rising); PINNED=0 leaves the pinned round out; STREAMS=0 (4th argument) the memory part;
-#   ONLY_NGINX=1 measures nginx alone.
+#   WARMUP=40: at most this many seconds of load before each measured run (2 s runs until both the
+#   rate and the server's CPU per request have settled); PINNED=0 leaves the pinned round out; STREAMS=0 (4th argument) the memory part;
+#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after).
 set -euo pipefail
 seconds=${1:-10}
 connections=${2:-32}
 bytes=${3:-1024}
 streams=${4:-10000}
-warmup=${WARMUP:-20}
+warmup=${WARMUP:-40}
 root=$(cd "$(dirname "$0")/.." && pwd)
-dist=$root/distribution/target/gatehouse
+dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
 for tool in wrk nginx openssl curl taskset python3; do
     command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install -y wrk nginx (and openssl, curl, util-linux, python3)" >&2; exit 2; }
 done
@@ -205,7 +205,7 @@ measure() {
         path=/hello.html
         [ "$kind" = https ] && path=/tls/hello.html
         warm_up "$name-$kind" "https://127.0.0.1:$port$path" "$spid"
-        w="$w${w:+, }$warmed s ($kind)"
+        w="$w${w:+, }$warmed s ($kind)$settled"
         printf -v "res_${name}_$kind" '%s' "$(run_wrk "$name-$kind" "https://127.0.0.1:$port$path" "$spid" "$seconds")"
     done
     printf -v "warm_$name" '%s' "$w"
@@ -327,7 +327,7 @@ mem_round() {
 
 echo "Reverse proxy on loopback: HTTPS in (the same self-signed EC P-256 certificate), round robin to 3 backends"
 echo "(one nginx worker serving a $bytes-byte file on 3 plain and 3 TLS ports); wrk -t1 -c$connections -d${seconds}s --latency,"
-echo "kept-alive connections, after a warm-up (2 s runs until one gains < 10%, at most ${warmup} s). nginx: upstream keepalive 32,"
+echo "kept-alive connections, after a warm-up (2 s runs until one gains < 10% req/s, < 10% less CPU/req, JIT < 5% of its CPU; at most ${warmup} s). nginx: upstream keepalive 32,"
 echo "proxy_http_version 1.1, proxy_ssl_verify off; Gatehouse: pools with keepalive = 32, tls-trust-all = true; access logs off."
 echo "(errors: wrk's socket errors (connect, read, write, timeout) / responses with status >= 400; server CPU: user +"
 echo " system of all proxy processes over the run, per request and in % of one core; wrk and other (the rest of the"

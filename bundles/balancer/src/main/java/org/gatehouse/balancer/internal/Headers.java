@@ -1,5 +1,6 @@
 package org.gatehouse.balancer.internal;
 
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -9,10 +10,13 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.gatehouse.tls.http.HttpExchange;
 
 /**
@@ -23,35 +27,59 @@ import org.gatehouse.tls.http.HttpExchange;
  */
 final class Headers {
 
-    private static final List<CharSequence> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
-            "proxy-connection", HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
-            HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.TRANSFER_ENCODING);
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_REAL_IP = AsciiString.cached("X-Real-IP");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString FORWARDED = AsciiString.cached("Forwarded");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final AsciiString HTTP = AsciiString.cached("http");
 
-    /** A Host value safe to repeat in Forwarded's host= (RFC 7239 token or quoted string). */
-    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
+    private static final AsciiString[] HOP_BY_HOP = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+        AsciiString.cached("proxy-connection"), HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
+        HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.TRANSFER_ENCODING};
+
+    /** What the request to a node never carries as the client sent it: hop-by-hop, Expect, and the fields set here. */
+    private static final AsciiString[] NOT_FORWARDED = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+        AsciiString.cached("proxy-connection"), HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
+        HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.EXPECT, X_FORWARDED_FOR,
+        X_REAL_IP, X_FORWARDED_PROTO, X_FORWARDED_HOST, FORWARDED};
 
     private Headers() {
     }
 
+    /**
+     * The request for the node, built in one pass over the client's fields (no copy to strip
+     * afterwards): the fields were checked when read, so they are not validated again.
+     */
     static HttpRequest toNode(HttpRequest in, HttpExchange x, Node node, PoolSettings settings, boolean upgrade) {
-        HttpHeaders h = in.headers().copy();
+        HttpHeaders src = in.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
-        String upgradeTo = in.headers().get(HttpHeaderNames.UPGRADE);
-        stripHopByHop(h);
-        h.remove(HttpHeaderNames.EXPECT);
+        List<String> named = connectionNamed(src);
+        String originalHost = src.get(HttpHeaderNames.HOST);
+        boolean replaceHost = settings.hostHeader().equals("node") || originalHost == null && settings.hostPassedThrough()
+                || !settings.hostPassedThrough();
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        if (replaceHost) {
+            h.add(HttpHeaderNames.HOST, settings.hostHeader().equals("node") || settings.hostPassedThrough() ? node.address() : settings.hostHeader());
+        }
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = src.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (isOneOf(name, NOT_FORWARDED) || named != null && isNamed(name, named)
+                    || chunked && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                    || replaceHost && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                continue;
+            }
+            h.add(name, e.getValue());
+        }
         if (chunked) {
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            h.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         if (upgrade) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            h.set(HttpHeaderNames.UPGRADE, upgradeTo);
-        }
-        String originalHost = in.headers().get(HttpHeaderNames.HOST);
-        if (settings.hostHeader().equals("node") || originalHost == null && settings.hostPassedThrough()) {
-            h.set(HttpHeaderNames.HOST, node.address());
-        } else if (!settings.hostPassedThrough()) {
-            h.set(HttpHeaderNames.HOST, settings.hostHeader());
+            h.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.add(HttpHeaderNames.UPGRADE, src.get(HttpHeaderNames.UPGRADE));
         }
         InetAddress client = x.client().getAddress();
         String ip = client.getHostAddress();
@@ -59,21 +87,28 @@ final class Headers {
         if (zone >= 0) {
             ip = ip.substring(0, zone);
         }
-        String proto = x.secure() ? "https" : "http";
-        h.set("X-Forwarded-For", ip);
-        h.set("X-Real-IP", ip);
-        h.set("X-Forwarded-Proto", proto);
+        boolean secure = x.secure();
+        h.add(X_FORWARDED_FOR, ip);
+        h.add(X_REAL_IP, ip);
+        h.add(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
         if (originalHost != null) {
-            h.set("X-Forwarded-Host", originalHost);
+            h.add(X_FORWARDED_HOST, originalHost);
+        }
+        StringBuilder fwd = new StringBuilder(64).append("for=");
+        if (client instanceof Inet6Address) {
+            fwd.append("\"[").append(ip).append("]\"");
         } else {
-            h.remove("X-Forwarded-Host");
+            fwd.append(ip);
         }
-        StringBuilder fwd = new StringBuilder("for=");
-        fwd.append(client instanceof Inet6Address ? "\"[" + ip + "]\"" : ip).append(";proto=").append(proto);
-        if (originalHost != null && HOST.matcher(originalHost).matches()) {
-            fwd.append(";host=").append(originalHost.indexOf(':') >= 0 ? "\"" + originalHost + "\"" : originalHost);
+        fwd.append(";proto=").append(secure ? "https" : "http");
+        if (originalHost != null && isForwardableHost(originalHost)) {
+            if (originalHost.indexOf(':') >= 0) {
+                fwd.append(";host=\"").append(originalHost).append('"');
+            } else {
+                fwd.append(";host=").append(originalHost);
+            }
         }
-        h.set("Forwarded", fwd.toString());
+        h.add(FORWARDED, fwd.toString());
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), h);
     }
 
@@ -82,35 +117,81 @@ final class Headers {
      * chunks when the node gave none (an event stream, or an answer ended by closing).
      */
     static HttpResponse toClient(HttpResponse in, boolean headRequest, HttpVersion clientVersion) {
-        HttpHeaders h = in.headers().copy();
+        HttpHeaders src = in.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
-        stripHopByHop(h);
+        List<String> named = connectionNamed(src);
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        boolean hasLength = false;
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = src.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (isOneOf(name, HOP_BY_HOP) || named != null && isNamed(name, named)) {
+                continue;
+            }
+            hasLength |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH);
+            h.add(name, e.getValue());
+        }
         int code = in.status().code();
         boolean noBody = headRequest || code == 204 || code == 304 || code < 200;
-        if (!noBody && !h.contains(HttpHeaderNames.CONTENT_LENGTH) && clientVersion.equals(HttpVersion.HTTP_1_1)) {
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        } else if (chunked && !noBody) {
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        if (!noBody && (chunked || !hasLength && clientVersion.equals(HttpVersion.HTTP_1_1))) {
+            h.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         return new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status(), h);
     }
 
-    private static void stripHopByHop(HttpHeaders h) {
-        List<String> named = new ArrayList<>();
+    /** The field names the Connection field lists (RFC 9110 7.6.1), or null when it lists none. */
+    private static List<String> connectionNamed(HttpHeaders h) {
+        if (!h.contains(HttpHeaderNames.CONNECTION)) {
+            return null;
+        }
+        List<String> named = null;
         for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : v.split(",")) {
                 String t = token.strip();
                 // A client may not make us drop the fields that frame or address the request.
-                if (!t.isEmpty() && !t.equalsIgnoreCase("content-length") && !t.equalsIgnoreCase("host")) {
+                if (!t.isEmpty() && !t.equalsIgnoreCase("content-length") && !t.equalsIgnoreCase("host")
+                        && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")) {
+                    if (named == null) {
+                        named = new ArrayList<>(2);
+                    }
                     named.add(t);
                 }
             }
         }
+        return named;
+    }
+
+    private static boolean isOneOf(CharSequence name, AsciiString[] names) {
+        for (AsciiString n : names) {
+            if (n.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isNamed(CharSequence name, List<String> named) {
         for (String n : named) {
-            h.remove(n);
+            if (AsciiString.contentEqualsIgnoreCase(name, n)) {
+                return true;
+            }
         }
-        for (CharSequence n : HOP_BY_HOP) {
-            h.remove(n);
+        return false;
+    }
+
+    /** A Host value safe to repeat in Forwarded's host= (RFC 7239 token or quoted string): [A-Za-z0-9.:-[]]+. */
+    static boolean isForwardableHost(String host) {
+        if (host.isEmpty()) {
+            return false;
         }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ':' || c == '-' || c == '['
+                    || c == ']')) {
+                return false;
+            }
+        }
+        return true;
     }
 }

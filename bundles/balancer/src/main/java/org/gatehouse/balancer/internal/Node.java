@@ -115,8 +115,12 @@ final class Node {
     void succeeded(long nanosToHead) {
         long l = latencyNanos;
         latencyNanos = l == 0 ? nanosToHead : l + (nanosToHead - l) / 8;
-        synchronized (health) {
-            windowFailures = 0;
+        // Read without the lock as a hint: only a failure window under way needs resetting, and the
+        // I/O threads should not take a shared monitor for every answer.
+        if (windowFailures != 0) {
+            synchronized (health) {
+                windowFailures = 0;
+            }
         }
     }
 

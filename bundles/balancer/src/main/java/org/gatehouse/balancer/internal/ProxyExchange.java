@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
@@ -54,7 +53,6 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private Channel upstream;
     private UpstreamHandler handler;
     private long sentAt;
-    private ScheduledFuture<?> timer;
     private long lastRead;
     private boolean headForwarded;
     private boolean skipInformational;
@@ -75,8 +73,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
         this.head = m.equals(HttpMethod.HEAD);
         this.idempotent = head || m.equals(HttpMethod.GET) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
-        this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
-                && request.headers().contains(HttpHeaderNames.UPGRADE);
+        this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().contains(HttpHeaderNames.UPGRADE)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
     void start() {
@@ -374,8 +372,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
         return !garbage && !bodyReachedNode && (idempotent || !requestSent) && !upgradeRequest;
     }
 
-    private void timedOut() {
-        timer = null;
+    /** The deadline {@link #arm} set on the node connection has passed (called by its handler). */
+    void timedOut() {
         if (finished) {
             return;
         }
@@ -383,7 +381,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
             long idle = System.nanoTime() - lastRead;
             long limit = TimeUnit.SECONDS.toNanos(settings.readTimeout());
             if (idle < limit) {
-                timer = x.eventLoop().schedule(this::timedOut, limit - idle, TimeUnit.NANOSECONDS);
+                handler.watch(lastRead + limit);
                 return;
             }
             broken("sent nothing for " + settings.readTimeout() + " s (read-timeout)");
@@ -404,17 +402,18 @@ final class ProxyExchange implements Consumer<HttpContent> {
         answer(HttpResponseStatus.GATEWAY_TIMEOUT, "The conferencing node " + lastFailure + ".");
     }
 
+    /** The node connection's deadline: {@code seconds} from now, or none for 0. */
     private void arm(int seconds) {
-        cancelTimer();
         if (seconds > 0) {
-            timer = x.eventLoop().schedule(this::timedOut, seconds, TimeUnit.SECONDS);
+            handler.watch(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+        } else {
+            cancelTimer();
         }
     }
 
     private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+        if (handler != null) {
+            handler.unwatch();
         }
     }
 

@@ -9,6 +9,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The last handler of a connection to a node: passes what the node sends to the exchange using the
  * connection, and closes the connection when it has sat kept-alive for too long or the node closes it.
+ * It also keeps the deadline of whatever the connection waits for (the answer of the exchange using
+ * it, or the next request while kept alive) with one lazily moved timer: a deadline set, cleared and
+ * set again for every request costs a field write, not a scheduled task and its cancellation; the
+ * timer, when it fires early, moves on to the current deadline.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
@@ -17,7 +21,12 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     final UpstreamTls tls;
     private ProxyExchange exchange;
     private ChannelHandlerContext ctx;
-    private ScheduledFuture<?> idleClose;
+    private boolean parked;
+    /** System.nanoTime() at which the current wait ends; 0: no deadline. */
+    private long deadline;
+    private ScheduledFuture<?> check;
+    private long checkAt;
+    private final Runnable checkTask = this::check;
 
     UpstreamHandler(Node node, UpstreamTls tls) {
         this.node = node;
@@ -31,23 +40,58 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     void attach(ProxyExchange x) {
         exchange = x;
-        if (idleClose != null) {
-            idleClose.cancel(false);
-            idleClose = null;
-        }
+        parked = false;
+        deadline = 0;
     }
 
     /** The connection waits for the next request: closed after {@code seconds} if none comes. */
     void parked(int seconds) {
         exchange = null;
-        idleClose = ctx.executor().schedule(() -> {
-            node.unpark(ctx.channel().eventLoop(), ctx.channel());
-            ctx.close();
-        }, seconds, TimeUnit.SECONDS);
+        parked = true;
+        watch(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
     }
 
     void detach() {
         exchange = null;
+    }
+
+    /** The exchange using this connection (or the keep-alive wait) ends at {@code nanoTime}. */
+    void watch(long nanoTime) {
+        deadline = nanoTime == 0 ? 1 : nanoTime;
+        if (check != null && checkAt - deadline <= 0) {
+            return;
+        }
+        if (check != null) {
+            check.cancel(false);
+        }
+        checkAt = deadline;
+        check = ctx.executor().schedule(checkTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** No deadline any more (the answer began, the exchange ended). */
+    void unwatch() {
+        deadline = 0;
+    }
+
+    private void check() {
+        check = null;
+        if (deadline == 0) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            checkAt = deadline;
+            check = ctx.executor().schedule(checkTask, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        deadline = 0;
+        ProxyExchange x = exchange;
+        if (x != null) {
+            x.timedOut();
+        } else if (parked) {
+            node.unpark(ctx.channel().eventLoop(), ctx.channel());
+            ctx.close();
+        }
     }
 
     @Override
@@ -72,8 +116,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleClose != null) {
-            idleClose.cancel(false);
+        deadline = 0;
+        if (check != null) {
+            check.cancel(false);
+            check = null;
         }
         node.unpark(ctx.channel().eventLoop(), ctx.channel());
         ProxyExchange x = exchange;

@@ -158,6 +158,44 @@ class ProxyingTest {
     }
 
     @Test
+    void sequentialRequestsReuseOneKeptAliveNodeConnection() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", true);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            int loops = p.front.loops().threads();
+            for (int i = 0; i < 50; i++) {
+                assertEquals("a", p.get("/id").body());
+            }
+            assertTrue(a.accepted.get() <= loops, "50 requests in a row reuse a kept-alive node connection (at most one per I/O thread): "
+                    + a.accepted.get() + " connections");
+            p.set("nodes", b.address());
+            p.set("tls", "true");
+            p.set("tls-trust-all", "true");
+            for (int i = 0; i < 50; i++) {
+                assertEquals("b", p.get("/id").body());
+            }
+            assertTrue(b.accepted.get() <= loops, "the same over TLS: " + b.accepted.get() + " connections");
+        }
+    }
+
+    @Test
+    void aReusedNodeConnectionKeepsEachDeadline() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "keepalive-timeout", "2",
+                        "max-fails", "0"))) {
+            assertEquals("a", p.get("/id").body());
+            long t = System.nanoTime();
+            assertEquals(504, p.get("/hang").statusCode(), "the first-byte timeout applies on a kept-alive connection");
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t);
+            assertTrue(millis >= 900 && millis < 3000, "after 1 s, not " + millis + " ms");
+            assertEquals("a", p.get("/id").body());
+            Node n = p.live().node(a.address());
+            waitFor(() -> a.openConnections() == 0 && n.status().idleConnections() == 0,
+                    "a kept-alive connection unused for keepalive-timeout (2 s) is closed: " + a.openConnections());
+            assertEquals("a", p.get("/id").body(), "and the next request connects again");
+        }
+    }
+
+    @Test
     void misbehavingNodesGet502Or504AndNoConnectionLeaks() throws Exception {
         try (TestNode a = new TestNode("a", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "max-fails", "0"))) {

@@ -51,6 +51,8 @@ final class TestNode implements AutoCloseable {
     private final ChannelGroup streams = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     final AtomicInteger requests = new AtomicInteger();
+    /** Connections accepted since the start (a proxy that reuses its connections opens few). */
+    final AtomicInteger accepted = new AtomicInteger();
     final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
     final SelfSignedCertificate certificate;
     private final Channel server;
@@ -69,6 +71,7 @@ final class TestNode implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        accepted.incrementAndGet();
                         if (ssl != null) {
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                         }

@@ -59,8 +59,27 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private RequestReader reader;
     private Exchange current;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
-    private ScheduledFuture<?> headDeadline;
-    private ScheduledFuture<?> idle;
+    /**
+     * What the connection waits for, and until when: the rest of a request head (header-read
+     * deadline) or the next request (idle timeout). One lazily moved timer keeps the deadline: set
+     * and cleared twice per request, it costs field writes, not scheduled tasks and cancellations;
+     * a check that fires before the current deadline moves on to it.
+     */
+    private static final int NOTHING = 0, HEAD = 1, IDLE = 2;
+    private int waitingFor = NOTHING;
+    private long deadline;
+    private int headSeconds;
+    private ScheduledFuture<?> check;
+    private long checkAt;
+    private final Runnable checkTask = this::check;
+    /** A response head was written and nothing has flushed it yet; {@link #flushHead} will. */
+    private boolean headUnflushed;
+    private final Runnable flushHead = () -> {
+        if (headUnflushed) {
+            headUnflushed = false;
+            ctx.flush();
+        }
+    };
 
     FrontHandler(Supplier<Front> front, boolean secure, boolean redirectOnly) {
         this.front = front;
@@ -95,47 +114,65 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
 
     @Override
     public void headStarted() {
-        if (headDeadline == null) {
-            cancelIdle();
-            int seconds = front.get().settings().headerReadTimeoutSeconds();
-            headDeadline = ctx.executor().schedule(() -> {
-                headDeadline = null;
-                if (ctx.channel().isActive()) {
-                    answerAndClose(null, HttpResponseStatus.REQUEST_TIMEOUT, "the request head did not arrive within " + seconds + " s");
-                }
-            }, seconds, TimeUnit.SECONDS);
+        if (waitingFor != HEAD) {
+            headSeconds = front.get().settings().headerReadTimeoutSeconds();
+            waitingFor = HEAD;
+            watch(System.nanoTime() + TimeUnit.SECONDS.toNanos(headSeconds));
         }
     }
 
     @Override
     public void headComplete() {
-        if (headDeadline != null) {
-            headDeadline.cancel(false);
-            headDeadline = null;
+        if (waitingFor == HEAD) {
+            waitingFor = NOTHING;
         }
     }
 
     private void armIdle() {
-        cancelIdle();
-        int seconds = front.get().settings().idleTimeoutSeconds();
-        idle = ctx.executor().schedule(() -> {
-            idle = null;
-            if (current == null && headDeadline == null) {
-                ctx.close();
-            }
-        }, seconds, TimeUnit.SECONDS);
+        waitingFor = IDLE;
+        watch(System.nanoTime() + TimeUnit.SECONDS.toNanos(front.get().settings().idleTimeoutSeconds()));
     }
 
-    private void cancelIdle() {
-        if (idle != null) {
-            idle.cancel(false);
-            idle = null;
+    private void watch(long at) {
+        deadline = at;
+        if (check != null && checkAt - at <= 0) {
+            return;
+        }
+        if (check != null) {
+            check.cancel(false);
+        }
+        checkAt = at;
+        check = ctx.executor().schedule(checkTask, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+        check = null;
+        if (waitingFor == NOTHING) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            checkAt = deadline;
+            check = ctx.executor().schedule(checkTask, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        int expired = waitingFor;
+        waitingFor = NOTHING;
+        if (expired == HEAD) {
+            if (ctx.channel().isActive()) {
+                answerAndClose(null, HttpResponseStatus.REQUEST_TIMEOUT, "the request head did not arrive within " + headSeconds + " s");
+            }
+        } else if (current == null) {
+            ctx.close();
         }
     }
 
     private void cancelTimers() {
-        cancelIdle();
-        headComplete();
+        waitingFor = NOTHING;
+        if (check != null) {
+            check.cancel(false);
+            check = null;
+        }
     }
 
     // ---- requests
@@ -524,21 +561,28 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
             // Not flushed at once: a body written in the same task goes out with the head in one TLS
             // record and one system call. A route that writes nothing more now (an event stream
-            // waiting for its first event) still has its head sent when the current task ends.
+            // waiting for its first event) still has its head sent when the current task ends; when
+            // the body did flush it, that task does nothing (an empty flush still runs the TLS
+            // handler's wrap).
             ChannelFuture f = ctx.write(response);
-            ctx.channel().eventLoop().execute(ctx::flush);
+            if (!headUnflushed) {
+                headUnflushed = true;
+                ctx.channel().eventLoop().execute(flushHead);
+            }
             return f;
         }
 
         @Override
         public ChannelFuture write(HttpContent content) {
             bytes += content.content().readableBytes();
+            headUnflushed = false;
             return ctx.writeAndFlush(content);
         }
 
         @Override
         public ChannelFuture end(LastHttpContent last) {
             bytes += last.content().readableBytes();
+            headUnflushed = false;
             ChannelFuture f = ctx.writeAndFlush(last);
             f.addListener((ChannelFutureListener) done -> done());
             return f;

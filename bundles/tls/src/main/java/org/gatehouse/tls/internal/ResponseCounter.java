@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts the response heads one listener writes, by status code. It sits in the pipeline in front of
@@ -18,13 +18,20 @@ import java.util.concurrent.atomic.AtomicLongArray;
 @ChannelHandler.Sharable
 final class ResponseCounter extends ChannelOutboundHandlerAdapter {
 
-    private final AtomicLongArray byCode = new AtomicLongArray(600);
+    /** Per code a LongAdder: every I/O thread counting its 200s on one shared AtomicLong bounced its cache line. */
+    private final LongAdder[] byCode = new LongAdder[600];
+
+    ResponseCounter() {
+        for (int i = 100; i < 600; i++) {
+            byCode[i] = new LongAdder();
+        }
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         int code = msg instanceof HttpResponse ? ((HttpResponse) msg).status().code() : -1;
         if (code >= 100 && code < 600) {
-            byCode.incrementAndGet(code);
+            byCode[code].increment();
         }
         ctx.write(msg, promise);
         if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
@@ -35,7 +42,7 @@ final class ResponseCounter extends ChannelOutboundHandlerAdapter {
     SortedMap<Integer, Long> counts() {
         SortedMap<Integer, Long> out = new TreeMap<>();
         for (int i = 100; i < 600; i++) {
-            long n = byCode.get(i);
+            long n = byCode[i].sum();
             if (n != 0) {
                 out.put(i, n);
             }

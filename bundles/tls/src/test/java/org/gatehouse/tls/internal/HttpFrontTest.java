@@ -191,6 +191,58 @@ class HttpFrontTest {
         assertTrue(raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 414"));
     }
 
+    /** One answer with a Content-Length body, read from a kept-alive connection. */
+    static String answer(InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                return head.toString();
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).strip());
+            }
+        }
+        return head + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void eachRequestOnAKeptAliveConnectionHasItsOwnHeadDeadline() throws Exception {
+        try (SSLSocket s = TrustingClient.connect(https)) {
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write("GET /one HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(answer(in).contains("hello /one"));
+            Thread.sleep(1000);
+            // The second head starts 1 s after the first answer and takes 1.5 s: past the 2 s deadline the
+            // first head had, within its own.
+            out.write("GET /two HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(1500);
+            out.write("Host: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(answer(in).contains("hello /two"), "a head completed within its own deadline is served");
+            out.write("GET /three HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            s.setSoTimeout(5000);
+            String third;
+            try {
+                third = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            } catch (java.io.IOException reset) {
+                third = "";
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(third.isEmpty() || third.startsWith("HTTP/1.1 408"), third);
+            assertTrue(millis >= 1500 && millis <= 4000, "a stalled head is cut at its own 2 s deadline, here after " + millis + " ms");
+        }
+    }
+
     @Test
     void aSlowHeaderClientIsCutOffAtTheDeadlineWhileOthersAreServed() throws Exception {
         try (SSLSocket slow = TrustingClient.connect(https)) {
