@@ -530,18 +530,19 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         private void decorate(HttpResponse r) {
             HttpHeaders h = r.headers();
             h.set(HttpHeaderNames.DATE, HttpDate.now());
-            FrontSettings s = front.settings();
-            if (secure && !s.hsts().isEmpty()) {
-                h.set("Strict-Transport-Security", s.hsts());
+            // Pre-encoded names and values (FrontSettings.SecurityFields): hashed and copied, not re-encoded.
+            FrontSettings.SecurityFields f = front.settings().fields();
+            if (secure && f.hsts() != null) {
+                h.set(FrontSettings.STRICT_TRANSPORT_SECURITY, f.hsts());
             }
-            if (!s.contentTypeOptions().isEmpty()) {
-                h.set("X-Content-Type-Options", s.contentTypeOptions());
+            if (f.contentTypeOptions() != null) {
+                h.set(FrontSettings.X_CONTENT_TYPE_OPTIONS, f.contentTypeOptions());
             }
-            if (!s.referrerPolicy().isEmpty() && !h.contains("Referrer-Policy")) {
-                h.set("Referrer-Policy", s.referrerPolicy());
+            if (f.referrerPolicy() != null && !h.contains(FrontSettings.REFERRER_POLICY)) {
+                h.set(FrontSettings.REFERRER_POLICY, f.referrerPolicy());
             }
-            if (!s.contentSecurityPolicy().isEmpty() && !h.contains("Content-Security-Policy")) {
-                h.set("Content-Security-Policy", s.contentSecurityPolicy());
+            if (f.contentSecurityPolicy() != null && !h.contains(FrontSettings.CONTENT_SECURITY_POLICY)) {
+                h.set(FrontSettings.CONTENT_SECURITY_POLICY, f.contentSecurityPolicy());
             }
             if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0 && !closeAfter) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -1,6 +1,8 @@
 package org.gatehouse.tls.internal;
 
+import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +14,30 @@ import org.gatehouse.core.net.IpAddresses;
 /** The HTTPS and HTTP listener part of {@code etc/org.gatehouse.tls.cfg}, validated as a whole. */
 record FrontSettings(List<InetSocketAddress> https, List<InetSocketAddress> http, int publicHttpsPort, String hsts,
         String contentTypeOptions, String referrerPolicy, String contentSecurityPolicy, RequestReader.Limits limits,
-        int headerReadTimeoutSeconds, int idleTimeoutSeconds, Path accessLog, String fqdn, String source) {
+        int headerReadTimeoutSeconds, int idleTimeoutSeconds, Path accessLog, String fqdn, String source, SecurityFields fields) {
+
+    /** Names of the security fields every answer carries, encoded once. */
+    static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("Strict-Transport-Security");
+    static final AsciiString X_CONTENT_TYPE_OPTIONS = AsciiString.cached("X-Content-Type-Options");
+    static final AsciiString REFERRER_POLICY = AsciiString.cached("Referrer-Policy");
+    static final AsciiString CONTENT_SECURITY_POLICY = AsciiString.cached("Content-Security-Policy");
+
+    /**
+     * The values of the security fields encoded once when the settings are read (null: the field is
+     * not sent), so that adding them to an answer copies bytes; non-ASCII characters become '?' as the
+     * response encoder would make them.
+     */
+    record SecurityFields(AsciiString hsts, AsciiString contentTypeOptions, AsciiString referrerPolicy,
+            AsciiString contentSecurityPolicy) {
+
+        static SecurityFields of(String hsts, String contentTypeOptions, String referrerPolicy, String contentSecurityPolicy) {
+            return new SecurityFields(encoded(hsts), encoded(contentTypeOptions), encoded(referrerPolicy), encoded(contentSecurityPolicy));
+        }
+
+        private static AsciiString encoded(String value) {
+            return value.isEmpty() ? null : new AsciiString(value.getBytes(StandardCharsets.US_ASCII), false);
+        }
+    }
 
     static FrontSettings read(Map<String, ?> properties, String fqdn) throws InvalidSettingException {
         Settings s = Settings.of(TlsSettings.PID, properties);
@@ -29,10 +54,12 @@ record FrontSettings(List<InetSocketAddress> https, List<InetSocketAddress> http
         String log = s.string("access-log", "data/log/access.log");
         Path accessLog = log.isEmpty() ? null : (Path.of(log).isAbsolute() ? Path.of(log)
                 : log.startsWith("data/") ? InstallationPaths.data().resolve(log.substring(5)) : InstallationPaths.resolve(log));
-        return new FrontSettings(List.copyOf(https), List.copyOf(http), publicPort, s.string("hsts", "max-age=31536000"),
-                s.string("x-content-type-options", "nosniff"), s.string("referrer-policy", "strict-origin-when-cross-origin"),
-                s.string("content-security-policy", "frame-ancestors 'self'"),
+        String hsts = s.string("hsts", "max-age=31536000");
+        String contentTypeOptions = s.string("x-content-type-options", "nosniff");
+        String referrerPolicy = s.string("referrer-policy", "strict-origin-when-cross-origin");
+        String csp = s.string("content-security-policy", "frame-ancestors 'self'");
+        return new FrontSettings(List.copyOf(https), List.copyOf(http), publicPort, hsts, contentTypeOptions, referrerPolicy, csp,
                 new RequestReader.Limits(requestLine, headerBytes, headerCount, body), headerTimeout, idle, accessLog, fqdn,
-                s.source());
+                s.source(), SecurityFields.of(hsts, contentTypeOptions, referrerPolicy, csp));
     }
 }
