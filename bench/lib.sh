@@ -6,6 +6,20 @@
 # bench_init makes $work (a temporary folder) and stops every process in $pids on exit; KEEP_WORK=1
 # keeps the folder (logs, configurations, the distribution copy) and says where it is.
 
+# The tools both benchmarks drive and, unless ONLY_NGINX=1, the built distribution in $dist; sets
+# gatehouse (empty when only nginx is measured). Exits 2 with what to install or build.
+bench_requirements() {
+    local tool
+    for tool in wrk nginx openssl curl taskset python3; do
+        command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install -y wrk nginx (and openssl, curl, util-linux, python3)" >&2; exit 2; }
+    done
+    gatehouse=yes
+    [ "${ONLY_NGINX:-}" = 1 ] && gatehouse=
+    if [ -n "$gatehouse" ] && [ ! -x "$dist/bin/gatehouse" ]; then
+        echo "build first: mvn -q package -DskipTests" >&2; exit 2
+    fi
+}
+
 bench_init() {
     work=$(mktemp -d)
     pids=()

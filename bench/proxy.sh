@@ -19,17 +19,9 @@ streams=${4:-10000}
 warmup=${WARMUP:-40}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
-for tool in wrk nginx openssl curl taskset python3; do
-    command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install -y wrk nginx (and openssl, curl, util-linux, python3)" >&2; exit 2; }
-done
-gatehouse=yes
-[ "${ONLY_NGINX:-}" = 1 ] && gatehouse=
-if [ -n "$gatehouse" ] && [ ! -x "$dist/bin/gatehouse" ]; then
-    echo "build first: mvn -q package -DskipTests" >&2; exit 2
-fi
-
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
+bench_requirements
 bench_init
 
 # Event streams need descriptors: the client one per stream, a proxy two (client and backend side).

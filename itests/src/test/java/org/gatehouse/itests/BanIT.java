@@ -7,7 +7,6 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +17,6 @@ import javax.inject.Inject;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import org.apache.felix.service.command.CommandProcessor;
-import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.tls.http.HttpRoute;
 import org.junit.Test;
@@ -27,7 +25,6 @@ import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 
 /**
@@ -72,7 +69,7 @@ public class BanIT {
         props.put(HttpRoute.PREFIX, "/api/");
         ServiceRegistration<HttpRoute> route = context.registerService(HttpRoute.class, node, props);
         try {
-            int port = httpsPort();
+            int port = InFramework.httpsPort(context);
             assertEquals(200, request(port, "POST", TOKEN, "1234"));
             for (int i = 0; i < 3; i++) {
                 assertEquals(403, request(port, "POST", TOKEN, "0000"));
@@ -104,17 +101,6 @@ public class BanIT {
         } catch (Exception e) {
             return "";
         }
-    }
-
-    private int httpsPort() throws Exception {
-        for (ServiceReference<Listener> r : context.getServiceReferences(Listener.class, null)) {
-            Listener l = context.getService(r);
-            if (l.name().equals("https")) {
-                InetSocketAddress a = l.address();
-                return a.getPort();
-            }
-        }
-        throw new AssertionError("no https listener");
     }
 
     /** The status of one request over a new connection, certificate unchecked (the server's is self-signed). */

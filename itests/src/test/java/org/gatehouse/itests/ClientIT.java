@@ -10,10 +10,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -96,7 +94,7 @@ class ClientIT {
             // Taken off the management networks, the same local client is cut off before it logs in.
             Path core = home.resolve("etc/org.gatehouse.core.cfg");
             String coreCfg = Files.readString(core);
-            replace(core, coreCfg.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.0.0.0/8"));
+            ConfigFile.replace(core, coreCfg.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.0.0.0/8"));
             server.awaitLog(l -> l.contains("management networks now 10.0.0.0/8"), 1, WAIT);
             Client.Result refused = Client.run(home, null, "gatehouse:status");
             assertNotEquals(0, refused.exit(), refused.output());
@@ -105,7 +103,7 @@ class ClientIT {
             assertEquals(1, lines.size(), "one line per refused connection: " + lines);
             assertTrue(lines.get(0).contains("not in management-networks 10.0.0.0/8"), lines.get(0));
             Thread.sleep(2000);
-            replace(core, coreCfg);
+            ConfigFile.replace(core, coreCfg);
             server.awaitLog(l -> l.contains("management networks now 127.0.0.0/8"), 1, WAIT);
 
             hostKey = Files.readAllBytes(home.resolve("data/ssh/host-key"));
@@ -166,11 +164,5 @@ class ClientIT {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
-    }
-
-    private static void replace(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

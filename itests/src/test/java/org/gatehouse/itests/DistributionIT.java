@@ -55,13 +55,13 @@ class DistributionIT {
             // A .cfg edit reaches the running component; a bad value is refused with one line naming file and key.
             Path cfg = home.resolve("etc/org.gatehouse.core.cfg");
             String original = Files.readString(cfg, StandardCharsets.UTF_8);
-            replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
+            ConfigFile.replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("management networks now 10.40.0.0/16"), 1, WAIT);
             // FileInstall writes applied configuration back to its file shortly after the update
             // event; an edit landing inside that moment is overwritten. Operators edit slower than this.
             Thread.sleep(2000);
 
-            replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16, 10.50.0.7/8"));
+            ConfigFile.replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16, 10.50.0.7/8"));
             List<String> refused = server.awaitLog(l -> l.contains(" ERROR ") && l.contains("management-networks"), 1, WAIT);
             Thread.sleep(2000);
             refused = server.log().stream().filter(l -> l.contains(" ERROR ") && l.contains("management-networks")).toList();
@@ -71,7 +71,7 @@ class DistributionIT {
             assertTrue(refused.get(0).endsWith("keeping management networks 10.40.0.0/16"), refused.get(0));
 
             // Changing the I/O threads is accepted and applies at the next start, said once.
-            replace(cfg, original.replace("io-threads = 0", "io-threads = 1").replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
+            ConfigFile.replace(cfg, original.replace("io-threads = 0", "io-threads = 1").replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("io-threads = 1") && l.contains("take effect at the next restart"), 1, WAIT);
 
             assertEquals(0, server.terminate(), server.output());
@@ -112,11 +112,5 @@ class DistributionIT {
         try (Server server = Server.start(home)) {
             server.awaitOutput(l -> l.contains("etc/gatehouse.properties: gatehouse.launcher.shutdown-timeout = 'soon'"), WAIT);
         }
-    }
-
-    private static void replace(Path file, String text) throws Exception {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

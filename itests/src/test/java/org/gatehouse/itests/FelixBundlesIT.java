@@ -7,10 +7,8 @@ import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import javax.inject.Inject;
@@ -75,10 +73,10 @@ public class FelixBundlesIT {
             }
         }
         assertTrue("not started: " + problems, problems.isEmpty());
-        assertNotNull(bundle("org.gatehouse.core"));
-        assertNotNull(bundle("org.gatehouse.shell"));
-        assertNotNull(bundle("org.gatehouse.stun"));
-        assertNotNull(bundle("org.gatehouse.ban"));
+        assertNotNull(InFramework.bundle(context, "org.gatehouse.core"));
+        assertNotNull(InFramework.bundle(context, "org.gatehouse.shell"));
+        assertNotNull(InFramework.bundle(context, "org.gatehouse.stun"));
+        assertNotNull(InFramework.bundle(context, "org.gatehouse.ban"));
     }
 
     @Test
@@ -125,12 +123,12 @@ public class FelixBundlesIT {
     public void editedCfgFileReachesTheRunningComponentAndABadValueKeepsTheLastGood() throws Exception {
         ServiceReference<ManagementNetworks> before = context.getServiceReference(ManagementNetworks.class);
         Path cfg = Path.of(System.getProperty(FelixOptions.WATCHED), "org.gatehouse.core.cfg");
-        write(cfg, "management-networks = 10.40.0.0/16, 2001:db8::/32\n");
+        ConfigFile.replace(cfg, "management-networks = 10.40.0.0/16, 2001:db8::/32\n");
         awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.40.1.1")));
         assertTrue(managementNetworks.permits(InetAddress.getByName("2001:db8::5")));
 
-        write(cfg, "management-networks = 10.40.0.0/16, 10.50.0.0/33\n");
-        write(cfg, "management-networks = 10.40.0.0/16, 10.50.0.0/33\nio-threads = 1\n");
+        ConfigFile.replace(cfg, "management-networks = 10.40.0.0/16, 10.50.0.0/33\n");
+        ConfigFile.replace(cfg, "management-networks = 10.40.0.0/16, 10.50.0.0/33\nio-threads = 1\n");
         Thread.sleep(1500);
         assertEquals("10.40.0.0/16, 2001:db8::/32", managementNetworks.networks().toString());
         // The one ERROR line the refusal got is what gatehouse:status lists under Last errors.
@@ -142,7 +140,7 @@ public class FelixBundlesIT {
         // Modified in place: the same service registration throughout, so no consumer was restarted.
         assertSame(before.getProperty(Constants.SERVICE_ID),
                 context.getServiceReference(ManagementNetworks.class).getProperty(Constants.SERVICE_ID));
-        write(cfg, "management-networks = 10.60.0.0/16\n");
+        ConfigFile.replace(cfg, "management-networks = 10.60.0.0/16\n");
         awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.60.0.1")));
         assertSame(before.getProperty(Constants.SERVICE_ID),
                 context.getServiceReference(ManagementNetworks.class).getProperty(Constants.SERVICE_ID));
@@ -151,7 +149,7 @@ public class FelixBundlesIT {
     @Test
     public void aChangeMadeThroughConfigAdminIsWrittenBackToTheSameFile() throws Exception {
         Path cfg = Path.of(System.getProperty(FelixOptions.WATCHED), "org.gatehouse.core.cfg");
-        write(cfg, "# kept by write-back\nmanagement-networks = 10.80.0.0/16\n");
+        ConfigFile.replace(cfg, "# kept by write-back\nmanagement-networks = 10.80.0.0/16\n");
         awaitTrue(() -> managementNetworks.permits(InetAddress.getByName("10.80.0.1")));
 
         // What a shell command does: update the configuration, not the file.
@@ -186,23 +184,8 @@ public class FelixBundlesIT {
         assertTrue(stunStatus, stunStatus.matches("(?s).*Since start\\s+[1-9][0-9,]* Binding requests.*"));
     }
 
-    private static void write(Path file, String text) throws Exception {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
     private String run(String command) throws Exception {
         return Gogo.run(commands, command);
-    }
-
-    private Bundle bundle(String symbolicName) {
-        for (Bundle b : context.getBundles()) {
-            if (symbolicName.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        return null;
     }
 
     interface Check {

@@ -1,7 +1,6 @@
 package org.gatehouse.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
@@ -9,21 +8,14 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import javax.inject.Inject;
 import javax.net.ssl.SSLSocket;
-import org.gatehouse.core.Listener;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -31,7 +23,6 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 
 /**
  * Issue 7's hot deploy, with the reverse proxy serving: event streams opened through the HTTPS front
@@ -64,7 +55,7 @@ public class LdapHotDeployIT {
         Path watched = Path.of(System.getProperty(FelixOptions.WATCHED));
         Path ldapCfg = watched.resolve("org.gatehouse.auth.ldap.cfg");
         Path poolCfg = watched.resolve("org.gatehouse.balancer.pool-conferencing.cfg");
-        Bundle ldap = bundle("org.gatehouse.auth.ldap");
+        Bundle ldap = InFramework.bundle(context, "org.gatehouse.auth.ldap");
         List<EventStream> streams = new ArrayList<>();
         EventNode node = new EventNode();
         try {
@@ -72,12 +63,12 @@ public class LdapHotDeployIT {
             directory.add("dn: cn=gatehouse," + BASE, "objectClass: person", "cn: gatehouse", "sn: s", "userPassword: service-secret");
             directory.add("dn: uid=alice," + BASE, "objectClass: inetOrgPerson", "uid: alice", "cn: Alice", "sn: A", "userPassword: alice-secret");
             directory.startListening();
-            int port = httpsPort();
+            int port = InFramework.httpsPort(context);
 
             // The proxy serves, the LDAP bundle is not running; its settings are in place for when it starts.
             ldap.stop();
-            write(poolCfg, "nodes = " + node.address() + "\ntls = false\n");
-            write(ldapCfg, "url = ldap://127.0.0.1:" + directory.getListenPort() + "\nbind-dn = cn=gatehouse," + BASE
+            ConfigFile.replace(poolCfg, "nodes = " + node.address() + "\ntls = false\n");
+            ConfigFile.replace(ldapCfg, "url = ldap://127.0.0.1:" + directory.getListenPort() + "\nbind-dn = cn=gatehouse," + BASE
                     + "\nbind-password = service-secret\nbase = " + BASE + "\nrealm = IT\n");
             FelixBundlesIT.awaitTrue(() -> get(port, STATUS, null).equals("200 node " + STATUS + " authorization=null"));
 
@@ -135,9 +126,9 @@ public class LdapHotDeployIT {
             String answer = get(port, path, null);
             assertTrue(when + ": " + path + " answered " + answer, answer.startsWith("401 ")
                     && answer.contains("\nwww-authenticate: Basic realm=\"IT\", charset=\"UTF-8\"\n"));
-            assertTrue(get(port, path, basic("alice", "wrong")).startsWith("401 "));
+            assertTrue(get(port, path, InFramework.basic("alice", "wrong")).startsWith("401 "));
         }
-        String ok = get(port, STATUS + "?alice", basic("alice", "alice-secret"));
+        String ok = get(port, STATUS + "?alice", InFramework.basic("alice", "alice-secret"));
         assertEquals(when, "200 node " + STATUS + "?alice authorization=null", ok);
         assertTrue(node.requests.contains(STATUS + "?alice authorization=null"));
     }
@@ -157,65 +148,20 @@ public class LdapHotDeployIT {
         });
     }
 
-    private int httpsPort() throws Exception {
-        for (ServiceReference<Listener> r : context.getServiceReferences(Listener.class, null)) {
-            Listener l = context.getService(r);
-            if (l != null && l.name().equals("https")) {
-                return l.address().getPort();
-            }
-        }
-        throw new AssertionError("no HTTPS listener");
-    }
-
-    private Bundle bundle(String name) {
-        for (Bundle b : context.getBundles()) {
-            if (name.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError(name + " not installed");
-    }
-
-    private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    }
-
     /**
      * One GET on a new connection: the status code, then (for a 401) the response head,
      * or the body, which the node makes its path and the Authorization header it got.
      */
     private static String get(int port, String path, String authorization) throws Exception {
-        try (SSLSocket s = (SSLSocket) TrustAll.context().getSocketFactory().createSocket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: gatehouse\r\nConnection: close\r\n"
-                    + (authorization == null ? "" : "Authorization: " + authorization + "\r\n") + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    return "no answer: " + head.toString(StandardCharsets.US_ASCII);
-                }
-                head.write(b);
-            }
-            String h = head.toString(StandardCharsets.US_ASCII).replace("\r\n", "\n");
-            String code = h.substring(9, 12);
-            int length = 0;
-            for (String line : h.split("\n")) {
-                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Integer.parseInt(line.substring(15).strip());
-                }
-            }
-            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-            return code.equals("401") ? code + " " + h : code + " " + body;
+        String answer;
+        try (SSLSocket s = InFramework.connect(port)) {
+            answer = InFramework.exchange(s, path, authorization, false);
         }
-    }
-
-    private static void write(Path file, String text) throws Exception {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        int end = answer.indexOf("\r\n\r\n");
+        if (!answer.startsWith("HTTP/1.1 ") || end < 0) {
+            return "no answer: " + answer;
+        }
+        String code = answer.substring(9, 12);
+        return code.equals("401") ? code + " " + answer.substring(0, end + 4).replace("\r\n", "\n") : code + " " + answer.substring(end + 4);
     }
 }

@@ -18,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -144,7 +143,7 @@ class StatusEndpointIT {
             // The operator narrows the management networks: loopback is now an outsider, disconnected at accept.
             Path core = home.resolve("etc/org.gatehouse.core.cfg");
             String shipped = Files.readString(core);
-            replace(core, shipped.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
+            ConfigFile.replace(core, shipped.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("management networks now 10.40.0.0/16"), 1, WAIT);
             assertEquals("", raw(status), "nothing answered outside the management networks");
             assertEquals("", raw(status));
@@ -220,11 +219,5 @@ class StatusEndpointIT {
                 return "";
             }
         }
-    }
-
-    private static void replace(Path file, String text) throws Exception {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }
