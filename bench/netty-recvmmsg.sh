@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Does Netty's batched UDP receive (recvmmsg) deliver each datagram with its own sender and content?
-# Runs a bare Netty epoll echo server twice — recvmsg, then recvmmsg — under the STUN load client,
+# Runs a bare Netty epoll echo server three times — recvmsg, recvmmsg, and recvmmsg with the socket
+# level-triggered — under the STUN load client,
 # which tags each request with its socket and counts answers that reach another socket
 # ("misdelivered"). Loopback only; about 40 s. Needs a built distribution (for the Netty jars).
 # usage: bench/netty-recvmmsg.sh [SECONDS]
@@ -17,7 +18,7 @@ trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 printf '%-9s %12s %10s %13s\n' receive "answers/s" stalled misdelivered
-for mode in recvmsg recvmmsg; do
+for mode in recvmsg recvmmsg recvmmsg-lt; do
     java -cp "$cp" "$root/bench/stun/NettyUdpEcho.java" "$port" "$mode" >"$work/echo.out" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do grep -q ready "$work/echo.out" && break; sleep 0.1; done

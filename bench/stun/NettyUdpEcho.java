@@ -10,6 +10,7 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
 
@@ -18,16 +19,21 @@ import java.net.InetSocketAddress;
  * carrying the request's transaction ID, nothing else: the smallest server that shows whether
  * Netty's batched receive (recvmmsg) hands datagrams on with the right sender and content.
  *
- * usage: java -cp NETTY_JARS NettyUdpEcho.java PORT recvmmsg|recvmsg
+ * usage: java -cp NETTY_JARS NettyUdpEcho.java PORT recvmsg|recvmmsg|recvmmsg-lt
+ * (recvmmsg-lt: batched receive with the socket registered level-triggered instead of Netty's
+ * default edge-triggered)
  */
 public class NettyUdpEcho {
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
-        boolean batched = args[1].equals("recvmmsg");
+        boolean batched = args[1].startsWith("recvmmsg");
         EventLoopGroup group = new EpollEventLoopGroup(1);
         Bootstrap b = new Bootstrap().group(group).channel(EpollDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20);
+        if (args[1].endsWith("-lt")) {
+            b.option(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED);
+        }
         if (batched) {
             b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 4096)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(16 * 4096));

@@ -99,4 +99,81 @@ class EventLoopsComponentTest {
             }
         }
     }
+
+    /**
+     * A listener socket (datagramBootstrap) takes up to 16 datagrams per receive call. Datagrams
+     * queued while the loop is busy must each reach the handler with their own sender and content,
+     * in each sender's order, also beyond one read pass (64 datagrams: 161 are queued here, well within
+     * the default 208 KiB receive buffer the kernel caps SO_RCVBUF at) and with nothing arriving
+     * afterwards to wake the socket again; one longer than MAX_DATAGRAM_SIZE arrives truncated to it.
+     */
+    @Test
+    void listenerSocketTakesQueuedDatagramsWholeAndInOrder() throws Exception {
+        for (String transport : new String[] {"auto", "nio"}) {
+            EventLoopsComponent c = new EventLoopsComponent();
+            c.activate(Map.of("io-transport", transport, "io-threads", "1"));
+            int senders = 4;
+            int each = 40;
+            java.util.List<String> got = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(senders * each + 1);
+            try {
+                Channel server = c.datagramBootstrap(InternetProtocolFamily.IPv4)
+                        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                                String text = p.content().toString(StandardCharsets.ISO_8859_1);
+                                got.add(p.sender().getPort() + " " + text.length() + " " + text.substring(0, 12));
+                                all.countDown();
+                            }
+                        }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                InetSocketAddress to = (InetSocketAddress) server.localAddress();
+                if (c.transport() == EventLoops.Transport.EPOLL) {
+                    assertEquals(EventLoops.MAX_DATAGRAM_SIZE,
+                            server.config().getOption(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE));
+                    assertEquals(io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED,
+                            server.config().getOption(io.netty.channel.epoll.EpollChannelOption.EPOLL_MODE));
+                }
+                java.net.DatagramSocket[] sockets = new java.net.DatagramSocket[senders];
+                java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+                // Keep the loop busy until every datagram is queued on the socket.
+                server.eventLoop().execute(() -> {
+                    try {
+                        sent.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                java.util.List<String> expected = new java.util.ArrayList<>();
+                for (int s = 0; s < senders; s++) {
+                    sockets[s] = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                }
+                for (int i = 0; i < each; i++) {
+                    for (int s = 0; s < senders; s++) {
+                        int length = 12 + (i * 97 + s * 31) % 300;
+                        String head = String.format("%3d-%3d-", s, i);
+                        byte[] data = (head + "x".repeat(length - head.length())).getBytes(StandardCharsets.ISO_8859_1);
+                        sockets[s].send(new java.net.DatagramPacket(data, data.length, to));
+                        expected.add(sockets[s].getLocalPort() + " " + length + " " + (head + "xxxx"));
+                    }
+                }
+                byte[] big = new byte[EventLoops.MAX_DATAGRAM_SIZE + 500];
+                java.util.Arrays.fill(big, (byte) 'y');
+                sockets[0].send(new java.net.DatagramPacket(big, big.length, to));
+                expected.add(sockets[0].getLocalPort() + " " + EventLoops.MAX_DATAGRAM_SIZE + " yyyyyyyyyyyy");
+                sent.countDown();
+                assertTrue(all.await(2, TimeUnit.SECONDS),
+                        transport + ": " + got.size() + " of " + (senders * each + 1) + " datagrams arrived within 2 s");
+                assertEquals(expected.size(), got.size(), transport);
+                for (int s = 0; s < senders; s++) {
+                    String port = sockets[s].getLocalPort() + " ";
+                    assertEquals(expected.stream().filter(e -> e.startsWith(port)).toList(),
+                            got.stream().filter(e -> e.startsWith(port)).toList(), transport + ", sender " + s);
+                    sockets[s].close();
+                }
+                server.close().sync();
+            } finally {
+                c.deactivate();
+            }
+        }
+    }
 }
