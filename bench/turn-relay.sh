@@ -6,16 +6,24 @@
 # round-trip time and server CPU per relayed packet for each server, cores shared and pinned; then the
 # memory each server takes per allocation with ALLOCATIONS allocations held; and the ratios
 # gatehouse/coturn. Needs a built distribution (mvn -q package -DskipTests) and Debian's coturn.
-# usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 2 min with the defaults)
+# usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 5 min with the defaults)
 #   ONLY_COTURN=1 measures coturn alone (anchor figures while Gatehouse has no TURN);
-#   UCLIENT_FLAGS=-s relays with Send/Data indications instead of channels.
+#   UCLIENT_FLAGS=-s relays with Send/Data indications instead of channels;
+#   WARMUP=15: seconds of the same load on each server before it is measured (0: none);
+#   ROUNDS="pinned" (any of shared, pinned, saturated, memory; default all four) runs only those parts;
+#   SATURATE=150: clients in the saturated round (pinned, more load than either server relays on one
+#   core, so that relayed packets/s is capacity; the other rounds offer a load both relay in full);
+#   GATEHOUSE_DIST=folder measures another built distribution (before/after);
+#   GATEHOUSE_JAVA_OPTS passes JVM options to Gatehouse (e.g. a GC or -Xlog:gc:file=...).
 set -euo pipefail
 seconds=${1:-10}
 clients=${2:-40}
 length=${3:-160}
 allocations=${4:-1000}
+warmup=${WARMUP:-15}
+saturate=${SATURATE:-150}
 root=$(cd "$(dirname "$0")/.." && pwd)
-dist=$root/distribution/target/gatehouse
+dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
 user=bench password=secret realm=gatehouse.test
 for tool in turnserver turnutils_uclient turnutils_peer; do
     command -v "$tool" >/dev/null || { echo "$tool not found: apt-get install coturn" >&2; exit 2; }
@@ -167,6 +175,17 @@ measure() {
         }' "$out"
 }
 
+# The same load as measure() for WARMUP seconds, not measured: a server is measured as it runs for days,
+# not in its first seconds (the JVM compiles its hot code and collects the garbage of starting up in
+# them). Both servers get it.
+warm() {
+    [ "$warmup" -gt 0 ] || return 0
+    # shellcheck disable=SC2086
+    $client_cpu timeout --foreground $((clients / 10 + warmup + 30)) turnutils_uclient -u "$user" -w "$password" -p "$1" \
+        -e 127.0.0.1 -r "$peer_port" -c -m "$clients" -n "$((warmup * 1000))" -z 1 -l "$length" ${UCLIENT_FLAGS:-} 127.0.0.1 \
+        >/dev/null 2>&1 </dev/null || true
+}
+
 row() { printf '  %-10s %14s %14s %8s %13s %15s %11s %8s\n' "$@"; }
 
 # One round: a fresh echo peer, then coturn started, measured, stopped, then Gatehouse the same way.
@@ -175,6 +194,7 @@ row() { printf '  %-10s %14s %14s %8s %13s %15s %11s %8s\n' "$@"; }
 #           load client on core 1
 round() {
     mode=$1 server_cpu="" client_cpu=""
+    local label=${2:-$1}
     if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
     local port c g g_other=""
     peer_port=$(free_port)
@@ -182,7 +202,10 @@ round() {
     local peer=$!
     pids+=("$peer")
     echo
-    if [ "$mode" = pinned ]; then
+    if [ "$label" = saturated ]; then
+        echo "saturated: pinned as above, $clients clients offering more than either server relays on its core:"
+        echo "relayed pkt/s is each server's capacity (both lose packets; loss is what was offered beyond it)"
+    elif [ "$mode" = pinned ]; then
         echo "pinned: each server alone on core 0 (Gatehouse io-threads = 1, coturn --relay-threads=1), uclient and peer on core 1"
     else
         echo "shared: servers, uclient and peer share all $(nproc) cores (Gatehouse io-threads = one per core, coturn its default threads)"
@@ -191,6 +214,7 @@ round() {
     row "" "" "" "" "ms (uclient)" "/p99 us" "us/pkt" "CPU %"
     port=$(free_port)
     start_coturn "$port"
+    warm "$port"
     c=$(measure coturn "$port" "$spid")
     stop "$spid"
     read -r c_pps c_off c_loss c_rtt c_max c_cpu c_p50 c_p99 c_other <<<"$c"
@@ -198,6 +222,7 @@ round() {
     if [ -n "$gatehouse" ]; then
         port=$(free_port)
         start_gatehouse "$port"
+        warm "$port"
         g=$(measure gatehouse "$port" "$spid")
         stop "$spid"
         read -r g_pps g_off g_loss g_rtt g_max g_cpu g_p50 g_p99 g_other <<<"$g"
@@ -286,6 +311,16 @@ echo "for $seconds s each, through the server to an echo peer (turnutils_uclient
 echo "measured over the $((seconds - 5)) s in which every client is sending. A relayed packet is one datagram passed on"
 echo "(client to peer or peer to client); each echo is two. Loss and uclient's RTT cover the whole run."
 [ -n "$gatehouse" ] || echo "ONLY_COTURN=1: Gatehouse not measured"
-round shared
-round pinned
-memory
+for part in ${ROUNDS:-shared pinned saturated memory}; do
+    case $part in
+        shared | pinned) round "$part" ;;
+        saturated)
+            load=$clients
+            clients=$saturate
+            round pinned saturated
+            clients=$load
+            ;;
+        memory) memory ;;
+        *) echo "unknown part in ROUNDS: $part (shared, pinned, saturated, memory)" >&2; exit 2 ;;
+    esac
+done
