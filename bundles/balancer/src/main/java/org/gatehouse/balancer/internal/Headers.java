@@ -1,6 +1,6 @@
 package org.gatehouse.balancer.internal;
 
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -26,6 +26,13 @@ import org.gatehouse.tls.http.HttpExchange;
  * the edge: forwarding fields a client sent are replaced, never trusted and appended to.
  */
 final class Headers {
+
+    /**
+     * Headers without validation (the request's fields were checked when read, the answer's by the
+     * node-side decoder): one shared factory, as {@code new DefaultHttpHeaders(false)} makes a new
+     * factory for every header set (Netty 4.1.137).
+     */
+    private static final DefaultHttpHeadersFactory UNVALIDATED = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
     private static final AsciiString X_REAL_IP = AsciiString.cached("X-Real-IP");
@@ -59,7 +66,7 @@ final class Headers {
         String originalHost = src.get(HttpHeaderNames.HOST);
         boolean replaceHost = settings.hostHeader().equals("node") || originalHost == null && settings.hostPassedThrough()
                 || !settings.hostPassedThrough();
-        HttpHeaders h = new DefaultHttpHeaders(false);
+        HttpHeaders h = UNVALIDATED.newHeaders();
         if (replaceHost) {
             h.add(HttpHeaderNames.HOST, settings.hostHeader().equals("node") || settings.hostPassedThrough() ? node.address() : settings.hostHeader());
         }
@@ -120,7 +127,7 @@ final class Headers {
         HttpHeaders src = in.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
         List<String> named = connectionNamed(src);
-        HttpHeaders h = new DefaultHttpHeaders(false);
+        HttpHeaders h = UNVALIDATED.newHeaders();
         boolean hasLength = false;
         Iterator<Map.Entry<CharSequence, CharSequence>> it = src.iteratorCharSequence();
         while (it.hasNext()) {
@@ -140,26 +147,63 @@ final class Headers {
         return new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status(), h);
     }
 
-    /** The field names the Connection field lists (RFC 9110 7.6.1), or null when it lists none. */
+    /**
+     * The field names the Connection field lists (RFC 9110 7.6.1), or null when it lists none. Read
+     * without splitting: nearly every answer says only "keep-alive" or "close", which costs nothing.
+     */
     private static List<String> connectionNamed(HttpHeaders h) {
-        if (!h.contains(HttpHeaderNames.CONNECTION)) {
-            return null;
-        }
+        Iterator<? extends CharSequence> values = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
         List<String> named = null;
-        for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : v.split(",")) {
-                String t = token.strip();
+        while (values.hasNext()) {
+            CharSequence v = values.next();
+            int n = v.length();
+            int i = 0;
+            while (i < n) {
+                int comma = i;
+                while (comma < n && v.charAt(comma) != ',') {
+                    comma++;
+                }
+                int from = i;
+                int to = comma;
+                while (from < to && isSpace(v.charAt(from))) {
+                    from++;
+                }
+                while (to > from && isSpace(v.charAt(to - 1))) {
+                    to--;
+                }
                 // A client may not make us drop the fields that frame or address the request.
-                if (!t.isEmpty() && !t.equalsIgnoreCase("content-length") && !t.equalsIgnoreCase("host")
-                        && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")) {
+                if (to > from && !isToken(v, from, to, "content-length") && !isToken(v, from, to, "host")
+                        && !isToken(v, from, to, "close") && !isToken(v, from, to, "keep-alive")) {
                     if (named == null) {
                         named = new ArrayList<>(2);
                     }
-                    named.add(t);
+                    named.add(v.subSequence(from, to).toString());
                 }
+                i = comma + 1;
             }
         }
         return named;
+    }
+
+    private static boolean isSpace(char c) {
+        return Character.isWhitespace(c);
+    }
+
+    /** Whether {@code v[from, to)} is {@code token} (lower case), ignoring case. */
+    private static boolean isToken(CharSequence v, int from, int to, String token) {
+        if (to - from != token.length()) {
+            return false;
+        }
+        for (int i = 0; i < token.length(); i++) {
+            char c = v.charAt(from + i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + ('a' - 'A'));
+            }
+            if (c != token.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isOneOf(CharSequence name, AsciiString[] names) {
