@@ -425,6 +425,15 @@ final class RequestReader extends ByteToMessageDecoder {
         return out.toArray(new String[0]);
     }
 
+    /** RFC 9110 token characters: visible ASCII except the delimiters; a table, not a search per character. */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = 0x21; c < 0x7f; c++) {
+            TCHAR[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
+    }
+
     /** RFC 9110 token: visible characters except delimiters. */
     static boolean isToken(String s) {
         if (s.isEmpty()) {
@@ -432,7 +441,7 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+            if (c >= 0x7f || !TCHAR[c]) {
                 return false;
             }
         }
