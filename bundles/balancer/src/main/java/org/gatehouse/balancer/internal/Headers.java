@@ -2,7 +2,6 @@ package org.gatehouse.balancer.internal;
 
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -11,8 +10,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -59,7 +56,7 @@ final class Headers {
      * The request for the node, built in one pass over the client's fields (no copy to strip
      * afterwards): the fields were checked when read, so they are not validated again.
      */
-    static HttpRequest toNode(HttpRequest in, HttpExchange x, Node node, PoolSettings settings, boolean upgrade) {
+    static HttpRequest toNode(HttpRequest in, HttpExchange x, ClientLink link, Node node, PoolSettings settings, boolean upgrade) {
         HttpHeaders src = in.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
         List<String> named = connectionNamed(src);
@@ -88,63 +85,103 @@ final class Headers {
             h.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             h.add(HttpHeaderNames.UPGRADE, src.get(HttpHeaderNames.UPGRADE));
         }
-        InetAddress client = x.client().getAddress();
-        String ip = client.getHostAddress();
-        int zone = ip.indexOf('%');
-        if (zone >= 0) {
-            ip = ip.substring(0, zone);
-        }
         boolean secure = x.secure();
-        h.add(X_FORWARDED_FOR, ip);
-        h.add(X_REAL_IP, ip);
+        h.add(X_FORWARDED_FOR, link.ip);
+        h.add(X_REAL_IP, link.ip);
         h.add(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
         if (originalHost != null) {
             h.add(X_FORWARDED_HOST, originalHost);
         }
-        StringBuilder fwd = new StringBuilder(64).append("for=");
-        if (client instanceof Inet6Address) {
-            fwd.append("\"[").append(ip).append("]\"");
-        } else {
-            fwd.append(ip);
-        }
-        fwd.append(";proto=").append(secure ? "https" : "http");
-        if (originalHost != null && isForwardableHost(originalHost)) {
-            if (originalHost.indexOf(':') >= 0) {
-                fwd.append(";host=\"").append(originalHost).append('"');
-            } else {
-                fwd.append(";host=").append(originalHost);
-            }
-        }
-        h.add(FORWARDED, fwd.toString());
+        h.add(FORWARDED, link.forwarded(originalHost));
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), h);
     }
 
     /**
-     * The node's answer for the client. Framing is the front's own: the length the node gave, or
-     * chunks when the node gave none (an event stream, or an answer ended by closing).
+     * The node's answer made the client's, in place (the decoder's header set is kept, not copied):
+     * hop-by-hop fields removed, HTTP/1.1. Framing is the front's own: the length the node gave, or
+     * chunks when the node gave none (an event stream, or an answer ended by closing). The node-side
+     * decoder does not validate fields (that would be a second pass over them): this pass refuses,
+     * with null, a field name that is not a token or a value with a control character, as Netty's
+     * validation did.
      */
     static HttpResponse toClient(HttpResponse in, boolean headRequest, HttpVersion clientVersion) {
-        HttpHeaders src = in.headers();
+        HttpHeaders h = in.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
-        List<String> named = connectionNamed(src);
-        HttpHeaders h = UNVALIDATED.newHeaders();
+        List<String> named = connectionNamed(h);
         boolean hasLength = false;
-        Iterator<Map.Entry<CharSequence, CharSequence>> it = src.iteratorCharSequence();
+        int drop = 0;
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (isOneOf(name, HOP_BY_HOP) || named != null && isNamed(name, named)) {
-                continue;
+            if (!isFieldName(name) || !isFieldValue(e.getValue())) {
+                return null;
             }
-            hasLength |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH);
-            h.add(name, e.getValue());
+            int hop = indexOf(name, HOP_BY_HOP);
+            if (hop >= 0) {
+                drop |= 1 << hop;
+            } else if (named == null || !isNamed(name, named)) {
+                hasLength |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH);
+            }
+        }
+        for (int i = 0; drop != 0; i++, drop >>>= 1) {
+            if ((drop & 1) != 0) {
+                h.remove(HOP_BY_HOP[i]);
+            }
+        }
+        if (named != null) {
+            for (String n : named) {
+                h.remove(n);
+            }
         }
         int code = in.status().code();
         boolean noBody = headRequest || code == 204 || code == 304 || code < 200;
         if (!noBody && (chunked || !hasLength && clientVersion.equals(HttpVersion.HTTP_1_1))) {
             h.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status(), h);
+        in.setProtocolVersion(HttpVersion.HTTP_1_1);
+        return in;
+    }
+
+    /** RFC 9110 token characters (tchar). */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
+
+    private static boolean isFieldName(CharSequence name) {
+        int n = name.length();
+        if (n == 0) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if (c >= 128 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** No control character but HTAB (CR, LF and NUL above all: they would split or end the answer's head). */
+    private static boolean isFieldValue(CharSequence value) {
+        for (int i = 0, n = value.length(); i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -207,12 +244,16 @@ final class Headers {
     }
 
     private static boolean isOneOf(CharSequence name, AsciiString[] names) {
-        for (AsciiString n : names) {
-            if (n.contentEqualsIgnoreCase(name)) {
-                return true;
+        return indexOf(name, names) >= 0;
+    }
+
+    private static int indexOf(CharSequence name, AsciiString[] names) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].contentEqualsIgnoreCase(name)) {
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     private static boolean isNamed(CharSequence name, List<String> named) {
