@@ -42,6 +42,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private final boolean idempotent;
     private final boolean head;
     private final boolean upgradeRequest;
+    /** No body follows the head: the front's next message for this request is its (empty) end. */
+    private final boolean bodyless;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
     private final Set<Node> tried = new HashSet<>(4);
     private ClientLink link;
@@ -74,6 +76,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         this.head = m.equals(HttpMethod.HEAD);
         this.idempotent = head || m.equals(HttpMethod.GET) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+        this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
         this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
@@ -151,7 +154,11 @@ final class ProxyExchange implements Consumer<HttpContent> {
         while ((part = pending.poll()) != null) {
             writeBody(part);
         }
-        c.flush();
+        if (clientBodyDone || !bodyless) {
+            // A request without body is flushed by its end, which the front hands over next
+            // (accept): one flush down the node connection's pipeline instead of two.
+            c.flush();
+        }
         sentAt = System.nanoTime();
         arm(settings.firstByteTimeout());
         if (!clientBodyDone) {
