@@ -10,7 +10,10 @@
 # usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 4 minutes with the defaults)
 #   WARMUP=40: at most this many seconds of load before each measured run (2 s runs until both the
 #   rate and the server's CPU per request have settled); PINNED=0 leaves the pinned round out; STREAMS=0 (4th argument) the memory part;
-#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after).
+#   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after);
+#   JFR=/path/prefix runs Gatehouse with Java Flight Recorder on (settings=profile, which costs a few
+#   percent: profile, do not compare; JFR_SETTINGS=file.jfc for others) and dumps each measured run's
+#   part into PREFIX-MODE-KIND.jfr; GATEHOUSE_JAVA_OPTS adds JVM options.
 set -euo pipefail
 seconds=${1:-10}
 connections=${2:-32}
@@ -164,7 +167,18 @@ start_gatehouse() {
         >"$g/etc/org.gatehouse.balancer.pool-tlsnodes.cfg"
     printf 'nodes = %s\nroutes = /events\ntls = false\nkeepalive = 32\n' "$(list ', ' ${events:-$plain})" \
         >"$g/etc/org.gatehouse.balancer.pool-events.cfg"
+    local opts=${GATEHOUSE_JAVA_OPTS:-}
+    if [ -n "${JFR:-}" ]; then
+        # The JVM turns the recorder off while it records the class-data sharing archive (the first
+        # start of a copy): one start and stop without it records the archive first.
+        if ! ls "$g"/data/cds/*.jsa >/dev/null 2>&1; then
+            gatehouse_launch "$g" "$work/gatehouse.out"
+            stop_gatehouse "$spid"
+        fi
+        GATEHOUSE_JAVA_OPTS="$opts -XX:StartFlightRecording=name=bench,settings=${JFR_SETTINGS:-profile}"
+    fi
     gatehouse_launch "$g" "$work/gatehouse.out"
+    GATEHOUSE_JAVA_OPTS=$opts
     check_proxy gatehouse "$1" "$work/gatehouse.out" "$g"/data/log/*
 }
 
@@ -199,6 +213,11 @@ measure() {
         warm_up "$name-$kind" "https://127.0.0.1:$port$path" "$spid"
         w="$w${w:+, }$warmed s ($kind)$settled"
         printf -v "res_${name}_$kind" '%s' "$(run_wrk "$name-$kind" "https://127.0.0.1:$port$path" "$spid" "$seconds")"
+        if [ -n "${JFR:-}" ] && [ "$name" = gatehouse ]; then
+            # The recording runs from the start (started later, it would make the JVM compile its hot
+            # code again under load); this takes the measured run out of it.
+            jcmd "$spid" JFR.dump name=bench begin="-${seconds}s" filename="$JFR-$mode-$kind.jfr" >/dev/null
+        fi
     done
     printf -v "warm_$name" '%s' "$w"
 }

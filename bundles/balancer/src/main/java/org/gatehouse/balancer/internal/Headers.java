@@ -1,8 +1,7 @@
 package org.gatehouse.balancer.internal;
 
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -11,8 +10,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -26,6 +23,13 @@ import org.gatehouse.tls.http.HttpExchange;
  * the edge: forwarding fields a client sent are replaced, never trusted and appended to.
  */
 final class Headers {
+
+    /**
+     * Headers without validation (the request's fields were checked when read, the answer's by the
+     * node-side decoder): one shared factory, as {@code new DefaultHttpHeaders(false)} makes a new
+     * factory for every header set (Netty 4.1.137).
+     */
+    private static final DefaultHttpHeadersFactory UNVALIDATED = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
     private static final AsciiString X_REAL_IP = AsciiString.cached("X-Real-IP");
@@ -52,14 +56,14 @@ final class Headers {
      * The request for the node, built in one pass over the client's fields (no copy to strip
      * afterwards): the fields were checked when read, so they are not validated again.
      */
-    static HttpRequest toNode(HttpRequest in, HttpExchange x, Node node, PoolSettings settings, boolean upgrade) {
+    static HttpRequest toNode(HttpRequest in, HttpExchange x, ClientLink link, Node node, PoolSettings settings, boolean upgrade) {
         HttpHeaders src = in.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
         List<String> named = connectionNamed(src);
         String originalHost = src.get(HttpHeaderNames.HOST);
         boolean replaceHost = settings.hostHeader().equals("node") || originalHost == null && settings.hostPassedThrough()
                 || !settings.hostPassedThrough();
-        HttpHeaders h = new DefaultHttpHeaders(false);
+        HttpHeaders h = UNVALIDATED.newHeaders();
         if (replaceHost) {
             h.add(HttpHeaderNames.HOST, settings.hostHeader().equals("node") || settings.hostPassedThrough() ? node.address() : settings.hostHeader());
         }
@@ -81,94 +85,175 @@ final class Headers {
             h.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             h.add(HttpHeaderNames.UPGRADE, src.get(HttpHeaderNames.UPGRADE));
         }
-        InetAddress client = x.client().getAddress();
-        String ip = client.getHostAddress();
-        int zone = ip.indexOf('%');
-        if (zone >= 0) {
-            ip = ip.substring(0, zone);
-        }
         boolean secure = x.secure();
-        h.add(X_FORWARDED_FOR, ip);
-        h.add(X_REAL_IP, ip);
+        h.add(X_FORWARDED_FOR, link.ip);
+        h.add(X_REAL_IP, link.ip);
         h.add(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
         if (originalHost != null) {
             h.add(X_FORWARDED_HOST, originalHost);
         }
-        StringBuilder fwd = new StringBuilder(64).append("for=");
-        if (client instanceof Inet6Address) {
-            fwd.append("\"[").append(ip).append("]\"");
-        } else {
-            fwd.append(ip);
-        }
-        fwd.append(";proto=").append(secure ? "https" : "http");
-        if (originalHost != null && isForwardableHost(originalHost)) {
-            if (originalHost.indexOf(':') >= 0) {
-                fwd.append(";host=\"").append(originalHost).append('"');
-            } else {
-                fwd.append(";host=").append(originalHost);
-            }
-        }
-        h.add(FORWARDED, fwd.toString());
+        h.add(FORWARDED, link.forwarded(originalHost));
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), h);
     }
 
     /**
-     * The node's answer for the client. Framing is the front's own: the length the node gave, or
-     * chunks when the node gave none (an event stream, or an answer ended by closing).
+     * The node's answer made the client's, in place (the decoder's header set is kept, not copied):
+     * hop-by-hop fields removed, HTTP/1.1. Framing is the front's own: the length the node gave, or
+     * chunks when the node gave none (an event stream, or an answer ended by closing). The node-side
+     * decoder does not validate fields (that would be a second pass over them): this pass refuses,
+     * with null, a field name that is not a token or a value with a control character, as Netty's
+     * validation did.
      */
     static HttpResponse toClient(HttpResponse in, boolean headRequest, HttpVersion clientVersion) {
-        HttpHeaders src = in.headers();
+        HttpHeaders h = in.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
-        List<String> named = connectionNamed(src);
-        HttpHeaders h = new DefaultHttpHeaders(false);
+        List<String> named = connectionNamed(h);
         boolean hasLength = false;
-        Iterator<Map.Entry<CharSequence, CharSequence>> it = src.iteratorCharSequence();
+        int drop = 0;
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (isOneOf(name, HOP_BY_HOP) || named != null && isNamed(name, named)) {
-                continue;
+            if (!isFieldName(name) || !isFieldValue(e.getValue())) {
+                return null;
             }
-            hasLength |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH);
-            h.add(name, e.getValue());
+            int hop = indexOf(name, HOP_BY_HOP);
+            if (hop >= 0) {
+                drop |= 1 << hop;
+            } else if (named == null || !isNamed(name, named)) {
+                hasLength |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH);
+            }
+        }
+        for (int i = 0; drop != 0; i++, drop >>>= 1) {
+            if ((drop & 1) != 0) {
+                h.remove(HOP_BY_HOP[i]);
+            }
+        }
+        if (named != null) {
+            for (String n : named) {
+                h.remove(n);
+            }
         }
         int code = in.status().code();
         boolean noBody = headRequest || code == 204 || code == 304 || code < 200;
         if (!noBody && (chunked || !hasLength && clientVersion.equals(HttpVersion.HTTP_1_1))) {
             h.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status(), h);
+        in.setProtocolVersion(HttpVersion.HTTP_1_1);
+        return in;
     }
 
-    /** The field names the Connection field lists (RFC 9110 7.6.1), or null when it lists none. */
-    private static List<String> connectionNamed(HttpHeaders h) {
-        if (!h.contains(HttpHeaderNames.CONNECTION)) {
-            return null;
+    /** RFC 9110 token characters (tchar). */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
         }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
+
+    private static boolean isFieldName(CharSequence name) {
+        int n = name.length();
+        if (n == 0) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if (c >= 128 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** No control character but HTAB (CR, LF and NUL above all: they would split or end the answer's head). */
+    private static boolean isFieldValue(CharSequence value) {
+        for (int i = 0, n = value.length(); i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The field names the Connection field lists (RFC 9110 7.6.1), or null when it lists none. Read
+     * without splitting: nearly every answer says only "keep-alive" or "close", which costs nothing.
+     */
+    private static List<String> connectionNamed(HttpHeaders h) {
+        Iterator<? extends CharSequence> values = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
         List<String> named = null;
-        for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : v.split(",")) {
-                String t = token.strip();
+        while (values.hasNext()) {
+            CharSequence v = values.next();
+            int n = v.length();
+            int i = 0;
+            while (i < n) {
+                int comma = i;
+                while (comma < n && v.charAt(comma) != ',') {
+                    comma++;
+                }
+                int from = i;
+                int to = comma;
+                while (from < to && isSpace(v.charAt(from))) {
+                    from++;
+                }
+                while (to > from && isSpace(v.charAt(to - 1))) {
+                    to--;
+                }
                 // A client may not make us drop the fields that frame or address the request.
-                if (!t.isEmpty() && !t.equalsIgnoreCase("content-length") && !t.equalsIgnoreCase("host")
-                        && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")) {
+                if (to > from && !isToken(v, from, to, "content-length") && !isToken(v, from, to, "host")
+                        && !isToken(v, from, to, "close") && !isToken(v, from, to, "keep-alive")) {
                     if (named == null) {
                         named = new ArrayList<>(2);
                     }
-                    named.add(t);
+                    named.add(v.subSequence(from, to).toString());
                 }
+                i = comma + 1;
             }
         }
         return named;
     }
 
-    private static boolean isOneOf(CharSequence name, AsciiString[] names) {
-        for (AsciiString n : names) {
-            if (n.contentEqualsIgnoreCase(name)) {
-                return true;
+    private static boolean isSpace(char c) {
+        return Character.isWhitespace(c);
+    }
+
+    /** Whether {@code v[from, to)} is {@code token} (lower case), ignoring case. */
+    private static boolean isToken(CharSequence v, int from, int to, String token) {
+        if (to - from != token.length()) {
+            return false;
+        }
+        for (int i = 0; i < token.length(); i++) {
+            char c = v.charAt(from + i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + ('a' - 'A'));
+            }
+            if (c != token.charAt(i)) {
+                return false;
             }
         }
-        return false;
+        return true;
+    }
+
+    private static boolean isOneOf(CharSequence name, AsciiString[] names) {
+        return indexOf(name, names) >= 0;
+    }
+
+    private static int indexOf(CharSequence name, AsciiString[] names) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].contentEqualsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean isNamed(CharSequence name, List<String> named) {

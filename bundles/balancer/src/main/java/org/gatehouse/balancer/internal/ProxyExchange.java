@@ -42,9 +42,11 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private final boolean idempotent;
     private final boolean head;
     private final boolean upgradeRequest;
+    /** No body follows the head: the front's next message for this request is its (empty) end. */
+    private final boolean bodyless;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
     private final Set<Node> tried = new HashSet<>(4);
-    private final ChannelFutureListener clientClosed = f -> clientGone();
+    private ClientLink link;
 
     private boolean clientBodyDone;
     private boolean bodyReachedNode;
@@ -55,6 +57,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private long sentAt;
     private long lastRead;
     private boolean headForwarded;
+    private HttpResponse headHeld;
     private boolean skipInformational;
     private boolean stream;
     private boolean relaying;
@@ -73,13 +76,17 @@ final class ProxyExchange implements Consumer<HttpContent> {
         this.head = m.equals(HttpMethod.HEAD);
         this.idempotent = head || m.equals(HttpMethod.GET) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+        this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
         this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
     void start() {
         x.onBody(this);
-        x.channel().closeFuture().addListener(clientClosed);
+        link = ClientLink.of(x, this);
+        if (link.closed()) {
+            clientGone();
+        }
         if (HttpUtil.is100ContinueExpected(request)) {
             // The node is not asked: the client may send its body at once, and we stream it.
             x.channel().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
@@ -137,7 +144,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         handler = c.pipeline().get(UpstreamHandler.class);
         handler.attach(this);
         c.config().setAutoRead(true);
-        c.write(Headers.toNode(request, x, node, settings, upgradeRequest));
+        c.write(Headers.toNode(request, x, link, node, settings, upgradeRequest));
         requestSent = true;
         if (clientBodyDone && pending.isEmpty()) {
             // Sent to a node that failed before answering: a request without body goes again whole.
@@ -147,7 +154,11 @@ final class ProxyExchange implements Consumer<HttpContent> {
         while ((part = pending.poll()) != null) {
             writeBody(part);
         }
-        c.flush();
+        if (clientBodyDone || !bodyless) {
+            // A request without body is flushed by its end, which the front hands over next
+            // (accept): one flush down the node connection's pipeline instead of two.
+            c.flush();
+        }
         sentAt = System.nanoTime();
         arm(settings.firstByteTimeout());
         if (!clientBodyDone) {
@@ -237,18 +248,42 @@ final class ProxyExchange implements Consumer<HttpContent> {
             skipInformational = true;
             return;
         }
+        boolean keepsAlive = HttpUtil.isKeepAlive(r);
+        HttpResponse out = Headers.toClient(r, head, request.protocolVersion());
+        if (out == null) {
+            garbage = true;
+            broken("answered with an invalid header field");
+            return;
+        }
         node.succeeded(System.nanoTime() - sentAt);
         headForwarded = true;
-        nodeKeepsAlive = HttpUtil.isKeepAlive(r);
+        nodeKeepsAlive = keepsAlive;
         x.upstream(node.address());
-        HttpResponse out = Headers.toClient(r, head, request.protocolVersion());
         String type = out.headers().get(HttpHeaderNames.CONTENT_TYPE);
         if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
             stream = true;
             node.streamOpened();
         }
-        x.head(out);
+        // Held until the body's first part or the end of this read from the node: an answer read
+        // whole goes to the client as one message (x.respond), the usual case for small answers.
+        headHeld = out;
         arm(settings.readTimeout());
+    }
+
+    /** The head held back by {@link #response}, now sent on its own. */
+    private void sendHead() {
+        HttpResponse h = headHeld;
+        if (h != null) {
+            headHeld = null;
+            x.head(h);
+        }
+    }
+
+    /** The node's read has ended: a head still held goes to the client (an event stream's, say). */
+    void nodeReadComplete() {
+        if (!finished && !relaying) {
+            sendHead();
+        }
     }
 
     private void content(HttpContent c) {
@@ -269,15 +304,22 @@ final class ProxyExchange implements Consumer<HttpContent> {
             return;
         }
         if (c instanceof LastHttpContent) {
+            HttpResponse h = headHeld;
+            headHeld = null;
             // Book-keeping first: ending the answer may close the client connection or start its next request.
             finish(true);
-            x.end((LastHttpContent) c);
+            if (h != null) {
+                x.respond(h, (LastHttpContent) c);
+            } else {
+                x.end((LastHttpContent) c);
+            }
             return;
         }
         if (!c.content().isReadable()) {
             c.release();
             return;
         }
+        sendHead();
         pauseNodeWhileClientSlow(x.write(c));
     }
 
@@ -296,6 +338,13 @@ final class ProxyExchange implements Consumer<HttpContent> {
     // ---- WebSocket and other upgrades
 
     private void upgrade(HttpResponse r) {
+        String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
+        HttpResponse out = Headers.toClient(r, false, request.protocolVersion());
+        if (out == null) {
+            garbage = true;
+            broken("answered with an invalid header field");
+            return;
+        }
         node.succeeded(System.nanoTime() - sentAt);
         headForwarded = true;
         relaying = true;
@@ -303,12 +352,13 @@ final class ProxyExchange implements Consumer<HttpContent> {
         node.streamOpened();
         cancelTimer();
         x.upstream(node.address());
-        HttpResponse out = Headers.toClient(r, false, request.protocolVersion());
         out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        out.headers().set(HttpHeaderNames.UPGRADE, r.headers().get(HttpHeaderNames.UPGRADE));
+        if (protocol != null) {
+            out.headers().set(HttpHeaderNames.UPGRADE, protocol);
+        }
         pending.forEach(HttpContent::release);
         pending.clear();
-        x.channel().closeFuture().removeListener(clientClosed);
+        link.release(this);
         Channel up = upstream;
         // Bytes the node sent after its 101 reach fromNode as they are once the HTTP codec leaves.
         up.pipeline().remove(HttpClientCodec.class);
@@ -456,8 +506,9 @@ final class ProxyExchange implements Consumer<HttpContent> {
 
     private void end() {
         finished = true;
+        headHeld = null;
         cancelTimer();
-        x.channel().closeFuture().removeListener(clientClosed);
+        link.release(this);
         pending.forEach(HttpContent::release);
         pending.clear();
         if (stream) {
@@ -466,7 +517,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
         }
     }
 
-    private void clientGone() {
+    /** The client connection closed during this exchange (called by its {@link ClientLink}). */
+    void clientGone() {
         if (finished) {
             return;
         }

@@ -6,7 +6,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpRoute;
@@ -18,6 +20,15 @@ final class ProxyRoute implements HttpRoute {
     private static final int MAX_INITIAL_LINE = 8192;
     private static final int MAX_HEADER_SIZE = 65536;
     private static final int MAX_CHUNK = 65536;
+
+    /**
+     * The answer decoder's limits; its fields are not validated as they are decoded, but once, by
+     * {@link Headers#toClient}, in the pass that removes the hop-by-hop ones (the same rules:
+     * token names, no control character in values). The trailers of a chunked answer are validated here.
+     */
+    private static final HttpDecoderConfig DECODER = new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE)
+            .setMaxHeaderSize(MAX_HEADER_SIZE).setMaxChunkSize(MAX_CHUNK)
+            .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
 
     private final Pool pool;
     private final Class<? extends SocketChannel> channelClass;
@@ -52,7 +63,7 @@ final class ProxyRoute implements HttpRoute {
                         if (tls != null && tls.enabled()) {
                             ch.pipeline().addLast("tls", tls.handler(ch.alloc(), node.spec()));
                         }
-                        ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK, false));
+                        ch.pipeline().addLast("http", new HttpClientCodec(DECODER.clone(), false, false));
                         ch.pipeline().addLast("node", last);
                     }
                 });

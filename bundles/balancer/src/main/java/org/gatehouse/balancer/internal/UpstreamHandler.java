@@ -107,6 +107,14 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ProxyExchange x = exchange;
+        if (x != null) {
+            x.nodeReadComplete();
+        }
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         ProxyExchange x = exchange;
         if (x != null) {

@@ -202,6 +202,9 @@ class ProxyingTest {
             HttpResponse<String> garbage = p.get("/garbage");
             assertEquals(502, garbage.statusCode());
             assertTrue(garbage.body().contains("not HTTP"), garbage.body());
+            HttpResponse<String> badField = p.get("/badfield");
+            assertEquals(502, badField.statusCode(), "a control character in a node's field value is refused");
+            assertTrue(badField.body().contains("invalid header field"), badField.body());
             long t = System.nanoTime();
             assertEquals(504, p.get("/hang").statusCode());
             assertTrue(System.nanoTime() - t < 3_000_000_000L);
@@ -209,7 +212,7 @@ class ProxyingTest {
             assertThrows(IOException.class, () -> p.get("/cut"), "an answer cut off by the node is cut off for the client too");
             assertEquals(200, p.get("/id").statusCode(), "the client's next request is served");
             Node n = p.live().node(a.address());
-            assertTrue(n.status().failures() >= 4, "each counted on the node: " + n.status());
+            assertTrue(n.status().failures() >= 5, "each counted on the node: " + n.status());
             waitFor(() -> a.openConnections() <= 1 && n.status().activeRequests() == 0,
                     "only the kept-alive connection of the last request stays: " + a.openConnections());
         }

@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Paths: {@code /id} answers its name; {@code /headers} the request's header fields; POST
  * {@code /echo} the body; {@code /events} opens an event stream ({@link #send} pushes an event to
  * every open one); {@code /ws} is a WebSocket echo; {@code /close} closes without answering;
- * {@code /garbage} answers with a header field too long for any proxy; {@code /hang} never answers;
+ * {@code /garbage} answers with a header field too long for any proxy, {@code /badfield} with a control
+ * character in a field value; {@code /hang} never answers;
  * {@code /cut} starts an answer and closes mid-body. {@link #broken} makes every request close.
  */
 final class TestNode implements AutoCloseable {
@@ -133,6 +134,12 @@ final class TestNode implements AutoCloseable {
                     ctx.pipeline().remove(HttpServerCodec.class);
                     ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX-Endless: " + "x".repeat(70_000) + "\r\n\r\n", StandardCharsets.US_ASCII))
                             .addListener(ChannelFutureListener.CLOSE);
+                    return;
+                case "/badfield":
+                    // A control character in a field value: it must not reach the client.
+                    ctx.pipeline().remove(HttpServerCodec.class);
+                    ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX-Split: a\u0001Injected: b\r\nContent-Length: 2\r\n\r\nok",
+                            StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
                     return;
                 case "/hang":
                     return;

@@ -64,6 +64,17 @@ public interface HttpExchange {
     ChannelFuture end(LastHttpContent last);
 
     /**
+     * A whole response at once: {@code head} and its body, all in {@code last} (which may be empty),
+     * as {@link #head} then {@link #end} would send them, but in one write and one flush.
+     *
+     * @since 1.3
+     */
+    default ChannelFuture respond(HttpResponse head, LastHttpContent last) {
+        head(head);
+        return end(last);
+    }
+
+    /**
      * Switches the connection to another protocol (a WebSocket): sends {@code switching} (a 101
      * answer), then takes the HTTP handlers out of the connection and puts {@code relay} in their
      * place, so every byte the client sends from then on reaches {@code relay} as a ByteBuf and

@@ -7,7 +7,7 @@
  * through {@link org.gatehouse.tls.http.HttpFilter#check} without blocking it.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.gatehouse.tls.http;
 
 import org.osgi.annotation.bundle.Export;

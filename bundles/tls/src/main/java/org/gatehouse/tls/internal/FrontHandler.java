@@ -590,6 +590,28 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         }
 
         @Override
+        public ChannelFuture respond(HttpResponse head, LastHttpContent last) {
+            if (responseStarted) {
+                throw new IllegalStateException("the response has started");
+            }
+            // One message: the encoder writes head and body in one go (no second pass through the
+            // pipeline, no deferred flush of the head).
+            FullHttpResponse r = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
+                    last.trailingHeaders());
+            decorate(r);
+            responseStarted = true;
+            status = r.status();
+            bytes = last.content().readableBytes();
+            if (closeAfter) {
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            headUnflushed = false;
+            ChannelFuture f = ctx.writeAndFlush(r);
+            f.addListener((ChannelFutureListener) done -> done());
+            return f;
+        }
+
+        @Override
         public ChannelFuture upgrade(HttpResponse switching, ChannelHandler relay) {
             if (responseStarted) {
                 throw new IllegalStateException("the response has started");

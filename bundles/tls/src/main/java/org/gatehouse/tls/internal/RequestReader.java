@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -34,6 +34,13 @@ final class RequestReader extends ByteToMessageDecoder {
     }
 
     private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, REJECTED, UPGRADED }
+
+    /**
+     * The request's fields are checked here, field by field: Netty's validation would check them
+     * again. One shared factory: {@code new DefaultHttpHeaders(false)} makes a new factory for every
+     * request (Netty 4.1.137).
+     */
+    private static final DefaultHttpHeadersFactory UNVALIDATED = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private static final int MAX_CHUNK_LINE = 1024;
     private static final int MAX_CHUNK_PIECE = 64 * 1024;
@@ -250,7 +257,7 @@ final class RequestReader extends ByteToMessageDecoder {
             reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "more than " + limits.headerCount() + " header fields");
             return;
         }
-        HttpHeaders headers = new DefaultHttpHeaders(false);
+        HttpHeaders headers = UNVALIDATED.newHeaders();
         for (int i = 1; i < lines.length; i++) {
             String line = lines[i];
             if (line.isEmpty()) {
@@ -418,6 +425,15 @@ final class RequestReader extends ByteToMessageDecoder {
         return out.toArray(new String[0]);
     }
 
+    /** RFC 9110 token characters: visible ASCII except the delimiters; a table, not a search per character. */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = 0x21; c < 0x7f; c++) {
+            TCHAR[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
+    }
+
     /** RFC 9110 token: visible characters except delimiters. */
     static boolean isToken(String s) {
         if (s.isEmpty()) {
@@ -425,7 +441,7 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+            if (c >= 0x7f || !TCHAR[c]) {
                 return false;
             }
         }
