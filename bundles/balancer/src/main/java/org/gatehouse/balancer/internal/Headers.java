@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.tls.http.FieldSyntax;
 import org.gatehouse.tls.http.HttpExchange;
 
 /**
@@ -114,7 +115,7 @@ final class Headers {
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (!isFieldName(name) || !isFieldValue(e.getValue())) {
+            if (!FieldSyntax.isToken(name) || !FieldSyntax.isFieldValue(e.getValue())) {
                 return null;
             }
             int hop = indexOf(name, HOP_BY_HOP);
@@ -141,47 +142,6 @@ final class Headers {
         }
         in.setProtocolVersion(HttpVersion.HTTP_1_1);
         return in;
-    }
-
-    /** RFC 9110 token characters (tchar). */
-    private static final boolean[] TCHAR = new boolean[128];
-
-    static {
-        for (char c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 'a' + 'A'] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
-    }
-
-    private static boolean isFieldName(CharSequence name) {
-        int n = name.length();
-        if (n == 0) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = name.charAt(i);
-            if (c >= 128 || !TCHAR[c]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** No control character but HTAB (CR, LF and NUL above all: they would split or end the answer's head). */
-    private static boolean isFieldValue(CharSequence value) {
-        for (int i = 0, n = value.length(); i < n; i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -3,16 +3,14 @@ package org.gatehouse.balancer.internal;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.Deadline;
 
 /**
  * The last handler of a connection to a node: passes what the node sends to the exchange using the
  * connection, and closes the connection when it has sat kept-alive for too long or the node closes it.
  * It also keeps the deadline of whatever the connection waits for (the answer of the exchange using
- * it, or the next request while kept alive) with one lazily moved timer: a deadline set, cleared and
- * set again for every request costs a field write, not a scheduled task and its cancellation; the
- * timer, when it fires early, moves on to the current deadline.
+ * it, or the next request while kept alive) as one {@link Deadline}.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
@@ -22,11 +20,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private ProxyExchange exchange;
     private ChannelHandlerContext ctx;
     private boolean parked;
-    /** System.nanoTime() at which the current wait ends; 0: no deadline. */
-    private long deadline;
-    private ScheduledFuture<?> check;
-    private long checkAt;
-    private final Runnable checkTask = this::check;
+    private Deadline deadline;
 
     UpstreamHandler(Node node, UpstreamTls tls) {
         this.node = node;
@@ -36,19 +30,20 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.deadline = new Deadline(ctx.executor(), this::expired);
     }
 
     void attach(ProxyExchange x) {
         exchange = x;
         parked = false;
-        deadline = 0;
+        deadline.clear();
     }
 
     /** The connection waits for the next request: closed after {@code seconds} if none comes. */
     void parked(int seconds) {
         exchange = null;
         parked = true;
-        watch(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+        deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
     }
 
     void detach() {
@@ -57,34 +52,15 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     /** The exchange using this connection (or the keep-alive wait) ends at {@code nanoTime}. */
     void watch(long nanoTime) {
-        deadline = nanoTime == 0 ? 1 : nanoTime;
-        if (check != null && checkAt - deadline <= 0) {
-            return;
-        }
-        if (check != null) {
-            check.cancel(false);
-        }
-        checkAt = deadline;
-        check = ctx.executor().schedule(checkTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        deadline.set(nanoTime);
     }
 
     /** No deadline any more (the answer began, the exchange ended). */
     void unwatch() {
-        deadline = 0;
+        deadline.clear();
     }
 
-    private void check() {
-        check = null;
-        if (deadline == 0) {
-            return;
-        }
-        long left = deadline - System.nanoTime();
-        if (left > 0) {
-            checkAt = deadline;
-            check = ctx.executor().schedule(checkTask, left, TimeUnit.NANOSECONDS);
-            return;
-        }
-        deadline = 0;
+    private void expired() {
         ProxyExchange x = exchange;
         if (x != null) {
             x.timedOut();
@@ -124,11 +100,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        deadline = 0;
-        if (check != null) {
-            check.cancel(false);
-            check = null;
-        }
+        deadline.cancel();
         node.unpark(ctx.channel().eventLoop(), ctx.channel());
         ProxyExchange x = exchange;
         exchange = null;

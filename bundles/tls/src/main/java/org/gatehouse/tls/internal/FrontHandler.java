@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +38,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.gatehouse.core.Deadline;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
 
@@ -61,17 +61,13 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     /**
      * What the connection waits for, and until when: the rest of a request head (header-read
-     * deadline) or the next request (idle timeout). One lazily moved timer keeps the deadline: set
-     * and cleared twice per request, it costs field writes, not scheduled tasks and cancellations;
-     * a check that fires before the current deadline moves on to it.
+     * deadline) or the next request (idle timeout), as one {@link Deadline}: set and cleared twice
+     * per request, it costs field writes, not scheduled tasks and cancellations.
      */
     private static final int NOTHING = 0, HEAD = 1, IDLE = 2;
     private int waitingFor = NOTHING;
-    private long deadline;
+    private Deadline deadline;
     private int headSeconds;
-    private ScheduledFuture<?> check;
-    private long checkAt;
-    private final Runnable checkTask = this::check;
     /** A response head was written and nothing has flushed it yet; {@link #flushHead} will. */
     private boolean headUnflushed;
     private final Runnable flushHead = () -> {
@@ -91,6 +87,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.reader = ctx.pipeline().get(RequestReader.class);
+        this.deadline = new Deadline(ctx.executor(), this::expired);
     }
 
     @Override
@@ -117,7 +114,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         if (waitingFor != HEAD) {
             headSeconds = front.get().settings().headerReadTimeoutSeconds();
             waitingFor = HEAD;
-            watch(System.nanoTime() + TimeUnit.SECONDS.toNanos(headSeconds));
+            deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(headSeconds));
         }
     }
 
@@ -125,37 +122,16 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     public void headComplete() {
         if (waitingFor == HEAD) {
             waitingFor = NOTHING;
+            deadline.clear();
         }
     }
 
     private void armIdle() {
         waitingFor = IDLE;
-        watch(System.nanoTime() + TimeUnit.SECONDS.toNanos(front.get().settings().idleTimeoutSeconds()));
+        deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(front.get().settings().idleTimeoutSeconds()));
     }
 
-    private void watch(long at) {
-        deadline = at;
-        if (check != null && checkAt - at <= 0) {
-            return;
-        }
-        if (check != null) {
-            check.cancel(false);
-        }
-        checkAt = at;
-        check = ctx.executor().schedule(checkTask, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void check() {
-        check = null;
-        if (waitingFor == NOTHING) {
-            return;
-        }
-        long left = deadline - System.nanoTime();
-        if (left > 0) {
-            checkAt = deadline;
-            check = ctx.executor().schedule(checkTask, left, TimeUnit.NANOSECONDS);
-            return;
-        }
+    private void expired() {
         int expired = waitingFor;
         waitingFor = NOTHING;
         if (expired == HEAD) {
@@ -169,10 +145,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
 
     private void cancelTimers() {
         waitingFor = NOTHING;
-        if (check != null) {
-            check.cancel(false);
-            check = null;
-        }
+        deadline.cancel();
     }
 
     // ---- requests

@@ -1,5 +1,8 @@
 package org.gatehouse.tls.internal;
 
+import static org.gatehouse.tls.http.FieldSyntax.isFieldValue;
+import static org.gatehouse.tls.http.FieldSyntax.isToken;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -280,12 +283,9 @@ final class RequestReader extends ByteToMessageDecoder {
                 return;
             }
             String value = line.substring(colon + 1).strip();
-            for (int j = 0; j < value.length(); j++) {
-                char c = value.charAt(j);
-                if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                    reject(out, HttpResponseStatus.BAD_REQUEST, "control character in header field " + name);
-                    return;
-                }
+            if (!isFieldValue(value)) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "control character in header field " + name);
+                return;
             }
             headers.add(name, value);
         }
@@ -423,28 +423,5 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         out.add(text.substring(from));
         return out.toArray(new String[0]);
-    }
-
-    /** RFC 9110 token characters: visible ASCII except the delimiters; a table, not a search per character. */
-    private static final boolean[] TCHAR = new boolean[128];
-
-    static {
-        for (char c = 0x21; c < 0x7f; c++) {
-            TCHAR[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
-        }
-    }
-
-    /** RFC 9110 token: visible characters except delimiters. */
-    static boolean isToken(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= 0x7f || !TCHAR[c]) {
-                return false;
-            }
-        }
-        return true;
     }
 }
