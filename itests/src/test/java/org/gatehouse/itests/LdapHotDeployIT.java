@@ -5,10 +5,6 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
-import com.unboundid.ldap.listener.InMemoryDirectoryServer;
-import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
-import com.unboundid.ldap.listener.InMemoryListenerConfig;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +30,6 @@ import org.osgi.framework.BundleContext;
 @RunWith(PaxExam.class)
 public class LdapHotDeployIT {
 
-    private static final String BASE = "dc=example,dc=com";
     private static final String STATUS = "/api/client/v2/status";
     private static final String EVENTS = "/api/client/v2/conferences/x/events";
     private static final int STREAMS = 3;
@@ -49,9 +44,7 @@ public class LdapHotDeployIT {
 
     @Test
     public void theBundleComesAndGoesWhileTheProxyServesAndOpenEventStreamsFlowOn() throws Exception {
-        InMemoryDirectoryServerConfig dc = new InMemoryDirectoryServerConfig(BASE);
-        dc.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0, null));
-        InMemoryDirectoryServer directory = new InMemoryDirectoryServer(dc);
+        TestDirectory directory = TestDirectory.start();
         Path watched = Path.of(System.getProperty(FelixOptions.WATCHED));
         Path ldapCfg = watched.resolve("org.gatehouse.auth.ldap.cfg");
         Path poolCfg = watched.resolve("org.gatehouse.balancer.pool-conferencing.cfg");
@@ -59,17 +52,12 @@ public class LdapHotDeployIT {
         List<EventStream> streams = new ArrayList<>();
         EventNode node = new EventNode();
         try {
-            directory.add("dn: " + BASE, "objectClass: domain", "dc: example");
-            directory.add("dn: cn=gatehouse," + BASE, "objectClass: person", "cn: gatehouse", "sn: s", "userPassword: service-secret");
-            directory.add("dn: uid=alice," + BASE, "objectClass: inetOrgPerson", "uid: alice", "cn: Alice", "sn: A", "userPassword: alice-secret");
-            directory.startListening();
             int port = InFramework.httpsPort(context);
 
             // The proxy serves, the LDAP bundle is not running; its settings are in place for when it starts.
             ldap.stop();
             ConfigFile.replace(poolCfg, "nodes = " + node.address() + "\ntls = false\n");
-            ConfigFile.replace(ldapCfg, "url = ldap://127.0.0.1:" + directory.getListenPort() + "\nbind-dn = cn=gatehouse," + BASE
-                    + "\nbind-password = service-secret\nbase = " + BASE + "\nrealm = IT\n");
+            ConfigFile.replace(ldapCfg, directory.settings());
             FelixBundlesIT.awaitTrue(() -> get(port, STATUS, null).equals("200 node " + STATUS + " authorization=null"));
 
             for (int i = 0; i < STREAMS; i++) {
@@ -115,7 +103,7 @@ public class LdapHotDeployIT {
             }
             Files.deleteIfExists(ldapCfg);
             Files.deleteIfExists(poolCfg);
-            directory.shutDown(true);
+            directory.close();
         }
     }
 

@@ -5,10 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
-import com.unboundid.ldap.listener.InMemoryDirectoryServer;
-import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
-import com.unboundid.ldap.listener.InMemoryListenerConfig;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.inject.Inject;
@@ -31,8 +27,6 @@ import org.osgi.framework.BundleContext;
 @RunWith(PaxExam.class)
 public class LdapIT {
 
-    private static final String BASE = "dc=example,dc=com";
-
     @Inject
     private BundleContext context;
 
@@ -46,15 +40,9 @@ public class LdapIT {
 
     @Test
     public void theFilterGuardsOnlyWhenConfiguredAndComesAndGoesWithItsBundle() throws Exception {
-        InMemoryDirectoryServerConfig dc = new InMemoryDirectoryServerConfig(BASE);
-        dc.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0, null));
-        InMemoryDirectoryServer directory = new InMemoryDirectoryServer(dc);
+        TestDirectory directory = TestDirectory.start();
         Path cfg = Path.of(System.getProperty(FelixOptions.WATCHED), "org.gatehouse.auth.ldap.cfg");
         try {
-            directory.add("dn: " + BASE, "objectClass: domain", "dc: example");
-            directory.add("dn: cn=gatehouse," + BASE, "objectClass: person", "cn: gatehouse", "sn: s", "userPassword: service-secret");
-            directory.add("dn: uid=alice," + BASE, "objectClass: inetOrgPerson", "uid: alice", "cn: Alice", "sn: A", "userPassword: alice-secret");
-            directory.startListening();
             int port = InFramework.httpsPort(context);
 
             assertFalse("nothing guarded without the file", get(port, null).startsWith("HTTP/1.1 401"));
@@ -63,8 +51,7 @@ public class LdapIT {
             assertTrue(status, status.matches("(?s).*ok\\s+auth\\.ldap: active\n.*"));
             assertFalse(status, status.contains("LDAP:"));
 
-            ConfigFile.replace(cfg, "url = ldap://127.0.0.1:" + directory.getListenPort() + "\nbind-dn = cn=gatehouse," + BASE
-                    + "\nbind-password = service-secret\nbase = " + BASE + "\nrealm = IT\n");
+            ConfigFile.replace(cfg, directory.settings());
             FelixBundlesIT.awaitTrue(() -> get(port, null).startsWith("HTTP/1.1 401"));
             assertTrue(get(port, null).contains("www-authenticate: Basic realm=\"IT\""));
             assertFalse(get(port, InFramework.basic("alice", "alice-secret")).startsWith("HTTP/1.1 401"));
@@ -72,7 +59,7 @@ public class LdapIT {
             String test = Gogo.run(commands, "ldap:test alice alice-secret");
             assertTrue(test, test.contains("Accepted"));
             String guarded = Gogo.run(commands, "gatehouse:status");
-            assertTrue(guarded, guarded.contains("guarding / against ldap://127.0.0.1:" + directory.getListenPort()));
+            assertTrue(guarded, guarded.contains("guarding / against ldap://127.0.0.1:" + directory.port()));
             assertTrue(guarded, guarded.contains("directory reachable: it answered the last login"));
             assertTrue(guarded, guarded.contains("since start: 1 logins accepted, 1 refused, 0 answered 503"));
 
@@ -90,7 +77,7 @@ public class LdapIT {
             FelixBundlesIT.awaitTrue(() -> get(port, null).startsWith("HTTP/1.1 401"));
         } finally {
             Files.deleteIfExists(cfg);
-            directory.shutDown(true);
+            directory.close();
         }
         int port = InFramework.httpsPort(context);
         FelixBundlesIT.awaitTrue(() -> !get(port, null).startsWith("HTTP/1.1 401"));
