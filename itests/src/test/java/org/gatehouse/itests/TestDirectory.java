@@ -4,6 +4,7 @@ import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldif.LDIFException;
 import java.net.InetAddress;
 
 /**
@@ -22,7 +23,7 @@ final class TestDirectory implements AutoCloseable {
     }
 
     /** Starts one, listening on an ephemeral loopback port. */
-    static TestDirectory start() throws LDAPException {
+    static TestDirectory start() throws LDAPException, LDIFException {
         InMemoryDirectoryServerConfig dc = new InMemoryDirectoryServerConfig(BASE);
         dc.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0, null));
         InMemoryDirectoryServer server = new InMemoryDirectoryServer(dc);
@@ -31,7 +32,7 @@ final class TestDirectory implements AutoCloseable {
             server.add("dn: cn=gatehouse," + BASE, "objectClass: person", "cn: gatehouse", "sn: s", "userPassword: service-secret");
             server.add("dn: uid=alice," + BASE, "objectClass: inetOrgPerson", "uid: alice", "cn: Alice", "sn: A", "userPassword: alice-secret");
             server.startListening();
-        } catch (LDAPException e) {
+        } catch (LDAPException | LDIFException e) {
             server.shutDown(true);
             throw e;
         }
