@@ -40,6 +40,9 @@ public final class EventLoopsComponent implements EventLoops {
 
     private static final int UDP_RECEIVE_BUFFER = 4 << 20;
 
+    /** Datagrams one read pass takes from a socket (recvmsg) before other sockets get a turn. */
+    static final int DATAGRAMS_PER_PASS = 16;
+
     private EventLoopGroup group;
     private Transport transport;
     private int threads;
@@ -155,15 +158,19 @@ public final class EventLoopsComponent implements EventLoops {
         if (epoll != null) {
             epoll.configureDatagram(b, MAX_DATAGRAM_SIZE);
         } else {
-            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE));
+            b.option(ChannelOption.RCVBUF_ALLOCATOR,
+                    new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE).maxMessagesPerRead(DATAGRAMS_PER_PASS));
         }
         return b;
     }
 
     @Override
     public Bootstrap exclusiveDatagramBootstrap(InternetProtocolFamily family) {
+        // Up to 16 datagrams per read pass (Netty's default for a fixed allocator is one: a task
+        // and a flush per datagram).
         return new Bootstrap().group(group).channelFactory(datagramChannelFactory(family))
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE));
+                .option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE).maxMessagesPerRead(DATAGRAMS_PER_PASS));
     }
 
     @Override

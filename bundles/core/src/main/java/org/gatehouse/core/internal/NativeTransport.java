@@ -10,6 +10,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramChannel;
@@ -44,18 +45,28 @@ final class NativeTransport {
         return () -> new EpollDatagramChannel(family);
     }
 
+    /** Datagrams one receive call (recvmmsg) takes at most from a listener socket. */
+    static final int DATAGRAMS_PER_RECEIVE = 16;
+
     /**
-     * SO_REUSEPORT, one datagram per receive call. With Netty's batched receive (recvmmsg, through
-     * MAX_DATAGRAM_PAYLOAD_SIZE) some answers left the server 200 ms and more late under load, also
-     * from a bare Netty echo server (bench/netty-recvmmsg.sh), while the socket queue was empty and the
-     * event loop idle; a media relay cannot afford that. Registered level-triggered (2026-11-30) it
-     * was faster still and passed the benchmarks, but a listener's event loop then hung inside
-     * recvmmsg in a unit test run (StunResponderTest, .ci/run), the socket idle: not used until that
-     * is understood. Answers are still sent in batches (sendmmsg) at the end of each read.
+     * SO_REUSEPORT, and up to {@value #DATAGRAMS_PER_RECEIVE} datagrams per receive call (recvmmsg)
+     * into one pooled buffer, with the socket registered level-triggered, so that epoll reports it
+     * again on every pass while anything is queued (edge-triggered, batched receives left some sockets
+     * unread for 200 ms and more under load: bench/netty-recvmmsg.sh). Answers are sent in batches
+     * (sendmmsg) at the end of each read.
+     *
+     * <p>A read pass goes on after a handler closed the channel: such sockets must be closed through
+     * {@link org.gatehouse.core.UdpChannels#close}, or the pass reads a descriptor number that another
+     * socket may already hold (a listener's loop hung so in StunResponderTest: the prober closed its
+     * socket on the answer, a test socket took the number, and recvmmsg blocked on it).
      */
     void configureDatagram(Bootstrap b, int maxDatagram) {
         b.option(EpollChannelOption.SO_REUSEPORT, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagram));
+                .option(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagram)
+                .option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(maxDatagram * DATAGRAMS_PER_RECEIVE)
+                                .maxMessagesPerRead(DATAGRAMS_PER_RECEIVE * 4));
     }
 
     Class<? extends ServerChannel> serverChannelClass() {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.UdpChannels;
 import org.junit.jupiter.api.Test;
 
 class EventLoopsComponentTest {
@@ -165,6 +166,66 @@ class EventLoopsComponentTest {
                     sockets[s].close();
                 }
                 server.close().sync();
+            } finally {
+                c.deactivate();
+            }
+        }
+    }
+
+    /**
+     * A handler closes its own listener socket on the first datagram while more are queued for the
+     * same read pass; blocking sockets opened right after the close take the lowest free descriptor
+     * numbers, the closed socket's among them. The loop must not go on to read that number, which
+     * blocks it for good: Netty's plain close does (see UdpChannels).
+     */
+    @Test
+    void aSocketClosedByItsHandlerMidPassKeepsItsLoopServing() throws Exception {
+        for (String transport : new String[] {"auto", "nio"}) {
+            EventLoopsComponent c = new EventLoopsComponent();
+            c.activate(Map.of("io-transport", transport, "io-threads", "1"));
+            java.util.List<java.nio.channels.DatagramChannel> takers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+            try (java.net.DatagramSocket sender = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                Channel server = c.datagramBootstrap(InternetProtocolFamily.IPv4)
+                        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                                if (closed.getCount() == 0) {
+                                    return;
+                                }
+                                UdpChannels.close(ctx.channel()).addListener(f -> {
+                                    for (int i = 0; i < 64; i++) {
+                                        takers.add(java.nio.channels.DatagramChannel.open()
+                                                .bind(new InetSocketAddress("127.0.0.1", 0)));
+                                    }
+                                    closed.countDown();
+                                });
+                            }
+                        }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                InetSocketAddress to = (InetSocketAddress) server.localAddress();
+                // Keep the loop busy until all datagrams are queued, so that one pass finds them all.
+                server.eventLoop().execute(() -> {
+                    try {
+                        sent.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                byte[] data = new byte[100];
+                for (int i = 0; i < 40; i++) {
+                    sender.send(new java.net.DatagramPacket(data, data.length, to));
+                }
+                sent.countDown();
+                boolean wasClosed = closed.await(2, TimeUnit.SECONDS);
+                boolean serving = server.eventLoop().submit(() -> { }).await(2, TimeUnit.SECONDS);
+                for (java.nio.channels.DatagramChannel t : takers) {
+                    // Wakes a loop stuck reading a taker's descriptor, so that it can stop.
+                    sender.send(new java.net.DatagramPacket(data, data.length, t.getLocalAddress()));
+                    t.close();
+                }
+                assertTrue(wasClosed, transport + ": closed");
+                assertTrue(serving, transport + ": the event loop runs tasks after the close");
             } finally {
                 c.deactivate();
             }

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.UdpChannels;
 import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.ServiceRegistration;
 
@@ -43,7 +44,7 @@ final class BoundListener implements Listener {
             registration = null;
         }
         for (Channel c : channels) {
-            c.close().awaitUninterruptibly();
+            UdpChannels.close(c).awaitUninterruptibly();
         }
     }
 

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import org.gatehouse.core.UdpChannels;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.message.StunMessage;
 
@@ -300,10 +301,10 @@ final class Allocation implements Wheel.Timed {
     void close() {
         ended = true;
         if (v4 != null) {
-            v4.channel.close();
+            UdpChannels.close(v4.channel);
         }
         if (v6 != null) {
-            v6.channel.close();
+            UdpChannels.close(v6.channel);
         }
     }
 

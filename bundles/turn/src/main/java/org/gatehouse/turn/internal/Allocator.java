@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.gatehouse.core.UdpChannels;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.message.AddressFamily;
@@ -239,7 +240,7 @@ final class Allocator {
                 InetSocketAddress advertised = new InetSocketAddress(server.relays().advertised(ip), port);
                 then.accept(new Relay(ch, ip, port, advertised), null);
             } else {
-                f.channel().close();
+                UdpChannels.close(f.channel());
                 then.accept(null, done.cause());
             }
         });
@@ -320,7 +321,7 @@ final class Allocator {
         if (r == null) {
             return;
         }
-        r.channel.close();
+        UdpChannels.close(r.channel);
         server.ports.release(r.bound, r.port);
         if (ipv6) {
             a.v6 = null;
