@@ -83,6 +83,14 @@ class ClientIT {
             assertEquals(1, unknown.exit(), unknown.output());
             assertTrue(unknown.output().contains("Command not found: no:such-command"), unknown.output());
 
+            // A command that refuses its input fails too, says why, and changes nothing.
+            Client.Result refusedNode = Client.run(home, null, "proxy:node-add conferencing 10.40.0.12");
+            assertEquals(1, refusedNode.exit(), refusedNode.output());
+            assertTrue(refusedNode.output().contains("proxy:node-add: 10.40.0.12 is not host:port"), refusedNode.output());
+            assertFalse(refusedNode.output().contains("Exception"), refusedNode.output());
+            Client.Result refusedBan = Client.run(home, null, "ban:remove edge.example.com");
+            assertEquals(1, refusedBan.exit(), refusedBan.output());
+
             Client.Result added = Client.run(home, null, "ssh:user-add operator 'not in the file'");
             assertEquals(0, added.exit(), added.output());
             String users = Files.readString(home.resolve("etc/ssh/users"));

@@ -74,7 +74,8 @@ public final class BanCommands {
             System.out.println(bans.remove(address) ? address + ": ban lifted, failed attempts forgotten."
                     : "ban:remove: " + address + " is neither banned nor counted");
         } catch (IllegalArgumentException e) {
-            System.out.println("ban:remove: " + e.getMessage());
+            // Not an address: the command fails (exit 1 over bin/client). An address with no ban is no error.
+            throw new IllegalArgumentException("ban:remove: " + e.getMessage(), e);
         }
     }
 }

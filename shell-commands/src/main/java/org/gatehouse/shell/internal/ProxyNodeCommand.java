@@ -20,13 +20,13 @@ abstract class ProxyNodeCommand implements Function {
     public Object execute(CommandSession session, List<Object> arguments) {
         List<String> args = arguments.stream().map(String::valueOf).toList();
         if (args.size() < 2 || args.size() > 2 + extraArguments()) {
-            System.out.println("usage: " + usage());
-            return null;
+            throw new IllegalArgumentException("usage: " + usage());
         }
         try {
             run(args.get(0), args.get(1), args.subList(2, args.size()));
         } catch (IllegalArgumentException | IllegalStateException e) {
-            System.out.println(name() + ": " + e.getMessage());
+            // Refused: the pool keeps its nodes, and the command fails (exit 1 over bin/client).
+            throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
         }
         return null;
     }

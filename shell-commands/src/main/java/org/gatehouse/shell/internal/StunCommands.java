@@ -59,16 +59,16 @@ public final class StunCommands {
         try {
             target = resolve(server);
         } catch (IllegalArgumentException | UnknownHostException e) {
-            System.out.println("stun:probe: " + e.getMessage());
-            return;
+            throw new IllegalArgumentException("stun:probe: " + e.getMessage(), e);
         }
         try {
             ProbeResult r = stun.probe(target, Duration.ofSeconds(8)).toCompletableFuture().get(10, TimeUnit.SECONDS);
             System.out.print(probeText(r));
         } catch (ExecutionException e) {
-            System.out.println("stun:probe: " + e.getCause().getMessage());
+            // No reflexive address: the command fails (exit 1 over bin/client).
+            throw new IllegalStateException("stun:probe: " + e.getCause().getMessage(), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            System.out.println("stun:probe: no answer from " + IpAddresses.format(target));
+            throw new IllegalStateException("stun:probe: no answer from " + IpAddresses.format(target), e);
         }
     }
 

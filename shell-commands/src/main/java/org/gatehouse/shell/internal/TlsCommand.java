@@ -28,8 +28,9 @@ abstract class TlsCommand implements Function {
         try {
             run(args);
         } catch (InvalidCertificateException e) {
-            System.out.println(name() + ": refused: " + e.getMessage());
-            System.out.println("The certificate in force is unchanged.");
+            // The command fails (exit 1 over bin/client).
+            throw new IllegalArgumentException(name() + ": refused: " + e.getMessage()
+                    + "\nThe certificate in force is unchanged.", e);
         }
         return null;
     }
@@ -87,10 +88,9 @@ abstract class TlsCommand implements Function {
         @Override
         void run(List<String> args) throws InvalidCertificateException {
             if (args.size() != 1) {
-                System.out.println("usage: tls:cert-install <file.pem>\n"
+                throw new IllegalArgumentException("usage: tls:cert-install <file.pem>\n"
                         + "  checks the file (key matches, chain links up, validity), keeps the certificate in force for\n"
                         + "  tls:cert-rollback and serves the new one from the next handshake; open connections stay");
-                return;
             }
             CertificateInfo c = certificates.install(Path.of(args.get(0)).toAbsolutePath());
             System.out.print(describe(c));

@@ -26,9 +26,10 @@ abstract class TurnUserCommand implements Function {
         try {
             run(args);
         } catch (IllegalArgumentException e) {
-            System.out.println(name() + ": " + e.getMessage());
+            // Refused: nothing changed, and the command fails (exit 1 over bin/client).
+            throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            System.out.println(name() + ": cannot write " + users.file() + ": " + e);
+            throw new IllegalStateException(name() + ": cannot write " + users.file() + ": " + e, e);
         }
         return null;
     }
@@ -50,9 +51,8 @@ abstract class TurnUserCommand implements Function {
         @Override
         void run(List<String> args) throws IOException {
             if (args.size() < 2 || args.size() > 3) {
-                System.out.println("usage: turn:user-add <user> <password> [realm]\n"
+                throw new IllegalArgumentException("usage: turn:user-add <user> <password> [realm]\n"
                         + "  adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only");
-                return;
             }
             String realm = args.size() == 3 ? args.get(2) : null;
             users.add(args.get(0), args.get(1), realm);
@@ -74,9 +74,8 @@ abstract class TurnUserCommand implements Function {
         @Override
         void run(List<String> args) throws IOException {
             if (args.size() != 1) {
-                System.out.println("usage: turn:user-remove <user>\n"
+                throw new IllegalArgumentException("usage: turn:user-remove <user>\n"
                         + "  removes every key of the user; its allocations relay on until they next authenticate");
-                return;
             }
             System.out.println(users.remove(args.get(0)) ? "User " + args.get(0) + " removed from " + users.file()
                     : "turn:user-remove: no user " + args.get(0) + " in " + users.file());

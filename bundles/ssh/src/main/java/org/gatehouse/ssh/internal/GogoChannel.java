@@ -149,7 +149,9 @@ final class GogoChannel implements Command {
             return true;
         } catch (Exception x) {
             PrintStream p = new PrintStream(e, true, StandardCharsets.UTF_8);
-            p.println(x.getClass().getSimpleName() + ": " + x.getMessage());
+            // A command refusing its input says why in its own words; anything else names the exception.
+            boolean refused = x instanceof IllegalArgumentException || x instanceof IllegalStateException;
+            p.println(refused && x.getMessage() != null ? x.getMessage() : x.getClass().getSimpleName() + ": " + x.getMessage());
             p.flush();
             return false;
         } finally {
