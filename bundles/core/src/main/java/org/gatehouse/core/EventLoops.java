@@ -48,15 +48,14 @@ public interface EventLoops {
      * A bootstrap for one UDP socket on these loops, with a 4 MiB receive buffer (as far as
      * net.core.rmem_max allows). Where the transport allows, the socket sets SO_REUSEPORT (bind the
      * same address once per loop to spread a port over all cores), and writes flushed together go
-     * out in one system call. Close its channels with {@link UdpChannels#close}.
+     * out in one system call.
      */
     Bootstrap datagramBootstrap(InternetProtocolFamily family);
 
     /**
      * A bootstrap for a UDP socket that owns its port alone (no SO_REUSEPORT, so a second bind of the
      * same address and port fails), such as a TURN relay: whatever arrives on the port belongs to one
-     * allocation. Its receive buffer is the system default, as thousands of them may be open. Close
-     * its channels with {@link UdpChannels#close}.
+     * allocation. Its receive buffer is the system default, as thousands of them may be open.
      */
     Bootstrap exclusiveDatagramBootstrap(InternetProtocolFamily family);
 

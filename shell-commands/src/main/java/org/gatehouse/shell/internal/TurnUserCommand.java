@@ -23,6 +23,9 @@ abstract class TurnUserCommand implements Function {
     @Override
     public Object execute(CommandSession session, List<Object> arguments) {
         List<String> args = arguments.stream().map(String::valueOf).toList();
+        if (args.size() < minArguments() || args.size() > maxArguments()) {
+            throw new IllegalArgumentException("usage: " + usage());
+        }
         try {
             run(args);
         } catch (IllegalArgumentException e) {
@@ -35,6 +38,12 @@ abstract class TurnUserCommand implements Function {
     }
 
     abstract String name();
+
+    abstract String usage();
+
+    abstract int minArguments();
+
+    abstract int maxArguments();
 
     abstract void run(List<String> args) throws IOException;
 
@@ -49,11 +58,23 @@ abstract class TurnUserCommand implements Function {
         }
 
         @Override
+        String usage() {
+            return "turn:user-add <user> <password> [realm]\n"
+                    + "  adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only";
+        }
+
+        @Override
+        int minArguments() {
+            return 2;
+        }
+
+        @Override
+        int maxArguments() {
+            return 3;
+        }
+
+        @Override
         void run(List<String> args) throws IOException {
-            if (args.size() < 2 || args.size() > 3) {
-                throw new IllegalArgumentException("usage: turn:user-add <user> <password> [realm]\n"
-                        + "  adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only");
-            }
             String realm = args.size() == 3 ? args.get(2) : null;
             users.add(args.get(0), args.get(1), realm);
             System.out.printf("User %s added for realm %s in %s; it applies to the next request.%n", args.get(0),
@@ -72,11 +93,23 @@ abstract class TurnUserCommand implements Function {
         }
 
         @Override
+        String usage() {
+            return "turn:user-remove <user>\n"
+                    + "  removes every key of the user; its allocations relay on until they next authenticate";
+        }
+
+        @Override
+        int minArguments() {
+            return 1;
+        }
+
+        @Override
+        int maxArguments() {
+            return 1;
+        }
+
+        @Override
         void run(List<String> args) throws IOException {
-            if (args.size() != 1) {
-                throw new IllegalArgumentException("usage: turn:user-remove <user>\n"
-                        + "  removes every key of the user; its allocations relay on until they next authenticate");
-            }
             System.out.println(users.remove(args.get(0)) ? "User " + args.get(0) + " removed from " + users.file()
                     : "turn:user-remove: no user " + args.get(0) + " in " + users.file());
         }

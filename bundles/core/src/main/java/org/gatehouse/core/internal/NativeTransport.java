@@ -41,8 +41,13 @@ final class NativeTransport {
         return new EpollEventLoopGroup(threads, threadFactory);
     }
 
+    /** UDP sockets whose close waits for the read pass in progress ({@link CloseAfterReadPass}). */
     ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family) {
-        return () -> new EpollDatagramChannel(family);
+        return () -> {
+            EpollDatagramChannel ch = new EpollDatagramChannel(family);
+            ch.pipeline().addFirst(CloseAfterReadPass.INSTANCE);
+            return ch;
+        };
     }
 
     /** Datagrams one receive call (recvmmsg) takes at most from a listener socket. */
@@ -53,12 +58,7 @@ final class NativeTransport {
      * into one pooled buffer, with the socket registered level-triggered, so that epoll reports it
      * again on every pass while anything is queued (edge-triggered, batched receives left some sockets
      * unread for 200 ms and more under load: bench/netty-recvmmsg.sh). Answers are sent in batches
-     * (sendmmsg) at the end of each read.
-     *
-     * <p>A read pass goes on after a handler closed the channel: such sockets must be closed through
-     * {@link org.gatehouse.core.UdpChannels#close}, or the pass reads a descriptor number that another
-     * socket may already hold (a listener's loop hung so in StunResponderTest: the prober closed its
-     * socket on the answer, a test socket took the number, and recvmmsg blocked on it).
+     * (sendmmsg) at the end of each read. A close waits for the read pass ({@link CloseAfterReadPass}).
      */
     void configureDatagram(Bootstrap b, int maxDatagram) {
         b.option(EpollChannelOption.SO_REUSEPORT, true)

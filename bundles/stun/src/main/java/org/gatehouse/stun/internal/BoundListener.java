@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.gatehouse.core.Listener;
-import org.gatehouse.core.UdpChannels;
 import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.ServiceRegistration;
 
@@ -44,7 +43,7 @@ final class BoundListener implements Listener {
             registration = null;
         }
         for (Channel c : channels) {
-            UdpChannels.close(c).awaitUninterruptibly();
+            c.close().awaitUninterruptibly();
         }
     }
 

@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.gatehouse.core.EventLoops;
-import org.gatehouse.core.UdpChannels;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.ProbeResult;
 import org.gatehouse.stun.message.Attribute;
@@ -101,7 +100,7 @@ final class Prober {
                 if (retransmit != null) {
                     retransmit.cancel(false);
                 }
-                UdpChannels.close(ch);
+                ch.close();
             });
             ch.eventLoop().execute(this::send);
         }

@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import org.gatehouse.core.UdpChannels;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.message.StunMessage;
 
@@ -301,10 +300,10 @@ final class Allocation implements Wheel.Timed {
     void close() {
         ended = true;
         if (v4 != null) {
-            UdpChannels.close(v4.channel);
+            v4.channel.close();
         }
         if (v6 != null) {
-            UdpChannels.close(v6.channel);
+            v6.channel.close();
         }
     }
 

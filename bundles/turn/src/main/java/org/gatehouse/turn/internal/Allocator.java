@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import org.gatehouse.core.UdpChannels;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.message.AddressFamily;
@@ -240,7 +239,7 @@ final class Allocator {
                 InetSocketAddress advertised = new InetSocketAddress(server.relays().advertised(ip), port);
                 then.accept(new Relay(ch, ip, port, advertised), null);
             } else {
-                UdpChannels.close(f.channel());
+                f.channel().close();
                 then.accept(null, done.cause());
             }
         });
@@ -321,7 +320,7 @@ final class Allocator {
         if (r == null) {
             return;
         }
-        UdpChannels.close(r.channel);
+        r.channel.close();
         server.ports.release(r.bound, r.port);
         if (ipv6) {
             a.v6 = null;
