@@ -45,8 +45,8 @@ public interface EventLoops {
     int MAX_DATAGRAM_SIZE = 4096;
 
     /**
-     * A bootstrap for one UDP socket on these loops, with a 4 MiB receive buffer (as far as
-     * net.core.rmem_max allows). Where the transport allows, the socket sets SO_REUSEPORT (bind the
+     * A bootstrap for one UDP socket on these loops, with a 1 MiB receive buffer (as far as
+     * net.core.rmem_max allows: a queue of tens of milliseconds at full load, not hundreds). Where the transport allows, the socket sets SO_REUSEPORT (bind the
      * same address once per loop to spread a port over all cores), and writes flushed together go
      * out in one system call.
      */
