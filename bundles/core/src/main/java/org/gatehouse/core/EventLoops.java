@@ -46,7 +46,7 @@ public interface EventLoops {
 
     /**
      * A bootstrap for one UDP socket on these loops, with a 1 MiB receive buffer (as far as
-     * net.core.rmem_max allows: a queue of tens of milliseconds at full load, not hundreds). Where the transport allows, the socket sets SO_REUSEPORT (bind the
+     * net.core.rmem_max allows). Where the transport allows, the socket sets SO_REUSEPORT (bind the
      * same address once per loop to spread a port over all cores), and writes flushed together go
      * out in one system call.
      */

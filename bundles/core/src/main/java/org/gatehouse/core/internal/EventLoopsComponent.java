@@ -41,9 +41,9 @@ public final class EventLoopsComponent implements EventLoops {
     /**
      * A listener's receive queue: deep enough to ride out a young collection or a burst without the
      * kernel dropping datagrams, shallow enough that a saturated loop does not serve media from a
-     * queue hundreds of milliseconds deep. With 4 MiB (as far as net.core.rmem_max allowed), the
-     * saturated TURN round of bench/turn-relay.sh echoed after 165 to 200 ms (probe p50) at 8.8 to
-     * 11.3 us CPU per relayed packet; with 1 MiB, after 33 to 54 ms at 7.0 to 9.3 us.
+     * queue hundreds of milliseconds deep. In the saturated TURN round of bench/turn-relay.sh
+     * (alternating runs, net.core.rmem_max 4 MiB), the probe's median echo took 161 to 179 ms with
+     * 4 MiB and 38 to 67 ms with 1 MiB.
      */
     private static final int UDP_RECEIVE_BUFFER = 1 << 20;
 
