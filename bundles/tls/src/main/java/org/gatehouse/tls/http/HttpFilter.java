@@ -32,7 +32,11 @@ public interface HttpFilter {
         return CompletableFuture.completedFuture(beforeRoute(exchange));
     }
 
-    /** The status of every response sent, from a route or a filter (e.g. to count 403 answers). */
+    /**
+     * The status of every response, from a route or a filter (e.g. to count 403 answers), told once as
+     * its last part is handed to the connection: before the client can have read it, so its next
+     * request already meets what the filter made of this one.
+     */
     default void afterResponse(HttpExchange exchange, HttpResponseStatus status) {
     }
 }

@@ -395,6 +395,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         boolean requestDone;
         boolean responseStarted;
         boolean responseDone;
+        boolean filtersTold;
         boolean closeAfter;
         boolean filtering;
         HttpResponseStatus status;
@@ -497,6 +498,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (closeAfter) {
                 r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
+            tellFilters();
             ctx.writeAndFlush(r).addListener((ChannelFutureListener) f -> done());
         }
 
@@ -557,6 +559,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         public ChannelFuture end(LastHttpContent last) {
             bytes += last.content().readableBytes();
             headUnflushed = false;
+            tellFilters();
             ChannelFuture f = ctx.writeAndFlush(last);
             f.addListener((ChannelFutureListener) done -> done());
             return f;
@@ -579,6 +582,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             headUnflushed = false;
+            tellFilters();
             ChannelFuture f = ctx.writeAndFlush(r);
             f.addListener((ChannelFutureListener) done -> done());
             return f;
@@ -641,17 +645,30 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
             responseDone = true;
             log();
+            tellFilters();
+            if (requestDone) {
+                finished(this);
+            } else if (closeAfter) {
+                ctx.close();
+            }
+        }
+
+        /**
+         * Filters learn the status once, as the response's last part is handed to the connection and
+         * before it is written: a client cannot read an answer (a 403 to a wrong PIN) and send its
+         * next request before the filter counted it.
+         */
+        private void tellFilters() {
+            if (filtersTold) {
+                return;
+            }
+            filtersTold = true;
             for (HttpFilter filter : front.filters()) {
                 try {
                     filter.afterResponse(this, status);
                 } catch (RuntimeException e) {
                     TlsComponentLog.LOG.warn("TLS: filter {} failed after a response: {}", filter.getClass().getName(), e.toString());
                 }
-            }
-            if (requestDone) {
-                finished(this);
-            } else if (closeAfter) {
-                ctx.close();
             }
         }
 

@@ -165,6 +165,49 @@ class HttpFrontTest {
         }
     }
 
+    /**
+     * A filter hears of every response before the client can read it: one slow to take note (300 ms)
+     * has still noted both answers, a whole one and a streamed one, when curl has read them both on
+     * one kept-alive connection.
+     */
+    @Test
+    void filtersHearOfAResponseBeforeTheClientCanReadIt() throws Exception {
+        List<String> heard = java.util.Collections.synchronizedList(new ArrayList<>());
+        HttpRoute streamed = x -> {
+            x.head(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.FORBIDDEN, new io.netty.handler.codec.http.DefaultHttpHeaders()
+                            .set(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING, "chunked")));
+            x.write(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer("part ", StandardCharsets.UTF_8)));
+            x.end(new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("end", StandardCharsets.UTF_8)));
+        };
+        org.gatehouse.tls.http.HttpFilter slow = new org.gatehouse.tls.http.HttpFilter() {
+            @Override
+            public boolean beforeRoute(HttpExchange x) {
+                return true;
+            }
+
+            @Override
+            public void afterResponse(HttpExchange x, HttpResponseStatus status) {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                heard.add(x.path() + " " + status.code());
+            }
+        };
+        front.bindRoute(streamed, Map.of(HttpRoute.PREFIX, "/streamed/"));
+        front.bindFilter(slow, Map.of(org.osgi.framework.Constants.SERVICE_ID, 903L));
+        try {
+            String out = curl("-k", "https://127.0.0.1:" + https + "/whole", "https://127.0.0.1:" + https + "/streamed/x");
+            assertEquals("hello /whole from httpspart end", out);
+            assertEquals(List.of("/whole 200", "/streamed/x 403"), heard);
+        } finally {
+            front.unbindFilter(slow);
+            front.unbindRoute(streamed);
+        }
+    }
+
     @Test
     void aPortInUseIsReportedAndTheOtherListenersKeepServing() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
