@@ -5,8 +5,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -256,6 +258,7 @@ final class ListenerSet {
         Channel first = bindOrThrow(b.bind(address));
         channels.add(first);
         InetSocketAddress actual = (InetSocketAddress) first.localAddress();
+        reportCappedQueue(b, first, actual);
         // With SO_REUSEPORT every I/O thread gets its own socket on the same port; the kernel spreads clients.
         int extra = perThread && loops.reusePortSupported() ? loops.threads() - 1 : 0;
         try {
@@ -267,6 +270,26 @@ final class ListenerSet {
             throw e;
         }
         return new BoundListener("udp", actual, channels, List.copyOf(handlers));
+    }
+
+    /**
+     * The kernel quietly caps a socket's receive queue at {@code net.core.rmem_max} (208 KiB on a
+     * stock Linux); the operator hears of it once per listener, with the setting that lifts the cap.
+     * Linux reports twice what it granted (its own bookkeeping included), so a granted request reads
+     * back at least as large as asked.
+     */
+    private static void reportCappedQueue(Bootstrap b, Channel channel, InetSocketAddress address) {
+        Object asked = b.config().options().get(ChannelOption.SO_RCVBUF);
+        if (!(asked instanceof Integer) || !(channel instanceof DatagramChannel)) {
+            return;
+        }
+        int want = (Integer) asked;
+        int got = ((DatagramChannel) channel).config().getReceiveBufferSize();
+        if (got > 0 && got < want) {
+            LOG.info("STUN: UDP listener {}: receive queue capped at {} KiB by net.core.rmem_max ({}), not the {} KiB asked; "
+                    + "bursts beyond it are dropped; sysctl -w net.core.rmem_max={} lifts the cap",
+                    IpAddresses.format(address), got / 2 / 1024, got / 2, want / 1024, want);
+        }
     }
 
     /**
