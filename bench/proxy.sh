@@ -7,7 +7,11 @@
 # each proxy's resident set before and with STREAMS idle event streams held through it to 3 Python
 # backends (bench/proxy/sse_backend.py) by one Python client (bench/proxy/hold_streams.py).
 # Needs a built distribution (mvn -q package -DskipTests), Debian's wrk and nginx, python3.
-# usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 4 minutes with the defaults)
+# usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 9 minutes with the defaults)
+#   REPEAT=3: measured runs per proxy and backend kind, nginx's and Gatehouse's alternating with both
+#   proxies up (the machine's speed drifts between minutes: one run each said more about the minute
+#   than about the proxies); each column's median over the runs is reported, every run and each pair's
+#   ratios beside it.
 #   WARMUP=40: at most this many seconds of load before each measured run (2 s runs until both the
 #   rate and the server's CPU per request have settled); PINNED=0 leaves the pinned round out; STREAMS=0 (4th argument) the memory part;
 #   ONLY_NGINX=1 measures nginx alone; GATEHOUSE_DIST=folder measures another built distribution (before/after);
@@ -20,6 +24,7 @@ connections=${2:-32}
 bytes=${3:-1024}
 streams=${4:-10000}
 warmup=${WARMUP:-40}
+repeat=${REPEAT:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
 # shellcheck source=bench/lib.sh
@@ -203,29 +208,70 @@ check_proxy() {
         "$name" ${a} ${b}
 }
 
-# Measures the proxy at 127.0.0.1:$2 (pid $3) through both kinds of backend: warm-up, kept-alive
-# run; sets res_<name>_http, res_<name>_https and warm_<name>.
-measure() {
-    local name=$1 port=$2 spid=$3 kind path w=""
-    for kind in http https; do
-        path=/hello.html
-        [ "$kind" = https ] && path=/tls/hello.html
-        warm_up "$name-$kind" "https://127.0.0.1:$port$path" "$spid"
-        w="$w${w:+, }$warmed s ($kind)$settled"
-        printf -v "res_${name}_$kind" '%s' "$(run_wrk "$name-$kind" "https://127.0.0.1:$port$path" "$spid" "$seconds")"
-        if [ -n "${JFR:-}" ] && [ "$name" = gatehouse ]; then
-            # The recording runs from the start (started later, it would make the JVM compile its hot
-            # code again under load); this takes the measured run out of it.
-            jcmd "$spid" JFR.dump name=bench begin="-${seconds}s" filename="$JFR-$mode-$kind.jfr" >/dev/null
-        fi
-    done
-    printf -v "warm_$name" '%s' "$w"
+# Warms proxy $1 at 127.0.0.1:$2 (pid $3) up on path $4; appends to warm_<name>.
+warm() {
+    local w
+    warm_up "$1-$kind" "https://127.0.0.1:$2$4" "$3"
+    eval "w=\${warm_$1:-}"
+    printf -v "warm_$1" '%s' "$w${w:+, }$warmed s ($kind)$settled"
 }
 
-# One round: backends started; nginx started, measured, stopped; then Gatehouse the same way.
+# One measured run of proxy $1 at 127.0.0.1:$2 (pid $3) on path $4; appends its run_wrk line to
+# runs_<name> (runs separated by ";").
+measured() {
+    local r prev
+    r=$(run_wrk "$1-$kind" "https://127.0.0.1:$2$4" "$3" "$seconds")
+    eval "prev=\${runs_$1:-}"
+    printf -v "runs_$1" '%s' "$prev${prev:+;}$r"
+}
+
+# Each column's median over the runs in $1 (";"-separated run_wrk lines; the lower middle value for an
+# even count): requests/s, p50, p99, CPU per request and the rest each on their own; errors and
+# requests are the runs' totals.
+median_run() {
+    awk -v s="$1" 'BEGIN {
+        n = split(s, r, ";")
+        for (i = 1; i <= n; i++) { k = split(r[i], x, " "); for (j = 1; j <= k; j++) v[j, i] = x[j] }
+        for (j = 1; j <= k; j++) {
+            if (j == 4 || j == 5 || j == 10) {   # errors and requests: summed over the runs
+                t = 0; for (i = 1; i <= n; i++) t += v[j, i]
+                printf "%s%d", (j > 1 ? " " : ""), t
+                continue
+            }
+            for (i = 1; i <= n; i++) c[i] = v[j, i] + 0
+            for (i = 2; i <= n; i++) { t = c[i]; for (h = i - 1; h >= 1 && c[h] > t; h--) c[h + 1] = c[h]; c[h + 1] = t }
+            printf "%s%s", (j > 1 ? " " : ""), c[int((n + 1) / 2)]
+        }
+        print "" }'
+}
+
+# Every measured run of both proxies ($1 nginx's, $2 Gatehouse's run_wrk lines, ";"-separated), in run
+# order: requests/s, p99 and errors (socket + HTTP) of each, then each pair's ratios.
+pairs() {
+    awk -v c="$1" -v g="$2" '
+        function runs(s, name,   r, i, x, out) {
+            out = "  " name ":"
+            for (i = 1; i <= split(s, r, ";"); i++) { split(r[i], x, " "); out = out sprintf(" %s/%s/%d", x[1], x[3], x[4] + x[5]) }
+            return out
+        }
+        BEGIN {
+            print runs(c, "nginx runs (req/s / p99 us / errors)")
+            if (g == "") exit
+            print runs(g, "gatehouse runs                      ")
+            n = split(c, a, ";"); m = split(g, b, ";"); rps = ""; p99 = ""
+            for (i = 1; i <= m && i <= n; i++) {
+                split(a[i], x, " "); split(b[i], y, " ")
+                rps = rps sprintf(" %.2fx", y[1] / x[1]); p99 = p99 sprintf(" %.2fx", x[3] > 0 ? y[3] / x[3] : 0)
+            }
+            print "  each pair gatehouse/nginx: requests/s" rps "; p99" p99
+        }'
+}
+
+# One round: backends and both proxies started; per backend kind both warmed up, then REPEAT measured
+# runs each, alternating (nginx first in odd pairs, Gatehouse first in even ones); both stopped.
 #   shared: everything shares all cores (nginx 2 workers, Gatehouse io-threads = one per core)
-#   pinned: each proxy alone on core 0 (nginx worker_processes 1, Gatehouse io-threads = 1); wrk and
-#   the backends on core 1
+#   pinned: each proxy on core 0 (nginx worker_processes 1, Gatehouse io-threads = 1), the idle one
+#   waiting while the other is measured; wrk and the backends on core 1
 round() {
     mode=$1 server_cpu="" client_cpu=""
     if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
@@ -233,21 +279,51 @@ round() {
     res_nginx_http="" res_nginx_https="" res_gatehouse_http="" res_gatehouse_https=""
     echo
     if [ "$mode" = pinned ]; then
-        echo "pinned: each proxy alone on core 0 (nginx worker_processes 1, Gatehouse io-threads = 1); wrk and backends on core 1"
+        echo "pinned: each proxy on core 0 (nginx worker_processes 1, Gatehouse io-threads = 1), the other one idle meanwhile; wrk and backends on core 1"
     else
-        echo "shared: proxies, backends and wrk share all $(nproc) cores (nginx worker_processes 2, Gatehouse io-threads = one per core)"
+        echo "shared: proxies, backends and wrk share all $(nproc) cores (nginx worker_processes 2, Gatehouse io-threads = one per core);"
+        echo "  both proxies up, measured in turn, the other one idle meanwhile"
     fi
     start_backends
-    port=$(free_port)
-    start_nginx "$port"
-    measure nginx "$port" "$spid"
-    stop "$spid"
+    local nport npid gport="" gpid="" path i all_n all_g
+    nport=$(free_port)
+    start_nginx "$nport"
+    npid=$spid
     if [ -n "$gatehouse" ]; then
-        port=$(free_port)
-        start_gatehouse "$port"
-        measure gatehouse "$port" "$spid"
-        stop_gatehouse "$spid"
+        gport=$(free_port)
+        start_gatehouse "$gport"
+        gpid=$spid
     fi
+    warm_nginx="" warm_gatehouse=""
+    for kind in http https; do
+        path=/hello.html
+        [ "$kind" = https ] && path=/tls/hello.html
+        runs_nginx="" runs_gatehouse=""
+        warm nginx "$nport" "$npid" "$path"
+        [ -z "$gatehouse" ] || warm gatehouse "$gport" "$gpid" "$path"
+        for i in $(seq 1 "$repeat"); do
+            if [ $((i % 2)) = 1 ] || [ -z "$gatehouse" ]; then
+                measured nginx "$nport" "$npid" "$path"
+                [ -z "$gatehouse" ] || measured gatehouse "$gport" "$gpid" "$path"
+            else
+                measured gatehouse "$gport" "$gpid" "$path"
+                measured nginx "$nport" "$npid" "$path"
+            fi
+        done
+        if [ -n "${JFR:-}" ] && [ -n "$gatehouse" ]; then
+            # The recording runs from the start (started later, it would make the JVM compile its hot
+            # code again under load); this takes Gatehouse's last measured run out of it.
+            jcmd "$gpid" JFR.dump name=bench begin="-$((2 * seconds))s" filename="$JFR-$mode-$kind.jfr" >/dev/null
+        fi
+        printf -v "res_nginx_$kind" '%s' "$(median_run "$runs_nginx")"
+        printf -v "all_nginx_$kind" '%s' "$runs_nginx"
+        if [ -n "$gatehouse" ]; then
+            printf -v "res_gatehouse_$kind" '%s' "$(median_run "$runs_gatehouse")"
+            printf -v "all_gatehouse_$kind" '%s' "$runs_gatehouse"
+        fi
+    done
+    stop "$npid"
+    [ -z "$gatehouse" ] || stop_gatehouse "$gpid"
     stop "$bpid"
     for kind in http https; do
         if [ "$kind" = http ]; then echo "  HTTPS -> HTTP backends"; else echo "  HTTPS -> HTTPS backends"; fi
@@ -261,6 +337,9 @@ round() {
             max_other=$(max "$max_other" "$(echo "$res" | cut -d' ' -f9)")
         done
         [ -z "$gatehouse" ] || ratios " (HTTPS -> $(echo "$kind" | tr a-z A-Z))" "$(eval echo "\$res_nginx_$kind")" "$(eval echo "\$res_gatehouse_$kind")"
+        all_n=all_nginx_$kind all_g=all_gatehouse_$kind
+        pairs "${!all_n}" "${!all_g:-}"
+        max_other=$(max "$max_other" "$(echo "${!all_n};${!all_g:-}" | tr ';' '\n' | awk '$9 > m { m = $9 } END { print m + 0 }')")
     done
     # shellcheck disable=SC2154
     echo "  $sizes_nginx; warm-up $warm_nginx"
