@@ -7,7 +7,7 @@
 # each proxy's resident set before and with STREAMS idle event streams held through it to 3 Python
 # backends (bench/proxy/sse_backend.py) by one Python client (bench/proxy/hold_streams.py).
 # Needs a built distribution (mvn -q package -DskipTests), Debian's wrk and nginx, python3.
-# usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 9 minutes with the defaults)
+# usage: bench/proxy.sh [SECONDS] [CONNECTIONS] [BYTES] [STREAMS]   (about 11 minutes with the defaults)
 #   REPEAT=3: measured runs per proxy and backend kind, nginx's and Gatehouse's alternating with both
 #   proxies up (the machine's speed drifts between minutes: one run each said more about the minute
 #   than about the proxies); each column's median over the runs is reported, every run and each pair's

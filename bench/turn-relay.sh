@@ -136,9 +136,16 @@ measure() {
         -c -m "$clients" -n "$((seconds * 1000))" -z 1 -l "$length" ${UCLIENT_FLAGS:-} 127.0.0.1 2>&1 </dev/null |
         while IFS= read -r line; do
             printf '%s %s %s %s\n' "$EPOCHREALTIME" "$(ticks "$spid")" "$(other_ticks)" "$line"
+            if [ -n "${connected:-}" ]; then
+                # Socket drop counters near the window's start and end (uclient reports once a second).
+                elapsed=$(( ${EPOCHREALTIME/./} / 1000 - connected ))
+                [ -f "$out.ss0" ] || [ "$elapsed" -lt 6000 ] || { echo "$EPOCHREALTIME"; ss -uamnp; } >"$out.ss0" 2>/dev/null
+                [ -f "$out.ss1" ] || [ "$elapsed" -lt $((seconds * 1000)) ] || { echo "$EPOCHREALTIME"; ss -uamnp; } >"$out.ss1" 2>/dev/null
+            fi
             if [ ! -f "$out.probe.pid" ] && [[ $line == *'Total connect time'* ]]; then
                 now=${EPOCHREALTIME/./}
                 now=$((now / 1000))
+                connected=$now
                 $client_cpu "${turn_client[@]}" ping "127.0.0.1:$port" "127.0.0.1:$peer_port" "$user" "$password" $((now + 6000)) \
                     $((now + 1000 + seconds * 1000)) 200 "$length" >"$out.probe" 2>&1 &
                 echo $! >"$out.probe.pid"
@@ -173,6 +180,33 @@ measure() {
             printf "%.0f %.0f %.3f %.3f %d %.2f %s %s %.0f\n", 2 * (rb - ra) / (tb - ta), 2 * (sb - sa) / (tb - ta),
                 loss, avg, max, (kb - ka) * 1e6 / hz / (2 * (rb - ra)), p50, p99, other < 0 ? 0 : other
         }' "$out"
+}
+
+# Where datagrams were dropped over the window of measure() for the server $1 (pid $2, listening on
+# port $3): the growth of each UDP socket's drop counter (ss -m: its receive queue was full) between
+# the two snapshots measure() took, per second, summed by owner: the server's listener socket(s), its
+# relay sockets, the echo peer, uclient's client sockets. Prints one line, or nothing without ss.
+drops() {
+    local out=$work/$1-$mode.uclient
+    [ -s "$out.ss0" ] && [ -s "$out.ss1" ] || return 0
+    awk -v pid="$2" -v port="$3" '
+        FNR == 1 { t[FILENAME] = $1; next }
+        /^UNCONN|^ESTAB/ {
+            key = $4 " " $NF; n = split($4, a, ":"); p = a[n]; owner = ""
+            if (index($NF, "pid=" pid ",")) owner = p == port ? "listener" : "relay"
+            else if (index($NF, "\"turnutils_peer\"")) owner = "peer"
+            else if (index($NF, "\"turnutils_uclie")) owner = "clients"
+            getline
+            if (owner == "" || !match($0, /d[0-9]+\)/)) next
+            d = substr($0, RSTART + 1, RLENGTH - 2) + 0
+            if (FILENAME == ARGV[1]) { before[key] = d } else if (key in before) { sum[owner] += d - before[key]; if (d > before[key]) hit[owner]++ }
+        }
+        END {
+            s = t[ARGV[2]] - t[ARGV[1]]
+            if (s <= 0) exit
+            printf "  %-10s kernel drops/s (receive queue full): listener %.0f, relay sockets %.0f (%d dropping), echo peer %.0f, clients %.0f\n",
+                "", sum["listener"] / s, sum["relay"] / s, hit["relay"], sum["peer"] / s, sum["clients"] / s
+        }' "$out.ss0" "$out.ss1"
 }
 
 # The same load as measure() for WARMUP seconds, not measured: a server is measured as it runs for days,
@@ -219,6 +253,7 @@ round() {
     stop "$spid"
     read -r c_pps c_off c_loss c_rtt c_max c_cpu c_p50 c_p99 c_other <<<"$c"
     row coturn "$c_pps" "$c_off" "$c_loss" "$c_rtt/$c_max" "$c_p50/$c_p99" "$c_cpu" "$c_other"
+    drops coturn "$spid" "$port"
     if [ -n "$gatehouse" ]; then
         port=$(free_port)
         start_gatehouse "$port"
@@ -227,6 +262,7 @@ round() {
         stop "$spid"
         read -r g_pps g_off g_loss g_rtt g_max g_cpu g_p50 g_p99 g_other <<<"$g"
         row gatehouse "$g_pps" "$g_off" "$g_loss" "$g_rtt/$g_max" "$g_p50/$g_p99" "$g_cpu" "$g_other"
+        drops gatehouse "$spid" "$port"
         awk -v gp="$g_pps" -v cp="$c_pps" -v gl="$g_loss" -v cl="$c_loss" -v gr="$g_p50" -v cr="$c_p50" \
             -v gq="$g_p99" -v cq="$c_p99" -v gu="$g_rtt" -v cu="$c_rtt" -v gc="$g_cpu" -v cc="$c_cpu" '
             function ratio(g, c) { return g == "-" || c == "-" ? "-" : c > 0 ? sprintf("%.2fx", g / c) : g > 0 ? "inf" : "1.00x (both 0)" }
