@@ -188,7 +188,7 @@ measure() {
 # relay sockets, the echo peer, uclient's client sockets. Prints one line, or nothing without ss.
 drops() {
     local out=$work/$1-$mode.uclient
-    [ -s "$out.ss0" ] && [ -s "$out.ss1" ] || return 0
+    command -v ss >/dev/null && [ -s "$out.ss0" ] && [ -s "$out.ss1" ] || return 0
     awk -v pid="$2" -v port="$3" '
         FNR == 1 { t[FILENAME] = $1; next }
         /^UNCONN|^ESTAB/ {

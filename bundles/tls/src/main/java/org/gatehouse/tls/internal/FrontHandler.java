@@ -645,7 +645,6 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
             responseDone = true;
             log();
-            tellFilters();
             if (requestDone) {
                 finished(this);
             } else if (closeAfter) {
