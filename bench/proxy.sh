@@ -238,8 +238,8 @@ median_run() {
                 printf "%s%d", (j > 1 ? " " : ""), t
                 continue
             }
-            for (i = 1; i <= n; i++) c[i] = v[j, i] + 0
-            for (i = 2; i <= n; i++) { t = c[i]; for (h = i - 1; h >= 1 && c[h] > t; h--) c[h + 1] = c[h]; c[h + 1] = t }
+            for (i = 1; i <= n; i++) c[i] = v[j, i]   # as printed (43.0 stays 43.0), compared as numbers
+            for (i = 2; i <= n; i++) { t = c[i]; for (h = i - 1; h >= 1 && c[h] + 0 > t + 0; h--) c[h + 1] = c[h]; c[h + 1] = t }
             printf "%s%s", (j > 1 ? " " : ""), c[int((n + 1) / 2)]
         }
         print "" }'
@@ -275,8 +275,8 @@ pairs() {
 round() {
     mode=$1 server_cpu="" client_cpu=""
     if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
-    local port kind r max_other=0
-    res_nginx_http="" res_nginx_https="" res_gatehouse_http="" res_gatehouse_https=""
+    local kind max_other=0
+    all_nginx_http="" all_nginx_https="" all_gatehouse_http="" all_gatehouse_https=""
     echo
     if [ "$mode" = pinned ]; then
         echo "pinned: each proxy on core 0 (nginx worker_processes 1, Gatehouse io-threads = 1), the other one idle meanwhile; wrk and backends on core 1"
@@ -285,7 +285,7 @@ round() {
         echo "  both proxies up, measured in turn, the other one idle meanwhile"
     fi
     start_backends
-    local nport npid gport="" gpid="" path i all_n all_g
+    local nport npid gport="" gpid="" path i all_n all_g med_n med_g
     nport=$(free_port)
     start_nginx "$nport"
     npid=$spid
@@ -315,12 +315,8 @@ round() {
             # code again under load); this takes Gatehouse's last measured run out of it.
             jcmd "$gpid" JFR.dump name=bench begin="-$((2 * seconds))s" filename="$JFR-$mode-$kind.jfr" >/dev/null
         fi
-        printf -v "res_nginx_$kind" '%s' "$(median_run "$runs_nginx")"
         printf -v "all_nginx_$kind" '%s' "$runs_nginx"
-        if [ -n "$gatehouse" ]; then
-            printf -v "res_gatehouse_$kind" '%s' "$(median_run "$runs_gatehouse")"
-            printf -v "all_gatehouse_$kind" '%s' "$runs_gatehouse"
-        fi
+        printf -v "all_gatehouse_$kind" '%s' "$runs_gatehouse"
     done
     stop "$npid"
     [ -z "$gatehouse" ] || stop_gatehouse "$gpid"
@@ -328,18 +324,19 @@ round() {
     for kind in http https; do
         if [ "$kind" = http ]; then echo "  HTTPS -> HTTP backends"; else echo "  HTTPS -> HTTPS backends"; fi
         row_header
-        for r in nginx gatehouse; do
-            [ "$r" = gatehouse ] && [ -z "$gatehouse" ] && continue
-            eval "res=\$res_${r}_$kind"
-            # shellcheck disable=SC2086,SC2154
-            row "$r" $res
-            # shellcheck disable=SC2154
-            max_other=$(max "$max_other" "$(echo "$res" | cut -d' ' -f9)")
-        done
-        [ -z "$gatehouse" ] || ratios " (HTTPS -> $(echo "$kind" | tr a-z A-Z))" "$(eval echo "\$res_nginx_$kind")" "$(eval echo "\$res_gatehouse_$kind")"
         all_n=all_nginx_$kind all_g=all_gatehouse_$kind
-        pairs "${!all_n}" "${!all_g:-}"
-        max_other=$(max "$max_other" "$(echo "${!all_n};${!all_g:-}" | tr ';' '\n' | awk '$9 > m { m = $9 } END { print m + 0 }')")
+        med_n=$(median_run "${!all_n}")
+        # shellcheck disable=SC2086
+        row nginx $med_n
+        if [ -n "$gatehouse" ]; then
+            med_g=$(median_run "${!all_g}")
+            # shellcheck disable=SC2086
+            row gatehouse $med_g
+            ratios " (HTTPS -> $(echo "$kind" | tr a-z A-Z))" "$med_n" "$med_g"
+        fi
+        pairs "${!all_n}" "${!all_g}"
+        # Any run's "other" CPU, not only the medians'.
+        max_other=$(max "$max_other" "$(echo "${!all_n};${!all_g}" | tr ';' '\n' | awk '$9 > m { m = $9 } END { print m + 0 }')")
     done
     # shellcheck disable=SC2154
     echo "  $sizes_nginx; warm-up $warm_nginx"
