@@ -130,9 +130,7 @@ start_gatehouse() {
 # load, times 200 channel echoes a second through the same server over that window in microseconds
 # (uclient's own round-trip clock ticks in whole milliseconds).
 measure() {
-    local name=$1 port=$2 spid=$3 out=$work/$1-$mode.uclient limit=$((clients / 10 + seconds + 40))
-    # The saturated round is pinned too: the pinned round's snapshots must not stand in for its own.
-    rm -f "$out.ss0" "$out.ss1"
+    local name=$1 port=$2 spid=$3 out=$work/$1-$label.uclient limit=$((clients / 10 + seconds + 40))
     # shellcheck disable=SC2086
     $client_cpu timeout --foreground "$limit" turnutils_uclient -u "$user" -w "$password" -p "$port" -e 127.0.0.1 -r "$peer_port" \
         -c -m "$clients" -n "$((seconds * 1000))" -z 1 -l "$length" ${UCLIENT_FLAGS:-} 127.0.0.1 2>&1 </dev/null |
@@ -189,7 +187,7 @@ measure() {
 # the two snapshots measure() took, per second, summed by owner: the server's listener socket(s), its
 # relay sockets, the echo peer, uclient's client sockets. Prints one line, or nothing without ss.
 drops() {
-    local out=$work/$1-$mode.uclient
+    local out=$work/$1-$label.uclient
     command -v ss >/dev/null && [ -s "$out.ss0" ] && [ -s "$out.ss1" ] || return 0
     awk -v pid="$2" -v port="$3" '
         FNR == 1 { t[FILENAME] = $1; next }
@@ -229,8 +227,9 @@ row() { printf '  %-10s %14s %14s %8s %13s %15s %11s %8s\n' "$@"; }
 #   pinned: each server alone on core 0 (Gatehouse io-threads = 1, coturn --relay-threads=1), peer and
 #           load client on core 1
 round() {
-    mode=$1 server_cpu="" client_cpu=""
-    local label=${2:-$1}
+    # label names the round's files: the saturated round is pinned too, and once shared the pinned
+    # round's names, so its drops line read the pinned window's socket snapshots.
+    mode=$1 label=${2:-$1} server_cpu="" client_cpu=""
     if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
     local port c g g_other=""
     peer_port=$(free_port)
