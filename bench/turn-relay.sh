@@ -4,7 +4,8 @@
 # turnutils_peer (a UDP echo peer): CLIENTS allocations with a channel each, every client sending
 # 1,000 ChannelData messages of LENGTH bytes a second for SECONDS. Prints relayed packets/s, loss,
 # round-trip time and server CPU per relayed packet for each server, cores shared and pinned; then the
-# memory each server takes per allocation with ALLOCATIONS allocations held; and the ratios
+# memory each server takes per allocation with ALLOCATIONS allocations held, and per allocation for
+# ALLOCATIONS more; and the ratios
 # gatehouse/coturn. Needs a built distribution (mvn -q package -DskipTests) and Debian's coturn.
 # usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 5 min with the defaults)
 #   ONLY_COTURN=1 measures coturn alone (anchor figures while Gatehouse has no TURN);
@@ -277,64 +278,89 @@ round() {
 
 # Memory per allocation: each server started afresh, one allocation with a channel echo made and
 # released (warm-up), its memory read; then $allocations allocations held by one client (one UDP
-# socket each) and its memory read again. coturn: resident set (VmRSS). Gatehouse: live heap after a
-# full GC (jcmd GC.class_histogram) and resident set.
+# socket each) and its memory read again; then $allocations more, held by a second client, and its
+# memory read a third time. coturn: resident set (VmRSS). Gatehouse: live heap after a full GC (jcmd
+# GC.class_histogram) and resident set. The first batch's resident-set growth also holds what a
+# fresh process touches once (a JVM's young generation filled for the first time by the set-up
+# garbage); the second batch's is what one more allocation costs.
 memory() {
     mode=shared server_cpu="" client_cpu=""
-    local port held held_s c_held c_before c_after g_before g_after h_before h_after
+    local port held held_s c_held c_held2 c_before c_after c_after2 g_before g_after g_after2 h_before h_after h_after2 first
     peer_port=$(free_port)
     turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
     local peer=$!
     pids+=("$peer")
     echo
-    echo "memory: $allocations allocations held by one client (one UDP socket and allocation each, no traffic)"
-    printf '  %-10s %8s %8s %13s %13s %9s %13s %13s %9s\n' server held "in s" "RSS before" "RSS with" "KB/alloc" \
+    echo "memory: $allocations allocations held by one client (one UDP socket and allocation each, no traffic), then $allocations more by a second"
+    printf '  %-16s %8s %8s %13s %13s %9s %13s %13s %9s\n' server held "in s" "RSS before" "RSS with" "KB/alloc" \
         "heap before" "heap with" "KB/alloc"
     port=$(free_port)
     start_coturn "$port"
     sleep 0.5
     c_before=$(rss_kb "$spid")
     hold "$port"
+    first=$hold_pid
     c_after=$(rss_kb "$spid")
     c_held=$held
-    stop "$hold_pid"
-    stop "$spid"
-    printf '  %-10s %8s %8s %10s KB %10s KB %9.1f %13s %13s %9s\n' coturn "$c_held" "$held_s" "$c_before" "$c_after" \
+    printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %13s %13s %9s\n' "coturn" "$c_held" "$held_s" "$c_before" "$c_after" \
         "$(awk -v a="$c_after" -v b="$c_before" -v n="$c_held" 'BEGIN {print (a - b) / n}')" - - -
+    hold "$port" 2
+    c_after2=$(rss_kb "$spid")
+    c_held2=$held
+    printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %13s %13s %9s\n' "coturn, next" "$c_held2" "$held_s" "$c_after" "$c_after2" \
+        "$(awk -v a="$c_after2" -v b="$c_after" -v n="$c_held2" 'BEGIN {print (a - b) / n}')" - - -
+    stop "$hold_pid"
+    stop "$first"
+    stop "$spid"
     if [ -n "$gatehouse" ]; then
         port=$(free_port)
         start_gatehouse "$port"
         h_before=$(live_heap "$spid")
         g_before=$(rss_kb "$spid")
         hold "$port"
+        first=$hold_pid
+        local g_held=$held
         h_after=$(live_heap "$spid")
         g_after=$(rss_kb "$spid")
+        printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' gatehouse "$g_held" "$held_s" "$g_before" "$g_after" \
+            "$(awk -v a="$g_after" -v b="$g_before" -v n="$g_held" 'BEGIN {print (a - b) / n}')" \
+            $((h_before / 1024)) $((h_after / 1024)) "$(awk -v a="$h_after" -v b="$h_before" -v n="$g_held" 'BEGIN {print (a - b) / 1024 / n}')"
+        hold "$port" 2
+        local g_held2=$held
+        h_after2=$(live_heap "$spid")
+        g_after2=$(rss_kb "$spid")
+        printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' "gatehouse, next" "$g_held2" "$held_s" "$g_after" "$g_after2" \
+            "$(awk -v a="$g_after2" -v b="$g_after" -v n="$g_held2" 'BEGIN {print (a - b) / n}')" \
+            $((h_after / 1024)) $((h_after2 / 1024)) "$(awk -v a="$h_after2" -v b="$h_after" -v n="$g_held2" 'BEGIN {print (a - b) / 1024 / n}')"
         stop "$hold_pid"
+        stop "$first"
         stop "$spid"
-        printf '  %-10s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' gatehouse "$held" "$held_s" "$g_before" "$g_after" \
-            "$(awk -v a="$g_after" -v b="$g_before" -v n="$held" 'BEGIN {print (a - b) / n}')" \
-            $((h_before / 1024)) $((h_after / 1024)) "$(awk -v a="$h_after" -v b="$h_before" -v n="$held" 'BEGIN {print (a - b) / 1024 / n}')"
-        awk -v ga="$g_after" -v gb="$g_before" -v ha="$h_after" -v hb="$h_before" -v gn="$held" \
-            -v ca="$c_after" -v cb="$c_before" -v cn="$c_held" 'BEGIN {
-            c = (ca - cb) / cn
-            printf "  ratio gatehouse/coturn per allocation: %.2fx RSS, %.2fx (Gatehouse live heap against coturn RSS)\n",
-                (ga - gb) / gn / c, (ha - hb) / 1024 / gn / c }'
+        awk -v ga="$g_after" -v gb="$g_before" -v ha="$h_after" -v hb="$h_before" -v gn="$g_held" \
+            -v ca="$c_after" -v cb="$c_before" -v cn="$c_held" -v ga2="$g_after2" -v gn2="$g_held2" -v ca2="$c_after2" \
+            -v cn2="$c_held2" -v ha2="$h_after2" 'BEGIN {
+            c = (ca - cb) / cn; c2 = (ca2 - ca) / cn2
+            printf "  ratio gatehouse/coturn per allocation, first batch: %.2fx RSS, %.2fx (Gatehouse live heap against coturn RSS)\n",
+                (ga - gb) / gn / c, (ha - hb) / 1024 / gn / c
+            if (c2 > 0) printf "  ratio gatehouse/coturn per allocation, next batch:  %.2fx RSS, %.2fx (Gatehouse live heap against coturn RSS)\n",
+                (ga2 - ga) / gn2 / c2, (ha2 - ha) / 1024 / gn2 / c2 }'
     fi
     stop "$peer"
 }
 
-# Holds $allocations allocations on the server at 127.0.0.1:$1; sets held and hold_pid.
+# Holds $allocations allocations on the server at 127.0.0.1:$1 with a client of its own (output file
+# hold$2.out, so a second one can join the first); sets held, held_s and hold_pid.
 hold() {
-    $client_cpu "${turn_client[@]}" hold "127.0.0.1:$1" "$user" "$password" "$allocations" 120 >"$work/hold.out" 2>&1 &
+    local out=$work/hold${2:-}.out
+    $client_cpu "${turn_client[@]}" hold "127.0.0.1:$1" "$user" "$password" "$allocations" 180 >"$out" 2>&1 &
     hold_pid=$!
     pids+=("$hold_pid")
-    for _ in $(seq 1 600); do grep -q '^held ' "$work/hold.out" && break; kill -0 "$hold_pid" 2>/dev/null || break; sleep 0.1; done
-    held=$(awk '/^held / {print $2}' "$work/hold.out")
-    held_s=$(awk '/^held / {printf "%.1f", $5 / 1000}' "$work/hold.out")
+    for _ in $(seq 1 600); do grep -q '^held ' "$out" && break; kill -0 "$hold_pid" 2>/dev/null || break; sleep 0.1; done
+    held=$(awk '/^held / {print $2}' "$out")
+    held_s=$(awk '/^held / {printf "%.1f", $5 / 1000}' "$out")
     if [ -z "$held" ] || [ "$held" -eq 0 ]; then
-        echo "the hold client held no allocation within 60 s:" >&2; cat "$work/hold.out" >&2; exit 1
+        echo "the hold client held no allocation within 60 s:" >&2; cat "$out" >&2; exit 1
     fi
-    grep -q '^first error' "$work/hold.out" && sed 's/^/  (hold client) /' "$work/hold.out" | grep -v '^  (hold client) held' >&2
+    grep -q '^first error' "$out" && sed 's/^/  (hold client) /' "$out" | grep -v '^  (hold client) held' >&2
     sleep 1
 }
 
