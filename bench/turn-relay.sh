@@ -7,7 +7,7 @@
 # memory each server takes per allocation with ALLOCATIONS allocations held, and per allocation for
 # ALLOCATIONS more; and the ratios
 # gatehouse/coturn. Needs a built distribution (mvn -q package -DskipTests) and Debian's coturn.
-# usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 5 min with the defaults)
+# usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 6 min with the defaults)
 #   ONLY_COTURN=1 measures coturn alone (anchor figures while Gatehouse has no TURN);
 #   UCLIENT_FLAGS=-s relays with Send/Data indications instead of channels;
 #   WARMUP=15: seconds of the same load on each server before it is measured (0: none);
@@ -282,10 +282,12 @@ round() {
 # memory read a third time. coturn: resident set (VmRSS). Gatehouse: live heap after a full GC (jcmd
 # GC.class_histogram) and resident set. The first batch's resident-set growth also holds what a
 # fresh process touches once (a JVM's young generation filled for the first time by the set-up
-# garbage); the second batch's is what one more allocation costs.
+# garbage); the second batch's is nearer what one more allocation costs, though a JVM's resident set
+# still moves with its heap sizing (the live heap does not).
 memory() {
     mode=shared server_cpu="" client_cpu=""
-    local port held held_s c_held c_held2 c_before c_after c_after2 g_before g_after g_after2 h_before h_after h_after2 first
+    local port held held_s c_held c_held2 c_before c_after c_after2 g_held g_held2 g_before g_after g_after2 h_before h_after h_after2
+    local first
     peer_port=$(free_port)
     turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
     local peer=$!
@@ -319,14 +321,14 @@ memory() {
         g_before=$(rss_kb "$spid")
         hold "$port"
         first=$hold_pid
-        local g_held=$held
+        g_held=$held
         h_after=$(live_heap "$spid")
         g_after=$(rss_kb "$spid")
         printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' gatehouse "$g_held" "$held_s" "$g_before" "$g_after" \
             "$(awk -v a="$g_after" -v b="$g_before" -v n="$g_held" 'BEGIN {print (a - b) / n}')" \
             $((h_before / 1024)) $((h_after / 1024)) "$(awk -v a="$h_after" -v b="$h_before" -v n="$g_held" 'BEGIN {print (a - b) / 1024 / n}')"
         hold "$port" 2
-        local g_held2=$held
+        g_held2=$held
         h_after2=$(live_heap "$spid")
         g_after2=$(rss_kb "$spid")
         printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' "gatehouse, next" "$g_held2" "$held_s" "$g_after" "$g_after2" \
