@@ -286,8 +286,7 @@ round() {
 # still moves with its heap sizing (the live heap does not).
 memory() {
     mode=shared server_cpu="" client_cpu=""
-    local port held held_s c_held c_held2 c_before c_after c_after2 g_held g_held2 g_before g_after g_after2 h_before h_after h_after2
-    local first
+    local port c1 c2
     peer_port=$(free_port)
     turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
     local peer=$!
@@ -299,54 +298,52 @@ memory() {
     port=$(free_port)
     start_coturn "$port"
     sleep 0.5
-    c_before=$(rss_kb "$spid")
-    hold "$port"
-    first=$hold_pid
-    c_after=$(rss_kb "$spid")
-    c_held=$held
-    printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %13s %13s %9s\n' "coturn" "$c_held" "$held_s" "$c_before" "$c_after" \
-        "$(awk -v a="$c_after" -v b="$c_before" -v n="$c_held" 'BEGIN {print (a - b) / n}')" - - -
-    hold "$port" 2
-    c_after2=$(rss_kb "$spid")
-    c_held2=$held
-    printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %13s %13s %9s\n' "coturn, next" "$c_held2" "$held_s" "$c_after" "$c_after2" \
-        "$(awk -v a="$c_after2" -v b="$c_after" -v n="$c_held2" 'BEGIN {print (a - b) / n}')" - - -
-    stop "$hold_pid"
-    stop "$first"
+    batches coturn "$port"
     stop "$spid"
+    c1=${kb[1]} c2=${kb[2]}
     if [ -n "$gatehouse" ]; then
         port=$(free_port)
         start_gatehouse "$port"
-        h_before=$(live_heap "$spid")
-        g_before=$(rss_kb "$spid")
-        hold "$port"
-        first=$hold_pid
-        g_held=$held
-        h_after=$(live_heap "$spid")
-        g_after=$(rss_kb "$spid")
-        printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' gatehouse "$g_held" "$held_s" "$g_before" "$g_after" \
-            "$(awk -v a="$g_after" -v b="$g_before" -v n="$g_held" 'BEGIN {print (a - b) / n}')" \
-            $((h_before / 1024)) $((h_after / 1024)) "$(awk -v a="$h_after" -v b="$h_before" -v n="$g_held" 'BEGIN {print (a - b) / 1024 / n}')"
-        hold "$port" 2
-        g_held2=$held
-        h_after2=$(live_heap "$spid")
-        g_after2=$(rss_kb "$spid")
-        printf '  %-16s %8s %8s %10s KB %10s KB %9.1f %10s KB %10s KB %9.1f\n' "gatehouse, next" "$g_held2" "$held_s" "$g_after" "$g_after2" \
-            "$(awk -v a="$g_after2" -v b="$g_after" -v n="$g_held2" 'BEGIN {print (a - b) / n}')" \
-            $((h_after / 1024)) $((h_after2 / 1024)) "$(awk -v a="$h_after2" -v b="$h_after" -v n="$g_held2" 'BEGIN {print (a - b) / 1024 / n}')"
-        stop "$hold_pid"
-        stop "$first"
+        batches gatehouse "$port" heap
         stop "$spid"
-        awk -v ga="$g_after" -v gb="$g_before" -v ha="$h_after" -v hb="$h_before" -v gn="$g_held" \
-            -v ca="$c_after" -v cb="$c_before" -v cn="$c_held" -v ga2="$g_after2" -v gn2="$g_held2" -v ca2="$c_after2" \
-            -v cn2="$c_held2" -v ha2="$h_after2" 'BEGIN {
-            c = (ca - cb) / cn; c2 = (ca2 - ca) / cn2
+        awk -v g1="${kb[1]}" -v g2="${kb[2]}" -v h1="${hk[1]}" -v h2="${hk[2]}" -v c1="$c1" -v c2="$c2" 'BEGIN {
             printf "  ratio gatehouse/coturn per allocation, first batch: %.2fx RSS, %.2fx (Gatehouse live heap against coturn RSS)\n",
-                (ga - gb) / gn / c, (ha - hb) / 1024 / gn / c
+                g1 / c1, h1 / c1
             if (c2 > 0) printf "  ratio gatehouse/coturn per allocation, next batch:  %.2fx RSS, %.2fx (Gatehouse live heap against coturn RSS)\n",
-                (ga2 - ga) / gn2 / c2, (ha2 - ha) / 1024 / gn2 / c2 }'
+                g2 / c2, h2 / c2 }'
     fi
     stop "$peer"
+}
+
+# Two batches of $allocations held on server $1 at 127.0.0.1:$2 (pid $spid), each by a client of its
+# own, the first still holding while the second is made; a row printed for each. With $3 = heap (a
+# JVM) its live heap is read too, before its resident set. Sets kb[1], kb[2] (resident set growth per
+# allocation, KB) and hk[1], hk[2] (live heap growth, KB; empty without heap).
+batches() {
+    local name=$1 port=$2 heap=${3:-} first i what heap_cols rss=() live=() n=() secs=()
+    [ -z "$heap" ] || live[0]=$(live_heap "$spid")
+    rss[0]=$(rss_kb "$spid")
+    for i in 1 2; do
+        hold "$port" "$i"
+        [ "$i" = 2 ] || first=$hold_pid
+        n[i]=$held secs[i]=$held_s
+        [ -z "$heap" ] || live[i]=$(live_heap "$spid")
+        rss[i]=$(rss_kb "$spid")
+    done
+    stop "$hold_pid"
+    stop "$first"
+    kb=() hk=()
+    for i in 1 2; do
+        kb[i]=$(awk -v a="${rss[i]}" -v b="${rss[i - 1]}" -v n="${n[i]}" 'BEGIN {printf "%.1f", (a - b) / n}')
+        what=$name heap_cols=("-" "-" "-")
+        [ "$i" = 1 ] || what="$name, next"
+        if [ -n "$heap" ]; then
+            hk[i]=$(awk -v a="${live[i]}" -v b="${live[i - 1]}" -v n="${n[i]}" 'BEGIN {printf "%.1f", (a - b) / 1024 / n}')
+            heap_cols=("$((live[i - 1] / 1024)) KB" "$((live[i] / 1024)) KB" "${hk[i]}")
+        fi
+        printf '  %-16s %8s %8s %10s KB %10s KB %9s %13s %13s %9s\n' "$what" "${n[i]}" "${secs[i]}" "${rss[i - 1]}" "${rss[i]}" \
+            "${kb[i]}" "${heap_cols[@]}"
+    done
 }
 
 # Holds $allocations allocations on the server at 127.0.0.1:$1 with a client of its own (output file
