@@ -10,7 +10,7 @@ import io.netty.buffer.Unpooled;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.gatehouse.core.Listener;
 import org.gatehouse.stun.message.Attribute;
 import org.gatehouse.stun.message.ErrorCode;
@@ -149,11 +149,7 @@ class BehaviourDiscoveryTest {
     @Test
     void turnutilsStunclientRunsItsRfc5780Checks() throws Exception {
         String tool = CoturnTools.require("turnutils_stunclient", "RFC 5780 interop test");
-        Process p = new ProcessBuilder(tool, "-f", "-p", String.valueOf(primary.getPort()), "127.0.0.1")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertNotNull(out);
+        String out = CoturnTools.run(List.of(tool, "-f", "-p", String.valueOf(primary.getPort()), "127.0.0.1"), 30);
         System.out.println("[turnutils_stunclient -f]\n" + out);
         assertTrue(out.contains("UDP reflexive addr: 127.0.0.1:"), out);
         assertTrue(out.contains("Other addr: : 127.0.0.2:" + alternate.getPort()), out);
