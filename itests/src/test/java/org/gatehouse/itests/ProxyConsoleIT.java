@@ -147,6 +147,8 @@ class ProxyConsoleIT {
         terminal.await(Pattern.compile("(?s).*removed from pool conferencing.*"));
         terminal.keys("proxy:node-add conferencing 10.40.0.10", "Enter");
         terminal.await(Pattern.compile("(?s).*proxy:node-add: 10\\.40\\.0\\.10 is not host:port.*"));
+        terminal.keys("proxy:node-add conferncing 10.40.0.10:443", "Enter");
+        terminal.await(Pattern.compile("(?s).*proxy:node-add: there is no pool conferncing.*"));
         String file = Files.readString(pool);
         for (int i = 0; i < 100 && file.contains(address(a)); i++) {
             Thread.sleep(100); // FileInstall writes the change back a moment later

@@ -41,9 +41,13 @@ final class Node {
 
     private final ConcurrentHashMap<EventLoop, ArrayDeque<Channel>> idle = new ConcurrentHashMap<>();
 
+    /** The node's place in sticky choices ({@link Pool}): a mix of its address, the same in every run. */
+    final long stickyHash;
+
     Node(NodeSpec spec) {
         this.address = spec.address();
         this.spec = spec;
+        this.stickyHash = Pool.mix(address.hashCode() * 0x9E3779B97F4A7C15L);
     }
 
     String address() {
@@ -209,9 +213,9 @@ final class Node {
         return null;
     }
 
-    /** Keeps a connection for the next request of this loop, unless {@code max} are kept or the node left. */
+    /** Keeps a connection for the next request of this loop, unless {@code max} are kept or the node left or drains. */
     boolean park(EventLoop loop, Channel c, int max) {
-        if (removed || max <= 0) {
+        if (removed || spec.drain() || max <= 0) {
             return false;
         }
         ArrayDeque<Channel> q = idle.computeIfAbsent(loop, l -> new ArrayDeque<>());
@@ -229,7 +233,7 @@ final class Node {
         }
     }
 
-    /** Closes the kept-alive connections (node removed, or the pool's TLS settings changed). */
+    /** Closes the kept-alive connections (node removed or drained, or the pool's TLS settings changed). */
     void closeIdle() {
         idle.forEach((loop, q) -> loop.execute(() -> {
             Channel c;

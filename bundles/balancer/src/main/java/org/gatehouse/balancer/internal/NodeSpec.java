@@ -1,5 +1,6 @@
 package org.gatehouse.balancer.internal;
 
+import io.netty.util.NetUtil;
 import java.util.Locale;
 
 /**
@@ -57,7 +58,7 @@ record NodeSpec(String host, int port, int weight, boolean backup, boolean drain
             }
             host = text.substring(1, end);
             port = text.substring(end + 2);
-            if (!host.matches("[0-9A-Fa-f:.]+")) {
+            if (!host.matches("[0-9A-Fa-f:.]+") || !NetUtil.isValidIpV6Address(host)) {
                 throw new IllegalArgumentException(text + " is not [IPv6 address]:port");
             }
         } else {
@@ -67,7 +68,9 @@ record NodeSpec(String host, int port, int weight, boolean backup, boolean drain
             }
             host = text.substring(0, colon);
             port = text.substring(colon + 1);
-            if (!host.matches("[A-Za-z0-9]([A-Za-z0-9.\\-]*[A-Za-z0-9])?") || host.length() > 253) {
+            // Dot-separated labels of letters, digits and inner hyphens (RFC 1123), none empty.
+            if (!host.matches("[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?)*")
+                    || host.length() > 253) {
                 throw new IllegalArgumentException(text + ": " + host + " is not a host name or IPv4 address");
             }
             if (host.matches("[0-9.]+") && !host.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {

@@ -2,7 +2,6 @@ package org.gatehouse.balancer.internal;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +58,10 @@ final class Pool {
                 if (!n.spec().equals(spec)) {
                     Balancer.LOG.info("Balancer: pool {} node {} is now {}", s.name(), spec.address(), spec);
                 }
+                boolean drained = spec.drain() && !n.spec().drain();
                 n.spec(spec);
-                if (tlsChanged) {
+                if (tlsChanged || drained) {
+                    // A drained node gets no new requests: its kept-alive connections have nothing left to carry.
                     n.closeIdle();
                 }
             }
@@ -102,17 +103,7 @@ final class Pool {
 
     private Node pick(long now, boolean backup, InetAddress client, Set<Node> tried) {
         if (settings.sticky() && client != null) {
-            List<Node> eligible = new ArrayList<>();
-            for (Node n : nodes) {
-                if (n.spec().backup() == backup && n.available(now) && !tried.contains(n)) {
-                    eligible.add(n);
-                }
-            }
-            if (eligible.isEmpty()) {
-                return null;
-            }
-            int h = Arrays.hashCode(client.getAddress()) * 0x9E3779B9;
-            return eligible.get(Math.floorMod(h ^ (h >>> 16), eligible.size()));
+            return sticky(now, backup, client, tried);
         }
         Node best = null;
         int total = 0;
@@ -131,6 +122,45 @@ final class Pool {
             best.currentWeight -= total;
         }
         return best;
+    }
+
+    /**
+     * A sticky client's node: weighted rendezvous hashing. Each node available to it scores
+     * {@code weight / -ln(u)}, u a hash of the client's address and the node's in (0, 1); the highest
+     * wins. A client keeps its node while that node is up; when it is down, drained or removed, only
+     * its own clients move (each to its next best); a node added takes over only the clients it now
+     * wins, about its share of them.
+     */
+    private Node sticky(long now, boolean backup, InetAddress client, Set<Node> tried) {
+        long c = 0;
+        for (byte b : client.getAddress()) {
+            c = c * 31 + (b & 0xff);
+        }
+        c = mix(c);
+        Node best = null;
+        double bestScore = -1;
+        for (Node n : nodes) {
+            if (n.spec().backup() != backup || !n.available(now) || tried.contains(n)) {
+                continue;
+            }
+            double u = ((mix(c ^ n.stickyHash) >>> 11) + 0.5) * 0x1.0p-53;
+            double score = n.spec().weight() / -Math.log(u);
+            if (score > bestScore) {
+                best = n;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /** MurmurHash3's 64-bit finalizer: every input bit moves every output bit. */
+    static long mix(long h) {
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
     }
 
     synchronized PoolStatus status() {

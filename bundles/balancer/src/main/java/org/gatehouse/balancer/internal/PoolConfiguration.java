@@ -47,8 +47,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "first-byte-timeout", description = "Seconds for a node to start its answer.", defaultValue = "60")
     int first$_$byte$_$timeout();
 
-    @AttributeDefinition(name = "read-timeout", description = "Seconds of silence that end an answer under way (0: never; event streams stay open).", defaultValue = "0")
+    @AttributeDefinition(name = "read-timeout", description = "Seconds of silence from a node that end an answer under way (0: never); event streams have their own.", defaultValue = "300")
     int read$_$timeout();
+
+    @AttributeDefinition(name = "stream-read-timeout", description = "Seconds of silence that end an event stream (0: never; streams stay open for hours).", defaultValue = "0")
+    int stream$_$read$_$timeout();
 
     @AttributeDefinition(name = "host-header", description = "pass (the client's Host), node (the node's host:port) or a fixed host name.", defaultValue = "pass")
     String host$_$header();

@@ -57,7 +57,10 @@ public final class PoolsAdmin implements Pools {
     @Override
     public void addNode(String pool, String node) {
         NodeSpec added = NodeSpec.parse(node);
-        edit(pool, true, nodes -> {
+        // Only the default pool is made by a first node-add (a container without its .cfg file); any
+        // other name must be a pool that exists, so a mistyped name is refused, not made a pool
+        // without routes that serves nothing.
+        edit(pool, pool.equals(PoolSettings.DEFAULT_POOL), nodes -> {
             for (NodeSpec n : nodes) {
                 if (n.address().equals(added.address())) {
                     throw new IllegalArgumentException("node " + added.address() + " is already in pool " + pool);

@@ -63,6 +63,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private boolean relaying;
     private boolean finished;
     private boolean nodeKeepsAlive;
+    /** Seconds of silence from the node that end the answer under way: read-timeout, or stream-read-timeout for an event stream. */
+    private int readLimit;
     private String lastFailure = "could not be reached";
     private HttpResponseStatus lastStatus = HttpResponseStatus.BAD_GATEWAY;
 
@@ -190,6 +192,11 @@ final class ProxyExchange implements Consumer<HttpContent> {
         }
         writeBody(part);
         upstream.flush();
+        if (!headForwarded) {
+            // The node's time to answer counts from the last part of the request it was given: an
+            // upload that keeps moving is never cut off by first-byte-timeout, however long it takes.
+            arm(settings.firstByteTimeout());
+        }
         if (!clientBodyDone && !upstream.isWritable()) {
             x.pauseBody();
         }
@@ -267,7 +274,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
         // Held until the body's first part or the end of this read from the node: an answer read
         // whole goes to the client as one message (x.respond), the usual case for small answers.
         headHeld = out;
-        arm(settings.readTimeout());
+        readLimit = stream ? settings.streamReadTimeout() : settings.readTimeout();
+        arm(readLimit);
     }
 
     /** The head held back by {@link #response}, now sent on its own. */
@@ -428,13 +436,24 @@ final class ProxyExchange implements Consumer<HttpContent> {
             return;
         }
         if (headForwarded) {
-            long idle = System.nanoTime() - lastRead;
-            long limit = TimeUnit.SECONDS.toNanos(settings.readTimeout());
-            if (idle < limit) {
-                handler.watch(lastRead + limit);
+            long now = System.nanoTime();
+            long limit = TimeUnit.SECONDS.toNanos(readLimit);
+            if (now - lastRead < limit || !upstream.config().isAutoRead()) {
+                // Not silent for that long, or paused by us while the client is slow to read: not the node's fault.
+                handler.watch((now - lastRead < limit ? lastRead : now) + limit);
                 return;
             }
-            broken("sent nothing for " + settings.readTimeout() + " s (read-timeout)");
+            broken("sent nothing for " + readLimit + " s (" + (stream ? "stream-read-timeout" : "read-timeout") + ")");
+            return;
+        }
+        if (!clientBodyDone && upstream != null && upstream.isWritable()) {
+            // The node takes the body as fast as it comes and the client has stopped sending it: the
+            // client's stall, not the node's. No failure for the node; the client gets 408.
+            Node n = node;
+            dropUpstream();
+            n.ended();
+            answer(HttpResponseStatus.REQUEST_TIMEOUT, "The request body stopped arriving for " + settings.firstByteTimeout() + " s.");
+            x.channel().close();
             return;
         }
         Node n = node;

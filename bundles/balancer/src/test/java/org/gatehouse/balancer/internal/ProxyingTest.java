@@ -219,6 +219,113 @@ class ProxyingTest {
     }
 
     @Test
+    void aNodeSilentMidAnswerIsCutAfterReadTimeoutButAnEventStreamIsNot() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "read-timeout", "1"))) {
+            HttpResponse<Stream<String>> events = p.client.send(HttpRequest.newBuilder(p.uri("/events")).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            Thread reader = new Thread(() -> {
+                try {
+                    events.body().forEach(lines::add);
+                } catch (java.io.UncheckedIOException closed) {
+                    // the test closed the stream
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            assertEquals(": open a", lines.poll(5, TimeUnit.SECONDS));
+            assertEquals("", lines.poll(5, TimeUnit.SECONDS));
+            long opened = System.nanoTime();
+
+            long t = System.nanoTime();
+            assertThrows(IOException.class, () -> p.get("/stall"), "an answer the node stopped sending is cut off for the client");
+            long took = System.nanoTime() - t;
+            assertTrue(took >= 900_000_000L && took < 5_000_000_000L, "after read-timeout (1 s): " + took / 1_000_000 + " ms");
+            Node n = p.live().node(a.address());
+            assertEquals(1, n.status().failures(), "counted on the node: " + n.status());
+
+            // The event stream, silent for twice read-timeout: stream-read-timeout (0) keeps it open.
+            Thread.sleep(Math.max(0, 2_000 - (System.nanoTime() - opened) / 1_000_000));
+            assertEquals(null, lines.poll(), "nothing came meanwhile");
+            a.send("still here");
+            assertEquals("data: still here", lines.poll(5, TimeUnit.SECONDS));
+            assertEquals(1, n.status().openStreams());
+            events.body().close();
+            reader.interrupt();
+        }
+    }
+
+    @Test
+    void aSlowUploadIsNotCutOffButAStalledOneGets408AndTheNodeNoFailure() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "max-fails", "1"))) {
+            // Six parts 400 ms apart: 2.4 s of upload against a first-byte-timeout of 1 s.
+            InputStream slow = new InputStream() {
+                private int sent;
+
+                @Override
+                public int read() {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    if (sent == 6) {
+                        return -1;
+                    }
+                    try {
+                        Thread.sleep(400);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return -1;
+                    }
+                    b[off] = (byte) ('0' + sent++);
+                    return 1;
+                }
+            };
+            HttpResponse<String> r = p.client.send(HttpRequest.newBuilder(p.uri("/echo")).timeout(Duration.ofSeconds(20))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("a:012345", r.body());
+
+            try (SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket("127.0.0.1", p.front.port())) {
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                long t = System.nanoTime();
+                String answer = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertEquals("HTTP/1.1 408", answer, "the client stopped sending its body");
+                assertTrue(System.nanoTime() - t < 5_000_000_000L);
+            }
+            Node n = p.live().node(a.address());
+            assertEquals(0, n.status().failures(), "the client's stall is not the node's failure: " + n.status());
+            assertEquals("up", n.status().state());
+            assertEquals("a:pin", p.post("/echo", "pin").body());
+        }
+    }
+
+    @Test
+    void aDrainedNodeClosesItsKeptAliveConnections() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address()))) {
+            for (int i = 0; i < 4; i++) {
+                assertEquals(200, p.get("/id").statusCode());
+            }
+            Node n = p.live().node(a.address());
+            waitFor(() -> n.status().idleConnections() >= 1 && a.openConnections() >= 1, "a kept-alive connection to a: " + n.status());
+            p.set("nodes", a.address() + " drain, " + b.address());
+            waitFor(() -> n.status().idleConnections() == 0 && a.openConnections() == 0,
+                    "the drained node's idle connections closed: " + n.status() + ", open at the node " + a.openConnections());
+            for (int i = 0; i < 4; i++) {
+                assertEquals("b", p.get("/id").body());
+            }
+            assertEquals(0, a.openConnections(), "and no new one made");
+        }
+    }
+
+    @Test
     void tlsToNodesWithPinsCaFileOrExplicitTrustAll() throws Exception {
         try (TestNode a = new TestNode("a", true)) {
             String pin = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(a.certificate.cert().getEncoded()));
@@ -259,7 +366,8 @@ class ProxyingTest {
     @Test
     void invalidNodesAreRefusedAndThePoolKeepsItsNodes() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
-            for (String bad : new String[] {"10.0.0.1", "10.0.0.1:99999", "300.1.1.1:443", "[::1:443", "node:443 weight=0", "a b:443", "x:1 heavy"}) {
+            for (String bad : new String[] {"10.0.0.1", "10.0.0.1:99999", "300.1.1.1:443", "[::1:443", "node:443 weight=0", "a b:443", "x:1 heavy",
+                "[1]:443", "[:]:443", "[...]:443", "a..b:443", "-a.b:443", "a.b.:443"}) {
                 p.set("nodes", bad);
                 assertEquals("a", p.get("/id").body(), bad);
             }

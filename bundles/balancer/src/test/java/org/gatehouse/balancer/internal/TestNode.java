@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every open one); {@code /ws} is a WebSocket echo; {@code /close} closes without answering;
  * {@code /garbage} answers with a header field too long for any proxy, {@code /badfield} with a control
  * character in a field value; {@code /hang} never answers;
- * {@code /cut} starts an answer and closes mid-body. {@link #broken} makes every request close.
+ * {@code /cut} starts an answer and closes mid-body; {@code /stall} starts one and goes silent. {@link #broken} makes every request close.
  */
 final class TestNode implements AutoCloseable {
 
@@ -143,6 +143,14 @@ final class TestNode implements AutoCloseable {
                     return;
                 case "/hang":
                     return;
+                case "/stall": {
+                    // The head and a first part of the body, then silence with the connection open.
+                    DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 100_000);
+                    ctx.write(r);
+                    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[1000])));
+                    return;
+                }
                 case "/cut": {
                     DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 100_000);
