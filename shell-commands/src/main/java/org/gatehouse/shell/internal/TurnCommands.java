@@ -48,11 +48,11 @@ public final class TurnCommands {
         if (list.isEmpty()) {
             return "No allocations.\n";
         }
-        StringBuilder out = new StringBuilder(String.format("%-6s %-16s %-4s %-24s %-24s %8s %5s %4s %18s %18s%n", "id", "user",
-                "via", "client", "relayed", "age", "perms", "chan", "to peers", "to client"));
+        StringBuilder out = new StringBuilder(String.format("%-6s %-16s %-4s %-24s %-24s %-24s %8s %5s %4s %18s %18s%n", "id", "user",
+                "via", "client", "server", "relayed", "age", "perms", "chan", "to peers", "to client"));
         for (AllocationInfo a : list) {
-            out.append(String.format("%-6d %-16s %-4s %-24s %-24s %8s %5d %4d %18s %18s%n", a.id(), shorten(a.user(), 16),
-                    a.protocol(), IpAddresses.format(a.client()),
+            out.append(String.format("%-6d %-16s %-4s %-24s %-24s %-24s %8s %5d %4d %18s %18s%n", a.id(), shorten(a.user(), 16),
+                    a.protocol(), IpAddresses.format(a.client()), a.server() == null ? "-" : IpAddresses.format(a.server()),
                     a.relayed().stream().map(IpAddresses::format).collect(Collectors.joining(" ")), age(a.age()),
                     a.permissions(), a.channels(), traffic(a.packetsToPeers(), a.bytesToPeers()),
                     traffic(a.packetsToClient(), a.bytesToClient())));

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.message.StunMessage;
 
@@ -27,6 +28,8 @@ final class Allocation implements Wheel.Timed {
 
     final long id;
     final String user;
+    /** The realm the allocation was made in: its requests are checked in it, whatever the realm is now. */
+    final String realm;
     final String quotaUser;
     final StunConnection connection;
     final InetSocketAddress client;
@@ -62,16 +65,35 @@ final class Allocation implements Wheel.Timed {
     private final long[] answerTimes = new long[CACHED_ANSWERS];
     private int nextAnswer;
 
-    Allocation(long id, String user, String quotaUser, StunConnection connection, InetSocketAddress client, Wheel wheel,
+    Allocation(long id, String user, String realm, String quotaUser, StunConnection connection, InetSocketAddress client, Wheel wheel,
             TurnServer server, boolean dontFragment) {
         this.id = id;
         this.user = user;
+        this.realm = realm;
         this.quotaUser = quotaUser;
         this.connection = connection;
         this.client = client;
         this.wheel = wheel;
         this.server = server;
         this.dontFragment = dontFragment;
+    }
+
+    /** The relayed address(es) as the log names them: advertised, and bound where NAT mapping differs. */
+    String relayedAddresses() {
+        StringBuilder sb = new StringBuilder();
+        for (Relay r : new Relay[] {v4, v6}) {
+            if (r == null) {
+                continue;
+            }
+            if (sb.length() > 0) {
+                sb.append(" and ");
+            }
+            sb.append(IpAddresses.format(r.advertised));
+            if (!r.advertised.getAddress().equals(r.bound)) {
+                sb.append(" (bound ").append(IpAddresses.format(r.bound)).append(')');
+            }
+        }
+        return sb.toString();
     }
 
     Relay relay(boolean ipv6) {

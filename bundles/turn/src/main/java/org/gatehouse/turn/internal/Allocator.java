@@ -109,7 +109,7 @@ final class Allocator {
         boolean reserveNext = even && (m.uint8(evenAt) & 0x80) != 0;
         long requestedLifetime = lifetimeAt < 0 ? -1 : Integer.toUnsignedLong(m.uint32(lifetimeAt));
 
-        Allocation a = new Allocation(server.nextId(), auth.username(), quotaUser, connection, client,
+        Allocation a = new Allocation(server.nextId(), auth.username(), auth.realm(), quotaUser, connection, client,
                 server.wheel(connection.eventLoop()), server, m.has(Attribute.DONT_FRAGMENT));
         server.table.put(a);
         // The request's buffer is gone once this call returns: keep what the answer needs.
@@ -286,24 +286,7 @@ final class Allocator {
         server.answer(m, c, a.client, out, a);
         c.flush();
         TurnServer.LOG.info("TURN: allocation {} for {} from {} {}: relayed at {}{}, lifetime {} s", a.id, a.user,
-                c.protocol(), IpAddresses.format(a.client), describe(a), a.dontFragment ? " (don't fragment)" : "", lifetime);
-    }
-
-    private static String describe(Allocation a) {
-        StringBuilder sb = new StringBuilder();
-        for (Relay r : new Relay[] {a.v4, a.v6}) {
-            if (r == null) {
-                continue;
-            }
-            if (sb.length() > 0) {
-                sb.append(" and ");
-            }
-            sb.append(IpAddresses.format(r.advertised));
-            if (!r.advertised.getAddress().equals(r.bound)) {
-                sb.append(" (bound ").append(IpAddresses.format(r.bound)).append(')');
-            }
-        }
-        return sb.toString();
+                c.protocol(), IpAddresses.format(a.client), a.relayedAddresses(), a.dontFragment ? " (don't fragment)" : "", lifetime);
     }
 
     private void fail(Pending p, int code) {

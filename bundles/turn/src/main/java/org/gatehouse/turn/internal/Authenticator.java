@@ -16,11 +16,11 @@ import org.gatehouse.turn.CredentialSource;
  */
 final class Authenticator {
 
-    /** What a request's credentials came to. {@code error} 0 means authenticated. */
-    record Outcome(int error, String username, byte[] key, boolean sha256) {
-        static final Outcome BAD_REQUEST = new Outcome(ErrorCode.BAD_REQUEST, null, null, false);
-        static final Outcome UNAUTHENTICATED = new Outcome(ErrorCode.UNAUTHENTICATED, null, null, false);
-        static final Outcome STALE_NONCE = new Outcome(ErrorCode.STALE_NONCE, null, null, false);
+    /** What a request's credentials came to. {@code error} 0 means authenticated, in {@code realm}. */
+    record Outcome(int error, String username, byte[] key, boolean sha256, String realm) {
+        static final Outcome BAD_REQUEST = new Outcome(ErrorCode.BAD_REQUEST, null, null, false, null);
+        static final Outcome UNAUTHENTICATED = new Outcome(ErrorCode.UNAUTHENTICATED, null, null, false, null);
+        static final Outcome STALE_NONCE = new Outcome(ErrorCode.STALE_NONCE, null, null, false, null);
 
         boolean ok() {
             return error == 0;
@@ -37,6 +37,20 @@ final class Authenticator {
                 }
             }
             return false;
+        }
+
+        /**
+         * Whether every source can find a user from its USERHASH: only then do nonces tell clients to
+         * use USERHASH (RFC 8489 9.2.5: a client told so MUST). REST API user names carry their expiry
+         * and cannot be found from a hash.
+         */
+        boolean userHash() {
+            for (CredentialSource s : sources) {
+                if (s instanceof RestSecret) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -56,7 +70,7 @@ final class Authenticator {
     }
 
     String nonce(InetAddress client, long nowSeconds) {
-        return nonces.issue(client, nowSeconds);
+        return nonces.issue(client, nowSeconds, config.userHash());
     }
 
     /** PASSWORD-ALGORITHMS as sent in 401 and 438 answers: MD5, and SHA-256 where a source can. */
@@ -64,7 +78,12 @@ final class Authenticator {
         return sha256 ? new byte[] {0, 1, 0, 0, 0, 2, 0, 0} : new byte[] {0, 1, 0, 0};
     }
 
-    Outcome check(StunMessage m, InetAddress client, long nowSeconds) {
+    /**
+     * Checks {@code m}'s credentials in {@code realm}: the configured one, or for a request on an
+     * existing allocation the realm it was made in, so that a realm change leaves running
+     * allocations refreshing with the credentials they started with.
+     */
+    Outcome check(StunMessage m, InetAddress client, long nowSeconds, String realmInForce) {
         if (!m.hasIntegrity() && !m.hasIntegritySha256()) {
             return Outcome.UNAUTHENTICATED;
         }
@@ -87,7 +106,7 @@ final class Authenticator {
             return Outcome.BAD_REQUEST;
         }
         String realm = m.string(realmAt);
-        if (!realm.equals(c.realm())) {
+        if (!realm.equals(realmInForce)) {
             return Outcome.UNAUTHENTICATED;
         }
         String username = usernameAt >= 0 ? m.string(usernameAt) : null;
@@ -99,7 +118,7 @@ final class Authenticator {
             for (byte[] key : source.keys(user, realm, algorithm)) {
                 boolean good = m.hasIntegritySha256() ? m.verifyIntegritySha256(key) : m.verifyIntegrity(key);
                 if (good) {
-                    return new Outcome(0, user, key, m.hasIntegritySha256());
+                    return new Outcome(0, user, key, m.hasIntegritySha256(), realm);
                 }
             }
         }

@@ -18,6 +18,8 @@ final class Nonces {
 
     /** "obMatJos2" then base64 of the 24 feature bits: password algorithms (bit 0) and USERHASH (bit 1). */
     static final String PREFIX = "obMatJos2" + Base64.getEncoder().encodeToString(new byte[] {(byte) 0xC0, 0, 0});
+    /** The same without user name anonymity: where a source cannot find users from USERHASH. */
+    static final String PREFIX_NO_USERHASH = "obMatJos2" + Base64.getEncoder().encodeToString(new byte[] {(byte) 0x80, 0, 0});
     private static final int STAMP_DIGITS = 8;
     private static final int MAC_BYTES = 12;
 
@@ -37,15 +39,16 @@ final class Nonces {
         });
     }
 
-    String issue(InetAddress client, long nowSeconds) {
+    String issue(InetAddress client, long nowSeconds, boolean userHash) {
         String stamp = String.format("%08x", nowSeconds & 0xFFFFFFFFL);
-        return PREFIX + stamp + sign(stamp, client);
+        return (userHash ? PREFIX : PREFIX_NO_USERHASH) + stamp + sign(stamp, client);
     }
 
     /** Whether {@code nonce} was issued here to {@code client} no more than {@code maxAge} seconds ago. */
     boolean valid(String nonce, InetAddress client, long nowSeconds, int maxAge) {
         int expectedLength = PREFIX.length() + STAMP_DIGITS + (MAC_BYTES * 4 / 3);
-        if (nonce.length() != expectedLength || !nonce.startsWith(PREFIX)) {
+        // Either prefix: a nonce issued before the credential sources changed stays good until it is stale.
+        if (nonce.length() != expectedLength || !nonce.startsWith(PREFIX) && !nonce.startsWith(PREFIX_NO_USERHASH)) {
             return false;
         }
         String stamp = nonce.substring(PREFIX.length(), PREFIX.length() + STAMP_DIGITS);

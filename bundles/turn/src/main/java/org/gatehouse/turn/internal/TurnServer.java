@@ -210,7 +210,7 @@ final class TurnServer implements TurnHandler {
             connection.send(out, client);
             return;
         }
-        Authenticator.Outcome auth = authenticate(m, connection, client);
+        Authenticator.Outcome auth = authenticate(m, connection, client, a);
         if (auth == null) {
             return;
         }
@@ -239,10 +239,16 @@ final class TurnServer implements TurnHandler {
         }
     }
 
-    /** The long-term credential check; null when it already answered (or dropped) the request. */
-    private Authenticator.Outcome authenticate(StunMessage m, StunConnection connection, InetSocketAddress client) {
+    /**
+     * The long-term credential check; null when it already answered (or dropped) the request. On an
+     * existing allocation the realm is the one it was made in (a realm changed since applies to new
+     * allocations).
+     */
+    private Authenticator.Outcome authenticate(StunMessage m, StunConnection connection, InetSocketAddress client, Allocation a) {
         long now = System.currentTimeMillis() / 1000;
-        Authenticator.Outcome auth = authenticator.check(m, client.getAddress(), now);
+        Authenticator.Config c = authenticator.config();
+        String realm = a != null ? a.realm : c.realm();
+        Authenticator.Outcome auth = authenticator.check(m, client.getAddress(), now, realm);
         if (auth.ok()) {
             return auth;
         }
@@ -259,10 +265,9 @@ final class TurnServer implements TurnHandler {
             counters.unauthenticatedLimited.increment();
             return null;
         }
-        Authenticator.Config c = authenticator.config();
         ByteBuf out = connection.alloc().ioBuffer(160);
         StunWriter w = Answers.error(out, m, auth.error())
-                .string(Attribute.REALM, c.realm())
+                .string(Attribute.REALM, realm)
                 .string(Attribute.NONCE, authenticator.nonce(client.getAddress(), now))
                 .bytes(Attribute.PASSWORD_ALGORITHMS, Authenticator.passwordAlgorithms(c.sha256()));
         Answers.finish(w, m, null);
@@ -466,6 +471,7 @@ final class TurnServer implements TurnHandler {
         }
         a.close();
         table.remove(a);
+        String relayed = a.relayedAddresses();
         if (a.v4 != null) {
             ports.release(a.v4.bound, a.v4.port);
             a.v4 = null;
@@ -477,8 +483,8 @@ final class TurnServer implements TurnHandler {
         table.release(a.quotaUser);
         if (a.ready) {
             counters.ended(a);
-            LOG.info("TURN: allocation {} of {} from {} {} ended ({}) after {} s: {} packets / {} bytes to peers, {} packets / {} bytes to the client",
-                    a.id, a.user, a.connection.protocol(), IpAddresses.format(a.client), reason,
+            LOG.info("TURN: allocation {} of {} from {} {} relayed at {} ended ({}) after {} s: {} packets / {} bytes to peers, {} packets / {} bytes to the client",
+                    a.id, a.user, a.connection.protocol(), IpAddresses.format(a.client), relayed, reason,
                     (System.nanoTime() - a.createdNanos) / 1_000_000_000L, a.packetsToPeers, a.bytesToPeers,
                     a.packetsToClient, a.bytesToClient);
         }

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The user file ({@code userdb}): lines {@code user:0x<md5(user:realm:password)>[:realm]}, the key
  * as coturn's {@code turnadmin -k} prints it, or {@code user:password[:realm]} in clear (then SHA-256
- * keys work too). {@code #} starts a comment. The file is re-read when it changes; a file with a bad
+ * keys work too, where SHA-256 is offered: with the REST secret on). {@code #} starts a comment. The file is re-read when it changes; a file with a bad
  * line is refused whole, with one log line naming the file and line, and the users read before stay.
  */
 final class UserFile implements CredentialSource {
@@ -236,7 +236,9 @@ final class UserFile implements CredentialSource {
             throw new IllegalArgumentException("realm \"" + realm + "\" must not be empty or contain ':'");
         }
         byte[] key = Integrity.longTermKey(user, realm, password, Integrity.ALGORITHM_MD5);
-        Entry entry = new Entry(user, realm.equals(configuredRealm) ? null : realm, key, null);
+        // The realm is written even when it is the configured one: the key is made with it, and a line
+        // without one would apply to whatever realm is configured later, with a key that cannot match.
+        Entry entry = new Entry(user, realm, key, null);
         List<String> lines = existingLines();
         lines.removeIf(l -> sameEntry(l, user, entry.realm(), configuredRealm));
         lines.add(entry.line());
@@ -272,7 +274,10 @@ final class UserFile implements CredentialSource {
         }
         try {
             String r = parseLine(line.strip()).realm();
-            return java.util.Objects.equals(r, realm) || (r != null && r.equals(configuredRealm) && realm == null);
+            // A line without realm is the configured realm's.
+            String lineRealm = r == null ? configuredRealm : r;
+            String addedRealm = realm == null ? configuredRealm : realm;
+            return lineRealm.equals(addedRealm);
         } catch (IllegalArgumentException e) {
             return true;
         }

@@ -56,7 +56,11 @@ class LiveReconfigurationTest {
                     if (round < changes.length) {
                         turn.reconfigure(changes[round]);
                     } else if (round == changes.length) {
+                        // Its own user's line removed, then written back with bob's.
                         Files.writeString(turn.users, "bob:hunter2\n");
+                        turn.turn.server().users().refresh();
+                        Files.writeString(turn.users, "alice:0x" + TestTurn.hex(org.gatehouse.stun.message.Integrity.longTermKey("alice",
+                                TestTurn.REALM, "secret", 1)) + "\nbob:hunter2\n");
                         turn.turn.server().users().refresh();
                     }
                     round++;
@@ -76,6 +80,12 @@ class LiveReconfigurationTest {
             assertEquals(1, turn.turn.statistics().allocations());
             assertTrue(turn.turn.allocations().get(0).packetsToPeers() >= sent);
             assertEquals(relayed, turn.turn.allocations().get(0).relayed().get(0), "the relayed address it was given stays");
+            // The realm changed under it: the allocation refreshes in the realm it was made in, with the
+            // key its user has there, also after a fresh challenge (438 names that realm).
+            assertEquals(0, TurnClient.code(c.refresh(600)), "refreshed after the realm change");
+            c.nonce = "obMatJos2" + "x".repeat(32);
+            assertEquals(0, TurnClient.code(c.refresh(600)), "refreshed after a new nonce");
+            assertEquals(TestTurn.REALM, c.realm);
             try (TurnClient other = TurnClient.udp(turn.udp()).credentials("bob", "hunter2")) {
                 assertEquals(486, TurnClient.code(other.allocate()), "the new total quota applies to new allocations");
             }

@@ -204,6 +204,26 @@ class TurnServerTest {
                 assertEquals(403, TurnClient.code(c.createPermission(peer)), d);
                 assertEquals(403, TurnClient.code(c.channelBind(0x4001, peer)), d);
             }
+            // Java reads ::ffff:a.b.c.d as IPv4, and so would the writer: the IPv6 family on the wire, by hand.
+            byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 10, 1, 2, 3};
+            for (int method : new int[] {Method.CREATE_PERMISSION, Method.CHANNEL_BIND}) {
+                byte[] tx = TurnClient.newTransaction();
+                byte[] value = new byte[20];
+                value[1] = 0x02;
+                value[2] = (byte) ((5000 >> 8) ^ 0x21);
+                value[3] = (byte) ((5000 & 0xff) ^ 0x12);
+                byte[] pad = {0x21, 0x12, (byte) 0xA4, 0x42, tx[0], tx[1], tx[2], tx[3], tx[4], tx[5], tx[6], tx[7], tx[8], tx[9], tx[10], tx[11]};
+                for (int i = 0; i < 16; i++) {
+                    value[4 + i] = (byte) (mapped[i] ^ pad[i]);
+                }
+                StunMessage m = c.exchange(c.request(method, tx, true, w -> {
+                    if (method == Method.CHANNEL_BIND) {
+                        w.uint32(Attribute.CHANNEL_NUMBER, 0x4001 << 16);
+                    }
+                    w.bytes(Attribute.XOR_PEER_ADDRESS, value);
+                }));
+                assertEquals(403, TurnClient.code(m), "::ffff:10.1.2.3 in the IPv6 family, method " + method);
+            }
             assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("198.51.99.1", 5000))), "a public address");
             assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("2a00:1450::1", 5000))), "a public IPv6 address");
             assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("64:ff9b::8.8.8.8", 5000))), "NAT64 of a public address");
@@ -388,6 +408,7 @@ class TurnServerTest {
             String nonce = challenge.string(challenge.find(Attribute.NONCE));
             byte[] algorithms = challenge.bytes(challenge.find(Attribute.PASSWORD_ALGORITHMS));
             assertArrayEquals(new byte[] {0, 1, 0, 0}, algorithms, "the user file has MD5 keys only");
+            assertTrue(nonce.startsWith(Nonces.PREFIX), "user name anonymity offered: the user file finds users from USERHASH");
             byte[] key = Integrity.longTermKey("alice", TestTurn.REALM, "secret", Integrity.ALGORITHM_MD5);
             byte[] request = bytes(w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)
                     .bytes(Attribute.USERHASH, Integrity.userHash("alice", TestTurn.REALM))
@@ -426,6 +447,8 @@ class TurnServerTest {
             StunMessage challenge = c.exchange(c.request(Method.REFRESH, TurnClient.newTransaction(), false, w -> { }));
             assertArrayEquals(new byte[] {0, 1, 0, 0, 0, 2, 0, 0}, challenge.bytes(challenge.find(Attribute.PASSWORD_ALGORITHMS)),
                     "SHA-256 offered: the REST secret knows the password");
+            assertTrue(challenge.string(challenge.find(Attribute.NONCE)).startsWith(Nonces.PREFIX_NO_USERHASH),
+                    "no user name anonymity (RFC 8489 9.2.5): a REST user name cannot be found from its USERHASH");
         }
         String expired = (System.currentTimeMillis() / 1000 - 10) + ":conference-node-1";
         try (TurnClient c = TurnClient.udp(turn.udp()).credentials(expired, RestSecret.password("north-secret".getBytes(), expired))) {
@@ -473,7 +496,8 @@ class TurnServerTest {
             assertTrue(turn.turn.users().contains("carol@" + TestTurn.REALM));
             assertEquals(0, TurnClient.code(c.allocate()));
             assertTrue(java.nio.file.Files.readString(turn.users).contains("carol:0x"
-                    + TestTurn.hex(Integrity.longTermKey("carol", TestTurn.REALM, "pw1", 1))), "stored as the turnadmin -k key");
+                    + TestTurn.hex(Integrity.longTermKey("carol", TestTurn.REALM, "pw1", 1)) + ":" + TestTurn.REALM),
+                    "stored as the turnadmin -k key, with the realm it was made for");
             assertTrue(turn.turn.remove("carol"));
             assertEquals(401, TurnClient.code(c.refresh(600)), "removed: the next request is refused");
             assertEquals(1, turn.turn.statistics().allocations(), "but the allocation was not dropped");
