@@ -61,7 +61,10 @@ final class ProxyRoute implements HttpRoute {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (tls != null && tls.enabled()) {
-                            ch.pipeline().addLast("tls", tls.handler(ch.alloc(), node.spec()));
+                            SslHandler h = tls.handler(ch.alloc(), node.spec());
+                            // connect-timeout bounds the handshake too (Netty's own default is 10 s).
+                            h.setHandshakeTimeoutMillis(connectTimeoutSeconds * 1000L);
+                            ch.pipeline().addLast("tls", h);
                         }
                         ch.pipeline().addLast("http", new HttpClientCodec(DECODER.clone(), false, false));
                         ch.pipeline().addLast("node", last);

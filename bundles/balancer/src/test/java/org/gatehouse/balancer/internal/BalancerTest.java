@@ -51,6 +51,37 @@ class BalancerTest {
     }
 
     @Test
+    void activeHealthChecksTakeANodeOutAfterFallAndBringItBackAfterRise() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address(), "health-check", "http",
+                        "health-path", "/health", "health-interval", "1", "health-fall", "2", "health-rise", "2"))) {
+            ProxyingTest.waitFor(() -> a.byPath.containsKey("/health") && b.byPath.containsKey("/health"), "both nodes checked");
+            assertEquals(Map.of("a", 2, "b", 2), spread(p, 4));
+            Node n = p.live().node(a.address());
+            a.healthStatus = 503;
+            int before = a.byPath.get("/health").get();
+            ProxyingTest.waitFor(() -> n.status().state().equals("down"), "down after two failed checks: " + n.status());
+            assertTrue(a.byPath.get("/health").get() - before >= 1, "taken out by the checks, no request failed");
+            assertEquals(0, n.status().failures());
+            assertEquals(Map.of("b", 6), spread(p, 6));
+            a.healthStatus = 200;
+            ProxyingTest.waitFor(() -> n.status().state().equals("up"), "up after two passed checks: " + n.status());
+            assertEquals(Map.of("a", 2, "b", 2), spread(p, 4));
+
+            // Connect checks: a node that stops listening goes down, and comes back when it listens again.
+            p.set("health-check", "connect");
+            int port = a.port();
+            a.close();
+            ProxyingTest.waitFor(() -> n.status().state().equals("down"), "down when it refuses connections: " + n.status());
+            assertEquals(Map.of("b", 4), spread(p, 4));
+            try (TestNode back = new TestNode("a", false, port)) {
+                ProxyingTest.waitFor(() -> n.status().state().equals("up"), "up when it listens again: " + n.status());
+                assertEquals(2, spread(p, 4).get("a"));
+            }
+        }
+    }
+
+    @Test
     void backupNodeOnlyWhenPrimariesAreOut() throws Exception {
         try (TestNode a = new TestNode("a", false); TestNode spare = new TestNode("spare", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + spare.address() + " backup"))) {

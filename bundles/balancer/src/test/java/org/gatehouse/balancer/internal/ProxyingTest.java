@@ -340,8 +340,10 @@ class ProxyingTest {
                 Path ca = Files.writeString(home.resolve("node-ca.pem"), Files.readString(a.certificate.certificate().toPath()));
                 p.set("tls-ca-file", ca.toString());
                 assertEquals(502, p.get("/id").statusCode(), "the certificate does not name 127.0.0.1");
+                assertEquals(null, a.serverName, "no SNI for an IP address");
                 p.set("tls-name", "node.example.com");
                 assertEquals("a", p.get("/id").body());
+                assertEquals("node.example.com", a.serverName, "tls-name is the SNI");
                 p.set("tls-ca-file", home.resolve("missing.pem").toString());
                 assertEquals("a", p.get("/id").body(), "a CA file that cannot be read is refused; the pool keeps its TLS settings");
             }

@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
@@ -43,7 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every open one); {@code /ws} is a WebSocket echo; {@code /close} closes without answering;
  * {@code /garbage} answers with a header field too long for any proxy, {@code /badfield} with a control
  * character in a field value; {@code /hang} never answers;
- * {@code /cut} starts an answer and closes mid-body; {@code /stall} starts one and goes silent. {@link #broken} makes every request close.
+ * {@code /cut} starts an answer and closes mid-body; {@code /stall} starts one and goes silent;
+ * {@code /health} answers {@link #healthStatus}. {@link #broken} makes every request close.
  */
 final class TestNode implements AutoCloseable {
 
@@ -58,6 +60,10 @@ final class TestNode implements AutoCloseable {
     final SelfSignedCertificate certificate;
     private final Channel server;
     volatile boolean broken;
+    /** What {@code /health} answers (a health check's GET). */
+    volatile int healthStatus = 200;
+    /** The server name (SNI) the last TLS client asked for; null when it sent none. */
+    volatile String serverName;
 
     TestNode(String name, boolean tls) throws Exception {
         this(name, tls, 0);
@@ -74,7 +80,10 @@ final class TestNode implements AutoCloseable {
                         connections.add(ch);
                         accepted.incrementAndGet();
                         if (ssl != null) {
-                            ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                            ch.pipeline().addLast(new SniHandler(host -> {
+                                serverName = host;
+                                return ssl;
+                            }));
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                                 new WebSocketServerProtocolHandler("/ws", null, false, 1 << 20), new WebSocketFrameAggregator(1 << 20), new Handler());
@@ -103,8 +112,15 @@ final class TestNode implements AutoCloseable {
         streams.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("data: " + data + "\n\n", StandardCharsets.UTF_8)));
     }
 
+    private boolean closed;
+
+    /** Stops listening and closes every connection; a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         server.close().syncUninterruptibly();
         connections.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
@@ -130,6 +146,12 @@ final class TestNode implements AutoCloseable {
                 return;
             }
             switch (path) {
+                case "/health": {
+                    DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(healthStatus));
+                    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+                    ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
                 case "/garbage":
                     ctx.pipeline().remove(HttpServerCodec.class);
                     ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX-Endless: " + "x".repeat(70_000) + "\r\n\r\n", StandardCharsets.US_ASCII))
