@@ -54,8 +54,12 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private Node node;
     private Channel upstream;
     private UpstreamHandler handler;
+    /** The node connection was a kept-alive one, taken from the pool for this request. */
+    private boolean reused;
     private long sentAt;
     private long lastRead;
+    /** Something came from the node for this request. */
+    private boolean nodeSpoke;
     private boolean headForwarded;
     private HttpResponse headHeld;
     private boolean skipInformational;
@@ -112,6 +116,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         tried.add(n);
         n.started();
         Channel c = n.takeIdle(x.eventLoop(), pool.tls());
+        reused = c != null;
         if (c != null) {
             attach(c);
         } else {
@@ -223,6 +228,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
             return;
         }
         lastRead = System.nanoTime();
+        nodeSpoke = true;
         if (relaying) {
             ChannelFuture f = x.channel().writeAndFlush(msg);
             pauseNodeWhileClientSlow(f);
@@ -405,6 +411,21 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private void broken(String why) {
         cancelTimer();
         Node n = node;
+        if (reused && !nodeSpoke && !garbage) {
+            // A kept-alive connection that ended before a byte of answer: most likely the node closed it
+            // as idle just as it was reused. Not the node's failure (as nginx): the request goes again
+            // on a new connection to the same node when it may, else 502.
+            reused = false;
+            dropUpstream();
+            if (retryable()) {
+                connect(n);
+                return;
+            }
+            n.ended();
+            lastFailure = n.address() + " " + why;
+            answer(HttpResponseStatus.BAD_GATEWAY, "The conferencing node " + lastFailure + ".");
+            return;
+        }
         n.failed(why, settings.maxFails(), settings.failTimeout());
         dropUpstream();
         n.ended();

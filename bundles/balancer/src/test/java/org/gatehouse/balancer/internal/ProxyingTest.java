@@ -307,6 +307,29 @@ class ProxyingTest {
     }
 
     @Test
+    void aKeptAliveConnectionTheNodeClosedAsItWasReusedIsNotAFailure() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            assertEquals("a", p.get("/id").body());
+            Node n = p.live().node(a.address());
+            waitFor(() -> n.status().idleConnections() == 1, "kept alive: " + n.status());
+            int accepted = a.accepted.get();
+            a.dropNext.set(true);
+            assertEquals("a", p.get("/id").body(), "sent again on a new connection to the same node");
+            assertEquals(accepted + 1, a.accepted.get());
+            assertEquals(0, n.status().failures(), n.status().toString());
+            assertEquals("up", n.status().state(), "max-fails 1, yet the node stays in");
+
+            waitFor(() -> n.status().idleConnections() == 1, "kept alive: " + n.status());
+            a.dropNext.set(true);
+            assertEquals(502, p.post("/echo", "pin").statusCode(), "a POST whose body reached the node is not sent again");
+            assertEquals(0, n.status().failures(), n.status().toString());
+            a.broken = true;
+            assertEquals(502, p.get("/id").statusCode());
+            assertEquals(1, n.status().failures(), "a new connection closed without answer is the node's failure");
+        }
+    }
+
+    @Test
     void aDrainedNodeClosesItsKeptAliveConnections() throws Exception {
         try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address()))) {

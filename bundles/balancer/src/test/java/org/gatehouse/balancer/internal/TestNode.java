@@ -60,6 +60,8 @@ final class TestNode implements AutoCloseable {
     final SelfSignedCertificate certificate;
     private final Channel server;
     volatile boolean broken;
+    /** Closes the connection of the next request without answering, once (an idle close meeting a reuse). */
+    final java.util.concurrent.atomic.AtomicBoolean dropNext = new java.util.concurrent.atomic.AtomicBoolean();
     /** What {@code /health} answers (a health check's GET). */
     volatile int healthStatus = 200;
     /** The server name (SNI) the last TLS client asked for; null when it sent none. */
@@ -141,7 +143,7 @@ final class TestNode implements AutoCloseable {
             requests.incrementAndGet();
             String path = req.uri();
             byPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-            if (broken || path.equals("/close")) {
+            if (broken || path.equals("/close") || dropNext.compareAndSet(true, false)) {
                 ctx.close();
                 return;
             }
