@@ -23,7 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * coturn's own test client against Gatehouse: {@code turnutils_uclient} allocates (with an RTCP
  * allocation on the reserved odd port unless {@code -c}), binds channels or uses Send indications,
  * streams to {@code turnutils_peer} (an echo peer) and counts what comes back. Every run must end
- * with 0 lost packets. Skipped, saying why, where Debian's coturn is not installed.
+ * with 0 lost packets. The same run then goes against coturn's own {@code turnserver} (one with the
+ * long-term user, one with the REST secret: coturn takes one or the other), which must lose nothing
+ * either: the client, the peer and the flags are shown to work, so a loss against Gatehouse is
+ * Gatehouse's. Skipped, saying why, where Debian's coturn is not installed.
  */
 class UclientInteropTest {
 
@@ -33,6 +36,8 @@ class UclientInteropTest {
     private static TestTurn turn;
     private static Process peer;
     private static int peerPort;
+    private static Coturn coturnUsers;
+    private static Coturn coturnRest;
 
     @BeforeAll
     static void start() throws Exception {
@@ -48,6 +53,12 @@ class UclientInteropTest {
         }
         peer = new ProcessBuilder("/usr/bin/turnutils_peer", "-L", "127.0.0.1", "-p", String.valueOf(peerPort))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (new File("/usr/bin/turnserver").canExecute()) {
+            coturnUsers = new Coturn(30_000, "--lt-cred-mech", "--user=alice:secret");
+            coturnRest = new Coturn(31_000, "--use-auth-secret", "--static-auth-secret=north-secret");
+        } else {
+            System.out.println("UclientInteropTest: /usr/bin/turnserver not installed: runs against Gatehouse only");
+        }
         Thread.sleep(300);
     }
 
@@ -56,6 +67,11 @@ class UclientInteropTest {
         if (peer != null) {
             peer.destroy();
             peer.waitFor(5, TimeUnit.SECONDS);
+        }
+        for (Coturn c : new Coturn[] {coturnUsers, coturnRest}) {
+            if (c != null) {
+                c.close();
+            }
         }
         if (turn != null) {
             turn.close();
@@ -85,10 +101,28 @@ class UclientInteropTest {
         } else {
             cmd.addAll(List.of("-u", "alice", "-w", "secret"));
         }
-        InetSocketAddress server = cmd.contains("-S") ? turn.tls() : cmd.contains("-t") ? turn.tcp() : turn.udp();
-        cmd.addAll(List.of("-p", String.valueOf(server.getPort()), "127.0.0.1"));
+        boolean tls = cmd.contains("-S");
+        InetSocketAddress server = tls ? turn.tls() : cmd.contains("-t") ? turn.tcp() : turn.udp();
         long createdBefore = turn.turn.statistics().allocationsCreated();
-        String out = run(cmd);
+        long gatehouse = lossless(run(with(cmd, server.getPort())));
+        long created = turn.turn.statistics().allocationsCreated() - createdBefore;
+        assertTrue(created >= 3, "at least one allocation per client: " + created);
+        Coturn coturn = rest ? coturnRest : coturnUsers;
+        if (coturn != null) {
+            long reference = lossless(run(with(cmd, tls ? coturn.tlsPort : coturn.port)));
+            System.out.printf("turnutils_uclient %s: gatehouse %d of %d messages back, coturn %d of %d%n", flags, gatehouse, gatehouse,
+                    reference, reference);
+        }
+    }
+
+    private static List<String> with(List<String> cmd, int port) {
+        List<String> out = new ArrayList<>(cmd);
+        out.addAll(List.of("-p", String.valueOf(port), "127.0.0.1"));
+        return out;
+    }
+
+    /** Asserts that uclient's run lost nothing; the number of messages sent (and received). */
+    private static long lossless(String out) {
         Matcher lost = LOST.matcher(out);
         assertTrue(lost.find(), "turnutils_uclient finished its run:\n" + out);
         assertEquals("0", lost.group(1), "lost packets:\n" + out);
@@ -102,8 +136,71 @@ class UclientInteropTest {
         }
         assertTrue(sentTotal != null && Long.parseLong(sentTotal) >= 120, "all messages sent:\n" + out);
         assertEquals(sentTotal, receivedTotal, "every message came back:\n" + out);
-        long created = turn.turn.statistics().allocationsCreated() - createdBefore;
-        assertTrue(created >= 3, "at least one allocation per client: " + created);
+        return Long.parseLong(sentTotal);
+    }
+
+    /**
+     * coturn's {@code turnserver} on 127.0.0.1 (UDP and TCP on one port, TLS on another, relay ports
+     * {@code relayFrom} to +999, below the ephemeral range), realm as Gatehouse's, loopback peers allowed.
+     */
+    private static final class Coturn implements AutoCloseable {
+
+        final int port;
+        final int tlsPort;
+        private final Process process;
+        private final java.nio.file.Path dir;
+
+        Coturn(int relayFrom, String... credentials) throws Exception {
+            dir = java.nio.file.Files.createTempDirectory("coturn");
+            io.netty.handler.ssl.util.SelfSignedCertificate cert = new io.netty.handler.ssl.util.SelfSignedCertificate("turn.example.com");
+            port = freePort();
+            int t = freePort();
+            while (t == port) {
+                t = freePort();
+            }
+            tlsPort = t;
+            List<String> cmd = new ArrayList<>(List.of("/usr/bin/turnserver", "-n", "--no-cli", "--listening-ip=127.0.0.1",
+                    "--relay-ip=127.0.0.1", "--listening-port=" + port, "--tls-listening-port=" + tlsPort, "--min-port=" + relayFrom,
+                    "--max-port=" + (relayFrom + 999), "--realm=" + TestTurn.REALM, "--allow-loopback-peers", "--no-dtls",
+                    "--cert=" + cert.certificate(), "--pkey=" + cert.privateKey(), "--log-file=stdout", "--simple-log",
+                    "--pidfile=" + dir.resolve("turnserver.pid")));
+            cmd.addAll(List.of(credentials));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("turnserver.out").toFile()).start();
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (true) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", tlsPort)) {
+                    break;
+                } catch (IOException notYet) {
+                    if (System.nanoTime() > end || !process.isAlive()) {
+                        close();
+                        throw new AssertionError("turnserver did not listen on 127.0.0.1:" + tlsPort + ":\n"
+                                + java.nio.file.Files.readString(dir.resolve("turnserver.out")));
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        }
+
+        /** A port free for both UDP and TCP on 127.0.0.1 now. */
+        private static int freePort() throws IOException {
+            while (true) {
+                try (java.net.ServerSocket tcp = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                    try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress("127.0.0.1", tcp.getLocalPort()))) {
+                        return tcp.getLocalPort();
+                    } catch (java.net.SocketException taken) {
+                        // in use for UDP: another
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
     }
 
     private static String run(List<String> cmd) throws IOException, InterruptedException {
