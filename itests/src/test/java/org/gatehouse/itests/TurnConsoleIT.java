@@ -78,7 +78,7 @@ class TurnConsoleIT {
         Thread.sleep(1000);
         terminal.keys("turn:allocations", "Enter");
         String screen = terminal.await(Pattern.compile("(?s).*\\d+ allocations?\\n.*"));
-        assertTrue(Pattern.compile("\\d+\\s+alice\\s+udp\\s+127\\.0\\.0\\.1:\\d+\\s+127\\.0\\.0\\.1:61\\d\\d\\d").matcher(screen).find(), screen);
+        assertTrue(Pattern.compile("\\d+\\s+alice\\s+udp\\s+127\\.0\\.0\\.1:\\d+\\s+127\\.0\\.0\\.1:" + stunPort + "\\s+127\\.0\\.0\\.1:61\\d\\d\\d").matcher(screen).find(), screen);
 
         // The operator puts the relay behind NAT and caps bandwidth while the call is up.
         Files.writeString(turnCfg, cfg.replace("#external-ip = 198.51.100.7", "external-ip = 203.0.113.9")
