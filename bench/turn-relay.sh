@@ -48,7 +48,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port free for UDP and for TCP on 127.0.0.1 (turnserver listens on both; after bench/proxy.sh
+# thousands of TCP ports sit in TIME_WAIT, which a free UDP port alone does not see).
+free_port() {
+    python3 -c '
+import socket
+while True:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        t.close(); u.close()
+'
+}
 hz=$(getconf CLK_TCK)
 # Relay ports below the ephemeral range, so that relay and client sockets never compete for a port.
 coturn_ports=(20000 24999)
