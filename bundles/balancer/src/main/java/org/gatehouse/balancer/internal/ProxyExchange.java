@@ -1,10 +1,13 @@
 package org.gatehouse.balancer.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -148,6 +151,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
 
     private void attach(Channel c) {
         upstream = c;
+        nodeSpoke = false;
         handler = c.pipeline().get(UpstreamHandler.class);
         handler.attach(this);
         c.config().setAutoRead(true);
@@ -217,6 +221,11 @@ final class ProxyExchange implements Consumer<HttpContent> {
     void nodeWritabilityChanged(boolean writable) {
         if (writable && !clientBodyDone && !finished) {
             x.resumeBody();
+            if (!headForwarded) {
+                // The node took what was queued for it: its time to answer, or the client's to send
+                // more, counts from now, not from before the node connection was full.
+                arm(settings.firstByteTimeout());
+            }
         }
     }
 
@@ -343,6 +352,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
             up.config().setAutoRead(false);
             written.addListener(f -> {
                 if (!finished && up == upstream) {
+                    // The pause was ours (the client reads slowly): read-timeout counts from here.
+                    lastRead = System.nanoTime();
                     up.config().setAutoRead(true);
                 }
             });
@@ -473,8 +484,15 @@ final class ProxyExchange implements Consumer<HttpContent> {
             Node n = node;
             dropUpstream();
             n.ended();
-            answer(HttpResponseStatus.REQUEST_TIMEOUT, "The request body stopped arriving for " + settings.firstByteTimeout() + " s.");
-            x.channel().close();
+            end();
+            // Connection: close, and closed once the answer is written (not before it has left).
+            ByteBuf page = ByteBufUtil.writeUtf8(x.alloc(), page(HttpResponseStatus.REQUEST_TIMEOUT,
+                    "The request body stopped arriving for " + settings.firstByteTimeout() + " s."));
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_TIMEOUT);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
+                    .set(HttpHeaderNames.CONTENT_LENGTH, page.readableBytes())
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            x.respond(head, new DefaultLastHttpContent(page)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         Node n = node;
@@ -519,10 +537,18 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private void answer(HttpResponseStatus status, String text) {
         end();
         if (!x.isDone()) {
-            x.respond(status, "text/html; charset=utf-8", "<!DOCTYPE html>\n<html><head><title>" + status.code() + " "
-                    + status.reasonPhrase() + "</title></head><body><h1>" + status.code() + " " + status.reasonPhrase()
-                    + "</h1><p>" + text + "</p></body></html>\n");
+            x.respond(status, "text/html; charset=utf-8", page(status, text));
         }
+        if (!clientBodyDone) {
+            // Answered before the request body ended (which may have been paused for the node): the
+            // front reads the rest and drops it, then serves the connection's next request.
+            x.resumeBody();
+        }
+    }
+
+    private static String page(HttpResponseStatus status, String text) {
+        return "<!DOCTYPE html>\n<html><head><title>" + status.code() + " " + status.reasonPhrase() + "</title></head><body><h1>"
+                + status.code() + " " + status.reasonPhrase() + "</h1><p>" + text + "</p></body></html>\n";
     }
 
     /** The answer has ended; the node connection is kept for the next request when both sides allow. */

@@ -256,6 +256,36 @@ class ProxyingTest {
     }
 
     @Test
+    void aClientThatStopsReadingIsNotCutOffByReadTimeout() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "read-timeout", "1"))) {
+            try (SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket()) {
+                s.setReceiveBufferSize(64 * 1024);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", p.front.port()), 5000);
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                // Nothing read for three times read-timeout: the proxy pauses the node meanwhile.
+                Thread.sleep(3000);
+                InputStream in = s.getInputStream();
+                StringBuilder head = new StringBuilder();
+                while (!head.toString().endsWith("\r\n\r\n")) {
+                    head.append((char) in.read());
+                }
+                assertTrue(head.toString().startsWith("HTTP/1.1 200"), head.toString());
+                long left = 32 << 20;
+                byte[] buf = new byte[1 << 16];
+                while (left > 0) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    assertTrue(n > 0, "the answer was cut off with " + left + " bytes to go");
+                    left -= n;
+                }
+            }
+            Node n = p.live().node(a.address());
+            assertEquals(0, n.status().failures(), "a slow client is not the node's silence: " + n.status());
+        }
+    }
+
+    @Test
     void aSlowUploadIsNotCutOffButAStalledOneGets408AndTheNodeNoFailure() throws Exception {
         try (TestNode a = new TestNode("a", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "max-fails", "1"))) {

@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /garbage} answers with a header field too long for any proxy, {@code /badfield} with a control
  * character in a field value; {@code /hang} never answers;
  * {@code /cut} starts an answer and closes mid-body; {@code /stall} starts one and goes silent;
- * {@code /health} answers {@link #healthStatus}. {@link #broken} makes every request close.
+ * {@code /health} answers {@link #healthStatus}; {@code /big} answers 32 MB. {@link #broken} makes every request close.
  */
 final class TestNode implements AutoCloseable {
 
@@ -148,6 +148,14 @@ final class TestNode implements AutoCloseable {
                 return;
             }
             switch (path) {
+                case "/big": {
+                    // 32 MB: more than every socket buffer between node and client holds.
+                    ByteBuf body = Unpooled.wrappedBuffer(new byte[32 << 20]);
+                    DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+                    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+                    ctx.writeAndFlush(r);
+                    return;
+                }
                 case "/health": {
                     DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(healthStatus));
                     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);

@@ -40,8 +40,8 @@ final class Nonces {
     }
 
     String issue(InetAddress client, long nowSeconds, boolean userHash) {
-        String stamp = String.format("%08x", nowSeconds & 0xFFFFFFFFL);
-        return (userHash ? PREFIX : PREFIX_NO_USERHASH) + stamp + sign(stamp, client);
+        String head = (userHash ? PREFIX : PREFIX_NO_USERHASH) + String.format("%08x", nowSeconds & 0xFFFFFFFFL);
+        return head + sign(head, client);
     }
 
     /** Whether {@code nonce} was issued here to {@code client} no more than {@code maxAge} seconds ago. */
@@ -51,7 +51,8 @@ final class Nonces {
         if (nonce.length() != expectedLength || !nonce.startsWith(PREFIX) && !nonce.startsWith(PREFIX_NO_USERHASH)) {
             return false;
         }
-        String stamp = nonce.substring(PREFIX.length(), PREFIX.length() + STAMP_DIGITS);
+        String head = nonce.substring(0, PREFIX.length() + STAMP_DIGITS);
+        String stamp = head.substring(PREFIX.length());
         long issued;
         try {
             issued = Long.parseLong(stamp, 16);
@@ -62,13 +63,16 @@ final class Nonces {
         if (age < 0 || age > maxAge) {
             return false;
         }
-        return java.security.MessageDigest.isEqual(sign(stamp, client).getBytes(StandardCharsets.US_ASCII),
+        // The MAC covers the security feature bits too: a nonce whose bits were changed on the way
+        // (USERHASH's bit cleared, say, to have the user name sent in clear) is refused.
+        return java.security.MessageDigest.isEqual(sign(head, client).getBytes(StandardCharsets.US_ASCII),
                 nonce.substring(PREFIX.length() + STAMP_DIGITS).getBytes(StandardCharsets.US_ASCII));
     }
 
-    private String sign(String stamp, InetAddress client) {
+    /** The MAC of the nonce's cookie, feature bits and time of issue, and the client's address. */
+    private String sign(String head, InetAddress client) {
         Mac m = mac.get();
-        m.update(stamp.getBytes(StandardCharsets.US_ASCII));
+        m.update(head.getBytes(StandardCharsets.US_ASCII));
         m.update(client.getAddress());
         byte[] full = m.doFinal();
         return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(full, MAC_BYTES));

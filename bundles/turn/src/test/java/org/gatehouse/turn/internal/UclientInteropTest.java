@@ -109,7 +109,15 @@ class UclientInteropTest {
         assertTrue(created >= 3, "at least one allocation per client: " + created);
         Coturn coturn = rest ? coturnRest : coturnUsers;
         if (coturn != null) {
-            long reference = lossless(run(with(cmd, tls ? coturn.tlsPort : coturn.port)));
+            String ref = run(with(cmd, tls ? coturn.tlsPort : coturn.port));
+            Matcher lost = LOST.matcher(ref);
+            if (lost.find() && !lost.group(1).equals("0")) {
+                // The reference is there to show the client, peer and flags work; one unlucky run of
+                // coturn's on a busy machine is run again before it counts.
+                System.out.println("coturn lost packets; its run once more:\n" + ref);
+                ref = run(with(cmd, tls ? coturn.tlsPort : coturn.port));
+            }
+            long reference = lossless(ref);
             System.out.printf("turnutils_uclient %s: gatehouse %d of %d messages back, coturn %d of %d%n", flags, gatehouse, gatehouse,
                     reference, reference);
         }
