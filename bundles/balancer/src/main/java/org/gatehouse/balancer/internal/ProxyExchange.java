@@ -70,8 +70,6 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private boolean relaying;
     private boolean finished;
     private boolean nodeKeepsAlive;
-    /** Seconds of silence from the node that end the answer under way: read-timeout, or stream-read-timeout for an event stream. */
-    private int readLimit;
     private String lastFailure = "could not be reached";
     private HttpResponseStatus lastStatus = HttpResponseStatus.BAD_GATEWAY;
 
@@ -201,9 +199,10 @@ final class ProxyExchange implements Consumer<HttpContent> {
         }
         writeBody(part);
         upstream.flush();
-        if (!headForwarded) {
+        if (!headForwarded && !bodyless) {
             // The node's time to answer counts from the last part of the request it was given: an
             // upload that keeps moving is never cut off by first-byte-timeout, however long it takes.
+            // A request without body needs no second timer: its end follows the head at once.
             arm(settings.firstByteTimeout());
         }
         if (!clientBodyDone && !upstream.isWritable()) {
@@ -289,8 +288,12 @@ final class ProxyExchange implements Consumer<HttpContent> {
         // Held until the body's first part or the end of this read from the node: an answer read
         // whole goes to the client as one message (x.respond), the usual case for small answers.
         headHeld = out;
-        readLimit = stream ? settings.streamReadTimeout() : settings.readTimeout();
-        arm(readLimit);
+        arm(readLimit());
+    }
+
+    /** Seconds of silence from the node that end the answer under way: stream-read-timeout for an event stream, else read-timeout. */
+    private int readLimit() {
+        return stream ? settings.streamReadTimeout() : settings.readTimeout();
     }
 
     /** The head held back by {@link #response}, now sent on its own. */
@@ -469,13 +472,17 @@ final class ProxyExchange implements Consumer<HttpContent> {
         }
         if (headForwarded) {
             long now = System.nanoTime();
-            long limit = TimeUnit.SECONDS.toNanos(readLimit);
-            if (now - lastRead < limit || !upstream.config().isAutoRead()) {
-                // Not silent for that long, or paused by us while the client is slow to read: not the node's fault.
-                handler.watch((now - lastRead < limit ? lastRead : now) + limit);
+            long limit = TimeUnit.SECONDS.toNanos(readLimit());
+            if (!upstream.config().isAutoRead()) {
+                // Paused by us while the client is slow to read: not the node's silence.
+                handler.watch(now + limit);
                 return;
             }
-            broken("sent nothing for " + readLimit + " s (" + (stream ? "stream-read-timeout" : "read-timeout") + ")");
+            if (now - lastRead < limit) {
+                handler.watch(lastRead + limit);
+                return;
+            }
+            broken("sent nothing for " + readLimit() + " s (" + (stream ? "stream-read-timeout" : "read-timeout") + ")");
             return;
         }
         if (!clientBodyDone && upstream != null && upstream.isWritable()) {

@@ -98,15 +98,7 @@ class ProxyingTest {
             BlockingQueue<String> lines = new LinkedBlockingQueue<>();
             HttpResponse<Stream<String>> r = p.client.send(HttpRequest.newBuilder(p.uri("/events")).build(), HttpResponse.BodyHandlers.ofLines());
             assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(""));
-            Thread reader = new Thread(() -> {
-                try {
-                    r.body().forEach(lines::add);
-                } catch (java.io.UncheckedIOException closed) {
-                    // the test closed the stream
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
+            Thread reader = readLines(r, lines);
             assertEquals(": open a", lines.poll(5, TimeUnit.SECONDS));
             assertEquals("", lines.poll(5, TimeUnit.SECONDS));
             long worst = 0;
@@ -224,15 +216,7 @@ class ProxyingTest {
             HttpResponse<Stream<String>> events = p.client.send(HttpRequest.newBuilder(p.uri("/events")).build(),
                     HttpResponse.BodyHandlers.ofLines());
             BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-            Thread reader = new Thread(() -> {
-                try {
-                    events.body().forEach(lines::add);
-                } catch (java.io.UncheckedIOException closed) {
-                    // the test closed the stream
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
+            Thread reader = readLines(events, lines);
             assertEquals(": open a", lines.poll(5, TimeUnit.SECONDS));
             assertEquals("", lines.poll(5, TimeUnit.SECONDS));
             long opened = System.nanoTime();
@@ -429,6 +413,20 @@ class ProxyingTest {
             assertThrows(org.gatehouse.core.config.InvalidSettingException.class,
                     () -> PoolSettings.read("org.gatehouse.balancer.pool~x", Map.of("nodes", "10.0.0.1:443, 10.0.0.1:443")));
         }
+    }
+
+    /** A daemon thread putting the event stream's lines into {@code lines} until the stream is closed. */
+    private static Thread readLines(HttpResponse<Stream<String>> stream, BlockingQueue<String> lines) {
+        Thread reader = new Thread(() -> {
+            try {
+                stream.body().forEach(lines::add);
+            } catch (java.io.UncheckedIOException closed) {
+                // the test closed the stream
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
     }
 
     static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
