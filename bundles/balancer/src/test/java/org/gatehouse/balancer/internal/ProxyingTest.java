@@ -270,6 +270,52 @@ class ProxyingTest {
     }
 
     @Test
+    void aClientThatTakesNothingIsDisconnectedAtSendTimeoutAndItsNodeConnectionClosed() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address()), Map.of("send-timeout", "1"))) {
+            try (SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket()) {
+                s.setReceiveBufferSize(64 * 1024);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", p.front.port()), 5000);
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                long t = System.nanoTime();
+                while (a.openConnections() == 0 && System.nanoTime() - t < 5_000_000_000L) {
+                    Thread.sleep(10);
+                }
+                assertEquals(1, a.openConnections(), "the proxy took the request to the node");
+                // The node's connection, paused while the client reads nothing, closes once send-timeout
+                // (1 s) has passed without the client taking a byte.
+                while (a.openConnections() > 0 && System.nanoTime() - t < 10_000_000_000L) {
+                    Thread.sleep(50);
+                }
+                long took = System.nanoTime() - t;
+                assertEquals(0, a.openConnections(), "the node connection is closed, not held paused");
+                assertTrue(took >= 900_000_000L, "not before send-timeout (1 s): " + took / 1_000_000 + " ms");
+                // What the client finds: what was buffered, then the end of the connection, short of 32 MB.
+                InputStream in = s.getInputStream();
+                long got = 0;
+                byte[] buf = new byte[1 << 16];
+                try {
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        got += n;
+                    }
+                } catch (IOException closed) {
+                    // A TLS connection closed without close_notify: the same end.
+                }
+                assertTrue(got < 32 << 20, "the answer was cut off: " + got + " bytes");
+            }
+            Node n = p.live().node(a.address());
+            assertEquals(0, n.status().failures(), "a client that stopped reading is not the node's fault: " + n.status());
+            assertEquals(0, n.status().activeRequests(), "the exchange has ended: " + n.status());
+            // A client that reads gets the whole answer.
+            HttpResponse<byte[]> whole = p.client.send(HttpRequest.newBuilder(p.uri("/big")).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(32 << 20, whole.body().length);
+        }
+    }
+
+    @Test
     void aSlowUploadIsNotCutOffButAStalledOneGets408AndTheNodeNoFailure() throws Exception {
         try (TestNode a = new TestNode("a", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "max-fails", "1"))) {

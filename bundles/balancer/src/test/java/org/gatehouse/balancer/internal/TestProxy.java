@@ -29,7 +29,12 @@ final class TestProxy implements AutoCloseable {
     private final Map<String, Object> properties = new HashMap<>();
 
     TestProxy(Path home, Map<String, Object> settings) throws Exception {
-        front = new TestFront(home);
+        this(home, settings, Map.of());
+    }
+
+    /** With {@code frontSettings} for the front door (etc/org.gatehouse.tls.cfg). */
+    TestProxy(Path home, Map<String, Object> settings, Map<String, Object> frontSettings) throws Exception {
+        front = new TestFront(home, frontSettings);
         pool.loops = front.loops();
         properties.put("service.pid", "org.gatehouse.balancer.pool~test");
         properties.put("name", "test");

@@ -14,7 +14,7 @@ import org.gatehouse.core.net.IpAddresses;
 /** The HTTPS and HTTP listener part of {@code etc/org.gatehouse.tls.cfg}, validated as a whole. */
 record FrontSettings(List<InetSocketAddress> https, List<InetSocketAddress> http, int publicHttpsPort, String hsts,
         String contentTypeOptions, String referrerPolicy, String contentSecurityPolicy, RequestReader.Limits limits,
-        int headerReadTimeoutSeconds, int idleTimeoutSeconds, Path accessLog, String fqdn, String source, SecurityFields fields) {
+        int headerReadTimeoutSeconds, int idleTimeoutSeconds, int sendTimeoutSeconds, Path accessLog, String fqdn, String source, SecurityFields fields) {
 
     /** Names of the security fields every answer carries, encoded once. */
     static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("Strict-Transport-Security");
@@ -51,6 +51,7 @@ record FrontSettings(List<InetSocketAddress> https, List<InetSocketAddress> http
         long body = s.integer("max-body", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
         int headerTimeout = s.integer("header-read-timeout", 10, 1, 3600);
         int idle = s.integer("idle-timeout", 75, 1, 86_400);
+        int send = s.integer("send-timeout", 60, 1, 86_400);
         String log = s.string("access-log", "data/log/access.log");
         Path accessLog = log.isEmpty() ? null : (Path.of(log).isAbsolute() ? Path.of(log)
                 : log.startsWith("data/") ? InstallationPaths.data().resolve(log.substring(5)) : InstallationPaths.resolve(log));
@@ -59,7 +60,7 @@ record FrontSettings(List<InetSocketAddress> https, List<InetSocketAddress> http
         String referrerPolicy = s.string("referrer-policy", "strict-origin-when-cross-origin");
         String csp = s.string("content-security-policy", "frame-ancestors 'self'");
         return new FrontSettings(List.copyOf(https), List.copyOf(http), publicPort, hsts, contentTypeOptions, referrerPolicy, csp,
-                new RequestReader.Limits(requestLine, headerBytes, headerCount, body), headerTimeout, idle, accessLog, fqdn,
+                new RequestReader.Limits(requestLine, headerBytes, headerCount, body), headerTimeout, idle, send, accessLog, fqdn,
                 s.source(), SecurityFields.of(hsts, contentTypeOptions, referrerPolicy, csp));
     }
 }

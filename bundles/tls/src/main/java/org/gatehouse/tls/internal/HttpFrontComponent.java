@@ -236,6 +236,7 @@ public final class HttpFrontComponent {
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 FrontHandler handler = new FrontHandler(() -> front, secure, !secure);
+                ch.pipeline().addLast("send-timeout", new SendTimeout(() -> front.settings().sendTimeoutSeconds()));
                 if (secure) {
                     // Asked per connection: a replaced certificate serves the next handshake.
                     ch.pipeline().addLast("tls", certificates.serverContext(List.of("http/1.1")).newHandler(ch.alloc()));

@@ -21,6 +21,11 @@ public final class TestFront implements AutoCloseable {
     private final int port;
 
     public TestFront(Path home) {
+        this(home, Map.of());
+    }
+
+    /** With {@code settings} added to (or replacing) the defaults of etc/org.gatehouse.tls.cfg. */
+    public TestFront(Path home, Map<String, Object> settings) {
         System.setProperty("gatehouse.home", home.toString());
         loops = EventLoopsAccess.start(Map.of("io-threads", "2"));
         Map<String, Object> p = new HashMap<>();
@@ -28,6 +33,7 @@ public final class TestFront implements AutoCloseable {
         p.put("domain", "example.com");
         p.put("https-listen", "127.0.0.1:0");
         p.put("http-listen", "");
+        p.putAll(settings);
         tls.loops = loops;
         tls.activate(p);
         front.loops = loops;
