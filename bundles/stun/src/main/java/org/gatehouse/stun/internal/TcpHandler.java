@@ -9,8 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP connection. Stops reading while its answers cannot be written (a client that does not read
- * cannot make the server buffer without bound), and closes when idle past the configured timeout.
+ * One TCP connection. Stops reading while its answers cannot be written, and drops what else is sent
+ * to it meanwhile (a client that does not read cannot make the server buffer without bound), and
+ * closes when idle past the configured timeout.
  */
 final class TcpHandler extends ContextConnection {
 
@@ -87,6 +88,16 @@ final class TcpHandler extends ContextConnection {
 
     @Override
     public void send(ByteBuf message, InetSocketAddress client) {
+        if (!ctx.channel().isWritable()) {
+            // The client has not been taking what is sent to it (the kernel's buffers and ours are
+            // full): drop the whole message, as a UDP socket would, rather than queue without bound.
+            // Requests are not read meanwhile, so what is dropped here is relayed media from peers,
+            // which a TURN client over TCP expects to lose when it cannot keep up. Whole messages only:
+            // the framing of the stream stays intact.
+            message.release();
+            dispatcher.answerDropped();
+            return;
+        }
         ctx.write(message, ctx.voidPromise());
     }
 

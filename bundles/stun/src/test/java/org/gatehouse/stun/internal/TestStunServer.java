@@ -28,6 +28,10 @@ public final class TestStunServer implements AutoCloseable {
         responder.component.bindTls(contexts::get);
     }
 
+    public org.gatehouse.stun.StunStatistics statistics() {
+        return responder.component.statistics();
+    }
+
     public InetSocketAddress address(String protocol) {
         return responder.address(protocol);
     }

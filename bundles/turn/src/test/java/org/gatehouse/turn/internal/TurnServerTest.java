@@ -346,6 +346,50 @@ class TurnServerTest {
     }
 
     @Test
+    void aTcpClientThatStopsReadingHasItsMediaDroppedNotQueuedAndKeepsItsFraming() throws Exception {
+        try (TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1"); TurnClient c = TurnClient.tcp(turn.tcp()).credentials("alice", "secret")) {
+            StunMessage m = c.allocate();
+            assertEquals(0, TurnClient.code(m));
+            InetSocketAddress relayed = TurnClient.relayed(m);
+            assertEquals(0, TurnClient.code(c.channelBind(0x4100, peer.address())));
+            long droppedBefore = turn.stun.statistics().answersDropped();
+            // 64 MB from the peer while the client reads nothing: more than the kernel's buffers on both
+            // sides of the connection hold, so the rest cannot be queued without bound in the server.
+            byte[] media = new byte[1000];
+            for (int i = 0; i < 65_536; i++) {
+                media[0] = (byte) i;
+                peer.send(media, relayed);
+                if (i % 512 == 511) {
+                    Thread.sleep(1);
+                }
+            }
+            long dropped = 0;
+            for (int i = 0; i < 100 && dropped == 0; i++) {
+                Thread.sleep(20);
+                dropped = turn.stun.statistics().answersDropped() - droppedBefore;
+            }
+            assertTrue(dropped > 0, "media for a client that does not read is dropped, not queued");
+            // What was queued arrives as whole ChannelData frames: nothing was cut in the middle.
+            int frames = 0;
+            for (byte[] f; (f = c.receive(1000)) != null; frames++) {
+                assertEquals(4 + 1000, f.length);
+                assertEquals(0x41, f[0] & 0xFF);
+                assertEquals(1000, ((f[2] & 0xFF) << 8) | (f[3] & 0xFF));
+            }
+            assertTrue(frames > 0 && frames < 65_536, frames + " frames arrived");
+            // The allocation still relays both ways.
+            peer.send(new byte[] {7, 7, 7}, relayed);
+            assertArrayEquals(new byte[] {0x41, 0, 0, 3, 7, 7, 7}, c.receive(2000));
+            c.sendChannelData(0x4100, new byte[] {9});
+            byte[] got;
+            do {
+                got = (byte[]) peer.receive(2000)[0];
+            } while (got.length != 1);
+            assertArrayEquals(new byte[] {9}, got);
+        }
+    }
+
+    @Test
     void evenPortWithReservationGivesTheNextPortToTheTokenHolder() throws Exception {
         try (TurnClient a = turn.client(); TurnClient b = turn.client()) {
             StunMessage first = a.allocate(w -> w.bytes(Attribute.EVEN_PORT, new byte[] {(byte) 0x80}));
