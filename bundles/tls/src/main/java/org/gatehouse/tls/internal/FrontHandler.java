@@ -61,10 +61,11 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     /**
      * What the connection waits for, and until when: the rest of a request head (header-read
-     * deadline) or the next request (idle timeout), as one {@link Deadline}: set and cleared twice
-     * per request, it costs field writes, not scheduled tasks and cancellations.
+     * deadline), the next request (idle timeout), or the rest of a request body answered before it
+     * ended (idle timeout from its last part), as one {@link Deadline}: set and cleared twice per
+     * request, it costs field writes, not scheduled tasks and cancellations.
      */
-    private static final int NOTHING = 0, HEAD = 1, IDLE = 2;
+    private static final int NOTHING = 0, HEAD = 1, IDLE = 2, BODY = 3;
     private int waitingFor = NOTHING;
     private Deadline deadline;
     private int headSeconds;
@@ -131,6 +132,26 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(front.get().settings().idleTimeoutSeconds()));
     }
 
+    /**
+     * The request was answered before its body ended (a 404, a refusal, a node's early answer): the
+     * rest of the body is read and dropped, so that the connection can carry the next request, as
+     * long as parts keep coming; a client that stops sending them is closed after idle-timeout
+     * seconds (it has had its answer). Reading goes on even if the route had paused it.
+     */
+    private void discardRestOfBody() {
+        bodyDropped();
+        if (waiting.isEmpty()) {
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+        }
+    }
+
+    /** A part of such a body was dropped: the client has idle-timeout seconds for the next. */
+    private void bodyDropped() {
+        waitingFor = BODY;
+        deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(front.get().settings().idleTimeoutSeconds()));
+    }
+
     private void expired() {
         int expired = waitingFor;
         waitingFor = NOTHING;
@@ -138,7 +159,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (ctx.channel().isActive()) {
                 answerAndClose(null, HttpResponseStatus.REQUEST_TIMEOUT, "the request head did not arrive within " + headSeconds + " s");
             }
-        } else if (current == null) {
+        } else if (expired == BODY || current == null) {
             ctx.close();
         }
     }
@@ -185,6 +206,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 x.body.accept(content);
             } else {
                 content.release();
+                if (x.responseDone && !x.requestDone) {
+                    bodyDropped();
+                }
             }
             if (x.requestDone && x.responseDone) {
                 finished(x);
@@ -649,6 +673,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 finished(this);
             } else if (closeAfter) {
                 ctx.close();
+            } else {
+                discardRestOfBody();
             }
         }
 

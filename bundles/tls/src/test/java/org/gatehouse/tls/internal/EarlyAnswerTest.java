@@ -1,0 +1,113 @@
+package org.gatehouse.tls.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.net.ssl.SSLSocket;
+import org.gatehouse.tls.http.HttpRoute;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A request answered before its body has arrived (a refusal, a 404, a node's early answer): the rest
+ * of the body is read and dropped while it keeps coming, and the connection serves the next request;
+ * a client that stops sending it is closed after idle-timeout, not held for ever.
+ */
+class EarlyAnswerTest {
+
+    @TempDir
+    Path home;
+
+    /** Answers at once, without waiting for the body. */
+    static final HttpRoute EARLY = x -> x.respond(HttpResponseStatus.OK, "text/plain", "early " + x.path());
+
+    private static final String POST = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n";
+
+    @Test
+    void aClientThatStopsSendingTheBodyItWasAnsweredBeforeIsClosedAtIdleTimeout() throws Exception {
+        try (TestFront front = new TestFront(home, Map.of("idle-timeout", "1"))) {
+            front.route(EARLY, Map.of(HttpRoute.PREFIX, "/"));
+            try (SSLSocket s = TrustingClient.connect(front.port())) {
+                OutputStream out = s.getOutputStream();
+                // The head alone, answered at once; then the client stops. Then again with part of
+                // the body sent after the answer (each part gives the client idle-timeout more).
+                out.write(POST.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = s.getInputStream();
+                assertTrue(readAnswer(in).endsWith("early /upload"));
+                assertClosedAtIdleTimeout(s, in);
+            }
+            try (SSLSocket s = TrustingClient.connect(front.port())) {
+                OutputStream out = s.getOutputStream();
+                out.write(POST.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = s.getInputStream();
+                assertTrue(readAnswer(in).endsWith("early /upload"));
+                out.write("a".repeat(1000).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertClosedAtIdleTimeout(s, in);
+            }
+        }
+    }
+
+    private static void assertClosedAtIdleTimeout(SSLSocket s, InputStream in) throws IOException {
+        long start = System.nanoTime();
+        s.setSoTimeout(10_000);
+        int end;
+        try {
+            end = in.read();
+        } catch (IOException reset) {
+            end = -1;
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(-1, end, "closed");
+        assertTrue(millis >= 500 && millis < 5000, "at idle-timeout (1 s) after the last part, here " + millis + " ms");
+    }
+
+    @Test
+    void aBodyThatKeepsComingIsDroppedAndTheConnectionServesTheNextRequest() throws Exception {
+        try (TestFront front = new TestFront(home, Map.of("idle-timeout", "1"))) {
+            front.route(EARLY, Map.of(HttpRoute.PREFIX, "/"));
+            try (SSLSocket s = TrustingClient.connect(front.port())) {
+                OutputStream out = s.getOutputStream();
+                InputStream in = s.getInputStream();
+                out.write(POST.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertTrue(readAnswer(in).endsWith("early /upload"));
+                // The body in three parts over 2.1 s, longer than idle-timeout in all but never that
+                // long between two parts.
+                for (int i = 0; i < 3; i++) {
+                    Thread.sleep(700);
+                    out.write("b".repeat(1000).getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+                out.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertTrue(readAnswer(in).endsWith("early /next"), "the next request on the same connection");
+            }
+        }
+    }
+
+    /** One answer with a Content-Length body: its head and body as text. */
+    private static String readAnswer(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("closed in the head: " + head);
+            }
+            head.append((char) c);
+        }
+        int at = head.indexOf("content-length: ") >= 0 ? head.indexOf("content-length: ") : head.indexOf("Content-Length: ");
+        int length = Integer.parseInt(head.substring(at + 16, head.indexOf("\r\n", at)).trim());
+        byte[] body = in.readNBytes(length);
+        return head + new String(body, StandardCharsets.UTF_8);
+    }
+}
