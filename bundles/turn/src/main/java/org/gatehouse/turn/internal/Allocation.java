@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
@@ -47,6 +48,9 @@ final class Allocation implements Wheel.Timed {
     /** RESERVATION-TOKEN handed out with this allocation (EVEN-PORT with R), for its answer. */
     long reservationToken;
     private long scheduledAt;
+
+    /** Peer addresses one allocation may have permissions for at a time (508 beyond). */
+    static final int MAX_PERMISSIONS = 1000;
 
     final Map<InetAddress, Permission> permissions = new HashMap<>(4);
     private ChannelBinding[] channels = NO_CHANNELS;
@@ -134,6 +138,22 @@ final class Allocation implements Wheel.Timed {
     boolean permitted(InetAddress peer, long now) {
         Permission p = permissions.get(peer);
         return p != null && p.expires > now;
+    }
+
+    /**
+     * Whether permissions for {@code peers} would take this allocation past
+     * {@link #MAX_PERMISSIONS}: a client cannot make the server hold peer addresses without bound
+     * (CreatePermission takes many at a time, with fresh IPv6 addresses at will).
+     */
+    boolean permissionsFull(List<InetAddress> peers) {
+        int fresh = 0;
+        for (int i = 0; i < peers.size(); i++) {
+            InetAddress p = peers.get(i);
+            if (!permissions.containsKey(p) && peers.indexOf(p) == i) {
+                fresh++;
+            }
+        }
+        return permissions.size() + fresh > MAX_PERMISSIONS;
     }
 
     void permit(InetAddress peer, long expires) {

@@ -377,6 +377,11 @@ final class TurnServer implements TurnHandler {
             error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
             return;
         }
+        if (a.permissionsFull(peers)) {
+            LOG.debug("TURN: allocation {} ({}): more than {} peers with permissions refused", a.id, a.user, Allocation.MAX_PERMISSIONS);
+            error(m, a.connection, a.client, ErrorCode.INSUFFICIENT_CAPACITY, auth, a);
+            return;
+        }
         long expires = a.wheel.now() + settings.permissionLifetime();
         for (InetAddress p : peers) {
             a.permit(p, expires);
@@ -406,6 +411,10 @@ final class TurnServer implements TurnHandler {
         ChannelBinding byPeer = a.channelFor(peer);
         if ((byNumber != null && !byNumber.peer.equals(peer)) || (byPeer != null && byPeer.number != number)) {
             error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
+            return;
+        }
+        if (byPeer == null && a.permissionsFull(List.of(peer.getAddress()))) {
+            error(m, a.connection, a.client, ErrorCode.INSUFFICIENT_CAPACITY, auth, a);
             return;
         }
         long now = a.wheel.now();

@@ -390,6 +390,31 @@ class TurnServerTest {
     }
 
     @Test
+    void permissionsPerAllocationAreBoundedWith508() throws Exception {
+        turn.reconfigure("allowed-peer-ip", "127.0.0.0/8, ::1");
+        try (TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            // 1,000 peers in CreatePermission requests of 40 addresses each: all installed.
+            int n = 0;
+            while (n < Allocation.MAX_PERMISSIONS) {
+                InetSocketAddress[] batch = new InetSocketAddress[Math.min(40, Allocation.MAX_PERMISSIONS - n)];
+                for (int i = 0; i < batch.length; i++, n++) {
+                    batch[i] = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 1, (byte) (n >> 8), (byte) n}), 9);
+                }
+                assertEquals(0, TurnClient.code(c.createPermission(batch)), "up to " + n);
+            }
+            InetSocketAddress fresh = new InetSocketAddress("127.2.0.1", 9);
+            InetSocketAddress known = new InetSocketAddress("127.1.0.5", 9);
+            assertEquals(508, TurnClient.code(c.createPermission(fresh)), "one more peer");
+            assertEquals(508, TurnClient.code(c.createPermission(known, fresh)), "all or none: the known one is not refreshed alone");
+            assertEquals(508, TurnClient.code(c.channelBind(0x4000, fresh)), "a channel to a new peer needs a permission too");
+            assertEquals(0, TurnClient.code(c.createPermission(known)), "a peer it has is refreshed");
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, known)), "and bound");
+            assertEquals(Allocation.MAX_PERMISSIONS, turn.turn.allocations().get(0).permissions());
+        }
+    }
+
+    @Test
     void evenPortWithReservationGivesTheNextPortToTheTokenHolder() throws Exception {
         try (TurnClient a = turn.client(); TurnClient b = turn.client()) {
             StunMessage first = a.allocate(w -> w.bytes(Attribute.EVEN_PORT, new byte[] {(byte) 0x80}));
