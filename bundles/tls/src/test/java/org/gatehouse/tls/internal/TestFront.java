@@ -54,6 +54,11 @@ public final class TestFront implements AutoCloseable {
         return port;
     }
 
+    /** Client connections open now. */
+    public int openConnections() {
+        return front.statistics().openConnections();
+    }
+
     public org.gatehouse.tls.ServerCertificates certificates() {
         return tls;
     }

@@ -1,0 +1,154 @@
+package org.gatehouse.tls.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.net.ssl.SSLSocket;
+import org.gatehouse.tls.http.HttpRoute;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * send-timeout: a client that takes nothing of what it is sent is disconnected, however little is
+ * waiting (a "slow read" client pipelining requests for small answers holds less than the write
+ * buffer's high-water mark); a client that reads slowly but steadily is not.
+ */
+class SendTimeoutTest {
+
+    @TempDir
+    Path home;
+
+    private static final String BIG = "x".repeat(8 << 20);
+    static final HttpRoute ROUTE = x -> x.respond(HttpResponseStatus.OK, "text/plain", x.path().equals("/big") ? BIG : "small answer");
+
+    @Test
+    void aClientPipeliningSmallAnswersAndReadingNoneIsClosedAtSendTimeout() throws Exception {
+        TestFront front = new TestFront(home, Map.of("send-timeout", "1"));
+        SSLSocket s = null;
+        try {
+            front.route(ROUTE, Map.of(HttpRoute.PREFIX, "/"));
+            s = TrustingClient.connect(front.port());
+            OutputStream out = s.getOutputStream();
+            byte[] request = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            // Requests until the server stops taking them: its answers fill the socket buffers on both
+            // sides, one answer waits in the server, and it reads no further request.
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 1_000_000; i++) {
+                        out.write(request);
+                    }
+                } catch (IOException closed) {
+                    // the server closed the connection
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            long start = System.nanoTime();
+            writer.join(20_000);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(!writer.isAlive(), "the server closed the connection of a client that reads nothing");
+            assertTrue(millis >= 900, "not before send-timeout (1 s): " + millis + " ms");
+        } finally {
+            // The server first: a writer still blocked holds the socket's lock, which close() needs.
+            front.close();
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aSlowButSteadyReaderGetsTheWholeAnswer() throws Exception {
+        try (TestFront front = new TestFront(home, Map.of("send-timeout", "2"))) {
+            front.route(ROUTE, Map.of(HttpRoute.PREFIX, "/"));
+            try (SSLSocket s = TrustingClient.connect(front.port())) {
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                out.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = s.getInputStream();
+                // 8 MB in 256 KB steps 0.1 s apart: more than 3 s in all, longer than send-timeout
+                // (2 s). The server sees the client's reads only when its kernel wakes it to write
+                // more (once about a third of a full send buffer has gone), as nginx does: so a
+                // period must see a few MB read on loopback, a few hundred KB over the Internet.
+                long start = System.nanoTime();
+                long got = 0;
+                byte[] buf = new byte[1 << 16];
+                while (got < BIG.length()) {
+                    long step = 0;
+                    while (step < 256 << 10) {
+                        int n = in.read(buf);
+                        assertTrue(n > 0, "cut off after " + got + " bytes");
+                        step += n;
+                    }
+                    got += step;
+                    Thread.sleep(100);
+                }
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(millis > 2000, "took longer than send-timeout in all: " + millis + " ms");
+            }
+        }
+    }
+
+    /**
+     * slowhttptest (Debian) in Slow Read mode: 50 connections, each asking for the 8 MB answer twice
+     * on one connection, advertising a TCP window of 512 to 1024 bytes and reading 32 bytes every
+     * 5 s. The server closes each at send-timeout (2 s) plus at most one more period; slowhttptest
+     * itself only notices when its slow reads reach the end, so the open connections are counted at
+     * the server, once a second.
+     */
+    @Test
+    void slowhttptestSlowReadClientsAreClosedAtSendTimeout() throws Exception {
+        if (!new java.io.File("/usr/bin/slowhttptest").canExecute()) {
+            System.out.println("SKIPPED slowhttptest case: /usr/bin/slowhttptest not installed (Debian package slowhttptest)");
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "slowhttptest not installed");
+        }
+        try (TestFront front = new TestFront(home, Map.of("send-timeout", "2"))) {
+            front.route(ROUTE, Map.of(HttpRoute.PREFIX, "/"));
+            Path out = java.nio.file.Files.createTempDirectory(home, "slow");
+            Process p = new ProcessBuilder("/usr/bin/slowhttptest", "-X", "-c", "50", "-r", "50", "-k", "2", "-w", "512", "-y", "1024",
+                    "-n", "5", "-z", "32", "-l", "12", "-p", "3", "-o", out.resolve("run").toString(),
+                    "-u", "https://127.0.0.1:" + front.port() + "/big")
+                    .redirectErrorStream(true).redirectOutput(out.resolve("output.txt").toFile()).start();
+            StringBuilder seen = new StringBuilder();
+            int most = 0;
+            int atEnd = -1;
+            for (int second = 1; second <= 10; second++) {
+                Thread.sleep(1000);
+                int open = front.openConnections();
+                seen.append(second).append(" s: ").append(open).append(" open\n");
+                most = Math.max(most, open);
+                atEnd = open;
+            }
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            System.out.println("[slowhttptest -X -c 50 -k 2 -w 512 -y 1024 -n 5 -z 32 against send-timeout 2 s; connections open at the server]\n" + seen);
+            assertTrue(most >= 40, "slowhttptest held its connections at first:\n" + seen
+                    + java.nio.file.Files.readString(out.resolve("output.txt")));
+            assertTrue(atEnd <= 2, "the server closed the slow readers (the probe may be reading):\n" + seen);
+        }
+    }
+
+    @Test
+    void theSettingIsRefusedOutsideItsRange() throws Exception {
+        assertEquals(60, FrontSettings.read(Map.of(), "gatehouse.example.com").sendTimeoutSeconds());
+        assertThrowsInvalid(Map.of("send-timeout", "0"));
+        assertThrowsInvalid(Map.of("send-timeout", "soon"));
+    }
+
+    private static void assertThrowsInvalid(Map<String, ?> p) {
+        try {
+            FrontSettings.read(p, "gatehouse.example.com");
+        } catch (org.gatehouse.core.config.InvalidSettingException e) {
+            assertTrue(e.getMessage().contains("send-timeout"), e.getMessage());
+            return;
+        }
+        throw new AssertionError("accepted " + p);
+    }
+}
