@@ -1,5 +1,6 @@
 package org.gatehouse.auth.ldap.internal;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -8,32 +9,63 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code failure-window} seconds the address is answered 429 without asking the directory until the
  * window that began with its first failure has passed. Guessing passwords gets slow, and a
  * directory's own lockout is not triggered by one noisy client.
+ *
+ * <p>An IPv6 client counts by its /64, which one host or one site has whole: otherwise a single
+ * host could take a fresh address for every guess. At most {@link #MAX_ADDRESSES} addresses are
+ * tracked; when the table is full of windows still running, a new address is not tracked (the
+ * directory's own lockout still applies) rather than the table growing without bound, and expired
+ * windows are swept at most once a second.
  */
 final class FailureLimiter {
 
     static final int MAX_ADDRESSES = 100_000;
+    private static final long SWEEP_NANOS = 1_000_000_000L;
 
     private final int limit;
     private final long windowNanos;
-    private final ConcurrentHashMap<InetAddress, Window> windows = new ConcurrentHashMap<>();
+    private final int maxAddresses;
+    private final ConcurrentHashMap<Object, Window> windows = new ConcurrentHashMap<>();
+    private volatile long lastSweep = System.nanoTime() - SWEEP_NANOS;
 
     private record Window(long start, int failures) {
     }
 
+    /** The /64 of an IPv6 address (its first 8 bytes), as a key. */
+    private record Ipv6Prefix(long high) {
+    }
+
     FailureLimiter(int limit, int windowSeconds) {
+        this(limit, windowSeconds, MAX_ADDRESSES);
+    }
+
+    FailureLimiter(int limit, int windowSeconds, int maxAddresses) {
         this.limit = limit;
         this.windowNanos = windowSeconds * 1_000_000_000L;
+        this.maxAddresses = maxAddresses;
+    }
+
+    private static Object key(InetAddress client) {
+        if (client instanceof Inet6Address) {
+            byte[] a = client.getAddress();
+            long high = 0;
+            for (int i = 0; i < 8; i++) {
+                high = high << 8 | (a[i] & 0xFF);
+            }
+            return new Ipv6Prefix(high);
+        }
+        return client;
     }
 
     /** Seconds until the address may try again, or 0 when it may now. */
     long blockedSeconds(InetAddress client) {
-        Window w = windows.get(client);
+        Object key = key(client);
+        Window w = windows.get(key);
         if (w == null || w.failures() < limit) {
             return 0;
         }
         long left = w.start() + windowNanos - System.nanoTime();
         if (left <= 0) {
-            windows.remove(client, w);
+            windows.remove(key, w);
             return 0;
         }
         return Math.max(1, left / 1_000_000_000L);
@@ -41,10 +73,22 @@ final class FailureLimiter {
 
     void failed(InetAddress client) {
         long now = System.nanoTime();
-        if (windows.size() >= MAX_ADDRESSES) {
-            windows.values().removeIf(w -> now - (w.start() + windowNanos) > 0);
+        Object key = key(client);
+        if (windows.size() >= maxAddresses && !windows.containsKey(key)) {
+            if (now - lastSweep >= SWEEP_NANOS) {
+                lastSweep = now;
+                windows.values().removeIf(w -> now - (w.start() + windowNanos) > 0);
+            }
+            if (windows.size() >= maxAddresses) {
+                return;
+            }
         }
-        windows.compute(client, (a, w) -> w == null || now - (w.start() + windowNanos) > 0 ? new Window(now, 1)
+        windows.compute(key, (a, w) -> w == null || now - (w.start() + windowNanos) > 0 ? new Window(now, 1)
                 : new Window(w.start(), w.failures() + 1));
+    }
+
+    /** Addresses (IPv6: /64 prefixes) tracked now. */
+    int tracked() {
+        return windows.size();
     }
 }

@@ -1,0 +1,60 @@
+package org.gatehouse.auth.ldap.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import org.junit.jupiter.api.Test;
+
+/** Failed logins per address: the limit, IPv6 counted by /64, and a table that cannot grow without bound. */
+class FailureLimiterTest {
+
+    @Test
+    void anAddressIsBlockedAtTheLimitAndOthersAreNot() throws Exception {
+        FailureLimiter l = new FailureLimiter(3, 300);
+        InetAddress a = InetAddress.getByName("192.0.2.1");
+        for (int i = 0; i < 2; i++) {
+            l.failed(a);
+        }
+        assertEquals(0, l.blockedSeconds(a), "below the limit");
+        l.failed(a);
+        assertTrue(l.blockedSeconds(a) > 0, "at the limit");
+        assertEquals(0, l.blockedSeconds(InetAddress.getByName("192.0.2.2")));
+    }
+
+    @Test
+    void ipv6AddressesOfOne64CountTogether() throws Exception {
+        FailureLimiter l = new FailureLimiter(3, 300);
+        // One host taking a fresh address for every guess, as any IPv6 host can.
+        l.failed(InetAddress.getByName("2001:db8:1:2::1"));
+        l.failed(InetAddress.getByName("2001:db8:1:2:aaaa::7"));
+        l.failed(InetAddress.getByName("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assertTrue(l.blockedSeconds(InetAddress.getByName("2001:db8:1:2::99")) > 0, "the /64 is blocked");
+        assertEquals(0, l.blockedSeconds(InetAddress.getByName("2001:db8:1:3::1")), "the next /64 is not");
+        assertEquals(1, l.tracked());
+    }
+
+    @Test
+    void aFullTableOfRunningWindowsTakesNoNewAddressButStillCountsKnownOnes() throws Exception {
+        FailureLimiter l = new FailureLimiter(2, 300, 100);
+        for (int i = 0; i < 1000; i++) {
+            l.failed(InetAddress.getByAddress(new byte[] {10, 0, (byte) (i >> 8), (byte) i}));
+        }
+        assertEquals(100, l.tracked(), "never more than the cap");
+        InetAddress known = InetAddress.getByAddress(new byte[] {10, 0, 0, 5});
+        l.failed(known);
+        assertTrue(l.blockedSeconds(known) > 0, "an address already tracked still reaches its limit");
+    }
+
+    @Test
+    void expiredWindowsMakeRoomForNewAddresses() throws Exception {
+        FailureLimiter l = new FailureLimiter(2, 0, 10);
+        for (int i = 0; i < 10; i++) {
+            l.failed(InetAddress.getByAddress(new byte[] {10, 1, 0, (byte) i}));
+        }
+        Thread.sleep(1100);
+        InetAddress fresh = InetAddress.getByName("10.2.0.1");
+        l.failed(fresh);
+        assertEquals(1, l.tracked(), "the expired windows were swept for the new address");
+    }
+}
