@@ -86,7 +86,20 @@ final class StatusHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         var f = ctx.writeAndFlush(r);
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
+        } else if (!ctx.channel().isWritable()) {
+            // A client pipelining requests without reading the answers: read no more of them until it
+            // has taken these (the read timeout closes it if it never does), rather than queue
+            // answers without bound.
+            ctx.channel().config().setAutoRead(false);
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -98,6 +98,38 @@ class StatusComponentTest {
     }
 
     @Test
+    void aClientPipeliningWithoutReadingIsNotAnsweredWithoutBound() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        io.netty.buffer.ByteBufAllocatorMetric pool = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric();
+        long before = pool.usedDirectMemory() + pool.usedHeapMemory();
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(16 * 1024);
+            s.connect(new InetSocketAddress("127.0.0.1", port()), 5000);
+            java.io.OutputStream out = s.getOutputStream();
+            byte[] request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 10_000_000; i++) {
+                        out.write(request);
+                        sent.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    // closed by the test
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            // The server stops reading requests once its answers wait; before the change it read on
+            // and queued an answer of a few KB for each, hundreds of MB within seconds.
+            Thread.sleep(5000);
+            long grown = pool.usedDirectMemory() + pool.usedHeapMemory() - before;
+            assertTrue(grown < 64L << 20, "answers queued for a client that reads none: " + (grown >> 20) + " MB after "
+                    + sent.get() + " requests");
+        }
+    }
+
+    @Test
     void valuesFollowTheServices() throws Exception {
         activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
         Fakes.FakePools pools = new Fakes.FakePools();
