@@ -10,8 +10,8 @@ package org.gatehouse.stun;
  * @param turnMessages STUN messages passed to the TURN handler
  * @param channelData ChannelData frames passed to the TURN handler
  * @param unhandled messages and frames dropped because no TURN handler is installed, or responses sent to the server
- * @param answersDropped UDP answers, and messages to TCP or TLS clients that stopped reading, dropped because the
- *        connection could not take them (send queue full)
+ * @param answersDropped UDP answers, and relayed media to TCP or TLS clients that stopped reading, dropped because
+ *        the connection could not take them (send queue full)
  */
 public record StunStatistics(long bindingRequests, long errorResponses, long indications, long malformed,
         long turnMessages, long channelData, long unhandled, long answersDropped, double requestsPerSecond,

@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import org.gatehouse.stun.message.MessageClass;
+import org.gatehouse.stun.message.Method;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,18 +90,27 @@ final class TcpHandler extends ContextConnection {
 
     @Override
     public void send(ByteBuf message, InetSocketAddress client) {
-        if (!ctx.channel().isWritable()) {
+        if (!ctx.channel().isWritable() && isRelayedMedia(message)) {
             // The client has not been taking what is sent to it (the kernel's buffers and ours are
-            // full): drop the whole message, as a UDP socket would, rather than queue without bound.
-            // Requests are not read meanwhile, so what is dropped here is relayed media from peers,
-            // which a TURN client over TCP expects to lose when it cannot keep up. Whole messages only:
-            // the framing of the stream stays intact.
+            // full): media from its peers is dropped whole, as a UDP socket would drop it, rather
+            // than queued without bound; the stream's framing stays intact. Answers to requests are
+            // always queued (a client over TCP does not retransmit): they stay few, since no further
+            // request is read while the connection cannot be written.
             message.release();
             dispatcher.answerDropped();
             return;
         }
         ctx.write(message, ctx.voidPromise());
     }
+
+    /** ChannelData (first two bits 01) or a Data indication. */
+    static boolean isRelayedMedia(ByteBuf message) {
+        int at = message.readerIndex();
+        return message.readableBytes() >= 2
+                && ((message.getByte(at) & 0xC0) == 0x40 || message.getUnsignedShort(at) == DATA_INDICATION);
+    }
+
+    private static final int DATA_INDICATION = MessageClass.type(Method.DATA, MessageClass.INDICATION);
 
     @Override
     public void close() {

@@ -62,7 +62,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     /**
      * What the connection waits for, and until when: the rest of a request head (header-read
      * deadline), the next request (idle timeout), or the rest of a request body answered before it
-     * ended (idle timeout from its last part), as one {@link Deadline}: set and cleared twice per
+     * ended (idle timeout from the answer), as one {@link Deadline}: set and cleared twice per
      * request, it costs field writes, not scheduled tasks and cancellations.
      */
     private static final int NOTHING = 0, HEAD = 1, IDLE = 2, BODY = 3;
@@ -134,22 +134,18 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
 
     /**
      * The request was answered before its body ended (a 404, a refusal, a node's early answer): the
-     * rest of the body is read and dropped, so that the connection can carry the next request, as
-     * long as parts keep coming; a client that stops sending them is closed after idle-timeout
-     * seconds (it has had its answer). Reading goes on even if the route had paused it.
+     * rest of the body is read and dropped, so that the connection can carry the next request if the
+     * body ends within idle-timeout seconds of the answer; else the connection is closed (the client
+     * has had its answer; like nginx's lingering_time, one total, not a time per part, which a body
+     * sent a byte at a time would renew). Reading goes on even if the route had paused it.
      */
     private void discardRestOfBody() {
-        bodyDropped();
+        waitingFor = BODY;
+        deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(front.get().settings().idleTimeoutSeconds()));
         if (waiting.isEmpty()) {
             ctx.channel().config().setAutoRead(true);
             ctx.read();
         }
-    }
-
-    /** A part of such a body was dropped: the client has idle-timeout seconds for the next. */
-    private void bodyDropped() {
-        waitingFor = BODY;
-        deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(front.get().settings().idleTimeoutSeconds()));
     }
 
     private void expired() {
@@ -206,9 +202,6 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 x.body.accept(content);
             } else {
                 content.release();
-                if (x.responseDone && !x.requestDone) {
-                    bodyDropped();
-                }
             }
             if (x.requestDone && x.responseDone) {
                 finished(x);

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.gatehouse.core.Deadline;
@@ -16,11 +17,12 @@ import org.gatehouse.core.Deadline;
  * connection behind it, for as long as it keeps the TCP connection open (a "slow read" attack needs
  * nothing more).
  *
- * <p>Armed after a flush that left bytes the kernel did not take, however few. When the time is up
- * and the client took some bytes meanwhile, it waits another period: only a client that took
- * nothing for a whole period is cut off. When nothing is pending any more it disarms. It sits next to
- * the socket (after TLS), so it sees the bytes that are really waiting, and it stays in the pipeline
- * of an upgraded connection. A client that reads what it is sent never starts a timer.
+ * <p>Armed after a flush that left bytes the kernel did not take, however few. The check runs at the
+ * end of each period: if the client took some bytes during it, another period begins; if nothing is
+ * pending any more, it disarms; else the connection is closed. So a client that stopped is cut off
+ * between one and two periods after it last took something. It sits next to the socket (after TLS),
+ * so it sees the bytes that are really waiting, and it stays in the pipeline of an upgraded
+ * connection. A client that reads what it is sent never starts a timer.
  */
 final class SendTimeout extends ChannelDuplexHandler {
 
@@ -28,9 +30,10 @@ final class SendTimeout extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private Deadline deadline;
     private boolean armed;
-    /** The first unwritten message when the period began, and how much of it had been written. */
-    private Object head;
-    private long headProgress;
+    /** Bytes (as the write buffer counts them) handed to the socket's write buffer so far. */
+    private long queued;
+    /** {@link #taken} when the period began. */
+    private long takenAtArm;
 
     /** {@code seconds} is read each time a period begins: a changed setting applies from the next one. */
     SendTimeout(IntSupplier seconds) {
@@ -40,6 +43,18 @@ final class SendTimeout extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ChannelOutboundBuffer b = ctx.channel().unsafe().outboundBuffer();
+        if (b == null) {
+            ctx.write(msg, promise);
+            return;
+        }
+        long before = b.totalPendingWriteBytes();
+        ctx.write(msg, promise);
+        queued += b.totalPendingWriteBytes() - before;
     }
 
     @Override
@@ -56,11 +71,19 @@ final class SendTimeout extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         armed = false;
-        head = null;
         if (deadline != null) {
             deadline.cancel();
         }
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * How much the kernel has taken so far: what was queued, less what still waits, plus what of the
+     * first waiting message has gone. It only grows, whatever is queued meanwhile (a message counts
+     * in both terms from the moment it is queued) and whichever buffer objects are reused.
+     */
+    private long taken(ChannelOutboundBuffer pending) {
+        return queued - pending.totalPendingWriteBytes() + pending.currentProgress();
     }
 
     private void arm(ChannelOutboundBuffer pending) {
@@ -68,21 +91,18 @@ final class SendTimeout extends ChannelDuplexHandler {
             deadline = new Deadline(ctx.executor(), this::expired);
         }
         armed = true;
-        head = pending.current();
-        headProgress = pending.currentProgress();
+        takenAtArm = taken(pending);
         deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds.getAsInt()));
     }
 
     private void expired() {
         armed = false;
-        Object before = head;
-        head = null;
         Channel ch = ctx.channel();
         ChannelOutboundBuffer pending = ch.unsafe().outboundBuffer();
         if (!ch.isActive() || pending == null || pending.isEmpty()) {
             return;
         }
-        if (pending.current() != before || pending.currentProgress() != headProgress) {
+        if (taken(pending) != takenAtArm) {
             arm(pending);
             return;
         }

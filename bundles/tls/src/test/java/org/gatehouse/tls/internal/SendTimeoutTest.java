@@ -25,7 +25,7 @@ class SendTimeoutTest {
     @TempDir
     Path home;
 
-    private static final String BIG = "x".repeat(8 << 20);
+    private static final String BIG = "x".repeat(16 << 20);
     static final HttpRoute ROUTE = x -> x.respond(HttpResponseStatus.OK, "text/plain", x.path().equals("/big") ? BIG : "small answer");
 
     @Test
@@ -66,39 +66,39 @@ class SendTimeoutTest {
 
     @Test
     void aSlowButSteadyReaderGetsTheWholeAnswer() throws Exception {
-        try (TestFront front = new TestFront(home, Map.of("send-timeout", "2"))) {
+        try (TestFront front = new TestFront(home, Map.of("send-timeout", "3"))) {
             front.route(ROUTE, Map.of(HttpRoute.PREFIX, "/"));
             try (SSLSocket s = TrustingClient.connect(front.port())) {
-                s.setSoTimeout(10_000);
+                s.setSoTimeout(15_000);
                 OutputStream out = s.getOutputStream();
                 out.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 InputStream in = s.getInputStream();
-                // 8 MB in 256 KB steps 0.1 s apart: more than 3 s in all, longer than send-timeout
-                // (2 s). The server sees the client's reads only when its kernel wakes it to write
-                // more (once about a third of a full send buffer has gone), as nginx does: so a
-                // period must see a few MB read on loopback, a few hundred KB over the Internet.
+                // 16 MB in 256 KB steps 0.1 s apart: more than 6 s in all, twice send-timeout (3 s).
+                // The server sees the client's reads only when its kernel wakes it to write more (once
+                // about a third of a full send buffer has gone, up to about 1.3 MB on loopback), as
+                // nginx does: each period here sees several MB read.
                 long start = System.nanoTime();
                 long got = 0;
                 byte[] buf = new byte[1 << 16];
                 while (got < BIG.length()) {
                     long step = 0;
-                    while (step < 256 << 10) {
+                    while (step < 256 << 10 && got + step < BIG.length()) {
                         int n = in.read(buf);
-                        assertTrue(n > 0, "cut off after " + got + " bytes");
+                        assertTrue(n > 0, "cut off after " + (got + step) + " bytes");
                         step += n;
                     }
                     got += step;
                     Thread.sleep(100);
                 }
                 long millis = (System.nanoTime() - start) / 1_000_000;
-                assertTrue(millis > 2000, "took longer than send-timeout in all: " + millis + " ms");
+                assertTrue(millis > 3000, "took longer than send-timeout in all: " + millis + " ms");
             }
         }
     }
 
     /**
-     * slowhttptest (Debian) in Slow Read mode: 50 connections, each asking for the 8 MB answer twice
+     * slowhttptest (Debian) in Slow Read mode: 50 connections, each asking for the 16 MB answer twice
      * on one connection, advertising a TCP window of 512 to 1024 bytes and reading 32 bytes every
      * 5 s. The server closes each at send-timeout (2 s) plus at most one more period; slowhttptest
      * itself only notices when its slow reads reach the end, so the open connections are counted at

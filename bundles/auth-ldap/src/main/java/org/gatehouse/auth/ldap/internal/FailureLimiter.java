@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>An IPv6 client counts by its /64, which one host or one site has whole: otherwise a single
  * host could take a fresh address for every guess. At most {@link #MAX_ADDRESSES} addresses are
- * tracked; when the table is full of windows still running, a new address is not tracked (the
- * directory's own lockout still applies) rather than the table growing without bound, and expired
- * windows are swept at most once a second.
+ * tracked. When the table is full, a sweep (at most once a second) removes the windows that have
+ * passed and then those with a single failure: an address that keeps failing keeps its count, and
+ * filling the table with one failure from each of many addresses only pushes out others like them.
+ * A new address that finds the table still full is not tracked until the next sweep.
  */
 final class FailureLimiter {
 
@@ -78,6 +79,9 @@ final class FailureLimiter {
             if (now - lastSweep >= SWEEP_NANOS) {
                 lastSweep = now;
                 windows.values().removeIf(w -> now - (w.start() + windowNanos) > 0);
+                if (windows.size() >= maxAddresses) {
+                    windows.values().removeIf(w -> w.failures() <= 1);
+                }
             }
             if (windows.size() >= maxAddresses) {
                 return;

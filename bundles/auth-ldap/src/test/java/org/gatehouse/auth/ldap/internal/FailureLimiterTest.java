@@ -35,15 +35,25 @@ class FailureLimiterTest {
     }
 
     @Test
-    void aFullTableOfRunningWindowsTakesNoNewAddressButStillCountsKnownOnes() throws Exception {
-        FailureLimiter l = new FailureLimiter(2, 300, 100);
+    void aFullTableStaysCappedAndKeepsTheAddressesThatKeepFailing() throws Exception {
+        FailureLimiter l = new FailureLimiter(3, 300, 100);
+        InetAddress guesser = InetAddress.getByName("192.0.2.7");
+        l.failed(guesser);
+        l.failed(guesser);
+        // One failure each from 1,000 addresses: the table fills, is swept of single failures, and
+        // refuses the rest until the next sweep, a second later.
         for (int i = 0; i < 1000; i++) {
             l.failed(InetAddress.getByAddress(new byte[] {10, 0, (byte) (i >> 8), (byte) i}));
+            assertTrue(l.tracked() <= 100, "never more than the cap: " + l.tracked());
         }
-        assertEquals(100, l.tracked(), "never more than the cap");
-        InetAddress known = InetAddress.getByAddress(new byte[] {10, 0, 0, 5});
-        l.failed(known);
-        assertTrue(l.blockedSeconds(known) > 0, "an address already tracked still reaches its limit");
+        l.failed(guesser);
+        assertTrue(l.blockedSeconds(guesser) > 0, "the address that kept failing kept its count and reached the limit");
+        Thread.sleep(1100);
+        InetAddress fresh = InetAddress.getByName("192.0.2.8");
+        l.failed(fresh);
+        l.failed(fresh);
+        l.failed(fresh);
+        assertTrue(l.blockedSeconds(fresh) > 0, "after the next sweep a new address is tracked again");
     }
 
     @Test
@@ -52,7 +62,6 @@ class FailureLimiterTest {
         for (int i = 0; i < 10; i++) {
             l.failed(InetAddress.getByAddress(new byte[] {10, 1, 0, (byte) i}));
         }
-        Thread.sleep(1100);
         InetAddress fresh = InetAddress.getByName("10.2.0.1");
         l.failed(fresh);
         assertEquals(1, l.tracked(), "the expired windows were swept for the new address");
