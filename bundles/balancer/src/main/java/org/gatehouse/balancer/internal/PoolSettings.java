@@ -17,7 +17,7 @@ import org.gatehouse.core.config.Settings;
  */
 record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls tls, boolean sticky, int maxFails,
         int failTimeout, HealthCheck healthCheck, String healthPath, int healthInterval, int healthRise, int healthFall,
-        int connectTimeout, int firstByteTimeout, int readTimeout, int streamReadTimeout, String hostHeader, int keepalive, int keepaliveTimeout,
+        int connectTimeout, int firstByteTimeout, int readTimeout, int streamReadTimeout, int sendTimeout, String hostHeader, int keepalive, int keepaliveTimeout,
         String source) {
 
     static final String FACTORY_PID = "org.gatehouse.balancer.pool";
@@ -101,7 +101,8 @@ record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls 
                 s.bool("sticky", false), s.integer("max-fails", 1, 0, 1000), s.integer("fail-timeout", 10, 1, 86_400),
                 s.choice("health-check", HealthCheck.OFF), healthPath(s), s.integer("health-interval", 5, 1, 3600),
                 s.integer("health-rise", 2, 1, 100), s.integer("health-fall", 3, 1, 100), connect, firstByte,
-                s.integer("read-timeout", 300, 0, 86_400 * 7), s.integer("stream-read-timeout", 0, 0, 86_400 * 7), host, s.integer("keepalive", 32, 0, 10_000),
+                s.integer("read-timeout", 300, 0, 86_400 * 7), s.integer("stream-read-timeout", 0, 0, 86_400 * 7),
+                s.integer("send-timeout", 60, 1, 86_400), host, s.integer("keepalive", 32, 0, 10_000),
                 s.integer("keepalive-timeout", 60, 1, 86_400), s.source());
     }
 

@@ -470,6 +470,16 @@ final class ProxyExchange implements Consumer<HttpContent> {
         if (finished) {
             return;
         }
+        if (relaying) {
+            if (upstream != null && !upstream.isWritable()) {
+                // An upgraded connection whose node took nothing of the client's bytes for send-timeout
+                // seconds: the node has hung. Both sides close, so that the client can connect again.
+                node.failed("took nothing of an upgraded connection for " + settings.sendTimeout() + " s (send-timeout)",
+                        settings.maxFails(), settings.failTimeout());
+                relayClosed();
+            }
+            return;
+        }
         if (headForwarded) {
             long now = System.nanoTime();
             long limit = TimeUnit.SECONDS.toNanos(readLimit());
@@ -611,8 +621,16 @@ final class ProxyExchange implements Consumer<HttpContent> {
         }
         ChannelFuture f = upstream.writeAndFlush(bytes);
         if (!upstream.isWritable()) {
+            // The node takes the client's bytes more slowly than they come: the client waits, and a
+            // node that takes none for send-timeout seconds has hung (timedOut).
             x.channel().config().setAutoRead(false);
-            f.addListener(done -> x.channel().config().setAutoRead(true));
+            arm(settings.sendTimeout());
+            f.addListener(done -> {
+                x.channel().config().setAutoRead(true);
+                if (!finished) {
+                    cancelTimer();
+                }
+            });
         }
     }
 }

@@ -118,6 +118,48 @@ class ProxyingTest {
     }
 
     @Test
+    void aWebSocketWhoseNodeStopsReadingIsClosedAtSendTimeoutAndTheNodeCountsAFailure() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "send-timeout", "1", "max-fails", "3"))) {
+            a.deafWebSockets = true;
+            java.util.concurrent.CompletableFuture<String> ended = new java.util.concurrent.CompletableFuture<>();
+            WebSocket ws = p.client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + p.front.port() + "/ws"), new WebSocket.Listener() {
+                @Override
+                public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                    ended.complete("closed " + statusCode);
+                    return null;
+                }
+
+                @Override
+                public void onError(WebSocket webSocket, Throwable error) {
+                    ended.complete("error " + error);
+                }
+            }).get(10, TimeUnit.SECONDS);
+            // 64 MB toward a node that reads nothing: the socket buffers fill, the proxy stops reading
+            // from the client, and after send-timeout (1 s) of nothing taken it closes both sides.
+            Thread sender = new Thread(() -> {
+                String chunk = "z".repeat(1 << 20);
+                try {
+                    for (int i = 0; i < 64 && !ended.isDone(); i++) {
+                        ws.sendText(chunk, true).get(30, TimeUnit.SECONDS);
+                    }
+                } catch (Exception closed) {
+                    // the proxy closed the connection
+                }
+            });
+            sender.setDaemon(true);
+            sender.start();
+            String how = ended.get(20, TimeUnit.SECONDS);
+            assertNotNull(how);
+            // (The node, reading nothing, does not see its end of the connection close.)
+            Node n = p.live().node(a.address());
+            assertEquals(1, n.status().failures(), "a node that takes nothing has hung: " + n.status());
+            assertEquals(0, n.status().openStreams(), "the proxy ended the upgraded exchange: " + n.status());
+            assertEquals(0, n.status().activeRequests(), n.status().toString());
+        }
+    }
+
+    @Test
     void webSocketEchoThroughTheProxy() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
             BlockingQueue<String> got = new LinkedBlockingQueue<>();

@@ -66,6 +66,8 @@ final class TestNode implements AutoCloseable {
     volatile int healthStatus = 200;
     /** The server name (SNI) the last TLS client asked for; null when it sent none. */
     volatile String serverName;
+    /** WebSocket connections stop reading once upgraded (a hung node). */
+    volatile boolean deafWebSockets;
 
     TestNode(String name, boolean tls) throws Exception {
         this(name, tls, 0);
@@ -129,6 +131,14 @@ final class TestNode implements AutoCloseable {
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Object> {
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete && deafWebSockets) {
+                ctx.channel().config().setAutoRead(false);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
