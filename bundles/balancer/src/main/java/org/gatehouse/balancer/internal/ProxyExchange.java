@@ -68,6 +68,10 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private boolean skipInformational;
     private boolean stream;
     private boolean relaying;
+    /** Upgraded: the client is paused until the node takes what it was sent (send-timeout watches). */
+    private boolean clientWaits;
+    /** {@link #leftForNode} when the current send-timeout period began. */
+    private long nodeLeft;
     private boolean finished;
     private boolean nodeKeepsAlive;
     private String lastFailure = "could not be reached";
@@ -471,13 +475,21 @@ final class ProxyExchange implements Consumer<HttpContent> {
             return;
         }
         if (relaying) {
-            if (upstream != null && !upstream.isWritable()) {
-                // An upgraded connection whose node took nothing of the client's bytes for send-timeout
-                // seconds: the node has hung. Both sides close, so that the client can connect again.
-                node.failed("took nothing of an upgraded connection for " + settings.sendTimeout() + " s (send-timeout)",
-                        settings.maxFails(), settings.failTimeout());
-                relayClosed();
+            if (!clientWaits || upstream == null) {
+                return;
             }
+            if (leftForNode() < nodeLeft || !upstream.config().isAutoRead()) {
+                // The node took some meanwhile; or Gatehouse stopped reading the node because the
+                // client is slow to read, and the node stopped reading in turn: not the node's fault
+                // (the front's send-timeout deals with a client that takes nothing).
+                watchNode();
+                return;
+            }
+            // An upgraded connection whose node took nothing of the client's bytes for send-timeout
+            // seconds: the node has hung. Both sides close, so that the client can connect again.
+            node.failed("took nothing of an upgraded connection for " + settings.sendTimeout() + " s (send-timeout)",
+                    settings.maxFails(), settings.failTimeout());
+            relayClosed();
             return;
         }
         if (headForwarded) {
@@ -622,15 +634,31 @@ final class ProxyExchange implements Consumer<HttpContent> {
         ChannelFuture f = upstream.writeAndFlush(bytes);
         if (!upstream.isWritable()) {
             // The node takes the client's bytes more slowly than they come: the client waits, and a
-            // node that takes none for send-timeout seconds has hung (timedOut).
+            // node that takes none of them for send-timeout seconds has hung (timedOut).
             x.channel().config().setAutoRead(false);
-            arm(settings.sendTimeout());
+            if (!clientWaits) {
+                clientWaits = true;
+                watchNode();
+            }
             f.addListener(done -> {
                 x.channel().config().setAutoRead(true);
+                clientWaits = false;
                 if (!finished) {
                     cancelTimer();
                 }
             });
         }
+    }
+
+    /** A send-timeout period begins, from what the node still has to take of the client's bytes. */
+    private void watchNode() {
+        nodeLeft = leftForNode();
+        arm(settings.sendTimeout());
+    }
+
+    /** Bytes of the client's still waiting for the node to take them. */
+    private long leftForNode() {
+        io.netty.channel.ChannelOutboundBuffer b = upstream.unsafe().outboundBuffer();
+        return b == null ? 0 : b.totalPendingWriteBytes() - b.currentProgress();
     }
 }
