@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -568,11 +569,6 @@ final class ProxyExchange implements Consumer<HttpContent> {
         if (!x.isDone()) {
             x.respond(status, "text/html; charset=utf-8", page(status, text));
         }
-        if (!clientBodyDone) {
-            // Answered before the request body ended (which may have been paused for the node): the
-            // front reads the rest and drops it, then serves the connection's next request.
-            x.resumeBody();
-        }
     }
 
     private static String page(HttpResponseStatus status, String text) {
@@ -658,7 +654,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
 
     /** Bytes of the client's still waiting for the node to take them. */
     private long leftForNode() {
-        io.netty.channel.ChannelOutboundBuffer b = upstream.unsafe().outboundBuffer();
+        ChannelOutboundBuffer b = upstream.unsafe().outboundBuffer();
         return b == null ? 0 : b.totalPendingWriteBytes() - b.currentProgress();
     }
 }

@@ -284,12 +284,7 @@ class ProxyingTest {
     @Test
     void aClientThatStopsReadingIsNotCutOffByReadTimeout() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "read-timeout", "1"))) {
-            try (SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket()) {
-                s.setReceiveBufferSize(64 * 1024);
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", p.front.port()), 5000);
-                s.setSoTimeout(20_000);
-                s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().flush();
+            try (SSLSocket s = askForBig(p)) {
                 // Nothing read for three times read-timeout: the proxy pauses the node meanwhile.
                 Thread.sleep(3000);
                 InputStream in = s.getInputStream();
@@ -315,22 +310,13 @@ class ProxyingTest {
     void aClientThatTakesNothingIsDisconnectedAtSendTimeoutAndItsNodeConnectionClosed() throws Exception {
         try (TestNode a = new TestNode("a", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address()), Map.of("send-timeout", "1"))) {
-            try (SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket()) {
-                s.setReceiveBufferSize(64 * 1024);
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", p.front.port()), 5000);
-                s.setSoTimeout(20_000);
-                s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().flush();
+            try (SSLSocket s = askForBig(p)) {
                 long t = System.nanoTime();
-                while (a.openConnections() == 0 && System.nanoTime() - t < 5_000_000_000L) {
-                    Thread.sleep(10);
-                }
+                waitFor(() -> a.openConnections() > 0, "a node connection");
                 assertEquals(1, a.openConnections(), "the proxy took the request to the node");
                 // The node's connection, paused while the client reads nothing, closes once send-timeout
                 // (1 s) has passed without the client taking a byte.
-                while (a.openConnections() > 0 && System.nanoTime() - t < 10_000_000_000L) {
-                    Thread.sleep(50);
-                }
+                waitFor(() -> a.openConnections() == 0, "the node connection closed");
                 long took = System.nanoTime() - t;
                 assertEquals(0, a.openConnections(), "the node connection is closed, not held paused");
                 assertTrue(took >= 900_000_000L, "not before send-timeout (1 s): " + took / 1_000_000 + " ms");
@@ -515,6 +501,17 @@ class ProxyingTest {
         reader.setDaemon(true);
         reader.start();
         return reader;
+    }
+
+    /** A connection with a small receive buffer that has asked for /big (32 MB) and read nothing yet. */
+    static SSLSocket askForBig(TestProxy p) throws Exception {
+        SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket();
+        s.setReceiveBufferSize(64 * 1024);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", p.front.port()), 5000);
+        s.setSoTimeout(20_000);
+        s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        return s;
     }
 
     static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {

@@ -2,7 +2,6 @@ package org.gatehouse.ban.internal;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -90,7 +89,7 @@ final class BanTable {
         if (bans.isEmpty()) {
             return null;
         }
-        Banned b = bans.get(key(client, settings.ipv6Prefix()));
+        Banned b = bans.get(IpAddresses.clientKey(client, settings.ipv6Prefix()));
         if (b == null) {
             return null;
         }
@@ -119,7 +118,7 @@ final class BanTable {
         if (!s.enabled()) {
             return null;
         }
-        InetAddress key = key(client, s.ipv6Prefix());
+        InetAddress key = IpAddresses.clientKey(client, s.ipv6Prefix());
         long now = ticker.millis();
         synchronized (this) {
             Banned current = bans.get(key);
@@ -163,7 +162,7 @@ final class BanTable {
         if (slash >= 0 && !t.substring(slash + 1).matches("[0-9]{1,3}")) {
             throw new IllegalArgumentException("'" + address + "' is not an address or address/length");
         }
-        InetAddress key = key(IpAddresses.parse(slash < 0 ? t : t.substring(0, slash)), settings.ipv6Prefix());
+        InetAddress key = IpAddresses.clientKey(IpAddresses.parse(slash < 0 ? t : t.substring(0, slash)), settings.ipv6Prefix());
         synchronized (this) {
             boolean counted = failures.remove(key) != null;
             Banned b = bans.get(key);
@@ -296,23 +295,6 @@ final class BanTable {
                 return;
             }
             lift(first, "max-tracked bans are in force and it ends first");
-        }
-    }
-
-    /** The key an address is counted under: itself (IPv4-mapped as IPv4), or its IPv6 prefix. */
-    static InetAddress key(InetAddress client, int ipv6Prefix) {
-        InetAddress a = IpAddresses.canonical(client);
-        if (ipv6Prefix >= 128 || !(a instanceof Inet6Address)) {
-            return a;
-        }
-        byte[] b = a.getAddress();
-        for (int bit = ipv6Prefix; bit < 128; bit++) {
-            b[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
-        }
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
         }
     }
 

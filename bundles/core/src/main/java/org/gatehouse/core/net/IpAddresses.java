@@ -143,6 +143,23 @@ public final class IpAddresses {
     }
 
     /**
+     * The key a client is counted under (failed logins, bans): its {@link #canonical} address, or for
+     * IPv6 with {@code ipv6Prefix} below 128 that prefix with the rest zeroed, since one host or site
+     * holds a whole /64 and could take a fresh address in it for every try.
+     */
+    public static InetAddress clientKey(InetAddress client, int ipv6Prefix) {
+        InetAddress a = canonical(client);
+        if (ipv6Prefix >= 128 || !(a instanceof Inet6Address)) {
+            return a;
+        }
+        byte[] b = a.getAddress();
+        for (int bit = ipv6Prefix; bit < 128; bit++) {
+            b[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        }
+        return byAddress(b);
+    }
+
+    /**
      * The IPv4 address an IPv6 address carries in one of the transition forms a peer could use to
      * reach an IPv4 host: IPv4-mapped ({@code ::ffff:0:0/96}), IPv4-compatible ({@code ::/96}, except
      * {@code ::} and {@code ::1}), 6to4 ({@code 2002::/16}) and the NAT64 well-known prefix

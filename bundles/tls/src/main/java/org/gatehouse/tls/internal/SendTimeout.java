@@ -30,10 +30,11 @@ final class SendTimeout extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private Deadline deadline;
     private boolean armed;
-    /** Bytes (as the write buffer counts them) handed to the socket's write buffer so far. */
-    private long queued;
-    /** {@link #taken} when the period began. */
-    private long takenAtArm;
+    /**
+     * Bytes (as the write buffer counts them) still to be taken when the period began, plus those
+     * queued since: what is left now, less this, is what the client took in the period.
+     */
+    private long owed;
 
     /** {@code seconds} is read each time a period begins: a changed setting applies from the next one. */
     SendTimeout(IntSupplier seconds) {
@@ -47,14 +48,14 @@ final class SendTimeout extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        ChannelOutboundBuffer b = ctx.channel().unsafe().outboundBuffer();
+        ChannelOutboundBuffer b = armed ? ctx.channel().unsafe().outboundBuffer() : null;
         if (b == null) {
             ctx.write(msg, promise);
             return;
         }
         long before = b.totalPendingWriteBytes();
         ctx.write(msg, promise);
-        queued += b.totalPendingWriteBytes() - before;
+        owed += b.totalPendingWriteBytes() - before;
     }
 
     @Override
@@ -77,13 +78,9 @@ final class SendTimeout extends ChannelDuplexHandler {
         ctx.fireChannelInactive();
     }
 
-    /**
-     * How much the kernel has taken so far: what was queued, less what still waits, plus what of the
-     * first waiting message has gone. It only grows, whatever is queued meanwhile (a message counts
-     * in both terms from the moment it is queued) and whichever buffer objects are reused.
-     */
-    private long taken(ChannelOutboundBuffer pending) {
-        return queued - pending.totalPendingWriteBytes() + pending.currentProgress();
+    /** Bytes still to be taken: the write buffer's count, less what of its first message has gone. */
+    private static long left(ChannelOutboundBuffer pending) {
+        return pending.totalPendingWriteBytes() - pending.currentProgress();
     }
 
     private void arm(ChannelOutboundBuffer pending) {
@@ -91,7 +88,7 @@ final class SendTimeout extends ChannelDuplexHandler {
             deadline = new Deadline(ctx.executor(), this::expired);
         }
         armed = true;
-        takenAtArm = taken(pending);
+        owed = left(pending);
         deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds.getAsInt()));
     }
 
@@ -102,7 +99,7 @@ final class SendTimeout extends ChannelDuplexHandler {
         if (!ch.isActive() || pending == null || pending.isEmpty()) {
             return;
         }
-        if (taken(pending) != takenAtArm) {
+        if (left(pending) < owed) {
             arm(pending);
             return;
         }

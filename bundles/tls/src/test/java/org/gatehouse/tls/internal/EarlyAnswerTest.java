@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
 import org.gatehouse.tls.http.HttpRoute;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,48 +33,55 @@ class EarlyAnswerTest {
 
     private static final String POST = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n";
 
+    private TestFront front;
+
+    @BeforeEach
+    void start() {
+        front = new TestFront(home, Map.of("idle-timeout", "3"));
+        front.route(EARLY, Map.of(HttpRoute.PREFIX, "/"));
+    }
+
+    @AfterEach
+    void stop() {
+        front.close();
+    }
+
+    /** A connection whose POST head was sent and answered at once, its body not sent yet. */
+    private SSLSocket answeredBeforeItsBody() throws Exception {
+        SSLSocket s = TrustingClient.connect(front.port());
+        s.getOutputStream().write(POST.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        assertTrue(readAnswer(s.getInputStream()).endsWith("early /upload"));
+        return s;
+    }
+
     @Test
     void aClientThatStopsSendingTheBodyItWasAnsweredBeforeIsClosedAtIdleTimeout() throws Exception {
-        try (TestFront front = new TestFront(home, Map.of("idle-timeout", "3"))) {
-            front.route(EARLY, Map.of(HttpRoute.PREFIX, "/"));
-            try (SSLSocket s = TrustingClient.connect(front.port())) {
-                OutputStream out = s.getOutputStream();
-                // The head alone, answered at once; then the client stops.
-                out.write(POST.getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                InputStream in = s.getInputStream();
-                assertTrue(readAnswer(in).endsWith("early /upload"));
-                assertClosedAtIdleTimeout(s, in);
-            }
+        // The head alone, answered at once; then the client stops.
+        try (SSLSocket s = answeredBeforeItsBody()) {
+            assertClosedAtIdleTimeout(s, s.getInputStream());
         }
     }
 
     @Test
     void aBodyDrippingAfterTheAnswerDoesNotRenewTheDeadline() throws Exception {
-        try (TestFront front = new TestFront(home, Map.of("idle-timeout", "3"))) {
-            front.route(EARLY, Map.of(HttpRoute.PREFIX, "/"));
-            try (SSLSocket s = TrustingClient.connect(front.port())) {
-                OutputStream out = s.getOutputStream();
-                out.write(POST.getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                InputStream in = s.getInputStream();
-                assertTrue(readAnswer(in).endsWith("early /upload"));
-                // A byte a second, never reaching the 3000 the head announced.
-                Thread drip = new Thread(() -> {
-                    try {
-                        for (int i = 0; i < 20; i++) {
-                            out.write('a');
-                            out.flush();
-                            Thread.sleep(1000);
-                        }
-                    } catch (IOException | InterruptedException closed) {
-                        // closed by the server, as it should be
+        try (SSLSocket s = answeredBeforeItsBody()) {
+            OutputStream out = s.getOutputStream();
+            // A byte a second, never reaching the 3000 the head announced.
+            Thread drip = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 20; i++) {
+                        out.write('a');
+                        out.flush();
+                        Thread.sleep(1000);
                     }
-                });
-                drip.setDaemon(true);
-                drip.start();
-                assertClosedAtIdleTimeout(s, in);
-            }
+                } catch (IOException | InterruptedException closed) {
+                    // closed by the server, as it should be
+                }
+            });
+            drip.setDaemon(true);
+            drip.start();
+            assertClosedAtIdleTimeout(s, s.getInputStream());
         }
     }
 
@@ -92,24 +101,17 @@ class EarlyAnswerTest {
 
     @Test
     void aBodyThatEndsInTimeIsDroppedAndTheConnectionServesTheNextRequest() throws Exception {
-        try (TestFront front = new TestFront(home, Map.of("idle-timeout", "3"))) {
-            front.route(EARLY, Map.of(HttpRoute.PREFIX, "/"));
-            try (SSLSocket s = TrustingClient.connect(front.port())) {
-                OutputStream out = s.getOutputStream();
-                InputStream in = s.getInputStream();
-                out.write(POST.getBytes(StandardCharsets.US_ASCII));
+        try (SSLSocket s = answeredBeforeItsBody()) {
+            OutputStream out = s.getOutputStream();
+            // The body in three parts 0.3 s apart, after the answer.
+            for (int i = 0; i < 3; i++) {
+                Thread.sleep(300);
+                out.write("b".repeat(1000).getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                assertTrue(readAnswer(in).endsWith("early /upload"));
-                // The body in three parts 0.3 s apart, after the answer.
-                for (int i = 0; i < 3; i++) {
-                    Thread.sleep(300);
-                    out.write("b".repeat(1000).getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-                out.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                assertTrue(readAnswer(in).endsWith("early /next"), "the next request on the same connection");
             }
+            out.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(readAnswer(s.getInputStream()).endsWith("early /next"), "the next request on the same connection");
         }
     }
 

@@ -1,8 +1,8 @@
 package org.gatehouse.auth.ldap.internal;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
+import org.gatehouse.core.net.IpAddresses;
 
 /**
  * Failed logins per client address: after {@code failure-limit} failures within
@@ -25,14 +25,10 @@ final class FailureLimiter {
     private final int limit;
     private final long windowNanos;
     private final int maxAddresses;
-    private final ConcurrentHashMap<Object, Window> windows = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<InetAddress, Window> windows = new ConcurrentHashMap<>();
     private volatile long lastSweep = System.nanoTime() - SWEEP_NANOS;
 
     private record Window(long start, int failures) {
-    }
-
-    /** The /64 of an IPv6 address (its first 8 bytes), as a key. */
-    private record Ipv6Prefix(long high) {
     }
 
     FailureLimiter(int limit, int windowSeconds) {
@@ -45,21 +41,13 @@ final class FailureLimiter {
         this.maxAddresses = maxAddresses;
     }
 
-    private static Object key(InetAddress client) {
-        if (client instanceof Inet6Address) {
-            byte[] a = client.getAddress();
-            long high = 0;
-            for (int i = 0; i < 8; i++) {
-                high = high << 8 | (a[i] & 0xFF);
-            }
-            return new Ipv6Prefix(high);
-        }
-        return client;
+    private static InetAddress key(InetAddress client) {
+        return IpAddresses.clientKey(client, 64);
     }
 
     /** Seconds until the address may try again, or 0 when it may now. */
     long blockedSeconds(InetAddress client) {
-        Object key = key(client);
+        InetAddress key = key(client);
         Window w = windows.get(key);
         if (w == null || w.failures() < limit) {
             return 0;
@@ -74,7 +62,7 @@ final class FailureLimiter {
 
     void failed(InetAddress client) {
         long now = System.nanoTime();
-        Object key = key(client);
+        InetAddress key = key(client);
         if (windows.size() >= maxAddresses && !windows.containsKey(key)) {
             if (now - lastSweep >= SWEEP_NANOS) {
                 lastSweep = now;
