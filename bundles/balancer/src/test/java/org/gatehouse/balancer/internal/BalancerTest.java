@@ -3,12 +3,17 @@ package org.gatehouse.balancer.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.balancer.NodeStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,6 +114,68 @@ class BalancerTest {
                 assertEquals(10, after.get("b"), after.toString());
                 assertEquals("up", p.live().node(back.address()).status().state());
             }
+        }
+    }
+
+    /**
+     * A node whose listen queue is full: the kernel drops the proxy's SYNs, so its connect neither
+     * succeeds nor fails, as with a node behind a firewall that drops packets, and only connect-timeout ends it.
+     */
+    @Test
+    void aNodeThatNeverAcceptsIsGivenUpAtConnectTimeoutAndTheRequestGoesToTheNext() throws Exception {
+        List<Socket> queued = new ArrayList<>();
+        try (ServerSocket blackHole = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+                TestNode b = new TestNode("b", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", "127.0.0.1:" + blackHole.getLocalPort() + ", " + b.address(),
+                        "connect-timeout", "1", "max-fails", "1", "fail-timeout", "30"))) {
+            boolean full = false;
+            for (int i = 0; i < 16 && !full; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(blackHole.getLocalSocketAddress(), 300);
+                    queued.add(s);
+                } catch (SocketTimeoutException e) {
+                    s.close();
+                    full = true;
+                }
+            }
+            assertTrue(full, "the black hole's listen queue filled up");
+            long t = System.nanoTime();
+            HttpResponse<String> r = p.get("/id");
+            long ms = (System.nanoTime() - t) / 1_000_000;
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("b", r.body(), "a GET that could not connect goes to the next node");
+            assertTrue(ms >= 900 && ms < 4000, "given up after connect-timeout (1 s): " + ms + " ms");
+            NodeStatus hole = p.live().node("127.0.0.1:" + blackHole.getLocalPort()).status();
+            assertEquals(1, hole.failures(), hole.toString());
+            assertEquals("down", hole.state(), "max-fails 1: out for fail-timeout");
+            assertEquals(0, hole.activeRequests(), hole.toString());
+            t = System.nanoTime();
+            assertEquals(Map.of("b", 5), spread(p, 5), "the next requests do not wait for it");
+            assertTrue(System.nanoTime() - t < 900_000_000L, "no connect-timeout paid again");
+        } finally {
+            for (Socket s : queued) {
+                s.close();
+            }
+        }
+    }
+
+    /** A TLS node that takes the connection but never answers the handshake: connect-timeout bounds the handshake too. */
+    @Test
+    void aTlsNodeSilentInTheHandshakeIsGivenUpAtConnectTimeout() throws Exception {
+        // Never accepted: the kernel completes TCP connections into the listen queue, and nothing reads the ClientHello.
+        try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+                TestNode b = new TestNode("b", true);
+                TestProxy p = new TestProxy(home, Map.of("nodes", "127.0.0.1:" + mute.getLocalPort() + ", " + b.address(), "tls", "true",
+                        "tls-trust-all", "true", "connect-timeout", "1", "max-fails", "1", "fail-timeout", "30"))) {
+            long t = System.nanoTime();
+            HttpResponse<String> r = p.get("/id");
+            long ms = (System.nanoTime() - t) / 1_000_000;
+            assertEquals("b", r.body(), "a GET whose node never finished the handshake goes to the next node");
+            assertTrue(ms >= 900 && ms < 4000, "given up after connect-timeout (1 s): " + ms + " ms");
+            NodeStatus silent = p.live().node("127.0.0.1:" + mute.getLocalPort()).status();
+            assertEquals(1, silent.failures(), silent.toString());
+            assertEquals("down", silent.state(), silent.toString());
         }
     }
 
