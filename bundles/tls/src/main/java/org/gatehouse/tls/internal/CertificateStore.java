@@ -48,7 +48,8 @@ final class CertificateStore {
     /**
      * Puts {@code settings} in force with the certificate they name (or the self-signed one). A
      * configured file that is refused keeps the certificate in force, or, at first start, falls back
-     * to the self-signed one so HTTPS still comes up.
+     * to the self-signed one so HTTPS still comes up. A configured file that does not exist means the
+     * self-signed one only while no operator's certificate is in force.
      */
     synchronized void apply(TlsSettings settings) throws InvalidCertificateException {
         PemBundle certificate;
@@ -62,6 +63,11 @@ final class CertificateStore {
                 LOG.error("TLS: {}; serving the self-signed certificate until it is fixed", e.getMessage());
                 certificate = selfSigned(settings);
             }
+        } else if (inForce != null && !inForce.certificate.source.equals(selfSignedFile().toString())) {
+            // The operator's certificate is in force: a path that names no file (a typo, a file
+            // removed while it is renewed) must not swap it for the self-signed one.
+            throw new InvalidCertificateException(settings.source() + ": certificate = '" + settings.certificate()
+                    + "' does not exist");
         } else {
             certificate = selfSigned(settings);
         }

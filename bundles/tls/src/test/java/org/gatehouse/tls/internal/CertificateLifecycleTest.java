@@ -153,6 +153,23 @@ class CertificateLifecycleTest {
         assertEquals(ecFingerprint, tls.current().sha256Fingerprint());
         assertEquals("CN = gatehouse.example.com", served());
         assertEquals("ping 3", roundTrip(old, "ping 3"));
+
+        // 7. A settings change naming a file that does not exist (a typo), or made while the
+        // configured file is gone (renewal under way), keeps the operator's certificate: never
+        // the self-signed one in its place.
+        Map<String, Object> p = new HashMap<>();
+        p.put("hostname", "gatehouse");
+        p.put("domain", "example.com");
+        p.put("certificate", home.resolve("etc/tls/sever.pem").toString());
+        tls.modified(p);
+        assertEquals(ecFingerprint, tls.current().sha256Fingerprint(), "a path that names no file is refused");
+        Files.delete(configured);
+        p.remove("certificate");
+        p.put("session-timeout", "3600");
+        tls.modified(p);
+        assertEquals(ecFingerprint, tls.current().sha256Fingerprint(), "the configured file removed: still the operator's");
+        assertEquals("CN = gatehouse.example.com", served());
+        assertEquals("ping 4", roundTrip(old, "ping 4"));
         old.close();
     }
 
