@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.TurnHandler;
@@ -68,17 +70,32 @@ final class TurnServer implements TurnHandler {
         this.users.refresh();
         this.limiter = new UnauthenticatedLimiter(settings.unauthenticatedRate());
         this.authenticator = new Authenticator(authConfig(settings));
-        apply(settings);
+        try {
+            apply(settings);
+        } catch (InvalidSettingException impossible) {
+            throw new IllegalStateException(impossible); // only a change of userdb is refused
+        }
         this.housekeeping = loops.group().next().scheduleAtFixedRate(this::housekeeping, 1, 1, TimeUnit.SECONDS);
     }
 
     // ---- configuration
 
-    synchronized void apply(TurnSettings s) {
+    /**
+     * Puts {@code s} in force. A new user file that is refused, or that does not exist while users
+     * are in force, refuses the whole change: the users in force keep their allocations.
+     */
+    synchronized void apply(TurnSettings s) throws InvalidSettingException {
         TurnSettings before = settings;
         if (before != null && !before.userdb().equals(s.userdb())) {
             UserFile next = new UserFile(s.userdb());
-            next.refresh();
+            if (!Files.exists(s.userdb()) && users.count() > 0) {
+                throw new InvalidSettingException(s.source(), "userdb", s.userdb(), "names no file; the " + users.count()
+                        + " user(s) of " + users.path() + " stay in force");
+            }
+            if (!next.refresh()) {
+                throw new InvalidSettingException(s.source(), "userdb", s.userdb(), "is refused (the line above says why); the "
+                        + users.count() + " user(s) of " + users.path() + " stay in force");
+            }
             users = next;
         }
         rest = s.useAuthSecret() ? new RestSecret(s.staticAuthSecrets(), s.restSeparator()) : null;

@@ -65,25 +65,36 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     @Modified
     void modified(Map<String, Object> properties) {
+        boolean on;
         try {
+            // Every key checked before any is applied: a bad value leaves all of them as they were.
+            on = enabled(properties);
             server.apply(TurnSettings.read(properties));
         } catch (InvalidSettingException e) {
             TurnServer.LOG.error("{}; keeping the running TURN configuration", e.getMessage());
             return;
         }
-        enable(properties);
+        enable(on);
+    }
+
+    private static boolean enabled(Map<String, Object> properties) throws InvalidSettingException {
+        return Settings.of(TurnSettings.PID, properties).bool("enabled", true);
+    }
+
+    private void enable(Map<String, Object> properties) {
+        boolean on;
+        try {
+            on = enabled(properties);
+        } catch (InvalidSettingException e) {
+            TurnServer.LOG.error("{}; TURN stays {}", e.getMessage(), handler == null ? "off" : "on");
+            return;
+        }
+        enable(on);
     }
 
     /** Registers the handler (TURN on) or withdraws it and ends every allocation (TURN off). */
-    private synchronized void enable(Map<String, Object> properties) {
+    private synchronized void enable(boolean on) {
         if (context == null) {
-            return;
-        }
-        boolean on;
-        try {
-            on = Settings.of(TurnSettings.PID, properties).bool("enabled", true);
-        } catch (InvalidSettingException e) {
-            TurnServer.LOG.error("{}; TURN stays {}", e.getMessage(), handler == null ? "off" : "on");
             return;
         }
         if (on && handler == null) {

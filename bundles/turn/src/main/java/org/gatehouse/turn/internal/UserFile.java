@@ -105,7 +105,11 @@ final class UserFile implements CredentialSource {
         } catch (IllegalArgumentException e) {
             modified = m;
             size = s;
-            LOG.error("TURN: {}: {}; keeping the {} users read before", path, e.getMessage(), users.size());
+            if (users.isEmpty()) {
+                LOG.error("TURN: {}: {}; no user of it is in force", path, e.getMessage());
+            } else {
+                LOG.error("TURN: {}: {}; keeping the {} users read before", path, e.getMessage(), users.size());
+            }
             return false;
         } catch (IOException e) {
             LOG.warn("TURN: cannot read user file {}: {}; keeping the {} users read before", path, e.toString(), users.size());
@@ -284,6 +288,13 @@ final class UserFile implements CredentialSource {
     }
 
     private void write(List<String> lines) throws IOException {
+        // A file that would be refused as a whole (a bad line elsewhere) is not written: the change
+        // would not be in force, and the command would seem to have worked.
+        try {
+            parse(lines);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage() + "; fix that line first (nothing was changed)");
+        }
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, ".turn-users", ".tmp");

@@ -91,4 +91,64 @@ class LiveReconfigurationTest {
             }
         }
     }
+
+    /**
+     * A change whose new user file names no file or is refused is refused whole: the users in force
+     * keep authenticating (their allocations' refreshes would get 401 otherwise), and the other keys
+     * of the same change are not applied either.
+     */
+    @Test
+    void aUserFileChangeThatWouldLoseTheUsersIsRefusedWhole() throws Exception {
+        try (TestTurn turn = new TestTurn(); TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            turn.reconfigure("userdb", turn.dir.resolve("turn-user").toString(), "realm", "elsewhere.test");
+            assertEquals(0, TurnClient.code(c.refresh(600)), "a path with no file behind it: alice stays");
+            try (TurnClient other = turn.client()) {
+                assertEquals(0, TurnClient.code(other.allocate()), "and the realm of the same change is not applied");
+            }
+            Files.writeString(turn.dir.resolve("bad-users"), "dave:0x" + TestTurn.hex(org.gatehouse.stun.message.Integrity.longTermKey("dave",
+                    TestTurn.REALM, "pw", 1)) + "\neve:0x12\n");
+            turn.reconfigure("userdb", turn.dir.resolve("bad-users").toString(), "realm", TestTurn.REALM);
+            assertEquals(0, TurnClient.code(c.refresh(600)), "a file with a bad line: alice stays");
+            try (TurnClient dave = TurnClient.udp(turn.udp()).credentials("dave", "pw")) {
+                assertEquals(401, TurnClient.code(dave.allocate()), "and nobody of the refused file is in");
+            }
+            Files.writeString(turn.dir.resolve("bad-users"), "dave:0x" + TestTurn.hex(org.gatehouse.stun.message.Integrity.longTermKey("dave",
+                    TestTurn.REALM, "pw", 1)) + "\n");
+            turn.reconfigure("userdb", turn.dir.resolve("bad-users").toString());
+            try (TurnClient dave = TurnClient.udp(turn.udp()).credentials("dave", "pw")) {
+                assertEquals(0, TurnClient.code(dave.allocate()), "a good file is taken");
+            }
+            assertEquals(401, TurnClient.code(c.refresh(600)), "and alice, not in it, is out");
+        }
+    }
+
+    /** An invalid value of enabled refuses the whole change, not only that key. */
+    @Test
+    void aBadEnabledValueRefusesTheWholeChange() throws Exception {
+        try (TestTurn turn = new TestTurn(); TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            turn.reconfigure("enabled", "maybe", "realm", "elsewhere.test");
+            try (TurnClient other = turn.client()) {
+                assertEquals(0, TurnClient.code(other.allocate()), "the realm did not change");
+            }
+            turn.reconfigure("enabled", "true", "realm", "elsewhere.test");
+            try (TurnClient again = turn.client()) {
+                assertEquals(401, TurnClient.code(again.allocate()), "alice's key was made for the old realm");
+            }
+        }
+    }
+
+    /** turn:user-add on a file that has a bad line says so and changes nothing, instead of seeming to work. */
+    @Test
+    void addingAUserToAFileWithABadLineIsRefused() throws Exception {
+        try (TestTurn turn = new TestTurn()) {
+            String before = Files.readString(turn.users) + "eve:0x12\n";
+            Files.writeString(turn.users, before);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> turn.turn.add("carol", "pw1", null));
+            assertTrue(e.getMessage().contains("line 4"), e.getMessage());
+            assertEquals(before, Files.readString(turn.users));
+        }
+    }
 }
