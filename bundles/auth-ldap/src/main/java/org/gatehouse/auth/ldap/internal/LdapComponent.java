@@ -85,12 +85,16 @@ public final class LdapComponent implements DirectoryCheck {
             }
             return;
         }
+        boolean wasGuarding = filter.active() != null;
         inForce = s;
         if (d == null) {
             unregister();
             swap(null);
             if (configured) {
                 LOG.info("LDAP: {}; nothing is guarded", s.enabled() ? "no url configured" : "enabled = false");
+            } else if (wasGuarding) {
+                // The configuration was deleted (etc/org.gatehouse.auth.ldap.cfg removed): say so, as it opens every path.
+                LOG.warn("LDAP: configuration {} removed; nothing is guarded any more", LdapSettings.PID);
             }
             return;
         }

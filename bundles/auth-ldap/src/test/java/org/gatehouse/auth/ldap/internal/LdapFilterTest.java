@@ -355,6 +355,24 @@ class LdapFilterTest {
         assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false guards nothing");
     }
 
+    /** The configuration file deleted: nothing is guarded, and the log says so (it opens every path). */
+    @Test
+    void aDeletedConfigurationGuardsNothingAndSaysSo() throws Exception {
+        guard(config());
+        assertChallenge(get("/meet/"));
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            ldap.modified(Map.of("component.name", "org.gatehouse.auth.ldap", "component.id", 7L)); // what DS passes once the file is gone
+        } finally {
+            System.setErr(err);
+        }
+        String logged = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(logged.contains("WARN") && logged.contains("org.gatehouse.auth.ldap removed; nothing is guarded any more"), logged);
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"));
+    }
+
     @Test
     void loginsWaitingWhenTheComponentStopsAreAnswered503NotLeftHanging() throws Exception {
         guard(config("pool-size", "1"));
