@@ -39,6 +39,9 @@ public final class PoolComponent {
     private ServiceRegistration<HttpRoute> registration;
     private String pid;
 
+    /** DS's deactivation reason for a deleted configuration (ComponentConstants, OSGi Compendium 112.5.16). */
+    private static final int CONFIGURATION_DELETED = 4;
+
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
@@ -127,7 +130,11 @@ public final class PoolComponent {
     }
 
     @Deactivate
-    synchronized void deactivate() {
+    synchronized void deactivate(int reason) {
+        if (reason == CONFIGURATION_DELETED && pool != null) {
+            Balancer.LOG.info("Balancer: pool {} removed (its configuration was deleted): {} no longer routed; exchanges under way go on "
+                    + "until they end", pool.name(), pool.settings().routes());
+        }
         unregister();
         if (checks != null) {
             checks.stop();

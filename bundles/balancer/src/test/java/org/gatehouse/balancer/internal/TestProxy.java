@@ -90,7 +90,7 @@ final class TestProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.deactivate();
+        pool.deactivate(0);
         front.close();
     }
 }
