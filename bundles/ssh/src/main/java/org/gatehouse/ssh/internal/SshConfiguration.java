@@ -32,8 +32,8 @@ record SshConfiguration(String source, InetSocketAddress listen, Path authorized
                 Duration.ofMinutes(s.integer(SshSettings.IDLE_TIMEOUT, 30, 1, 10080)));
     }
 
-    /** Settings that need the listener bound again when they change. */
+    /** Whether the listener stays as it is (only {@code listen} needs it bound again; sessions then end). */
     boolean sameListener(SshConfiguration other) {
-        return other != null && java.util.Objects.equals(listen, other.listen) && idleTimeout.equals(other.idleTimeout);
+        return other != null && java.util.Objects.equals(listen, other.listen);
     }
 }

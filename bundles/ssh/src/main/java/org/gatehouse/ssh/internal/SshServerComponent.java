@@ -91,6 +91,8 @@ public final class SshServerComponent {
         if (server != null && next.sameListener(previous)) {
             try {
                 configureAuthentication(server, next);
+                // Sessions read it from the server on each timeout check: open ones get the new limit too.
+                CoreModuleProperties.IDLE_TIMEOUT.set(server, next.idleTimeout());
                 configuration = next;
             } catch (IOException | GeneralSecurityException e) {
                 LOG.error("{}: cannot read the SSH keys in {}: {}; keeping the previous settings", next.source(), keys.hostKeyFile().getParent(), e.toString());

@@ -275,6 +275,20 @@ class SshServerComponentTest {
         }
     }
 
+    /** Only a change of listen binds the listener again; idle-timeout applies to the running one, sessions stay. */
+    @Test
+    void changingIdleTimeoutKeepsOpenSessions() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        InetSocketAddress before = component.boundAddress();
+        try (ClientSession s = loginWithKey("alice", key)) {
+            assertEquals(0, exec(s, "gatehouse:status").status());
+            component.modified(Map.of("listen", "127.0.0.1:0", "idle-timeout", "5"));
+            assertEquals(before, component.boundAddress(), "the same listener");
+            assertEquals(0, exec(s, "gatehouse:status").status(), "the session open before the change still runs commands");
+        }
+    }
+
     @Test
     void anInvalidListenIsRefusedAndTheListenerKeepsRunning() throws Exception {
         KeyPair key = authorizedKey();
