@@ -173,8 +173,15 @@ public final class HttpFrontComponent {
 
     @Modified
     synchronized void modified(Map<String, Object> properties) {
+        TlsSettings tlsPart;
         try {
-            apply(FrontSettings.read(properties, fqdn(properties)));
+            tlsPart = TlsSettings.read(properties);
+        } catch (InvalidSettingException e) {
+            // The file is shared with the certificate settings: refused whole, TlsComponent says why.
+            return;
+        }
+        try {
+            apply(FrontSettings.read(properties, tlsPart.fqdn()));
         } catch (InvalidSettingException e) {
             TlsComponentLog.LOG.error("{}; keeping the HTTPS settings in force", e.getMessage());
         }
@@ -200,33 +207,81 @@ public final class HttpFrontComponent {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
         s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
-        bound.entrySet().removeIf(e -> {
-            if (!wanted.containsKey(e.getKey())) {
-                close(e.getValue());
-                TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", e.getValue().name(), IpAddresses.format(e.getValue().address()));
-                return true;
+        // New listeners are opened before the ones they replace close. A new listener that cannot be
+        // opened leaves the ones being given up serving, unless it failed on the port of one of them
+        // (a port moved between https-listen and http-listen, or from a wildcard to one address): that
+        // one closes first, and is opened again if the new one still cannot be.
+        Map<String, Bound> leaving = new LinkedHashMap<>();
+        bound.forEach((k, b) -> {
+            if (!wanted.containsKey(k)) {
+                leaving.put(k, b);
             }
-            return false;
         });
+        Map<String, Exception> failed = new LinkedHashMap<>();
         for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
-            if (bound.containsKey(e.getKey())) {
-                continue;
-            }
-            String protocol = e.getKey().substring(0, 3);
-            try {
-                Bound b = bind(protocol, e.getValue());
-                bound.put(e.getKey(), b);
-                TlsComponentLog.LOG.info("TLS: {} listening on {}", b.name(), IpAddresses.format(b.address()));
-            } catch (Exception ex) {
-                Throwable c = ex;
-                while (c.getCause() != null) {
-                    c = c.getCause();
-                }
-                TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
-                        protocol.equals("tls") ? "https-listen" : "http-listen", IpAddresses.format(e.getValue()),
-                        c.getMessage() == null ? c.toString() : c.getMessage());
+            if (!bound.containsKey(e.getKey())) {
+                open(e.getKey(), e.getValue(), failed);
             }
         }
+        // A new address that failed on the port of one being given up waits for that one to close.
+        Map<String, Bound> clashing = new LinkedHashMap<>();
+        leaving.forEach((k, b) -> {
+            if (failed.keySet().stream().anyMatch(f -> wanted.get(f).getPort() == b.address().getPort())) {
+                clashing.put(k, b);
+            }
+        });
+        if (!clashing.isEmpty()) {
+            clashing.forEach(this::stop);
+            Map<String, Exception> retry = new LinkedHashMap<>(failed);
+            failed.clear();
+            retry.keySet().forEach(k -> open(k, wanted.get(k), failed));
+            if (!failed.isEmpty()) {
+                Map<String, Exception> ignored = new LinkedHashMap<>();
+                clashing.forEach((k, b) -> {
+                    if (open(k, b.address(), ignored)) {
+                        TlsComponentLog.LOG.info("TLS: kept {} {} (its replacement could not be opened)", b.name(), IpAddresses.format(b.address()));
+                    }
+                });
+            }
+        }
+        leaving.forEach((k, b) -> {
+            if (clashing.containsKey(k)) {
+                return;
+            }
+            if (failed.keySet().stream().anyMatch(f -> f.startsWith(b.protocol()))) {
+                TlsComponentLog.LOG.info("TLS: kept {} {} (its replacement could not be opened)", b.name(), IpAddresses.format(b.address()));
+            } else {
+                stop(k, b);
+            }
+        });
+        failed.forEach((k, ex) -> {
+            Throwable c = ex;
+            while (c.getCause() != null) {
+                c = c.getCause();
+            }
+            TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
+                    k.startsWith("tls") ? "https-listen" : "http-listen", IpAddresses.format(wanted.get(k)),
+                    c.getMessage() == null ? c.toString() : c.getMessage());
+        });
+    }
+
+    /** Opens the listener {@code key} on {@code address}; its failure goes into {@code failed}. */
+    private boolean open(String key, InetSocketAddress address, Map<String, Exception> failed) {
+        try {
+            Bound b = bind(key.substring(0, 3), address);
+            bound.put(key, b);
+            TlsComponentLog.LOG.info("TLS: {} listening on {}", b.name(), IpAddresses.format(b.address()));
+            return true;
+        } catch (Exception ex) {
+            failed.put(key, ex);
+            return false;
+        }
+    }
+
+    private void stop(String key, Bound b) {
+        bound.remove(key);
+        close(b);
+        TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", b.name(), IpAddresses.format(b.address()));
     }
 
     private Bound bind(String protocol, InetSocketAddress address) throws InterruptedException {

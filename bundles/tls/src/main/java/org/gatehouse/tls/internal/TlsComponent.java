@@ -64,7 +64,14 @@ public final class TlsComponent implements ServerCertificates {
     @Modified
     void modified(Map<String, Object> properties) {
         try {
-            store.apply(TlsSettings.read(properties));
+            TlsSettings s = TlsSettings.read(properties);
+            try {
+                FrontSettings.read(properties, s.fqdn());
+            } catch (InvalidSettingException e) {
+                // The file is shared with the listener settings: refused whole, HttpFrontComponent says why.
+                return;
+            }
+            store.apply(s);
         } catch (InvalidSettingException | InvalidCertificateException e) {
             TlsComponentLog.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
         }

@@ -224,6 +224,69 @@ class HttpFrontTest {
         }
     }
 
+    private static Map<String, Object> listening(String httpsListen, String httpListen) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("hostname", "gatehouse");
+        p.put("domain", "example.com");
+        p.put("https-listen", httpsListen);
+        p.put("http-listen", httpListen);
+        p.put("public-https-port", "8443");
+        p.put("header-read-timeout", "2");
+        return p;
+    }
+
+    /**
+     * The listener moved to a port that cannot be had keeps serving where it was (it used to be closed
+     * first, leaving nothing); ports swapped between https-listen and http-listen still move.
+     */
+    @Test
+    void aListenerMovedToATakenPortKeepsServingAndSwappedPortsMove() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            front.modified(listening("127.0.0.1:" + taken.getLocalPort(), "127.0.0.1:" + http));
+            assertTrue(curl("-k", "https://127.0.0.1:" + https + "/moved").contains("hello /moved"), "still serving on its old port");
+            assertEquals(2, front.listeners().size());
+        }
+        try {
+            front.modified(listening("127.0.0.1:" + http, "127.0.0.1:" + https));
+            assertTrue(curl("-k", "https://127.0.0.1:" + http + "/swapped").contains("hello /swapped from https"),
+                    "https on the former http port");
+            assertTrue(curl("-i", "http://127.0.0.1:" + https + "/swapped").startsWith("HTTP/1.1 301"), "the redirect on the former https port");
+        } finally {
+            front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+        }
+        assertTrue(curl("-k", "https://127.0.0.1:" + https + "/back").contains("hello /back from https"));
+    }
+
+    /**
+     * etc/org.gatehouse.tls.cfg feeds two components: a bad value of either's keys refuses the whole
+     * file, so neither half of the change is applied on its own.
+     */
+    @Test
+    void aBadValueInTheSharedFileRefusesBothHalves() throws Exception {
+        int free;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort();
+        }
+        try {
+            Map<String, Object> p = listening("127.0.0.1:" + free, "127.0.0.1:" + http);
+            p.put("protocols", "TLSv1.2, SSLv3");
+            front.modified(p);
+            tls.modified(p);
+            assertTrue(curl("-k", "https://127.0.0.1:" + https + "/same").contains("hello /same"), "the listener did not move");
+            assertEquals(2, front.listeners().size());
+            p = listening("127.0.0.1:" + https, "127.0.0.1:" + http);
+            p.put("protocols", "TLSv1.2");
+            p.put("header-read-timeout", "soon");
+            front.modified(p);
+            tls.modified(p);
+            assertTrue(curl("-k", "--tlsv1.3", "https://127.0.0.1:" + https + "/v13").contains("hello /v13"),
+                    "TLS 1.3 still offered: protocols of a refused file not applied");
+        } finally {
+            front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+            tls.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+        }
+    }
+
     @Test
     void smugglingAttemptsGet400AndTheConnectionCloses() throws Exception {
         String answer = raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
