@@ -108,9 +108,21 @@ public final class SshServerComponent {
         try {
             start(next);
         } catch (IOException | GeneralSecurityException e) {
-            LOG.error("{}: SSH cannot listen on {}: {}; fix listen (is the port in use?)", next.source(),
-                    IpAddresses.format(next.listen()), e.getMessage() == null ? e.toString() : e.getMessage());
             stop();
+            // The operator may have no other way in: the listener in force before is opened again.
+            boolean kept = false;
+            if (previous != null && previous.listen() != null) {
+                try {
+                    start(previous);
+                    configuration = previous;
+                    kept = true;
+                } catch (IOException | GeneralSecurityException again) {
+                    stop();
+                }
+            }
+            LOG.error("{}: SSH cannot listen on {}: {}; {}", next.source(), IpAddresses.format(next.listen()),
+                    e.getMessage() == null ? e.toString() : e.getMessage(),
+                    kept ? "still listening on " + IpAddresses.format(boundAddress()) : "fix listen (is the port in use?)");
         }
     }
 
@@ -135,7 +147,12 @@ public final class SshServerComponent {
         s.setCommandFactory((channel, command) -> new GogoChannel(processor, command));
         CoreModuleProperties.IDLE_TIMEOUT.set(s, c.idleTimeout());
         CoreModuleProperties.SERVER_IDENTIFICATION.set(s, "Gatehouse");
-        s.start();
+        try {
+            s.start();
+        } catch (IOException | RuntimeException e) {
+            s.stop(true); // its I/O threads, started before the bind failed
+            throw e;
+        }
         server = s;
         InetSocketAddress bound = new InetSocketAddress(c.listen().getAddress(), s.getPort());
         if (context != null) {

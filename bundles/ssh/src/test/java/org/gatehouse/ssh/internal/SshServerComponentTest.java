@@ -289,6 +289,20 @@ class SshServerComponentTest {
         }
     }
 
+    /** A listen change to a port that is taken leaves SSH listening where it was: it may be the only way in. */
+    @Test
+    void aMoveToATakenPortKeepsSshListening() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            component.modified(Map.of("listen", "127.0.0.1:" + taken.getLocalPort()));
+            assertNotNull(component.boundAddress(), "still listening");
+            try (ClientSession s = loginWithKey("alice", key)) {
+                assertEquals(0, exec(s, "gatehouse:status").status());
+            }
+        }
+    }
+
     @Test
     void anInvalidListenIsRefusedAndTheListenerKeepsRunning() throws Exception {
         KeyPair key = authorizedKey();
