@@ -25,8 +25,10 @@ public interface TurnHandler {
     void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client);
 
     /**
-     * A TCP or TLS connection closed (by either side). On a stream the connection is the client's
-     * 5-tuple, so whatever was allocated for it ends here. Called on the connection's event loop.
+     * A TCP or TLS connection closed (by either side), or a UDP listener socket closed (its address
+     * was removed from the configuration, or the server stops). On a stream the connection is the
+     * client's 5-tuple; on UDP the socket is part of every 5-tuple that came through it: whatever was
+     * allocated through it ends here. Called on the connection's or socket's event loop.
      */
     default void onClosed(StunConnection connection) {
     }

@@ -225,7 +225,7 @@ final class Dispatcher {
         handler.onChannelData(in, connection, client);
     }
 
-    /** A stream connection closed: the TURN handler ends what it allocated for it. */
+    /** A stream connection or a UDP listener socket closed: the TURN handler ends what it allocated through it. */
     void closed(StunConnection connection) {
         TurnHandler handler = turn;
         if (handler != null) {

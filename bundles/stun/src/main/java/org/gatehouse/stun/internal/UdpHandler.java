@@ -41,6 +41,13 @@ final class UdpHandler extends ContextConnection {
         }
     }
 
+    /** The socket closed (its listener was given up, or the server stops): what was allocated through it ends. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        dispatcher.closed(this);
+        ctx.fireChannelInactive();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A send to an unreachable client and the like: nothing to do for a datagram socket but note it.

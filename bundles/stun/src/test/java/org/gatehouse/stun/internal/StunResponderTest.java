@@ -321,6 +321,22 @@ class StunResponderTest {
         }
     }
 
+    /** A listener moved to a port that is taken keeps serving where it was, instead of leaving nothing. */
+    @Test
+    void aListenerMovedToATakenPortKeepsServing() throws Exception {
+        responder.component.modified(Responder.props("listen", "127.0.0.1:0", "tcp", "false"));
+        InetSocketAddress before = responder.address("udp");
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + taken.getLocalPort(), "tcp", "false"));
+            assertEquals(1, responder.component.listeners().size(), responder.component.listeners().toString());
+            assertEquals(before, responder.address("udp"));
+            assertNotNull(client.exchange(before, request(BINDING_REQUEST, false), 2000), "still answering");
+        }
+        responder.component.modified(Responder.props("listen", "[::1]:0", "tcp", "false"));
+        assertEquals(1, responder.component.listeners().size(), "a move that can be made is made");
+        assertTrue(responder.address("udp").getAddress() instanceof java.net.Inet6Address);
+    }
+
     @Test
     void aPortAnotherResponderHoldsIsNotSharedSilently() throws Exception {
         try (Responder other = new Responder()) {

@@ -32,6 +32,11 @@ public final class TestStunServer implements AutoCloseable {
         return responder.component.statistics();
     }
 
+    /** Applies STUN settings {@code keyValues} as a changed etc/org.gatehouse.stun.cfg would. */
+    public void reconfigure(String... keyValues) {
+        responder.component.modified(Responder.props(keyValues));
+    }
+
     public InetSocketAddress address(String protocol) {
         return responder.address(protocol);
     }

@@ -48,6 +48,12 @@ final class AllocationTable {
         byId.remove(a.id, a);
     }
 
+    /** The allocations made through UDP socket {@code connection}. */
+    java.util.List<Allocation> datagrams(StunConnection connection) {
+        ConcurrentHashMap<InetSocketAddress, Allocation> m = datagrams.remove(connection);
+        return m == null ? java.util.List.of() : java.util.List.copyOf(m.values());
+    }
+
     Allocation stream(StunConnection connection) {
         return streams.get(connection);
     }

@@ -478,9 +478,17 @@ final class TurnServer implements TurnHandler {
 
     @Override
     public void onClosed(StunConnection connection) {
-        Allocation a = table.stream(connection);
-        if (a != null) {
-            end(a, "connection closed");
+        if (connection.isStream()) {
+            Allocation a = table.stream(connection);
+            if (a != null) {
+                end(a, "connection closed");
+            }
+            return;
+        }
+        // A UDP listener socket closed: the 5-tuples through it are gone, and their clients' next
+        // Refresh, on another socket, would not find them; their relay ports and quota come back now.
+        for (Allocation a : table.datagrams(connection)) {
+            end(a, "listener closed");
         }
     }
 

@@ -56,6 +56,15 @@ final class TestTurn implements AutoCloseable {
         stun.turn(turn);
     }
 
+    /** Waits up to 5 s for {@code condition}; fails saying {@code what}. */
+    static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!condition.getAsBoolean() && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(condition.getAsBoolean(), what);
+    }
+
     static String hex(byte[] b) {
         return java.util.HexFormat.of().formatHex(b);
     }

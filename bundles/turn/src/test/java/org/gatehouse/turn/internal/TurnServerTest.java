@@ -544,6 +544,23 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * A UDP listener given up in the STUN settings takes its 5-tuples with it: the allocations made
+     * through it end (relay port and quota back) instead of staying until their lifetime runs out.
+     */
+    @Test
+    void allocationsThroughAUdpListenerThatClosesEnd() throws Exception {
+        try (TurnClient c = turn.client(); TurnClient tcp = TurnClient.tcp(turn.tcp()).credentials("alice", "secret")) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            assertEquals(0, TurnClient.code(tcp.allocate()));
+            assertEquals(2, turn.turn.statistics().allocations());
+            turn.stun.reconfigure("listen", "[::1]:0", "tls-listen", "");
+            TestTurn.waitFor(() -> turn.turn.statistics().allocations() == 1, "the UDP allocation ended");
+            assertEquals(1, turn.turn.statistics().allocationsEnded());
+            assertEquals(0, TurnClient.code(tcp.refresh(600)), "a TCP connection outlives its listener, and its allocation with it");
+        }
+    }
+
     @Test
     void killEndsAnAllocationAndItsClientGets437() throws Exception {
         try (TurnClient c = turn.client()) {
