@@ -61,6 +61,12 @@ public final class ContentComponent {
         Path real;
         try {
             if (!Files.isDirectory(s.folder())) {
+                if (inForce != null) {
+                    // A typo must not replace the files served with an empty folder made for it.
+                    LOG.error("{}: folder = {} {}; keeping {}", s.source(), s.folder(),
+                            Files.exists(s.folder()) ? "is not a folder" : "does not exist (make it first)", describe());
+                    return;
+                }
                 Files.createDirectories(s.folder());
                 LOG.info("Content: made the empty folder {}", s.folder());
             }

@@ -150,4 +150,12 @@ class ContentRouteTest {
         content.apply(ContentSettings.read(Map.of("folder", file.toString(), "mount", "/webapp/")));
         assertTrue(curl(base + "/webapp/").contains("branding"));
     }
+
+    @Test
+    void aFolderThatDoesNotExistIsRefusedNotMadeEmpty() throws Exception {
+        Path typo = home.resolve("wepbapp");
+        content.apply(ContentSettings.read(Map.of("folder", typo.toString(), "mount", "/webapp/")));
+        assertTrue(curl(base + "/webapp/").contains("branding"), "the folder in force keeps serving");
+        assertFalse(Files.exists(typo), "no empty folder made for a typo");
+    }
 }
