@@ -174,7 +174,7 @@ final class TurnServer implements TurnHandler {
         housekeepingRuns++;
         allocator.expireReservations();
         if (housekeepingRuns % 2 == 0 && users.refresh()) {
-            authenticator.config(authConfig(settings));
+            usersChanged();
         }
         if (housekeepingRuns % 60 == 0) {
             limiter.sweep();
@@ -182,7 +182,9 @@ final class TurnServer implements TurnHandler {
     }
 
     /** Users were added or removed through the shell: the file is already re-read. */
-    void usersChanged() {
+    synchronized void usersChanged() {
+        // Under apply's lock: a configuration built from the settings read just before a change
+        // would otherwise be put in force after it, and undo it until the next look.
         authenticator.config(authConfig(settings));
     }
 
