@@ -68,6 +68,8 @@ final class Allocator {
                 || (lifetimeAt >= 0 && m.valueLength(lifetimeAt) != 4)
                 || (tokenAt >= 0 && (evenAt >= 0 || familyAt >= 0 || additionalAt >= 0))
                 || (familyAt >= 0 && additionalAt >= 0)
+                // RFC 8656 7.2 step 8: a reservation of the next port is for one family only.
+                || (evenAt >= 0 && additionalAt >= 0 && (m.uint8(evenAt) & 0x80) != 0)
                 || (additionalAt >= 0 && m.uint8(additionalAt) != AddressFamily.IPV6)) {
             server.error(m, connection, client, ErrorCode.BAD_REQUEST, auth, null);
             return;

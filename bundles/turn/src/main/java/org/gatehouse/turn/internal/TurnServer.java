@@ -200,9 +200,15 @@ final class TurnServer implements TurnHandler {
 
     @Override
     public void onMessage(StunMessage m, StunConnection connection, InetSocketAddress client) {
+        if (!m.hasMagicCookie()) {
+            // An RFC 3489 message: Binding only (the responder's), nothing TURN defines (RFC 8656 and 8489 6.3).
+            counters.dropped.increment();
+            return;
+        }
         Allocation a = table.get(connection, client);
         if (m.messageClass() == MessageClass.INDICATION) {
-            if (m.method() == Method.SEND) {
+            // An indication with an attribute it must understand and does not is discarded (RFC 8489 6.3.2).
+            if (m.method() == Method.SEND && m.unknownComprehensionRequired(new int[1], UNDERSTOOD) == 0) {
                 send(m, a);
             } else {
                 counters.dropped.increment();
@@ -219,18 +225,20 @@ final class TurnServer implements TurnHandler {
                 return;
             }
         }
+        Authenticator.Outcome auth = authenticate(m, connection, client, a);
+        if (auth == null) {
+            return;
+        }
+        // After authentication (RFC 8489 6.3.1): the 420 is signed, as clients discard an unsigned
+        // answer, and nobody unauthenticated gets more than the rate-limited 401.
         int[] unknown = new int[8];
         int n = m.unknownComprehensionRequired(unknown, UNDERSTOOD);
         if (n > 0) {
-            ByteBuf out = connection.alloc().ioBuffer(64 + 2 * n);
+            ByteBuf out = connection.alloc().ioBuffer(128 + 2 * n);
             StunWriter w = Answers.error(out, m, ErrorCode.UNKNOWN_ATTRIBUTE).unknownAttributes(unknown, n);
-            Answers.finish(w, m, null);
+            Answers.finish(w, m, auth);
             counters.errorAnswers.increment();
             connection.send(out, client);
-            return;
-        }
-        Authenticator.Outcome auth = authenticate(m, connection, client, a);
-        if (auth == null) {
             return;
         }
         switch (m.method()) {

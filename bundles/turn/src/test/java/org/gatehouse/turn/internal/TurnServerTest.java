@@ -178,6 +178,8 @@ class TurnServerTest {
             assertEquals(400, TurnClient.code(c.allocate(w -> w.bytes(Attribute.RESERVATION_TOKEN, new byte[8])
                     .bytes(Attribute.EVEN_PORT, new byte[] {0}))), "RESERVATION-TOKEN with EVEN-PORT");
             assertEquals(440, TurnClient.code(c.allocate(w -> w.bytes(Attribute.REQUESTED_ADDRESS_FAMILY, new byte[] {3, 0, 0, 0}))));
+            assertEquals(400, TurnClient.code(c.allocate(w -> w.bytes(Attribute.EVEN_PORT, new byte[] {(byte) 0x80})
+                    .bytes(Attribute.ADDITIONAL_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0}))), "EVEN-PORT R with ADDITIONAL-ADDRESS-FAMILY (RFC 8656 7.2)");
             assertEquals(0, TurnClient.code(c.allocate()));
             assertEquals(400, TurnClient.code(c.channelBind(0x3FFF, new InetSocketAddress("127.0.0.1", 9))), "channel below 0x4000");
             assertEquals(400, TurnClient.code(c.call(Method.CHANNEL_BIND, w -> w.uint32(Attribute.CHANNEL_NUMBER, 0x4000 << 16))),
@@ -185,8 +187,50 @@ class TurnServerTest {
             assertEquals(400, TurnClient.code(c.call(Method.CREATE_PERMISSION, w -> w.bytes(Attribute.XOR_PEER_ADDRESS, new byte[] {0, 1, 0}))),
                     "truncated XOR-PEER-ADDRESS");
             assertEquals(400, TurnClient.code(c.call(Method.CREATE_PERMISSION, w -> { })), "no XOR-PEER-ADDRESS");
-            assertEquals(420, TurnClient.code(c.call(Method.REFRESH, w -> w.uint32(0x7777, 1))));
+            StunMessage unknown = c.call(Method.REFRESH, w -> w.uint32(0x7777, 1));
+            assertEquals(420, TurnClient.code(unknown));
+            assertEquals(0x7777, unknown.uint16(unknown.find(Attribute.UNKNOWN_ATTRIBUTES)));
+            assertTrue(unknown.hasIntegrity() || unknown.hasIntegritySha256(), "signed: a client discards an unsigned answer (RFC 8489 9.2.5)");
             assertEquals(1, turn.turn.statistics().allocations(), "errors leave the allocation as it was");
+        }
+        try (TurnClient stranger = TurnClient.udp(turn.udp())) {
+            StunMessage m = stranger.exchange(stranger.request(Method.ALLOCATE, TurnClient.newTransaction(), false,
+                    w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24).uint32(0x7777, 1)));
+            assertEquals(401, TurnClient.code(m), "unauthenticated: the 401, not a 420 outside the 401 rate limit");
+        }
+    }
+
+    /** What RFC 8489 says to discard is discarded: a Send indication with an unknown must-understand attribute, a message without the magic cookie. */
+    @Test
+    void indicationsWithUnknownAttributesAndMessagesWithoutTheCookieAreDropped() throws Exception {
+        try (TurnClient c = turn.client(); TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1")) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            assertEquals(0, TurnClient.code(c.createPermission(peer.address())));
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(64);
+            new org.gatehouse.stun.message.StunWriter().start(out, MessageClass.type(Method.SEND, MessageClass.INDICATION), TurnClient.newTransaction())
+                    .address(Attribute.XOR_PEER_ADDRESS, peer.address()).bytes(Attribute.DATA, new byte[] {9}).uint32(0x7777, 1);
+            byte[] indication = new byte[out.readableBytes()];
+            out.readBytes(indication);
+            c.sendRaw(indication);
+            assertNull(peer.receive(500), "not relayed");
+            c.sendIndication(peer.address(), new byte[] {8});
+            assertArrayEquals(new byte[] {8}, (byte[]) peer.receive(2000)[0], "a plain one is");
+            assertEquals(1, turn.turn.statistics().allocations());
+        }
+        try (TurnClient stranger = TurnClient.udp(turn.udp())) {
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(64);
+            new org.gatehouse.stun.message.StunWriter().start(out, MessageClass.type(Method.ALLOCATE, MessageClass.REQUEST), TurnClient.newTransaction())
+                    .uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24);
+            byte[] noCookie = new byte[out.readableBytes()];
+            out.readBytes(noCookie);
+            stranger.sendRaw(noCookie);
+            assertNotNull(stranger.receive(1000), "with the cookie: a 401");
+            noCookie[4] = 0;
+            noCookie[5] = 0;
+            noCookie[6] = 0;
+            noCookie[7] = 0;
+            stranger.sendRaw(noCookie);
+            assertNull(stranger.receive(500), "an RFC 3489 message gets nothing");
         }
     }
 
