@@ -1,6 +1,6 @@
 package org.gatehouse.turn.internal;
 
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import org.gatehouse.stun.message.Attribute;
 import org.gatehouse.stun.message.ErrorCode;
@@ -69,8 +69,9 @@ final class Authenticator {
         return config;
     }
 
-    String nonce(InetAddress client, long nowSeconds) {
-        return nonces.issue(client, nowSeconds, config.userHash());
+    String nonce(InetSocketAddress client, long nowSeconds) {
+        Config c = config;
+        return nonces.issue(client, nowSeconds, c.userHash(), c.sha256());
     }
 
     /** PASSWORD-ALGORITHMS as sent in 401 and 438 answers: MD5, and SHA-256 where a source can. */
@@ -83,7 +84,7 @@ final class Authenticator {
      * existing allocation the realm it was made in, so that a realm change leaves running
      * allocations refreshing with the credentials they started with.
      */
-    Outcome check(StunMessage m, InetAddress client, long nowSeconds, String realmInForce) {
+    Outcome check(StunMessage m, InetSocketAddress client, long nowSeconds, String realmInForce) {
         if (!m.hasIntegrity() && !m.hasIntegritySha256()) {
             return Outcome.UNAUTHENTICATED;
         }
@@ -98,13 +99,15 @@ final class Authenticator {
                 || (userHashAt >= 0 && m.valueLength(userHashAt) != 32)) {
             return Outcome.BAD_REQUEST;
         }
-        if (!nonces.valid(m.string(nonceAt), client, nowSeconds, c.staleNonce())) {
-            return Outcome.STALE_NONCE;
-        }
-        int algorithm = passwordAlgorithm(m, c.sha256());
+        // RFC 8489 9.2.4's order: the password algorithms (against what was offered with this nonce),
+        // the user, the integrity, and only then the nonce's age.
+        Nonces.Check nonce = nonces.check(m.string(nonceAt), client, nowSeconds, c.staleNonce());
+        int algorithm = passwordAlgorithm(m, nonce.genuine() ? nonce.sha256Offered() : c.sha256());
         if (algorithm < 0) {
             return Outcome.BAD_REQUEST;
         }
+        // Answers are signed with SHA-256 unless the request was taken as MD5 for naming no algorithm.
+        boolean sha256Answers = m.find(Attribute.PASSWORD_ALGORITHMS) >= 0;
         String realm = m.string(realmAt);
         if (!realm.equals(realmInForce)) {
             return Outcome.UNAUTHENTICATED;
@@ -118,7 +121,10 @@ final class Authenticator {
             for (byte[] key : source.keys(user, realm, algorithm)) {
                 boolean good = m.hasIntegritySha256() ? m.verifyIntegritySha256(key) : m.verifyIntegrity(key);
                 if (good) {
-                    return new Outcome(0, user, key, m.hasIntegritySha256(), realm);
+                    if (!nonce.genuine() || !nonce.fresh()) {
+                        return Outcome.STALE_NONCE;
+                    }
+                    return new Outcome(0, user, key, sha256Answers, realm);
                 }
             }
         }

@@ -275,7 +275,7 @@ final class TurnServer implements TurnHandler {
         long now = System.currentTimeMillis() / 1000;
         Authenticator.Config c = authenticator.config();
         String realm = a != null ? a.realm : c.realm();
-        Authenticator.Outcome auth = authenticator.check(m, client.getAddress(), now, realm);
+        Authenticator.Outcome auth = authenticator.check(m, client, now, realm);
         if (auth.ok()) {
             return auth;
         }
@@ -295,7 +295,7 @@ final class TurnServer implements TurnHandler {
         ByteBuf out = connection.alloc().ioBuffer(160);
         StunWriter w = Answers.error(out, m, auth.error())
                 .string(Attribute.REALM, realm)
-                .string(Attribute.NONCE, authenticator.nonce(client.getAddress(), now))
+                .string(Attribute.NONCE, authenticator.nonce(client, now))
                 .bytes(Attribute.PASSWORD_ALGORITHMS, Authenticator.passwordAlgorithms(c.sha256()));
         Answers.finish(w, m, null);
         counters.errorAnswers.increment();

@@ -73,7 +73,7 @@ class TurnFuzzTest {
         out.writeZero((4 - raw % 4) % 4);
         out.setShort(2, out.readableBytes() - 20);
         if (authenticate && !indication) {
-            String nonce = turn.turn.server().authenticator.nonce(InetAddress.getLoopbackAddress(), System.currentTimeMillis() / 1000);
+            String nonce = turn.turn.server().authenticator.nonce(client.client, System.currentTimeMillis() / 1000);
             w.string(Attribute.USERNAME, "alice").string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce);
             byte[] key = Integrity.longTermKey("alice", TestTurn.REALM, "secret", Integrity.ALGORITHM_MD5);
             if (sha256) {

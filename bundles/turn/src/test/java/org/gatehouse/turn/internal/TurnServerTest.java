@@ -69,7 +69,7 @@ class TurnServerTest {
     void staleNonceGets438AndANewNonceWhichWorks() throws Exception {
         try (TurnClient c = turn.client()) {
             c.realm = TestTurn.REALM;
-            c.nonce = turn.turn.server().authenticator.nonce(InetAddress.getLoopbackAddress(), System.currentTimeMillis() / 1000 - 3600);
+            c.nonce = turn.turn.server().authenticator.nonce(c.local(), System.currentTimeMillis() / 1000 - 3600);
             StunMessage m = c.exchange(c.request(Method.ALLOCATE, TurnClient.newTransaction(), true,
                     w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
             assertEquals(438, TurnClient.code(m));
@@ -83,7 +83,7 @@ class TurnServerTest {
     void nonceFromAnotherAddressIsStale() throws Exception {
         try (TurnClient c = turn.client()) {
             c.realm = TestTurn.REALM;
-            c.nonce = turn.turn.server().authenticator.nonce(InetAddress.getByName("192.0.2.1"), System.currentTimeMillis() / 1000);
+            c.nonce = turn.turn.server().authenticator.nonce(new InetSocketAddress("192.0.2.1", c.local().getPort()), System.currentTimeMillis() / 1000);
             StunMessage m = c.exchange(c.request(Method.ALLOCATE, TurnClient.newTransaction(), true,
                     w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
             assertEquals(438, TurnClient.code(m));
@@ -536,6 +536,46 @@ class TurnServerTest {
                     .bytes(Attribute.PASSWORD_ALGORITHMS, new byte[] {0, 2, 0, 0}).bytes(Attribute.PASSWORD_ALGORITHM, new byte[] {0, 2, 0, 0})
                     .integrity(key), Method.REFRESH);
             assertEquals(400, TurnClient.code(c.exchange(downgraded)), "PASSWORD-ALGORITHMS other than offered");
+            byte[] md5Refresh = bytes(w -> w.uint32(Attribute.LIFETIME, 600)
+                    .string(Attribute.USERNAME, "alice").string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce)
+                    .bytes(Attribute.PASSWORD_ALGORITHMS, algorithms).bytes(Attribute.PASSWORD_ALGORITHM, new byte[] {0, 1, 0, 0})
+                    .integrity(key), Method.REFRESH);
+            StunMessage r = c.exchange(md5Refresh);
+            assertEquals(0, TurnClient.code(r));
+            assertTrue(r.hasIntegritySha256() && !r.hasIntegrity() && r.verifyIntegritySha256(key),
+                    "the algorithms named: answered with MESSAGE-INTEGRITY-SHA256 whatever the request's (RFC 8489 9.2.4)");
+            byte[] noAlgorithms = bytes(w -> w.uint32(Attribute.LIFETIME, 600)
+                    .string(Attribute.USERNAME, "alice").string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce)
+                    .integritySha256(key), Method.REFRESH);
+            r = c.exchange(noAlgorithms);
+            assertEquals(0, TurnClient.code(r));
+            assertTrue(r.hasIntegrity() && !r.hasIntegritySha256() && r.verifyIntegrity(key),
+                    "no algorithm named, taken as MD5: answered with MESSAGE-INTEGRITY");
+        }
+    }
+
+    /**
+     * RFC 8489 9.2.4's order: a bad password algorithm is 400 and a wrong password 401 even with a
+     * nonce that is not good here (another client's: another port of the same address); 438 comes last.
+     */
+    @Test
+    void aNonceThatIsNotGoodIsReportedOnlyOnceEverythingElseIsRight() throws Exception {
+        try (TurnClient c = turn.client(); TurnClient other = turn.client()) {
+            StunMessage challenge = other.exchange(other.request(Method.ALLOCATE, TurnClient.newTransaction(), false,
+                    w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)));
+            String nonce = challenge.string(challenge.find(Attribute.NONCE));
+            byte[] key = Integrity.longTermKey("alice", TestTurn.REALM, "secret", Integrity.ALGORITHM_MD5);
+            byte[] wrongKey = Integrity.longTermKey("alice", TestTurn.REALM, "guess", Integrity.ALGORITHM_MD5);
+            assertEquals(400, TurnClient.code(c.exchange(bytes(w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)
+                    .string(Attribute.USERNAME, "alice").string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce)
+                    .bytes(Attribute.PASSWORD_ALGORITHMS, new byte[] {0, 2, 0, 0}).bytes(Attribute.PASSWORD_ALGORITHM, new byte[] {0, 2, 0, 0})
+                    .integritySha256(key)))), "algorithms not offered");
+            assertEquals(401, TurnClient.code(c.exchange(bytes(w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)
+                    .string(Attribute.USERNAME, "alice").string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce)
+                    .integrity(wrongKey)))), "wrong password");
+            assertEquals(438, TurnClient.code(c.exchange(bytes(w -> w.uint32(Attribute.REQUESTED_TRANSPORT, 17 << 24)
+                    .string(Attribute.USERNAME, "alice").string(Attribute.REALM, TestTurn.REALM).string(Attribute.NONCE, nonce)
+                    .integrity(key)))), "right password, another port's nonce");
         }
     }
 
