@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -226,6 +227,20 @@ final class Allocator {
         });
     }
 
+    /** Linux's IP_MTU_DISCOVER / IPV6_MTU_DISCOVER (bits/in.h, linux/in6.h) and their "do": the DF bit set, never fragmented here. */
+    private static final IntegerUnixChannelOption IP_MTU_DISCOVER = new IntegerUnixChannelOption("IP_MTU_DISCOVER", 0, 10);
+    private static final IntegerUnixChannelOption IPV6_MTU_DISCOVER = new IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
+    private static final int PMTUDISC_DO = 2;
+
+    /**
+     * DONT-FRAGMENT (RFC 8656 7.2 step 4): datagrams to peers leave with DF set and are never split
+     * here; one larger than the path MTU is dropped (the kernel refuses it) instead of fragmented.
+     * Possible on the native transport only; without it the attribute is not understood (420).
+     */
+    static boolean dontFragment(Channel relay, InternetProtocolFamily family) {
+        return relay.config().setOption(family == InternetProtocolFamily.IPv6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, PMTUDISC_DO);
+    }
+
     private interface Opened {
         void accept(Relay relay, Throwable cause);
     }
@@ -238,6 +253,9 @@ final class Allocator {
         f.addListener(done -> {
             if (done.isSuccess()) {
                 Channel ch = f.channel();
+                if (a.dontFragment && !dontFragment(ch, family)) {
+                    TurnServer.LOG.warn("TURN: allocation {}: cannot set don't-fragment on relay socket {}", a.id, IpAddresses.format(ip) + ":" + port);
+                }
                 InetSocketAddress advertised = new InetSocketAddress(server.relays().advertised(ip), port);
                 then.accept(new Relay(ch, ip, port, advertised), null);
             } else {

@@ -46,6 +46,8 @@ final class TurnServer implements TurnHandler {
     private static final IntPredicate UNDERSTOOD = t -> Attribute.isKnown(t)
             && t != Attribute.CHANGE_REQUEST && t != Attribute.RESPONSE_PORT && t != Attribute.PADDING;
 
+    /** What this server understands: DONT-FRAGMENT only where it can set DF (the native transport). */
+    private final IntPredicate understood;
     final EventLoops loops;
     final Counters counters = new Counters();
     final AllocationTable table = new AllocationTable();
@@ -66,6 +68,8 @@ final class TurnServer implements TurnHandler {
 
     TurnServer(EventLoops loops, TurnSettings settings) {
         this.loops = loops;
+        boolean dontFragment = loops.nativeUnavailableReason().isEmpty();
+        this.understood = t -> UNDERSTOOD.test(t) && (dontFragment || t != Attribute.DONT_FRAGMENT);
         this.users = new UserFile(settings.userdb());
         this.users.refresh();
         this.limiter = new UnauthenticatedLimiter(settings.unauthenticatedRate());
@@ -208,7 +212,7 @@ final class TurnServer implements TurnHandler {
         Allocation a = table.get(connection, client);
         if (m.messageClass() == MessageClass.INDICATION) {
             // An indication with an attribute it must understand and does not is discarded (RFC 8489 6.3.2).
-            if (m.method() == Method.SEND && m.unknownComprehensionRequired(new int[1], UNDERSTOOD) == 0) {
+            if (m.method() == Method.SEND && m.unknownComprehensionRequired(new int[1], understood) == 0) {
                 send(m, a);
             } else {
                 counters.dropped.increment();
@@ -232,7 +236,7 @@ final class TurnServer implements TurnHandler {
         // After authentication (RFC 8489 6.3.1): the 420 is signed, as clients discard an unsigned
         // answer, and nobody unauthenticated gets more than the rate-limited 401.
         int[] unknown = new int[8];
-        int n = m.unknownComprehensionRequired(unknown, UNDERSTOOD);
+        int n = m.unknownComprehensionRequired(unknown, understood);
         if (n > 0) {
             ByteBuf out = connection.alloc().ioBuffer(128 + 2 * n);
             StunWriter w = Answers.error(out, m, ErrorCode.UNKNOWN_ATTRIBUTE).unknownAttributes(unknown, n);

@@ -645,6 +645,27 @@ class TurnServerTest {
         }
     }
 
+    /** DONT-FRAGMENT sets DF on the relay sockets (IP_MTU_DISCOVER "do"), where it was only noted in the log. */
+    @Test
+    void dontFragmentSetsDfOnTheRelaySockets() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(turn.stun.loops.nativeUnavailableReason().isEmpty(), "needs the native transport");
+        io.netty.channel.unix.IntegerUnixChannelOption mtuDiscover = new io.netty.channel.unix.IntegerUnixChannelOption("IP_MTU_DISCOVER", 0, 10);
+        io.netty.channel.unix.IntegerUnixChannelOption mtuDiscover6 = new io.netty.channel.unix.IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
+        try (TurnClient df = turn.client(); TurnClient plain = turn.client()) {
+            assertEquals(0, TurnClient.code(df.allocate(w -> w.flag(Attribute.DONT_FRAGMENT)
+                    .bytes(Attribute.ADDITIONAL_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0}))));
+            assertEquals(0, TurnClient.code(plain.allocate()));
+            Allocation a = allocationOf(df);
+            assertEquals(2, a.v4.channel.config().getOption(mtuDiscover), "IP_PMTUDISC_DO on the IPv4 relay");
+            assertEquals(2, a.v6.channel.config().getOption(mtuDiscover6), "IPV6_PMTUDISC_DO on the IPv6 relay");
+            assertNotEquals(2, allocationOf(plain).v4.channel.config().getOption(mtuDiscover), "Linux's default without the attribute");
+        }
+    }
+
+    private Allocation allocationOf(TurnClient c) {
+        return turn.turn.server().table.byId.values().stream().filter(x -> x.client.equals(c.local())).findFirst().orElseThrow();
+    }
+
     @Test
     void killEndsAnAllocationAndItsClientGets437() throws Exception {
         try (TurnClient c = turn.client()) {
