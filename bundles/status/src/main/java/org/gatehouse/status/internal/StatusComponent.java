@@ -24,6 +24,7 @@ import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.status.MetricsSource;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -162,32 +163,28 @@ public final class StatusComponent {
     private void apply(StatusSettings s) {
         settings = s;
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
-        s.listen().forEach(a -> wanted.put(IpAddresses.format(a), a));
-        bound.entrySet().removeIf(e -> {
-            if (!wanted.containsKey(e.getKey())) {
-                close(e.getValue());
-                LOG.info("Status: stopped listening on {}", IpAddresses.format(e.getValue().address()));
-                return true;
-            }
-            return false;
-        });
-        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
-            if (bound.containsKey(e.getKey())) {
-                continue;
-            }
-            try {
-                Bound b = bind(e.getValue());
-                bound.put(e.getKey(), b);
+        s.listen().forEach(a -> wanted.put("status " + IpAddresses.format(a), a));
+        // No gap, and no working listener given up for one that cannot be had (ListenerMove).
+        Map<String, InetSocketAddress> now = new LinkedHashMap<>();
+        bound.forEach((k, b) -> now.put(k, b.address()));
+        ListenerMove.Result r = ListenerMove.apply(now, wanted, new ListenerMove.Sockets() {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                Bound b = bind(address);
+                bound.put(key, b);
                 LOG.info("Status: metrics and status page on http://{}/", IpAddresses.format(b.address()));
-            } catch (Exception ex) {
-                Throwable c = ex;
-                while (c.getCause() != null) {
-                    c = c.getCause();
-                }
-                LOG.error("{}: {}: cannot open {}: {}; the other status listeners keep serving", s.source(), StatusSettings.LISTEN,
-                        IpAddresses.format(e.getValue()), c.getMessage() == null ? c.toString() : c.getMessage());
             }
-        }
+
+            @Override
+            public void close(String key) {
+                Bound b = bound.remove(key);
+                StatusComponent.close(b);
+                LOG.info("Status: stopped listening on {}", IpAddresses.format(b.address()));
+            }
+        });
+        r.kept().forEach(k -> LOG.info("Status: kept {} (its replacement could not be opened)", IpAddresses.format(bound.get(k).address())));
+        r.failed().forEach(f -> LOG.error("{}: {}: cannot open {}: {}; the other status listeners keep serving", s.source(),
+                StatusSettings.LISTEN, IpAddresses.format(f.address()), f.reason()));
     }
 
     private Bound bind(InetSocketAddress address) throws InterruptedException {

@@ -286,6 +286,18 @@ class StatusComponentTest {
     }
 
     @Test
+    void aListenerMovedToATakenPortKeepsServingWhereItWas() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        int before = port();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            status.modified(Map.of("listen", "127.0.0.1:" + taken.getLocalPort()));
+            assertEquals(1, status.bound().size());
+            assertEquals(before, port(), "kept: its replacement could not be opened");
+            assertEquals(200, get("/metrics").statusCode());
+        }
+    }
+
+    @Test
     void listenFollowsTheConfigurationLiveAndEmptyTurnsItOff() throws Exception {
         activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
         int first = port();

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.core.net.ListenerMove;
 import org.osgi.framework.BundleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,55 +114,30 @@ final class ListenerSet {
             }
             return false;
         });
-        // New listeners open before the ones they replace close, so that an address that cannot be had
-        // leaves the old listener serving. One that failed on the port of a listener being given up
-        // (the same transport: a wildcard narrowed to one address, [::] given up for 0.0.0.0) waits for
-        // that one to close, which is opened again if the new one still cannot be.
-        Map<String, BoundListener> leaving = new LinkedHashMap<>();
-        bound.forEach((k, l) -> {
-            if (!wanted.containsKey(k)) {
-                leaving.put(k, l);
+        // No gap, and no working listener given up for one that cannot be had (ListenerMove).
+        Map<String, InetSocketAddress> now = new LinkedHashMap<>();
+        bound.forEach((k, l) -> now.put(k, l.address()));
+        ListenerMove.Result r = ListenerMove.apply(now, wanted, new ListenerMove.Sockets() {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                ListenerSet.this.open(key, address, dualStackPairs.contains(key));
+            }
+
+            @Override
+            public void close(String key) {
+                BoundListener l = bound.remove(key);
+                LOG.info("STUN stopped listening on {}", l);
+                l.close();
+            }
+
+            @Override
+            public boolean samePorts(String key, String other) {
+                return key.startsWith("udp") == other.startsWith("udp");
             }
         });
-        Map<String, Exception> failed = new LinkedHashMap<>();
-        Map<String, InetSocketAddress> tried = new LinkedHashMap<>();
-        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
-            if (!bound.containsKey(e.getKey())) {
-                open(e.getKey(), e.getValue(), dualStackPairs.contains(e.getKey()), failed, tried);
-            }
-        }
-        Map<String, BoundListener> clashing = new LinkedHashMap<>();
-        leaving.forEach((k, l) -> {
-            if (failed.keySet().stream().anyMatch(f -> tried.get(f).getPort() == l.address().getPort() && sameTransport(f, k))) {
-                clashing.put(k, l);
-            }
-        });
-        if (!clashing.isEmpty()) {
-            clashing.forEach(this::stop);
-            Map<String, Exception> retry = new LinkedHashMap<>(failed);
-            failed.clear();
-            retry.keySet().forEach(k -> open(k, wanted.get(k), dualStackPairs.contains(k), failed, tried));
-            if (!failed.isEmpty()) {
-                clashing.forEach((k, l) -> {
-                    Map<String, Exception> ignored = new LinkedHashMap<>();
-                    if (open(k, l.address(), false, ignored, new LinkedHashMap<>())) {
-                        LOG.info("STUN: kept {} (its replacement could not be opened)", bound.get(k));
-                    }
-                });
-            }
-        }
-        leaving.forEach((k, l) -> {
-            if (clashing.containsKey(k)) {
-                return;
-            }
-            if (failed.keySet().stream().anyMatch(f -> f.regionMatches(0, k, 0, 3))) {
-                LOG.info("STUN: kept {} (its replacement could not be opened)", l);
-            } else {
-                stop(k, l);
-            }
-        });
-        failed.forEach((k, ex) -> LOG.error("{}: listen: cannot open {} {}: {}; the other listeners keep serving", settings.source(),
-                k.substring(0, 3), IpAddresses.format(tried.get(k)), rootMessage(ex)));
+        r.kept().forEach(k -> LOG.info("STUN: kept {} (its replacement could not be opened)", bound.get(k)));
+        r.failed().forEach(f -> LOG.error("{}: listen: cannot open {} {}: {}; the other listeners keep serving", settings.source(),
+                f.key().substring(0, 3), IpAddresses.format(f.address()), f.reason()));
         for (Map.Entry<String, InetSocketAddress[]> e : wantedGroups.entrySet()) {
             BoundListener primary = bound.get(e.getKey().substring(0, e.getKey().indexOf(" alternate ")));
             if (discovery.containsKey(e.getKey()) || primary == null) {
@@ -181,45 +157,22 @@ final class ListenerSet {
 
     /**
      * Opens listener {@code key} on {@code address}; a dual-stack [::] that cannot be had (no IPv6 on
-     * this host) opens 0.0.0.0 on its port instead. A failure goes into {@code failed}, the address
-     * last tried into {@code tried}.
+     * this host) opens 0.0.0.0 on its port instead.
      */
-    private boolean open(String key, InetSocketAddress address, boolean dualStack, Map<String, Exception> failed,
-            Map<String, InetSocketAddress> tried) {
+    private void open(String key, InetSocketAddress address, boolean dualStack) throws Exception {
         String protocol = key.substring(0, 3);
-        tried.put(key, address);
         try {
             bind(protocol, address, key, dualStack ? " (dual-stack: IPv4 too)" : "");
-            return true;
         } catch (Exception ex) {
-            if (dualStack) {
-                // No IPv6 on this host: the configured IPv4 wildcard is served on its own.
-                InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", address.getPort());
-                LOG.info("STUN: {} {} unavailable ({}); opening {} {} for IPv4", protocol, IpAddresses.format(address),
-                        rootMessage(ex), protocol, IpAddresses.format(v4));
-                tried.put(key, v4);
-                try {
-                    bind(protocol, v4, key(protocol, v4), "");
-                    return true;
-                } catch (Exception ex4) {
-                    failed.put(key, ex4);
-                    return false;
-                }
+            if (!dualStack) {
+                throw ex;
             }
-            failed.put(key, ex);
-            return false;
+            // No IPv6 on this host: the configured IPv4 wildcard is served on its own.
+            InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", address.getPort());
+            LOG.info("STUN: {} {} unavailable ({}); opening {} {} for IPv4", protocol, IpAddresses.format(address),
+                    rootMessage(ex), protocol, IpAddresses.format(v4));
+            bind(protocol, v4, key(protocol, v4), "");
         }
-    }
-
-    private void stop(String key, BoundListener listener) {
-        bound.remove(key);
-        LOG.info("STUN stopped listening on {}", listener);
-        listener.close();
-    }
-
-    /** UDP ports clash with UDP ones only; TCP and TLS listeners share TCP's ports. */
-    private static boolean sameTransport(String key, String other) {
-        return key.startsWith("udp") == other.startsWith("udp");
     }
 
     private void bind(String protocol, InetSocketAddress address, String key, String note) throws InterruptedException {

@@ -19,6 +19,7 @@ import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.tls.FrontStatistics;
 import org.gatehouse.tls.ServerCertificates;
 import org.gatehouse.tls.http.HttpFilter;
@@ -207,81 +208,28 @@ public final class HttpFrontComponent {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
         s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
-        // New listeners are opened before the ones they replace close. A new listener that cannot be
-        // opened leaves the ones being given up serving, unless it failed on the port of one of them
-        // (a port moved between https-listen and http-listen, or from a wildcard to one address): that
-        // one closes first, and is opened again if the new one still cannot be.
-        Map<String, Bound> leaving = new LinkedHashMap<>();
-        bound.forEach((k, b) -> {
-            if (!wanted.containsKey(k)) {
-                leaving.put(k, b);
+        // No gap, and no working listener given up for one that cannot be had (ListenerMove).
+        Map<String, InetSocketAddress> now = new LinkedHashMap<>();
+        bound.forEach((k, b) -> now.put(k, b.address()));
+        ListenerMove.Result r = ListenerMove.apply(now, wanted, new ListenerMove.Sockets() {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                Bound b = bind(key.substring(0, 3), address);
+                bound.put(key, b);
+                TlsComponentLog.LOG.info("TLS: {} listening on {}", b.name(), IpAddresses.format(b.address()));
             }
-        });
-        Map<String, Exception> failed = new LinkedHashMap<>();
-        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
-            if (!bound.containsKey(e.getKey())) {
-                open(e.getKey(), e.getValue(), failed);
-            }
-        }
-        // A new address that failed on the port of one being given up waits for that one to close.
-        Map<String, Bound> clashing = new LinkedHashMap<>();
-        leaving.forEach((k, b) -> {
-            if (failed.keySet().stream().anyMatch(f -> wanted.get(f).getPort() == b.address().getPort())) {
-                clashing.put(k, b);
-            }
-        });
-        if (!clashing.isEmpty()) {
-            clashing.forEach(this::stop);
-            Map<String, Exception> retry = new LinkedHashMap<>(failed);
-            failed.clear();
-            retry.keySet().forEach(k -> open(k, wanted.get(k), failed));
-            if (!failed.isEmpty()) {
-                Map<String, Exception> ignored = new LinkedHashMap<>();
-                clashing.forEach((k, b) -> {
-                    if (open(k, b.address(), ignored)) {
-                        TlsComponentLog.LOG.info("TLS: kept {} {} (its replacement could not be opened)", b.name(), IpAddresses.format(b.address()));
-                    }
-                });
-            }
-        }
-        leaving.forEach((k, b) -> {
-            if (clashing.containsKey(k)) {
-                return;
-            }
-            if (failed.keySet().stream().anyMatch(f -> f.startsWith(b.protocol()))) {
-                TlsComponentLog.LOG.info("TLS: kept {} {} (its replacement could not be opened)", b.name(), IpAddresses.format(b.address()));
-            } else {
-                stop(k, b);
-            }
-        });
-        failed.forEach((k, ex) -> {
-            Throwable c = ex;
-            while (c.getCause() != null) {
-                c = c.getCause();
-            }
-            TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
-                    k.startsWith("tls") ? "https-listen" : "http-listen", IpAddresses.format(wanted.get(k)),
-                    c.getMessage() == null ? c.toString() : c.getMessage());
-        });
-    }
 
-    /** Opens the listener {@code key} on {@code address}; its failure goes into {@code failed}. */
-    private boolean open(String key, InetSocketAddress address, Map<String, Exception> failed) {
-        try {
-            Bound b = bind(key.substring(0, 3), address);
-            bound.put(key, b);
-            TlsComponentLog.LOG.info("TLS: {} listening on {}", b.name(), IpAddresses.format(b.address()));
-            return true;
-        } catch (Exception ex) {
-            failed.put(key, ex);
-            return false;
-        }
-    }
-
-    private void stop(String key, Bound b) {
-        bound.remove(key);
-        close(b);
-        TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", b.name(), IpAddresses.format(b.address()));
+            @Override
+            public void close(String key) {
+                Bound b = bound.remove(key);
+                HttpFrontComponent.close(b);
+                TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", b.name(), IpAddresses.format(b.address()));
+            }
+        });
+        r.kept().forEach(k -> TlsComponentLog.LOG.info("TLS: kept {} {} (its replacement could not be opened)", bound.get(k).name(),
+                IpAddresses.format(bound.get(k).address())));
+        r.failed().forEach(f -> TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
+                f.key().startsWith("tls") ? "https-listen" : "http-listen", IpAddresses.format(f.address()), f.reason()));
     }
 
     private Bound bind(String protocol, InetSocketAddress address) throws InterruptedException {

@@ -1,0 +1,125 @@
+package org.gatehouse.core.net;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Moves a set of listening sockets to the addresses a changed configuration wants, without a moment in
+ * which a wanted service has no listener and without giving up one that works for one that cannot be
+ * had. New listeners open before the ones they replace close. A new one that fails on the port of one
+ * being given up, in the same port space (a port moved from a wildcard to one address, or between two
+ * kinds of listener), waits for that one to close and is tried again; if it still fails, the old one is
+ * opened again. A new one that fails for another reason (a port another program holds) leaves the old
+ * listeners of its kind open.
+ *
+ * <p>Listeners are named by keys of the form {@code "<kind> <address>"}: the kind is what a key has
+ * before its first space, or the whole key when it has none.
+ */
+public final class ListenerMove {
+
+    /** Opens and closes the caller's listeners, which keeps them in its own table. */
+    public interface Sockets {
+        /** Opens listener {@code key} on {@code address}; throws when it cannot be had. */
+        void open(String key, InetSocketAddress address) throws Exception;
+
+        /** Closes listener {@code key}. */
+        void close(String key);
+
+        /** Whether listeners of these two keys draw on the same ports (TCP with TCP, UDP with UDP). */
+        default boolean samePorts(String key, String other) {
+            return true;
+        }
+    }
+
+    /** A wanted listener that could not be opened, and why. */
+    public record Failure(String key, InetSocketAddress address, Exception cause) {
+        /** The innermost cause's message, for a log line. */
+        public String reason() {
+            Throwable c = cause;
+            while (c.getCause() != null) {
+                c = c.getCause();
+            }
+            return c.getMessage() == null ? c.toString() : c.getMessage();
+        }
+    }
+
+    /** What came of a move: the wanted listeners that could not be opened, and the old ones kept open instead. */
+    public record Result(List<Failure> failed, List<String> kept) {
+    }
+
+    private ListenerMove() {
+    }
+
+    /**
+     * Moves from {@code bound} (key to the address it listens on) to {@code wanted} (key to the
+     * configured address); listeners in both are left alone.
+     */
+    public static Result apply(Map<String, InetSocketAddress> bound, Map<String, InetSocketAddress> wanted, Sockets sockets) {
+        Map<String, InetSocketAddress> leaving = new LinkedHashMap<>();
+        bound.forEach((k, a) -> {
+            if (!wanted.containsKey(k)) {
+                leaving.put(k, a);
+            }
+        });
+        Map<String, Exception> failed = new LinkedHashMap<>();
+        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
+            if (!bound.containsKey(e.getKey())) {
+                open(sockets, e.getKey(), e.getValue(), failed);
+            }
+        }
+        Map<String, InetSocketAddress> clashing = new LinkedHashMap<>();
+        leaving.forEach((k, a) -> {
+            for (String f : failed.keySet()) {
+                if (wanted.get(f).getPort() == a.getPort() && sockets.samePorts(f, k)) {
+                    clashing.put(k, a);
+                    return;
+                }
+            }
+        });
+        List<String> kept = new ArrayList<>();
+        if (!clashing.isEmpty()) {
+            clashing.keySet().forEach(sockets::close);
+            List<String> retry = new ArrayList<>(failed.keySet());
+            failed.clear();
+            retry.forEach(k -> open(sockets, k, wanted.get(k), failed));
+            if (!failed.isEmpty()) {
+                clashing.forEach((k, a) -> {
+                    if (open(sockets, k, a, new LinkedHashMap<>())) {
+                        kept.add(k);
+                    }
+                });
+            }
+        }
+        leaving.forEach((k, a) -> {
+            if (clashing.containsKey(k)) {
+                return;
+            }
+            if (failed.keySet().stream().anyMatch(f -> kind(f).equals(kind(k)))) {
+                kept.add(k);
+            } else {
+                sockets.close(k);
+            }
+        });
+        List<Failure> failures = new ArrayList<>();
+        failed.forEach((k, ex) -> failures.add(new Failure(k, wanted.get(k), ex)));
+        return new Result(failures, kept);
+    }
+
+    private static boolean open(Sockets sockets, String key, InetSocketAddress address, Map<String, Exception> failed) {
+        try {
+            sockets.open(key, address);
+            return true;
+        } catch (Exception e) {
+            failed.put(key, e);
+            return false;
+        }
+    }
+
+    private static String kind(String key) {
+        int space = key.indexOf(' ');
+        return space < 0 ? key : key.substring(0, space);
+    }
+}

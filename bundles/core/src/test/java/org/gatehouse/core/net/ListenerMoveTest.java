@@ -1,0 +1,118 @@
+package org.gatehouse.core.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Listener moves against a fake socket table: the order of opens and closes, and what is kept when a port cannot be had. */
+class ListenerMoveTest {
+
+    /** Ports held by another program, and the listeners open, as a kernel would see them (one listener per port). */
+    private static class Table implements ListenerMove.Sockets {
+        final Set<Integer> foreign;
+        final Map<String, InetSocketAddress> open = new LinkedHashMap<>();
+        final List<String> log = new ArrayList<>();
+
+        Table(Set<Integer> foreign, Map<String, InetSocketAddress> open) {
+            this.foreign = foreign;
+            this.open.putAll(open);
+        }
+
+        @Override
+        public void open(String key, InetSocketAddress address) throws Exception {
+            if (foreign.contains(address.getPort()) || open.values().stream().anyMatch(a -> a.getPort() == address.getPort())) {
+                log.add("refused " + key);
+                throw new BindException("Address already in use");
+            }
+            open.put(key, address);
+            log.add("open " + key);
+        }
+
+        @Override
+        public void close(String key) {
+            open.remove(key);
+            log.add("close " + key);
+        }
+    }
+
+    private static InetSocketAddress at(int port) {
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+
+    @Test
+    void theNewListenerOpensBeforeTheOldOneCloses() {
+        Table t = new Table(Set.of(), Map.of("https 127.0.0.1:1000", at(1000)));
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("https 127.0.0.1:2000", at(2000)), t);
+        assertEquals(List.of("open https 127.0.0.1:2000", "close https 127.0.0.1:1000"), t.log);
+        assertEquals(List.of(), r.failed());
+        assertEquals(List.of(), r.kept());
+    }
+
+    @Test
+    void aPortHeldElsewhereKeepsTheOldListenerOfItsKindOnly() {
+        Map<String, InetSocketAddress> before = new LinkedHashMap<>();
+        before.put("https 127.0.0.1:1000", at(1000));
+        before.put("http 127.0.0.1:1001", at(1001));
+        Table t = new Table(Set.of(3000), before);
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("https 127.0.0.1:3000", at(3000)), t);
+        assertEquals(List.of("refused https 127.0.0.1:3000", "close http 127.0.0.1:1001"), t.log);
+        assertEquals(List.of("https 127.0.0.1:1000"), r.kept());
+        assertEquals("https 127.0.0.1:3000", r.failed().get(0).key());
+        assertEquals("Address already in use", r.failed().get(0).reason());
+        assertEquals(Set.of("https 127.0.0.1:1000"), t.open.keySet());
+    }
+
+    @Test
+    void portsSwappedBetweenKindsMoveThroughTheClash() {
+        Map<String, InetSocketAddress> before = new LinkedHashMap<>();
+        before.put("https 127.0.0.1:1000", at(1000));
+        before.put("http 127.0.0.1:1001", at(1001));
+        Table t = new Table(Set.of(), before);
+        Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
+        wanted.put("https 127.0.0.1:1001", at(1001));
+        wanted.put("http 127.0.0.1:1000", at(1000));
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, t);
+        assertEquals(List.of(), r.failed());
+        assertEquals(wanted, t.open);
+    }
+
+    @Test
+    void aClashThatStillFailsOpensTheOldListenerAgain() {
+        // The old wildcard listener's port is wanted on one address, which another program holds meanwhile.
+        Table t = new Table(Set.of(), Map.of("stun 0.0.0.0:3478", new InetSocketAddress("0.0.0.0", 3478))) {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                if (key.equals("stun 127.0.0.1:3478")) {
+                    log.add("refused " + key);
+                    throw new BindException("Address already in use");
+                }
+                super.open(key, address);
+            }
+        };
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("stun 127.0.0.1:3478", at(3478)), t);
+        assertEquals(List.of("refused stun 127.0.0.1:3478", "close stun 0.0.0.0:3478", "refused stun 127.0.0.1:3478",
+                "open stun 0.0.0.0:3478"), t.log);
+        assertEquals(List.of("stun 0.0.0.0:3478"), r.kept());
+        assertEquals(1, r.failed().size());
+    }
+
+    @Test
+    void udpAndTcpDoNotClash() {
+        Table t = new Table(Set.of(5000), Map.of("udp 127.0.0.1:5000", at(5000))) {
+            @Override
+            public boolean samePorts(String key, String other) {
+                return key.startsWith("udp") == other.startsWith("udp");
+            }
+        };
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("tcp 127.0.0.1:5000", at(5000)), t);
+        assertEquals(List.of("refused tcp 127.0.0.1:5000", "close udp 127.0.0.1:5000"), t.log, "no clash across transports: the UDP one just goes");
+        assertEquals(List.of(), r.kept());
+    }
+}
