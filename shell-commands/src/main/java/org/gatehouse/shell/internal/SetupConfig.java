@@ -118,6 +118,12 @@ final class SetupConfig {
             throw new IllegalArgumentException("restricted TURN relays only to the conferencing nodes, and none is given by address");
         }
         List<String> done = new ArrayList<>();
+        // The user file is written first: it is the one step that can still be refused (a bad line
+        // elsewhere in it), and then nothing else has changed either.
+        boolean userSet = turnOn && changed.containsKey("turn-password");
+        if (userSet) {
+            users.add(a.get("turn-user"), a.get("turn-password"));
+        }
 
         if (changed.containsKey("management-networks")) {
             write(cm.getConfiguration(CORE, "?"), Map.of("management-networks", a.get("management-networks")));
@@ -174,8 +180,7 @@ final class SetupConfig {
             turn.forEach((k, v) -> shown.add(k + " = " + (k.equals("static-auth-secret") ? "********" : v)));
             done.add("TURN: " + String.join(", ", shown) + " (etc/org.gatehouse.turn.cfg)");
         }
-        if (turnOn && changed.containsKey("turn-password")) {
-            users.add(a.get("turn-user"), a.get("turn-password"));
+        if (userSet) {
             done.add("TURN user " + a.get("turn-user") + " set (" + users.file() + ")");
         }
         if (turnOn && changed.containsKey("turn-on-443")) {
