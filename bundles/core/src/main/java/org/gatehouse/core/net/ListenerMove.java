@@ -9,11 +9,11 @@ import java.util.Map;
 /**
  * Moves a set of listening sockets to the addresses a changed configuration wants, without a moment in
  * which a wanted service has no listener and without giving up one that works for one that cannot be
- * had. New listeners open before the ones they replace close. A new one that fails on the port of one
- * being given up, in the same port space (a port moved from a wildcard to one address, or between two
- * kinds of listener), waits for that one to close and is tried again; if it still fails, the old one is
- * opened again. A new one that fails for another reason (a port another program holds) leaves the old
- * listeners of its kind open.
+ * had. New listeners open before the ones they replace close. A new one found in use on the port of
+ * one being given up, in the same port space (a port moved from a wildcard to one address, or between
+ * two kinds of listener), waits for that one to close and is tried again; if it still fails, the old
+ * one is opened again. A new one that fails otherwise (a port another program holds, an address this
+ * host does not have) leaves the old listeners of its kind open.
  *
  * <p>Listeners are named by keys of the form {@code "<kind> <address>"}: the kind is what a key has
  * before its first space, or the whole key when it has none.
@@ -46,7 +46,10 @@ public final class ListenerMove {
         }
     }
 
-    /** What came of a move: the wanted listeners that could not be opened, and the old ones kept open instead. */
+    /**
+     * What came of a move: the listeners that could not be opened (wanted ones, and old ones that could
+     * not be opened again), and the old ones kept open instead of a wanted one.
+     */
     public record Result(List<Failure> failed, List<String> kept) {
     }
 
@@ -70,28 +73,40 @@ public final class ListenerMove {
                 open(sockets, e.getKey(), e.getValue(), failed);
             }
         }
+        // Only a port found in use counts as a clash: an address this host does not have is no reason
+        // to close the listener that serves.
         Map<String, InetSocketAddress> clashing = new LinkedHashMap<>();
         leaving.forEach((k, a) -> {
-            for (String f : failed.keySet()) {
-                if (wanted.get(f).getPort() == a.getPort() && sockets.samePorts(f, k)) {
+            for (Map.Entry<String, Exception> f : failed.entrySet()) {
+                if (clashes(sockets, f.getKey(), wanted.get(f.getKey()), k, a) && addressInUse(f.getValue())) {
                     clashing.put(k, a);
                     return;
                 }
             }
         });
         List<String> kept = new ArrayList<>();
+        List<Failure> notReopened = new ArrayList<>();
         if (!clashing.isEmpty()) {
             clashing.keySet().forEach(sockets::close);
-            List<String> retry = new ArrayList<>(failed.keySet());
-            failed.clear();
+            List<String> retry = new ArrayList<>();
+            failed.forEach((f, ex) -> {
+                if (clashing.entrySet().stream().anyMatch(c -> clashes(sockets, f, wanted.get(f), c.getKey(), c.getValue()))) {
+                    retry.add(f);
+                }
+            });
+            retry.forEach(failed::remove);
             retry.forEach(k -> open(sockets, k, wanted.get(k), failed));
-            if (!failed.isEmpty()) {
-                clashing.forEach((k, a) -> {
-                    if (open(sockets, k, a, new LinkedHashMap<>())) {
+            // A listener closed for a new one that still cannot be had is opened again.
+            clashing.forEach((k, a) -> {
+                if (failed.keySet().stream().anyMatch(f -> clashes(sockets, f, wanted.get(f), k, a))) {
+                    Map<String, Exception> again = new LinkedHashMap<>();
+                    if (open(sockets, k, a, again)) {
                         kept.add(k);
+                    } else {
+                        notReopened.add(new Failure(k, a, again.get(k)));
                     }
-                });
-            }
+                }
+            });
         }
         leaving.forEach((k, a) -> {
             if (clashing.containsKey(k)) {
@@ -105,7 +120,22 @@ public final class ListenerMove {
         });
         List<Failure> failures = new ArrayList<>();
         failed.forEach((k, ex) -> failures.add(new Failure(k, wanted.get(k), ex)));
+        failures.addAll(notReopened);
         return new Result(failures, kept);
+    }
+
+    private static boolean clashes(Sockets sockets, String key, InetSocketAddress address, String other, InetSocketAddress otherAddress) {
+        return address.getPort() == otherAddress.getPort() && sockets.samePorts(key, other);
+    }
+
+    /** Whether {@code t}, or a cause of it, says a port is in use (EADDRINUSE), as the JDK and Netty's native transport word it. */
+    public static boolean addressInUse(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.net.BindException || c.getMessage() != null && c.getMessage().contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean open(Sockets sockets, String key, InetSocketAddress address, Map<String, Exception> failed) {

@@ -104,6 +104,42 @@ class ListenerMoveTest {
     }
 
     @Test
+    void anAddressThisHostDoesNotHaveIsNoClash() {
+        // Same port, another address that cannot be assigned: the listener that serves stays, nothing is closed.
+        Table t = new Table(Set.of(), Map.of("stun 127.0.0.1:3478", at(3478))) {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                log.add("refused " + key);
+                throw new java.net.SocketException("bind(..) failed: Cannot assign requested address");
+            }
+        };
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("stun 192.0.2.9:3478", new InetSocketAddress("192.0.2.9", 3478)), t);
+        assertEquals(List.of("refused stun 192.0.2.9:3478"), t.log);
+        assertEquals(List.of("stun 127.0.0.1:3478"), r.kept());
+    }
+
+    @Test
+    void anOldListenerThatCannotBeOpenedAgainIsReported() {
+        // The wildcard given up for one address: the retry fails, and so does opening the old one again.
+        Table t = new Table(Set.of(), Map.of("stun 0.0.0.0:3478", new InetSocketAddress("0.0.0.0", 3478))) {
+            int opens;
+
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                if (opens++ > 0 || key.equals("stun 127.0.0.1:3478")) {
+                    log.add("refused " + key);
+                    throw new BindException("Address already in use");
+                }
+                super.open(key, address);
+            }
+        };
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("stun 127.0.0.1:3478", at(3478)), t);
+        assertEquals(List.of(), r.kept());
+        assertEquals(List.of("stun 127.0.0.1:3478", "stun 0.0.0.0:3478"), r.failed().stream().map(ListenerMove.Failure::key).toList(),
+                "both reported: nothing listens there now");
+    }
+
+    @Test
     void udpAndTcpDoNotClash() {
         Table t = new Table(Set.of(5000), Map.of("udp 127.0.0.1:5000", at(5000))) {
             @Override

@@ -32,6 +32,11 @@ record SshConfiguration(String source, InetSocketAddress listen, Path authorized
                 Duration.ofMinutes(s.integer(SshSettings.IDLE_TIMEOUT, 30, 1, 10080)));
     }
 
+    /** These settings with the listener on {@code address}. */
+    SshConfiguration withListen(InetSocketAddress address) {
+        return new SshConfiguration(source, address, authorizedKeys, users, localClientKey, idleTimeout);
+    }
+
     /** Whether the listener stays as it is (only {@code listen} needs it bound again; sessions then end). */
     boolean sameListener(SshConfiguration other) {
         return other != null && java.util.Objects.equals(listen, other.listen);

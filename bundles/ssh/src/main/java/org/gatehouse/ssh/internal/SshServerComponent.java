@@ -112,9 +112,11 @@ public final class SshServerComponent {
             // The operator may have no other way in: the listener in force before is opened again.
             boolean kept = false;
             if (previous != null && previous.listen() != null) {
+                // The rest of the change (keys, users) applies: only the address stays as it was.
+                SshConfiguration fallback = next.withListen(previous.listen());
                 try {
-                    start(previous);
-                    configuration = previous;
+                    start(fallback);
+                    configuration = fallback;
                     kept = true;
                 } catch (IOException | GeneralSecurityException again) {
                     stop();

@@ -300,6 +300,10 @@ class SshServerComponentTest {
             try (ClientSession s = loginWithKey("alice", key)) {
                 assertEquals(0, exec(s, "gatehouse:status").status());
             }
+            Path none = Files.writeString(home.resolve("etc/ssh/no_keys"), "# nobody\n");
+            component.modified(Map.of("listen", "127.0.0.1:" + taken.getLocalPort(), "authorized-keys", none.toString()));
+            assertNotNull(component.boundAddress(), "still listening");
+            assertThrows(Exception.class, () -> loginWithKey("alice", key).close(), "the rest of the change applies: alice's key is no longer listed");
         }
     }
 

@@ -164,7 +164,9 @@ final class ListenerSet {
         try {
             bind(protocol, address, key, dualStack ? " (dual-stack: IPv4 too)" : "");
         } catch (Exception ex) {
-            if (!dualStack) {
+            if (!dualStack || ListenerMove.addressInUse(ex)) {
+                // In use (an IPv6 listener given up in the same change, say) is no sign of a host
+                // without IPv6: ListenerMove closes the old one and tries again.
                 throw ex;
             }
             // No IPv6 on this host: the configured IPv4 wildcard is served on its own.

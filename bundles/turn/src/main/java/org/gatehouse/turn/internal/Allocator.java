@@ -253,8 +253,19 @@ final class Allocator {
         f.addListener(done -> {
             if (done.isSuccess()) {
                 Channel ch = f.channel();
-                if (a.dontFragment && !dontFragment(ch, family)) {
-                    TurnServer.LOG.warn("TURN: allocation {}: cannot set don't-fragment on relay socket {}", a.id, IpAddresses.format(ip) + ":" + port);
+                if (a.dontFragment) {
+                    boolean set;
+                    try {
+                        set = dontFragment(ch, family);
+                    } catch (RuntimeException e) {
+                        set = false;
+                    }
+                    if (!set) {
+                        // Refused like a port that cannot be bound: the allocation gets its error, nothing stays held.
+                        ch.close();
+                        then.accept(null, new java.io.IOException("cannot set don't-fragment on the relay socket"));
+                        return;
+                    }
                 }
                 InetSocketAddress advertised = new InetSocketAddress(server.relays().advertised(ip), port);
                 then.accept(new Relay(ch, ip, port, advertised), null);
