@@ -15,7 +15,9 @@
 #   SATURATE=150: clients in the saturated round (pinned, more load than either server relays on one
 #   core, so that relayed packets/s is capacity; the other rounds offer a load both relay in full);
 #   GATEHOUSE_DIST=folder measures another built distribution (before/after);
-#   GATEHOUSE_JAVA_OPTS passes JVM options to Gatehouse (e.g. a GC or -Xlog:gc:file=...).
+#   GATEHOUSE_JAVA_OPTS passes JVM options to Gatehouse (e.g. a GC or -Xlog:gc:file=...);
+#   PERF=1 samples each server with perf record over 4 s of its window and prints the share of its CPU
+#   in the kernel and in user space (perf's sampling costs CPU: that run's CPU figures include it).
 set -euo pipefail
 seconds=${1:-10}
 clients=${2:-40}
@@ -155,7 +157,13 @@ measure() {
             if [ -n "${connected:-}" ]; then
                 # Socket drop counters near the window's start and end (uclient reports once a second).
                 elapsed=$(( ${EPOCHREALTIME/./} / 1000 - connected ))
-                [ -f "$out.ss0" ] || [ "$elapsed" -lt 6000 ] || { echo "$EPOCHREALTIME"; ss -uamnp; } >"$out.ss0" 2>/dev/null
+                if [ ! -f "$out.ss0" ] && [ "$elapsed" -ge 6000 ]; then
+                    { echo "$EPOCHREALTIME"; ss -uamnp; } >"$out.ss0" 2>/dev/null
+                    # PERF=1: where the server's CPU goes over 4 s of the window (kernel or its own code).
+                    if [ -n "${PERF:-}" ]; then
+                        perf record -q -F 999 -p "$spid" -o "$out.perf" -- sleep 4 >/dev/null 2>&1 </dev/null &
+                    fi
+                fi
                 [ -f "$out.ss1" ] || [ "$elapsed" -lt $((seconds * 1000)) ] || { echo "$EPOCHREALTIME"; ss -uamnp; } >"$out.ss1" 2>/dev/null
             fi
             if [ ! -f "$out.probe.pid" ] && [[ $line == *'Total connect time'* ]]; then
@@ -225,6 +233,18 @@ drops() {
         }' "$out.ss0" "$out.ss1"
 }
 
+# With PERF=1: the share of the server's CPU samples (perf record over 4 s of the window) spent in the
+# kernel and in user space, from perf report's per-object totals. Prints one line, or nothing.
+cpu_split() {
+    local out=$work/$1-$label.uclient
+    [ -n "${PERF:-}" ] || return 0
+    for _ in $(seq 1 50); do [ -s "$out.perf" ] && ! pgrep -f "perf record.*$out.perf" >/dev/null && break; sleep 0.1; done
+    [ -s "$out.perf" ] || { printf '  %-10s perf: no samples (perf record failed: perf_event_paranoid?)\n' ""; return 0; }
+    perf report -i "$out.perf" --sort dso --stdio 2>/dev/null | awk '
+        /^ +[0-9.]+%/ { p = $1 + 0; if ($2 ~ /kernel/) k += p; else { u += p; if (p >= 1) top = top sprintf(", %s %.1f%%", $2, p) } }
+        END { if (k + u > 0) printf "  %-10s CPU samples: kernel %.1f%%, user space %.1f%%%s\n", "", k, u, top }'
+}
+
 # The same load as measure() for WARMUP seconds, not measured: a server is measured as it runs for days,
 # not in its first seconds (the JVM compiles its hot code and collects the garbage of starting up in
 # them). Both servers get it.
@@ -271,6 +291,7 @@ round() {
     read -r c_pps c_off c_loss c_rtt c_max c_cpu c_p50 c_p99 c_other <<<"$c"
     row coturn "$c_pps" "$c_off" "$c_loss" "$c_rtt/$c_max" "$c_p50/$c_p99" "$c_cpu" "$c_other"
     drops coturn "$spid" "$port"
+    cpu_split coturn
     if [ -n "$gatehouse" ]; then
         port=$(free_port)
         start_gatehouse "$port"
@@ -280,6 +301,7 @@ round() {
         read -r g_pps g_off g_loss g_rtt g_max g_cpu g_p50 g_p99 g_other <<<"$g"
         row gatehouse "$g_pps" "$g_off" "$g_loss" "$g_rtt/$g_max" "$g_p50/$g_p99" "$g_cpu" "$g_other"
         drops gatehouse "$spid" "$port"
+        cpu_split gatehouse
         awk -v gp="$g_pps" -v cp="$c_pps" -v gl="$g_loss" -v cl="$c_loss" -v gr="$g_p50" -v cr="$c_p50" \
             -v gq="$g_p99" -v cq="$c_p99" -v gu="$g_rtt" -v cu="$c_rtt" -v gc="$g_cpu" -v cc="$c_cpu" '
             function ratio(g, c) { return g == "-" || c == "-" ? "-" : c > 0 ? sprintf("%.2fx", g / c) : g > 0 ? "inf" : "1.00x (both 0)" }
