@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.core.Listener;
 
 /**
  * Moves a set of listening sockets to the addresses a changed configuration wants, without a moment in
@@ -122,6 +123,13 @@ public final class ListenerMove {
         failed.forEach((k, ex) -> failures.add(new Failure(k, wanted.get(k), ex)));
         failures.addAll(notReopened);
         return new Result(failures, kept);
+    }
+
+    /** The addresses {@code listening} listen on, by key: what {@link #apply} takes as {@code bound}. */
+    public static Map<String, InetSocketAddress> addresses(Map<String, ? extends Listener> listening) {
+        Map<String, InetSocketAddress> out = new LinkedHashMap<>();
+        listening.forEach((k, l) -> out.put(k, l.address()));
+        return out;
     }
 
     private static boolean clashes(Sockets sockets, String key, InetSocketAddress address, String other, InetSocketAddress otherAddress) {

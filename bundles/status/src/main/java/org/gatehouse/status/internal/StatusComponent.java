@@ -165,9 +165,7 @@ public final class StatusComponent {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.listen().forEach(a -> wanted.put("status " + IpAddresses.format(a), a));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove).
-        Map<String, InetSocketAddress> now = new LinkedHashMap<>();
-        bound.forEach((k, b) -> now.put(k, b.address()));
-        ListenerMove.Result r = ListenerMove.apply(now, wanted, new ListenerMove.Sockets() {
+        ListenerMove.Result r = ListenerMove.apply(ListenerMove.addresses(bound), wanted, new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(address);

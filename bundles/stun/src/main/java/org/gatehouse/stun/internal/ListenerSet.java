@@ -115,9 +115,7 @@ final class ListenerSet {
             return false;
         });
         // No gap, and no working listener given up for one that cannot be had (ListenerMove).
-        Map<String, InetSocketAddress> now = new LinkedHashMap<>();
-        bound.forEach((k, l) -> now.put(k, l.address()));
-        ListenerMove.Result r = ListenerMove.apply(now, wanted, new ListenerMove.Sockets() {
+        ListenerMove.Result r = ListenerMove.apply(ListenerMove.addresses(bound), wanted, new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 ListenerSet.this.open(key, address, dualStackPairs.contains(key));

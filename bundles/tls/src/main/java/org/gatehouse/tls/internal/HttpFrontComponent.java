@@ -209,9 +209,7 @@ public final class HttpFrontComponent {
         s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
         s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove).
-        Map<String, InetSocketAddress> now = new LinkedHashMap<>();
-        bound.forEach((k, b) -> now.put(k, b.address()));
-        ListenerMove.Result r = ListenerMove.apply(now, wanted, new ListenerMove.Sockets() {
+        ListenerMove.Result r = ListenerMove.apply(ListenerMove.addresses(bound), wanted, new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(key.substring(0, 3), address);

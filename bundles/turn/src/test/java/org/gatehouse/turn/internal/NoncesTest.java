@@ -13,11 +13,12 @@ import org.junit.jupiter.api.Test;
  */
 class NoncesTest {
 
+    private final Nonces nonces = new Nonces();
+    private final long now = 1_800_000_000L;
+
     @Test
     void aNonceIsGoodForItsClientAndAgeAndItsFeatureBitsAreSigned() throws Exception {
-        Nonces nonces = new Nonces();
         InetSocketAddress client = new InetSocketAddress("198.51.100.7", 40000);
-        long now = 1_800_000_000L;
         String withUserHash = nonces.issue(client, now, true, false);
         String without = nonces.issue(client, now, false, false);
         assertTrue(withUserHash.startsWith(Nonces.PREFIX) && without.startsWith(Nonces.PREFIX_NO_USERHASH));
@@ -35,9 +36,7 @@ class NoncesTest {
 
     @Test
     void theOfferOfSha256TravelsSignedAndAStaleNonceIsStillKnownAsOurs() throws Exception {
-        Nonces nonces = new Nonces();
         InetSocketAddress client = new InetSocketAddress("2001:db8::7", 3478);
-        long now = 1_800_000_000L;
         String offered = nonces.issue(client, now, true, true);
         assertEquals(new Nonces.Check(true, true, true), nonces.check(offered, client, now, 600));
         assertEquals(new Nonces.Check(true, true, false), nonces.check(nonces.issue(client, now, true, false), client, now, 600));
