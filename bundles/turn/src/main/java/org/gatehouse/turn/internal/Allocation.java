@@ -300,6 +300,26 @@ final class Allocation implements Wheel.Timed {
         this.scheduledAt = seconds;
     }
 
+    /**
+     * The relayed addresses' times-to-expiry have changed (a Refresh): the allocation lasts as long
+     * as the last of them, and the wheel comes back at the first.
+     */
+    void relayExpiriesChanged() {
+        long last = 0;
+        long first = Long.MAX_VALUE;
+        for (Relay r : new Relay[] {v4, v6}) {
+            if (r != null) {
+                last = Math.max(last, r.expires);
+                first = Math.min(first, r.expires);
+            }
+        }
+        if (last == 0) {
+            return;
+        }
+        expires = last;
+        wheel.schedule(this, first);
+    }
+
     @Override
     public long expire(long now) {
         if (ended) {
@@ -310,6 +330,17 @@ final class Allocation implements Wheel.Timed {
             return -1;
         }
         long next = expires;
+        if (v4 != null && v6 != null) {
+            // A dual allocation whose families were refreshed apart: the one whose time ran out ends alone.
+            // (The one left is the one that lasts longest, whose time-to-expiry is the allocation's.)
+            if (v4.expires <= now) {
+                server.allocator.endFamily(this, false, "expired");
+            } else if (v6.expires <= now) {
+                server.allocator.endFamily(this, true, "expired");
+            } else {
+                next = Math.min(v4.expires, v6.expires);
+            }
+        }
         for (Iterator<Permission> it = permissions.values().iterator(); it.hasNext(); ) {
             Permission p = it.next();
             if (p.expires <= now) {

@@ -289,6 +289,12 @@ final class Allocator {
         TurnSettings s = server.settings();
         int lifetime = s.allocationLifetime(p.requestedLifetime);
         a.expires = a.wheel.now() + lifetime;
+        for (boolean six : new boolean[] {false, true}) {
+            Relay r = a.relay(six);
+            if (r != null) {
+                r.expires = a.expires;
+            }
+        }
         a.ready = true;
         a.wheel.schedule(a, a.expires);
         server.counters.allocationsCreated.increment();
@@ -328,7 +334,22 @@ final class Allocator {
         a.connection.flush();
     }
 
-    /** A dual allocation's Refresh with lifetime 0 for one family closes that family's relay only. */
+    /**
+     * One family of a dual allocation ends ({@code why}: deleted by a Refresh naming it, or its own
+     * lifetime ran out); the other family's relay goes on.
+     */
+    void endFamily(Allocation a, boolean ipv6, String why) {
+        Relay r = a.relay(ipv6);
+        Relay other = a.relay(!ipv6);
+        if (r == null || other == null) {
+            return;
+        }
+        closeRelay(a, ipv6);
+        TurnServer.LOG.info("TURN: allocation {} of {}: {} relay {} {}; {} relay {} goes on", a.id, a.user, ipv6 ? "IPv6" : "IPv4",
+                IpAddresses.format(r.advertised), why, ipv6 ? "IPv4" : "IPv6", IpAddresses.format(other.advertised));
+    }
+
+    /** Closes one relay socket of {@code a} and gives its port back (to rest). */
     void closeRelay(Allocation a, boolean ipv6) {
         Relay r = a.relay(ipv6);
         if (r == null) {

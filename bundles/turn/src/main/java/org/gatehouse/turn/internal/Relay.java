@@ -11,6 +11,11 @@ final class Relay {
     final InetAddress bound;
     final int port;
     final InetSocketAddress advertised;
+    /**
+     * This relayed address's time-to-expiry (wheel seconds). The same for both of a dual allocation
+     * until a Refresh names one family (RFC 8656 section 8.1); the allocation ends with the last.
+     */
+    long expires;
 
     Relay(Channel channel, InetAddress bound, int port, InetSocketAddress advertised) {
         this.channel = channel;

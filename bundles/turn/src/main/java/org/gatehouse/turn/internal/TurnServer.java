@@ -359,14 +359,23 @@ final class TurnServer implements TurnHandler {
         answer(m, a.connection, a.client, out, a);
         if (granted == 0) {
             if (ipv6 != null && a.relay(!ipv6) != null) {
-                allocator.closeRelay(a, ipv6);
+                allocator.endFamily(a, ipv6, "deleted by the client");
+                a.relayExpiriesChanged();
             } else {
                 end(a, "deleted by the client");
             }
             return;
         }
-        a.expires = now + granted;
-        a.wheel.schedule(a, a.expires);
+        // RFC 8656 section 8.1: a Refresh naming a family refreshes that relayed address of a dual
+        // allocation only; one naming none refreshes every relayed address the allocation has.
+        long until = now + granted;
+        for (boolean six : new boolean[] {false, true}) {
+            Relay r = a.relay(six);
+            if (r != null && (ipv6 == null || ipv6 == six)) {
+                r.expires = until;
+            }
+        }
+        a.relayExpiriesChanged();
     }
 
     /** XOR-PEER-ADDRESS at {@code index} if the policy lets this allocation reach it; else answers and null. */

@@ -513,6 +513,60 @@ class TurnServerTest {
         }
     }
 
+    /** RFC 8656 section 8: a dual allocation's families are refreshed, expire and are deleted apart. */
+    @Test
+    void dualAllocationFamiliesAreRefreshedExpireAndAreDeletedApart() throws Exception {
+        byte[] ipv4 = {1, 0, 0, 0};
+        byte[] ipv6 = {2, 0, 0, 0};
+        try (TurnClient c = turn.client(); TestTurn.Peer v4 = new TestTurn.Peer("127.0.0.1"); TestTurn.Peer v6 = new TestTurn.Peer("::1")) {
+            assertEquals(0, TurnClient.code(c.allocate(w -> w.bytes(Attribute.ADDITIONAL_ADDRESS_FAMILY, ipv6).uint32(Attribute.LIFETIME, 600))));
+            Allocation a = turn.turn.server().table.byId.values().iterator().next();
+            StunMessage r = c.call(Method.REFRESH, w -> w.uint32(Attribute.LIFETIME, 3000).bytes(Attribute.REQUESTED_ADDRESS_FAMILY, ipv6));
+            assertEquals(0, TurnClient.code(r), r.toString());
+            assertEquals(3000, r.uint32(r.find(Attribute.LIFETIME)));
+            long[] times = onLoop(a, () -> new long[] {a.v4.expires - a.wheel.now(), a.v6.expires - a.wheel.now(), a.expires - a.wheel.now()});
+            assertTrue(times[0] <= 600 && times[0] > 590, "IPv4 keeps its 600 s: " + times[0]);
+            assertTrue(times[1] > 2990, "IPv6 refreshed to 3000 s: " + times[1]);
+            assertEquals(times[1], times[2], "the allocation lasts as long as its last relayed address");
+
+            // The IPv4 relayed address's time runs out: it ends alone, the IPv6 one goes on relaying.
+            long[] after = onLoop(a, () -> {
+                long next = a.expire(a.v4.expires);
+                return new long[] {a.v4 == null ? 1 : 0, a.ended ? 1 : 0, next == a.v6.expires ? 1 : 0};
+            });
+            assertArrayEquals(new long[] {1, 0, 1}, after, "IPv4 closed, allocation alive, next deadline the IPv6 one's");
+            assertEquals(0, TurnClient.code(c.createPermission(v6.address())));
+            c.sendIndication(v6.address(), new byte[] {6});
+            assertArrayEquals(new byte[] {6}, (byte[]) v6.receive(2000)[0]);
+            assertEquals(443, TurnClient.code(c.createPermission(v4.address())), "no IPv4 relayed address any more");
+            assertEquals(443, TurnClient.code(c.call(Method.REFRESH, w -> w.uint32(Attribute.LIFETIME, 600).bytes(Attribute.REQUESTED_ADDRESS_FAMILY, ipv4))));
+            assertEquals(0, TurnClient.code(c.refresh(0)));
+            Thread.sleep(100);
+            assertEquals(0, turn.turn.statistics().allocations());
+        }
+        try (TurnClient c = turn.client(); TestTurn.Peer v4 = new TestTurn.Peer("127.0.0.1")) {
+            assertEquals(0, TurnClient.code(c.allocate(w -> w.bytes(Attribute.ADDITIONAL_ADDRESS_FAMILY, ipv6))));
+            Allocation a = turn.turn.server().table.byId.values().iterator().next();
+            // A Refresh naming no family refreshes both.
+            assertEquals(0, TurnClient.code(c.refresh(1200)));
+            long[] times = onLoop(a, () -> new long[] {a.v4.expires - a.wheel.now(), a.v6.expires - a.wheel.now()});
+            assertTrue(times[0] > 1190 && times[1] > 1190, times[0] + " " + times[1]);
+            // Lifetime 0 naming IPv6 deletes that relayed address only; the allocation's time is IPv4's.
+            StunMessage r = c.call(Method.REFRESH, w -> w.uint32(Attribute.LIFETIME, 0).bytes(Attribute.REQUESTED_ADDRESS_FAMILY, ipv6));
+            assertEquals(0, TurnClient.code(r));
+            assertEquals(0, r.uint32(r.find(Attribute.LIFETIME)));
+            assertEquals(0, onLoop(a, () -> new long[] {a.v6 == null ? 0 : 1})[0], "the IPv6 relay is closed");
+            assertEquals(0, TurnClient.code(c.createPermission(v4.address())));
+            c.sendIndication(v4.address(), new byte[] {4});
+            assertArrayEquals(new byte[] {4}, (byte[]) v4.receive(2000)[0]);
+            assertEquals(1, turn.turn.statistics().allocations());
+        }
+    }
+
+    private static long[] onLoop(Allocation a, java.util.concurrent.Callable<long[]> read) throws Exception {
+        return a.connection.eventLoop().submit(read).get(2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     @Test
     void messageIntegritySha256AndUserHashAndSha256PasswordAlgorithm() throws Exception {
         try (TurnClient c = turn.client()) {
