@@ -11,14 +11,14 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.sshd.common.io.IoAcceptor;
-import org.apache.sshd.common.io.IoServiceEventListener;
+import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.server.session.SessionFactory;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.config.InstallationPaths;
@@ -138,11 +138,14 @@ public final class SshServerComponent {
         s.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
         s.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE, UserAuthPasswordFactory.INSTANCE));
         configureAuthentication(s, c);
-        s.setIoServiceEventListener(new IoServiceEventListener() {
+        // Checked when MINA hands the accepted connection to the session factory: a refusal there
+        // closes the socket. (Refused from an IoServiceEventListener, the socket stayed open: MINA
+        // closes only a session it has made, and there it has made none yet.)
+        s.setSessionFactory(new SessionFactory(s) {
             @Override
-            public void connectionAccepted(IoAcceptor acceptor, SocketAddress local, SocketAddress remote, SocketAddress service)
-                    throws IOException {
-                refuseOutsideManagementNetworks(remote);
+            public void sessionCreated(IoSession ioSession) throws Exception {
+                refuseOutsideManagementNetworks(ioSession.getRemoteAddress());
+                super.sessionCreated(ioSession);
             }
         });
         s.setShellFactory(channel -> new GogoChannel(processor, null));

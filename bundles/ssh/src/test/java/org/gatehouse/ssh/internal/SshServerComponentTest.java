@@ -211,6 +211,28 @@ class SshServerComponentTest {
     }
 
     @Test
+    void aConnectionFromOutsideTheManagementNetworksIsClosedAtOnce() throws Exception {
+        start("10.0.0.0/8", Map.of());
+        InetSocketAddress a = component.boundAddress();
+        for (int i = 0; i < 3; i++) {
+            try (java.net.Socket raw = new java.net.Socket(a.getAddress(), a.getPort())) {
+                raw.setSoTimeout(3000);
+                long t = System.nanoTime();
+                int first;
+                try {
+                    first = raw.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    first = -1;
+                } catch (java.net.SocketTimeoutException open) {
+                    throw new AssertionError("the refused connection is still open after 3 s", open);
+                }
+                assertEquals(-1, first, "closed without a byte (no SSH banner)");
+                assertTrue(System.nanoTime() - t < 2_000_000_000L, "closed at once");
+            }
+        }
+    }
+
+    @Test
     void theHostKeyIsMadeOnceAndKeptAcrossRestarts() throws Exception {
         KeyPair key = authorizedKey();
         start("127.0.0.0/8", Map.of());
