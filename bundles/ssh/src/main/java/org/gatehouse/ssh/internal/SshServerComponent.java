@@ -3,7 +3,9 @@ package org.gatehouse.ssh.internal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -166,6 +168,7 @@ public final class SshServerComponent {
             props.put("address", IpAddresses.format(bound));
             registration = context.registerService(Listener.class, new SshListener(bound), props);
         }
+        writeListening(bound);
         LOG.info("SSH: Gogo shell on {} (host key {}), for the management networks {}", IpAddresses.format(bound),
                 KeyFiles.fingerprint(hostKey.getPublic()), managementNetworks.networks());
     }
@@ -195,7 +198,34 @@ public final class SshServerComponent {
         throw new IOException("SSH connection from " + who + " refused: outside the management networks");
     }
 
+    /**
+     * {@code data/ssh/listening}: the address the shell listens on now, which bin/client connects to.
+     * It can differ from the file's {@code listen} (a change that was refused keeps the old listener)
+     * or have a port the file does not (port 0). Gone while nothing listens.
+     */
+    Path listeningFile() {
+        return InstallationPaths.data().resolve("ssh").resolve("listening");
+    }
+
+    private void writeListening(InetSocketAddress bound) {
+        Path file = listeningFile();
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling("listening.tmp");
+            Files.writeString(tmp, IpAddresses.format(bound) + "\n");
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("SSH: cannot write {} (bin/client reads the shell's address there; it falls back to listen in etc/org.gatehouse.ssh.cfg): {}",
+                    file, e.toString());
+        }
+    }
+
     private void stop() {
+        try {
+            Files.deleteIfExists(listeningFile());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("SSH: cannot delete {}: {}", listeningFile(), e.toString());
+        }
         if (registration != null) {
             registration.unregister();
             registration = null;

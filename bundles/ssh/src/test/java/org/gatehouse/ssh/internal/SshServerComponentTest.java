@@ -319,6 +319,8 @@ class SshServerComponentTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             component.modified(Map.of("listen", "127.0.0.1:" + taken.getLocalPort()));
             assertNotNull(component.boundAddress(), "still listening");
+            assertEquals(org.gatehouse.core.net.IpAddresses.format(component.boundAddress()) + "\n",
+                    Files.readString(home.resolve("data/ssh/listening")), "bin/client finds the listener in force, not the refused address");
             try (ClientSession s = loginWithKey("alice", key)) {
                 assertEquals(0, exec(s, "gatehouse:status").status());
             }
@@ -334,12 +336,15 @@ class SshServerComponentTest {
         KeyPair key = authorizedKey();
         start("127.0.0.0/8", Map.of());
         InetSocketAddress before = component.boundAddress();
+        assertEquals(org.gatehouse.core.net.IpAddresses.format(before) + "\n", Files.readString(home.resolve("data/ssh/listening")));
         component.modified(Map.of("listen", "127.0.0.1:99999"));
         assertEquals(before, component.boundAddress());
+        assertEquals(org.gatehouse.core.net.IpAddresses.format(before) + "\n", Files.readString(home.resolve("data/ssh/listening")));
         try (ClientSession s = loginWithKey("alice", key)) {
             assertEquals(0, exec(s, "gatehouse:status").status());
         }
         component.modified(Map.of("listen", ""));
         assertEquals(null, component.boundAddress());
+        assertFalse(Files.exists(home.resolve("data/ssh/listening")), "nothing listens: bin/client reads listen in the file and says SSH is off");
     }
 }
