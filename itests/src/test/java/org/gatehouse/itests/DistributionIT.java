@@ -42,6 +42,8 @@ class DistributionIT {
 
             // Logging reaches data/log/gatehouse.log through pax-logging.
             server.awaitLog(l -> l.contains("EventLoopsComponent - I/O:"), 1, WAIT);
+            assertFalse(server.log().stream().anyMatch(l -> l.contains("is not a setting") || l.contains("are not settings")),
+                    "every key of the shipped etc/*.cfg files is read: " + String.join("\n", server.log()));
 
             // Hot deploy: the jar is picked up and started, then removed again, without a restart.
             Path deployed = home.resolve("deploy/org.gatehouse.shell.jar");
@@ -73,6 +75,13 @@ class DistributionIT {
             // Changing the I/O threads is accepted and applies at the next start, said once.
             ConfigFile.replace(cfg, original.replace("io-threads = 0", "io-threads = 1").replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("io-threads = 1") && l.contains("take effect at the next restart"), 1, WAIT);
+            Thread.sleep(2000);
+
+            // A misspelt key is named, with the key it most likely meant, in one line; the rest applies.
+            ConfigFile.replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-network = 10.60.0.0/16"));
+            List<String> unknown = server.awaitLog(l -> l.contains(" WARN ") && l.contains("not a setting"), 1, WAIT);
+            assertTrue(unknown.get(0).endsWith("etc/org.gatehouse.core.cfg: management-network (did you mean management-networks?)"
+                    + " is not a setting of this file and is ignored"), unknown.get(0));
 
             assertEquals(0, server.terminate(), server.output());
             assertTrue(server.output().contains("Gatehouse stopped."), server.output());

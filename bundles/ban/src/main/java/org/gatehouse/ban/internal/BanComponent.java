@@ -1,5 +1,6 @@
 package org.gatehouse.ban.internal;
 
+import org.gatehouse.core.config.Settings;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetAddress;
 import java.util.List;
@@ -62,6 +63,7 @@ public final class BanComponent implements HttpFilter, BanList {
     void activate(Map<String, Object> properties) {
         try {
             apply(BanSettings.read(properties));
+            warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             BanTable.LOG.error("{}; banning with the built-in defaults until it is fixed: {}", e.getMessage(),
                     BanSettings.DEFAULTS.describe());
@@ -83,6 +85,16 @@ public final class BanComponent implements HttpFilter, BanList {
             apply(BanSettings.read(properties));
         } catch (InvalidSettingException e) {
             BanTable.LOG.error("{}; keeping {}", e.getMessage(), table.settings().describe());
+            return;
+        }
+        warnUnknownKeys(properties);
+    }
+
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(BanSettings.PID, p, () -> BanSettings.read(p));
+        if (unknown != null) {
+            BanTable.LOG.warn(unknown);
         }
     }
 

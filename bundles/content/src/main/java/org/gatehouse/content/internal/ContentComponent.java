@@ -1,5 +1,6 @@
 package org.gatehouse.content.internal;
 
+import org.gatehouse.core.config.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ public final class ContentComponent {
         this.context = context;
         try {
             apply(ContentSettings.read(properties));
+            warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; serving no content until it is fixed", e.getMessage());
         }
@@ -48,8 +50,17 @@ public final class ContentComponent {
     void modified(Map<String, Object> properties) {
         try {
             apply(ContentSettings.read(properties));
+            warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping {}", e.getMessage(), describe());
+        }
+    }
+
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(ContentSettings.PID, p, () -> ContentSettings.read(p));
+        if (unknown != null) {
+            LOG.warn(unknown);
         }
     }
 

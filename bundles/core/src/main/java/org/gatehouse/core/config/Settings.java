@@ -5,12 +5,15 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.gatehouse.core.net.AddressSet;
 
@@ -65,23 +68,121 @@ public final class Settings {
         }
     }
 
+    /** Keys read on this thread while {@link #unknownKeys} runs a parse; null otherwise. */
+    private static final ThreadLocal<Set<String>> READ = new ThreadLocal<>();
+
+    private Object get(String key) {
+        Set<String> read = READ.get();
+        if (read != null) {
+            read.add(key);
+        }
+        return properties.get(key);
+    }
+
+    /** One parse of a configuration, as a component does it. */
+    @FunctionalInterface
+    public interface Parse {
+        void run() throws InvalidSettingException;
+    }
+
+    /**
+     * The warning for keys of {@code properties} that none of {@code parses} reads (a misspelt key is
+     * otherwise ignored without a word, and its default stays in force), naming the file and each such
+     * key, with the key it most likely meant; null when every key is read, or when a parse refuses the
+     * configuration (that refusal is the line to show). Run every parse of the file's readers: keys
+     * with a dot ({@code service.pid}, FileInstall's and Karaf's own) are not the operator's and are
+     * left out.
+     */
+    public static String unknownKeys(String pid, Map<String, ?> properties, Parse... parses) {
+        Set<String> read = new HashSet<>();
+        Set<String> outer = READ.get();
+        READ.set(read);
+        try {
+            for (Parse p : parses) {
+                p.run();
+            }
+        } catch (InvalidSettingException | RuntimeException refused) {
+            return null;
+        } finally {
+            READ.set(outer);
+        }
+        List<String> unknown = new ArrayList<>();
+        if (properties != null) {
+            for (String k : properties.keySet()) {
+                if (k.indexOf('.') < 0 && !read.contains(k)) {
+                    unknown.add(k);
+                }
+            }
+        }
+        if (unknown.isEmpty()) {
+            return null;
+        }
+        Collections.sort(unknown);
+        StringBuilder sb = new StringBuilder(of(pid, properties).source()).append(": ");
+        for (int i = 0; i < unknown.size(); i++) {
+            String k = unknown.get(i);
+            sb.append(i == 0 ? "" : ", ").append(k);
+            String meant = nearest(k, read);
+            if (meant != null) {
+                sb.append(" (did you mean ").append(meant).append("?)");
+            }
+        }
+        return sb.append(unknown.size() == 1 ? " is not a setting of this file and is ignored"
+                : " are not settings of this file and are ignored").toString();
+    }
+
+    /** The known key within two edits of {@code key} (case aside), or null. */
+    private static String nearest(String key, Set<String> known) {
+        String best = null;
+        int bestDistance = 3;
+        String k = key.toLowerCase(Locale.ROOT);
+        for (String candidate : known) {
+            int d = distance(k, candidate.toLowerCase(Locale.ROOT));
+            if (d < bestDistance || (d == bestDistance && best != null && candidate.compareTo(best) < 0)) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     /** Where the values came from, e.g. {@code etc/org.gatehouse.core.cfg}. */
     public String source() {
         return source;
     }
 
     public boolean has(String key) {
-        Object v = properties.get(key);
+        Object v = get(key);
         return v != null && !(v instanceof String && ((String) v).isBlank());
     }
 
     public String string(String key, String defaultValue) {
-        Object v = properties.get(key);
+        Object v = get(key);
         return v == null ? defaultValue : v.toString().strip();
     }
 
     public int integer(String key, int defaultValue, int min, int max) throws InvalidSettingException {
-        Object v = properties.get(key);
+        Object v = get(key);
         if (!has(key)) {
             return defaultValue;
         }
@@ -102,7 +203,7 @@ public final class Settings {
     }
 
     public boolean bool(String key, boolean defaultValue) throws InvalidSettingException {
-        Object v = properties.get(key);
+        Object v = get(key);
         if (!has(key)) {
             return defaultValue;
         }
@@ -138,7 +239,7 @@ public final class Settings {
 
     /** A list written comma-separated in a {@code .cfg} file, or an array/collection set through ConfigAdmin. */
     public List<String> list(String key, List<String> defaultValue) {
-        Object v = properties.get(key);
+        Object v = get(key);
         if (v == null) {
             return defaultValue;
         }

@@ -71,6 +71,7 @@ public final class EventLoopsComponent implements EventLoops {
             LOG.error("{}; using auto", e.getMessage());
         }
         threads = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
+        warnUnknownKeys(properties);
         DefaultThreadFactory threadFactory = new DefaultThreadFactory("gatehouse-io", false);
         if (choice != Choice.NIO) {
             nativeUnavailableReason = NativeTransport.unavailabilityReason();
@@ -110,6 +111,22 @@ public final class EventLoopsComponent implements EventLoops {
             }
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping {} {} event loops", e.getMessage(), threads, transport.name().toLowerCase());
+        }
+        warnUnknownKeys(properties);
+    }
+
+    /**
+     * A misspelt key is otherwise ignored without a word, its default in force. Said here for the whole
+     * file, whose management-networks ManagementNetworksComponent reads.
+     */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(CoreSettings.PID, p, () -> {
+            Settings s = Settings.of(CoreSettings.PID, p);
+            s.integer(CoreSettings.IO_THREADS, 0, 0, 1024);
+            s.choice(CoreSettings.IO_TRANSPORT, Choice.AUTO);
+        }, () -> Settings.of(CoreSettings.PID, p).addresses(CoreSettings.MANAGEMENT_NETWORKS, ManagementNetworksComponent.DEFAULT));
+        if (unknown != null) {
+            LOG.warn(unknown);
         }
     }
 

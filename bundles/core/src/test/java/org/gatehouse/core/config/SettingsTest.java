@@ -73,4 +73,26 @@ class SettingsTest {
     }
 
     enum Mode { RESTRICTED, PERMISSIVE }
+
+    @Test
+    void keysNoParseReadsAreNamedWithTheKeyTheyMostLikelyMeant() {
+        Map<String, Object> p = Map.of("realm", "example.org", "relm", "corp.example", "max-fail", "3", "colour", "blue",
+                "service.pid", "org.gatehouse.turn", Settings.FILEINSTALL_FILENAME, "file:/opt/gatehouse/etc/org.gatehouse.turn.cfg");
+        String w = Settings.unknownKeys("org.gatehouse.turn", p, () -> {
+            Settings s = Settings.of("org.gatehouse.turn", p);
+            s.string("realm", "x");
+            s.integer("max-fails", 1, 0, 10);
+        }, () -> Settings.of("org.gatehouse.turn", p).has("colour-scheme"));
+        assertEquals("etc/org.gatehouse.turn.cfg: colour, max-fail (did you mean max-fails?), relm (did you mean realm?)"
+                + " are not settings of this file and are ignored", w);
+        assertEquals("configuration x: colour is not a setting of this file and is ignored",
+                Settings.unknownKeys("x", Map.of("colour", "1", "size", "2"), () -> Settings.of("x", Map.of()).list("size", List.of())));
+        assertEquals(null, Settings.unknownKeys("x", Map.of("size", "2"), () -> Settings.of("x", Map.of()).list("size", List.of())),
+                "every key read (by any parse): nothing to say");
+        assertEquals(null, Settings.unknownKeys("x", Map.of("size", "two", "colour", "1"),
+                () -> Settings.of("x", Map.of("size", "two")).integer("size", 1, 0, 9)), "a refused configuration has its own line");
+        // Outside unknownKeys nothing is recorded.
+        Settings.of("x", Map.of("a", "1")).string("a", "");
+        assertEquals("configuration x: a is not a setting of this file and is ignored", Settings.unknownKeys("x", Map.of("a", "1")));
+    }
 }

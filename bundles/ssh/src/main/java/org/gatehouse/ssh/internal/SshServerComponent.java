@@ -1,5 +1,6 @@
 package org.gatehouse.ssh.internal;
 
+import org.gatehouse.core.config.Settings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -69,6 +70,7 @@ public final class SshServerComponent {
         this.keys = new KeyFiles(InstallationPaths.data().resolve("ssh"));
         try {
             apply(SshConfiguration.of(properties));
+            warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; SSH is off until it is fixed", e.getMessage());
         }
@@ -78,8 +80,17 @@ public final class SshServerComponent {
     void modified(Map<String, Object> properties) {
         try {
             apply(SshConfiguration.of(properties));
+            warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping {}", e.getMessage(), server == null ? "SSH off" : "SSH as it was");
+        }
+    }
+
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(SshSettings.PID, p, () -> SshConfiguration.of(p));
+        if (unknown != null) {
+            LOG.warn(unknown);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.gatehouse.status.internal;
 
+import org.gatehouse.core.config.Settings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -133,6 +134,7 @@ public final class StatusComponent {
             }
         }
         apply(s);
+        warnUnknownKeys(properties);
     }
 
     @Modified
@@ -141,6 +143,16 @@ public final class StatusComponent {
             apply(StatusSettings.read(properties));
         } catch (InvalidSettingException e) {
             LOG.error("{}; the status listener stays on {}", e.getMessage(), describeBound());
+            return;
+        }
+        warnUnknownKeys(properties);
+    }
+
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(StatusSettings.PID, p, () -> StatusSettings.read(p));
+        if (unknown != null) {
+            LOG.warn(unknown);
         }
     }
 

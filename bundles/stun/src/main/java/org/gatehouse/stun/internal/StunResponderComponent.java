@@ -1,5 +1,6 @@
 package org.gatehouse.stun.internal;
 
+import org.gatehouse.core.config.Settings;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -102,6 +103,7 @@ public final class StunResponderComponent implements StunService {
             }
         }
         apply(s);
+        warnUnknownKeys(properties);
     }
 
     @Modified
@@ -110,6 +112,16 @@ public final class StunResponderComponent implements StunService {
             apply(StunSettings.read(properties));
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping the running STUN configuration", e.getMessage());
+            return;
+        }
+        warnUnknownKeys(properties);
+    }
+
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(StunSettings.PID, p, () -> StunSettings.read(p));
+        if (unknown != null) {
+            LOG.warn(unknown);
         }
     }
 

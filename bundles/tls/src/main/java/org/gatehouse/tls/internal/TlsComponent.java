@@ -1,5 +1,6 @@
 package org.gatehouse.tls.internal;
 
+import org.gatehouse.core.config.Settings;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -50,6 +51,7 @@ public final class TlsComponent implements ServerCertificates {
             throw new IllegalStateException(e.getMessage(), e);
         }
         TlsComponentLog.LOG.info("TLS: engine {}", engine());
+        warnUnknownKeys(properties);
         watcher = loops.group().next().scheduleAtFixedRate(store::poll, 2, 2, TimeUnit.SECONDS);
     }
 
@@ -74,6 +76,19 @@ public final class TlsComponent implements ServerCertificates {
             store.apply(s);
         } catch (InvalidSettingException | InvalidCertificateException e) {
             TlsComponentLog.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
+            return;
+        }
+        warnUnknownKeys(properties);
+    }
+
+    /**
+     * A misspelt key is otherwise ignored without a word, its default in force. Said here for the whole
+     * file, whose listener keys HttpFrontComponent reads.
+     */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(TlsSettings.PID, p, () -> FrontSettings.read(p, TlsSettings.read(p).fqdn()));
+        if (unknown != null) {
+            TlsComponentLog.LOG.warn(unknown);
         }
     }
 

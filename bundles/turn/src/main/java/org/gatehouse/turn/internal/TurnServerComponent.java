@@ -61,6 +61,15 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             s = TurnSettings.defaults();
         }
         server = new TurnServer(loops, s);
+        warnUnknownKeys(properties);
+    }
+
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(TurnSettings.PID, p, () -> enabled(p), () -> TurnSettings.read(p));
+        if (unknown != null) {
+            TurnServer.LOG.warn(unknown);
+        }
     }
 
     @Modified
@@ -74,6 +83,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             TurnServer.LOG.error("{}; keeping the running TURN configuration", e.getMessage());
             return;
         }
+        warnUnknownKeys(properties);
         enable(on);
     }
 

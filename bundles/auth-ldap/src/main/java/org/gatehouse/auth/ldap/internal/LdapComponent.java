@@ -1,5 +1,6 @@
 package org.gatehouse.auth.ldap.internal;
 
+import org.gatehouse.core.config.Settings;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -64,12 +65,21 @@ public final class LdapComponent implements DirectoryCheck {
         apply(properties);
     }
 
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(LdapSettings.PID, p, () -> LdapSettings.read(p));
+        if (unknown != null) {
+            LOG.warn(unknown);
+        }
+    }
+
     synchronized void apply(Map<String, Object> properties) {
         boolean configured = properties.containsKey("service.pid") || properties.containsKey("url");
         LdapSettings s;
         Directory d = null;
         try {
             s = LdapSettings.read(properties);
+            warnUnknownKeys(properties);
             if (s.guarding()) {
                 d = new Directory(s);
             }
