@@ -1,6 +1,7 @@
 package org.gatehouse.content.internal;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -14,11 +15,22 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
     static ContentSettings read(Map<String, ?> properties) throws InvalidSettingException {
         Settings s = Settings.of(PID, properties);
         String folderText = s.string("folder", "webapp");
+        if (folderText.isEmpty()) {
+            // Resolved, an empty path is the installation folder itself.
+            throw new InvalidSettingException(s.source(), "folder", folderText, "is empty: name the folder of the web app's files, e.g. webapp");
+        }
         Path folder;
         try {
             folder = InstallationPaths.resolve(folderText);
         } catch (RuntimeException e) {
             throw new InvalidSettingException(s.source(), "folder", folderText, "is not a folder path: " + e.getMessage());
+        }
+        for (Path secret : List.of(InstallationPaths.home().resolve("etc"), InstallationPaths.data())) {
+            if (real(secret).startsWith(real(folder))) {
+                // Everything under the folder is served: etc/ and data/ hold passwords, keys and certificates.
+                throw new InvalidSettingException(s.source(), "folder", folderText, "holds " + secret
+                        + " (passwords, keys, certificates), which would be served: name a folder that holds only the web app's files, e.g. webapp");
+            }
         }
         String mount = s.string("mount", "/webapp/");
         if (!mount.startsWith("/") || !mount.endsWith("/") || mount.contains("..") || mount.contains("//") && !mount.equals("/")) {
@@ -29,5 +41,15 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
             throw new InvalidSettingException(s.source(), "index", index, "must be a file name");
         }
         return new ContentSettings(folder, mount, index, s.string("cache-control", "no-cache"), s.source());
+    }
+
+    /** {@code p} with its links followed where it exists, so that a link to the installation folder is caught too. */
+    private static Path real(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        try {
+            return abs.toRealPath();
+        } catch (java.io.IOException | RuntimeException missing) {
+            return abs;
+        }
     }
 }
