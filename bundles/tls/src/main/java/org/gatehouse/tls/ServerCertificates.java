@@ -40,7 +40,9 @@ public interface ServerCertificates {
     CertificateInfo install(Path pemFile) throws InvalidCertificateException;
 
     /**
-     * Puts the certificate in force before the last {@link #install} back.
+     * Puts back the certificate served before the one in force, whether that one came by
+     * {@link #install} or by a file copied over the configured one, and keeps the one in force as the
+     * rollback copy.
      *
      * @throws InvalidCertificateException when there is nothing to roll back to
      */

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
  * Where the certificate in force comes from and goes: the operator's file ({@code certificate},
  * default {@code etc/tls/server.pem}), watched for replacement; without it, a self-signed one made
  * once for the configured FQDN and kept in {@code data/tls/self-signed.pem}; the one in force before
- * the last install in {@code data/tls/previous.pem}. Whatever is refused leaves the certificate in
- * force serving.
+ * the current one (replaced by install, rollback or a copied file) in {@code data/tls/previous.pem}.
+ * Whatever is refused leaves the certificate in force serving.
  */
 final class CertificateStore {
 
@@ -132,20 +132,22 @@ final class CertificateStore {
         }
         Path target = now.settings.certificate();
         PemBundle candidate = PemBundle.parse(pem, target.toString(), Instant.now());
-        swapIn(now, candidate, pem, previousFile(), currentPem(now));
+        swapIn(now, candidate, pem, previousFile());
         return candidate.info(now.settings.fqdn());
     }
 
     /**
      * Puts {@code candidate} in force, then writes it to the configured file and what was in force to
-     * {@code keep}; if writing fails, what was in force goes back in force.
+     * {@code keep} (unless it is the same certificate: the rollback copy stays a different one); if
+     * writing fails, what was in force goes back in force.
      */
-    private void swapIn(InForce now, PemBundle candidate, String pem, Path keep, String current) throws InvalidCertificateException {
+    private void swapIn(InForce now, PemBundle candidate, String pem, Path keep) throws InvalidCertificateException {
         putInForce(candidate, now.settings);
         Path target = now.settings.certificate();
         try {
-            if (current != null) {
-                writeAtomically(keep, current);
+            if (!sameCertificate(now.certificate, candidate)) {
+                // From memory, not from its file: that file may already hold its successor (copied over it).
+                writeAtomically(keep, now.certificate.pem);
             }
             writeAtomically(target, pem);
             remember(target);
@@ -170,18 +172,16 @@ final class CertificateStore {
             throw new InvalidCertificateException(previous + ": cannot be read (" + e.getMessage() + ")");
         }
         PemBundle back = PemBundle.parse(pem, now.settings.certificate().toString(), Instant.now());
-        swapIn(now, back, pem, previous, currentPem(now));
+        if (sameCertificate(now.certificate, back)) {
+            throw new InvalidCertificateException("no previous certificate to go back to (" + previous
+                    + " holds the certificate in force, SHA-256 " + PemBundle.fingerprint(back.leaf()) + ")");
+        }
+        swapIn(now, back, pem, previous);
         return back.info(now.settings.fqdn());
     }
 
-    /** The PEM text of what is in force, from the file it was read from. */
-    private static String currentPem(InForce now) {
-        Path source = Path.of(now.certificate.source);
-        try {
-            return Files.readString(source, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return null;
-        }
+    private static boolean sameCertificate(PemBundle a, PemBundle b) {
+        return PemBundle.fingerprint(a.leaf()).equals(PemBundle.fingerprint(b.leaf()));
     }
 
     /**
@@ -224,15 +224,17 @@ final class CertificateStore {
                     && now.certificate.source.equals(fresh.source)) {
                 return;
             }
-            String current = currentPem(now);
-            if (current != null && !now.certificate.source.equals(file.toString())) {
-                writeAtomically(previousFile(), current);
-            }
             putInForce(fresh, now.settings);
+            if (!sameCertificate(now.certificate, fresh)) {
+                // What the copy replaced is the one to roll back to, as after tls:cert-install. Its text
+                // comes from memory: the file it was read from now holds the copy.
+                writeAtomically(previousFile(), now.certificate.pem);
+            }
         } catch (InvalidCertificateException e) {
             LOG.error("TLS: {}; still serving \"{}\"", e.getMessage(), now.certificate.leaf().getSubjectX500Principal().getName());
         } catch (IOException e) {
-            LOG.warn("TLS: cannot keep the previous certificate in {}: {}", previousFile(), e.toString());
+            LOG.warn("TLS: cannot keep the certificate the copy replaced in {} ({}); tls:cert-rollback cannot go back to it",
+                    previousFile(), e.toString());
         }
     }
 
