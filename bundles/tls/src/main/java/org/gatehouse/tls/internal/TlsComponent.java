@@ -6,6 +6,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -86,6 +87,11 @@ public final class TlsComponent implements ServerCertificates {
     public CertificateInfo current() {
         CertificateStore.InForce now = store.inForce();
         return now.certificate().info(now.settings().fqdn());
+    }
+
+    @Override
+    public Optional<String> problem() {
+        return Optional.ofNullable(store.problem());
     }
 
     @Override
