@@ -35,6 +35,8 @@ public final class TlsComponent implements ServerCertificates {
 
     private final CertificateStore store = new CertificateStore();
     private ScheduledFuture<?> watcher;
+    /** The cipher warnings last logged, so a change of another key in the file does not repeat them. */
+    private List<String> cipherWarnings = List.of();
 
     @Activate
     void activate(Map<String, Object> properties) {
@@ -51,6 +53,7 @@ public final class TlsComponent implements ServerCertificates {
             throw new IllegalStateException(e.getMessage(), e);
         }
         TlsComponentLog.LOG.info("TLS: engine {}", engine());
+        warnAboutCiphers(s);
         watcher = loops.group().next().scheduleAtFixedRate(store::poll, 2, 2, TimeUnit.SECONDS);
     }
 
@@ -73,9 +76,18 @@ public final class TlsComponent implements ServerCertificates {
                 return;
             }
             store.apply(s);
+            warnAboutCiphers(s);
         } catch (InvalidSettingException | InvalidCertificateException e) {
             TlsComponentLog.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
         }
+    }
+
+    private void warnAboutCiphers(TlsSettings s) {
+        List<String> warnings = SslContexts.cipherWarnings(s);
+        if (!warnings.equals(cipherWarnings)) {
+            warnings.forEach(w -> TlsComponentLog.LOG.warn("TLS: {}", w));
+        }
+        cipherWarnings = warnings;
     }
 
     @Deactivate
