@@ -3,6 +3,7 @@ package org.gatehouse.tls;
 import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The server certificate in force and the TLS contexts made from it. Listeners ask for the context
@@ -19,6 +20,14 @@ public interface ServerCertificates {
      * {@code applicationProtocols} by ALPN (none: no ALPN). Cached until the certificate or settings change.
      */
     SslContext serverContext(List<String> applicationProtocols);
+
+    /**
+     * Why the certificate file the settings name is not what is served, in one line naming the file
+     * and saying what is served in its place (the certificate in force before it, the last one
+     * accepted from it, or the self-signed one); empty while that file is what is served.
+     * {@code gatehouse:status} and the status page list it as a problem.
+     */
+    Optional<String> problem();
 
     /** "OpenSSL (BoringSSL)" or "JDK", and why not OpenSSL when it is the JDK. */
     String engine();
@@ -40,7 +49,9 @@ public interface ServerCertificates {
     CertificateInfo install(Path pemFile) throws InvalidCertificateException;
 
     /**
-     * Puts the certificate in force before the last {@link #install} back.
+     * Puts back the certificate served before the one in force, whether that one came by
+     * {@link #install} or by a file copied over the configured one, and keeps the one in force as the
+     * rollback copy.
      *
      * @throws InvalidCertificateException when there is nothing to roll back to
      */

@@ -49,6 +49,9 @@ final class FeatureStatus {
             if (days < WARN_DAYS) {
                 problems.add("the certificate expires in " + days + " days: install a new one with tls:cert-install");
             }
+            // The certificate served is fine, but not the operator's file: it would serve again only
+            // by chance, and a restart may put an older one in force.
+            certificates.problem().ifPresent(p -> problems.add("certificate file refused: " + p));
             c.warnings().stream().filter(w -> !w.startsWith("the certificate expires")).forEach(w -> lines.add("warning: " + w));
             return new Report(lines, problems);
         }

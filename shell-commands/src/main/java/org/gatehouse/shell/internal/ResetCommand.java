@@ -117,7 +117,7 @@ public final class ResetCommand implements Function {
         }
         done.add(restored + " configuration file(s) restored, " + removed + " removed (etc/)");
         int generated = 0;
-        for (String g : new String[] {"tls/self-signed.pem", "tls/previous.pem"}) {
+        for (String g : new String[] {"tls/self-signed.pem", "tls/previous.pem", "tls/last-good.pem"}) {
             Path f = data.resolve(g);
             if (Files.exists(f)) {
                 keep(f, backup.resolve("data").resolve(g));

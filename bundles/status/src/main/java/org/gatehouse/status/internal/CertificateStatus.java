@@ -35,6 +35,8 @@ public final class CertificateStatus implements MetricsSource, PageSection {
                 Duration.between(Instant.now(), c.notAfter()).getSeconds(), "subject", c.subject());
         m.gauge("gatehouse_certificate_self_signed", "Whether the served certificate is self-signed (1) or not (0).",
                 c.selfSigned() ? 1 : 0, "subject", c.subject());
+        m.gauge("gatehouse_certificate_file_refused", "Whether the configured certificate file is refused and another certificate "
+                + "serves in its place (1) or not (0).", certificates.problem().isPresent() ? 1 : 0);
     }
 
     static long daysLeft(CertificateInfo c) {
@@ -63,5 +65,6 @@ public final class CertificateStatus implements MetricsSource, PageSection {
         if (days < WARN_DAYS) {
             page.problem("The certificate expires in " + days + " days: install a new one with tls:cert-install.");
         }
+        certificates.problem().ifPresent(p -> page.problem("Certificate file refused: " + p + "."));
     }
 }

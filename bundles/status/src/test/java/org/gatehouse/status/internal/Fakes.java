@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
@@ -88,10 +89,16 @@ final class Fakes {
 
     static final class FakeCertificates implements ServerCertificates {
         volatile CertificateInfo current = certificate("CN=gatehouse.example.com", Instant.now().plus(Duration.ofDays(90).plusHours(1)));
+        volatile String problem;
 
         @Override
         public CertificateInfo current() {
             return current;
+        }
+
+        @Override
+        public Optional<String> problem() {
+            return Optional.ofNullable(problem);
         }
 
         @Override

@@ -201,6 +201,14 @@ class StatusComponentTest {
                 && page.contains("<h2>Listeners</h2>"), page);
         assertTrue(page.contains("<td class=\"bad\">down</td>"), page);
         assertTrue(page.contains("The certificate expires in 3 days"), page);
+        assertEquals(0.0, m.get("gatehouse_certificate_file_refused"));
+
+        // The operator's file refused, another certificate serving in its place: a problem, not a fact.
+        certificates.problem = "/opt/gatehouse/etc/tls/server.pem: the private key belongs to none of the 1 certificate(s) in the file;"
+                + " serving \"CN=new\" from /opt/gatehouse/data/tls/last-good.pem";
+        assertEquals(1.0, Exposition.parse(get("/metrics").body()).get("gatehouse_certificate_file_refused"));
+        page = get("/").body();
+        assertTrue(page.contains("Certificate file refused: /opt/gatehouse/etc/tls/server.pem: the private key belongs to none"), page);
 
         // A feature that goes away takes its samples and its block with it.
         status.unbindSource(turnStatus);

@@ -17,8 +17,10 @@ import org.slf4j.Logger;
  * Where the certificate in force comes from and goes: the operator's file ({@code certificate},
  * default {@code etc/tls/server.pem}), watched for replacement; without it, a self-signed one made
  * once for the configured FQDN and kept in {@code data/tls/self-signed.pem}; the one in force before
- * the last install in {@code data/tls/previous.pem}. Whatever is refused leaves the certificate in
- * force serving.
+ * the current one (replaced by install, rollback or a copied file) in {@code data/tls/previous.pem};
+ * the last one accepted from the operator's file in {@code data/tls/last-good.pem}, served at start
+ * when that file is refused. Whatever is refused leaves the certificate in force serving, and stays
+ * a {@link #problem()} until the file is accepted.
  */
 final class CertificateStore {
 
@@ -29,6 +31,8 @@ final class CertificateStore {
     }
 
     private volatile InForce inForce;
+    /** Why the configured file is not what is served, or null while it is. */
+    private volatile String problem;
     private FileTime seenModified;
     private long seenSize = -1;
     private boolean pendingChange;
@@ -45,34 +49,91 @@ final class CertificateStore {
         return TlsSettings.data().resolve("tls/previous.pem");
     }
 
+    Path lastGoodFile() {
+        return TlsSettings.data().resolve("tls/last-good.pem");
+    }
+
+    /** Why the operator's certificate file is refused and what is served in its place; null while it is served. */
+    String problem() {
+        return problem;
+    }
+
     /**
      * Puts {@code settings} in force with the certificate they name (or the self-signed one). A
-     * configured file that is refused keeps the certificate in force, or, at first start, falls back
-     * to the self-signed one so HTTPS still comes up. A configured file that does not exist means the
-     * self-signed one only while no operator's certificate is in force.
+     * configured file that is refused keeps the certificate in force, or, at start, falls back to the
+     * last certificate accepted from it (else the self-signed one) so HTTPS still comes up. A
+     * configured file that does not exist means the self-signed one only while no operator's
+     * certificate is in force.
      */
     synchronized void apply(TlsSettings settings) throws InvalidCertificateException {
         PemBundle certificate;
+        boolean fromFile = false;
+        String refused = null;
         if (Files.exists(settings.certificate())) {
             try {
                 certificate = PemBundle.read(settings.certificate());
+                fromFile = true;
             } catch (InvalidCertificateException e) {
                 if (inForce != null) {
+                    problem = e.getMessage() + "; still serving \"" + subject(inForce.certificate) + "\"";
                     throw e;
                 }
-                LOG.error("TLS: {}; serving the self-signed certificate until it is fixed", e.getMessage());
-                certificate = selfSigned(settings);
+                certificate = fallback(settings);
+                refused = e.getMessage() + "; serving \"" + subject(certificate) + "\" from " + certificate.source
+                        + (certificate.source.equals(lastGoodFile().toString()) ? ", the last certificate accepted from it," : "")
+                        + " until it is fixed";
+                LOG.error("TLS: {}", refused);
             }
         } else if (inForce != null && !inForce.certificate.source.equals(selfSignedFile().toString())) {
             // The operator's certificate is in force: a path that names no file (a typo, a file
             // removed while it is renewed) must not swap it for the self-signed one.
-            throw new InvalidCertificateException(settings.source() + ": certificate = '" + settings.certificate()
-                    + "' does not exist");
+            String message = settings.source() + ": certificate = '" + settings.certificate() + "' does not exist";
+            problem = message + "; still serving \"" + subject(inForce.certificate) + "\"";
+            throw new InvalidCertificateException(message);
         } else {
             certificate = selfSigned(settings);
         }
         remember(settings.certificate());
         putInForce(certificate, settings);
+        problem = refused;
+        if (fromFile) {
+            keepLastGood(certificate);
+        }
+    }
+
+    /**
+     * What to serve at start when the configured file is refused: the last certificate accepted from
+     * it, so a bad copy made before a restart does not put the box on the self-signed certificate;
+     * the self-signed one only when there is none (or it too is unusable now, e.g. expired).
+     */
+    private PemBundle fallback(TlsSettings settings) throws InvalidCertificateException {
+        Path lastGood = lastGoodFile();
+        if (Files.exists(lastGood)) {
+            try {
+                return PemBundle.read(lastGood);
+            } catch (InvalidCertificateException e) {
+                LOG.warn("TLS: {}; it cannot stand in for {}", e.getMessage(), settings.certificate());
+            }
+        }
+        return selfSigned(settings);
+    }
+
+    /** Keeps a copy of a certificate accepted from the configured file, for {@link #fallback}. */
+    private void keepLastGood(PemBundle accepted) {
+        Path file = lastGoodFile();
+        try {
+            if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(accepted.pem)) {
+                return;
+            }
+            writeAtomically(file, accepted.pem);
+        } catch (IOException e) {
+            LOG.warn("TLS: cannot keep a copy of the accepted certificate in {} ({}); if {} is refused at the next start, "
+                    + "the self-signed certificate serves in its place", file, e.toString(), accepted.source);
+        }
+    }
+
+    private static String subject(PemBundle certificate) {
+        return certificate.leaf().getSubjectX500Principal().getName();
     }
 
     private PemBundle selfSigned(TlsSettings settings) throws InvalidCertificateException {
@@ -132,20 +193,22 @@ final class CertificateStore {
         }
         Path target = now.settings.certificate();
         PemBundle candidate = PemBundle.parse(pem, target.toString(), Instant.now());
-        swapIn(now, candidate, pem, previousFile(), currentPem(now));
+        swapIn(now, candidate, pem, previousFile());
         return candidate.info(now.settings.fqdn());
     }
 
     /**
      * Puts {@code candidate} in force, then writes it to the configured file and what was in force to
-     * {@code keep}; if writing fails, what was in force goes back in force.
+     * {@code keep} (unless it is the same certificate: the rollback copy stays a different one); if
+     * writing fails, what was in force goes back in force.
      */
-    private void swapIn(InForce now, PemBundle candidate, String pem, Path keep, String current) throws InvalidCertificateException {
+    private void swapIn(InForce now, PemBundle candidate, String pem, Path keep) throws InvalidCertificateException {
         putInForce(candidate, now.settings);
         Path target = now.settings.certificate();
         try {
-            if (current != null) {
-                writeAtomically(keep, current);
+            if (!sameCertificate(now.certificate, candidate)) {
+                // From memory, not from its file: that file may already hold its successor (copied over it).
+                writeAtomically(keep, now.certificate.pem);
             }
             writeAtomically(target, pem);
             remember(target);
@@ -154,6 +217,8 @@ final class CertificateStore {
             throw new InvalidCertificateException("cannot write " + target + " or " + keep + " (" + e.getMessage()
                     + "); the certificate in force is unchanged");
         }
+        problem = null;
+        keepLastGood(candidate);
     }
 
     synchronized CertificateInfo rollback() throws InvalidCertificateException {
@@ -170,18 +235,16 @@ final class CertificateStore {
             throw new InvalidCertificateException(previous + ": cannot be read (" + e.getMessage() + ")");
         }
         PemBundle back = PemBundle.parse(pem, now.settings.certificate().toString(), Instant.now());
-        swapIn(now, back, pem, previous, currentPem(now));
+        if (sameCertificate(now.certificate, back)) {
+            throw new InvalidCertificateException("no previous certificate to go back to (" + previous
+                    + " holds the certificate in force, SHA-256 " + PemBundle.fingerprint(back.leaf()) + ")");
+        }
+        swapIn(now, back, pem, previous);
         return back.info(now.settings.fqdn());
     }
 
-    /** The PEM text of what is in force, from the file it was read from. */
-    private static String currentPem(InForce now) {
-        Path source = Path.of(now.certificate.source);
-        try {
-            return Files.readString(source, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return null;
-        }
+    private static boolean sameCertificate(PemBundle a, PemBundle b) {
+        return PemBundle.fingerprint(a.leaf()).equals(PemBundle.fingerprint(b.leaf()));
     }
 
     /**
@@ -222,17 +285,23 @@ final class CertificateStore {
             PemBundle fresh = PemBundle.read(file);
             if (PemBundle.fingerprint(fresh.leaf()).equals(PemBundle.fingerprint(now.certificate.leaf()))
                     && now.certificate.source.equals(fresh.source)) {
+                problem = null; // the certificate in force copied back over a refused file
                 return;
             }
-            String current = currentPem(now);
-            if (current != null && !now.certificate.source.equals(file.toString())) {
-                writeAtomically(previousFile(), current);
-            }
             putInForce(fresh, now.settings);
+            problem = null;
+            keepLastGood(fresh);
+            if (!sameCertificate(now.certificate, fresh)) {
+                // What the copy replaced is the one to roll back to, as after tls:cert-install. Its text
+                // comes from memory: the file it was read from now holds the copy.
+                writeAtomically(previousFile(), now.certificate.pem);
+            }
         } catch (InvalidCertificateException e) {
-            LOG.error("TLS: {}; still serving \"{}\"", e.getMessage(), now.certificate.leaf().getSubjectX500Principal().getName());
+            problem = e.getMessage() + "; still serving \"" + subject(now.certificate) + "\"";
+            LOG.error("TLS: {}", problem);
         } catch (IOException e) {
-            LOG.warn("TLS: cannot keep the previous certificate in {}: {}", previousFile(), e.toString());
+            LOG.warn("TLS: cannot keep the certificate the copy replaced in {} ({}); tls:cert-rollback cannot go back to it",
+                    previousFile(), e.toString());
         }
     }
 

@@ -51,11 +51,17 @@ final class PemBundle {
     /** Server certificate first, then each issuer up the chain. */
     final List<X509Certificate> chain;
     final String source;
+    /**
+     * The PEM text it was read from, kept so it can be written out again (as the rollback copy) after
+     * its file has been overwritten by the next certificate.
+     */
+    final String pem;
 
-    private PemBundle(PrivateKey key, List<X509Certificate> chain, String source) {
+    private PemBundle(PrivateKey key, List<X509Certificate> chain, String source, String pem) {
         this.key = key;
         this.chain = List.copyOf(chain);
         this.source = source;
+        this.pem = pem;
     }
 
     static PemBundle read(Path file) throws InvalidCertificateException {
@@ -148,7 +154,7 @@ final class PemBundle {
                         + "\" expired on " + c.getNotAfter().toInstant());
             }
         }
-        return new PemBundle(key, chain, source);
+        return new PemBundle(key, chain, source, pem);
     }
 
     /** Whether {@code key} is the private half of {@code publicKey}: a signature made with it verifies. */

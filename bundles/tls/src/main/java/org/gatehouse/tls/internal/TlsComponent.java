@@ -7,6 +7,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -35,6 +36,8 @@ public final class TlsComponent implements ServerCertificates {
 
     private final CertificateStore store = new CertificateStore();
     private ScheduledFuture<?> watcher;
+    /** The cipher warnings last logged, so a change of another key in the file does not repeat them. */
+    private List<String> cipherWarnings = List.of();
 
     @Activate
     void activate(Map<String, Object> properties) {
@@ -51,6 +54,7 @@ public final class TlsComponent implements ServerCertificates {
             throw new IllegalStateException(e.getMessage(), e);
         }
         TlsComponentLog.LOG.info("TLS: engine {}", engine());
+        warnAboutCiphers(s);
         warnUnknownKeys(properties);
         watcher = loops.group().next().scheduleAtFixedRate(store::poll, 2, 2, TimeUnit.SECONDS);
     }
@@ -74,6 +78,7 @@ public final class TlsComponent implements ServerCertificates {
                 return;
             }
             store.apply(s);
+            warnAboutCiphers(s);
         } catch (InvalidSettingException | InvalidCertificateException e) {
             TlsComponentLog.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
             return;
@@ -92,6 +97,14 @@ public final class TlsComponent implements ServerCertificates {
         }
     }
 
+    private void warnAboutCiphers(TlsSettings s) {
+        List<String> warnings = SslContexts.cipherWarnings(s);
+        if (!warnings.equals(cipherWarnings)) {
+            warnings.forEach(w -> TlsComponentLog.LOG.warn("TLS: {}", w));
+        }
+        cipherWarnings = warnings;
+    }
+
     @Deactivate
     void deactivate() {
         watcher.cancel(false);
@@ -101,6 +114,11 @@ public final class TlsComponent implements ServerCertificates {
     public CertificateInfo current() {
         CertificateStore.InForce now = store.inForce();
         return now.certificate().info(now.settings().fqdn());
+    }
+
+    @Override
+    public Optional<String> problem() {
+        return Optional.ofNullable(store.problem());
     }
 
     @Override

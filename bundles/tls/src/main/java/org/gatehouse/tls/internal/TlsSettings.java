@@ -53,9 +53,25 @@ record TlsSettings(Path certificate, String hostname, String domain, List<String
             throw new InvalidSettingException(s.source(), "protocols", "", "must list TLSv1.3, TLSv1.2 or both");
         }
         List<String> ciphers = s.list("ciphers", INTERMEDIATE);
+        if (ciphers.isEmpty()) {
+            throw new InvalidSettingException(s.source(), "ciphers", "", "must list at least one cipher suite");
+        }
+        for (String c : ciphers) {
+            // The engines drop a name they do not know without a word, and with none left use their own list.
+            if (!SslContexts.known(c)) {
+                throw new InvalidSettingException(s.source(), "ciphers", c, "is not a cipher suite the TLS engines know "
+                        + "(IANA names, such as TLS_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)");
+            }
+        }
         int cache = s.integer("session-cache-size", 20_480, 0, 10_000_000);
         int timeout = s.integer("session-timeout", 86_400, 60, 7 * 86_400);
         Engine engine = s.choice("engine", Engine.AUTO);
+        var provider = SslContexts.provider(engine);
+        if (ciphers.stream().noneMatch(SslContexts.suites(provider)::contains)) {
+            // Left with none, an engine would use its own list instead.
+            throw new InvalidSettingException(s.source(), "ciphers", String.join(", ", ciphers), "has no suite the "
+                    + SslContexts.engineName(provider) + " engine has");
+        }
         return new TlsSettings(certificate, hostname, domain, List.copyOf(protocols), List.copyOf(ciphers), cache, timeout,
                 engine, s.source());
     }
