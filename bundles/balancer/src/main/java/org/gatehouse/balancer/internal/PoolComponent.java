@@ -2,6 +2,7 @@ package org.gatehouse.balancer.internal;
 
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.gatehouse.balancer.PoolStatus;
@@ -88,6 +89,29 @@ public final class PoolComponent {
         }
         checks.follow(pool);
         register(s);
+    }
+
+    /**
+     * Puts {@code nodes} in force at once, every other setting as it is (a node command; the pool's
+     * file, which it has written, is applied whole when the file watcher reads it). Returns the
+     * settings it replaced, or null when the pool does not serve (its settings were refused).
+     */
+    synchronized PoolSettings nodes(List<NodeSpec> nodes) {
+        if (pool == null) {
+            return null;
+        }
+        PoolSettings before = pool.settings();
+        pool.apply(before.withNodes(nodes), pool.tls());
+        checks.follow(pool);
+        return before;
+    }
+
+    /** Back to {@code s} (a node command whose file could not be written). */
+    synchronized void restore(PoolSettings s) {
+        if (pool != null) {
+            pool.apply(s, pool.tls());
+            checks.follow(pool);
+        }
     }
 
     private static UpstreamTls tlsFor(PoolSettings s) throws InvalidSettingException {
