@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.balancer.Pools;
+import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.osgi.framework.InvalidSyntaxException;
@@ -28,7 +29,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The pools for the shell and the status page. Node changes are written into the pool's {@code .cfg}
  * file (its {@code nodes} entry only) and put in force in the running pool at once; the file watcher
- * then applies the file as it applies any edit.
+ * then applies the file as it applies any edit. The default pool, when it has no file, gets one.
  */
 @Component(service = Pools.class)
 public final class PoolsAdmin implements Pools {
@@ -152,8 +153,7 @@ public final class PoolsAdmin implements Pools {
                 if (!create) {
                     throw new IllegalArgumentException("there is no pool " + pool + " (see proxy:nodes)");
                 }
-                editConfiguration(configurations.getFactoryConfiguration(PoolSettings.FACTORY_PID, pool, "?"), pool, change);
-                return;
+                file = InstallationPaths.home().resolve("etc").resolve(PoolSettings.FACTORY_PID + "-" + pool + ".cfg");
             }
             String text;
             try {
@@ -167,6 +167,24 @@ public final class PoolsAdmin implements Pools {
             List<NodeSpec> next = change.apply(text == null ? List.of() : nodes(text, file, c == null ? null : c.getPid()));
             String value = PoolSettings.nodesValue(next);
             String written = text == null ? newFile(pool, value) : PoolFile.withNodes(text, value);
+            if (c == null) {
+                // A pool without configuration (its file was deleted, or is new and not read yet): the
+                // configuration is made now, so that the node serves at once, named as FileInstall names
+                // the one it makes for the file, which it then takes over. Made before the file is
+                // written: FileInstall's own, made first, would lose the file's name here.
+                c = configurations.getFactoryConfiguration(PoolSettings.FACTORY_PID, pool, "?");
+                Dictionary<String, Object> props = new Hashtable<>();
+                props.put("nodes", value);
+                c.update(props);
+                try {
+                    write(file, written);
+                } catch (IOException e) {
+                    c.delete();
+                    throw e;
+                }
+                Balancer.LOG.info("Balancer: pool {} had no file: {} written with its nodes", pool, file);
+                return;
+            }
             // The running pool first, then the file: the watcher may read the file the moment it is
             // written, and what it applies must not be undone by this command.
             PoolComponent live = component(pool);

@@ -196,6 +196,38 @@ class PoolsAdminTest {
         }
     }
 
+    /**
+     * The default pool's file was deleted: the first node-add writes it again (with the node, and the
+     * default pool's routes by default), so that what serves now is what serves after a restart.
+     */
+    @Test
+    void theDefaultPoolWithoutAFileGetsOneFromNodeAdd() throws Exception {
+        System.setProperty("gatehouse.home", home.toString());
+        try {
+            Files.createDirectories(home.resolve("etc"));
+            List<HeldConfiguration> all = new ArrayList<>();
+            PoolsAdmin admin = new PoolsAdmin();
+            admin.configurations = configurations(all);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.addNode("other", "127.0.0.1:9003"));
+            assertEquals("there is no pool other (see proxy:nodes)", e.getMessage());
+
+            admin.addNode("conferencing", "127.0.0.1:9003");
+            Path file = home.resolve("etc/org.gatehouse.balancer.pool-conferencing.cfg");
+            assertTrue(Files.exists(file), "the pool's file is written");
+            PoolSettings s = PoolSettings.read("org.gatehouse.balancer.pool~conferencing", read(file));
+            assertEquals("conferencing", s.name());
+            assertEquals("127.0.0.1:9003", PoolSettings.nodesValue(s.nodes()));
+            assertEquals(PoolSettings.DEFAULT_ROUTES, s.routes(), "after a restart: the default pool at its default routes");
+            assertEquals(1, all.size());
+            assertEquals("127.0.0.1:9003", all.get(0).properties.get("nodes"), "and the pool serves now");
+            try (var list = Files.list(home.resolve("etc"))) {
+                assertEquals(1, list.count(), "no temporary file left behind");
+            }
+        } finally {
+            System.clearProperty("gatehouse.home");
+        }
+    }
+
     @Test
     void theNodesEntryIsReplacedWhereverAndHoweverItIsWritten() {
         assertEquals("a = 1\r\nnodes = x:1\r\nb = 2\r\n", PoolFile.withNodes("a = 1\r\nnodes = y:1, \\\r\n  z:1\r\nb = 2\r\n", "x:1"));
