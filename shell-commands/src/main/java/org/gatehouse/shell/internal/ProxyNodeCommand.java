@@ -1,5 +1,6 @@
 package org.gatehouse.shell.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
@@ -18,7 +19,7 @@ abstract class ProxyNodeCommand implements Function {
 
     @Override
     public Object execute(CommandSession session, List<Object> arguments) {
-        List<String> args = arguments.stream().map(String::valueOf).toList();
+        List<String> args = words(arguments);
         if (args.size() < 2 || args.size() > 2 + extraArguments()) {
             throw new IllegalArgumentException("usage: " + usage());
         }
@@ -29,6 +30,25 @@ abstract class ProxyNodeCommand implements Function {
             throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
         }
         return null;
+    }
+
+    /**
+     * The arguments as words. Gogo reads an unquoted {@code [::1]:9006} as a list ({@code [::1]})
+     * followed by the word {@code :9006}; a list of one IPv6 address followed by {@code :port} is put
+     * back together, so the address works quoted or not.
+     */
+    static List<String> words(List<Object> arguments) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < arguments.size(); i++) {
+            Object a = arguments.get(i);
+            if (a instanceof List<?> list && list.size() == 1 && String.valueOf(list.get(0)).contains(":") && i + 1 < arguments.size()
+                    && String.valueOf(arguments.get(i + 1)).matches(":[0-9]+")) {
+                out.add("[" + list.get(0) + "]" + arguments.get(++i));
+            } else {
+                out.add(String.valueOf(a));
+            }
+        }
+        return out;
     }
 
     abstract String name();

@@ -1,7 +1,9 @@
 package org.gatehouse.balancer.internal;
 
+import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.gatehouse.balancer.PoolStatus;
@@ -38,6 +40,8 @@ public final class PoolComponent {
     private HealthChecks checks;
     private ServiceRegistration<HttpRoute> registration;
     private String pid;
+    /** The routes this pool gets (those of its settings that no other pool had first). */
+    private List<String> routes = List.of();
 
     /** DS's deactivation reason for a deleted configuration (ComponentConstants, OSGi Compendium 112.5.16). */
     private static final int CONFIGURATION_DELETED = 4;
@@ -47,7 +51,7 @@ public final class PoolComponent {
         this.context = context;
         this.pid = String.valueOf(properties.get(Constants.SERVICE_PID));
         try {
-            apply(PoolSettings.read(pid, properties));
+            retry(apply(PoolSettings.read(pid, properties)));
         } catch (InvalidSettingException e) {
             Balancer.LOG.error("{}; this pool serves nothing until it is fixed", e.getMessage());
         } catch (Exception e) {
@@ -60,7 +64,7 @@ public final class PoolComponent {
         PoolSettings s;
         try {
             s = PoolSettings.read(pid, properties);
-            apply(s);
+            retry(apply(s));
         } catch (InvalidSettingException e) {
             Balancer.LOG.error("{}; the pool keeps its previous settings", e.getMessage());
         } catch (Exception e) {
@@ -68,26 +72,77 @@ public final class PoolComponent {
         }
     }
 
-    synchronized void apply(PoolSettings s) throws Exception {
+    /** Returns the other pools that may now get a route this one let go (to {@link #retry} once this pool's lock is released). */
+    synchronized List<PoolComponent> apply(PoolSettings s) throws Exception {
         if (pool != null && !pool.name().equals(s.name())) {
             throw new InvalidSettingException(s.source(), "name", s.name(), "cannot change while the pool serves (it is " + pool.name() + ")");
         }
         UpstreamTls tls = pool != null && pool.tls().settings().equals(s.tls()) ? pool.tls() : tlsFor(s);
+        RouteClaims.Result claims = RouteClaims.claim(this, s.name(), s.source(), s.routes());
         if (pool == null) {
             pool = new Pool(s, tls);
             route = new ProxyRoute(pool, loops.socketChannelClass());
             checks = new HealthChecks(route, loops);
-            Balancer.LOG.info("Balancer: pool {} serves {} with {} node(s){}", s.name(), s.routes(), s.nodes().size(),
+            Balancer.LOG.info("Balancer: pool {} serves {} with {} node(s){}", s.name(), claims.granted(), s.nodes().size(),
                     s.tls().enabled() ? " over TLS" : "");
         } else {
-            PoolSettings old = pool.settings();
             pool.apply(s, tls);
-            if (!old.routes().equals(s.routes())) {
-                Balancer.LOG.info("Balancer: pool {} now serves {}", s.name(), s.routes());
+            if (!routes.equals(claims.granted())) {
+                Balancer.LOG.info("Balancer: pool {} now serves {}", s.name(), claims.granted());
             }
         }
+        claims.taken().forEach((r, owner) -> Balancer.LOG.warn("Balancer: {}: route {} is also in pool {} ({}), which serves it: pool {} does "
+                + "not get it until {} lets it go (remove it from one of the two files)", s.source(), r, owner.name(), owner.source(), s.name(),
+                owner.name()));
+        routes = claims.granted();
         checks.follow(pool);
-        register(s);
+        register(routes);
+        return claims.retry();
+    }
+
+    /** Pools that may get a route another let go claim their routes again (outside any pool's lock: each takes its own). */
+    static void retry(List<PoolComponent> pools) {
+        List<PoolComponent> next = new ArrayList<>(pools);
+        while (!next.isEmpty()) {
+            next.addAll(next.remove(0).reclaim());
+        }
+    }
+
+    private synchronized List<PoolComponent> reclaim() {
+        if (pool == null) {
+            return List.of();
+        }
+        PoolSettings s = pool.settings();
+        RouteClaims.Result claims = RouteClaims.claim(this, s.name(), s.source(), s.routes());
+        if (!routes.equals(claims.granted())) {
+            routes = claims.granted();
+            Balancer.LOG.info("Balancer: pool {} now serves {}", s.name(), routes);
+            register(routes);
+        }
+        return claims.retry();
+    }
+
+    /**
+     * Puts {@code nodes} in force at once, every other setting as it is (a node command; the pool's
+     * file, which it has written, is applied whole when the file watcher reads it). Returns the
+     * settings it replaced, or null when the pool does not serve (its settings were refused).
+     */
+    synchronized PoolSettings nodes(List<NodeSpec> nodes) {
+        if (pool == null) {
+            return null;
+        }
+        PoolSettings before = pool.settings();
+        pool.apply(before.withNodes(nodes), pool.tls());
+        checks.follow(pool);
+        return before;
+    }
+
+    /** Back to {@code s} (a node command whose file could not be written). */
+    synchronized void restore(PoolSettings s) {
+        if (pool != null) {
+            pool.apply(s, pool.tls());
+            checks.follow(pool);
+        }
     }
 
     private static UpstreamTls tlsFor(PoolSettings s) throws InvalidSettingException {
@@ -100,17 +155,17 @@ public final class PoolComponent {
         }
     }
 
-    private void register(PoolSettings s) {
+    private void register(List<String> granted) {
         if (context == null) {
             return;
         }
-        if (s.routes().isEmpty()) {
+        if (granted.isEmpty()) {
             unregister();
             return;
         }
         Dictionary<String, Object> props = new Hashtable<>();
-        props.put(HttpRoute.PREFIX, s.routes().toArray(new String[0]));
-        props.put("gatehouse.balancer.pool", s.name());
+        props.put(HttpRoute.PREFIX, granted.toArray(new String[0]));
+        props.put("gatehouse.balancer.pool", pool.name());
         if (registration == null) {
             registration = context.registerService(HttpRoute.class, route, props);
         } else {
@@ -130,7 +185,11 @@ public final class PoolComponent {
     }
 
     @Deactivate
-    synchronized void deactivate(int reason) {
+    void deactivate(int reason) {
+        retry(stop(reason));
+    }
+
+    private synchronized List<PoolComponent> stop(int reason) {
         if (reason == CONFIGURATION_DELETED && pool != null) {
             Balancer.LOG.info("Balancer: pool {} removed (its configuration was deleted): {} no longer routed; exchanges under way go on "
                     + "until they end", pool.name(), pool.settings().routes());
@@ -142,14 +201,20 @@ public final class PoolComponent {
         if (pool != null) {
             pool.close();
         }
+        return RouteClaims.release(this);
     }
 
     synchronized Pool pool() {
         return pool;
     }
 
+    /** As it serves: the routes it gets, not those another pool has. */
     synchronized PoolStatus status() {
-        return pool == null ? null : pool.status();
+        if (pool == null) {
+            return null;
+        }
+        PoolStatus s = pool.status();
+        return new PoolStatus(s.name(), routes, s.tls(), s.nodes());
     }
 
     synchronized ProxyRoute route() {

@@ -55,13 +55,7 @@ record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls 
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.\\-]*")) {
             throw new InvalidSettingException(s.source(), "name", name, "may hold letters, digits, '.', '_' and '-'");
         }
-        List<NodeSpec> nodes = s.list("nodes", List.of(), NodeSpec::parse);
-        Set<String> seen = new LinkedHashSet<>();
-        for (NodeSpec n : nodes) {
-            if (!seen.add(n.address())) {
-                throw new InvalidSettingException(s.source(), "nodes", n.address(), "is listed twice");
-            }
-        }
+        List<NodeSpec> nodes = nodes(s);
         List<String> routes = s.list("routes", name.equals(DEFAULT_POOL) ? DEFAULT_ROUTES : List.of());
         for (String r : routes) {
             if (!r.startsWith("/") || r.contains("..") || r.contains("?") || r.contains("#") || r.contains(" ")) {
@@ -104,6 +98,25 @@ record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls 
                 s.integer("read-timeout", 300, 0, 86_400 * 7), s.integer("stream-read-timeout", 0, 0, 86_400 * 7),
                 s.integer("send-timeout", 60, 1, 86_400), host, s.integer("keepalive", 32, 0, 10_000),
                 s.integer("keepalive-timeout", 60, 1, 86_400), s.source());
+    }
+
+    /** The {@code nodes} key, checked. */
+    static List<NodeSpec> nodes(Settings s) throws InvalidSettingException {
+        List<NodeSpec> nodes = s.list("nodes", List.of(), NodeSpec::parse);
+        Set<String> seen = new LinkedHashSet<>();
+        for (NodeSpec n : nodes) {
+            if (!seen.add(n.address())) {
+                throw new InvalidSettingException(s.source(), "nodes", n.address(), "is listed twice");
+            }
+        }
+        return nodes;
+    }
+
+    /** The same settings with other nodes. */
+    PoolSettings withNodes(List<NodeSpec> next) {
+        return new PoolSettings(name, List.copyOf(next), routes, tls, sticky, maxFails, failTimeout, healthCheck, healthPath, healthInterval,
+                healthRise, healthFall, connectTimeout, firstByteTimeout, readTimeout, streamReadTimeout, sendTimeout, hostHeader, keepalive,
+                keepaliveTimeout, source);
     }
 
     private static String healthPath(Settings s) throws InvalidSettingException {

@@ -1,6 +1,12 @@
 package org.gatehouse.balancer.internal;
 
 import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -9,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.balancer.Pools;
+import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.osgi.framework.InvalidSyntaxException;
@@ -20,9 +27,9 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * The pools for the shell and the status page. Node changes go through ConfigAdmin into the pool's
- * configuration, which FileInstall writes back to its {@code .cfg} file; the pool applies them as it
- * applies a file edit. A pool that has no configuration yet gets one (named as its file would be).
+ * The pools for the shell and the status page. Node changes are written into the pool's {@code .cfg}
+ * file (its {@code nodes} entry only) and put in force in the running pool at once; the file watcher
+ * then applies the file as it applies any edit. The default pool, when it has no file, gets one.
  */
 @Component(service = Pools.class)
 public final class PoolsAdmin implements Pools {
@@ -127,32 +134,146 @@ public final class PoolsAdmin implements Pools {
         return new NodeSpec(hp[0], Integer.parseInt(hp[1]), 1, false, false).address();
     }
 
-    /** Reads the pool's nodes from its configuration, changes them, and writes them back. */
+    /**
+     * Reads the pool's nodes from its file as it is on disk now, changes them, and writes the file back
+     * with only its {@code nodes} entry replaced. The file is not written through ConfigAdmin: that
+     * would write every key as the server holds it, and an edit of the file the watcher (FileInstall,
+     * polling) has not read yet would be lost. The running pool takes the new nodes at once, its other
+     * settings as they are; the watcher then applies the file whole, the operator's edit with it.
+     */
     private synchronized void edit(String pool, boolean create, UnaryOperator<List<NodeSpec>> change) {
         try {
             Configuration c = find(pool);
+            Path file = c == null ? null : file(c);
+            if (c != null && file == null) {
+                editConfiguration(c, pool, change);
+                return;
+            }
             if (c == null) {
                 if (!create) {
                     throw new IllegalArgumentException("there is no pool " + pool + " (see proxy:nodes)");
                 }
-                c = configurations.getFactoryConfiguration(PoolSettings.FACTORY_PID, pool, "?");
+                file = InstallationPaths.home().resolve("etc").resolve(PoolSettings.FACTORY_PID + "-" + pool + ".cfg");
             }
-            Dictionary<String, Object> props = c.getProperties();
-            if (props == null) {
-                props = new Hashtable<>();
-            }
-            PoolSettings current;
+            String text;
             try {
-                current = PoolSettings.read(c.getPid(), toMap(props, pool));
-            } catch (InvalidSettingException e) {
-                throw new IllegalArgumentException(e.getMessage() + "; fix the file first");
+                text = Files.readString(file, StandardCharsets.ISO_8859_1);
+            } catch (NoSuchFileException e) {
+                if (!create) {
+                    throw new IllegalArgumentException("there is no pool " + pool + ": its file " + file + " is gone");
+                }
+                text = null;
             }
-            List<NodeSpec> next = change.apply(current.nodes());
-            props.put("nodes", PoolSettings.nodesValue(next));
-            c.update(props);
+            List<NodeSpec> next = change.apply(text == null ? List.of() : nodes(text, file, c == null ? null : c.getPid()));
+            String value = PoolSettings.nodesValue(next);
+            String written = text == null ? newFile(pool, value) : PoolFile.withNodes(text, value);
+            if (c == null) {
+                // A pool without configuration (its file was deleted, or is new and not read yet): the
+                // configuration is made now, so that the node serves at once, named as FileInstall names
+                // the one it makes for the file, which it then takes over. Made before the file is
+                // written: FileInstall's own, made first, would lose the file's name here.
+                c = configurations.getFactoryConfiguration(PoolSettings.FACTORY_PID, pool, "?");
+                Dictionary<String, Object> props = new Hashtable<>();
+                props.put("nodes", value);
+                c.update(props);
+                try {
+                    write(file, written);
+                } catch (IOException e) {
+                    c.delete();
+                    throw e;
+                }
+                Balancer.LOG.info("Balancer: pool {} had no file: {} written with its nodes", pool, file);
+                return;
+            }
+            // The running pool first, then the file: the watcher may read the file the moment it is
+            // written, and what it applies must not be undone by this command.
+            PoolComponent live = component(pool);
+            PoolSettings before = live == null ? null : live.nodes(next);
+            try {
+                write(file, written);
+            } catch (IOException e) {
+                if (before != null) {
+                    live.restore(before);
+                }
+                throw e;
+            }
         } catch (IOException e) {
             throw new IllegalStateException("the configuration of pool " + pool + " could not be written: " + e.getMessage(), e);
         }
+    }
+
+    /** The {@code nodes} of a pool's file, checked; refused with the file's own words ("fix the file first"). */
+    private static List<NodeSpec> nodes(String text, Path file, String pid) {
+        try {
+            String value = PoolFile.nodes(text);
+            java.util.Map<String, Object> m = new java.util.HashMap<>();
+            m.put(Settings.FILEINSTALL_FILENAME, file.toUri().toString());
+            if (value != null) {
+                m.put("nodes", value);
+            }
+            return PoolSettings.nodes(Settings.of(pid, m));
+        } catch (InvalidSettingException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; fix the file first");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage() + "; fix the file first");
+        }
+    }
+
+    private static String newFile(String pool, String nodes) {
+        return "# Pool " + pool + ", written by a proxy:node command when it had no file. The keys and their defaults\n"
+                + "# are described in docs/proxy.md.\n"
+                + "nodes = " + nodes + "\n";
+    }
+
+    /** Written whole or not at all: the watcher never reads half a file. */
+    private static void write(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        // A hidden name that no FileInstall installer takes, in the same folder so the move is atomic.
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.ISO_8859_1);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The pool's file, or null for a configuration set through ConfigAdmin alone. */
+    private static Path file(Configuration c) {
+        Dictionary<String, Object> p = c.getProperties();
+        Object f = p == null ? null : p.get(Settings.FILEINSTALL_FILENAME);
+        if (f == null) {
+            return null;
+        }
+        String s = f.toString();
+        return s.startsWith("file:") ? Path.of(URI.create(s)) : Path.of(s);
+    }
+
+    private PoolComponent component(String pool) {
+        for (PoolComponent p : pools) {
+            Pool live = p.pool();
+            if (live != null && live.name().equals(pool)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** A configuration without a file (set through ConfigAdmin): its nodes changed there. */
+    private static void editConfiguration(Configuration c, String pool, UnaryOperator<List<NodeSpec>> change) throws IOException {
+        Dictionary<String, Object> props = c.getProperties();
+        if (props == null) {
+            props = new Hashtable<>();
+        }
+        PoolSettings current;
+        try {
+            current = PoolSettings.read(c.getPid(), toMap(props, pool));
+        } catch (InvalidSettingException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; fix the file first");
+        }
+        List<NodeSpec> next = change.apply(current.nodes());
+        props.put("nodes", PoolSettings.nodesValue(next));
+        c.update(props);
     }
 
     private static java.util.Map<String, Object> toMap(Dictionary<String, Object> props, String pool) {

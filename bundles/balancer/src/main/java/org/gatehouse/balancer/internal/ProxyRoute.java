@@ -84,7 +84,7 @@ final class ProxyRoute implements HttpRoute {
                 if (h.isSuccess()) {
                     ready.trySuccess();
                 } else {
-                    ready.tryFailure(new javax.net.ssl.SSLException("TLS with the node failed: " + h.cause().getMessage(), h.cause()));
+                    ready.tryFailure(new javax.net.ssl.SSLException("TLS with the node failed: " + UpstreamTls.reason(h.cause()), h.cause()));
                     connected.channel().close();
                 }
             });

@@ -10,7 +10,9 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
+import java.net.Socket;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -20,7 +22,9 @@ import java.util.HexFormat;
 import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -58,9 +62,13 @@ final class UpstreamTls {
         } else if (!s.fingerprints().isEmpty()) {
             b.trustManager(new PinnedTrust(s.fingerprints()));
         } else if (s.caFile() != null) {
-            b.trustManager(caTrust(s));
+            b.trustManager(new ExplainedTrust(caTrust(s), "is not signed by a CA in tls-ca-file " + s.caFile(), !s.name().isEmpty()));
             checkName = true;
         } else {
+            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            system.init((KeyStore) null);
+            b.trustManager(new ExplainedTrust(system, "is not signed by one of the system's trusted CAs (no tls-fingerprints, tls-ca-file or "
+                    + "tls-trust-all set)", !s.name().isEmpty()));
             checkName = true;
         }
         return new UpstreamTls(s, b.build(), checkName);
@@ -126,7 +134,7 @@ final class UpstreamTls {
             }
             String fp = fingerprint(chain[0]);
             if (!pins.contains(fp)) {
-                throw new CertificateException("the node's certificate (SHA-256 " + fp + ") is not one of tls-fingerprints");
+                throw new CertificateException("the node's certificate (SHA-256 " + fp + ") matches none of tls-fingerprints");
             }
         }
 
@@ -139,6 +147,102 @@ final class UpstreamTls {
         public X509Certificate[] getAcceptedIssuers() {
             return new X509Certificate[0];
         }
+    }
+
+    /**
+     * Trust through CAs (a CA file or the system's), with the reason a certificate is refused in
+     * words an operator can act on: OpenSSL reports every refusal as "General OpenSslEngine problem",
+     * and the JDK's own words ("PKIX path building failed") do not say which setting is in question.
+     * The chain is checked first without the name, so that a refusal of the name alone is told apart.
+     */
+    static final class ExplainedTrust extends X509ExtendedTrustManager {
+
+        private final X509ExtendedTrustManager delegate;
+        private final String untrusted;
+        private final boolean nameSet;
+
+        ExplainedTrust(TrustManagerFactory f, String untrusted, boolean nameSet) throws KeyStoreException {
+            X509ExtendedTrustManager d = null;
+            for (TrustManager m : f.getTrustManagers()) {
+                if (m instanceof X509ExtendedTrustManager) {
+                    d = (X509ExtendedTrustManager) m;
+                }
+            }
+            if (d == null) {
+                throw new KeyStoreException("no X.509 trust manager");
+            }
+            this.delegate = d;
+            this.untrusted = untrusted;
+            this.nameSet = nameSet;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            checkChain(chain, authType);
+            try {
+                delegate.checkServerTrusted(chain, authType, engine);
+            } catch (CertificateException e) {
+                String name = engine == null ? null : engine.getPeerHost();
+                throw new CertificateException("the node's certificate (" + subject(chain) + ") does not name "
+                        + (nameSet ? "tls-name " + name : name + " (set tls-name to a name it carries)"), e);
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            checkChain(chain, authType);
+            delegate.checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            checkChain(chain, authType);
+        }
+
+        private void checkChain(X509Certificate[] chain, String authType) throws CertificateException {
+            if (chain == null || chain.length == 0) {
+                throw new CertificateException("the node sent no certificate");
+            }
+            try {
+                delegate.checkServerTrusted(chain, authType);
+            } catch (CertificateException e) {
+                throw new CertificateException("the node's certificate (" + subject(chain) + ") " + untrusted, e);
+            }
+        }
+
+        private static String subject(X509Certificate[] chain) {
+            return chain[0].getSubjectX500Principal().getName();
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return delegate.getAcceptedIssuers();
+        }
+    }
+
+    /** The reason a handshake failed: the trust manager's words when it refused the node, else the engine's. */
+    static String reason(Throwable handshakeFailure) {
+        for (Throwable t = handshakeFailure; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException) {
+                return t.getMessage();
+            }
+        }
+        return handshakeFailure.getMessage();
     }
 
     static String fingerprint(X509Certificate c) throws CertificateException {

@@ -461,6 +461,43 @@ class ProxyingTest {
         }
     }
 
+    /**
+     * Each way a node's certificate can fail trust is named in the 502 page and in the node's failure
+     * (the WARN line), not OpenSSL's "General OpenSslEngine problem".
+     */
+    @Test
+    void aTrustFailureNamesItsReason() throws Exception {
+        try (TestNode a = new TestNode("a", true)) {
+            Path ca = Files.writeString(home.resolve("node-ca.pem"), Files.readString(a.certificate.certificate().toPath()));
+            try (TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "tls", "true", "max-fails", "0"))) {
+                assertTrustFailure(p, a, "is not signed by one of the system's trusted CAs (no tls-fingerprints, tls-ca-file or tls-trust-all set)");
+                p.set("tls-fingerprints", "00".repeat(32));
+                assertTrustFailure(p, a, "matches none of tls-fingerprints");
+                p.set("tls-fingerprints", "");
+                p.set("tls-ca-file", ca.toString());
+                assertTrustFailure(p, a, "does not name 127.0.0.1 (set tls-name to a name it carries)");
+                p.set("tls-name", "other.example.com");
+                assertTrustFailure(p, a, "does not name tls-name other.example.com");
+                try (TestNode stranger = new TestNode("stranger", true)) {
+                    p.set("tls-name", "node.example.com");
+                    p.set("nodes", stranger.address());
+                    assertTrustFailure(p, stranger, "is not signed by a CA in tls-ca-file " + ca);
+                    p.set("nodes", a.address());
+                    assertEquals("a", p.get("/id").body(), "the CA file and tls-name that fit are trusted");
+                }
+            }
+        }
+    }
+
+    private static void assertTrustFailure(TestProxy p, TestNode node, String reason) throws Exception {
+        HttpResponse<String> r = p.get("/id");
+        assertEquals(502, r.statusCode(), r.body());
+        assertTrue(r.body().contains(reason), r.body());
+        assertFalse(r.body().contains("General OpenSslEngine problem"), r.body());
+        String failure = p.live().node(node.address()).lastFailure();
+        assertTrue(failure.contains(reason), failure);
+    }
+
     @Test
     void aRouteAtTheSamePrefixServesWhatItHasAndPassesTheRestToThePool() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {

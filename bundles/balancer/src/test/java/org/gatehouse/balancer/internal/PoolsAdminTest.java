@@ -1,0 +1,242 @@
+package org.gatehouse.balancer.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node commands against a pool's file on disk, with ConfigAdmin and FileInstall played by the test. */
+class PoolsAdminTest {
+
+    @TempDir
+    Path home;
+
+    /** One configuration as ConfigAdmin holds it; {@link #update} writes it back to its file as FileInstall does: every key as held. */
+    private static final class HeldConfiguration {
+        final String pid;
+        Hashtable<String, Object> properties;
+        final List<Dictionary<String, Object>> updates = new ArrayList<>();
+
+        HeldConfiguration(String pid, Hashtable<String, Object> properties) {
+            this.pid = pid;
+            this.properties = properties;
+        }
+
+        Configuration proxy() {
+            return (Configuration) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Configuration.class}, (self, m, args) -> {
+                switch (m.getName()) {
+                    case "getPid":
+                        return pid;
+                    case "getFactoryPid":
+                        return PoolSettings.FACTORY_PID;
+                    case "getProperties":
+                        return properties == null ? null : new Hashtable<>(properties);
+                    case "update":
+                        @SuppressWarnings("unchecked") Dictionary<String, Object> d = (Dictionary<String, Object>) args[0];
+                        updates.add(d);
+                        properties = new Hashtable<>();
+                        for (Enumeration<String> k = d.keys(); k.hasMoreElements(); ) {
+                            String key = k.nextElement();
+                            properties.put(key, d.get(key));
+                        }
+                        Object f = properties.get("felix.fileinstall.filename");
+                        if (f != null) {
+                            StringBuilder b = new StringBuilder();
+                            properties.forEach((key, v) -> {
+                                if (!key.startsWith("felix.") && !key.startsWith("service.")) {
+                                    b.append(key).append(" = ").append(v).append('\n');
+                                }
+                            });
+                            Files.writeString(Path.of(java.net.URI.create(f.toString())), b.toString());
+                        }
+                        return null;
+                    case "delete":
+                        properties = null;
+                        return null;
+                    case "toString":
+                        return pid;
+                    default:
+                        throw new UnsupportedOperationException(m.getName());
+                }
+            });
+        }
+    }
+
+    private static ConfigurationAdmin configurations(List<HeldConfiguration> held) {
+        return (ConfigurationAdmin) Proxy.newProxyInstance(PoolsAdminTest.class.getClassLoader(), new Class<?>[] {ConfigurationAdmin.class},
+                (self, m, args) -> {
+                    switch (m.getName()) {
+                        case "listConfigurations": {
+                            List<Configuration> out = new ArrayList<>();
+                            held.stream().filter(c -> c.properties != null).forEach(c -> out.add(c.proxy()));
+                            return out.isEmpty() ? null : out.toArray(new Configuration[0]);
+                        }
+                        case "getFactoryConfiguration": {
+                            String pid = args[0] + "~" + args[1];
+                            for (HeldConfiguration c : held) {
+                                if (c.pid.equals(pid)) {
+                                    return c.proxy();
+                                }
+                            }
+                            HeldConfiguration c = new HeldConfiguration(pid, null);
+                            held.add(c);
+                            return c.proxy();
+                        }
+                        default:
+                            throw new UnsupportedOperationException(m.getName());
+                    }
+                });
+    }
+
+    /** What FileInstall hands the pool for {@code file}: its keys as text, and the file's name. */
+    private static Map<String, Object> read(Path file) throws Exception {
+        Properties p = new Properties();
+        p.load(new StringReader(Files.readString(file, StandardCharsets.ISO_8859_1)));
+        Map<String, Object> m = new HashMap<>();
+        p.forEach((k, v) -> m.put(k.toString(), v));
+        m.put("felix.fileinstall.filename", file.toUri().toString());
+        return m;
+    }
+
+    private static Map<String, Integer> spread(TestProxy p, int n) throws Exception {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            seen.merge(p.get("/id").body(), 1, Integer::sum);
+        }
+        return seen;
+    }
+
+    @Test
+    void aNodeCommandChangesOnlyTheNodesOfTheFileOnDiskAndAnEditNotReadYetSurvives() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false)) {
+            Path etc = Files.createDirectories(home.resolve("etc"));
+            Path file = etc.resolve("org.gatehouse.balancer.pool-test.cfg");
+            String shipped = "# The test pool.\n"
+                    + "routes = /\n"
+                    + "# The nodes, continued on the next line.\n"
+                    + "nodes = \\\n"
+                    + "    " + a.address() + "\n"
+                    + "tls = false\n"
+                    + "max-fails = 1\n"
+                    + "fail-timeout = 10\n";
+            Files.writeString(file, shipped);
+            Map<String, Object> held = read(file);
+            try (TestProxy p = new TestProxy(home, held)) {
+                Hashtable<String, Object> props = new Hashtable<>(held);
+                props.put("service.pid", "org.gatehouse.balancer.pool~test");
+                List<HeldConfiguration> all = new ArrayList<>(List.of(new HeldConfiguration("org.gatehouse.balancer.pool~test", props)));
+                PoolsAdmin admin = new PoolsAdmin();
+                admin.configurations = configurations(all);
+                admin.bindPool(p.pool);
+
+                // The operator's edit, which the file watcher has not read yet.
+                String edited = shipped.replace("max-fails = 1", "max-fails = 3").replace("# The test pool.", "# The test pool, edited.");
+                Files.writeString(file, edited);
+                admin.addNode("test", b.address() + " weight=2");
+
+                String expected = edited.replace("nodes = \\\n    " + a.address() + "\n", "nodes = " + a.address() + ", " + b.address() + " weight=2\n");
+                assertEquals(expected, Files.readString(file), "only the nodes entry changed; the edit and every comment stay");
+                assertEquals(Map.of("a", 2, "b", 4), spread(p, 6), "the node serves at once");
+                assertEquals(1, p.live().settings().maxFails(), "the rest of the file waits for the watcher");
+
+                // The watcher reads the file: the operator's edit applies, with the node.
+                p.pool.modified(read(file));
+                assertEquals(3, p.live().settings().maxFails());
+                assertEquals(Map.of("a", 2, "b", 4), spread(p, 6));
+
+                admin.drainNode("test", b.address());
+                assertTrue(Files.readString(file).contains("nodes = " + a.address() + ", " + b.address() + " weight=2 drain\n"));
+                assertEquals(Map.of("a", 4), spread(p, 4));
+                admin.removeNode("test", a.address());
+                admin.enableNode("test", b.address());
+                assertEquals(expected.replace(a.address() + ", ", ""), Files.readString(file));
+                assertEquals(Map.of("b", 4), spread(p, 4));
+                assertTrue(all.get(0).updates.isEmpty(), "nothing written back through ConfigAdmin: " + all.get(0).updates);
+            }
+        }
+    }
+
+    @Test
+    void aBadNodesEntryInTheFileIsRefusedAndNothingChanges() throws Exception {
+        try (TestNode a = new TestNode("a", false)) {
+            Path file = Files.createDirectories(home.resolve("etc")).resolve("org.gatehouse.balancer.pool-test.cfg");
+            Files.writeString(file, "nodes = " + a.address() + "\ntls = false\n");
+            Map<String, Object> held = read(file);
+            try (TestProxy p = new TestProxy(home, held)) {
+                Hashtable<String, Object> props = new Hashtable<>(held);
+                PoolsAdmin admin = new PoolsAdmin();
+                admin.configurations = configurations(new ArrayList<>(List.of(new HeldConfiguration("org.gatehouse.balancer.pool~test", props))));
+                admin.bindPool(p.pool);
+                String typo = "nodes = " + a.address() + ", 10.0.0.1\ntls = false\n";
+                Files.writeString(file, typo);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.addNode("test", "10.0.0.2:443"));
+                assertTrue(e.getMessage().contains("etc/org.gatehouse.balancer.pool-test.cfg: nodes = '10.0.0.1' is invalid"), e.getMessage());
+                assertTrue(e.getMessage().endsWith("fix the file first"), e.getMessage());
+                assertEquals(typo, Files.readString(file));
+                assertEquals(Map.of("a", 3), spread(p, 3));
+            }
+        }
+    }
+
+    /**
+     * The default pool's file was deleted: the first node-add writes it again (with the node, and the
+     * default pool's routes by default), so that what serves now is what serves after a restart.
+     */
+    @Test
+    void theDefaultPoolWithoutAFileGetsOneFromNodeAdd() throws Exception {
+        System.setProperty("gatehouse.home", home.toString());
+        try {
+            Files.createDirectories(home.resolve("etc"));
+            List<HeldConfiguration> all = new ArrayList<>();
+            PoolsAdmin admin = new PoolsAdmin();
+            admin.configurations = configurations(all);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.addNode("other", "127.0.0.1:9003"));
+            assertEquals("there is no pool other (see proxy:nodes)", e.getMessage());
+
+            admin.addNode("conferencing", "127.0.0.1:9003");
+            Path file = home.resolve("etc/org.gatehouse.balancer.pool-conferencing.cfg");
+            assertTrue(Files.exists(file), "the pool's file is written");
+            PoolSettings s = PoolSettings.read("org.gatehouse.balancer.pool~conferencing", read(file));
+            assertEquals("conferencing", s.name());
+            assertEquals("127.0.0.1:9003", PoolSettings.nodesValue(s.nodes()));
+            assertEquals(PoolSettings.DEFAULT_ROUTES, s.routes(), "after a restart: the default pool at its default routes");
+            assertEquals(1, all.size());
+            assertEquals("127.0.0.1:9003", all.get(0).properties.get("nodes"), "and the pool serves now");
+            try (var list = Files.list(home.resolve("etc"))) {
+                assertEquals(1, list.count(), "no temporary file left behind");
+            }
+        } finally {
+            System.clearProperty("gatehouse.home");
+        }
+    }
+
+    @Test
+    void theNodesEntryIsReplacedWhereverAndHoweverItIsWritten() {
+        assertEquals("a = 1\r\nnodes = x:1\r\nb = 2\r\n", PoolFile.withNodes("a = 1\r\nnodes = y:1, \\\r\n  z:1\r\nb = 2\r\n", "x:1"));
+        assertEquals("a = 1\nnodes = x:1\n", PoolFile.withNodes("a = 1", "x:1"));
+        assertEquals("nodes = x:1\n", PoolFile.withNodes("", "x:1"));
+        assertEquals("#nodes = q:1\nnodes: y:1\nnodes = x:1\n", PoolFile.withNodes("#nodes = q:1\nnodes: y:1\nnodes=z:1\n", "x:1"),
+                "the last entry is the one in force");
+        assertEquals("nodes =\n# end\n", PoolFile.withNodes("nodes = y:1\n# end\n", ""));
+        assertEquals("z:1", PoolFile.nodes("#nodes = q:1\nnodes: y:1\nnodes=z:1\n"));
+        assertNull(PoolFile.nodes("# nodes = q:1\n"));
+    }
+}
