@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.http.HttpRoute;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -52,6 +53,7 @@ public final class PoolComponent {
         this.pid = String.valueOf(properties.get(Constants.SERVICE_PID));
         try {
             retry(apply(PoolSettings.read(pid, properties)));
+            warnUnknownKeys(pid, properties);
         } catch (InvalidSettingException e) {
             Balancer.LOG.error("{}; this pool serves nothing until it is fixed", e.getMessage());
         } catch (Exception e) {
@@ -65,10 +67,19 @@ public final class PoolComponent {
         try {
             s = PoolSettings.read(pid, properties);
             retry(apply(s));
+            warnUnknownKeys(pid, properties);
         } catch (InvalidSettingException e) {
             Balancer.LOG.error("{}; the pool keeps its previous settings", e.getMessage());
         } catch (Exception e) {
             Balancer.LOG.error("Balancer: pool {}: {}; the pool keeps its previous settings", pool == null ? pid : pool.name(), e.getMessage());
+        }
+    }
+
+    /** A misspelt key is otherwise ignored without a word, its default in force. */
+    private static void warnUnknownKeys(String pid, Map<String, Object> p) {
+        String unknown = Settings.unknownKeys(pid, p, () -> PoolSettings.read(pid, p));
+        if (unknown != null) {
+            Balancer.LOG.warn(unknown);
         }
     }
 

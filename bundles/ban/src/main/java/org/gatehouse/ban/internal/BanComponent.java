@@ -1,6 +1,5 @@
 package org.gatehouse.ban.internal;
 
-import org.gatehouse.core.config.Settings;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetAddress;
 import java.util.List;
@@ -14,6 +13,7 @@ import org.gatehouse.ban.BanStatistics;
 import org.gatehouse.ban.FailureCount;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
 import org.osgi.service.component.annotations.Activate;

@@ -1,6 +1,5 @@
 package org.gatehouse.content.internal;
 
-import org.gatehouse.core.config.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +7,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.http.HttpRoute;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;

@@ -1,6 +1,5 @@
 package org.gatehouse.ssh.internal;
 
-import org.gatehouse.core.config.Settings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -26,6 +25,7 @@ import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;

@@ -1,6 +1,5 @@
 package org.gatehouse.status.internal;
 
-import org.gatehouse.core.config.Settings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -24,6 +23,7 @@ import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.status.MetricsSource;

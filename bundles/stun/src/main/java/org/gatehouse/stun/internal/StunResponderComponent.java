@@ -1,6 +1,5 @@
 package org.gatehouse.stun.internal;
 
-import org.gatehouse.core.config.Settings;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.stun.ProbeResult;
 import org.gatehouse.stun.StunService;
 import org.gatehouse.stun.StunStatistics;

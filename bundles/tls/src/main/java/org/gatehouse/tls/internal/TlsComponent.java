@@ -1,6 +1,5 @@
 package org.gatehouse.tls.internal;
 
-import org.gatehouse.core.config.Settings;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -11,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.InvalidCertificateException;
 import org.gatehouse.tls.ServerCertificates;

@@ -1,6 +1,5 @@
 package org.gatehouse.auth.ldap.internal;
 
-import org.gatehouse.core.config.Settings;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.gatehouse.auth.ldap.DirectoryCheck;
 import org.gatehouse.core.config.InvalidSettingException;
+import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.http.HttpFilter;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
