@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import org.gatehouse.stun.message.Integrity;
 import org.gatehouse.turn.CredentialSource;
@@ -244,14 +245,20 @@ final class UserFile implements CredentialSource {
         // without one would apply to whatever realm is configured later, with a key that cannot match.
         Entry entry = new Entry(user, realm, key, null);
         List<String> lines = existingLines();
-        lines.removeIf(l -> sameEntry(l, user, entry.realm(), configuredRealm));
+        lines.replaceAll(l -> sameEntry(l, user, entry.realm(), configuredRealm) ? null : l);
         lines.add(entry.line());
         write(lines);
     }
 
     synchronized boolean remove(String user) throws IOException {
         List<String> lines = existingLines();
-        boolean removed = lines.removeIf(l -> userOf(l).equals(user));
+        boolean removed = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (userOf(lines.get(i)).equals(user)) {
+                lines.set(i, null);
+                removed = true;
+            }
+        }
         if (removed) {
             write(lines);
         }
@@ -287,19 +294,24 @@ final class UserFile implements CredentialSource {
         }
     }
 
+    /**
+     * Writes {@code lines}, the file's lines as read with the ones taken out set to null (and new ones
+     * after them), so that a bad line is named by its number in the file as it is, as the log names it.
+     */
     private void write(List<String> lines) throws IOException {
         // A file that would be refused as a whole (a bad line elsewhere) is not written: the change
         // would not be in force, and the command would seem to have worked.
         try {
-            parse(lines);
+            parse(lines.stream().map(l -> l == null ? "" : l).toList());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage() + "; fix that line first (nothing was changed)");
         }
+        List<String> kept = lines.stream().filter(Objects::nonNull).toList();
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, ".turn-users", ".tmp");
         try {
-            Files.write(tmp, lines, StandardCharsets.UTF_8);
+            Files.write(tmp, kept, StandardCharsets.UTF_8);
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
