@@ -68,6 +68,16 @@ class NothingToDoTest {
         }
 
         @Override
+        public int usersInRealm() {
+            return 0;
+        }
+
+        @Override
+        public java.util.SortedMap<String, Integer> linesForOtherRealms() {
+            return new java.util.TreeMap<>();
+        }
+
+        @Override
         public void add(String user, String password, String realm) {
             throw new UnsupportedOperationException();
         }

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
@@ -189,6 +190,16 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     @Override
     public List<String> users() {
         return server.users().names(server.settings().realm());
+    }
+
+    @Override
+    public int usersInRealm() {
+        return server.users().count(server.settings().realm());
+    }
+
+    @Override
+    public SortedMap<String, Integer> linesForOtherRealms() {
+        return server.users().otherRealms(server.settings().realm());
     }
 
     @Override

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.gatehouse.stun.message.Integrity;
 import org.gatehouse.turn.CredentialSource;
@@ -65,6 +67,25 @@ final class UserFile implements CredentialSource {
 
     int count() {
         return users.size();
+    }
+
+    /** The users who can log in in {@code realm}: with a line for it, or a line without realm. */
+    int count(String realm) {
+        int n = 0;
+        for (List<Entry> entries : users.values()) {
+            if (entries.stream().anyMatch(e -> e.realm() == null || e.realm().equals(realm))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The lines for realms other than {@code realm}, counted by realm, sorted: they do not apply in it. */
+    SortedMap<String, Integer> otherRealms(String realm) {
+        SortedMap<String, Integer> out = new TreeMap<>();
+        users.values().forEach(entries -> entries.stream().filter(e -> e.realm() != null && !e.realm().equals(realm))
+                .forEach(e -> out.merge(e.realm(), 1, Integer::sum)));
+        return out;
     }
 
     /** Re-reads the file if it changed since the last read; false when it was refused. */
