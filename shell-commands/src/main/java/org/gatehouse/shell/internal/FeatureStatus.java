@@ -74,6 +74,9 @@ final class FeatureStatus {
         public Report report() {
             TurnStatistics s = admin.statistics();
             List<String> lines = new ArrayList<>();
+            if (!admin.enabled()) {
+                lines.add(TurnCommands.OFF);
+            }
             lines.add(usersLine(admin.realm(), users.usersInRealm(), users.linesForOtherRealms(), users.file().toString()));
             lines.add(String.format("%,d allocations, %,d permissions, %,d channels; %,d packets relayed to peers, %,d to clients",
                     s.allocations(), s.permissions(), s.channels(), s.packetsToPeers(), s.packetsToClients()));

@@ -103,11 +103,17 @@ public final class TurnCommands {
 
     @Descriptor("show the TURN counters: allocations, permissions, channels, relayed traffic, refusals")
     public void stats() {
-        System.out.print(statsText(admin.realm(), admin.statistics()));
+        System.out.print(statsText(admin.enabled(), admin.realm(), admin.statistics()));
     }
 
-    static String statsText(String realm, TurnStatistics s) {
+    /** How TURN being off reads, first, wherever its figures are shown: they would look like a quiet relay. */
+    static final String OFF = "TURN is off (enabled = false in etc/org.gatehouse.turn.cfg): STUN only, no allocations are made.";
+
+    static String statsText(boolean enabled, String realm, TurnStatistics s) {
         StringBuilder out = new StringBuilder();
+        if (!enabled) {
+            out.append(OFF).append('\n');
+        }
         out.append(String.format("Realm           %s%n", realm));
         out.append(String.format("Now             %,d allocations, %,d permissions, %,d channels%n", s.allocations(),
                 s.permissions(), s.channels()));

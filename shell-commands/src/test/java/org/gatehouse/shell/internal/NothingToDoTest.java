@@ -109,6 +109,11 @@ class NothingToDoTest {
         public String realm() {
             return "gatehouse";
         }
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
     }
 
     static final class NoBans implements BanList {

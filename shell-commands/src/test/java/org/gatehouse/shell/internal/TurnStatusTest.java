@@ -13,7 +13,7 @@ import org.gatehouse.turn.TurnStatistics;
 import org.gatehouse.turn.TurnUsers;
 import org.junit.jupiter.api.Test;
 
-/** TURN as gatehouse:status shows it. */
+/** TURN as gatehouse:status and turn:stats show it. */
 class TurnStatusTest {
 
     static final TurnStatistics QUIET = new TurnStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -31,6 +31,19 @@ class TurnStatusTest {
 
         status = status(true, "gatehouse", 1, new TreeMap<>(), List.of("alice@gatehouse"));
         assertEquals("realm gatehouse, 1 user in /opt/gatehouse/etc/turn-users", status.report().lines().get(0));
+    }
+
+    @Test
+    void statusAndStatsSayWhenTurnIsOff() {
+        String off = "TURN is off (enabled = false in etc/org.gatehouse.turn.cfg): STUN only, no allocations are made.";
+        FeatureStatus.Turn status = status(false, "gatehouse", 1, new TreeMap<>(), List.of("alice@gatehouse"));
+        assertEquals(off, status.report().lines().get(0));
+        assertTrue(status.report().problems().isEmpty(), "off is a setting, not a fault");
+        assertTrue(TurnCommands.statsText(false, "gatehouse", QUIET).startsWith(off + "\nRealm           gatehouse\n"));
+
+        status = status(true, "gatehouse", 1, new TreeMap<>(), List.of("alice@gatehouse"));
+        assertTrue(status.report().lines().stream().noneMatch(l -> l.contains("off")), status.report().lines().toString());
+        assertTrue(TurnCommands.statsText(true, "gatehouse", QUIET).startsWith("Realm           gatehouse\n"));
     }
 
     static FeatureStatus.Turn status(boolean enabled, String realm, int usersInRealm, SortedMap<String, Integer> others, List<String> names) {
@@ -54,6 +67,11 @@ class TurnStatusTest {
             @Override
             public String realm() {
                 return realm;
+            }
+
+            @Override
+            public boolean enabled() {
+                return enabled;
             }
         };
         status.users = new TurnUsers() {

@@ -95,6 +95,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     /** Registers the handler (TURN on) or withdraws it and ends every allocation (TURN off). */
     private synchronized void enable(boolean on) {
+        enabled = on;
         if (context == null) {
             return;
         }
@@ -123,6 +124,8 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     }
 
     private boolean announcedOff;
+    /** What the shell and the status page say: set with the handler, read without the lock. */
+    private volatile boolean enabled = true;
 
     @Deactivate
     synchronized void deactivate() {
@@ -178,6 +181,11 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     @Override
     public String realm() {
         return server.settings().realm();
+    }
+
+    @Override
+    public boolean enabled() {
+        return enabled;
     }
 
     // ---- TurnUsers
