@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * made from the distribution, in the order the guide's contents list the chapters (the reset and the
  * shutdown last), and must succeed; each line shown after it that names no figure, address or time
  * (no digit) must appear in what the command printed ({@code /opt/gatehouse}, the guide's
- * installation folder, read as the test's). A {@code g! } outside such a block is an error,
+ * installation folder, read as the test's). A command the guide shows failing ends what it printed
+ * with {@code (exit status N)}, bin/client's status: it must fail with that status instead (its
+ * lines shown are checked all the same). A {@code g! } outside such a block is an error,
  * so no example escapes. A file a command names that the guide shows (a block starting with
  * {@code # <file>}) is written from the guide first. Every command the Gatehouse bundles register
  * must be run by some example.
@@ -49,6 +51,7 @@ class DocsIT {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final Pattern STARTED = Pattern.compile("Gatehouse \\S+ started in .*");
+    private static final Pattern EXIT_STATUS = Pattern.compile("\\(exit status (\\d+)\\)");
     private static final Set<String> SCOPES = Set.of("gatehouse", "stun", "turn", "tls", "proxy", "ban", "ldap", "ssh");
     private static final String LDAP_BASE = "DC=example,DC=com";
     private static final String LDAP_SERVICE = "CN=gatehouse-svc,OU=Service Accounts," + LDAP_BASE;
@@ -211,8 +214,10 @@ class DocsIT {
                     continue;
                 }
                 Client.Result r = run(home, command, typed.get(e.command()));
-                if (r.exit() != 0) {
-                    problems.add(e.where() + ": `" + command + "` failed (exit " + r.exit() + "):\n" + r.output());
+                int expected = expectedExit(e);
+                if (r.exit() != expected) {
+                    problems.add(e.where() + ": `" + command + "` " + (expected == 0 ? "failed (exit " + r.exit() + ")"
+                            : "exited with status " + r.exit() + ", the guide shows " + expected) + ":\n" + r.output());
                     continue;
                 }
                 if (!command.equals(e.command())) {
@@ -243,6 +248,17 @@ class DocsIT {
         } finally {
             directory.shutDown(true);
         }
+    }
+
+    /** The status the guide shows the example exit with: {@code (exit status N)} after its output, else 0. */
+    static int expectedExit(Example e) {
+        for (String shown : e.shown()) {
+            Matcher m = EXIT_STATUS.matcher(shown.strip());
+            if (m.matches()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return 0;
     }
 
     /** The commands of Gatehouse's scopes, as Gogo's {@code .commands} variable lists them. */

@@ -18,4 +18,10 @@ public interface TurnAdmin {
 
     /** The realm in force, as clients see it in 401 answers. */
     String realm();
+
+    /**
+     * False while TURN is off ({@code enabled = false}): the responder answers STUN only, no
+     * allocation is made, and the counters stay as they were when it went off.
+     */
+    boolean enabled();
 }

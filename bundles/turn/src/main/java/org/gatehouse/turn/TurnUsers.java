@@ -3,6 +3,7 @@ package org.gatehouse.turn;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SortedMap;
 
 /**
  * The long-term credential users in the user file ({@code userdb}): one line per user,
@@ -17,6 +18,15 @@ public interface TurnUsers {
 
     /** User names with the realm each key is for, as {@code user@realm}, sorted. */
     List<String> users();
+
+    /**
+     * How many users can log in in the realm in force: those with a line for it or a line without
+     * realm. A line for another realm holds a key made with that realm, which cannot match.
+     */
+    int usersInRealm();
+
+    /** The lines for realms other than the one in force, counted by realm, sorted by realm. */
+    SortedMap<String, Integer> linesForOtherRealms();
 
     /**
      * Adds or replaces {@code user}'s key for {@code realm} (null: the configured realm). Only the

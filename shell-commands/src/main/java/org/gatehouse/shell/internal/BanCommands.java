@@ -24,7 +24,7 @@ public final class BanCommands {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
     @Reference
-    private BanList bans;
+    BanList bans;
 
     @Descriptor("list the banned addresses (failures, since, expires) and the addresses with failed PIN attempts counted")
     public void list() {
@@ -70,12 +70,17 @@ public final class BanCommands {
 
     @Descriptor("lift the ban on an address (and forget its failed attempts)")
     public void remove(@Descriptor("IP address as ban:list shows it; for an IPv6 group any address in it") String address) {
+        boolean removed;
         try {
-            System.out.println(bans.remove(address) ? address + ": ban lifted, failed attempts forgotten."
-                    : "ban:remove: " + address + " is neither banned nor counted");
+            removed = bans.remove(address);
         } catch (IllegalArgumentException e) {
-            // Not an address: the command fails (exit 1 over bin/client). An address with no ban is no error.
+            // Not an address: the command fails (exit 1 over bin/client).
             throw new IllegalArgumentException("ban:remove: " + e.getMessage(), e);
         }
+        if (!removed) {
+            // Nothing lifted: a script that meant to let the address in should know (exit 1), as for a typo.
+            throw new IllegalArgumentException("ban:remove: " + address + " is neither banned nor counted");
+        }
+        System.out.println(address + ": ban lifted, failed attempts forgotten.");
     }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
 import org.gatehouse.balancer.NodeStatus;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.balancer.Pools;
@@ -75,14 +76,27 @@ final class FeatureStatus {
         @Override
         public Report report() {
             TurnStatistics s = admin.statistics();
-            int userCount = users.users().size();
             List<String> lines = new ArrayList<>();
-            lines.add(String.format("realm %s, %d user%s in %s", admin.realm(), userCount, userCount == 1 ? "" : "s", users.file()));
+            if (!admin.enabled()) {
+                lines.add(TurnCommands.OFF);
+            }
+            lines.add(usersLine(admin.realm(), users.usersInRealm(), users.linesForOtherRealms(), users.file().toString()));
             lines.add(String.format("%,d allocations, %,d permissions, %,d channels; %,d packets relayed to peers, %,d to clients",
                     s.allocations(), s.permissions(), s.channels(), s.packetsToPeers(), s.packetsToClients()));
             lines.add(String.format("refused since start: %,d wrong credentials, %,d denied peers, %,d over quota",
                     s.authFailures(), s.deniedPeers(), s.quotaRejections()));
             return new Report(lines, List.of());
+        }
+
+        /**
+         * The users who can log in in the realm in force; lines for other realms are counted apart,
+         * since their keys are made with their realm and cannot match (after a realm change, say).
+         */
+        static String usersLine(String realm, int users, SortedMap<String, Integer> otherRealms, String file) {
+            int others = otherRealms.values().stream().mapToInt(Integer::intValue).sum();
+            return String.format("realm %s, %d user%s in %s%s", realm, users, users == 1 ? "" : "s", file, others == 0 ? ""
+                    : String.format("; %d line%s for other realms (%s) not usable in it", others, others == 1 ? "" : "s",
+                            String.join(", ", otherRealms.keySet())));
         }
     }
 

@@ -27,10 +27,10 @@ import org.osgi.service.component.annotations.Reference;
 public final class TurnCommands {
 
     @Reference
-    private TurnAdmin admin;
+    TurnAdmin admin;
 
     @Reference
-    private TurnUsers users;
+    TurnUsers users;
 
     @Descriptor("list the long-term credential users (user@realm) in the user file")
     public void users() {
@@ -85,17 +85,35 @@ public final class TurnCommands {
     }
 
     @Descriptor("end an allocation now (its relay ports close; the client gets 437 on its next request)")
-    public void kill(@Descriptor("allocation id, as turn:allocations shows it") long id) {
-        System.out.println(admin.kill(id) ? "Allocation " + id + " ended." : "turn:kill: no allocation " + id);
+    public void kill(@Descriptor("allocation id, as turn:allocations shows it") String id) {
+        // Taken as text: Gogo's own refusal of "abc" for a long names its coercion, not the allocation.
+        long n;
+        try {
+            n = Long.parseLong(id.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("turn:kill: '" + id
+                    + "' is not an allocation id (the number in the id column of turn:allocations)");
+        }
+        if (!admin.kill(n)) {
+            // Refused like any other command that cannot do what it was asked (exit 1 over bin/client).
+            throw new IllegalArgumentException("turn:kill: no allocation " + n);
+        }
+        System.out.println("Allocation " + n + " ended.");
     }
 
     @Descriptor("show the TURN counters: allocations, permissions, channels, relayed traffic, refusals")
     public void stats() {
-        System.out.print(statsText(admin.realm(), admin.statistics()));
+        System.out.print(statsText(admin.enabled(), admin.realm(), admin.statistics()));
     }
 
-    static String statsText(String realm, TurnStatistics s) {
+    /** How TURN being off reads, first, wherever its figures are shown: they would look like a quiet relay. */
+    static final String OFF = "TURN is off (enabled = false in etc/org.gatehouse.turn.cfg): STUN only, no allocations are made.";
+
+    static String statsText(boolean enabled, String realm, TurnStatistics s) {
         StringBuilder out = new StringBuilder();
+        if (!enabled) {
+            out.append(OFF).append('\n');
+        }
         out.append(String.format("Realm           %s%n", realm));
         out.append(String.format("Now             %,d allocations, %,d permissions, %,d channels%n", s.allocations(),
                 s.permissions(), s.channels()));

@@ -110,8 +110,11 @@ abstract class TurnUserCommand implements Function {
 
         @Override
         void run(List<String> args) throws IOException {
-            System.out.println(users.remove(args.get(0)) ? "User " + args.get(0) + " removed from " + users.file()
-                    : "turn:user-remove: no user " + args.get(0) + " in " + users.file());
+            if (!users.remove(args.get(0))) {
+                // Nothing to remove: a script that meant to take the user out should know (exit 1).
+                throw new IllegalArgumentException("no user " + args.get(0) + " in " + users.file());
+            }
+            System.out.println("User " + args.get(0) + " removed from " + users.file());
         }
     }
 }

@@ -80,6 +80,11 @@ final class Fakes {
         public String realm() {
             return "gatehouse.example.com";
         }
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
     }
 
     static TurnStatistics turn(int allocations, long bytesToPeers) {

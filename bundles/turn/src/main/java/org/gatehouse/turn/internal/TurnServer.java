@@ -123,11 +123,29 @@ final class TurnServer implements TurnHandler {
         }
         LOG.info("TURN: realm {}, relay addresses {}, ports {}-{}, credentials from {}", s.realm(), newRelays,
                 s.minPort(), s.maxPort(), describeSources(s));
+        if (before == null || !before.realm().equals(s.realm()) || !before.userdb().equals(s.userdb())) {
+            warnIfNobodyCanLogIn(s);
+        }
     }
 
     private String describeSources(TurnSettings s) {
-        String file = users.path() + " (" + users.count() + " users)";
+        int others = users.otherRealms(s.realm()).values().stream().mapToInt(Integer::intValue).sum();
+        String file = users.path() + " (" + users.count(s.realm()) + " users" + (others == 0 ? "" : ", " + others
+                + " line(s) for other realms") + ")";
         return s.useAuthSecret() ? "the REST API secret and " + file : file;
+    }
+
+    /**
+     * A line's key is made with its realm (the line names it): after a realm change the users of the
+     * old one are still in the file but cannot log in, and nothing else would say so.
+     */
+    private void warnIfNobodyCanLogIn(TurnSettings s) {
+        java.util.SortedMap<String, Integer> others = users.otherRealms(s.realm());
+        if (users.count(s.realm()) == 0 && !others.isEmpty()) {
+            LOG.warn("TURN: {}: realm = '{}' leaves no user of {} able to log in: its {} user(s) have lines for realm(s) {} "
+                    + "only, whose keys are made with that realm; add them again with turn:user-add (or set the realm back)",
+                    s.source(), s.realm(), users.path(), users.count(), String.join(", ", others.keySet()));
+        }
     }
 
     private Authenticator.Config authConfig(TurnSettings s) {

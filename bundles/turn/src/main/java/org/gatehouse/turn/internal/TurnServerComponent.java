@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
@@ -104,6 +105,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     /** Registers the handler (TURN on) or withdraws it and ends every allocation (TURN off). */
     private synchronized void enable(boolean on) {
+        enabled = on;
         if (context == null) {
             return;
         }
@@ -132,6 +134,8 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     }
 
     private boolean announcedOff;
+    /** What the shell and the status page say: set with the handler, read without the lock. */
+    private volatile boolean enabled = true;
 
     @Deactivate
     synchronized void deactivate() {
@@ -189,6 +193,11 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         return server.settings().realm();
     }
 
+    @Override
+    public boolean enabled() {
+        return enabled;
+    }
+
     // ---- TurnUsers
 
     @Override
@@ -199,6 +208,16 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     @Override
     public List<String> users() {
         return server.users().names(server.settings().realm());
+    }
+
+    @Override
+    public int usersInRealm() {
+        return server.users().count(server.settings().realm());
+    }
+
+    @Override
+    public SortedMap<String, Integer> linesForOtherRealms() {
+        return server.users().otherRealms(server.settings().realm());
     }
 
     @Override

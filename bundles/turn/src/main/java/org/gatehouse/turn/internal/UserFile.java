@@ -13,6 +13,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.gatehouse.stun.message.Integrity;
 import org.gatehouse.turn.CredentialSource;
@@ -64,6 +67,25 @@ final class UserFile implements CredentialSource {
 
     int count() {
         return users.size();
+    }
+
+    /** The users who can log in in {@code realm}: with a line for it, or a line without realm. */
+    int count(String realm) {
+        int n = 0;
+        for (List<Entry> entries : users.values()) {
+            if (entries.stream().anyMatch(e -> e.realm() == null || e.realm().equals(realm))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The lines for realms other than {@code realm}, counted by realm, sorted: they do not apply in it. */
+    SortedMap<String, Integer> otherRealms(String realm) {
+        SortedMap<String, Integer> out = new TreeMap<>();
+        users.values().forEach(entries -> entries.stream().filter(e -> e.realm() != null && !e.realm().equals(realm))
+                .forEach(e -> out.merge(e.realm(), 1, Integer::sum)));
+        return out;
     }
 
     /** Re-reads the file if it changed since the last read; false when it was refused. */
@@ -244,14 +266,20 @@ final class UserFile implements CredentialSource {
         // without one would apply to whatever realm is configured later, with a key that cannot match.
         Entry entry = new Entry(user, realm, key, null);
         List<String> lines = existingLines();
-        lines.removeIf(l -> sameEntry(l, user, entry.realm(), configuredRealm));
+        lines.replaceAll(l -> sameEntry(l, user, entry.realm(), configuredRealm) ? null : l);
         lines.add(entry.line());
         write(lines);
     }
 
     synchronized boolean remove(String user) throws IOException {
         List<String> lines = existingLines();
-        boolean removed = lines.removeIf(l -> userOf(l).equals(user));
+        boolean removed = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (userOf(lines.get(i)).equals(user)) {
+                lines.set(i, null);
+                removed = true;
+            }
+        }
         if (removed) {
             write(lines);
         }
@@ -287,19 +315,24 @@ final class UserFile implements CredentialSource {
         }
     }
 
+    /**
+     * Writes {@code lines}, the file's lines as read with the ones taken out set to null (and new ones
+     * after them), so that a bad line is named by its number in the file as it is, as the log names it.
+     */
     private void write(List<String> lines) throws IOException {
         // A file that would be refused as a whole (a bad line elsewhere) is not written: the change
         // would not be in force, and the command would seem to have worked.
         try {
-            parse(lines);
+            parse(lines.stream().map(l -> l == null ? "" : l).toList());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage() + "; fix that line first (nothing was changed)");
         }
+        List<String> kept = lines.stream().filter(Objects::nonNull).toList();
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, ".turn-users", ".tmp");
         try {
-            Files.write(tmp, lines, StandardCharsets.UTF_8);
+            Files.write(tmp, kept, StandardCharsets.UTF_8);
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -733,6 +733,18 @@ class TurnServerTest {
         }
     }
 
+    /** enabled = false is what the shell and the status say, not only a log line. */
+    @Test
+    void theAdministrationSaysWhetherTurnIsOn() {
+        assertTrue(turn.turn.enabled());
+        turn.reconfigure("enabled", "false");
+        assertFalse(turn.turn.enabled());
+        turn.reconfigure("enabled", "maybe");
+        assertFalse(turn.turn.enabled(), "a bad value changes nothing");
+        turn.reconfigure("enabled", "true");
+        assertTrue(turn.turn.enabled());
+    }
+
     @Test
     void usersAddedAndRemovedApplyToTheNextRequest() throws Exception {
         try (TurnClient c = TurnClient.udp(turn.udp()).credentials("carol", "pw1")) {
