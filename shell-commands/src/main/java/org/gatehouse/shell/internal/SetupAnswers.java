@@ -16,6 +16,21 @@ final class SetupAnswers {
 
     /** One question: its key in an answers file, how it is asked, and its check (null: any text). */
     record Question(String key, String prompt, Check check) {
+
+        /**
+         * This question as asked on a running server: its check, and for management-networks the
+         * refusal of a change that leaves out this host. An answer equal to the value in force is let
+         * through: it changes nothing, and a list edited by hand in the .cfg file may be meant.
+         */
+        Question against(Map<String, String> current) {
+            if (!key.equals("management-networks")) {
+                return this;
+            }
+            return new Question(key, prompt, answer -> {
+                String networks = check.apply(answer);
+                return networks.equals(current.get(key)) ? networks : keepsThisHost(networks);
+            });
+        }
     }
 
     @FunctionalInterface
@@ -55,10 +70,10 @@ final class SetupAnswers {
     }
 
     /**
-     * Reads an answers file's lines: known keys checked, unknown ones refused (a typo must not be
-     * silently ignored). Keys left out keep the current value.
+     * Reads an answers file's lines: known keys checked against the values in force, unknown ones
+     * refused (a typo must not be silently ignored). Keys left out keep the current value.
      */
-    static Map<String, String> parse(List<String> lines, String source) {
+    static Map<String, String> parse(List<String> lines, String source, Map<String, String> current) {
         Map<String, String> out = new LinkedHashMap<>();
         int n = 0;
         for (String line : lines) {
@@ -75,7 +90,7 @@ final class SetupAnswers {
             String value = l.substring(eq + 1).strip();
             Question q;
             try {
-                q = question(key);
+                q = question(key).against(current);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(source + " line " + n + ": unknown key " + key);
             }
@@ -247,5 +262,38 @@ final class SetupAnswers {
         }
         AddressSet.parse(entries);
         return String.join(", ", entries);
+    }
+
+    /** The addresses bin/client and a browser or scraper on this host connect from. */
+    private static final List<String> THIS_HOST = List.of("127.0.0.1", "::1");
+
+    /**
+     * Refuses management networks that leave out this host: bin/client and the status page on
+     * loopback would be refused from then on, and no shell would be left to put it back.
+     */
+    static String keepsThisHost(String networks) {
+        List<String> entries = new ArrayList<>();
+        for (String part : networks.split(",")) {
+            if (!part.isBlank()) {
+                entries.add(part.strip());
+            }
+        }
+        AddressSet set = AddressSet.parse(entries);
+        List<String> missing = new ArrayList<>();
+        List<String> add = new ArrayList<>();
+        for (String address : THIS_HOST) {
+            if (!set.contains(IpAddresses.parse(address))) {
+                missing.add(address);
+                add.add(address.equals("127.0.0.1") ? "127.0.0.0/8" : address);
+            }
+        }
+        if (missing.isEmpty()) {
+            return networks;
+        }
+        List<String> kept = new ArrayList<>(add);
+        kept.addAll(entries);
+        throw new IllegalArgumentException("leaves out this host (" + String.join(", ", missing) + "): bin/client and the status page"
+                + " and metrics on this host would be refused, and no shell would be left to undo it; add " + String.join(" and ", add)
+                + ", e.g. " + String.join(", ", kept));
     }
 }

@@ -58,7 +58,7 @@ public final class SetupCommand {
                     answers.put("nodes", prompter.list(q, current.get("nodes")));
                 } else {
                     boolean secret = q.key().equals("turn-password") || q.key().equals("turn-secret");
-                    answers.put(q.key(), prompter.ask(q, secret ? "" : current.getOrDefault(q.key(), ""), secret));
+                    answers.put(q.key(), prompter.ask(q.against(current), secret ? "" : current.getOrDefault(q.key(), ""), secret));
                 }
             }
             Map<String, String> changes = SetupConfig.changes(answers, current);
@@ -91,16 +91,16 @@ public final class SetupCommand {
     public void setup(CommandSession session, @Descriptor("answers file") String file) throws IOException {
         PrintStream out = System.out;
         Path path = InstallationPaths.resolve(file);
+        SetupConfig config = new SetupConfig(configurations);
+        Map<String, String> current = config.current(users);
         Map<String, String> answers;
         try {
-            answers = SetupAnswers.parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString());
+            answers = SetupAnswers.parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString(), current);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("setup: " + e.getMessage() + "; nothing changed", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("setup: cannot read " + path + ": " + e.getMessage() + "; nothing changed", e);
         }
-        SetupConfig config = new SetupConfig(configurations);
-        Map<String, String> current = config.current(users);
         try {
             apply(config, answers, current, out);
         } catch (IllegalArgumentException e) {

@@ -140,12 +140,18 @@ final class SetupConfig {
             done.add("name " + fqdn + (newCertificate ? ", new self-signed certificate for it" : "") + " (etc/org.gatehouse.tls.cfg)");
         }
         if (changed.containsKey("nodes") || changed.containsKey("web-proxy")) {
-            Configuration pool = pool(true);
+            Configuration existing = pool(false);
+            Configuration pool = existing != null ? existing : pool(true);
             Map<String, String> keys = new LinkedHashMap<>();
             if (changed.containsKey("nodes")) {
                 keys.put("nodes", a.get("nodes"));
             }
-            keys.put("routes", a.get("web-proxy").equals("yes") ? String.join(", ", PROXY_ROUTES) : "");
+            // Routes only when the web-proxy answer changed: "yes" stands for any routes in force (the
+            // operator's own, such as /api/, /static/), and writing the wizard's set would replace them.
+            // A pool made now gets them either way, as the balancer's defaults would proxy otherwise.
+            if (changed.containsKey("web-proxy") || existing == null) {
+                keys.put("routes", a.get("web-proxy").equals("yes") ? String.join(", ", PROXY_ROUTES) : "");
+            }
             write(pool, keys);
             done.add("conferencing nodes: " + (a.get("nodes").isEmpty() ? "none" : a.get("nodes")) + "; web proxy "
                     + (a.get("web-proxy").equals("yes") ? "on" : "off") + " (etc/org.gatehouse.balancer.pool-conferencing.cfg)");

@@ -72,4 +72,49 @@ class SetupConfigTest {
         assertTrue(e.getMessage().contains("line 4"), e.getMessage());
         assertEquals(List.of(), updates, "nothing written before the user file refused");
     }
+
+    private static final String POOL = SetupConfig.POOL_FACTORY + "~" + SetupConfig.POOL;
+
+    /** No TURN bundle: TURN answers are not asked, as on a proxy-only server. */
+    private static final TurnAccounts NO_TURN = null;
+
+    @Test
+    void newNodesKeepTheRoutesInForce() throws Exception {
+        FakeConfigurations files = new FakeConfigurations().with(POOL, "nodes", "10.40.0.10:443", "routes", "/api/, /static/");
+        SetupConfig config = new SetupConfig(files.admin());
+        Map<String, String> current = config.current(NO_TURN);
+        assertEquals("yes", current.get("web-proxy"));
+        // The answers file leaves web-proxy out; the wizard's operator presses Enter on [yes]: both keep the routes.
+        for (Map<String, String> answers : List.of(Map.of("nodes", "127.0.0.1:9000, 127.0.0.1:9001"),
+                Map.of("nodes", "127.0.0.1:9000, 127.0.0.1:9001", "web-proxy", "yes"))) {
+            List<String> done = config.apply(answers, current, NO_TURN, data);
+            assertEquals("127.0.0.1:9000, 127.0.0.1:9001", files.get(POOL, "nodes"));
+            assertEquals("/api/, /static/", files.get(POOL, "routes"), answers.toString());
+            assertEquals(List.of("conferencing nodes: 127.0.0.1:9000, 127.0.0.1:9001; web proxy on (etc/org.gatehouse.balancer.pool-conferencing.cfg)"),
+                    done);
+        }
+    }
+
+    @Test
+    void theWebProxyAnswerChangedWritesTheRoutes() throws Exception {
+        FakeConfigurations files = new FakeConfigurations().with(POOL, "nodes", "10.40.0.10:443", "routes", "/api/, /static/");
+        SetupConfig config = new SetupConfig(files.admin());
+        config.apply(Map.of("web-proxy", "no"), config.current(NO_TURN), NO_TURN, data);
+        assertEquals("", files.get(POOL, "routes"));
+        assertEquals("10.40.0.10:443", files.get(POOL, "nodes"));
+        config.apply(Map.of("web-proxy", "yes"), config.current(NO_TURN), NO_TURN, data);
+        assertEquals("/api/, /webapp/, /static/, /", files.get(POOL, "routes"));
+    }
+
+    @Test
+    void aPoolMadeByTheWizardGetsTheRoutesOfTheAnswer() throws Exception {
+        // Without a pool file the web proxy is off; left so, the new pool must not take the balancer's default routes.
+        FakeConfigurations files = new FakeConfigurations();
+        SetupConfig config = new SetupConfig(files.admin());
+        Map<String, String> current = config.current(NO_TURN);
+        assertEquals("no", current.get("web-proxy"));
+        config.apply(Map.of("nodes", "10.40.0.10:443"), current, NO_TURN, data);
+        assertEquals("10.40.0.10:443", files.get(POOL, "nodes"));
+        assertEquals("", files.get(POOL, "routes"));
+    }
 }

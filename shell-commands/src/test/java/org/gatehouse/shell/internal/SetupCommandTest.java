@@ -1,0 +1,78 @@
+package org.gatehouse.shell.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code setup FILE} and the wizard's questions, against an in-memory Configuration Admin. */
+class SetupCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final FakeConfigurations files = new FakeConfigurations().with(SetupConfig.CORE, "management-networks", "127.0.0.0/8, ::1");
+
+    private SetupCommand command() {
+        SetupCommand c = new SetupCommand();
+        c.configurations = files.admin();
+        return c;
+    }
+
+    /** Runs {@code setup FILE} with the file's lines; the refusal's message, after checking that nothing was written. */
+    private String refused(String... lines) throws Exception {
+        Path answers = Files.write(dir.resolve("answers.cfg"), List.of(lines));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command().setup(null, answers.toString()));
+        assertEquals(List.of(), files.updates, "nothing written");
+        assertEquals("127.0.0.0/8, ::1", files.get(SetupConfig.CORE, "management-networks"));
+        return e.getMessage();
+    }
+
+    @Test
+    void managementNetworksWithoutThisHostRefuseTheFile() throws Exception {
+        String message = refused("hostname = edge", "management-networks = 10.9.9.0/24");
+        assertEquals("setup: " + dir.resolve("answers.cfg") + " line 2: management-networks = 10.9.9.0/24: leaves out this host"
+                + " (127.0.0.1, ::1): bin/client and the status page and metrics on this host would be refused, and no shell would be"
+                + " left to undo it; add 127.0.0.0/8 and ::1, e.g. 127.0.0.0/8, ::1, 10.9.9.0/24; nothing changed", message);
+        assertTrue(refused("management-networks = 127.0.0.1, 10.9.9.0/24").contains("leaves out this host (::1): "
+                + "bin/client and the status page and metrics on this host would be refused, and no shell would be left to undo it;"
+                + " add ::1, e.g. ::1, 127.0.0.1, 10.9.9.0/24"));
+    }
+
+    @Test
+    void managementNetworksWithThisHostOrAsTheyAreAreTaken() {
+        Map<String, String> current = Map.of("management-networks", "10.9.9.0/24");
+        // Left as an operator wrote them by hand: the answer changes nothing, so nothing to refuse.
+        assertEquals(Map.of("management-networks", "10.9.9.0/24"),
+                SetupAnswers.parse(List.of("management-networks = 10.9.9.0/24"), "answers.cfg", current));
+        assertEquals(Map.of("management-networks", "127.0.0.0/8, ::1, 10.9.9.0/24"),
+                SetupAnswers.parse(List.of("management-networks = 127.0.0.0/8, ::1, 10.9.9.0/24"), "answers.cfg", current));
+        assertEquals(Map.of("management-networks", "::/0, 0.0.0.0/0"),
+                SetupAnswers.parse(List.of("management-networks = ::/0, 0.0.0.0/0"), "answers.cfg", current));
+    }
+
+    @Test
+    void theWizardAsksAgainForManagementNetworksWithoutThisHost() {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        SetupCommand.Prompter p = new SetupCommand.Prompter(
+                new ByteArrayInputStream("10.9.9.0/24\n127.0.0.0/8, ::1, 10.9.9.0/24\n".getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(screen, true, StandardCharsets.UTF_8));
+        SetupAnswers.Question q = SetupAnswers.question("management-networks").against(Map.of("management-networks", "127.0.0.0/8, ::1"));
+        assertEquals("127.0.0.0/8, ::1, 10.9.9.0/24", p.ask(q, "127.0.0.0/8, ::1", false));
+        String shown = screen.toString(StandardCharsets.UTF_8);
+        // Input is not echoed here, so the refusal follows the question on its line.
+        assertTrue(shown.startsWith("Management networks allowed to administer this server [127.0.0.0/8, ::1]:   leaves out this host (127.0.0.1, ::1): "),
+                shown);
+        assertTrue(shown.contains("add 127.0.0.0/8 and ::1, e.g. 127.0.0.0/8, ::1, 10.9.9.0/24\nManagement networks"), shown);
+    }
+}
