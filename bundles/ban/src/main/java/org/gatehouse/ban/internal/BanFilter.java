@@ -12,9 +12,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.function.Predicate;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
+import org.gatehouse.tls.http.RequestPath;
 
 /**
  * The front door's side of the ban: a 403 answer to a conference token request
@@ -64,8 +66,27 @@ final class BanFilter implements HttpFilter {
         table.failure(client.getAddress());
     }
 
+    /**
+     * Whether the node may have read {@code path} as a token request: it answered 403, so it took the
+     * request for one, however it was spelt ({@code request%5Ftoken}, {@code request_token;x},
+     * {@code request_token/.}, ...). Matched as {@link RequestPath} reads it, in any letter case:
+     * some servers ignore case (IIS), and a 403 to a POST spelt like a token request is a wrong PIN
+     * whichever the node is; counting only the spelling a test client sends would let a guesser
+     * change spelling every few attempts and never be banned. A path no reading can be made of is
+     * matched as sent.
+     */
     static boolean isTokenRequest(String path) {
-        return path.endsWith(TOKEN_REQUEST) || path.endsWith(TOKEN_REQUEST + "/");
+        List<String> readings = RequestPath.readings(path);
+        for (String p : readings == null ? List.of(path) : readings) {
+            if (endsWithIgnoreCase(p, TOKEN_REQUEST) || endsWithIgnoreCase(p, TOKEN_REQUEST + "/")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean endsWithIgnoreCase(String s, String suffix) {
+        return s.regionMatches(true, s.length() - suffix.length(), suffix, 0, suffix.length());
     }
 
     private void refuse(HttpExchange exchange, BanTable.Banned ban) {

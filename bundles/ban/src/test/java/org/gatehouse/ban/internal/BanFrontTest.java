@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.net.AddressSet;
@@ -35,9 +37,15 @@ class BanFrontTest {
     static BanComponent ban;
     static String base;
 
-    /** The conferencing node: PIN 1234 gets a token, any other 403; /api/forbidden is always 403. */
+    /**
+     * The conferencing node: PIN 1234 gets a token, any other 403; /api/forbidden is always 403. It reads
+     * paths as ordinary HTTP servers do, percent escapes decoded, {@code ;parameters} dropped, repeated
+     * slashes and dot segments resolved, and (as IIS) in any letter case.
+     */
     static final HttpRoute NODE = x -> {
-        boolean tokenRequest = x.request().method().equals(HttpMethod.POST) && x.path().endsWith("/request_token");
+        String read = URI.create("http://node" + x.path().replaceAll(";[^/]*", "").replaceAll("/{2,}", "/")).normalize().getPath()
+                .toLowerCase(Locale.ROOT);
+        boolean tokenRequest = x.request().method().equals(HttpMethod.POST) && (read.endsWith("/request_token") || read.endsWith("/request_token/"));
         if (x.path().startsWith("/api/forbidden") || tokenRequest && !"1234".equals(x.request().headers().get("pin"))) {
             x.respond(HttpResponseStatus.FORBIDDEN, "application/json", "{\"status\":\"success\",\"result\":\"Invalid PIN\"}");
         } else {
@@ -82,7 +90,7 @@ class BanFrontTest {
 
     /** Status code and Retry-After of one request from source address {@code from}. */
     static String request(String from, String method, String path, String... headers) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-sk", "--max-time", "10", "--interface", from, "-X", method,
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-sk", "--path-as-is", "--max-time", "10", "--interface", from, "-X", method,
                 "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}"));
         for (String h : headers) {
             cmd.addAll(List.of("-H", h));
@@ -120,6 +128,27 @@ class BanFrontTest {
         } while (!answer.equals("200") && System.nanoTime() < deadline);
         assertEquals("200", answer, "served again once the 2 s ban ended");
         assertTrue(ban.bans().isEmpty());
+    }
+
+    /** A node that decodes paths answers 403 to every spelling of request_token: each counts, or a guesser respells and is never banned. */
+    @Test
+    void everySpellingANodeMayTakeForATokenRequestCounts() throws Exception {
+        String conference = "/api/client/v2/conferences/meet/";
+        List<String> spellings = List.of("request%5Ftoken", "REQUEST_TOKEN", "request_token;x", "request_token/.", "request_token//",
+                "request%5ftoken;jsessionid=1/");
+        int address = 20;
+        for (String spelling : spellings) {
+            String from = "127.0.0." + address++;
+            for (int i = 0; i < 3; i++) {
+                assertEquals("403", request(from, "POST", conference + spelling, "pin: 0000"), spelling + ", wrong PIN " + (i + 1));
+            }
+            assertEquals("429 2", request(from, "POST", conference + spelling, "pin: 0000"), spelling + " banned after 3");
+        }
+        String from = "127.0.0." + address;
+        assertEquals("403", request(from, "POST", conference + "Request_Token", "pin: 0000"));
+        assertEquals("403", request(from, "POST", conference + "x/../request_token", "pin: 0000"));
+        assertEquals("403", request(from, "POST", TOKEN + "?pin=1", "pin: 0000"));
+        assertEquals("429 2", request(from, "GET", "/api/x"), "three spellings, one guesser");
     }
 
     @Test

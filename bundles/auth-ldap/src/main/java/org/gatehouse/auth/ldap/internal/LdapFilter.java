@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,6 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.gatehouse.auth.ldap.DirectoryCheck.Reachability;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
+import org.gatehouse.tls.http.RequestPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,22 +45,23 @@ final class LdapFilter implements HttpFilter {
 
         /**
          * Whether the path needs credentials; a path that cannot be read does. Read as the node might
-         * read it, too: decoded and normalized, and without path parameters ({@code /api;x/} is
-         * {@code /api/} to a servlet container).
+         * read it, too ({@link RequestPath}): decoded and normalized, and without path parameters
+         * ({@code /api;x/} is {@code /api/} to a servlet container).
          */
         boolean guards(String path) {
             if (settings == null) {
                 return true;
             }
-            String n = normalized(path);
-            if (n == null || settings.guards(path) || settings.guards(n)) {
+            List<String> readings = RequestPath.readings(path);
+            if (readings == null) {
                 return true;
             }
-            if (path.indexOf(';') < 0 && n.indexOf(';') < 0) {
-                return false;
+            for (String p : readings) {
+                if (settings.guards(p)) {
+                    return true;
+                }
             }
-            String withoutParameters = normalized(path.replaceAll(";[^/]*", ""));
-            return withoutParameters == null || settings.guards(withoutParameters) || settings.guards(n.replaceAll(";[^/]*", ""));
+            return false;
         }
     }
 
@@ -291,18 +292,5 @@ final class LdapFilter implements HttpFilter {
             return;
         }
         x.end(new DefaultLastHttpContent(body));
-    }
-
-    /**
-     * The path as a node would see it (percent escapes decoded, dot segments and repeated slashes
-     * resolved), or null when it cannot be read that way.
-     */
-    static String normalized(String path) {
-        try {
-            String p = URI.create("http://x" + path.replaceAll("/{2,}", "/")).normalize().getPath();
-            return p == null || p.isEmpty() ? "/" : p;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

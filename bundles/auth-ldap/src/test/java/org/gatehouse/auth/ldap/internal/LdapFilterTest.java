@@ -333,6 +333,11 @@ class LdapFilterTest {
         assertChallenge(get("/%61pi/client"));
         assertChallenge(get("/webapp/../api/client"));
         assertChallenge(get("//api/client"));
+        // Decoded before the dot segments are resolved, as nginx does: /webapp/%2e%2e/api/ is its /api/.
+        assertChallenge(get("/webapp/%2e%2e/api/client"));
+        assertChallenge(get("/webapp/%2E%2E/%61pi/client"));
+        // An encoded backslash is a slash to a node on Windows.
+        assertChallenge(get("/webapp%5C..%5Capi/client"));
         // Servlet containers drop path parameters before they route: /api;x/client is their /api/client.
         assertChallenge(get("/api;jsessionid=1/client"));
         assertChallenge(get("/api;/client"));
