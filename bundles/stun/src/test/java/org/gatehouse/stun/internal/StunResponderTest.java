@@ -321,6 +321,23 @@ class StunResponderTest {
         }
     }
 
+    /** The log names the key the taken address came from: tls-listen for TLS, listen for UDP and TCP. */
+    @Test
+    void aTakenPortIsLoggedUnderItsOwnKey() throws Exception {
+        responder.component.bindTls(() -> null);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + taken.getLocalPort(),
+                    "tls-listen", "127.0.0.1:" + taken.getLocalPort()));
+            List<String> errors = log.lines("ERROR");
+            assertTrue(errors.stream().anyMatch(l -> l.contains(": tls-listen: cannot open tls 127.0.0.1:" + taken.getLocalPort())),
+                    errors.toString());
+            assertTrue(errors.stream().anyMatch(l -> l.contains(": listen: cannot open tcp 127.0.0.1:" + taken.getLocalPort())),
+                    errors.toString());
+            assertTrue(errors.stream().noneMatch(l -> l.contains(": listen: cannot open tls")), errors.toString());
+        }
+    }
+
     /** A listener moved to a port that is taken keeps serving where it was, instead of leaving nothing. */
     @Test
     void aListenerMovedToATakenPortKeepsServing() throws Exception {
