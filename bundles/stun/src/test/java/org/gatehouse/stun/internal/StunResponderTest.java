@@ -379,6 +379,23 @@ class StunResponderTest {
         }
     }
 
+    /** A closed port is the probe's answer, in its own words; nothing about it goes to the log above DEBUG. */
+    @Test
+    void probeOfAClosedPortSaysItIsUnreachableAndLogsNothing() throws Exception {
+        int closed;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            closed = s.getLocalPort();
+        }
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> responder.component
+                    .probe(new InetSocketAddress("127.0.0.1", closed), Duration.ofSeconds(4)).toCompletableFuture().get(6, TimeUnit.SECONDS));
+            assertTrue(t.getCause().getMessage().startsWith("127.0.0.1:" + closed + ": port unreachable"), t.getCause().getMessage());
+            Thread.sleep(200);
+            assertEquals(List.of(), log.lines().stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")
+                    || l.contains("PortUnreachable")).toList());
+        }
+    }
+
     @Test
     void turnutilsStunclientFromCoturnGetsItsReflexiveAddress() throws Exception {
         String tool = CoturnTools.require("turnutils_stunclient", "STUN interop test");
