@@ -134,8 +134,10 @@ final class ListenerSet {
             }
         });
         r.kept().forEach(k -> LOG.info("STUN: kept {} (its replacement could not be opened)", bound.get(k)));
-        r.failed().forEach(f -> LOG.error("{}: listen: cannot open {} {}: {}; the other listeners keep serving", settings.source(),
-                f.key().substring(0, 3), IpAddresses.format(f.address()), f.reason()));
+        // Named by the key the address came from: TLS listeners are tls-listen's, UDP and TCP listen's.
+        r.failed().forEach(f -> LOG.error("{}: {}: cannot open {} {}: {}; the other listeners keep serving", settings.source(),
+                f.key().startsWith("tls") ? "tls-listen" : "listen", f.key().substring(0, 3), IpAddresses.format(f.address()),
+                f.reason()));
         for (Map.Entry<String, InetSocketAddress[]> e : wantedGroups.entrySet()) {
             BoundListener primary = bound.get(e.getKey().substring(0, e.getKey().indexOf(" alternate ")));
             if (discovery.containsKey(e.getKey()) || primary == null) {

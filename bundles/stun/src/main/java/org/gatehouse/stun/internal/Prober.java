@@ -12,6 +12,7 @@ import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
@@ -54,6 +55,14 @@ final class Prober {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
                                 attempt.answered(p.content(), (InetSocketAddress) ctx.channel().localAddress());
+                            }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                // The host's ICMP port unreachable comes back as an exception on the
+                                // connected socket: it is the probe's answer, not a fault of this server
+                                // (Netty would log a stack trace at WARN for each request sent).
+                                attempt.failed(cause);
                             }
                         });
                     }
@@ -147,6 +156,13 @@ final class Prober {
             int sw = answer.find(Attribute.SOFTWARE);
             result.complete(new ProbeResult(server, local, reflexive, sw < 0 ? null : answer.string(sw),
                     Duration.ofNanos(System.nanoTime() - lastSent), sent));
+        }
+
+        void failed(Throwable cause) {
+            String why = cause instanceof PortUnreachableException
+                    ? "port unreachable: the host answered that nothing listens on that UDP port (ICMP port unreachable)"
+                    : (cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            result.completeExceptionally(new IllegalStateException(IpAddresses.format(server) + ": " + why, cause));
         }
 
         private String timeoutText() {

@@ -321,6 +321,23 @@ class StunResponderTest {
         }
     }
 
+    /** The log names the key the taken address came from: tls-listen for TLS, listen for UDP and TCP. */
+    @Test
+    void aTakenPortIsLoggedUnderItsOwnKey() throws Exception {
+        responder.component.bindTls(() -> null);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + taken.getLocalPort(),
+                    "tls-listen", "127.0.0.1:" + taken.getLocalPort()));
+            List<String> errors = log.lines("ERROR");
+            assertTrue(errors.stream().anyMatch(l -> l.contains(": tls-listen: cannot open tls 127.0.0.1:" + taken.getLocalPort())),
+                    errors.toString());
+            assertTrue(errors.stream().anyMatch(l -> l.contains(": listen: cannot open tcp 127.0.0.1:" + taken.getLocalPort())),
+                    errors.toString());
+            assertTrue(errors.stream().noneMatch(l -> l.contains(": listen: cannot open tls")), errors.toString());
+        }
+    }
+
     /** A listener moved to a port that is taken keeps serving where it was, instead of leaving nothing. */
     @Test
     void aListenerMovedToATakenPortKeepsServing() throws Exception {
@@ -359,6 +376,23 @@ class StunResponderTest {
             // Sent at 0 and 500 ms; the next would be due at 1500 ms, past the timeout.
             assertTrue(t.getCause().getMessage().contains("no answer from 127.0.0.1:" + silent.local().getPort() + " to 2 Binding requests"),
                     t.getCause().getMessage());
+        }
+    }
+
+    /** A closed port is the probe's answer, in its own words; nothing about it goes to the log above DEBUG. */
+    @Test
+    void probeOfAClosedPortSaysItIsUnreachableAndLogsNothing() throws Exception {
+        int closed;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            closed = s.getLocalPort();
+        }
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> responder.component
+                    .probe(new InetSocketAddress("127.0.0.1", closed), Duration.ofSeconds(4)).toCompletableFuture().get(6, TimeUnit.SECONDS));
+            assertTrue(t.getCause().getMessage().startsWith("127.0.0.1:" + closed + ": port unreachable"), t.getCause().getMessage());
+            Thread.sleep(200);
+            assertEquals(List.of(), log.lines().stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")
+                    || l.contains("PortUnreachable")).toList());
         }
     }
 

@@ -36,6 +36,8 @@ final class CertificateStore {
     private FileTime seenModified;
     private long seenSize = -1;
     private boolean pendingChange;
+    /** The (configured name, certificate fingerprint) pairs whose mismatch was logged. */
+    private final java.util.Set<String> warnedNames = new java.util.HashSet<>();
 
     InForce inForce() {
         return inForce;
@@ -178,6 +180,12 @@ final class CertificateStore {
                     certificate.source);
         }
         for (String w : info.warnings()) {
+            // Every edit of the TLS file puts the same name and certificate in force again: a name
+            // mismatch is said once per (name, certificate) pair, not at each edit (gatehouse:status
+            // shows it while it lasts).
+            if (w.startsWith("the configured name ") && !warnedNames.add(settings.fqdn() + " " + info.sha256Fingerprint())) {
+                continue;
+            }
             LOG.warn("TLS: {}", w);
         }
     }
