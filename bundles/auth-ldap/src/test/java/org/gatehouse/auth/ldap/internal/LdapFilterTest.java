@@ -360,6 +360,33 @@ class LdapFilterTest {
         assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false guards nothing");
     }
 
+    /** A refused change keeps the good file in force even when it guards nothing: a typo does not turn the server into 503 everywhere. */
+    @Test
+    void aRefusedChangeKeepsADisabledConfigurationInForce() throws Exception {
+        guard(config("enabled", "false"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"));
+        ldap.modified(config("enabled", "false", "user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false stays in force");
+        assertEquals(null, ldap.state().problem());
+        ldap.modified(config("user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "still the disabled file: the change that would enable it is refused");
+        ldap.modified(config());
+        assertChallenge(get("/meet/"));
+    }
+
+    /** A file that never worked fails closed, also when it appears while the server runs. */
+    @Test
+    void aFileThatNeverWorkedFailsClosed() throws Exception {
+        ldap = new LdapComponent();
+        ldap.activate(null, Map.of());
+        front.filter(ldap.filter(), Map.of(Constants.SERVICE_RANKING, 0, Constants.SERVICE_ID, 10L));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "no file: nothing guarded");
+        ldap.modified(config("user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 503"));
+        ldap.modified(config("enabled", "false", "user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 503"), "never good: still closed");
+    }
+
     /** The configuration file deleted: nothing is guarded, and the log says so (it opens every path). */
     @Test
     void aDeletedConfigurationGuardsNothingAndSaysSo() throws Exception {
