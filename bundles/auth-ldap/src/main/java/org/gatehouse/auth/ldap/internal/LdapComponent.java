@@ -44,6 +44,12 @@ public final class LdapComponent implements DirectoryCheck {
     private LdapSettings inForce;
     /** Whether {@link #inForce} came from the file (not the absence of one): a refused change keeps it, whatever it says. */
     private boolean inForceFromFile;
+    /**
+     * Failed logins per address, kept for the component's life: a change of the file (even of
+     * failure-limit or failure-window, which apply to the counts at once) does not give a guesser a
+     * fresh start.
+     */
+    private final FailureLimiter limiter = new FailureLimiter(10, 300);
 
     public LdapComponent() {
         AtomicInteger n = new AtomicInteger();
@@ -120,7 +126,7 @@ public final class LdapComponent implements DirectoryCheck {
             workers.setCorePoolSize(threads);
             workers.setMaximumPoolSize(threads);
         }
-        swap(new LdapFilter.Active(s, d, new LoginCache(s.cacheSeconds()), new FailureLimiter(s.failureLimit(), s.failureWindowSeconds()), null));
+        swap(new LdapFilter.Active(s, d, new LoginCache(s.cacheSeconds()), limiter.use(s.failureLimit(), s.failureWindowSeconds()), null));
         register();
         LOG.info("LDAP: guarding {} (realm \"{}\") against {}, users {} under {}{}", s.guardedPaths(), s.realm(), s.servers(),
                 s.userFilter(), s.base(), s.requiredGroup() == null ? "" : ", in " + s.requiredGroup());

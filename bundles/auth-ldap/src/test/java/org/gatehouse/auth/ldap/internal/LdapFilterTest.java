@@ -387,6 +387,24 @@ class LdapFilterTest {
         assertTrue(get("/meet/").startsWith("HTTP/1.1 503"), "never good: still closed");
     }
 
+    /** An edit of the file (here url) does not give a rate-limited address a fresh start. */
+    @Test
+    void failureCountsOutliveAChangeOfTheFile() throws Exception {
+        guard(config("failure-limit", "2", "failure-window", "60"));
+        assertChallenge(as("alice", "wrong1"));
+        assertChallenge(as("alice", "wrong2"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 429"));
+        int searches = directory.filters.size();
+        ldap.modified(config("failure-limit", "2", "failure-window", "60", "url", directory.url() + "/"));
+        String after = as("alice", "alice-secret");
+        assertTrue(after.startsWith("HTTP/1.1 429"), after);
+        assertEquals(searches, directory.filters.size(), "the directory was not asked");
+        // A higher limit applies to the same count: one more failure reaches it.
+        ldap.modified(config("failure-limit", "3", "failure-window", "60"));
+        assertChallenge(as("alice", "wrong3"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 429"));
+    }
+
     /** The configuration file deleted: nothing is guarded, and the log says so (it opens every path). */
     @Test
     void aDeletedConfigurationGuardsNothingAndSaysSo() throws Exception {
