@@ -104,11 +104,24 @@ public final class BanComponent implements HttpFilter, BanList {
         if (!s.describe().equals(previous.describe()) || s.maxTracked() != previous.maxTracked() || previous == BanSettings.DEFAULTS) {
             BanTable.LOG.info("Ban: {}", s.describe());
         }
+        liftExempt();
     }
 
-    private void sweep() {
+    private void liftExempt() {
+        if (managementNetworks != null && table.settings().exemptManagementNetworks()) {
+            table.liftExempt(this::exempt);
+        }
+    }
+
+    /**
+     * Every second: expired bans end, and bans the exemption now covers are lifted. The management
+     * networks change in place (etc/org.gatehouse.core.cfg), with no call here, so this is where
+     * ban:list and the metrics catch up with what the filter enforces.
+     */
+    void sweep() {
         try {
             table.sweep();
+            liftExempt();
         } catch (RuntimeException e) {
             BanTable.LOG.warn("Ban: expiring bans failed: {}", e.toString());
         }

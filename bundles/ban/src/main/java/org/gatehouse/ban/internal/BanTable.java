@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import org.gatehouse.ban.Ban;
 import org.gatehouse.ban.BanStatistics;
 import org.gatehouse.ban.FailureCount;
@@ -189,6 +190,28 @@ final class BanTable {
                     break;
                 }
                 i.remove();
+            }
+        }
+    }
+
+    /**
+     * Lifts the bans on addresses that are {@code exempt} now (they joined the management networks,
+     * or the exemption was switched on) and forgets their counted failures: such a ban is no longer
+     * enforced, so the list and the count must not show it. A ban on an IPv6 group stays, as the
+     * group's other addresses are still refused.
+     */
+    void liftExempt(Predicate<InetAddress> exempt) {
+        int prefix = settings.ipv6Prefix();
+        if (!bans.isEmpty()) {
+            for (Banned b : bans.values()) {
+                if ((prefix == 128 || !(b.key() instanceof Inet6Address)) && exempt.test(b.key())) {
+                    lift(b, "it is in the management networks, which are exempt (exempt-management-networks = true)");
+                }
+            }
+        }
+        synchronized (this) {
+            if (!failures.isEmpty()) {
+                failures.keySet().removeIf(k -> (prefix == 128 || !(k instanceof Inet6Address)) && exempt.test(k));
             }
         }
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.tls.http.HttpRoute;
 import org.gatehouse.tls.internal.TestFront;
@@ -184,6 +185,44 @@ class BanFrontTest {
         ban.modified(settings("exempt-management-networks", "false"));
         wrongPins("127.0.0.3", 3);
         assertEquals("429 2", request("127.0.0.3", "GET", "/api/x"));
+    }
+
+    /** ban:list and the metrics show what is enforced: a ban the exemption now covers is lifted, not listed. */
+    @Test
+    void aBanTheExemptionNowCoversIsLifted() throws Exception {
+        ban.modified(settings("ban-time", "300"));
+        wrongPins("127.0.0.16", 3);
+        assertEquals("429 300", request("127.0.0.16", "GET", "/api/x"));
+        ManagementNetworks before = ban.managementNetworks;
+        try {
+            // 127.0.0.16 joins management-networks: the file changes, the service stays, the sweep notices.
+            ban.managementNetworks = () -> AddressSet.parse(List.of("127.0.0.3", "127.0.0.16"));
+            assertEquals("200", request("127.0.0.16", "GET", "/api/x"));
+            assertTrue(within(3, () -> ban.bans().isEmpty()), ban.bans().toString());
+            assertEquals(0, ban.statistics().banned());
+        } finally {
+            ban.managementNetworks = before;
+        }
+
+        ban.modified(settings("ban-time", "300", "exempt-management-networks", "false"));
+        wrongPins("127.0.0.3", 3);
+        assertEquals("429 300", request("127.0.0.3", "GET", "/api/x"));
+        assertEquals(1, ban.statistics().banned());
+        ban.modified(settings("ban-time", "300"));
+        assertTrue(ban.bans().isEmpty(), "exempt again: lifted with the change");
+        assertEquals(0, ban.statistics().banned());
+        assertEquals("200", request("127.0.0.3", "GET", "/api/x"));
+    }
+
+    static boolean within(int seconds, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
     }
 
     @Test

@@ -22,8 +22,8 @@ final class FailureLimiter {
     static final int MAX_ADDRESSES = 100_000;
     private static final long SWEEP_NANOS = 1_000_000_000L;
 
-    private final int limit;
-    private final long windowNanos;
+    private volatile int limit;
+    private volatile long windowNanos;
     private final int maxAddresses;
     private final ConcurrentHashMap<InetAddress, Window> windows = new ConcurrentHashMap<>();
     private volatile long lastSweep = System.nanoTime() - SWEEP_NANOS;
@@ -39,6 +39,16 @@ final class FailureLimiter {
         this.limit = limit;
         this.windowNanos = windowSeconds * 1_000_000_000L;
         this.maxAddresses = maxAddresses;
+    }
+
+    /**
+     * New limits for the counts kept: an address already at the new limit is blocked at once, and a
+     * shorter window ends the ones that began long enough ago. Returns this limiter.
+     */
+    FailureLimiter use(int limit, int windowSeconds) {
+        this.limit = limit;
+        this.windowNanos = windowSeconds * 1_000_000_000L;
+        return this;
     }
 
     private static InetAddress key(InetAddress client) {

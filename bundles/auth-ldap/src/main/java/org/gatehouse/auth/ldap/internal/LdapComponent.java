@@ -42,6 +42,14 @@ public final class LdapComponent implements DirectoryCheck {
     private BundleContext context;
     private ServiceRegistration<HttpFilter> registration;
     private LdapSettings inForce;
+    /** Whether {@link #inForce} came from the file (not the absence of one): a refused change keeps it, whatever it says. */
+    private boolean inForceFromFile;
+    /**
+     * Failed logins per address, kept for the component's life: a change of the file (even of
+     * failure-limit or failure-window, which apply to the counts at once) does not give a guesser a
+     * fresh start.
+     */
+    private final FailureLimiter limiter = new FailureLimiter(10, 300);
 
     public LdapComponent() {
         AtomicInteger n = new AtomicInteger();
@@ -84,8 +92,9 @@ public final class LdapComponent implements DirectoryCheck {
                 d = new Directory(s);
             }
         } catch (InvalidSettingException e) {
-            if (inForce != null && inForce.guarding()) {
-                LOG.error("{}; keeping {}", e.getMessage(), inForce);
+            if (inForce != null && inForceFromFile && configured) {
+                // Whatever the good file said stays, guarding or not: a typo must not turn a working server into 503 everywhere.
+                LOG.error("{}; keeping the configuration in force ({})", e.getMessage(), describe(inForce));
             } else if (configured) {
                 LOG.error("{}; every request is answered 503 until it is fixed", e.getMessage());
                 swap(LdapFilter.Active.broken(e.getMessage()));
@@ -97,6 +106,7 @@ public final class LdapComponent implements DirectoryCheck {
         }
         boolean wasGuarding = filter.active() != null;
         inForce = s;
+        inForceFromFile = configured;
         if (d == null) {
             unregister();
             swap(null);
@@ -116,10 +126,18 @@ public final class LdapComponent implements DirectoryCheck {
             workers.setCorePoolSize(threads);
             workers.setMaximumPoolSize(threads);
         }
-        swap(new LdapFilter.Active(s, d, new LoginCache(s.cacheSeconds()), new FailureLimiter(s.failureLimit(), s.failureWindowSeconds()), null));
+        swap(new LdapFilter.Active(s, d, new LoginCache(s.cacheSeconds()), limiter.use(s.failureLimit(), s.failureWindowSeconds()), null));
         register();
         LOG.info("LDAP: guarding {} (realm \"{}\") against {}, users {} under {}{}", s.guardedPaths(), s.realm(), s.servers(),
                 s.userFilter(), s.base(), s.requiredGroup() == null ? "" : ", in " + s.requiredGroup());
+    }
+
+    /** What a configuration in force does, for the log line that keeps it. */
+    private static String describe(LdapSettings s) {
+        if (s.guarding()) {
+            return s.toString();
+        }
+        return (s.enabled() ? "no url configured" : "enabled = false") + ": nothing is guarded";
     }
 
     /** The new state serves the next request; the old directory's pools close once its last calls are over. */

@@ -360,6 +360,51 @@ class LdapFilterTest {
         assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false guards nothing");
     }
 
+    /** A refused change keeps the good file in force even when it guards nothing: a typo does not turn the server into 503 everywhere. */
+    @Test
+    void aRefusedChangeKeepsADisabledConfigurationInForce() throws Exception {
+        guard(config("enabled", "false"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"));
+        ldap.modified(config("enabled", "false", "user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false stays in force");
+        assertEquals(null, ldap.state().problem());
+        ldap.modified(config("user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "still the disabled file: the change that would enable it is refused");
+        ldap.modified(config());
+        assertChallenge(get("/meet/"));
+    }
+
+    /** A file that never worked fails closed, also when it appears while the server runs. */
+    @Test
+    void aFileThatNeverWorkedFailsClosed() throws Exception {
+        ldap = new LdapComponent();
+        ldap.activate(null, Map.of());
+        front.filter(ldap.filter(), Map.of(Constants.SERVICE_RANKING, 0, Constants.SERVICE_ID, 10L));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "no file: nothing guarded");
+        ldap.modified(config("user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 503"));
+        ldap.modified(config("enabled", "false", "user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 503"), "never good: still closed");
+    }
+
+    /** An edit of the file (here url) does not give a rate-limited address a fresh start. */
+    @Test
+    void failureCountsOutliveAChangeOfTheFile() throws Exception {
+        guard(config("failure-limit", "2", "failure-window", "60"));
+        assertChallenge(as("alice", "wrong1"));
+        assertChallenge(as("alice", "wrong2"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 429"));
+        int searches = directory.filters.size();
+        ldap.modified(config("failure-limit", "2", "failure-window", "60", "url", directory.url() + "/"));
+        String after = as("alice", "alice-secret");
+        assertTrue(after.startsWith("HTTP/1.1 429"), after);
+        assertEquals(searches, directory.filters.size(), "the directory was not asked");
+        // A higher limit applies to the same count: one more failure reaches it.
+        ldap.modified(config("failure-limit", "3", "failure-window", "60"));
+        assertChallenge(as("alice", "wrong3"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 429"));
+    }
+
     /** The configuration file deleted: nothing is guarded, and the log says so (it opens every path). */
     @Test
     void aDeletedConfigurationGuardsNothingAndSaysSo() throws Exception {
