@@ -71,10 +71,12 @@ final class SetupAnswers {
 
     /**
      * Reads an answers file's lines: known keys checked against the values in force, unknown ones
-     * refused (a typo must not be silently ignored). Keys left out keep the current value.
+     * refused (a typo must not be silently ignored), and so is a key given twice (which of the two
+     * was meant cannot be told). Keys left out keep the current value.
      */
     static Map<String, String> parse(List<String> lines, String source, Map<String, String> current) {
         Map<String, String> out = new LinkedHashMap<>();
+        Map<String, Integer> lineOf = new LinkedHashMap<>();
         int n = 0;
         for (String line : lines) {
             n++;
@@ -94,6 +96,11 @@ final class SetupAnswers {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(source + " line " + n + ": unknown key " + key);
             }
+            Integer first = lineOf.putIfAbsent(key, n);
+            if (first != null) {
+                throw new IllegalArgumentException(source + " line " + n + ": " + key + " is given twice (line " + first + ": "
+                        + shown(key, lines.get(first - 1).strip()) + ", line " + n + ": " + shown(key, l) + "); keep one");
+            }
             try {
                 out.put(key, q.check().apply(value));
             } catch (IllegalArgumentException e) {
@@ -101,6 +108,11 @@ final class SetupAnswers {
             }
         }
         return out;
+    }
+
+    /** An answers-file line as it may be shown: a password or secret is never echoed. */
+    private static String shown(String key, String line) {
+        return key.equals("turn-password") || key.equals("turn-secret") ? key + " = ********" : line;
     }
 
     // ---- checks

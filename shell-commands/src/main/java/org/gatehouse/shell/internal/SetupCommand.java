@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,13 +102,27 @@ public final class SetupCommand {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("setup: " + e.getMessage() + "; nothing changed", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("setup: cannot read " + path + ": " + e.getMessage() + "; nothing changed", e);
+            throw new IllegalArgumentException("setup: cannot read " + path + ": " + reason(e) + "; nothing changed", e);
         }
         try {
             apply(config, answers, current, out);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("setup: " + e.getMessage() + "; nothing changed", e);
         }
+    }
+
+    /** Why a file cannot be read, in words: NIO's exceptions carry the path as their message, not the reason. */
+    static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     private void apply(SetupConfig config, Map<String, String> answers, Map<String, String> current, PrintStream out) throws IOException {

@@ -75,4 +75,22 @@ class SetupCommandTest {
                 shown);
         assertTrue(shown.contains("add 127.0.0.0/8 and ::1, e.g. 127.0.0.0/8, ::1, 10.9.9.0/24\nManagement networks"), shown);
     }
+
+    @Test
+    void aKeyGivenTwiceRefusesTheFileNamingBothLines() throws Exception {
+        assertEquals("setup: " + dir.resolve("answers.cfg") + " line 3: hostname is given twice (line 1: hostname = edge,"
+                + " line 3: hostname = other); keep one; nothing changed", refused("hostname = edge", "# the lab's", "hostname = other"));
+        // Secrets are not echoed, not even to say where they are.
+        String message = refused("turn-password = first secret", "turn-password = second secret");
+        assertEquals("setup: " + dir.resolve("answers.cfg") + " line 2: turn-password is given twice (line 1: turn-password = ********,"
+                + " line 2: turn-password = ********); keep one; nothing changed", message);
+    }
+
+    @Test
+    void aMissingFileIsSaidToBeMissing() {
+        Path missing = dir.resolve("nonexistent.cfg");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command().setup(null, missing.toString()));
+        assertEquals("setup: cannot read " + missing + ": no such file; nothing changed", e.getMessage());
+        assertEquals(List.of(), files.updates);
+    }
 }
