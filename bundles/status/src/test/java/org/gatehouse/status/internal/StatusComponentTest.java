@@ -322,6 +322,31 @@ class StatusComponentTest {
         assertEquals(7.0, m.get("gatehouse_extension_value{kind=\"test\"}"));
     }
 
+    /** Runs {@code action}, returning its ERROR lines from the log. */
+    private static List<String> errorsLogged(Runnable action) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(err);
+        }
+        return captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("ERROR")).toList();
+    }
+
+    @Test
+    void anAddressListedTwiceIsRefusedWithOneLineAndTheListenerInForceStays() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        int before = port();
+        List<String> errors = errorsLogged(() -> status.modified(Map.of("listen", "127.0.0.1:" + before + ", 127.0.0.1:" + before)));
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).endsWith(" - configuration org.gatehouse.status: listen = '127.0.0.1:" + before
+                + "' is listed twice; the status listener stays on 127.0.0.1:" + before), errors.get(0));
+        assertEquals(1, status.bound().size());
+        assertEquals(200, get("/metrics").statusCode());
+    }
+
     private String raw(String request) throws IOException {
         return rawTo(port(), request);
     }
