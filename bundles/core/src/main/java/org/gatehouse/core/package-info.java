@@ -1,10 +1,11 @@
 /**
  * Services every Gatehouse bundle shares: the process-wide Netty event loops, the description of a
  * listening socket for status output, the management networks allowed to administer the server, the
- * warnings and errors it logged last, and a connection's deadline on its event loop.
+ * warnings and errors it logged last, a problem in force for {@code gatehouse:status}, and a
+ * connection's deadline on its event loop.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.gatehouse.core;
 
 import org.osgi.annotation.bundle.Export;

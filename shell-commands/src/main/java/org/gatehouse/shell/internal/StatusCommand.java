@@ -9,6 +9,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.Problem;
 import org.gatehouse.core.RecentErrors;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -50,6 +51,10 @@ public final class StatusCommand {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<StatusSection> sections;
+
+    /** Problems in force that bundles report themselves (no status listener open, ...). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<Problem> problems;
 
     /**
      * When every reference a component misses is to a service whose API package its bundle cannot
@@ -137,6 +142,7 @@ public final class StatusCommand {
         List<Listener> open = listeners;
         report.sections(sections);
         report.listeners(open == null ? List.of() : open);
+        report.problems(problems);
         report.lastErrors(recentErrors);
         return report.toString();
     }

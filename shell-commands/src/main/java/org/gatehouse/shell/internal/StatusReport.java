@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.Problem;
 import org.gatehouse.core.RecentErrors;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
@@ -124,6 +125,20 @@ final class StatusReport {
                 .sorted(Comparator.comparing(Listener::name).thenComparing(l -> l.address().getPort()))
                 .forEach(l -> out.append(String.format("  %-16s %-4s %s%n", l.name(), l.protocol(),
                         IpAddresses.format(l.address()))));
+    }
+
+    /** Problems in force that bundles report as services: listed under Problems while they last. */
+    void problems(List<Problem> reported) {
+        if (reported == null) {
+            return;
+        }
+        for (Problem p : reported) {
+            try {
+                problem(p.text());
+            } catch (RuntimeException e) {
+                problem("a reported problem cannot be read: " + e);
+            }
+        }
     }
 
     /**

@@ -55,4 +55,15 @@ class StatusReportTest {
         r.lastErrors(null);
         assertTrue(r.toString().contains("Last errors: unknown"), r.toString());
     }
+
+    @Test
+    void aReportedProblemEndsAllWell() {
+        StatusReport r = new StatusReport();
+        r.listeners(List.of());
+        r.problems(List.of(() -> "no status listener is open, so metrics and the status page are not served:"
+                + " etc/org.gatehouse.status.cfg: listen: cannot open 127.0.0.1:8101 (Address already in use)"));
+        r.lastErrors(new Fixed(List.of(), 0, 0));
+        assertEquals("\nListeners\n  none\n\nLast errors: none\n\nProblems\n  - no status listener is open, so metrics and the status page"
+                + " are not served: etc/org.gatehouse.status.cfg: listen: cannot open 127.0.0.1:8101 (Address already in use)\n", r.toString());
+    }
 }

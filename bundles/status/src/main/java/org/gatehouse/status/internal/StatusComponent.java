@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.Problem;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
@@ -74,6 +75,8 @@ public final class StatusComponent {
     private final AtomicLong sourceFailures = new AtomicLong();
     private final AtomicLong lastFailureLine = new AtomicLong();
     private volatile StatusSettings settings;
+    private String problemText;
+    private ServiceRegistration<Problem> problemRegistration;
     private volatile String version = "";
     private BundleContext context;
 
@@ -158,6 +161,7 @@ public final class StatusComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        problem(null);
         bound.values().forEach(StatusComponent::close);
         bound.clear();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -193,8 +197,38 @@ public final class StatusComponent {
             }
         });
         r.kept().forEach(k -> LOG.info("Status: kept {} (its replacement could not be opened)", IpAddresses.format(bound.get(k).address())));
-        r.failed().forEach(f -> LOG.error("{}: {}: cannot open {}: {}; the other status listeners keep serving", s.source(),
-                StatusSettings.LISTEN, IpAddresses.format(f.address()), f.reason()));
+        String after = bound.isEmpty() ? "no status listener is open" : "the other status listeners keep serving";
+        r.failed().forEach(f -> LOG.error("{}: {}: cannot open {}: {}; {}", s.source(), StatusSettings.LISTEN,
+                IpAddresses.format(f.address()), f.reason(), after));
+        // Logged once, the failure would soon be out of sight while gatehouse:status says "All well."; a
+        // Problem service keeps it under Problems until a listener opens (or listen is emptied: off on purpose).
+        if (bound.isEmpty() && !s.listen().isEmpty()) {
+            List<String> reasons = new ArrayList<>();
+            r.failed().forEach(f -> reasons.add(IpAddresses.format(f.address()) + " (" + f.reason() + ")"));
+            problem("no status listener is open, so metrics and the status page are not served: " + s.source() + ": "
+                    + StatusSettings.LISTEN + ": cannot open " + String.join(", ", reasons));
+        } else {
+            problem(null);
+        }
+    }
+
+    /** Puts {@code text} under Problems in gatehouse:status, replacing the one there; null: none. */
+    private void problem(String text) {
+        if (text == null ? problemText == null : text.equals(problemText)) {
+            return;
+        }
+        if (problemRegistration != null) {
+            try {
+                problemRegistration.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+            problemRegistration = null;
+        }
+        problemText = text;
+        if (text != null && context != null) {
+            problemRegistration = context.registerService(Problem.class, () -> text, null);
+        }
     }
 
     private Bound bind(InetSocketAddress address) throws InterruptedException {
@@ -278,6 +312,11 @@ public final class StatusComponent {
             }
         }
         return page.end();
+    }
+
+    /** For tests: the problem shown in gatehouse:status, or null. */
+    synchronized String problem() {
+        return problemText;
     }
 
     /** For tests: what is bound. */

@@ -1,8 +1,10 @@
 package org.gatehouse.status.internal;
 
 import java.net.InetSocketAddress;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
@@ -19,6 +21,13 @@ record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, St
     static StatusSettings read(Map<String, ?> properties) throws InvalidSettingException {
         Settings s = Settings.of(PID, properties);
         List<InetSocketAddress> listen = s.list(LISTEN, List.of(DEFAULT_LISTEN), t -> IpAddresses.parseSocketAddress(t, DEFAULT_PORT));
+        // Said, not merged: an address written twice is most often another one mistyped.
+        Set<InetSocketAddress> seen = new HashSet<>();
+        for (InetSocketAddress a : listen) {
+            if (!seen.add(a)) {
+                throw new InvalidSettingException(s.source(), LISTEN, IpAddresses.format(a), "is listed twice");
+            }
+        }
         int refresh = s.integer(PAGE_REFRESH, 10, 0, 3600);
         return new StatusSettings(List.copyOf(listen), refresh, s.source());
     }

@@ -330,6 +330,108 @@ class StatusComponentTest {
         assertEquals(7.0, m.get("gatehouse_extension_value{kind=\"test\"}"));
     }
 
+    /** A bundle context that keeps what is registered, as the framework would: service objects by interface. */
+    private static final class Registry {
+        final List<Object[]> services = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        org.osgi.framework.BundleContext context() {
+            ClassLoader loader = StatusComponentTest.class.getClassLoader();
+            org.osgi.framework.Bundle bundle = (org.osgi.framework.Bundle) java.lang.reflect.Proxy.newProxyInstance(loader,
+                    new Class<?>[] {org.osgi.framework.Bundle.class},
+                    (b, m, a) -> m.getName().equals("getVersion") ? org.osgi.framework.Version.emptyVersion : null);
+            return (org.osgi.framework.BundleContext) java.lang.reflect.Proxy.newProxyInstance(loader,
+                    new Class<?>[] {org.osgi.framework.BundleContext.class}, (c, m, a) -> switch (m.getName()) {
+                        case "getBundle" -> bundle;
+                        case "registerService" -> {
+                            Object[] entry = {a[0], a[1]};
+                            services.add(entry);
+                            yield java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {org.osgi.framework.ServiceRegistration.class},
+                                    (r, rm, ra) -> {
+                                        if (rm.getName().equals("unregister")) {
+                                            services.remove(entry);
+                                        }
+                                        return null;
+                                    });
+                        }
+                        default -> null;
+                    });
+        }
+
+        List<String> problems() {
+            return services.stream().filter(e -> e[0] == org.gatehouse.core.Problem.class)
+                    .map(e -> ((org.gatehouse.core.Problem) e[1]).text()).toList();
+        }
+    }
+
+    /** Runs {@code action}, returning its ERROR lines from the log. */
+    private static List<String> errorsLogged(Runnable action) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(err);
+        }
+        return captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("ERROR")).toList();
+    }
+
+    @Test
+    void withNoStatusListenerOpenTheLogSaysSoAndStatusListsAProblemUntilOneOpens() throws Exception {
+        Registry registry = new Registry();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            List<String> errors = errorsLogged(() -> {
+                status = new StatusComponent();
+                status.loops = loops;
+                status.managementNetworks = LOOPBACK;
+                status.activate(registry.context(), Map.of("listen", "127.0.0.1:" + port));
+            });
+            assertTrue(status.bound().isEmpty());
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).contains("listen: cannot open 127.0.0.1:" + port + ": "), errors.get(0));
+            assertTrue(errors.get(0).endsWith("; no status listener is open"), errors.get(0));
+            List<String> problems = registry.problems();
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).startsWith("no status listener is open, so metrics and the status page are not served:"
+                    + " configuration org.gatehouse.status: listen: cannot open 127.0.0.1:" + port + " ("), problems.get(0));
+            assertEquals(problems.get(0), status.problem());
+        }
+        // A listener that opens ends the problem; one more that cannot be had leaves the others serving, no problem.
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<String> errors = errorsLogged(() -> status.modified(Map.of("listen", "127.0.0.1:0, 127.0.0.1:" + taken.getLocalPort())));
+            assertEquals(1, status.bound().size());
+            assertTrue(errors.get(0).endsWith("; the other status listeners keep serving"), errors.get(0));
+        }
+        assertEquals(List.of(), registry.problems());
+        assertEquals(null, status.problem());
+        status.deactivate();
+        status = null;
+        assertEquals(List.of(), registry.services, "everything registered is gone with the component");
+    }
+
+    @Test
+    void anEmptyListenIsOffOnPurposeNotAProblem() {
+        Registry registry = new Registry();
+        status = new StatusComponent();
+        status.loops = loops;
+        status.managementNetworks = LOOPBACK;
+        status.activate(registry.context(), Map.of("listen", ""));
+        assertEquals(List.of(), registry.problems());
+    }
+
+    @Test
+    void anAddressListedTwiceIsRefusedWithOneLineAndTheListenerInForceStays() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        int before = port();
+        List<String> errors = errorsLogged(() -> status.modified(Map.of("listen", "127.0.0.1:" + before + ", 127.0.0.1:" + before)));
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).endsWith(" - configuration org.gatehouse.status: listen = '127.0.0.1:" + before
+                + "' is listed twice; the status listener stays on 127.0.0.1:" + before), errors.get(0));
+        assertEquals(1, status.bound().size());
+        assertEquals(200, get("/metrics").statusCode());
+    }
+
     private String raw(String request) throws IOException {
         return rawTo(port(), request);
     }
