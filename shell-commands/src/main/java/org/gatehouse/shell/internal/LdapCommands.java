@@ -20,7 +20,7 @@ import org.osgi.service.component.annotations.Reference;
 public final class LdapCommands {
 
     @Reference
-    private DirectoryCheck directory;
+    DirectoryCheck directory;
 
     @Descriptor("check a login against the directory step by step (connect, service bind, search, user bind, group); asks for the password")
     public void test(CommandSession session, @Descriptor("the user name, as typed in the browser") String user) throws IOException {
@@ -40,7 +40,21 @@ public final class LdapCommands {
     }
 
     private void test(String user, char[] password) {
-        System.out.print(report(directory.test(user, password)));
+        List<DirectoryCheck.Step> steps = directory.test(user, password);
+        String report = report(steps);
+        if (passes(steps)) {
+            System.out.print(report);
+            return;
+        }
+        // Refused, or nothing to check against: the verdict is the failure's message, so the
+        // command fails (exit 1 over bin/client) and a script notices; the output reads the same.
+        int verdict = report.lastIndexOf("Refused: ");
+        System.out.print(report.substring(0, verdict));
+        throw new IllegalStateException(report.substring(verdict).strip());
+    }
+
+    private static boolean passes(List<DirectoryCheck.Step> steps) {
+        return !steps.isEmpty() && steps.stream().allMatch(DirectoryCheck.Step::ok);
     }
 
     static String report(List<DirectoryCheck.Step> steps) {
@@ -48,8 +62,7 @@ public final class LdapCommands {
         for (DirectoryCheck.Step s : steps) {
             out.append(String.format("%-4s %-13s %s%n", s.ok() ? "ok" : "FAIL", s.name(), s.detail()));
         }
-        boolean accepted = !steps.isEmpty() && steps.stream().allMatch(DirectoryCheck.Step::ok);
-        out.append(accepted ? "Accepted: this login passes the filter.\n" : "Refused: this login would not pass the filter.\n");
+        out.append(passes(steps) ? "Accepted: this login passes the filter.\n" : "Refused: this login would not pass the filter.\n");
         return out.toString();
     }
 

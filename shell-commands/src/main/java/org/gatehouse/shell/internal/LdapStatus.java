@@ -27,7 +27,7 @@ public final class LdapStatus implements StatusSection {
             lines.add("refusing every request (503): " + s.problem());
             problems.add("LDAP: the configuration cannot be used, every request gets 503: " + s.problem());
         } else if (!s.guarding()) {
-            lines.add("not guarding: no etc/org.gatehouse.auth.ldap.cfg (see etc/org.gatehouse.auth.ldap.cfg.example)");
+            lines.add("not guarding: " + (s.idle() != null ? s.idle() : "no etc/org.gatehouse.auth.ldap.cfg (see etc/org.gatehouse.auth.ldap.cfg.example)"));
         } else {
             lines.add("guarding " + String.join(", ", s.guarded()) + " against " + String.join(", ", s.servers()));
         }
@@ -42,9 +42,11 @@ public final class LdapStatus implements StatusSection {
                 lines.add("directory not asked yet (no login since start or the last change; ldap:test USER checks it)");
             }
         }
-        if (s.guarding() || s.accepted() + s.refused() + s.unavailable() > 0) {
-            lines.add(String.format("since start: %,d logins accepted, %,d refused, %,d answered 503 (no directory); %,d cached now",
-                    s.accepted(), s.refused(), s.unavailable(), s.cached()));
+        if (s.guarding() || s.accepted() + s.refused() + s.unavailable() + s.unusable() > 0) {
+            // The 503s of an unusable configuration are not the directory's: counted apart, so the cause shown is the true one.
+            lines.add(String.format("since start: %,d logins accepted, %,d refused, %,d answered 503 (no directory)%s; %,d cached now",
+                    s.accepted(), s.refused(), s.unavailable(),
+                    s.unusable() > 0 ? String.format(", %,d answered 503 (configuration unusable)", s.unusable()) : "", s.cached()));
         }
         return new Report(lines, problems);
     }

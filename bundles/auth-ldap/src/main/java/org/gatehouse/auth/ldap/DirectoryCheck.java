@@ -27,17 +27,6 @@ public interface DirectoryCheck {
     record Step(String name, boolean ok, String detail) {
     }
 
-    /**
-     * @param configured whether a configuration with servers is in force
-     * @param guarding   whether the filter is demanding credentials now
-     * @param servers    the directory URLs, in failover order
-     * @param guarded    the path prefixes that need credentials
-     * @param problem    why the filter refuses everything (503), or null
-     * @param accepted   logins accepted since start (from the directory or the cache)
-     * @param refused    logins refused since start (wrong or missing credentials, rate limited)
-     * @param unavailable requests answered 503 since start because no directory server answered
-     * @param cached     successful logins remembered now
-     */
     /** Whether the directory answered the filter's last call. */
     enum Reachability {
         /** No directory call since start or since the configuration last changed. */
@@ -61,7 +50,26 @@ public interface DirectoryCheck {
             long unavailable, Reachability directory) {
     }
 
+    /**
+     * @param configured whether a configuration with servers is in force
+     * @param guarding   whether the filter is answering requests now: demanding credentials, or refusing everything (503)
+     * @param servers    the directory URLs, in failover order
+     * @param guarded    the path prefixes that need credentials
+     * @param problem    why the filter refuses everything (503): the configuration cannot be used; or null
+     * @param accepted   logins accepted since start (from the directory or the cache)
+     * @param refused    logins refused since start (wrong or missing credentials, rate limited)
+     * @param unavailable requests answered 503 since start because no directory server answered (or too many logins waited)
+     * @param cached     successful logins remembered now
+     * @param idle       why nothing is guarded (no file, {@code enabled = false}, no url), or null when guarding
+     * @param unusable   requests answered 503 since start because the configuration could not be used
+     */
     record State(boolean configured, boolean guarding, List<String> servers, List<String> guarded, String problem,
-            long accepted, long refused, long unavailable, int cached) {
+            long accepted, long refused, long unavailable, int cached, String idle, long unusable) {
+
+        /** As in 1.1, without the reason for not guarding and the 503 answers of an unusable configuration. */
+        public State(boolean configured, boolean guarding, List<String> servers, List<String> guarded, String problem,
+                long accepted, long refused, long unavailable, int cached) {
+            this(configured, guarding, servers, guarded, problem, accepted, refused, unavailable, cached, null, 0);
+        }
     }
 }

@@ -4,7 +4,7 @@
  * operator ({@code ldap:test}).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.gatehouse.auth.ldap;
 
 import org.osgi.annotation.bundle.Export;

@@ -50,8 +50,15 @@ public final class LdapStatus implements MetricsSource, PageSection {
         DirectoryCheck.Statistics s = directory.statistics();
         page.heading("LDAP");
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("Guarding", state.guarding() && state.problem() == null
-                ? String.join(", ", state.guarded()) + " against " + String.join(", ", state.servers()) : "nothing"));
+        String guarding;
+        if (state.problem() != null) {
+            guarding = "every path: every request gets 503 until the configuration is fixed";
+        } else if (state.guarding()) {
+            guarding = String.join(", ", state.guarded()) + " against " + String.join(", ", state.servers());
+        } else {
+            guarding = state.idle() == null ? "nothing" : "nothing: " + state.idle();
+        }
+        rows.add(List.of("Guarding", guarding));
         rows.add(List.of("Directory", switch (s.directory()) {
             case REACHABLE -> "answered the last login";
             case UNREACHABLE -> "did not answer the last login";
@@ -62,7 +69,7 @@ public final class LdapStatus implements MetricsSource, PageSection {
                 s.rateLimited(), s.unavailable())));
         page.facts(rows);
         if (state.problem() != null) {
-            page.problem("Every guarded request gets 503: " + state.problem());
+            page.problem("The configuration cannot be used, every request on every path gets 503: " + state.problem());
         } else if (s.directory() == DirectoryCheck.Reachability.UNREACHABLE) {
             page.problem("No directory server answered the last login: guarded requests get 503 until one does.");
         }

@@ -50,10 +50,11 @@ class FeatureMetricsTest {
 
     private static final class FakeDirectory implements DirectoryCheck {
         Statistics statistics = new Statistics(0, 0, 0, 0, 0, 0, Reachability.UNKNOWN);
+        State state;
 
         @Override
         public State state() {
-            return new State(true, true, List.of("ldap://dc1.example.com"), List.of("/"), null, statistics.accepted(),
+            return state != null ? state : new State(true, true, List.of("ldap://dc1.example.com"), List.of("/"), null, statistics.accepted(),
                     statistics.wrongCredentials() + statistics.malformed() + statistics.rateLimited(), statistics.unavailable(), 0);
         }
 
@@ -144,6 +145,22 @@ class FeatureMetricsTest {
         assertEquals(4.0, m.get("gatehouse_ldap_unavailable_total"));
         assertEquals(0.0, m.get("gatehouse_ldap_directory_reachable"));
         assertTrue(page(status).contains("No directory server answered the last login"), page(status));
+    }
+
+    /** The LDAP block says why nothing is guarded, and that an unusable configuration refuses every path. */
+    @Test
+    void ldapBlockSaysWhatIsTrue() {
+        FakeDirectory directory = new FakeDirectory();
+        LdapStatus status = new LdapStatus(directory);
+        directory.state = new DirectoryCheck.State(false, false, List.of(), List.of("/"), null, 0, 0, 0, 0,
+                "enabled = false in etc/org.gatehouse.auth.ldap.cfg", 0);
+        assertTrue(page(status).contains("<td>nothing: enabled = false in etc/org.gatehouse.auth.ldap.cfg</td>"), page(status));
+        directory.state = new DirectoryCheck.State(false, true, List.of(), List.of(), "etc/org.gatehouse.auth.ldap.cfg: user-filter ...",
+                0, 0, 0, 0, null, 3);
+        String page = page(status);
+        assertTrue(page.contains("every path: every request gets 503 until the configuration is fixed"), page);
+        assertFalse(page.contains("Guarding</td><td>nothing"), page);
+        assertTrue(page.contains("every request on every path gets 503: etc/org.gatehouse.auth.ldap.cfg"), page);
     }
 
     @Test

@@ -23,6 +23,10 @@ final class DirectoryProbe {
 
     static List<Step> test(LdapSettings s, String user, String password) {
         List<Step> steps = new ArrayList<>();
+        if (s != null && !s.enabled()) {
+            steps.add(new Step("configuration", false, "LDAP authentication is switched off (enabled = false in etc/org.gatehouse.auth.ldap.cfg)"));
+            return steps;
+        }
         if (s == null || !s.guarding()) {
             steps.add(new Step("configuration", false, "LDAP authentication is not configured (etc/org.gatehouse.auth.ldap.cfg, "
                     + "see etc/org.gatehouse.auth.ldap.cfg.example)"));

@@ -188,13 +188,25 @@ public final class LdapComponent implements DirectoryCheck {
     public State state() {
         LdapFilter.Active a = filter.active();
         LdapSettings s;
+        boolean fromFile;
         synchronized (this) {
             s = inForce;
+            fromFile = inForceFromFile;
         }
         boolean guarding = a != null;
+        long unusable = filter.unusable.sum();
         return new State(s != null && s.guarding(), guarding, s == null ? List.of() : s.servers(),
                 s == null ? List.of() : s.guardedPaths(), a == null ? null : a.problem(),
-                filter.accepted.sum(), filter.refused.sum(), filter.unavailable.sum(), a == null || a.cache() == null ? 0 : a.cache().size());
+                filter.accepted.sum(), filter.refused.sum(), filter.unavailable.sum() - unusable,
+                a == null || a.cache() == null ? 0 : a.cache().size(), guarding ? null : idle(s, fromFile), unusable);
+    }
+
+    /** Why nothing is guarded, in the operator's words. */
+    private static String idle(LdapSettings s, boolean fromFile) {
+        if (s == null || !fromFile) {
+            return "no etc/org.gatehouse.auth.ldap.cfg (see etc/org.gatehouse.auth.ldap.cfg.example)";
+        }
+        return s.enabled() ? "no url in etc/org.gatehouse.auth.ldap.cfg" : "enabled = false in etc/org.gatehouse.auth.ldap.cfg";
     }
 
     @Override
@@ -208,6 +220,11 @@ public final class LdapComponent implements DirectoryCheck {
         LdapSettings s;
         synchronized (this) {
             s = inForce;
+        }
+        LdapFilter.Active a = filter.active();
+        if (a != null && a.problem() != null) {
+            // No usable configuration: whatever is in inForce (none, or no file) is not what the filter does.
+            return List.of(new Step("configuration", false, "cannot be used, every request gets 503: " + a.problem()));
         }
         return DirectoryProbe.test(s, user, new String(password));
     }

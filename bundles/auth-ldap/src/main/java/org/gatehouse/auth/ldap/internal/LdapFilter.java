@@ -70,6 +70,8 @@ final class LdapFilter implements HttpFilter {
     final LongAdder accepted = new LongAdder();
     final LongAdder refused = new LongAdder();
     final LongAdder unavailable = new LongAdder();
+    /** The part of {@link #unavailable} answered because the configuration cannot be used, not the directory. */
+    final LongAdder unusable = new LongAdder();
     /** Parts of {@link #accepted} and {@link #refused}, for the metrics. */
     final LongAdder cacheHits = new LongAdder();
     final LongAdder wrongCredentials = new LongAdder();
@@ -118,6 +120,7 @@ final class LdapFilter implements HttpFilter {
         }
         if (a.problem() != null) {
             unavailable.increment();
+            unusable.increment();
             answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
             return CompletableFuture.completedFuture(false);
         }

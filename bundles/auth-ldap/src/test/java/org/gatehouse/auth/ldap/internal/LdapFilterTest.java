@@ -405,6 +405,29 @@ class LdapFilterTest {
         assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 429"));
     }
 
+    /** What the shell and the status page are told: why nothing is guarded, and which 503s the configuration caused. */
+    @Test
+    void theStateSaysWhyNothingIsGuardedAndWhatThe503sWereFor() throws Exception {
+        ldap = new LdapComponent();
+        ldap.activate(null, Map.of());
+        assertEquals("no etc/org.gatehouse.auth.ldap.cfg (see etc/org.gatehouse.auth.ldap.cfg.example)", ldap.state().idle());
+        ldap.modified(config("enabled", "false"));
+        assertEquals("enabled = false in etc/org.gatehouse.auth.ldap.cfg", ldap.state().idle(), "the file exists");
+        DirectoryCheck.Step off = ldap.test("alice", "alice-secret".toCharArray()).get(0);
+        assertTrue(!off.ok() && off.detail().contains("enabled = false"), off.toString());
+        ldap.deactivate();
+
+        guard(config("user-filter", "(uid=x)"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 503"));
+        DirectoryCheck.State broken = ldap.state();
+        assertEquals(null, broken.idle());
+        assertEquals(1, broken.unusable());
+        assertEquals(0, broken.unavailable(), "not the directory's doing");
+        assertEquals(1, ldap.statistics().unavailable(), "the metric counts every 503");
+        DirectoryCheck.Step step = ldap.test("alice", "alice-secret".toCharArray()).get(0);
+        assertTrue(!step.ok() && step.detail().contains("cannot be used") && step.detail().contains("{user}"), step.toString());
+    }
+
     /** The configuration file deleted: nothing is guarded, and the log says so (it opens every path). */
     @Test
     void aDeletedConfigurationGuardsNothingAndSaysSo() throws Exception {
