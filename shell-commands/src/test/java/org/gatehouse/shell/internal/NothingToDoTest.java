@@ -88,7 +88,22 @@ class NothingToDoTest {
         }
     }
 
+    /** A TURN server with no allocations, quiet counters, the realm and on/off given. */
     static final class NoAllocations implements TurnAdmin {
+
+        static final TurnStatistics QUIET = new TurnStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        private final String realm;
+        private final boolean enabled;
+
+        NoAllocations() {
+            this("gatehouse", true);
+        }
+
+        NoAllocations(String realm, boolean enabled) {
+            this.realm = realm;
+            this.enabled = enabled;
+        }
 
         @Override
         public List<AllocationInfo> allocations() {
@@ -102,17 +117,17 @@ class NothingToDoTest {
 
         @Override
         public TurnStatistics statistics() {
-            return new TurnStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return QUIET;
         }
 
         @Override
         public String realm() {
-            return "gatehouse";
+            return realm;
         }
 
         @Override
         public boolean enabled() {
-            return true;
+            return enabled;
         }
     }
 

@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.gatehouse.turn.AllocationInfo;
-import org.gatehouse.turn.TurnAdmin;
 import org.gatehouse.turn.TurnStatistics;
 import org.gatehouse.turn.TurnUsers;
 import org.junit.jupiter.api.Test;
@@ -16,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** TURN as gatehouse:status and turn:stats show it. */
 class TurnStatusTest {
 
-    static final TurnStatistics QUIET = new TurnStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    static final TurnStatistics QUIET = NothingToDoTest.NoAllocations.QUIET;
 
     /**
      * turn:user-add writes the realm into the line: after realm = corp.example the two users of
@@ -48,32 +46,7 @@ class TurnStatusTest {
 
     static FeatureStatus.Turn status(boolean enabled, String realm, int usersInRealm, SortedMap<String, Integer> others, List<String> names) {
         FeatureStatus.Turn status = new FeatureStatus.Turn();
-        status.admin = new TurnAdmin() {
-            @Override
-            public List<AllocationInfo> allocations() {
-                return List.of();
-            }
-
-            @Override
-            public boolean kill(long id) {
-                return false;
-            }
-
-            @Override
-            public TurnStatistics statistics() {
-                return QUIET;
-            }
-
-            @Override
-            public String realm() {
-                return realm;
-            }
-
-            @Override
-            public boolean enabled() {
-                return enabled;
-            }
-        };
+        status.admin = new NothingToDoTest.NoAllocations(realm, enabled);
         status.users = new TurnUsers() {
             @Override
             public Path file() {

@@ -77,10 +77,7 @@ public final class PoolComponent {
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(String pid, Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(pid, p, () -> PoolSettings.read(pid, p));
-        if (unknown != null) {
-            Balancer.LOG.warn(unknown);
-        }
+        Settings.unknownKeys(Balancer.LOG::warn, pid, p, () -> PoolSettings.read(pid, p));
     }
 
     /** Returns the other pools that may now get a route this one let go (to {@link #retry} once this pool's lock is released). */

@@ -99,14 +99,11 @@ public final class PoolsAdmin implements Pools {
     @Override
     public void enableNode(String pool, String address) {
         mark(pool, address, false);
-        for (PoolComponent p : pools) {
-            Pool live = p.pool();
-            if (live != null && live.name().equals(pool)) {
-                Node n = live.node(canonical(address));
-                if (n != null) {
-                    n.reset();
-                }
-            }
+        PoolComponent p = component(pool);
+        Pool live = p == null ? null : p.pool();
+        Node n = live == null ? null : live.node(canonical(address));
+        if (n != null) {
+            n.reset();
         }
     }
 

@@ -153,7 +153,8 @@ final class UpstreamTls {
      * Trust through CAs (a CA file or the system's), with the reason a certificate is refused in
      * words an operator can act on: OpenSSL reports every refusal as "General OpenSslEngine problem",
      * and the JDK's own words ("PKIX path building failed") do not say which setting is in question.
-     * The chain is checked first without the name, so that a refusal of the name alone is told apart.
+     * A handshake is checked once, chain and name together; only a refused one is checked again
+     * without the name, so that a refusal of the name alone is told apart.
      */
     static final class ExplainedTrust extends X509ExtendedTrustManager {
 
@@ -178,10 +179,12 @@ final class UpstreamTls {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            checkChain(chain, authType);
+            noChain(chain);
             try {
                 delegate.checkServerTrusted(chain, authType, engine);
             } catch (CertificateException e) {
+                // Refused: the chain alone, checked again only now, says whether the name was the reason.
+                checkChain(chain, authType);
                 String name = engine == null ? null : engine.getPeerHost();
                 throw new CertificateException("the node's certificate (" + subject(chain) + ") does not name "
                         + (nameSet ? "tls-name " + name : name + " (set tls-name to a name it carries)"), e);
@@ -190,8 +193,13 @@ final class UpstreamTls {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            checkChain(chain, authType);
-            delegate.checkServerTrusted(chain, authType, socket);
+            noChain(chain);
+            try {
+                delegate.checkServerTrusted(chain, authType, socket);
+            } catch (CertificateException e) {
+                checkChain(chain, authType);
+                throw e;
+            }
         }
 
         @Override
@@ -199,10 +207,14 @@ final class UpstreamTls {
             checkChain(chain, authType);
         }
 
-        private void checkChain(X509Certificate[] chain, String authType) throws CertificateException {
+        private static void noChain(X509Certificate[] chain) throws CertificateException {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the node sent no certificate");
             }
+        }
+
+        private void checkChain(X509Certificate[] chain, String authType) throws CertificateException {
+            noChain(chain);
             try {
                 delegate.checkServerTrusted(chain, authType);
             } catch (CertificateException e) {

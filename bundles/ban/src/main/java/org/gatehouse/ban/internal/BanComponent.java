@@ -14,6 +14,7 @@ import org.gatehouse.ban.FailureCount;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
+import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
 import org.osgi.service.component.annotations.Activate;
@@ -92,10 +93,7 @@ public final class BanComponent implements HttpFilter, BanList {
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(BanSettings.PID, p, () -> BanSettings.read(p));
-        if (unknown != null) {
-            BanTable.LOG.warn(unknown);
-        }
+        Settings.unknownKeys(BanTable.LOG::warn, BanSettings.PID, p, () -> BanSettings.read(p));
     }
 
     void apply(BanSettings s) {
@@ -107,8 +105,13 @@ public final class BanComponent implements HttpFilter, BanList {
         liftExempt();
     }
 
+    /** The management networks the bans were last checked against (a new set only when they change). */
+    private volatile AddressSet exemptChecked;
+
     private void liftExempt() {
-        if (managementNetworks != null && table.settings().exemptManagementNetworks()) {
+        ManagementNetworks m = managementNetworks;
+        if (m != null && table.settings().exemptManagementNetworks()) {
+            exemptChecked = m.networks();
             table.liftExempt(this::exempt);
         }
     }
@@ -121,7 +124,11 @@ public final class BanComponent implements HttpFilter, BanList {
     void sweep() {
         try {
             table.sweep();
-            liftExempt();
+            ManagementNetworks m = managementNetworks;
+            if (m != null && m.networks() != exemptChecked) {
+                // Every ban and count is walked only when the networks have changed, not each second.
+                liftExempt();
+            }
         } catch (RuntimeException e) {
             BanTable.LOG.warn("Ban: expiring bans failed: {}", e.toString());
         }

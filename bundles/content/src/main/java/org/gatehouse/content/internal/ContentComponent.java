@@ -58,10 +58,7 @@ public final class ContentComponent {
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(ContentSettings.PID, p, () -> ContentSettings.read(p));
-        if (unknown != null) {
-            LOG.warn(unknown);
-        }
+        Settings.unknownKeys(LOG::warn, ContentSettings.PID, p, () -> ContentSettings.read(p));
     }
 
     private String describe() {

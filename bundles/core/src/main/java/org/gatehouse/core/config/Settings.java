@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.gatehouse.core.net.AddressSet;
 
@@ -129,6 +130,14 @@ public final class Settings {
         }
         return sb.append(unknown.size() == 1 ? " is not a setting of this file and is ignored"
                 : " are not settings of this file and are ignored").toString();
+    }
+
+    /** {@link #unknownKeys(String, Map, Parse...)}'s warning, when there is one, handed to {@code warn} (a logger's warn). */
+    public static void unknownKeys(Consumer<String> warn, String pid, Map<String, ?> properties, Parse... parses) {
+        String unknown = unknownKeys(pid, properties, parses);
+        if (unknown != null) {
+            warn.accept(unknown);
+        }
     }
 
     /** The known key within two edits of {@code key} (case aside), or null. */

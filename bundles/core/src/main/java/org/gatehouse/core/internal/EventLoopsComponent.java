@@ -120,14 +120,11 @@ public final class EventLoopsComponent implements EventLoops {
      * file, whose management-networks ManagementNetworksComponent reads.
      */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(CoreSettings.PID, p, () -> {
+        Settings.unknownKeys(LOG::warn, CoreSettings.PID, p, () -> {
             Settings s = Settings.of(CoreSettings.PID, p);
             s.integer(CoreSettings.IO_THREADS, 0, 0, 1024);
             s.choice(CoreSettings.IO_TRANSPORT, Choice.AUTO);
         }, () -> Settings.of(CoreSettings.PID, p).addresses(CoreSettings.MANAGEMENT_NETWORKS, ManagementNetworksComponent.DEFAULT));
-        if (unknown != null) {
-            LOG.warn(unknown);
-        }
     }
 
     @Deactivate

@@ -40,6 +40,20 @@ final class KeyFiles {
         return folder.resolve("host-key");
     }
 
+    /**
+     * {@code data/ssh/listening}: the address the shell listens on now, which bin/client connects to.
+     * It can differ from the file's {@code listen} (a change that was refused keeps the old listener)
+     * or have a port the file does not (port 0). Gone while nothing listens.
+     */
+    Path listeningFile() {
+        return folder.resolve("listening");
+    }
+
+    void writeListening(String address) throws IOException {
+        Files.createDirectories(folder);
+        writeIfChanged(listeningFile(), address + "\n");
+    }
+
     Path clientKeyFile() {
         return folder.resolve("client-key");
     }

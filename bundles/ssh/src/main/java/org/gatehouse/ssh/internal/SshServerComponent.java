@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -88,10 +87,7 @@ public final class SshServerComponent {
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(SshSettings.PID, p, () -> SshConfiguration.of(p));
-        if (unknown != null) {
-            LOG.warn(unknown);
-        }
+        Settings.unknownKeys(LOG::warn, SshSettings.PID, p, () -> SshConfiguration.of(p));
     }
 
     @Deactivate
@@ -209,33 +205,20 @@ public final class SshServerComponent {
         throw new IOException("SSH connection from " + who + " refused: outside the management networks");
     }
 
-    /**
-     * {@code data/ssh/listening}: the address the shell listens on now, which bin/client connects to.
-     * It can differ from the file's {@code listen} (a change that was refused keeps the old listener)
-     * or have a port the file does not (port 0). Gone while nothing listens.
-     */
-    Path listeningFile() {
-        return InstallationPaths.data().resolve("ssh").resolve("listening");
-    }
-
     private void writeListening(InetSocketAddress bound) {
-        Path file = listeningFile();
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling("listening.tmp");
-            Files.writeString(tmp, IpAddresses.format(bound) + "\n");
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            keys.writeListening(IpAddresses.format(bound));
         } catch (IOException | RuntimeException e) {
             LOG.warn("SSH: cannot write {} (bin/client reads the shell's address there; it falls back to listen in etc/org.gatehouse.ssh.cfg): {}",
-                    file, e.toString());
+                    keys.listeningFile(), e.toString());
         }
     }
 
     private void stop() {
         try {
-            Files.deleteIfExists(listeningFile());
+            Files.deleteIfExists(keys.listeningFile());
         } catch (IOException | RuntimeException e) {
-            LOG.debug("SSH: cannot delete {}: {}", listeningFile(), e.toString());
+            LOG.debug("SSH: cannot delete {}: {}", keys.listeningFile(), e.toString());
         }
         if (registration != null) {
             registration.unregister();

@@ -153,10 +153,7 @@ public final class StatusComponent {
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(StatusSettings.PID, p, () -> StatusSettings.read(p));
-        if (unknown != null) {
-            LOG.warn(unknown);
-        }
+        Settings.unknownKeys(LOG::warn, StatusSettings.PID, p, () -> StatusSettings.read(p));
     }
 
     @Deactivate

@@ -119,10 +119,7 @@ public final class StunResponderComponent implements StunService {
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(StunSettings.PID, p, () -> StunSettings.read(p));
-        if (unknown != null) {
-            LOG.warn(unknown);
-        }
+        Settings.unknownKeys(LOG::warn, StunSettings.PID, p, () -> StunSettings.read(p));
     }
 
     private void apply(StunSettings s) {

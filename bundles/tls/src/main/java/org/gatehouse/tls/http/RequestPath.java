@@ -44,6 +44,10 @@ public final class RequestPath {
         if (path == null || !path.startsWith("/")) {
             return null;
         }
+        if (plain(path)) {
+            // The usual request: nothing to decode, merge or resolve, so its one reading is itself.
+            return List.of(path);
+        }
         Set<String> out = new LinkedHashSet<>();
         List<String> sent = path.indexOf(';') < 0 ? List.of(path) : List.of(path, withoutParameters(path));
         for (String v : sent) {
@@ -52,8 +56,13 @@ public final class RequestPath {
                 return null;
             }
             out.add(v);
-            out.add(resolve(decoded));
-            out.add(decode(resolve(v)));
+            String resolved = resolve(v);
+            if (decoded == v) {
+                out.add(resolved);
+            } else {
+                out.add(resolve(decoded));
+                out.add(decode(resolved));
+            }
         }
         for (String r : new ArrayList<>(out)) {
             if (r.indexOf(';') >= 0) {
@@ -62,6 +71,28 @@ public final class RequestPath {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * No escape, backslash, parameter, empty or dot segment, and only characters a path may hold:
+     * every reading of such a path is the path itself.
+     */
+    private static boolean plain(String path) {
+        int n = path.length();
+        for (int i = 0; i < n; i++) {
+            char c = path.charAt(i);
+            if (c == '%' || c == ';' || c <= 0x20 || c >= 0x7f || NOT_IN_A_PATH.indexOf(c) >= 0) {
+                return false;
+            }
+            if (c == '/' && i + 1 < n) {
+                char next = path.charAt(i + 1);
+                if (next == '/' || (next == '.' && (i + 2 == n || path.charAt(i + 2) == '/'
+                        || (path.charAt(i + 2) == '.' && (i + 3 == n || path.charAt(i + 3) == '/'))))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** {@code path} with each segment's {@code ;parameters} dropped. */

@@ -91,10 +91,7 @@ public final class TlsComponent implements ServerCertificates {
      * file, whose listener keys HttpFrontComponent reads.
      */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(TlsSettings.PID, p, () -> FrontSettings.read(p, TlsSettings.read(p).fqdn()));
-        if (unknown != null) {
-            TlsComponentLog.LOG.warn(unknown);
-        }
+        Settings.unknownKeys(TlsComponentLog.LOG::warn, TlsSettings.PID, p, () -> FrontSettings.read(p, TlsSettings.read(p).fqdn()));
     }
 
     private void warnAboutCiphers(TlsSettings s) {

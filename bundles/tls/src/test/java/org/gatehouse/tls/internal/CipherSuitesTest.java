@@ -13,14 +13,10 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.internal.EventLoopsAccess;
 import org.junit.jupiter.api.AfterEach;
@@ -106,23 +102,7 @@ class CipherSuitesTest {
 
     /** The suite agreed when the client offers only {@code suite} over {@code protocol}; null when the server refuses it. */
     String handshake(String protocol, String suite) throws Exception {
-        SSLContext c = SSLContext.getInstance("TLS");
-        c.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        try (SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket("127.0.0.1", port)) {
-            s.setSoTimeout(5000);
+        try (SSLSocket s = TrustingClient.socket(port)) {
             s.setEnabledProtocols(new String[] {protocol});
             s.setEnabledCipherSuites(new String[] {suite});
             s.startHandshake();

@@ -13,6 +13,13 @@ final class TrustingClient {
     }
 
     static SSLSocket connect(int port) throws Exception {
+        SSLSocket s = socket(port);
+        s.startHandshake();
+        return s;
+    }
+
+    /** Connected, the handshake not started: protocols and suites can still be chosen. */
+    static SSLSocket socket(int port) throws Exception {
         SSLContext c = SSLContext.getInstance("TLS");
         c.init(null, new TrustManager[] {new X509TrustManager() {
             @Override
@@ -30,7 +37,6 @@ final class TrustingClient {
         }}, null);
         SSLSocket s = (SSLSocket) c.getSocketFactory().createSocket("127.0.0.1", port);
         s.setSoTimeout(5000);
-        s.startHandshake();
         return s;
     }
 }

@@ -301,22 +301,27 @@ final class Allocation implements Wheel.Timed {
     }
 
     /**
-     * The relayed addresses' times-to-expiry have changed (a Refresh): the allocation lasts as long
-     * as the last of them, and the wheel comes back at the first.
+     * Sets the time-to-expiry of the relayed address of family {@code ipv6} (both when null) to
+     * {@code until} (RFC 8656 section 8.1: a Refresh naming a family refreshes that one only). The
+     * allocation lasts as long as the last of them, and the wheel comes back at the first.
      */
-    void relayExpiriesChanged() {
-        long last = 0;
-        long first = Long.MAX_VALUE;
-        for (Relay r : new Relay[] {v4, v6}) {
-            if (r != null) {
-                last = Math.max(last, r.expires);
-                first = Math.min(first, r.expires);
-            }
+    void refreshRelays(Boolean ipv6, long until) {
+        if (v4 != null && (ipv6 == null || !ipv6)) {
+            v4.expires = until;
         }
-        if (last == 0) {
+        if (v6 != null && (ipv6 == null || ipv6)) {
+            v6.expires = until;
+        }
+        relayExpiriesChanged();
+    }
+
+    /** The relayed addresses' times-to-expiry have changed (a Refresh, or a family deleted): the allocation's follows. */
+    void relayExpiriesChanged() {
+        if (v4 == null && v6 == null) {
             return;
         }
-        expires = last;
+        long first = v4 == null ? v6.expires : v6 == null ? v4.expires : Math.min(v4.expires, v6.expires);
+        expires = v4 == null ? v6.expires : v6 == null ? v4.expires : Math.max(v4.expires, v6.expires);
         wheel.schedule(this, first);
     }
 

@@ -288,15 +288,8 @@ final class Allocator {
         StunMessage m = p.message();
         TurnSettings s = server.settings();
         int lifetime = s.allocationLifetime(p.requestedLifetime);
-        a.expires = a.wheel.now() + lifetime;
-        for (boolean six : new boolean[] {false, true}) {
-            Relay r = a.relay(six);
-            if (r != null) {
-                r.expires = a.expires;
-            }
-        }
+        a.refreshRelays(null, a.wheel.now() + lifetime);
         a.ready = true;
-        a.wheel.schedule(a, a.expires);
         server.counters.allocationsCreated.increment();
         StunConnection c = a.connection;
         ByteBuf out = c.alloc().ioBuffer(192);

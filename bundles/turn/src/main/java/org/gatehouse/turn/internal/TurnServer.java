@@ -384,16 +384,7 @@ final class TurnServer implements TurnHandler {
             }
             return;
         }
-        // RFC 8656 section 8.1: a Refresh naming a family refreshes that relayed address of a dual
-        // allocation only; one naming none refreshes every relayed address the allocation has.
-        long until = now + granted;
-        for (boolean six : new boolean[] {false, true}) {
-            Relay r = a.relay(six);
-            if (r != null && (ipv6 == null || ipv6 == six)) {
-                r.expires = until;
-            }
-        }
-        a.relayExpiriesChanged();
+        a.refreshRelays(ipv6, now + granted);
     }
 
     /** XOR-PEER-ADDRESS at {@code index} if the policy lets this allocation reach it; else answers and null. */

@@ -67,10 +67,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(TurnSettings.PID, p, () -> enabled(p), () -> TurnSettings.read(p));
-        if (unknown != null) {
-            TurnServer.LOG.warn(unknown);
-        }
+        Settings.unknownKeys(TurnServer.LOG::warn, TurnSettings.PID, p, () -> enabled(p), () -> TurnSettings.read(p));
     }
 
     @Modified
@@ -105,6 +102,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     /** Registers the handler (TURN on) or withdraws it and ends every allocation (TURN off). */
     private synchronized void enable(boolean on) {
+        boolean wasOn = enabled;
         enabled = on;
         if (context == null) {
             return;
@@ -126,14 +124,11 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
                 }
             }
             TurnServer.LOG.info("TURN: off (enabled = false): STUN only; {} allocation(s) ended", ended);
-            announcedOff = true;
-        } else if (!on && !announcedOff) {
+        } else if (!on && wasOn) {
             TurnServer.LOG.info("TURN: off (enabled = false): STUN only");
         }
-        announcedOff = !on;
     }
 
-    private boolean announcedOff;
     /** What the shell and the status page say: set with the handler, read without the lock. */
     private volatile boolean enabled = true;
 

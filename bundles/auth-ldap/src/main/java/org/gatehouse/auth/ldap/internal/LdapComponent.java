@@ -75,10 +75,7 @@ public final class LdapComponent implements DirectoryCheck {
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
     private static void warnUnknownKeys(Map<String, Object> p) {
-        String unknown = Settings.unknownKeys(LdapSettings.PID, p, () -> LdapSettings.read(p));
-        if (unknown != null) {
-            LOG.warn(unknown);
-        }
+        Settings.unknownKeys(LOG::warn, LdapSettings.PID, p, () -> LdapSettings.read(p));
     }
 
     synchronized void apply(Map<String, Object> properties) {
