@@ -5,7 +5,7 @@
  * connection's deadline on its event loop.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.gatehouse.core;
 
 import org.osgi.annotation.bundle.Export;

@@ -28,6 +28,16 @@ public final class InstallationPaths {
         return d != null ? Path.of(d).toAbsolutePath().normalize() : home().resolve("data");
     }
 
+    /** Whether this runs inside Apache Karaf: {@code karaf.home} set, and no Gatehouse launcher's {@code gatehouse.home}. */
+    public static boolean inKaraf() {
+        return System.getProperty("gatehouse.home") == null && System.getProperty("karaf.home") != null;
+    }
+
+    /** The log file operators read, relative to {@link #home()}: Gatehouse's own, or Karaf's (its default) in Karaf. */
+    public static String logFile() {
+        return inKaraf() ? "data/log/karaf.log" : "data/log/gatehouse.log";
+    }
+
     /** {@code path} as written in a {@code .cfg} file: absolute as it is, relative under {@link #home()}. */
     public static Path resolve(String path) {
         Path p = Path.of(path);

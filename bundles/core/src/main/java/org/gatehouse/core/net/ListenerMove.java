@@ -39,12 +39,17 @@ public final class ListenerMove {
     public record Failure(String key, InetSocketAddress address, Exception cause) {
         /** The innermost cause's message, for a log line. */
         public String reason() {
-            Throwable c = cause;
-            while (c.getCause() != null) {
-                c = c.getCause();
-            }
-            return c.getMessage() == null ? c.toString() : c.getMessage();
+            return rootMessage(cause);
         }
+    }
+
+    /** The innermost cause's message (or the cause itself when it has none), for a log line. */
+    public static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
     }
 
     /**
