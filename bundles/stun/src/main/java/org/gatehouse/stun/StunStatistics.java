@@ -9,7 +9,7 @@ package org.gatehouse.stun;
  * @param malformed datagrams and frames dropped because they were not well-formed STUN or ChannelData
  * @param turnMessages STUN messages passed to the TURN handler
  * @param channelData ChannelData frames passed to the TURN handler
- * @param unhandled messages and frames dropped because no TURN handler is installed, or responses sent to the server
+ * @param unhandled messages and frames dropped because no TURN handler is installed, indications of a method nobody serves, or responses sent to the server
  * @param answersDropped UDP answers, and relayed media to TCP or TLS clients that stopped reading, dropped because
  *        the connection could not take them (send queue full)
  */

@@ -48,10 +48,15 @@ final class Discovery {
         }
     }
 
-    /** The primary sockets go back to plain STUN; the caller closes the other three. */
+    /**
+     * The primary sockets go back to plain STUN, unless a group that replaces this one has them
+     * already; the caller closes the other three.
+     */
     void detach() {
         for (UdpHandler h : sockets[0][0]) {
-            h.discovery(null, 0, 0);
+            if (h.discovery() == this) {
+                h.discovery(null, 0, 0);
+            }
         }
     }
 }

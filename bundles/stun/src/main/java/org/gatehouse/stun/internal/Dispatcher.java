@@ -17,10 +17,10 @@ import org.gatehouse.stun.message.StunMessage;
 import org.gatehouse.stun.message.StunWriter;
 
 /**
- * What happens to every packet on every STUN listener: Binding is answered here, everything else
- * goes to the TURN handler (one volatile read per packet) or gets the RFC's answer for a STUN-only
- * server. Malformed input is dropped, counted and logged per source at most once per interval;
- * nothing malformed is ever answered.
+ * What happens to every packet on every STUN listener: Binding is answered here, TURN's methods
+ * and ChannelData go to the TURN handler (one volatile read per packet), any other request gets 400
+ * and any other indication is dropped. Malformed input is dropped, counted and logged per source at
+ * most once per interval; nothing malformed is ever answered.
  */
 final class Dispatcher {
 
@@ -114,15 +114,29 @@ final class Dispatcher {
             return;
         }
         TurnHandler handler = turn;
-        if (handler != null && (messageClass == MessageClass.REQUEST || messageClass == MessageClass.INDICATION)) {
+        if (handler != null && isTurn(message.method(), messageClass)) {
             statistics.turnMessages.increment();
             handler.onMessage(message, connection, client);
         } else if (messageClass == MessageClass.REQUEST) {
-            // A STUN-only server: RFC 8489 answers a method it does not support with 400.
+            // A method nobody here serves (unassigned, RFC 6062's, or TURN's without the TURN bundle).
+            // RFC 8489 section 6.3 has an agent silently discard a message whose method it does not
+            // support, and section 6.3.1 names no error code for it; like coturn, a request gets 400
+            // (Bad Request) instead, so the client learns at once rather than retransmitting for 39.5 s.
+            // It never reaches TURN, which would ask for credentials (401 with REALM and NONCE) for a
+            // method it cannot serve.
             error(scratch, message, connection, client, ErrorCode.BAD_REQUEST, 0);
         } else {
             statistics.unhandled.increment();
         }
+    }
+
+    /** The methods the TURN handler serves (RFC 8656): four requests, and Send from the client. */
+    private static boolean isTurn(int method, int messageClass) {
+        if (messageClass == MessageClass.REQUEST) {
+            return method == Method.ALLOCATE || method == Method.REFRESH || method == Method.CREATE_PERMISSION
+                    || method == Method.CHANNEL_BIND;
+        }
+        return messageClass == MessageClass.INDICATION && method == Method.SEND;
     }
 
     private void binding(Scratch scratch, StunMessage request, StunConnection connection, InetSocketAddress client) {
@@ -139,10 +153,14 @@ final class Dispatcher {
             UdpHandler here = (UdpHandler) connection;
             int change = request.find(Attribute.CHANGE_REQUEST);
             int responsePort = request.find(Attribute.RESPONSE_PORT);
-            // RESPONSE-PORT is 2 bytes of port (some clients pad it to 4); with PADDING it is a 400
-            // (RFC 5780 section 6.1).
+            // RESPONSE-PORT is 2 bytes of port and 2 of padding (RFC 5780 section 7.5; some clients
+            // leave the padding out of the length); with PADDING it is a 400 (RFC 5780 section 6.1).
+            // Port 0 cannot be sent to: the answer would vanish without a word (a client that writes
+            // the port as a 32-bit number sends it so), so it gets 400 like a wrong length.
+            int responsePortLength = responsePort < 0 ? 0 : request.valueLength(responsePort);
             if ((change >= 0 && request.valueLength(change) != 4)
-                    || (responsePort >= 0 && request.valueLength(responsePort) != 2 && request.valueLength(responsePort) != 4)
+                    || (responsePort >= 0 && responsePortLength != 2 && responsePortLength != 4)
+                    || (responsePort >= 0 && request.uint16(responsePort) == 0)
                     || (responsePort >= 0 && request.has(Attribute.PADDING))) {
                 error(scratch, request, connection, client, ErrorCode.BAD_REQUEST, 0);
                 return;

@@ -5,13 +5,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -22,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
 import org.osgi.framework.BundleContext;
@@ -31,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The sockets the responder listens on, brought in line with the configuration: addresses no longer
  * configured are closed, new ones opened, unchanged ones left alone (their clients notice nothing).
- * Each bound address is published as a {@link Listener} service for status output.
+ * Each bound address is published as a {@link Listener} service for status output; what of the
+ * configuration could not be put in force is a {@link org.gatehouse.core.Problem} service meanwhile.
  */
 final class ListenerSet {
 
@@ -41,20 +41,14 @@ final class ListenerSet {
     private final Dispatcher dispatcher;
     private final BundleContext context;
     private final Map<String, BoundListener> bound = new LinkedHashMap<>();
-    private final Map<String, DiscoveryGroup> discovery = new LinkedHashMap<>();
+    private final DiscoveryGroups discovery;
+    private final ProblemSlot problems;
     /**
      * Every accepted TCP connection. A listen address taken out of the configuration stops accepting
      * but leaves its clients connected; stopping the responder closes them all.
      */
     private final ChannelGroup connections = new DefaultChannelGroup("stun-tcp", GlobalEventExecutor.INSTANCE);
 
-    /** The three extra sockets of one RFC 5780 group, and the group itself. */
-    private record DiscoveryGroup(Discovery discovery, List<BoundListener> sockets) {
-        void close() {
-            discovery.detach();
-            sockets.forEach(BoundListener::close);
-        }
-    }
     private volatile int tcpIdleSeconds = 600;
     /** Where TLS listeners get their context for each connection; null while no certificate service is there. */
     private volatile TlsContexts tls;
@@ -65,6 +59,18 @@ final class ListenerSet {
         this.loops = loops;
         this.dispatcher = dispatcher;
         this.context = context;
+        this.problems = new ProblemSlot(context);
+        this.discovery = new DiscoveryGroups(new DiscoveryGroups.Sockets() {
+            @Override
+            public BoundListener bind(InetSocketAddress address) throws InterruptedException {
+                return bindUdp(address, false);
+            }
+
+            @Override
+            public void register(BoundListener socket) {
+                ListenerSet.this.register(socket, "udp");
+            }
+        });
     }
 
     /** The certificate service came ({@code contexts}) or went (null): TLS listeners open or close. */
@@ -102,18 +108,12 @@ final class ListenerSet {
                 InetSocketAddress a = e.getValue();
                 if (e.getKey().startsWith("udp") && !a.getAddress().isAnyLocalAddress()
                         && (a.getAddress() instanceof Inet6Address) == (alternate.getAddress() instanceof Inet6Address)) {
-                    wantedGroups.put(e.getKey() + " alternate " + IpAddresses.format(alternate), new InetSocketAddress[] {a, alternate});
+                    wantedGroups.put(DiscoveryGroups.key(e.getKey(), alternate), new InetSocketAddress[] {a, alternate});
                 }
             }
         }
-        discovery.entrySet().removeIf(e -> {
-            if (!wantedGroups.containsKey(e.getKey())) {
-                e.getValue().close();
-                LOG.info("STUN behaviour discovery (RFC 5780) off for {}", e.getKey());
-                return true;
-            }
-            return false;
-        });
+        // A group whose listener goes goes with it: its sockets could hold ports the new listeners want.
+        discovery.closeWhereListenerGoes(wanted.keySet());
         // No gap, and no working listener given up for one that cannot be had (ListenerMove).
         ListenerMove.Result r = ListenerMove.apply(ListenerMove.addresses(bound), wanted, new ListenerMove.Sockets() {
             @Override
@@ -134,25 +134,20 @@ final class ListenerSet {
             }
         });
         r.kept().forEach(k -> LOG.info("STUN: kept {} (its replacement could not be opened)", bound.get(k)));
-        // Named by the key the address came from: TLS listeners are tls-listen's, UDP and TCP listen's.
-        r.failed().forEach(f -> LOG.error("{}: {}: cannot open {} {}: {}; the other listeners keep serving", settings.source(),
-                f.key().startsWith("tls") ? "tls-listen" : "listen", f.key().substring(0, 3), IpAddresses.format(f.address()),
-                f.reason()));
-        for (Map.Entry<String, InetSocketAddress[]> e : wantedGroups.entrySet()) {
-            BoundListener primary = bound.get(e.getKey().substring(0, e.getKey().indexOf(" alternate ")));
-            if (discovery.containsKey(e.getKey()) || primary == null) {
-                continue;
-            }
-            try {
-                DiscoveryGroup group = openDiscovery(primary, e.getValue()[1]);
-                discovery.put(e.getKey(), group);
-                LOG.info("STUN behaviour discovery (RFC 5780) on for {} with alternate {}", primary,
-                        IpAddresses.format(group.discovery().address(1, 1)));
-            } catch (Exception ex) {
-                LOG.error("{}: alternate-address: cannot open the RFC 5780 sockets for {} with {}: {}; behaviour discovery stays off there",
-                        settings.source(), primary, IpAddresses.format(e.getValue()[1]), rootMessage(ex));
-            }
+        List<String> problems = new ArrayList<>();
+        for (ListenerMove.Failure f : r.failed()) {
+            // Named by the key the address came from: TLS listeners are tls-listen's, UDP and TCP listen's.
+            String protocol = f.key().substring(0, 3);
+            List<String> instead = r.kept().stream().filter(k -> k.startsWith(protocol)).map(k -> bound.get(k).toString()).toList();
+            String meanwhile = !instead.isEmpty() ? String.join(", ", instead) + (instead.size() == 1 ? " serves" : " serve") + " in its place"
+                    : bound.isEmpty() ? "no STUN listener is open" : "the other listeners keep serving";
+            String what = settings.source() + ": " + (protocol.equals("tls") ? "tls-listen" : "listen") + ": cannot open " + protocol + " "
+                    + IpAddresses.format(f.address());
+            LOG.error("{}: {}; {}", what, f.reason(), meanwhile);
+            problems.add(what + " (" + f.reason() + "); " + meanwhile);
         }
+        discovery.apply(settings.source(), wantedGroups, bound, problems);
+        this.problems.set(problems);
     }
 
     /**
@@ -172,7 +167,7 @@ final class ListenerSet {
             // No IPv6 on this host: the configured IPv4 wildcard is served on its own.
             InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", address.getPort());
             LOG.info("STUN: {} {} unavailable ({}); opening {} {} for IPv4", protocol, IpAddresses.format(address),
-                    rootMessage(ex), protocol, IpAddresses.format(v4));
+                    ListenerMove.rootMessage(ex), protocol, IpAddresses.format(v4));
             bind(protocol, v4, key(protocol, v4), "");
         }
     }
@@ -212,31 +207,6 @@ final class ListenerSet {
         return dualStackPairs;
     }
 
-    /** Binds (primary IP, alternate port), (alternate IP, primary port) and (alternate IP, alternate port). */
-    private DiscoveryGroup openDiscovery(BoundListener primary, InetSocketAddress alternate) throws InterruptedException {
-        List<BoundListener> opened = new ArrayList<>();
-        try {
-            InetSocketAddress p = primary.address();
-            BoundListener primaryIpAltPort = bindUdp(new InetSocketAddress(p.getAddress(), alternate.getPort()), false);
-            opened.add(primaryIpAltPort);
-            int altPort = primaryIpAltPort.address().getPort();
-            BoundListener altIpPrimaryPort = bindUdp(new InetSocketAddress(alternate.getAddress(), p.getPort()), false);
-            opened.add(altIpPrimaryPort);
-            BoundListener altIpAltPort = bindUdp(new InetSocketAddress(alternate.getAddress(), altPort), false);
-            opened.add(altIpAltPort);
-            Discovery d = new Discovery(p, altIpAltPort.address(), primary.handlers(), primaryIpAltPort.handlers().get(0),
-                    altIpPrimaryPort.handlers().get(0), altIpAltPort.handlers().get(0));
-            for (BoundListener l : opened) {
-                register(l, "udp");
-            }
-            d.attach();
-            return new DiscoveryGroup(d, opened);
-        } catch (Exception e) {
-            opened.forEach(BoundListener::close);
-            throw e;
-        }
-    }
-
     private void register(BoundListener listener, String protocol) {
         if (context != null) {
             Hashtable<String, Object> props = new Hashtable<>();
@@ -253,7 +223,7 @@ final class ListenerSet {
     /** {@code perThread}: one socket per I/O thread on the same port where SO_REUSEPORT allows. */
     private BoundListener bindUdp(InetSocketAddress address, boolean perThread) throws InterruptedException {
         if (loops.reusePortSupported()) {
-            requireUnused(address);
+            UdpSockets.requireUnused(address);
         }
         List<UdpHandler> handlers = java.util.Collections.synchronizedList(new ArrayList<>());
         InternetProtocolFamily family = address.getAddress() instanceof Inet6Address
@@ -270,7 +240,7 @@ final class ListenerSet {
         Channel first = bindOrThrow(b.bind(address));
         channels.add(first);
         InetSocketAddress actual = (InetSocketAddress) first.localAddress();
-        reportCappedQueue(b, first, actual);
+        UdpSockets.reportCappedQueue(b, first, actual);
         // With SO_REUSEPORT every I/O thread gets its own socket on the same port; the kernel spreads clients.
         int extra = perThread && loops.reusePortSupported() ? loops.threads() - 1 : 0;
         try {
@@ -282,44 +252,6 @@ final class ListenerSet {
             throw e;
         }
         return new BoundListener("udp", actual, channels, List.copyOf(handlers));
-    }
-
-    /**
-     * The kernel quietly caps a socket's receive queue at {@code net.core.rmem_max} (208 KiB on a
-     * stock Linux); the operator hears of it once per listener, with the setting that lifts the cap.
-     * Linux reports twice what it granted (its own bookkeeping included), so a granted request reads
-     * back at least as large as asked.
-     */
-    private static void reportCappedQueue(Bootstrap b, Channel channel, InetSocketAddress address) {
-        Object asked = b.config().options().get(ChannelOption.SO_RCVBUF);
-        if (!(asked instanceof Integer) || !(channel instanceof DatagramChannel)) {
-            return;
-        }
-        int want = (Integer) asked;
-        int got = ((DatagramChannel) channel).config().getReceiveBufferSize();
-        if (got > 0 && got < want) {
-            LOG.info("STUN: UDP listener {}: receive queue capped at {} KiB by net.core.rmem_max ({}), not the {} KiB asked; "
-                    + "bursts beyond it are dropped; sysctl -w net.core.rmem_max={} lifts the cap",
-                    IpAddresses.format(address), got / 2 / 1024, got / 2, want / 1024, want);
-        }
-    }
-
-    /**
-     * Our UDP sockets use SO_REUSEPORT, so binding a port another process (a second Gatehouse, say)
-     * holds the same way would succeed and quietly split its traffic. A plain bind first fails
-     * instead, with the usual "Address already in use".
-     */
-    private static void requireUnused(InetSocketAddress address) {
-        if (address.getPort() == 0) {
-            return;
-        }
-        try (java.nio.channels.DatagramChannel probe = java.nio.channels.DatagramChannel.open(
-                address.getAddress() instanceof Inet6Address ? java.net.StandardProtocolFamily.INET6
-                        : java.net.StandardProtocolFamily.INET)) {
-            probe.bind(address);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
-        }
     }
 
     /** A TCP listener, or with {@code protocol} "tls" one that does the TLS handshake first (TURN over TLS, RFC 8656). */
@@ -351,30 +283,29 @@ final class ListenerSet {
         f.await();
         if (!f.isSuccess()) {
             f.channel().close();
-            throw new IllegalStateException(rootMessage(f.cause()), f.cause());
+            throw new IllegalStateException(ListenerMove.rootMessage(f.cause()), f.cause());
         }
         return f.channel();
     }
 
+    /** What of the configuration is not in force now, one line each (also registered as Problem services). */
+    List<String> problems() {
+        return problems.lines();
+    }
+
     synchronized List<Listener> listeners() {
         List<Listener> all = new ArrayList<>(bound.values());
-        discovery.values().forEach(g -> all.addAll(g.sockets()));
+        all.addAll(discovery.sockets());
         return all;
     }
 
+    /** Closes everything for good: a certificate service that comes or goes afterwards opens nothing. */
     synchronized void closeAll() {
-        discovery.values().forEach(DiscoveryGroup::close);
-        discovery.clear();
+        last = null;
+        discovery.closeAll();
         bound.values().forEach(BoundListener::close);
         bound.clear();
+        problems.clear();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        return c.getMessage() == null ? c.toString() : c.getMessage();
     }
 }

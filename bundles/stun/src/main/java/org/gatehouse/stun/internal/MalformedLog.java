@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One log line per source address per interval for dropped packets, so a flood of junk cannot
- * flood the log; the next line says how many were dropped silently in between.
+ * flood the log; the next line says how many were dropped silently in between. The lines are INFO:
+ * what anyone on the Internet can send at will is no fault of this box, and at WARN it would push
+ * the operator's own errors out of gatehouse:status's "Last errors" (the metrics still count it).
  */
 final class MalformedLog {
 
@@ -61,7 +63,7 @@ final class MalformedLog {
             othersSuppressed = suppressedGlobally;
             suppressedGlobally = 0;
         }
-        LOG.warn("STUN {} {}: dropped packet from {}: {}{}{}", connection.protocol(),
+        LOG.info("STUN {} {}: dropped packet from {}: {}{}{}", connection.protocol(),
                 IpAddresses.format(connection.localAddress()), IpAddresses.format(client), reason.get(),
                 suppressed == 0 ? "" : " (" + suppressed + " more from this address dropped since the last report)",
                 othersSuppressed == 0 ? "" : " (" + othersSuppressed + " reports from other addresses suppressed)");

@@ -123,6 +123,7 @@ public final class StunResponderComponent implements StunService {
     }
 
     private void apply(StunSettings s) {
+        s.warnings().forEach(LOG::warn);
         dispatcher.software(s.software());
         malformedLog.interval(s.malformedLogIntervalSeconds());
         listeners.apply(s);
@@ -137,6 +138,11 @@ public final class StunResponderComponent implements StunService {
     @Override
     public List<Listener> listeners() {
         return listeners.listeners();
+    }
+
+    /** What of the configuration is not in force now; each line is also a Problem service for gatehouse:status. */
+    List<String> problems() {
+        return listeners.problems();
     }
 
     @Override

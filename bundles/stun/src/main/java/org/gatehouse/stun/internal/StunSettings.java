@@ -1,16 +1,24 @@
 package org.gatehouse.stun.internal;
 
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 
-/** {@code etc/org.gatehouse.stun.cfg}, validated as a whole before any of it applies. */
+/**
+ * {@code etc/org.gatehouse.stun.cfg}, validated as a whole before any of it applies. {@code warnings}:
+ * lines for the log about values that are used but not as written (an address listed twice, an
+ * alternate-address that applies to no listen address).
+ */
 record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocketAddress> tlsListen, byte[] software, int tcpIdleTimeoutSeconds,
-        int malformedLogIntervalSeconds, InetSocketAddress alternate, String source) {
+        int malformedLogIntervalSeconds, InetSocketAddress alternate, String source, List<String> warnings) {
 
     static final String PID = "org.gatehouse.stun";
     static final int DEFAULT_PORT = 3478;
@@ -26,12 +34,13 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
         List<InetSocketAddress> tlsListen = s.list("tls-listen", DEFAULT_TLS_LISTEN,
                 text -> IpAddresses.parseSocketAddress(text, DEFAULT_TLS_PORT));
         String software = s.string("software", DEFAULT_SOFTWARE);
-        byte[] softwareBytes = software.isEmpty() ? null : software.getBytes(StandardCharsets.UTF_8);
-        if (softwareBytes != null && softwareBytes.length > 763) {
-            throw new InvalidSettingException(s.source(), "software", software, "is longer than 763 bytes (RFC 8489 section 14.14)");
-        }
+        checkSoftware(s.source(), software);
+        byte[] softwareBytes = software.isEmpty() ? null : software.getBytes(StandardCharsets.US_ASCII);
         int idle = s.integer("tcp-idle-timeout", 600, 10, 86_400);
         int logInterval = s.integer("malformed-log-interval", 60, 1, 86_400);
+        List<String> warnings = new ArrayList<>();
+        listen = once(s.source(), "listen", listen, warnings);
+        tlsListen = once(s.source(), "tls-listen", tlsListen, warnings);
         InetSocketAddress alternate = null;
         if (s.has("alternate-address")) {
             String text = s.string("alternate-address", "");
@@ -60,6 +69,49 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
                 }
             }
         }
-        return new StunSettings(List.copyOf(listen), tcp, List.copyOf(tlsListen), softwareBytes, idle, logInterval, alternate, s.source());
+        if (alternate != null) {
+            boolean v6 = alternate.getAddress() instanceof Inet6Address;
+            if (listen.stream().noneMatch(l -> !l.getAddress().isAnyLocalAddress() && (l.getAddress() instanceof Inet6Address) == v6)) {
+                warnings.add(s.source() + ": alternate-address = '" + s.string("alternate-address", "") + "' applies to no listen address: "
+                        + "behaviour discovery (RFC 5780) needs a listen address of the same family (" + (v6 ? "IPv6" : "IPv4")
+                        + ") that is not a wildcard (0.0.0.0, [::]); it stays off");
+            }
+        }
+        return new StunSettings(List.copyOf(listen), tcp, List.copyOf(tlsListen), softwareBytes, idle, logInterval, alternate, s.source(),
+                List.copyOf(warnings));
+    }
+
+    /** Each address once, in the order first written; one warning per address written again. */
+    private static List<InetSocketAddress> once(String source, String key, List<InetSocketAddress> addresses, List<String> warnings) {
+        Set<InetSocketAddress> seen = new LinkedHashSet<>();
+        for (InetSocketAddress a : addresses) {
+            if (!seen.add(a)) {
+                // Served once all the same; said, since an address written twice is often another one mistyped.
+                warnings.add(source + ": " + key + ": " + IpAddresses.format(a) + " is listed more than once; it is served once");
+            }
+        }
+        return new ArrayList<>(seen);
+    }
+
+    /**
+     * SOFTWARE is fewer than 128 characters (RFC 8489 section 14.14). Printable ASCII only: FileInstall
+     * reads etc/*.cfg as ISO-8859-1, so any other character typed in a UTF-8 editor would go out
+     * mangled without a word, and a product name and version need no more. The value is quoted
+     * shortened: a pasted screenful does not belong in the log.
+     */
+    private static void checkSoftware(String source, String software) throws InvalidSettingException {
+        String quoted = software.length() <= 40 ? software : software.substring(0, 40) + "...";
+        for (int i = 0; i < software.length(); i++) {
+            char c = software.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new InvalidSettingException(source, "software", quoted, String.format(
+                        "has a character other than printable ASCII (U+%04X at position %d): .cfg files are read as ISO-8859-1, "
+                        + "so it would be sent mangled; use ASCII", (int) c, i + 1));
+            }
+        }
+        if (software.length() >= 128) {
+            throw new InvalidSettingException(source, "software", quoted, "is " + software.length()
+                    + " characters long; RFC 8489 section 14.14 allows fewer than 128");
+        }
     }
 }

@@ -2,9 +2,12 @@ package org.gatehouse.stun.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLException;
+import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.stun.message.MessageClass;
 import org.gatehouse.stun.message.Method;
 import org.slf4j.Logger;
@@ -67,10 +70,31 @@ final class TcpHandler extends ContextConnection {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof IOException)) {
+        if (tlsRefused(cause)) {
+            // What a client sent could not be decoded: plain text or junk on the TLS port, a failed
+            // handshake. Anyone can send that at will, so it is counted and logged like a malformed
+            // packet (INFO, rate-limited), not as a fault of this box.
+            dispatcher.malformed(this, remote, () -> "TLS: " + rootMessage(cause) + "; connection closed");
+        } else if (!(cause instanceof IOException)) {
             LOG.warn("STUN {} connection from {}: {}", protocol, remote, cause.toString());
         }
         ctx.close();
+    }
+
+    /** Whether the TLS layer refused what the client sent; our own faults, wrapped or not, are not. */
+    private static boolean tlsRefused(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof NotSslRecordException || c instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        String m = ListenerMove.rootMessage(t);
+        // Netty's "not an SSL/TLS record" carries a hex dump of everything the client sent.
+        return m.length() <= 120 ? m : m.substring(0, 120) + "...";
     }
 
     @Override

@@ -126,6 +126,24 @@ class BehaviourDiscoveryTest {
         }
     }
 
+    /**
+     * A RESPONSE-PORT that cannot be used gets 400, like a CHANGE-REQUEST of the wrong length: a wrong
+     * length, and port 0 (what a client that writes the port as a 32-bit number sends), which no
+     * answer could reach.
+     */
+    @Test
+    void responsePortOfTheWrongLengthOrPortZeroGets400() throws Exception {
+        int port = client.getLocalPort();
+        List<byte[]> values = List.of(new byte[0], new byte[] {1}, new byte[] {(byte) (port >> 8), (byte) port, 0},
+                new byte[8], new byte[] {0, 0}, new byte[] {0, 0, (byte) (port >> 8), (byte) port});
+        for (byte[] value : values) {
+            ByteBuf out = Unpooled.buffer();
+            new StunWriter().start(out, BINDING_REQUEST, new byte[12]).bytes(Attribute.RESPONSE_PORT, value);
+            StunMessage m = parse(exchange(client, ByteBufUtil.getBytes(out), primary));
+            assertEquals(ErrorCode.BAD_REQUEST, m.errorCode(m.find(Attribute.ERROR_CODE)), ByteBufUtil.hexDump(value));
+        }
+    }
+
     @Test
     void anAlternateThatClashesWithTheListenAddressIsRefused() throws Exception {
         responder.component.modified(Responder.props("listen", "127.0.0.1:" + primary.getPort(), "tcp", "false",
@@ -135,6 +153,70 @@ class BehaviourDiscoveryTest {
                 "alternate-address", "127.0.0.3:" + primary.getPort()));
         assertEquals(4, responder.component.listeners().size(), "refused; the running group stays");
         assertEquals(alternate, exchange(client, request(0x06, 0), primary).getSocketAddress());
+    }
+
+    /** An alternate-address no listen address can use (other family, wildcards only, none) is one WARN naming the key. */
+    @Test
+    void anAlternateThatAppliesToNoListenAddressIsOneWarning() throws Exception {
+        for (String listen : List.of("[::1]:0", "")) {
+            try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+                responder.component.modified(Responder.props("listen", listen, "tcp", "false", "alternate-address", "127.0.0.2:0"));
+                List<String> warnings = log.lines("WARN");
+                assertEquals(1, warnings.size(), log.lines().toString());
+                assertTrue(warnings.get(0).contains(": alternate-address = '127.0.0.2:0' applies to no listen address: "
+                        + "behaviour discovery (RFC 5780) needs a listen address of the same family (IPv4)"), warnings.get(0));
+            }
+        }
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            responder.component.modified(Responder.props("listen", "127.0.0.1:0, [::1]:0", "tcp", "false", "alternate-address", "127.0.0.2:0"));
+            assertEquals(List.of(), log.lines("WARN"), "applies to 127.0.0.1");
+        }
+    }
+
+    /**
+     * An alternate-address whose sockets cannot be opened (192.0.2.1 is no address of this host) leaves
+     * the working group serving, says so in one line naming file and key, and is a problem until fixed.
+     * With a fixed alternate port the new sockets need one the working group holds: it closes for the
+     * attempt and opens again.
+     */
+    @Test
+    void aBadAlternateKeepsTheWorkingGroupAndIsAProblemUntilFixed() throws Exception {
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
+            port = probe.getLocalPort();
+        }
+        responder.component.modified(Responder.props("tcp", "false", "alternate-address", "127.0.0.2:" + port));
+        InetSocketAddress working = new InetSocketAddress("127.0.0.2", port);
+        assertEquals(working, exchange(client, request(0x06, 0), primary).getSocketAddress());
+        for (String bad : List.of("192.0.2.1:0", "192.0.2.1:" + port)) {
+            try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+                responder.component.modified(Responder.props("tcp", "false", "alternate-address", bad));
+                List<String> errors = log.lines("ERROR");
+                assertEquals(1, errors.size(), log.lines().toString());
+                String line = ": alternate-address: cannot open the RFC 5780 sockets for udp " + IpAddressesFormat.of(primary) + " with " + bad;
+                assertTrue(errors.get(0).contains(line), errors.get(0));
+                assertTrue(errors.get(0).endsWith("; behaviour discovery goes on there with the previous alternate 127.0.0.2:" + port),
+                        errors.get(0));
+                List<String> problems = responder.component.problems();
+                assertEquals(1, problems.size(), problems.toString());
+                assertTrue(problems.get(0).contains(line + " ("), problems.get(0));
+            }
+            assertEquals(4, responder.component.listeners().size(), responder.component.listeners().toString());
+            assertEquals(working, exchange(client, request(0x06, 0), primary).getSocketAddress(), "the working group still answers");
+            StunMessage m = parse(exchange(client, request(-1, 0), primary));
+            assertEquals(working, m.address(m.find(Attribute.OTHER_ADDRESS)));
+        }
+        responder.component.modified(Responder.props("tcp", "false", "alternate-address", "127.0.0.3:0"));
+        assertEquals(List.of(), responder.component.problems(), "fixed: no longer a problem");
+        assertEquals(4, responder.component.listeners().size(), responder.component.listeners().toString());
+        assertEquals("127.0.0.3", exchange(client, request(0x06, 0), primary).getAddress().getHostAddress());
+    }
+
+    /** IpAddresses.format, as the log writes addresses. */
+    private static final class IpAddressesFormat {
+        static String of(InetSocketAddress a) {
+            return org.gatehouse.core.net.IpAddresses.format(a);
+        }
     }
 
     @Test

@@ -83,6 +83,31 @@ class StunResponderTest {
         assertEquals(-1, answer.find(Attribute.SOFTWARE));
     }
 
+    /**
+     * SOFTWARE is fewer than 128 characters (RFC 8489 section 14.14) and printable ASCII (.cfg files are
+     * read as ISO-8859-1, so anything else would go out mangled): others are refused with one line
+     * naming the key, the value quoted shortened, and the running text stays.
+     */
+    @Test
+    void softwareLongerThan127CharactersOrNotAsciiIsRefusedAndTheLogQuotesItShortened() throws Exception {
+        String longest = "G".repeat(127);
+        responder.component.modified(Responder.props("software", longest));
+        StunMessage answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false), 2000));
+        assertEquals(longest, answer.string(answer.find(Attribute.SOFTWARE)));
+        for (String refused : List.of("x".repeat(128), "y".repeat(5000), "Gatehouse \u00c3\u00a9dition")) {
+            try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+                responder.component.modified(Responder.props("software", refused));
+                List<String> errors = log.lines("ERROR");
+                assertEquals(1, errors.size(), errors.toString());
+                assertTrue(errors.get(0).contains(": software = '"), errors.get(0));
+                assertTrue(errors.get(0).length() < 400, errors.get(0));
+                assertTrue(errors.get(0).endsWith("keeping the running STUN configuration"), errors.get(0));
+            }
+            answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false), 2000));
+            assertEquals(longest, answer.string(answer.find(Attribute.SOFTWARE)));
+        }
+    }
+
     @Test
     void rfc3489ClientGetsMappedAddress() throws Exception {
         byte[] req = request(BINDING_REQUEST, false);
@@ -144,6 +169,48 @@ class StunResponderTest {
         }
         assertEquals(bad.size(), responder.component.statistics().malformed());
         assertNotNull(client.exchange(server, good, 2000), "the listener still answers");
+    }
+
+    /**
+     * Junk anyone can send is Internet noise, not a fault of this box: at WARN it would fill
+     * gatehouse:status's "Last errors" and push the operator's own errors out. INFO, still counted.
+     */
+    @Test
+    void droppedPacketsAreLoggedAtInfoNotWarn() throws Exception {
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            assertNull(client.exchange(responder.address("udp"), new byte[] {(byte) 0xff, 0, 0, 0, 1, 2, 3, 4}, 300));
+            assertEquals(1, responder.component.statistics().malformed());
+            assertTrue(log.lines("INFO").stream().anyMatch(l -> l.contains("dropped packet from 127.0.0.1:") && l.contains("not STUN")),
+                    log.lines().toString());
+            assertEquals(List.of(), warningsAndErrors(log));
+        }
+    }
+
+    /** Plain text on the TLS port (or a failed handshake) is the same noise: counted, INFO, closed. */
+    @Test
+    void junkOnTheTlsPortIsCountedAndLoggedAtInfoNotWarn() throws Exception {
+        io.netty.handler.ssl.util.SelfSignedCertificate self = new io.netty.handler.ssl.util.SelfSignedCertificate("stun.test");
+        io.netty.handler.ssl.SslContext context = io.netty.handler.ssl.SslContextBuilder.forServer(self.certificate(), self.privateKey()).build();
+        responder.component.bindTls(() -> context);
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog(); Socket s = new Socket()) {
+            s.connect(responder.address("tls"), 2000);
+            s.setSoTimeout(3000);
+            StunClient.write(s, "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            assertEquals(-1, s.getInputStream().read(), "closed");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (responder.component.statistics().malformed() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, responder.component.statistics().malformed());
+            assertTrue(log.lines("INFO").stream().anyMatch(l -> l.contains("STUN tls") && l.contains("TLS: ")), log.lines().toString());
+            assertEquals(List.of(), warningsAndErrors(log));
+        }
+    }
+
+    private static List<String> warningsAndErrors(org.gatehouse.core.CapturedLog log) {
+        List<String> out = new java.util.ArrayList<>(log.lines("WARN"));
+        out.addAll(log.lines("ERROR"));
+        return out;
     }
 
     @Test
@@ -269,6 +336,45 @@ class StunResponderTest {
         assertEquals(ErrorCode.BAD_REQUEST, answer.errorCode(answer.find(Attribute.ERROR_CODE)));
     }
 
+    /**
+     * Only TURN's own methods reach TURN: any other request (unassigned 0x00D and 0xAAC, RFC 6062's
+     * Connect) gets 400 here rather than TURN's 401 with REALM and NONCE; other indications are dropped.
+     */
+    @Test
+    void unknownMethodsGet400AndNeverReachTurn() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        responder.component.bindTurn(new TurnHandler() {
+            @Override
+            public void onMessage(StunMessage message, StunConnection connection, InetSocketAddress from) {
+                seen.add(Method.name(message.method()) + " " + MessageClass.name(message.messageClass()));
+            }
+
+            @Override
+            public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress from) {
+            }
+        });
+        InetSocketAddress server = responder.address("udp");
+        for (int method : new int[] {0x00D, 0xAAC, Method.CONNECT}) {
+            StunMessage answer = StunClient.parse(client.exchange(server, request(MessageClass.type(method, MessageClass.REQUEST), true), 2000));
+            assertEquals(MessageClass.ERROR_RESPONSE, answer.messageClass());
+            assertEquals(method, answer.method());
+            assertEquals(ErrorCode.BAD_REQUEST, answer.errorCode(answer.find(Attribute.ERROR_CODE)));
+            assertEquals(-1, answer.find(Attribute.REALM));
+        }
+        long unhandled = responder.component.statistics().unhandled();
+        assertNull(client.exchange(server, request(MessageClass.type(0x00D, MessageClass.INDICATION), false), 300));
+        assertNull(client.exchange(server, request(MessageClass.type(Method.ALLOCATE, MessageClass.INDICATION), false), 300));
+        assertEquals(unhandled + 2, responder.component.statistics().unhandled(), "dropped and counted");
+        assertEquals(List.of(), seen);
+        // TURN's own methods still reach it.
+        for (int method : new int[] {Method.ALLOCATE, Method.REFRESH, Method.CREATE_PERMISSION, Method.CHANNEL_BIND}) {
+            client.exchange(server, request(MessageClass.type(method, MessageClass.REQUEST), false), 100);
+        }
+        client.exchange(server, request(MessageClass.type(Method.SEND, MessageClass.INDICATION), false), 100);
+        assertEquals(List.of("Allocate request", "Refresh request", "CreatePermission request", "ChannelBind request",
+                "Send indication"), seen);
+    }
+
     @Test
     void replacingTheTurnHandlerKeepsTheNewOne() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
@@ -310,6 +416,19 @@ class StunResponderTest {
         assertTrue(before.getPort() != 0);
     }
 
+    /** An address listed twice is served once, and said: it is often another address mistyped. */
+    @Test
+    void anAddressListedTwiceIsServedOnceWithOneWarning() throws Exception {
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            responder.component.modified(Responder.props("listen", "127.0.0.1:0, [::1]:0, 127.0.0.1:0", "tcp", "false",
+                    "tls-listen", ""));
+            assertEquals(2, responder.component.listeners().size(), responder.component.listeners().toString());
+            List<String> warnings = log.lines("WARN");
+            assertEquals(1, warnings.size(), log.lines().toString());
+            assertTrue(warnings.get(0).endsWith(": listen: 127.0.0.1:0 is listed more than once; it is served once"), warnings.get(0));
+        }
+    }
+
     @Test
     void aPortInUseIsReportedAndTheOtherListenersServe() throws Exception {
         try (java.net.DatagramSocket taken = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
@@ -348,10 +467,75 @@ class StunResponderTest {
             assertEquals(1, responder.component.listeners().size(), responder.component.listeners().toString());
             assertEquals(before, responder.address("udp"));
             assertNotNull(client.exchange(before, request(BINDING_REQUEST, false), 2000), "still answering");
+            List<String> problems = responder.component.problems();
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).contains(": listen: cannot open udp 127.0.0.1:" + taken.getLocalPort() + " ("), problems.get(0));
+            assertTrue(problems.get(0).endsWith("); udp 127.0.0.1:" + before.getPort() + " serves in its place"), problems.get(0));
         }
         responder.component.modified(Responder.props("listen", "[::1]:0", "tcp", "false"));
+        assertEquals(List.of(), responder.component.problems(), "resolved");
         assertEquals(1, responder.component.listeners().size(), "a move that can be made is made");
         assertTrue(responder.address("udp").getAddress() instanceof java.net.Inet6Address);
+    }
+
+    /**
+     * A configured listener that cannot be opened is a Problem service (gatehouse:status lists it) naming
+     * the file, key and address and what serves meanwhile, for as long as it lasts; none once it opens.
+     */
+    @Test
+    void aListenerThatCannotOpenIsAProblemServiceUntilItOpens() throws Exception {
+        responder.close();
+        Registry registry = new Registry();
+        responder = new Responder();
+        responder.component.deactivate();
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            responder.component.activate(registry.context(), Responder.props("listen", "127.0.0.1:" + taken.getLocalPort(),
+                    "tcp", "false"));
+            assertEquals(List.of(), responder.component.listeners());
+            List<String> problems = registry.problems();
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).startsWith("configuration org.gatehouse.stun: listen: cannot open udp 127.0.0.1:"
+                    + taken.getLocalPort() + " ("), problems.get(0));
+            assertTrue(problems.get(0).endsWith("); no STUN listener is open"), problems.get(0));
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + taken.getLocalPort() + ", 127.0.0.1:0", "tcp", "false"));
+            problems = registry.problems();
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).endsWith("); the other listeners keep serving"), problems.get(0));
+        }
+        responder.component.modified(Responder.props("listen", "127.0.0.1:0", "tcp", "false"));
+        assertEquals(List.of(), registry.problems());
+        responder.component.deactivate();
+        assertEquals(List.of(), registry.services, "everything registered is gone with the component");
+        responder.component.activate(null, Responder.props());
+    }
+
+    /** A bundle context that keeps what is registered, as the framework would: service objects by interface. */
+    private static final class Registry {
+        final List<Object[]> services = new CopyOnWriteArrayList<>();
+
+        org.osgi.framework.BundleContext context() {
+            ClassLoader loader = StunResponderTest.class.getClassLoader();
+            return (org.osgi.framework.BundleContext) java.lang.reflect.Proxy.newProxyInstance(loader,
+                    new Class<?>[] {org.osgi.framework.BundleContext.class}, (c, m, a) -> {
+                        if (!m.getName().equals("registerService")) {
+                            return null;
+                        }
+                        Object[] entry = {a[0], a[1]};
+                        services.add(entry);
+                        return java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {org.osgi.framework.ServiceRegistration.class},
+                                (r, rm, ra) -> {
+                                    if (rm.getName().equals("unregister")) {
+                                        services.remove(entry);
+                                    }
+                                    return null;
+                                });
+                    });
+        }
+
+        List<String> problems() {
+            return services.stream().filter(e -> e[0] == org.gatehouse.core.Problem.class)
+                    .map(e -> ((org.gatehouse.core.Problem) e[1]).text()).toList();
+        }
     }
 
     @Test
