@@ -65,7 +65,7 @@ final class CertificateStore {
      * configured file that is refused keeps the certificate in force, or, at start, falls back to the
      * last certificate accepted from it (else the self-signed one) so HTTPS still comes up. A
      * configured file that does not exist means the self-signed one only while no operator's
-     * certificate is in force.
+     * certificate is in force, and, at start, only when none was ever accepted from the file.
      */
     synchronized void apply(TlsSettings settings) throws InvalidCertificateException {
         PemBundle certificate;
@@ -92,6 +92,16 @@ final class CertificateStore {
             String message = settings.source() + ": certificate = '" + settings.certificate() + "' does not exist";
             problem = message + "; still serving \"" + subject(inForce.certificate) + "\"";
             throw new InvalidCertificateException(message);
+        } else if (inForce == null && Files.exists(lastGoodFile())) {
+            // At start, with the operator's certificate accepted before: the file is gone (removed
+            // while it is renewed, a typo in the path), which must not put the box on the self-signed one.
+            certificate = fallback(settings);
+            if (certificate.source.equals(lastGoodFile().toString())) {
+                refused = settings.source() + ": certificate = '" + settings.certificate() + "' does not exist; serving \""
+                        + subject(certificate) + "\" from " + certificate.source + ", the last certificate accepted from it,"
+                        + " until the file is back (delete " + lastGoodFile().getFileName() + " to serve the self-signed one)";
+                LOG.error("TLS: {}", refused);
+            }
         } else {
             certificate = selfSigned(settings);
         }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
@@ -39,6 +40,35 @@ record FrontSettings(List<InetSocketAddress> https, List<InetSocketAddress> http
         }
     }
 
+    private static final Pattern MAX_AGE = Pattern.compile("(?i)max-age\\s*=\\s*(\\d{1,10}|\"\\d{1,10}\")");
+
+    /** RFC 6797 section 6.1: max-age once, and the directives browsers act on besides it, in any case and order. */
+    static boolean hstsValue(String v) {
+        int maxAge = 0;
+        for (String d : v.split(";", -1)) {
+            String t = d.strip();
+            if (MAX_AGE.matcher(t).matches()) {
+                maxAge++;
+            } else if (!t.equalsIgnoreCase("includeSubDomains") && !t.equalsIgnoreCase("preload") && !t.isEmpty()) {
+                return false;
+            }
+        }
+        return maxAge == 1;
+    }
+
+    /** A response header value: printable ASCII, as it goes on the wire unchanged to every client. */
+    private static String field(Settings s, String key, String defaultValue) throws InvalidSettingException {
+        String v = s.string(key, defaultValue);
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new InvalidSettingException(s.source(), key, v, "a header value has printable ASCII characters only (character "
+                        + (i + 1) + " is " + String.format("U+%04X", (int) c) + ")");
+            }
+        }
+        return v;
+    }
+
     static FrontSettings read(Map<String, ?> properties, String fqdn) throws InvalidSettingException {
         Settings s = Settings.of(TlsSettings.PID, properties);
         List<InetSocketAddress> https = s.list("https-listen", List.of("0.0.0.0:8443"), t -> IpAddresses.parseSocketAddress(t, 443));
@@ -55,10 +85,16 @@ record FrontSettings(List<InetSocketAddress> https, List<InetSocketAddress> http
         String log = s.string("access-log", "data/log/access.log");
         Path accessLog = log.isEmpty() ? null : (Path.of(log).isAbsolute() ? Path.of(log)
                 : log.startsWith("data/") ? InstallationPaths.data().resolve(log.substring(5)) : InstallationPaths.resolve(log));
-        String hsts = s.string("hsts", "max-age=31536000");
-        String contentTypeOptions = s.string("x-content-type-options", "nosniff");
-        String referrerPolicy = s.string("referrer-policy", "strict-origin-when-cross-origin");
-        String csp = s.string("content-security-policy", "frame-ancestors 'self'");
+        String hsts = field(s, "hsts", "max-age=31536000");
+        if (!hsts.isEmpty() && !hstsValue(hsts)) {
+            // A browser ignores a header it cannot read, so a typo would switch HSTS off without a word.
+            throw new InvalidSettingException(s.source(), "hsts", hsts,
+                    "not a Strict-Transport-Security value: max-age=SECONDS, optionally followed by '; includeSubDomains' and '; preload'"
+                    + " (RFC 6797), or empty for none");
+        }
+        String contentTypeOptions = field(s, "x-content-type-options", "nosniff");
+        String referrerPolicy = field(s, "referrer-policy", "strict-origin-when-cross-origin");
+        String csp = field(s, "content-security-policy", "frame-ancestors 'self'");
         return new FrontSettings(List.copyOf(https), List.copyOf(http), publicPort, hsts, contentTypeOptions, referrerPolicy, csp,
                 new RequestReader.Limits(requestLine, headerBytes, headerCount, body), headerTimeout, idle, send, accessLog, fqdn,
                 s.source(), SecurityFields.of(hsts, contentTypeOptions, referrerPolicy, csp));

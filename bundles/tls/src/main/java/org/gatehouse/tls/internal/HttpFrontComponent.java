@@ -17,6 +17,7 @@ import java.util.SortedMap;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
@@ -56,6 +57,8 @@ public final class HttpFrontComponent {
     private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-http", GlobalEventExecutor.INSTANCE);
     private volatile Front front;
     private BundleContext context;
+    /** Listeners the configuration asks for that are not open, for gatehouse:status. */
+    private ProblemSlot problem = new ProblemSlot(null);
     private AccessLog accessLog;
     private final ResponseCounter httpsResponses = new ResponseCounter();
     private final ResponseCounter redirectResponses = new ResponseCounter();
@@ -155,6 +158,7 @@ public final class HttpFrontComponent {
     @Activate
     synchronized void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
+        problem = new ProblemSlot(context);
         if (context != null) {
             statisticsRegistration = context.registerService(FrontStatistics.class, statistics, null);
         }
@@ -228,6 +232,31 @@ public final class HttpFrontComponent {
                 IpAddresses.format(bound.get(k).address())));
         r.failed().forEach(f -> TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
                 f.key().startsWith("tls") ? "https-listen" : "http-listen", IpAddresses.format(f.address()), f.reason()));
+        // Logged once, a listener that could not be had would soon be out of sight while gatehouse:status
+        // says "All well."; it stays under Problems until a later change opens it (or stops asking for it).
+        problem.set(notServed(s, r));
+    }
+
+    /** For tests and status: the listeners asked for and not open, or null. */
+    String problem() {
+        return problem.text();
+    }
+
+    /** What the configuration asks for and is not served, in one line; null when every listener is open. */
+    static String notServed(FrontSettings s, ListenerMove.Result r) {
+        if (r.failed().isEmpty()) {
+            return null;
+        }
+        List<String> parts = new ArrayList<>();
+        r.failed().forEach(f -> parts.add((f.key().startsWith("tls") ? "https-listen " : "http-listen ") + IpAddresses.format(f.address())
+                + " (" + f.reason() + ")"));
+        String text = s.source() + ": cannot open " + String.join(", ", parts);
+        if (!r.kept().isEmpty()) {
+            List<String> kept = new ArrayList<>();
+            r.kept().forEach(k -> kept.add(k.replaceFirst("^tls ", "https ").replaceFirst("^tcp ", "http ")));
+            text += "; still listening on " + String.join(", ", kept) + " instead";
+        }
+        return text;
     }
 
     private Bound bind(String protocol, InetSocketAddress address) throws InterruptedException {
@@ -279,6 +308,7 @@ public final class HttpFrontComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        problem.clear();
         if (statisticsRegistration != null) {
             try {
                 statisticsRegistration.unregister();

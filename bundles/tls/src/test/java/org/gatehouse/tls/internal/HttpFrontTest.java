@@ -221,7 +221,11 @@ class HttpFrontTest {
             front.modified(p);
             assertEquals(2, front.listeners().size(), "the taken port is not listed; the others stay");
             assertTrue(curl("-k", "https://127.0.0.1:" + https + "/still").contains("hello /still"));
+            assertTrue(front.problem().startsWith("configuration org.gatehouse.tls: cannot open https-listen 127.0.0.1:" + taken.getLocalPort()
+                    + " ("), "listed under Problems in gatehouse:status: " + front.problem());
         }
+        front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+        assertEquals(null, front.problem(), "no longer asked for");
     }
 
     private static Map<String, Object> listening(String httpsListen, String httpListen) {
@@ -245,6 +249,7 @@ class HttpFrontTest {
             front.modified(listening("127.0.0.1:" + taken.getLocalPort(), "127.0.0.1:" + http));
             assertTrue(curl("-k", "https://127.0.0.1:" + https + "/moved").contains("hello /moved"), "still serving on its old port");
             assertEquals(2, front.listeners().size());
+            assertTrue(front.problem().endsWith("; still listening on https 127.0.0.1:" + https + " instead"), front.problem());
         }
         try {
             front.modified(listening("127.0.0.1:" + http, "127.0.0.1:" + https));
@@ -255,6 +260,7 @@ class HttpFrontTest {
             front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
         }
         assertTrue(curl("-k", "https://127.0.0.1:" + https + "/back").contains("hello /back from https"));
+        assertEquals(null, front.problem());
     }
 
     /**

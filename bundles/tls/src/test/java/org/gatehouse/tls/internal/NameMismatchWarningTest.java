@@ -26,6 +26,8 @@ class NameMismatchWarningTest {
         Pki pki = new Pki(Files.createDirectories(dir.resolve("pki")));
         Path file = pki.write("server.pem", pki.read("rsa.pem"), pki.read("rsa.key"), pki.read("inter.pem"));
         CertificateStore store = new CertificateStore();
+        // The store keeps a copy of what it accepts under data/: this test's folder, not the module's.
+        System.setProperty("gatehouse.home", dir.toString());
         try (CapturedLog log = new CapturedLog()) {
             store.apply(settings(file, "edge", "TLSv1.3, TLSv1.2"));
             store.apply(settings(file, "edge", "TLSv1.3"));
@@ -40,6 +42,8 @@ class NameMismatchWarningTest {
             Path other = pki.write("other.pem", pki.read("ec.pem"), pki.read("ec.key"), pki.read("inter.pem"));
             store.apply(settings(other, "edge2", "TLSv1.3"));
             assertEquals(3, mismatches(log).size(), "another certificate is another pair: " + mismatches(log));
+        } finally {
+            System.clearProperty("gatehouse.home");
         }
     }
 

@@ -113,4 +113,29 @@ class RefusedFileAtStartTest {
         store.poll();
         assertNull(store.problem());
     }
+
+    @Test
+    void aRestartWhileTheFileIsGoneServesTheLastAcceptedCertificateUntilItIsBack() throws Exception {
+        Files.copy(good, configured);
+        started();
+        Files.delete(configured); // removed while it is renewed, and the server restarts
+        CertificateStore restarted = started();
+        assertEquals(fingerprint(good), served(restarted), "not the self-signed certificate");
+        String problem = restarted.problem();
+        assertTrue(problem.contains("certificate = '" + configured + "' does not exist; serving \"CN=gatehouse.example.com\" from "
+                + restarted.lastGoodFile()), problem);
+
+        Files.copy(good, configured);
+        restarted.poll();
+        restarted.poll();
+        assertEquals(fingerprint(good), served(restarted));
+        assertNull(restarted.problem());
+
+        // Without a certificate ever accepted (or its copy deleted on purpose): the self-signed one, no problem.
+        Files.delete(configured);
+        Files.delete(restarted.lastGoodFile());
+        CertificateStore fresh = started();
+        assertTrue(fresh.inForce().certificate().selfSigned());
+        assertNull(fresh.problem());
+    }
 }
