@@ -1,5 +1,7 @@
 package org.gatehouse.balancer.internal;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -8,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.config.CfgFile;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.http.HttpRoute;
@@ -61,17 +64,51 @@ public final class PoolComponent {
         }
     }
 
+    /** The nodes a node command applied ahead of the file watcher, until an update with them arrives. */
+    private List<NodeSpec> ahead;
+
     @Modified
     void modified(Map<String, Object> properties) {
         PoolSettings s;
         try {
-            s = PoolSettings.read(pid, properties);
+            s = caughtUp(PoolSettings.read(pid, properties), properties);
             retry(apply(s));
             warnUnknownKeys(pid, properties);
         } catch (InvalidSettingException e) {
             Balancer.LOG.error("{}; the pool keeps its previous settings", e.getMessage());
         } catch (Exception e) {
             Balancer.LOG.error("Balancer: pool {}: {}; the pool keeps its previous settings", pool == null ? pid : pool.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * {@code s} as it may apply now. A node command applies its nodes before FileInstall has read the
+     * file it wrote, and FileInstall's update for the file as it was a moment earlier (read just
+     * before the command wrote, delivered just after) would otherwise bring a removed node back, or
+     * take an added one away, until the next poll. While the file on disk still holds the command's
+     * nodes, those stay; an update with them, or a file edited since, ends that.
+     */
+    private synchronized PoolSettings caughtUp(PoolSettings s, Map<String, Object> properties) {
+        List<NodeSpec> mine = ahead;
+        if (mine == null) {
+            return s;
+        }
+        if (!s.nodes().equals(mine) && mine.equals(nodesOnDisk(properties))) {
+            Balancer.LOG.debug("Balancer: pool {}: an update older than the nodes set by a command; its file is read again shortly", s.name());
+            return s.withNodes(mine);
+        }
+        ahead = null;
+        return s;
+    }
+
+    /** The nodes of the pool's file as it is now, or null when it cannot be read. */
+    private List<NodeSpec> nodesOnDisk(Map<String, Object> properties) {
+        Path file = CfgFile.of(properties);
+        try {
+            String text = file == null ? null : CfgFile.read(file);
+            return text == null ? null : PoolsAdmin.nodes(text, file, pid);
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
         }
     }
 
@@ -139,6 +176,7 @@ public final class PoolComponent {
         if (pool == null) {
             return null;
         }
+        ahead = List.copyOf(nodes);
         PoolSettings before = pool.settings();
         pool.apply(before.withNodes(nodes), pool.tls());
         checks.follow(pool);
@@ -147,6 +185,7 @@ public final class PoolComponent {
 
     /** Back to {@code s} (a node command whose file could not be written). */
     synchronized void restore(PoolSettings s) {
+        ahead = null;
         if (pool != null) {
             pool.apply(s, pool.tls());
             checks.follow(pool);

@@ -1,12 +1,7 @@
 package org.gatehouse.balancer.internal;
 
 import java.io.IOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -15,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.balancer.Pools;
+import org.gatehouse.core.config.CfgFile;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
@@ -152,18 +148,13 @@ public final class PoolsAdmin implements Pools {
                 }
                 file = InstallationPaths.home().resolve("etc").resolve(PoolSettings.FACTORY_PID + "-" + pool + ".cfg");
             }
-            String text;
-            try {
-                text = Files.readString(file, StandardCharsets.ISO_8859_1);
-            } catch (NoSuchFileException e) {
-                if (!create) {
-                    throw new IllegalArgumentException("there is no pool " + pool + ": its file " + file + " is gone");
-                }
-                text = null;
+            String text = CfgFile.read(file);
+            if (text == null && !create) {
+                throw new IllegalArgumentException("there is no pool " + pool + ": its file " + file + " is gone");
             }
             List<NodeSpec> next = change.apply(text == null ? List.of() : nodes(text, file, c == null ? null : c.getPid()));
             String value = PoolSettings.nodesValue(next);
-            String written = text == null ? newFile(pool, value) : PoolFile.withNodes(text, value);
+            String written = text == null ? newFile(pool, value) : CfgFile.with(text, "nodes", value);
             if (c == null) {
                 // A pool without configuration (its file was deleted, or is new and not read yet): the
                 // configuration is made now, so that the node serves at once, named as FileInstall names
@@ -174,7 +165,7 @@ public final class PoolsAdmin implements Pools {
                 props.put("nodes", value);
                 c.update(props);
                 try {
-                    write(file, written);
+                    CfgFile.write(file, written);
                 } catch (IOException e) {
                     c.delete();
                     throw e;
@@ -187,7 +178,7 @@ public final class PoolsAdmin implements Pools {
             PoolComponent live = component(pool);
             PoolSettings before = live == null ? null : live.nodes(next);
             try {
-                write(file, written);
+                CfgFile.write(file, written);
             } catch (IOException e) {
                 if (before != null) {
                     live.restore(before);
@@ -200,9 +191,9 @@ public final class PoolsAdmin implements Pools {
     }
 
     /** The {@code nodes} of a pool's file, checked; refused with the file's own words ("fix the file first"). */
-    private static List<NodeSpec> nodes(String text, Path file, String pid) {
+    static List<NodeSpec> nodes(String text, Path file, String pid) {
         try {
-            String value = PoolFile.nodes(text);
+            String value = CfgFile.entries(text).getProperty("nodes");
             java.util.Map<String, Object> m = new java.util.HashMap<>();
             m.put(Settings.FILEINSTALL_FILENAME, file.toUri().toString());
             if (value != null) {
@@ -222,28 +213,9 @@ public final class PoolsAdmin implements Pools {
                 + "nodes = " + nodes + "\n";
     }
 
-    /** Written whole or not at all: the watcher never reads half a file. */
-    private static void write(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        // A hidden name that no FileInstall installer takes, in the same folder so the move is atomic.
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.ISO_8859_1);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
     /** The pool's file, or null for a configuration set through ConfigAdmin alone. */
     private static Path file(Configuration c) {
-        Dictionary<String, Object> p = c.getProperties();
-        Object f = p == null ? null : p.get(Settings.FILEINSTALL_FILENAME);
-        if (f == null) {
-            return null;
-        }
-        String s = f.toString();
-        return s.startsWith("file:") ? Path.of(URI.create(s)) : Path.of(s);
+        return CfgFile.of(c.getProperties());
     }
 
     private PoolComponent component(String pool) {

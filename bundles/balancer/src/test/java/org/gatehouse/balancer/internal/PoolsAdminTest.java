@@ -1,7 +1,6 @@
 package org.gatehouse.balancer.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,6 +156,11 @@ class PoolsAdminTest {
                 assertEquals(Map.of("a", 2, "b", 4), spread(p, 6), "the node serves at once");
                 assertEquals(1, p.live().settings().maxFails(), "the rest of the file waits for the watcher");
 
+                // The watcher's update for the file as it was just before the command (read before the
+                // command wrote, delivered after) does not take the new node away again.
+                p.pool.modified(held);
+                assertEquals(Map.of("a", 2, "b", 4), spread(p, 6), "an update older than the command");
+
                 // The watcher reads the file: the operator's edit applies, with the node.
                 p.pool.modified(read(file));
                 assertEquals(3, p.live().settings().maxFails());
@@ -226,17 +230,5 @@ class PoolsAdminTest {
         } finally {
             System.clearProperty("gatehouse.home");
         }
-    }
-
-    @Test
-    void theNodesEntryIsReplacedWhereverAndHoweverItIsWritten() {
-        assertEquals("a = 1\r\nnodes = x:1\r\nb = 2\r\n", PoolFile.withNodes("a = 1\r\nnodes = y:1, \\\r\n  z:1\r\nb = 2\r\n", "x:1"));
-        assertEquals("a = 1\nnodes = x:1\n", PoolFile.withNodes("a = 1", "x:1"));
-        assertEquals("nodes = x:1\n", PoolFile.withNodes("", "x:1"));
-        assertEquals("#nodes = q:1\nnodes: y:1\nnodes = x:1\n", PoolFile.withNodes("#nodes = q:1\nnodes: y:1\nnodes=z:1\n", "x:1"),
-                "the last entry is the one in force");
-        assertEquals("nodes =\n# end\n", PoolFile.withNodes("nodes = y:1\n# end\n", ""));
-        assertEquals("z:1", PoolFile.nodes("#nodes = q:1\nnodes: y:1\nnodes=z:1\n"));
-        assertNull(PoolFile.nodes("# nodes = q:1\n"));
     }
 }
