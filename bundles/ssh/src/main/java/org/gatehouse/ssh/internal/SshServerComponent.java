@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * management networks. Connections from elsewhere are closed as they are accepted, before any SSH
  * byte is exchanged. A changed listen address or idle timeout binds a new listener (open sessions
  * end); changed key or user files apply to the next login; a bad value is refused with one line and
- * the listener keeps running as it was.
+ * the listener keeps running as it was. Inside Apache Karaf it stays off whatever the file says:
+ * Karaf's own SSH console is the shell there, with Karaf's users, roles and command permissions,
+ * which a second shell beside it would bypass.
  */
 @Component(name = SshSettings.PID, configurationPid = SshSettings.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         immediate = true, service = {})
@@ -56,6 +58,7 @@ public final class SshServerComponent {
     private final ManagementNetworks managementNetworks;
     private final BundleContext context;
     private final KeyFiles keys;
+    private final boolean offInKaraf;
     private SshConfiguration configuration;
     private SshServer server;
     private ServiceRegistration<Listener> registration;
@@ -67,6 +70,12 @@ public final class SshServerComponent {
         this.managementNetworks = managementNetworks;
         this.context = context;
         this.keys = new KeyFiles(InstallationPaths.data().resolve("ssh"));
+        this.offInKaraf = InstallationPaths.inKaraf();
+        if (offInKaraf) {
+            LOG.info("SSH: off inside Apache Karaf: Karaf's own SSH console (bin/client, sshPort in etc/org.apache.karaf.shell.cfg)"
+                    + " is the shell, with every Gatehouse command; etc/{}.cfg is not read", SshSettings.PID);
+            return;
+        }
         try {
             apply(SshConfiguration.of(properties));
             warnUnknownKeys(properties);
@@ -77,6 +86,9 @@ public final class SshServerComponent {
 
     @Modified
     void modified(Map<String, Object> properties) {
+        if (offInKaraf) {
+            return;
+        }
         try {
             apply(SshConfiguration.of(properties));
             warnUnknownKeys(properties);
@@ -92,7 +104,9 @@ public final class SshServerComponent {
 
     @Deactivate
     synchronized void deactivate() {
-        stop();
+        if (!offInKaraf) {
+            stop();
+        }
     }
 
     private synchronized void apply(SshConfiguration next) {

@@ -33,18 +33,35 @@ abstract class SshUserCommand implements Function {
     @Override
     public Object execute(CommandSession session, List<Object> arguments) {
         List<String> args = arguments.stream().map(String::valueOf).toList();
-        PasswordFile p = passwords;
-        try {
-            System.out.print(run(p, args));
-        } catch (IllegalArgumentException e) {
-            System.out.println(name() + ": " + e.getMessage());
-        } catch (IOException e) {
-            System.out.println(name() + ": cannot write " + p.file() + ": " + e);
+        // As every Gatehouse command: --help or -h alone prints the usage, wrong arguments fail with it.
+        if (args.size() == 1 && (args.get(0).equals("--help") || args.get(0).equals("-h"))) {
+            System.out.println(usage());
+            return null;
         }
+        if (args.size() != arguments()) {
+            throw new IllegalArgumentException("usage: " + usage());
+        }
+        PasswordFile p = passwords;
+        String done;
+        try {
+            done = run(p, args);
+        } catch (IllegalArgumentException e) {
+            // Refused or nothing to do: the file is unchanged, and the command fails (exit 1 over bin/client).
+            throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalStateException(name() + ": cannot write " + p.file() + ": " + e, e);
+        }
+        System.out.print(done);
         return null;
     }
 
     abstract String name();
+
+    /** The command line and what it does, as the operator reads it when the arguments are wrong. */
+    abstract String usage();
+
+    /** How many arguments the command takes. */
+    abstract int arguments();
 
     abstract String run(PasswordFile passwords, List<String> args) throws IOException;
 
@@ -59,11 +76,18 @@ abstract class SshUserCommand implements Function {
         }
 
         @Override
+        String usage() {
+            return "ssh:user-add <user> <password>\n"
+                    + "  adds an SSH user or changes its password; the file keeps a salted PBKDF2 hash only";
+        }
+
+        @Override
+        int arguments() {
+            return 2;
+        }
+
+        @Override
         String run(PasswordFile passwords, List<String> args) throws IOException {
-            if (args.size() != 2) {
-                return "usage: ssh:user-add <user> <password>\n"
-                        + "  adds an SSH user or changes its password; the file keeps a salted PBKDF2 hash only\n";
-            }
             passwords.add(args.get(0), args.get(1));
             return "SSH user " + args.get(0) + " set in " + passwords.file() + "; it applies to the next login.\n";
         }
@@ -80,12 +104,22 @@ abstract class SshUserCommand implements Function {
         }
 
         @Override
+        String usage() {
+            return "ssh:user-remove <user>\n  removes the user's password; open sessions stay until they end";
+        }
+
+        @Override
+        int arguments() {
+            return 1;
+        }
+
+        @Override
         String run(PasswordFile passwords, List<String> args) throws IOException {
-            if (args.size() != 1) {
-                return "usage: ssh:user-remove <user>\n  removes the user's password; open sessions stay until they end\n";
+            if (!passwords.remove(args.get(0))) {
+                // Nothing to remove: a script that meant to take the user out should know (exit 1).
+                throw new IllegalArgumentException("no user " + args.get(0) + " in " + passwords.file());
             }
-            return passwords.remove(args.get(0)) ? "SSH user " + args.get(0) + " removed from " + passwords.file() + "\n"
-                    : "ssh:user-remove: no user " + args.get(0) + " in " + passwords.file() + "\n";
+            return "SSH user " + args.get(0) + " removed from " + passwords.file() + "\n";
         }
     }
 
@@ -97,6 +131,16 @@ abstract class SshUserCommand implements Function {
         @Override
         String name() {
             return "ssh:users";
+        }
+
+        @Override
+        String usage() {
+            return "ssh:users\n  lists the password users of the remote shell";
+        }
+
+        @Override
+        int arguments() {
+            return 0;
         }
 
         @Override

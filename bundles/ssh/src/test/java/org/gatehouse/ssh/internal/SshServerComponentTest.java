@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,6 +104,33 @@ class SshServerComponentTest {
         component = new SshServerComponent(processor, networks, null, props);
         assertNotNull(component.boundAddress(), "listening");
         return component;
+    }
+
+    @Test
+    void insideKarafItStaysOffAndMakesNoKeys() throws Exception {
+        // Karaf sets karaf.home and no gatehouse.home; Karaf's own SSH console is the shell there.
+        System.clearProperty("gatehouse.home");
+        String oldKarafHome = System.setProperty("karaf.home", home.toString());
+        String oldKarafData = System.setProperty("karaf.data", home.resolve("data").toString());
+        try {
+            ManagementNetworks networks = () -> AddressSet.parse(List.of("127.0.0.0/8"));
+            component = new SshServerComponent(processor, networks, null, Map.of("listen", "127.0.0.1:0"));
+            assertNull(component.boundAddress());
+            component.modified(Map.of("listen", "127.0.0.1:0"));
+            assertNull(component.boundAddress());
+            assertFalse(Files.exists(home.resolve("data/ssh")), "keys made in Karaf's data/ssh");
+        } finally {
+            restore("karaf.home", oldKarafHome);
+            restore("karaf.data", oldKarafData);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
     }
 
     private ClientSession connect(String user, AtomicReference<PublicKey> serverKey) throws IOException {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.gatehouse.core.RecentErrors;
+import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.status.Metrics;
 import org.gatehouse.status.MetricsSource;
 import org.osgi.service.component.annotations.Activate;
@@ -51,7 +52,7 @@ public final class LogStatus implements MetricsSource, PageSection {
         int errors = recent.lastHour(RecentErrors.Level.ERROR);
         int warnings = recent.lastHour(RecentErrors.Level.WARN);
         String summary = errors + " error" + (errors == 1 ? "" : "s") + ", " + warnings + " warning" + (warnings == 1 ? "" : "s")
-                + " in the last hour; older and fuller lines in data/log/gatehouse.log.";
+                + " in the last hour; older and fuller lines in " + InstallationPaths.logFile() + ".";
         if (errors > 0) {
             page.problem(summary);
         } else {

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
-import org.gatehouse.core.Problem;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
@@ -75,8 +75,7 @@ public final class StatusComponent {
     private final AtomicLong sourceFailures = new AtomicLong();
     private final AtomicLong lastFailureLine = new AtomicLong();
     private volatile StatusSettings settings;
-    private String problemText;
-    private ServiceRegistration<Problem> problemRegistration;
+    private ProblemSlot problem = new ProblemSlot(null);
     private volatile String version = "";
     private BundleContext context;
 
@@ -122,6 +121,7 @@ public final class StatusComponent {
     @Activate
     synchronized void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
+        problem = new ProblemSlot(context);
         if (context != null) {
             version = context.getBundle().getVersion().toString();
         }
@@ -158,7 +158,7 @@ public final class StatusComponent {
 
     @Deactivate
     synchronized void deactivate() {
-        problem(null);
+        problem.clear();
         bound.values().forEach(StatusComponent::close);
         bound.clear();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -202,29 +202,10 @@ public final class StatusComponent {
         if (bound.isEmpty() && !s.listen().isEmpty()) {
             List<String> reasons = new ArrayList<>();
             r.failed().forEach(f -> reasons.add(IpAddresses.format(f.address()) + " (" + f.reason() + ")"));
-            problem("no status listener is open, so metrics and the status page are not served: " + s.source() + ": "
+            problem.set("no status listener is open, so metrics and the status page are not served: " + s.source() + ": "
                     + StatusSettings.LISTEN + ": cannot open " + String.join(", ", reasons));
         } else {
-            problem(null);
-        }
-    }
-
-    /** Puts {@code text} under Problems in gatehouse:status, replacing the one there; null: none. */
-    private void problem(String text) {
-        if (text == null ? problemText == null : text.equals(problemText)) {
-            return;
-        }
-        if (problemRegistration != null) {
-            try {
-                problemRegistration.unregister();
-            } catch (IllegalStateException e) {
-                // already gone with the bundle
-            }
-            problemRegistration = null;
-        }
-        problemText = text;
-        if (text != null && context != null) {
-            problemRegistration = context.registerService(Problem.class, () -> text, null);
+            problem.clear();
         }
     }
 
@@ -313,7 +294,7 @@ public final class StatusComponent {
 
     /** For tests: the problem shown in gatehouse:status, or null. */
     synchronized String problem() {
-        return problemText;
+        return problem.text();
     }
 
     /** For tests: what is bound. */

@@ -23,6 +23,8 @@ public final class TurnStatus implements MetricsSource, PageSection {
     @Override
     public void collect(Metrics m) {
         TurnStatistics s = admin.statistics();
+        m.gauge("gatehouse_turn_enabled", "1 while TURN relays, 0 while it is off (enabled = false): STUN is answered alone.",
+                admin.enabled() ? 1 : 0);
         m.gauge("gatehouse_turn_allocations", "TURN allocations open now.", s.allocations());
         m.gauge("gatehouse_turn_permissions", "Permissions installed now, over all allocations.", s.permissions());
         m.gauge("gatehouse_turn_channels", "Channels bound now, over all allocations.", s.channels());

@@ -60,6 +60,7 @@ final class Fakes {
 
     static final class FakeTurn implements TurnAdmin {
         volatile TurnStatistics statistics = turn(0, 0);
+        volatile boolean enabled = true;
 
         @Override
         public List<AllocationInfo> allocations() {
@@ -83,7 +84,7 @@ final class Fakes {
 
         @Override
         public boolean enabled() {
-            return true;
+            return enabled;
         }
     }
 

@@ -166,6 +166,7 @@ class StatusComponentTest {
         assertEquals(3.0, m.get("gatehouse_proxy_node_active_requests" + a));
         assertEquals(2.0, m.get("gatehouse_proxy_node_open_streams" + a));
         assertEquals(0.025, m.get("gatehouse_proxy_node_latency_seconds" + a));
+        assertEquals(1.0, m.get("gatehouse_turn_enabled"));
         assertEquals(5.0, m.get("gatehouse_turn_allocations"));
         assertEquals(10.0, m.get("gatehouse_turn_permissions"));
         assertEquals(5.0, m.get("gatehouse_turn_channels"));
@@ -184,12 +185,14 @@ class StatusComponentTest {
 
         // The next scrape sees the services as they are then.
         turn.statistics = Fakes.turn(0, 200_000);
+        turn.enabled = false;
         stun.bindings = 78;
         front.https.put(200, 42L);
         certificates.current = Fakes.certificate("CN=new", Instant.now().plus(Duration.ofDays(3).plusHours(1)));
         String text = get("/metrics").body();
         m = Exposition.parse(text);
         assertEquals(0.0, m.get("gatehouse_turn_allocations"));
+        assertEquals(0.0, m.get("gatehouse_turn_enabled"), "TURN switched off");
         assertEquals(200_000.0, m.get("gatehouse_turn_relayed_bytes_total{direction=\"to_peers\"}"));
         assertEquals(78.0, m.get("gatehouse_stun_binding_requests_total"));
         assertEquals(42.0, m.get("gatehouse_http_responses_total{listener=\"https\",code=\"200\"}"));

@@ -53,6 +53,20 @@ class TurnServerTest {
         }
     }
 
+    /** A method TURN does not serve is the responder's 400, not a 401 that asks for credentials. */
+    @Test
+    void unknownMethodsGet400WithoutRealmOrNonce() throws Exception {
+        try (TurnClient c = turn.client()) {
+            for (int method : new int[] {0x00D, 0xAAC}) {
+                StunMessage m = c.exchange(c.request(method, TurnClient.newTransaction(), false, w -> { }));
+                assertEquals(400, TurnClient.code(m), Method.name(method));
+                assertEquals(method, m.method());
+                assertEquals(-1, m.find(Attribute.REALM));
+                assertEquals(-1, m.find(Attribute.NONCE));
+            }
+        }
+    }
+
     @Test
     void wrongPasswordGets401AndNoAllocation() throws Exception {
         try (TurnClient c = TurnClient.udp(turn.udp()).credentials("alice", "wrong")) {

@@ -1,0 +1,82 @@
+package org.gatehouse.ssh.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ssh:*} commands fail (an exception: the remote shell prints it on standard error and
+ * bin/client exits 1) when they refuse their input or find nothing to do, as the other commands do.
+ */
+class SshUserCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private <T extends SshUserCommand> T configured(T command) {
+        command.configure(Map.of("users", dir.resolve("users").toString()));
+        return command;
+    }
+
+    @Test
+    void aNameThatIsNoUserNameIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configured(new SshUserCommand.Add()).execute(null, List.of("a b", "x")));
+        assertEquals("ssh:user-add: 'a b' is not a user name (letters, digits, . _ @ -; at most 64)", e.getMessage());
+    }
+
+    @Test
+    void anEmptyPasswordIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configured(new SshUserCommand.Add()).execute(null, List.of("op", "")));
+        assertEquals("ssh:user-add: the password is empty", e.getMessage());
+    }
+
+    @Test
+    void removingAUserThatIsNotThereFails() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configured(new SshUserCommand.Remove()).execute(null, List.of("nobody")));
+        assertEquals("ssh:user-remove: no user nobody in " + dir.resolve("users"), e.getMessage());
+    }
+
+    @Test
+    void aMissingArgumentFailsWithTheUsage() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configured(new SshUserCommand.Add()).execute(null, List.of("op")));
+        assertTrue(e.getMessage().startsWith("usage: ssh:user-add <user> <password>\n"), e.getMessage());
+    }
+
+    @Test
+    void helpPrintsTheUsageAndExtraArgumentsFailWithIt() throws Exception {
+        for (SshUserCommand c : List.of(new SshUserCommand.Add(), new SshUserCommand.Remove(), new SshUserCommand.Users())) {
+            for (String help : List.of("--help", "-h")) {
+                String out = printed(() -> configured(c).execute(null, List.of(help)));
+                assertTrue(out.startsWith(c.name() + " ") || out.startsWith(c.name() + "\n"), out);
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> configured(c).execute(null, List.of("a", "b", "c")));
+            assertTrue(e.getMessage().startsWith("usage: " + c.name()), e.getMessage());
+        }
+    }
+
+    private static String printed(Runnable command) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(b, true, StandardCharsets.UTF_8));
+        try {
+            command.run();
+        } finally {
+            System.setOut(out);
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+}
