@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -20,11 +22,13 @@ import java.util.stream.Stream;
 import org.gatehouse.launcher.command.ShutdownCommand;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
@@ -39,6 +43,8 @@ public final class Boot {
     private final LaunchSettings settings;
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
+    /** The locations of the bundles installed from {@code system/}. */
+    private final Set<String> shipped = ConcurrentHashMap.newKeySet();
 
     public Boot(LaunchSettings settings) {
         this.settings = settings;
@@ -51,6 +57,18 @@ public final class Boot {
         framework.init();
         BundleContext context = framework.getBundleContext();
         installSystemBundles(context);
+        context.addBundleListener((SynchronousBundleListener) event -> {
+            Bundle gone = event.getBundle();
+            // FileInstall "updates" a shipped bundle with a jar of the same name and version dropped
+            // into deploy/, and uninstalls it when that jar is deleted: the shipped one comes back
+            // instead, as the operator expects. An uninstall typed in the shell is left alone.
+            if (event.getType() == BundleEvent.UNINSTALLED && shipped.contains(gone.getLocation())
+                    && framework.getState() == Bundle.ACTIVE && Thread.currentThread().getName().startsWith("fileinstall")) {
+                Thread t = new Thread(() -> reinstall(context, gone.getLocation(), gone.getSymbolicName()), "gatehouse-reinstall");
+                t.setDaemon(true);
+                t.start();
+            }
+        });
 
         Hashtable<String, Object> commandProps = new Hashtable<>();
         commandProps.put("osgi.command.scope", "gatehouse");
@@ -166,6 +184,7 @@ public final class Boot {
                 }
                 Bundle b = context.installBundle(jar.toUri().toString());
                 b.adapt(BundleStartLevel.class).setStartLevel(settings.startLevel(b.getSymbolicName()));
+                shipped.add(b.getLocation());
                 if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                     toStart.add(b);
                 }
@@ -180,6 +199,22 @@ public final class Boot {
             } catch (BundleException e) {
                 err.println("gatehouse: " + b.getSymbolicName() + " cannot start: " + e.getMessage());
             }
+        }
+    }
+
+    /** Installs and starts a shipped bundle again, from its jar in {@code system/}. */
+    private void reinstall(BundleContext context, String location, String name) {
+        try {
+            Bundle b = context.installBundle(location);
+            b.adapt(BundleStartLevel.class).setStartLevel(settings.startLevel(b.getSymbolicName()));
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start();
+            }
+            out.println("gatehouse: " + name + ": its replacement was removed from deploy/; the shipped " + location
+                    + " is installed and started again");
+        } catch (BundleException | IllegalStateException e) {
+            err.println("gatehouse: " + name + ": its replacement was removed from deploy/ and the shipped " + location
+                    + " could not be installed again (" + e.getMessage() + "); it is back at the next start");
         }
     }
 

@@ -1,0 +1,111 @@
+package org.gatehouse.deploy.internal;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.felix.fileinstall.ArtifactInstaller;
+import org.gatehouse.core.ProblemSlot;
+import org.gatehouse.core.config.InstallationPaths;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The files in {@code deploy/} that FileInstall would pass over: a jar that is not an OSGi bundle
+ * (FileInstall ignores it without a word, retrying it at every poll) and a configuration file
+ * ({@code .cfg}, {@code .config}), which belongs in {@code etc/}: read from {@code deploy/} it
+ * replaced its component's whole configuration, and deleting it left the component on its built-in
+ * defaults (HTTPS on every interface, a pool's nodes gone). This installer takes those files ahead
+ * of FileInstall's own (a higher service ranking), says in one WARN line why each is ignored, and
+ * lists them under Problems in {@code gatehouse:status} while they are there. Bundle jars it leaves
+ * to FileInstall.
+ */
+@Component(service = ArtifactInstaller.class, property = "service.ranking:Integer=1000")
+public final class DeployFolderComponent implements ArtifactInstaller {
+
+    private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.deploy");
+
+    private final Path folder;
+    /** The ignored files by name, with why. */
+    private final Map<String, String> ignored = new TreeMap<>();
+    private ProblemSlot problem = new ProblemSlot(null);
+
+    public DeployFolderComponent() {
+        this(InstallationPaths.home().resolve("deploy"));
+    }
+
+    DeployFolderComponent(Path folder) {
+        this.folder = folder.toAbsolutePath().normalize();
+    }
+
+    @Activate
+    synchronized void activate(BundleContext context) {
+        problem = new ProblemSlot(context);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        problem.clear();
+    }
+
+    @Override
+    public boolean canHandle(File artifact) {
+        return inFolder(artifact) && DeployedFile.whyIgnored(artifact.toPath()) != null;
+    }
+
+    @Override
+    public void install(File artifact) {
+        seen(artifact);
+    }
+
+    @Override
+    public void update(File artifact) {
+        seen(artifact);
+    }
+
+    @Override
+    public synchronized void uninstall(File artifact) {
+        if (ignored.remove(artifact.getName()) != null) {
+            LOG.info("deploy/{} is no longer ignored (removed, or a bundle now)", artifact.getName());
+            problems();
+        }
+    }
+
+    private synchronized void seen(File artifact) {
+        String why = DeployedFile.whyIgnored(artifact.toPath());
+        if (why == null) {
+            return;
+        }
+        ignored.put(artifact.getName(), why);
+        LOG.warn("deploy/{} is ignored: {}", artifact.getName(), why);
+        problems();
+    }
+
+    /** Mirrors {@link #ignored} in one Problem (none while nothing is ignored). */
+    private void problems() {
+        List<String> parts = new ArrayList<>();
+        ignored.forEach((name, why) -> parts.add(name + ": " + why));
+        problem.set(parts.isEmpty() ? null : "deploy/ holds files that are ignored: " + String.join("; ", parts));
+    }
+
+    private boolean inFolder(File artifact) {
+        Path parent = artifact.toPath().toAbsolutePath().normalize().getParent();
+        return folder.equals(parent);
+    }
+
+    /** The problem shown in gatehouse:status, or null; for tests. */
+    synchronized String problem() {
+        return problem.text();
+    }
+
+    /** What this component holds as ignored, for tests. */
+    synchronized Map<String, String> ignored() {
+        return Map.copyOf(ignored);
+    }
+}
