@@ -26,9 +26,18 @@ public final class BanCommands {
     @Reference
     BanList bans;
 
+    static final Usage LIST = new Usage("ban:list",
+            "lists the ban rule, the banned addresses (failures, since, expires) and the addresses being counted", 0, 0);
+
+    static final Usage REMOVE = new Usage("ban:remove <address>",
+            "lifts the ban on an address and forgets its failed attempts\n"
+            + "  address: as ban:list shows it; for an IPv6 group any address in it", 1, 1);
+
     @Descriptor("list the banned addresses (failures, since, expires) and the addresses with failed PIN attempts counted")
-    public void list() {
-        System.out.print(listText(bans.bans(), bans.failures(), bans.statistics(), Instant.now()));
+    public void list(Object... arguments) {
+        if (LIST.arguments(arguments) != null) {
+            System.out.print(listText(bans.bans(), bans.failures(), bans.statistics(), Instant.now()));
+        }
     }
 
     static String listText(List<Ban> banned, List<FailureCount> counted, BanStatistics s, Instant now) {
@@ -69,7 +78,12 @@ public final class BanCommands {
     }
 
     @Descriptor("lift the ban on an address (and forget its failed attempts)")
-    public void remove(@Descriptor("IP address as ban:list shows it; for an IPv6 group any address in it") String address) {
+    public void remove(@Descriptor("IP address as ban:list shows it; for an IPv6 group any address in it") Object... arguments) {
+        List<String> args = REMOVE.arguments(arguments);
+        if (args == null) {
+            return;
+        }
+        String address = args.get(0);
         boolean removed;
         try {
             removed = bans.remove(address);

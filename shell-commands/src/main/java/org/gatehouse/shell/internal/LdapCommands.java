@@ -22,8 +22,22 @@ public final class LdapCommands {
     @Reference
     DirectoryCheck directory;
 
-    @Descriptor("check a login against the directory step by step (connect, service bind, search, user bind, group); asks for the password")
-    public void test(CommandSession session, @Descriptor("the user name, as typed in the browser") String user) throws IOException {
+    static final Usage TEST = new Usage("ldap:test <user> [password]",
+            "checks a login against the directory step by step (connect, service bind, search, user bind, group)\n"
+            + "  asks for the password when it is left out (given, it shows in the shell history)", 1, 2);
+
+    @Descriptor("check a login against the directory step by step (connect, service bind, search, user bind, group); asks for the password when it is left out")
+    public void test(CommandSession session, @Descriptor("the user name, as typed in the browser, and the password (for scripts: it shows in the shell history)")
+            Object... arguments) throws IOException {
+        List<String> args = TEST.arguments(arguments);
+        if (args == null) {
+            return;
+        }
+        String user = args.get(0);
+        if (args.size() == 2) {
+            test(user, args.get(1).toCharArray());
+            return;
+        }
         System.out.print("Password for " + user + ": ");
         System.out.flush();
         char[] password = readPassword(session);
@@ -32,11 +46,6 @@ public final class LdapCommands {
         } finally {
             Arrays.fill(password, '\0');
         }
-    }
-
-    @Descriptor("check a login against the directory step by step, the password given (for scripts: it shows in the shell history)")
-    public void test(CommandSession session, @Descriptor("the user name") String user, @Descriptor("the password") String password) {
-        test(user, password.toCharArray());
     }
 
     private void test(String user, char[] password) {

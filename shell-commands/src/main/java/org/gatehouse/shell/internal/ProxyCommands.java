@@ -22,9 +22,14 @@ public final class ProxyCommands {
     @Reference
     private Pools pools;
 
+    static final Usage NODES = new Usage("proxy:nodes",
+            "lists each pool's conferencing nodes: state, weight, active requests, open streams, failures, latency", 0, 0);
+
     @Descriptor("list each pool's conferencing nodes: state, weight, active requests, open streams, failures, latency")
-    public void nodes() {
-        System.out.print(nodesText(pools.pools()));
+    public void nodes(Object... arguments) {
+        if (NODES.arguments(arguments) != null) {
+            System.out.print(nodesText(pools.pools()));
+        }
     }
 
     static String nodesText(List<PoolStatus> list) {

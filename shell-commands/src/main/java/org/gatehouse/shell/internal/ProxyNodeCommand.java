@@ -1,6 +1,5 @@
 package org.gatehouse.shell.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
@@ -19,9 +18,9 @@ abstract class ProxyNodeCommand implements Function {
 
     @Override
     public Object execute(CommandSession session, List<Object> arguments) {
-        List<String> args = words(arguments);
-        if (args.size() < 2 || args.size() > 2 + extraArguments()) {
-            throw new IllegalArgumentException("usage: " + usage());
+        List<String> args = usage().arguments(arguments);
+        if (args == null) {
+            return null;
         }
         try {
             run(args.get(0), args.get(1), args.subList(2, args.size()));
@@ -32,36 +31,14 @@ abstract class ProxyNodeCommand implements Function {
         return null;
     }
 
-    /**
-     * The arguments as words. Gogo reads an unquoted {@code [::1]:9006} as a list ({@code [::1]})
-     * followed by the word {@code :9006}; a list of one IPv6 address followed by {@code :port} is put
-     * back together, so the address works quoted or not.
-     */
-    static List<String> words(List<Object> arguments) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < arguments.size(); i++) {
-            Object a = arguments.get(i);
-            if (a instanceof List<?> list && list.size() == 1 && String.valueOf(list.get(0)).contains(":") && i + 1 < arguments.size()
-                    && String.valueOf(arguments.get(i + 1)).matches(":[0-9]+")) {
-                out.add("[" + list.get(0) + "]" + arguments.get(++i));
-            } else {
-                out.add(String.valueOf(a));
-            }
-        }
-        return out;
-    }
-
     abstract String name();
 
-    abstract String usage();
-
-    int extraArguments() {
-        return 0;
-    }
+    /** The command's usage; an unquoted [v6]:port is one argument (see {@link Usage#words}). */
+    abstract Usage usage();
 
     abstract void run(String pool, String node, List<String> more);
 
-    /** {@code proxy:node-add <pool> <host:port> [weight=N] [backup]}. */
+    /** {@code proxy:node-add <pool> <host:port> [weight=N] [backup] [drain]}. */
     @Component(name = "org.gatehouse.shell.proxy.node-add", service = Function.class,
             property = {"osgi.command.scope=proxy", "osgi.command.function=node-add"})
     public static final class Add extends ProxyNodeCommand {
@@ -72,13 +49,9 @@ abstract class ProxyNodeCommand implements Function {
         }
 
         @Override
-        String usage() {
-            return "proxy:node-add <pool> <host:port> [weight=N] [backup]\n  adds a conferencing node; it gets requests at once";
-        }
-
-        @Override
-        int extraArguments() {
-            return 2;
+        Usage usage() {
+            return new Usage("proxy:node-add <pool> <host:port> [weight=N] [backup] [drain]",
+                    "adds a conferencing node; it gets requests at once (with drain: none until proxy:node-enable)", 2, 5);
         }
 
         @Override
@@ -100,8 +73,9 @@ abstract class ProxyNodeCommand implements Function {
         }
 
         @Override
-        String usage() {
-            return "proxy:node-remove <pool> <host:port>\n  no new requests go to the node; what it serves now goes on until it ends";
+        Usage usage() {
+            return new Usage("proxy:node-remove <pool> <host:port>",
+                    "takes a node out: no new requests go to it; what it serves now goes on until it ends", 2, 2);
         }
 
         @Override
@@ -122,8 +96,9 @@ abstract class ProxyNodeCommand implements Function {
         }
 
         @Override
-        String usage() {
-            return "proxy:node-drain <pool> <host:port>\n  the node stays in the pool but gets no new requests (proxy:node-enable undoes it)";
+        Usage usage() {
+            return new Usage("proxy:node-drain <pool> <host:port>",
+                    "the node stays in the pool but gets no new requests (proxy:node-enable undoes it)", 2, 2);
         }
 
         @Override
@@ -144,8 +119,9 @@ abstract class ProxyNodeCommand implements Function {
         }
 
         @Override
-        String usage() {
-            return "proxy:node-enable <pool> <host:port>\n  ends a drain and forgets the failures that marked the node down";
+        Usage usage() {
+            return new Usage("proxy:node-enable <pool> <host:port>",
+                    "ends a drain and forgets the failures that marked the node down", 2, 2);
         }
 
         @Override

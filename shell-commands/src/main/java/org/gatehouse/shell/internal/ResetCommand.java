@@ -34,18 +34,23 @@ import org.osgi.service.component.annotations.Reference;
         property = {"osgi.command.scope=gatehouse", "osgi.command.function=reset-to-defaults"})
 public final class ResetCommand implements Function {
 
+    static final Usage USAGE = new Usage("gatehouse:reset-to-defaults [--yes] [--delete-logs]",
+            "restores the shipped configuration and removes generated material (backed up in data/backup/ first)", 0, 2);
+
     @Reference
     ConfigurationAdmin configurations;
 
     @Override
     public Object execute(CommandSession session, List<Object> arguments) throws Exception {
         PrintStream out = System.out;
-        List<String> args = arguments.stream().map(String::valueOf).toList();
+        List<String> args = USAGE.arguments(arguments);
+        if (args == null) {
+            return null;
+        }
         for (String a : args) {
             if (!a.equals("--yes") && !a.equals("--delete-logs")) {
-                out.println("usage: reset-to-defaults [--yes] [--delete-logs]\n"
-                        + "  restores the shipped configuration and removes generated material (backed up in data/backup/ first)");
-                return null;
+                // An option it does not know: nothing is reset, and the command fails (exit 1 over bin/client).
+                throw new IllegalArgumentException("usage: " + USAGE);
             }
         }
         boolean deleteLogs = args.contains("--delete-logs");

@@ -112,7 +112,7 @@ final class SetupAnswers {
 
     /** An answers-file line as it may be shown: a password or secret is never echoed. */
     private static String shown(String key, String line) {
-        return key.equals("turn-password") || key.equals("turn-secret") ? key + " = ********" : line;
+        return isSecret(key) ? key + " = ********" : line;
     }
 
     // ---- checks
@@ -307,5 +307,10 @@ final class SetupAnswers {
         throw new IllegalArgumentException("leaves out this host (" + String.join(", ", missing) + "): bin/client and the status page"
                 + " and metrics on this host would be refused, and no shell would be left to undo it; add " + String.join(" and ", add)
                 + ", e.g. " + String.join(", ", kept));
+    }
+
+    /** Whether the answer to {@code key} is a secret, never shown (and kept in force when left empty). */
+    static boolean isSecret(String key) {
+        return key.equals("turn-password") || key.equals("turn-secret");
     }
 }

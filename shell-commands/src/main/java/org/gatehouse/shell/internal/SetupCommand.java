@@ -44,10 +44,33 @@ public final class SetupCommand {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     volatile TurnAccounts users;
 
-    @Descriptor("the installation wizard: asks each setting with its current value as default, then applies them live")
-    public void setup(CommandSession session) throws IOException {
+    /** The components' {@code .cfg} files; null: the installation's {@code etc/}. */
+    Path etcFolder;
+
+    private Path etc() {
+        return etcFolder != null ? etcFolder : InstallationPaths.home().resolve("etc");
+    }
+
+    static final Usage SETUP = new Usage("gatehouse:setup [file]",
+            "the installation wizard: asks each setting with its current value as default, then applies them live\n"
+            + "  with a file: applies the answers in it (key = value, the wizard's keys) without asking", 0, 1);
+
+    @Descriptor("the installation wizard: asks each setting with its current value as default, then applies them live; with a file, applies the answers in it")
+    public void setup(CommandSession session, @Descriptor("answers file (key = value, the wizard's keys)") Object... arguments) throws IOException {
+        List<String> args = SETUP.arguments(arguments);
+        if (args == null) {
+            return;
+        }
+        if (args.isEmpty()) {
+            wizard(session);
+        } else {
+            fromFile(args.get(0));
+        }
+    }
+
+    private void wizard(CommandSession session) throws IOException {
         PrintStream out = System.out;
-        SetupConfig config = new SetupConfig(configurations);
+        SetupConfig config = new SetupConfig(configurations, etc());
         Map<String, String> current = config.current(users);
         Prompter prompter = new Prompter(session.getKeyboard(), out, Prompter.secretSwitch(session));
         out.println("Gatehouse setup. Enter keeps the value in [brackets]; Ctrl-D stops without changing anything.");
@@ -60,7 +83,7 @@ public final class SetupCommand {
                 if (q.key().equals("nodes")) {
                     answers.put("nodes", prompter.list(q, current.get("nodes")));
                 } else {
-                    boolean secret = q.key().equals("turn-password") || q.key().equals("turn-secret");
+                    boolean secret = SetupAnswers.isSecret(q.key());
                     answers.put(q.key(), prompter.ask(q.against(current), secret ? "" : current.getOrDefault(q.key(), ""), secret));
                 }
             }
@@ -70,7 +93,7 @@ public final class SetupCommand {
                 return;
             }
             out.println("\nTo apply:");
-            changes.forEach((k, v) -> out.println("  " + k + " = " + (k.equals("turn-password") || k.equals("turn-secret") ? "********" : v)));
+            changes.forEach((k, v) -> out.println("  " + k + " = " + (SetupAnswers.isSecret(k) ? "********" : v)));
             String go = prompter.ask(new SetupAnswers.Question("apply", "Apply now (yes/no)", SetupAnswers::yesNo), "yes", false);
             if (!go.equals("yes")) {
                 out.println("Nothing changed.");
@@ -90,11 +113,10 @@ public final class SetupCommand {
      * Fails (an exception, so {@code bin/client} exits 1 and a script notices) when the file cannot
      * be read or used; nothing is changed then.
      */
-    @Descriptor("apply the answers in a file (key = value, the wizard's keys) without asking")
-    public void setup(CommandSession session, @Descriptor("answers file") String file) throws IOException {
+    private void fromFile(String file) throws IOException {
         PrintStream out = System.out;
         Path path = InstallationPaths.resolve(file);
-        SetupConfig config = new SetupConfig(configurations);
+        SetupConfig config = new SetupConfig(configurations, etc());
         Map<String, String> current = config.current(users);
         Map<String, String> answers;
         try {

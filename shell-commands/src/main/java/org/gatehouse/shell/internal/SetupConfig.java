@@ -5,19 +5,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Dictionary;
+import java.util.Enumeration;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Properties;
+import org.gatehouse.core.config.CfgFile;
+import org.gatehouse.core.config.Settings;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Where the wizard's answers live: which {@code .cfg} key of which component each one is, its
- * current value, and the writing of changed values through ConfigAdmin (FileInstall writes them back
- * to the files, so the files always say what is in force).
+ * current value, and the writing of changed values. A changed key is written into the component's
+ * file in {@code etc/} as it is on disk now, only that key's line replaced, and the file's settings
+ * are then handed to ConfigAdmin so that they apply at once. Not through ConfigAdmin alone: FileInstall
+ * would write back every key as the server holds it, losing an edit of the file its poll has not read
+ * yet, and a component whose file was deleted would get no file, so the answer would be gone after a
+ * restart.
  */
 final class SetupConfig {
 
@@ -28,12 +35,15 @@ final class SetupConfig {
     static final String POOL_FACTORY = "org.gatehouse.balancer.pool";
     static final String POOL = "conferencing";
     static final List<String> PROXY_ROUTES = List.of("/api/", "/webapp/", "/static/", "/");
-    private static final String FILE = "felix.fileinstall.filename";
+    private static final String FILE = Settings.FILEINSTALL_FILENAME;
 
     private final ConfigurationAdmin cm;
+    private final Path etc;
 
-    SetupConfig(ConfigurationAdmin cm) {
+    /** @param etc the folder of the components' {@code .cfg} files */
+    SetupConfig(ConfigurationAdmin cm, Path etc) {
         this.cm = cm;
+        this.etc = etc;
     }
 
     /** The value in force for every question (passwords and secrets are never shown). */
@@ -83,7 +93,7 @@ final class SetupConfig {
     static Map<String, String> changes(Map<String, String> answers, Map<String, String> current) {
         Map<String, String> out = new LinkedHashMap<>();
         answers.forEach((k, v) -> {
-            boolean secret = k.equals("turn-password") || k.equals("turn-secret");
+            boolean secret = SetupAnswers.isSecret(k);
             if (secret ? !v.isEmpty() : !v.equals(current.get(k)) || k.equals("new-certificate") && v.equals("yes")) {
                 out.put(k, v);
             }
@@ -266,9 +276,36 @@ final class SetupConfig {
         return create ? cm.getFactoryConfiguration(POOL_FACTORY, POOL, "?") : null;
     }
 
-    private static Dictionary<String, Object> properties(Configuration c) {
-        Dictionary<String, Object> p = c.getProperties();
-        return p == null ? new Hashtable<>() : p;
+    /** The settings of {@code c} as its file says them now, or as ConfigAdmin holds them when it has no file. */
+    private Dictionary<String, Object> properties(Configuration c) throws IOException {
+        String text = CfgFile.read(file(c));
+        if (text == null) {
+            Dictionary<String, Object> p = c.getProperties();
+            return p == null ? new Hashtable<>() : p;
+        }
+        try {
+            return settings(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file(c) + ": " + e.getMessage() + "; fix the file first (nothing was changed)");
+        }
+    }
+
+    /** A file's entries as the properties ConfigAdmin holds for it. */
+    private static Hashtable<String, Object> settings(String text) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        CfgFile.entries(text).forEach((k, v) -> p.put((String) k, v));
+        return p;
+    }
+
+    /** The file {@code c} was read from, or where it is written when it has none: {@code etc/PID.cfg}, a factory's {@code etc/FACTORY-NAME.cfg}. */
+    private Path file(Configuration c) {
+        Path f = CfgFile.of(c.getProperties());
+        if (f != null) {
+            return f;
+        }
+        String pid = c.getPid();
+        int tilde = pid.indexOf('~');
+        return etc.resolve((tilde < 0 ? pid : pid.substring(0, tilde) + "-" + pid.substring(tilde + 1)) + ".cfg");
     }
 
     private static String text(Dictionary<String, Object> p, String key, String defaultValue) {
@@ -286,21 +323,48 @@ final class SetupConfig {
         return v.toString().strip();
     }
 
-    private static void write(Configuration c, Map<String, String> keys) throws IOException {
+    private void write(Configuration c, Map<String, String> keys) throws IOException {
         write(c, keys, false);
     }
 
-    private static void write(Configuration c, Map<String, String> keys, boolean always) throws IOException {
-        Dictionary<String, Object> p = properties(c);
-        boolean changed = always;
-        for (Map.Entry<String, String> e : keys.entrySet()) {
-            if (!Objects.equals(text(p, e.getKey(), null), e.getValue())) {
-                p.put(e.getKey(), e.getValue());
-                changed = true;
+    /**
+     * Writes the keys that differ into {@code c}'s file (made when there is none, with what ConfigAdmin
+     * holds), then hands the file's settings to ConfigAdmin; {@code always}: even when none differs,
+     * so that the component takes them again.
+     */
+    private void write(Configuration c, Map<String, String> keys, boolean always) throws IOException {
+        Path file = file(c);
+        String before = CfgFile.read(file);
+        String text = before;
+        Dictionary<String, Object> held = c.getProperties();
+        if (text == null) {
+            text = "# Written by setup, which found no file here. The keys and their defaults\n"
+                    + "# are described in the operator guide (docs/).\n";
+            if (held != null) {
+                for (Enumeration<String> e = held.keys(); e.hasMoreElements(); ) {
+                    String k = e.nextElement();
+                    if (!k.startsWith("service.") && !k.startsWith("felix.fileinstall.")) {
+                        text = CfgFile.with(text, k, text(held, k, ""));
+                    }
+                }
             }
         }
-        if (changed) {
-            c.update(p);
+        Properties entries = CfgFile.entries(text);
+        for (Map.Entry<String, String> e : keys.entrySet()) {
+            if (!e.getValue().equals(entries.getProperty(e.getKey()))) {
+                text = CfgFile.with(text, e.getKey(), e.getValue());
+            }
         }
+        if (text.equals(before) && !always) {
+            return;
+        }
+        if (!text.equals(before)) {
+            CfgFile.write(file, text);
+        }
+        Hashtable<String, Object> applied = settings(text);
+        // As FileInstall names the file (java.io.File's URI form), so that it takes this configuration as the file's.
+        Object named = held == null ? null : held.get(FILE);
+        applied.put(FILE, named != null ? named : file.toAbsolutePath().toFile().toURI().toString());
+        c.update(applied);
     }
 }

@@ -11,6 +11,7 @@ import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.Problem;
 import org.gatehouse.core.RecentErrors;
+import org.gatehouse.core.config.InstallationPaths;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -52,6 +53,12 @@ public final class StatusCommand {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<StatusSection> sections;
 
+    /**
+     * Component property of the parts of the shell that serve the standalone console only (its help,
+     * which stands in for Gogo's): inside Apache Karaf they stay disabled, which is no fault.
+     */
+    static final String STANDALONE_ONLY = "gatehouse.standalone-only";
+
     /** Problems in force that bundles report themselves (no status listener open, ...). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<Problem> problems;
@@ -92,10 +99,15 @@ public final class StatusCommand {
         this.context = context;
     }
 
+    static final Usage STATUS = new Usage("gatehouse:status",
+            "one screen: version, uptime, bundles, components, certificate, LDAP, ban, proxy, TURN, listeners, last errors", 0, 0);
+
     @Descriptor("show version, uptime, Gatehouse bundles and components, I/O threads, listeners and the last errors logged")
-    public void status() {
-        // Printed rather than returned: Karaf's non-interactive client does not print return values.
-        System.out.print(report());
+    public void status(Object... arguments) {
+        if (STATUS.arguments(arguments) != null) {
+            // Printed rather than returned: Karaf's non-interactive client does not print return values.
+            System.out.print(report());
+        }
     }
 
     String report() {
@@ -125,7 +137,8 @@ public final class StatusCommand {
             for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(ours.toArray(new Bundle[0]))) {
                 List<String> states = new ArrayList<>();
                 if (!scr.isComponentEnabled(d)) {
-                    states.add("disabled");
+                    states.add(InstallationPaths.inKaraf() && Boolean.TRUE.equals(d.properties.get(STANDALONE_ONLY))
+                            ? ComponentRow.OFF + " (standalone console only; Karaf's console has its own)" : "disabled");
                 }
                 for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
                     String absent = c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE ? absentFeature(d, c) : null;

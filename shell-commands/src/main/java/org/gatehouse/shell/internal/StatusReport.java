@@ -13,6 +13,7 @@ import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.Problem;
 import org.gatehouse.core.RecentErrors;
+import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.Bundle;
@@ -23,7 +24,7 @@ final class StatusReport {
 
     private static final DateTimeFormatter STARTED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
-    /** Problems shown; the rest are in data/log/gatehouse.log. */
+    /** Problems shown; the rest are in the log file ({@link InstallationPaths#logFile()}). */
     static final int LAST_ERRORS_SHOWN = 5;
     static final int LAST_ERROR_WIDTH = 110;
     /** The zone of the log files' time stamps, so a line can be found there. */
@@ -168,7 +169,7 @@ final class StatusReport {
             out.append(String.format("  %s %-5s %s - %s%n", LOGGED.format(e.time()), e.level(), e.source(), text));
         }
         if (latest.size() > LAST_ERRORS_SHOWN) {
-            out.append("  (older ones in data/log/gatehouse.log)\n");
+            out.append("  (older ones in ").append(InstallationPaths.logFile()).append(")\n");
         }
     }
 

@@ -2,9 +2,11 @@ package org.gatehouse.shell.internal;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.Descriptor;
@@ -25,11 +27,20 @@ import org.osgi.service.component.annotations.Reference;
 public final class StunCommands {
 
     @Reference
-    private StunService stun;
+    StunService stun;
+
+    static final Usage STATUS = new Usage("stun:status",
+            "shows the STUN listeners, requests and errors per second, and dropped malformed packets", 0, 0);
+
+    static final Usage PROBE = new Usage("stun:probe <host[:port]>",
+            "asks a STUN server which address it sees for this host (is there NAT in between?)\n"
+            + "  port 3478 when left out; [v6]:port for IPv6", 1, 1);
 
     @Descriptor("show the STUN listeners, requests and errors per second, and dropped malformed packets")
-    public void status() {
-        System.out.print(statusText(stun));
+    public void status(Object... arguments) {
+        if (STATUS.arguments(arguments) != null) {
+            System.out.print(statusText(stun));
+        }
     }
 
     static String statusText(StunService stun) {
@@ -53,8 +64,15 @@ public final class StunCommands {
     }
 
     @Descriptor("ask a STUN server for this host's reflexive (public) address: will a node here learn its NAT address from it?")
-    public void probe(@Descriptor("host[:port], port 3478 when left out; [v6]:port for IPv6") String server)
+    public void probe(@Descriptor("host[:port], port 3478 when left out; [v6]:port for IPv6") Object... arguments)
             throws InterruptedException {
+        List<String> args = PROBE.arguments(arguments);
+        if (args != null) {
+            probe(args.get(0));
+        }
+    }
+
+    private void probe(String server) throws InterruptedException {
         InetSocketAddress target;
         try {
             target = resolve(server);
@@ -66,7 +84,7 @@ public final class StunCommands {
             System.out.print(probeText(r));
         } catch (ExecutionException e) {
             // No reflexive address: the command fails (exit 1 over bin/client).
-            throw new IllegalStateException("stun:probe: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("stun:probe: " + reason(e.getCause(), target), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("stun:probe: no answer from " + IpAddresses.format(target), e);
         }
@@ -75,7 +93,13 @@ public final class StunCommands {
     static InetSocketAddress resolve(String text) throws UnknownHostException {
         String s = text.strip();
         if (s.startsWith("[") || s.chars().filter(c -> c == ':').count() > 1 || s.matches("[0-9.:]+")) {
-            return IpAddresses.parseSocketAddress(s, 3478);
+            ambiguous(s);
+            InetSocketAddress a = IpAddresses.parseSocketAddress(s, 3478);
+            if (a.getPort() == 0) {
+                // The kernel would send nowhere, and the probe would wait its whole 8 s for nothing.
+                throw new IllegalArgumentException("'" + text + "': port 0 is no port a server listens on");
+            }
+            return a;
         }
         int colon = s.lastIndexOf(':');
         String host = colon < 0 ? s : s.substring(0, colon);
@@ -91,6 +115,38 @@ public final class StunCommands {
             }
         }
         return new InetSocketAddress(InetAddress.getByName(host), port);
+    }
+
+    /**
+     * Refuses an unbracketed IPv6 address that reads as well as an address and a port: {@code ::1:3478}
+     * is the address 0:0:0:0:0:0:1:3478, though it was most likely meant as port 3478 of {@code ::1}.
+     * The address alone must be quoted in brackets: Gogo hands a lone unquoted {@code [x]} over as x.
+     */
+    private static void ambiguous(String s) {
+        int last = s.lastIndexOf(':');
+        if (s.startsWith("[") || last <= 0 || !s.substring(last + 1).matches("[0-9]{1,5}") || s.indexOf(':') == last) {
+            return;
+        }
+        String address = s.substring(0, last);
+        try {
+            IpAddresses.parse(address);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        throw new IllegalArgumentException("'" + s + "' is ambiguous: write [" + address + "]:" + s.substring(last + 1)
+                + " for port " + s.substring(last + 1) + " of " + address + ", or '[" + s + "]' (quoted) for that address");
+    }
+
+    /** Why a probe got no answer, in one line; Netty's unreachable-network exceptions carry no message of their own. */
+    static String reason(Throwable e, InetSocketAddress target) {
+        if (e instanceof NoRouteToHostException) {
+            return "no route from this host to " + IpAddresses.format(target);
+        }
+        String m = e.getMessage();
+        if (m == null || m.startsWith("null")) {
+            return e.getClass().getSimpleName() + " sending to " + IpAddresses.format(target);
+        }
+        return m;
     }
 
     static String probeText(ProbeResult r) {

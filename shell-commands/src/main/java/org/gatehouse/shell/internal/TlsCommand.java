@@ -24,7 +24,10 @@ abstract class TlsCommand implements Function {
 
     @Override
     public Object execute(CommandSession session, List<Object> arguments) {
-        List<String> args = arguments.stream().map(String::valueOf).toList();
+        List<String> args = usage().arguments(arguments);
+        if (args == null) {
+            return null;
+        }
         try {
             run(args);
         } catch (InvalidCertificateException e) {
@@ -36,6 +39,8 @@ abstract class TlsCommand implements Function {
     }
 
     abstract String name();
+
+    abstract Usage usage();
 
     abstract void run(List<String> args) throws InvalidCertificateException;
 
@@ -65,6 +70,12 @@ abstract class TlsCommand implements Function {
         }
 
         @Override
+        Usage usage() {
+            return new Usage("tls:cert-show [file.pem]",
+                    "shows the certificate in force; with a file, checks it without installing it", 0, 1);
+        }
+
+        @Override
         void run(List<String> args) throws InvalidCertificateException {
             if (args.isEmpty()) {
                 System.out.print(describe(certificates.current()));
@@ -86,12 +97,14 @@ abstract class TlsCommand implements Function {
         }
 
         @Override
+        Usage usage() {
+            return new Usage("tls:cert-install <file.pem>",
+                    "checks the file (key matches, chain links up, validity), keeps the certificate in force for\n"
+                    + "  tls:cert-rollback and serves the new one from the next handshake; open connections stay", 1, 1);
+        }
+
+        @Override
         void run(List<String> args) throws InvalidCertificateException {
-            if (args.size() != 1) {
-                throw new IllegalArgumentException("usage: tls:cert-install <file.pem>\n"
-                        + "  checks the file (key matches, chain links up, validity), keeps the certificate in force for\n"
-                        + "  tls:cert-rollback and serves the new one from the next handshake; open connections stay");
-            }
             CertificateInfo c = certificates.install(Path.of(args.get(0)).toAbsolutePath());
             System.out.print(describe(c));
             System.out.println("Installed: new connections get this certificate. tls:cert-rollback goes back.");
@@ -105,6 +118,11 @@ abstract class TlsCommand implements Function {
         @Override
         String name() {
             return "tls:cert-rollback";
+        }
+
+        @Override
+        Usage usage() {
+            return new Usage("tls:cert-rollback", "goes back to the certificate in force before the last tls:cert-install", 0, 0);
         }
 
         @Override

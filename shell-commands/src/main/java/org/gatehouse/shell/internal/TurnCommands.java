@@ -32,16 +32,48 @@ public final class TurnCommands {
     @Reference
     TurnUsers users;
 
+    static final Usage USERS = new Usage("turn:users", "lists the long-term credential users (user@realm) in the user file", 0, 0);
+
+    static final Usage ALLOCATIONS = new Usage("turn:allocations",
+            "lists the allocations: client 5-tuple, user, relayed address, age, permissions, channels, traffic", 0, 0);
+
+    static final Usage KILL = new Usage("turn:kill <id>",
+            "ends an allocation now (its relay ports close; the client gets 437 on its next request)\n"
+            + "  id: the number in the id column of turn:allocations", 1, 1);
+
+    static final Usage STATS = new Usage("turn:stats",
+            "shows the TURN counters: allocations, permissions, channels, relayed traffic, refusals", 0, 0);
+
     @Descriptor("list the long-term credential users (user@realm) in the user file")
-    public void users() {
-        List<String> names = users.users();
-        System.out.printf("%d user%s in %s%n", names.size(), names.size() == 1 ? "" : "s", users.file());
-        names.forEach(n -> System.out.println("  " + n));
+    public void users(Object... arguments) {
+        if (USERS.arguments(arguments) == null) {
+            return;
+        }
+        System.out.print(usersText(users.users(), String.valueOf(users.file()), admin.realm()));
+    }
+
+    /**
+     * The user file's users; a line for another realm than the one in force is marked, as its key was
+     * made with that realm and cannot log in (a realm change leaves such lines behind).
+     */
+    static String usersText(List<String> names, String file, String realm) {
+        StringBuilder out = new StringBuilder(String.format("%d user%s in %s%n", names.size(), names.size() == 1 ? "" : "s", file));
+        for (String n : names) {
+            out.append("  ").append(n);
+            if (!n.endsWith("@" + realm)) {
+                out.append("   (cannot log in: written for realm ").append(n.substring(n.lastIndexOf('@') + 1))
+                        .append(", the realm in force is ").append(realm).append(')');
+            }
+            out.append(System.lineSeparator());
+        }
+        return out.toString();
     }
 
     @Descriptor("list the allocations: client 5-tuple, user, relayed address, age, permissions, channels, traffic")
-    public void allocations() {
-        System.out.print(allocationsText(admin.allocations()));
+    public void allocations(Object... arguments) {
+        if (ALLOCATIONS.arguments(arguments) != null) {
+            System.out.print(allocationsText(admin.allocations()));
+        }
     }
 
     static String allocationsText(List<AllocationInfo> list) {
@@ -85,7 +117,12 @@ public final class TurnCommands {
     }
 
     @Descriptor("end an allocation now (its relay ports close; the client gets 437 on its next request)")
-    public void kill(@Descriptor("allocation id, as turn:allocations shows it") String id) {
+    public void kill(@Descriptor("allocation id, as turn:allocations shows it") Object... arguments) {
+        List<String> args = KILL.arguments(arguments);
+        if (args == null) {
+            return;
+        }
+        String id = args.get(0);
         // Taken as text: Gogo's own refusal of "abc" for a long names its coercion, not the allocation.
         long n;
         try {
@@ -102,8 +139,10 @@ public final class TurnCommands {
     }
 
     @Descriptor("show the TURN counters: allocations, permissions, channels, relayed traffic, refusals")
-    public void stats() {
-        System.out.print(statsText(admin.enabled(), admin.realm(), admin.statistics()));
+    public void stats(Object... arguments) {
+        if (STATS.arguments(arguments) != null) {
+            System.out.print(statsText(admin.enabled(), admin.realm(), admin.statistics()));
+        }
     }
 
     /** How TURN being off reads, first, wherever its figures are shown: they would look like a quiet relay. */

@@ -22,9 +22,9 @@ abstract class TurnUserCommand implements Function {
 
     @Override
     public Object execute(CommandSession session, List<Object> arguments) {
-        List<String> args = arguments.stream().map(String::valueOf).toList();
-        if (args.size() < minArguments() || args.size() > maxArguments()) {
-            throw new IllegalArgumentException("usage: " + usage());
+        List<String> args = usage().arguments(arguments);
+        if (args == null) {
+            return null;
         }
         try {
             run(args);
@@ -39,11 +39,7 @@ abstract class TurnUserCommand implements Function {
 
     abstract String name();
 
-    abstract String usage();
-
-    abstract int minArguments();
-
-    abstract int maxArguments();
+    abstract Usage usage();
 
     abstract void run(List<String> args) throws IOException;
 
@@ -58,19 +54,9 @@ abstract class TurnUserCommand implements Function {
         }
 
         @Override
-        String usage() {
-            return "turn:user-add <user> <password> [realm]\n"
-                    + "  adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only";
-        }
-
-        @Override
-        int minArguments() {
-            return 2;
-        }
-
-        @Override
-        int maxArguments() {
-            return 3;
+        Usage usage() {
+            return new Usage("turn:user-add <user> <password> [realm]",
+                    "adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only", 2, 3);
         }
 
         @Override
@@ -93,19 +79,9 @@ abstract class TurnUserCommand implements Function {
         }
 
         @Override
-        String usage() {
-            return "turn:user-remove <user>\n"
-                    + "  removes every key of the user; its allocations relay on until they next authenticate";
-        }
-
-        @Override
-        int minArguments() {
-            return 1;
-        }
-
-        @Override
-        int maxArguments() {
-            return 1;
+        Usage usage() {
+            return new Usage("turn:user-remove <user>",
+                    "removes every key of the user; its allocations relay on until they next authenticate", 1, 1);
         }
 
         @Override

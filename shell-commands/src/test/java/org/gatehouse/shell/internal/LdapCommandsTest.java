@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.gatehouse.auth.ldap.DirectoryCheck;
@@ -72,7 +74,13 @@ class LdapCommandsTest {
         directory.steps = List.of(new Step("connect", true, "ok"), new Step("user bind", false, "49 (invalid credentials)"));
         assertThrows(IllegalStateException.class, () -> commands.test(null, "alice", "x"));
         directory.steps = List.of(new Step("connect", true, "ok"));
-        assertTrue(printed(() -> commands.test(null, "alice", "x")).endsWith("Accepted: this login passes the filter.\n"));
+        assertTrue(printed(() -> {
+            try {
+                commands.test(null, "alice", "x");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).endsWith("Accepted: this login passes the filter.\n"));
     }
 
     /** gatehouse:status says why nothing is guarded, and counts an unusable configuration's 503s as its own. */

@@ -80,8 +80,8 @@ class ProxyNodeCommandTest {
 
     @Test
     void aListThatIsNotAnAddressIsLeftAsItIs() throws Exception {
-        assertEquals(List.of("c", "[a, b]", ":443"), ProxyNodeCommand.words(List.of("c", List.of("a", "b"), ":443")));
-        assertEquals(List.of("c", "[::1]"), ProxyNodeCommand.words(List.of("c", List.of("::1"))));
-        assertEquals(List.of("c", "[x]", ":443"), ProxyNodeCommand.words(List.of("c", List.of("x"), ":443")));
+        assertEquals(List.of("c", "[a, b]", ":443"), Usage.words(List.of("c", List.of("a", "b"), ":443")));
+        assertEquals(List.of("c", "[::1]"), Usage.words(List.of("c", List.of("::1"))));
+        assertEquals(List.of("c", "[x]", ":443"), Usage.words(List.of("c", List.of("x"), ":443")));
     }
 }

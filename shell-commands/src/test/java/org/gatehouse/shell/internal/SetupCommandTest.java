@@ -26,6 +26,12 @@ class SetupCommandTest {
     private SetupCommand command() {
         SetupCommand c = new SetupCommand();
         c.configurations = files.admin();
+        c.etcFolder = dir.resolve("etc");
+        try {
+            Files.createDirectories(c.etcFolder);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return c;
     }
 

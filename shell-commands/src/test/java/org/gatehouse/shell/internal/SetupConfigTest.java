@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import org.gatehouse.core.config.CfgFile;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.service.cm.Configuration;
@@ -21,6 +25,13 @@ class SetupConfigTest {
 
     @TempDir
     Path data;
+
+    private Path etc;
+
+    @BeforeEach
+    void etcFolder() throws Exception {
+        etc = Files.createDirectories(data.resolve("etc"));
+    }
 
     /** Configuration Admin as proxies: every configuration empty, every update recorded by PID. */
     private static ConfigurationAdmin recording(List<String> updates) {
@@ -64,7 +75,7 @@ class SetupConfigTest {
     @Test
     void aUserFileThatRefusesTheUserLeavesEveryOtherFileAsItWas() throws Exception {
         List<String> updates = new ArrayList<>();
-        SetupConfig config = new SetupConfig(recording(updates));
+        SetupConfig config = new SetupConfig(recording(updates), etc);
         Map<String, String> current = config.current(REFUSING);
         Map<String, String> answers = Map.of("management-networks", "127.0.0.0/8, ::1, 10.0.50.0/24", "nodes", "10.40.0.10:443",
                 "turn", "enable", "turn-user", "conference", "turn-password", "a long secret");
@@ -81,7 +92,7 @@ class SetupConfigTest {
     @Test
     void newNodesKeepTheRoutesInForce() throws Exception {
         FakeConfigurations files = new FakeConfigurations().with(POOL, "nodes", "10.40.0.10:443", "routes", "/api/, /static/");
-        SetupConfig config = new SetupConfig(files.admin());
+        SetupConfig config = new SetupConfig(files.admin(), etc);
         Map<String, String> current = config.current(NO_TURN);
         assertEquals("yes", current.get("web-proxy"));
         // The answers file leaves web-proxy out; the wizard's operator presses Enter on [yes]: both keep the routes.
@@ -98,7 +109,7 @@ class SetupConfigTest {
     @Test
     void theWebProxyAnswerChangedWritesTheRoutes() throws Exception {
         FakeConfigurations files = new FakeConfigurations().with(POOL, "nodes", "10.40.0.10:443", "routes", "/api/, /static/");
-        SetupConfig config = new SetupConfig(files.admin());
+        SetupConfig config = new SetupConfig(files.admin(), etc);
         config.apply(Map.of("web-proxy", "no"), config.current(NO_TURN), NO_TURN, data);
         assertEquals("", files.get(POOL, "routes"));
         assertEquals("10.40.0.10:443", files.get(POOL, "nodes"));
@@ -110,11 +121,62 @@ class SetupConfigTest {
     void aPoolMadeByTheWizardGetsTheRoutesOfTheAnswer() throws Exception {
         // Without a pool file the web proxy is off; left so, the new pool must not take the balancer's default routes.
         FakeConfigurations files = new FakeConfigurations();
-        SetupConfig config = new SetupConfig(files.admin());
+        SetupConfig config = new SetupConfig(files.admin(), etc);
         Map<String, String> current = config.current(NO_TURN);
         assertEquals("no", current.get("web-proxy"));
         config.apply(Map.of("nodes", "10.40.0.10:443"), current, NO_TURN, data);
         assertEquals("10.40.0.10:443", files.get(POOL, "nodes"));
         assertEquals("", files.get(POOL, "routes"));
     }
+
+    @Test
+    void anEditOfTheFileTheWatcherHasNotReadYetIsKept() throws Exception {
+        // ConfigAdmin still holds the file as it was; the operator has just added max-bps.
+        FakeConfigurations files = new FakeConfigurations().with(SetupConfig.TURN, "realm", "example.com", "max-bps", "0",
+                "felix.fileinstall.filename", etc.resolve("org.gatehouse.turn.cfg").toFile().toURI().toString());
+        Path file = etc.resolve("org.gatehouse.turn.cfg");
+        Files.writeString(file, "# TURN\nrealm = example.com\n# the cap\nmax-bps = 0\nmax-bps = 1000\n");
+        SetupConfig config = new SetupConfig(files.admin(), etc);
+        List<String> done = config.apply(Map.of("turn", "enable", "external-ip", "192.0.2.1"), config.current(ALLOWING), ALLOWING, data);
+        assertEquals(List.of("TURN: external-ip = 192.0.2.1 (etc/org.gatehouse.turn.cfg)"), done);
+        assertEquals("# TURN\nrealm = example.com\n# the cap\nmax-bps = 0\nmax-bps = 1000\nexternal-ip = 192.0.2.1\n", Files.readString(file),
+                "only the answered key is written; every other line stays");
+        assertEquals("1000", files.get(SetupConfig.TURN, "max-bps"), "what applies is the file as it is now");
+        assertEquals("192.0.2.1", files.get(SetupConfig.TURN, "external-ip"));
+    }
+
+    @Test
+    void aPoolWhoseFileWasDeletedGetsAFileAgain() throws Exception {
+        FakeConfigurations files = new FakeConfigurations();
+        SetupConfig config = new SetupConfig(files.admin(), etc);
+        config.apply(Map.of("nodes", "10.40.0.10:443", "web-proxy", "yes"), config.current(NO_TURN), NO_TURN, data);
+        Path file = etc.resolve("org.gatehouse.balancer.pool-conferencing.cfg");
+        Properties written = CfgFile.entries(Files.readString(file));
+        assertEquals("10.40.0.10:443", written.getProperty("nodes"));
+        assertEquals("/api/, /webapp/, /static/, /", written.getProperty("routes"));
+        assertEquals("10.40.0.10:443", files.get(POOL, "nodes"), "applied at once too");
+        assertEquals(file.toFile().toURI().toString(), files.get(POOL, "felix.fileinstall.filename"));
+        // Run again with the file in place: only its nodes line changes.
+        Files.writeString(file, Files.readString(file) + "# mine\n");
+        config.apply(Map.of("nodes", "10.40.0.11:443"), config.current(NO_TURN), NO_TURN, data);
+        assertTrue(Files.readString(file).endsWith("nodes = 10.40.0.11:443\nroutes = /api/, /webapp/, /static/, /\n# mine\n"),
+                Files.readString(file));
+    }
+
+    /** A user file that takes any user. */
+    private static final TurnAccounts ALLOWING = new TurnAccounts() {
+        @Override
+        public List<String> names() {
+            return List.of();
+        }
+
+        @Override
+        public void add(String user, String password) {
+        }
+
+        @Override
+        public String file() {
+            return "etc/turn-users";
+        }
+    };
 }

@@ -50,6 +50,33 @@ class StatusReportTest {
     }
 
     @Test
+    void insideKarafTheOlderOnesAreInKarafsLog() {
+        // Karaf sets karaf.home and no gatehouse.home; its pax-logging writes data/log/karaf.log.
+        String gatehouseHome = System.clearProperty("gatehouse.home");
+        String karafHome = System.setProperty("karaf.home", "/opt/karaf");
+        try {
+            List<RecentErrors.Entry> latest = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                latest.add(new RecentErrors.Entry(Instant.parse("2026-01-02T10:00:00Z").plusSeconds(i), RecentErrors.Level.ERROR, "X", "problem"));
+            }
+            StatusReport r = new StatusReport();
+            r.lastErrors(new Fixed(latest, 7, 0));
+            assertTrue(r.toString().contains("(older ones in data/log/karaf.log)"), r.toString());
+        } finally {
+            restore("gatehouse.home", gatehouseHome);
+            restore("karaf.home", karafHome);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
+    }
+
+    @Test
     void withoutALogReaderItSaysSo() {
         StatusReport r = new StatusReport();
         r.lastErrors(null);

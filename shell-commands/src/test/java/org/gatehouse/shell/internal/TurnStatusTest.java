@@ -80,4 +80,12 @@ class TurnStatusTest {
         };
         return status;
     }
+
+    @Test
+    void usersWrittenForAnotherRealmAreMarked() {
+        String nl = System.lineSeparator();
+        assertEquals("2 users in etc/turn-users" + nl + "  alice@corp.example" + nl
+                + "  bob@me@gatehouse   (cannot log in: written for realm gatehouse, the realm in force is corp.example)" + nl,
+                TurnCommands.usersText(java.util.List.of("alice@corp.example", "bob@me@gatehouse"), "etc/turn-users", "corp.example"));
+    }
 }
