@@ -54,6 +54,31 @@ class DistributionIT {
             Files.delete(deployed);
             server.awaitLog(l -> l.contains("Uninstalling bundle") && l.contains("org.gatehouse.shell"), 1, WAIT);
 
+            // A jar of a shipped bundle (same name and version) dropped into deploy/ replaces it; deleting the
+            // jar puts the shipped one back, where FileInstall alone would leave the bundle uninstalled.
+            Path content = Distribution.jars(home.resolve("system")).stream()
+                    .filter(Distribution.startsWith("org.gatehouse.content")).findFirst().orElseThrow();
+            Path patch = home.resolve("deploy/content-patch.jar");
+            Files.copy(content, tmp);
+            Files.move(tmp, patch, StandardCopyOption.ATOMIC_MOVE);
+            server.awaitLog(l -> l.contains("Updating this bundle instead"), 1, WAIT);
+            Thread.sleep(1500);
+            Files.delete(patch);
+            server.awaitOutput(l -> l.startsWith("gatehouse: org.gatehouse.content: its replacement was removed from deploy/; the shipped ")
+                    && l.endsWith(" is installed and started again"), WAIT);
+
+            // What is not a bundle is ignored with one line saying why: a configuration file (it belongs in
+            // etc/; read here it replaced its component's configuration) and a jar without a bundle manifest.
+            Files.write(home.resolve("deploy/garbage.jar"), new byte[] {'P', 'K', 1, 2});
+            Files.writeString(home.resolve("deploy/org.gatehouse.tls.cfg"), "https-listen = 127.0.0.1:1\n");
+            server.awaitLog(l -> l.contains(" WARN ") && l.endsWith("deploy/garbage.jar is ignored: it is not a readable jar (zip END header not found)"), 1, WAIT);
+            server.awaitLog(l -> l.contains(" WARN ") && l.endsWith("deploy/org.gatehouse.tls.cfg is ignored: configuration belongs in etc/"
+                    + " (put its keys into etc/org.gatehouse.tls.cfg, which applies at once)"), 1, WAIT);
+            Files.delete(home.resolve("deploy/garbage.jar"));
+            Files.delete(home.resolve("deploy/org.gatehouse.tls.cfg"));
+            server.awaitLog(l -> l.contains("is no longer ignored"), 2, WAIT);
+            assertFalse(server.log().stream().anyMatch(l -> l.contains("127.0.0.1:1")), "the deploy/ file was not applied");
+
             // A .cfg edit reaches the running component; a bad value is refused with one line naming file and key.
             Path cfg = home.resolve("etc/org.gatehouse.core.cfg");
             String original = Files.readString(cfg, StandardCharsets.UTF_8);
