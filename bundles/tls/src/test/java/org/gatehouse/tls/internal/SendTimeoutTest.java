@@ -100,9 +100,12 @@ class SendTimeoutTest {
     /**
      * slowhttptest (Debian) in Slow Read mode: 50 connections, each asking for the 16 MB answer twice
      * on one connection, advertising a TCP window of 512 to 1024 bytes and reading 32 bytes every
-     * 5 s. The server closes each at send-timeout (2 s) plus at most one more period; slowhttptest
-     * itself only notices when its slow reads reach the end, so the open connections are counted at
-     * the server, once a second.
+     * 5 s. The server closes each at the end of the first send-timeout period (2 s) in which the
+     * kernel took none of its answer; slowhttptest itself only notices when its slow reads reach the
+     * end, so the open connections are counted at the server, once a second, until they are gone or
+     * slowhttptest's own 30 s end nears (it closes its connections itself then). The second is not
+     * fixed: on a loaded machine slowhttptest took 3 s to open all 50, and its first slow reads still
+     * let the kernel take more for several periods (closed 4 to 14 s after all were open).
      */
     @Test
     void slowhttptestSlowReadClientsAreClosedAtSendTimeout() throws Exception {
@@ -114,13 +117,13 @@ class SendTimeoutTest {
             front.route(ROUTE, Map.of(HttpRoute.PREFIX, "/"));
             Path out = java.nio.file.Files.createTempDirectory(home, "slow");
             Process p = new ProcessBuilder("/usr/bin/slowhttptest", "-X", "-c", "50", "-r", "50", "-k", "2", "-w", "512", "-y", "1024",
-                    "-n", "5", "-z", "32", "-l", "12", "-p", "3", "-o", out.resolve("run").toString(),
+                    "-n", "5", "-z", "32", "-l", "30", "-p", "3", "-o", out.resolve("run").toString(),
                     "-u", "https://127.0.0.1:" + front.port() + "/big")
                     .redirectErrorStream(true).redirectOutput(out.resolve("output.txt").toFile()).start();
             StringBuilder seen = new StringBuilder();
             int most = 0;
             int atEnd = -1;
-            for (int second = 1; second <= 10; second++) {
+            for (int second = 1; second <= 27 && !(most >= 40 && atEnd <= 2); second++) {
                 Thread.sleep(1000);
                 int open = front.openConnections();
                 seen.append(second).append(" s: ").append(open).append(" open\n");
