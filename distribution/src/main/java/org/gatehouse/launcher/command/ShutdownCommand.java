@@ -24,10 +24,28 @@ public final class ShutdownCommand {
             return;
         }
         if (arguments.length > 0) {
-            throw new IllegalArgumentException("usage: " + USAGE);
+            throw new Refused("usage: " + USAGE);
         }
         System.out.println("Gatehouse is shutting down.");
         // Stops asynchronously: the calling shell thread is itself stopped by the framework shutdown.
         framework.stop();
+    }
+
+    /**
+     * A refusal that prints as its message alone: Gogo's console prints a failed command's exception
+     * as {@code toString()} (this launcher sees no Gatehouse bundle, so not core's CommandRefused).
+     */
+    static final class Refused extends IllegalArgumentException {
+
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
     }
 }

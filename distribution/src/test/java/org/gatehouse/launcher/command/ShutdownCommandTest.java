@@ -26,5 +26,6 @@ class ShutdownCommandTest {
         assertEquals((ShutdownCommand.USAGE + System.lineSeparator()).repeat(2), b.toString(StandardCharsets.UTF_8));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.shutdown("extra"));
         assertEquals("usage: " + ShutdownCommand.USAGE, e.getMessage());
+        assertEquals(e.getMessage(), e.toString(), "the console prints it without a class name");
     }
 }

@@ -10,6 +10,7 @@ import org.gatehouse.ban.Ban;
 import org.gatehouse.ban.BanList;
 import org.gatehouse.ban.BanStatistics;
 import org.gatehouse.ban.FailureCount;
+import org.gatehouse.core.CommandRefused;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -89,11 +90,11 @@ public final class BanCommands {
             removed = bans.remove(address);
         } catch (IllegalArgumentException e) {
             // Not an address: the command fails (exit 1 over bin/client).
-            throw new IllegalArgumentException("ban:remove: " + e.getMessage(), e);
+            throw new CommandRefused("ban:remove: " + e.getMessage(), e);
         }
         if (!removed) {
             // Nothing lifted: a script that meant to let the address in should know (exit 1), as for a typo.
-            throw new IllegalArgumentException("ban:remove: " + address + " is neither banned nor counted");
+            throw new CommandRefused("ban:remove: " + address + " is neither banned nor counted");
         }
         System.out.println(address + ": ban lifted, failed attempts forgotten.");
     }

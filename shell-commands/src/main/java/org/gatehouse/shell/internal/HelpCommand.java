@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.apache.felix.service.threadio.ThreadIO;
+import org.gatehouse.core.CommandRefused;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -75,7 +76,7 @@ public class HelpCommand implements Function {
             }
         }
         if (matches.isEmpty()) {
-            throw new IllegalArgumentException("help: no command " + name + " (help lists them)");
+            throw new CommandRefused("help: no command " + name + " (help lists them)");
         }
         for (String m : matches) {
             if (gatehouse(m)) {

@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.gatehouse.balancer.Pools;
+import org.gatehouse.core.CommandRefused;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -26,7 +27,7 @@ abstract class ProxyNodeCommand implements Function {
             run(args.get(0), args.get(1), args.subList(2, args.size()));
         } catch (IllegalArgumentException | IllegalStateException e) {
             // Refused: the pool keeps its nodes, and the command fails (exit 1 over bin/client).
-            throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
+            throw new CommandRefused(name() + ": " + e.getMessage(), e);
         }
         return null;
     }

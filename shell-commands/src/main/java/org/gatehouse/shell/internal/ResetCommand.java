@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.config.InstallationPaths;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -50,7 +51,7 @@ public final class ResetCommand implements Function {
         for (String a : args) {
             if (!a.equals("--yes") && !a.equals("--delete-logs")) {
                 // An option it does not know: nothing is reset, and the command fails (exit 1 over bin/client).
-                throw new IllegalArgumentException("usage: " + USAGE);
+                throw new CommandRefused("usage: " + USAGE);
             }
         }
         boolean deleteLogs = args.contains("--delete-logs");

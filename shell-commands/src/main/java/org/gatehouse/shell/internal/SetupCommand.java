@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.config.InstallationPaths;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Component;
@@ -72,7 +73,7 @@ public final class SetupCommand {
         PrintStream out = System.out;
         SetupConfig config = new SetupConfig(configurations, etc());
         Map<String, String> current = config.current(users);
-        Prompter prompter = new Prompter(session.getKeyboard(), out, Prompter.secretSwitch(session));
+        Prompter prompter = new Prompter(session.getKeyboard(), out, Prompter.secretSwitch(session), SecretInput.terminal(session));
         out.println("Gatehouse setup. Enter keeps the value in [brackets]; Ctrl-D stops without changing anything.");
         Map<String, String> answers = new LinkedHashMap<>();
         try {
@@ -122,14 +123,14 @@ public final class SetupCommand {
         try {
             answers = SetupAnswers.parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString(), current);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("setup: " + e.getMessage() + "; nothing changed", e);
+            throw new CommandRefused("setup: " + e.getMessage() + "; nothing changed", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("setup: cannot read " + path + ": " + reason(e) + "; nothing changed", e);
+            throw new CommandRefused("setup: cannot read " + path + ": " + reason(e) + "; nothing changed", e);
         }
         try {
             apply(config, answers, current, out);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("setup: " + e.getMessage() + "; nothing changed", e);
+            throw new CommandRefused("setup: " + e.getMessage() + "; nothing changed", e);
         }
     }
 
@@ -181,16 +182,21 @@ public final class SetupCommand {
         private final InputStream in;
         private final PrintStream out;
         private final AtomicBoolean secretSwitch;
+        private final Object terminal;
 
         Prompter(InputStream in, PrintStream out) {
-            this(in, out, null);
+            this(in, out, null, null);
         }
 
-        /** @param secretSwitch set while a secret answer is read, or null */
-        Prompter(InputStream in, PrintStream out, AtomicBoolean secretSwitch) {
+        /**
+         * @param secretSwitch set while a secret answer is read, or null
+         * @param terminal the console's JLine terminal, where secret answers are read with echo off, or null
+         */
+        Prompter(InputStream in, PrintStream out, AtomicBoolean secretSwitch, Object terminal) {
             this.in = in;
             this.out = out;
             this.secretSwitch = secretSwitch;
+            this.terminal = terminal;
         }
 
         String ask(SetupAnswers.Question q, String current, boolean secret) {
@@ -230,6 +236,15 @@ public final class SetupCommand {
         }
 
         private String secretLine() {
+            char[] typed;
+            try {
+                typed = SecretInput.fromTerminal(terminal);
+            } catch (IOException e) {
+                throw new Stopped();
+            }
+            if (typed != null) {
+                return new String(typed);
+            }
             if (secretSwitch == null) {
                 return line();
             }

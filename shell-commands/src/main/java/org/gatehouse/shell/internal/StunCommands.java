@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.ProbeResult;
@@ -77,16 +78,16 @@ public final class StunCommands {
         try {
             target = resolve(server);
         } catch (IllegalArgumentException | UnknownHostException e) {
-            throw new IllegalArgumentException("stun:probe: " + e.getMessage(), e);
+            throw new CommandRefused("stun:probe: " + e.getMessage(), e);
         }
         try {
             ProbeResult r = stun.probe(target, Duration.ofSeconds(8)).toCompletableFuture().get(10, TimeUnit.SECONDS);
             System.out.print(probeText(r));
         } catch (ExecutionException e) {
             // No reflexive address: the command fails (exit 1 over bin/client).
-            throw new IllegalStateException("stun:probe: " + reason(e.getCause(), target), e.getCause());
+            throw new CommandRefused("stun:probe: " + reason(e.getCause(), target), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("stun:probe: no answer from " + IpAddresses.format(target), e);
+            throw new CommandRefused("stun:probe: no answer from " + IpAddresses.format(target), e);
         }
     }
 
@@ -97,7 +98,7 @@ public final class StunCommands {
             InetSocketAddress a = IpAddresses.parseSocketAddress(s, 3478);
             if (a.getPort() == 0) {
                 // The kernel would send nowhere, and the probe would wait its whole 8 s for nothing.
-                throw new IllegalArgumentException("'" + text + "': port 0 is no port a server listens on");
+                throw new CommandRefused("'" + text + "': port 0 is no port a server listens on");
             }
             return a;
         }
@@ -108,10 +109,10 @@ public final class StunCommands {
             try {
                 port = Integer.parseInt(s.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "': port is not a number");
+                throw new CommandRefused("'" + text + "': port is not a number");
             }
             if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("'" + text + "': port " + port + " is out of range");
+                throw new CommandRefused("'" + text + "': port " + port + " is out of range");
             }
         }
         return new InetSocketAddress(InetAddress.getByName(host), port);
@@ -133,7 +134,7 @@ public final class StunCommands {
         } catch (IllegalArgumentException e) {
             return;
         }
-        throw new IllegalArgumentException("'" + s + "' is ambiguous: write [" + address + "]:" + s.substring(last + 1)
+        throw new CommandRefused("'" + s + "' is ambiguous: write [" + address + "]:" + s.substring(last + 1)
                 + " for port " + s.substring(last + 1) + " of " + address + ", or '[" + s + "]' (quoted) for that address");
     }
 

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.InvalidCertificateException;
 import org.gatehouse.tls.ServerCertificates;
@@ -32,7 +33,7 @@ abstract class TlsCommand implements Function {
             run(args);
         } catch (InvalidCertificateException e) {
             // The command fails (exit 1 over bin/client).
-            throw new IllegalArgumentException(name() + ": refused: " + e.getMessage()
+            throw new CommandRefused(name() + ": refused: " + e.getMessage()
                     + "\nThe certificate in force is unchanged.", e);
         }
         return null;

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.turn.AllocationInfo;
 import org.gatehouse.turn.TurnAdmin;
@@ -128,12 +129,12 @@ public final class TurnCommands {
         try {
             n = Long.parseLong(id.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("turn:kill: '" + id
+            throw new CommandRefused("turn:kill: '" + id
                     + "' is not an allocation id (the number in the id column of turn:allocations)");
         }
         if (!admin.kill(n)) {
             // Refused like any other command that cannot do what it was asked (exit 1 over bin/client).
-            throw new IllegalArgumentException("turn:kill: no allocation " + n);
+            throw new CommandRefused("turn:kill: no allocation " + n);
         }
         System.out.println("Allocation " + n + " ended.");
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.turn.TurnAdmin;
 import org.gatehouse.turn.TurnUsers;
 import org.osgi.service.component.annotations.Reference;
@@ -30,9 +31,9 @@ abstract class TurnUserCommand implements Function {
             run(args);
         } catch (IllegalArgumentException e) {
             // Refused: nothing changed, and the command fails (exit 1 over bin/client).
-            throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
+            throw new CommandRefused(name() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new IllegalStateException(name() + ": cannot write " + users.file() + ": " + e, e);
+            throw new CommandRefused(name() + ": cannot write " + users.file() + ": " + e, e);
         }
         return null;
     }
@@ -88,7 +89,7 @@ abstract class TurnUserCommand implements Function {
         void run(List<String> args) throws IOException {
             if (!users.remove(args.get(0))) {
                 // Nothing to remove: a script that meant to take the user out should know (exit 1).
-                throw new IllegalArgumentException("no user " + args.get(0) + " in " + users.file());
+                throw new CommandRefused("no user " + args.get(0) + " in " + users.file());
             }
             System.out.println("User " + args.get(0) + " removed from " + users.file());
         }

@@ -3,6 +3,7 @@ package org.gatehouse.shell.internal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.gatehouse.core.CommandRefused;
 
 /**
  * A command's usage, and the one way every Gatehouse command reads its arguments: {@code --help} or
@@ -30,7 +31,7 @@ record Usage(String synopsis, String description, int min, int max) {
             return null;
         }
         if (args.size() < min || args.size() > max) {
-            throw new IllegalArgumentException("usage: " + this);
+            throw new CommandRefused("usage: " + this);
         }
         return args;
     }

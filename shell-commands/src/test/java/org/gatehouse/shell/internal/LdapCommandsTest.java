@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.gatehouse.auth.ldap.DirectoryCheck;
 import org.gatehouse.auth.ldap.DirectoryCheck.Step;
+import org.gatehouse.core.CommandRefused;
 import org.junit.jupiter.api.Test;
 
 class LdapCommandsTest {
@@ -68,11 +69,11 @@ class LdapCommandsTest {
         commands.directory = directory;
         directory.steps = List.of(new Step("configuration", false, "LDAP authentication is not configured"));
         String[] message = new String[1];
-        String out = printed(() -> message[0] = assertThrows(IllegalStateException.class, () -> commands.test(null, "alice", "x")).getMessage());
+        String out = printed(() -> message[0] = assertThrows(CommandRefused.class, () -> commands.test(null, "alice", "x")).getMessage());
         assertEquals("FAIL configuration LDAP authentication is not configured\n", out);
         assertEquals("Refused: this login would not pass the filter.", message[0]);
         directory.steps = List.of(new Step("connect", true, "ok"), new Step("user bind", false, "49 (invalid credentials)"));
-        assertThrows(IllegalStateException.class, () -> commands.test(null, "alice", "x"));
+        assertThrows(CommandRefused.class, () -> commands.test(null, "alice", "x"));
         directory.steps = List.of(new Step("connect", true, "ok"));
         assertTrue(printed(() -> {
             try {

@@ -44,7 +44,7 @@ class PrompterTest {
         AtomicBoolean secret = new AtomicBoolean();
         Keys keys = new Keys("gh\npw\nok\n", secret);
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
-        SetupCommand.Prompter p = new SetupCommand.Prompter(keys, new PrintStream(screen, true, StandardCharsets.UTF_8), secret);
+        SetupCommand.Prompter p = new SetupCommand.Prompter(keys, new PrintStream(screen, true, StandardCharsets.UTF_8), secret, null);
         assertEquals("gh", p.ask(NAME, "x", false));
         assertEquals("pw", p.ask(PASSWORD, "", true));
         assertEquals("ok", p.ask(NAME, "x", false));

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.CommandSession;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.Listener;
 import org.gatehouse.stun.ProbeResult;
 import org.gatehouse.stun.StunService;
@@ -102,7 +103,7 @@ class StunProbeTest {
     void anUnreachableServerIsNamedInWords() {
         CommandSession s = session();
         failure = new NoRouteToHostException();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.execute("stun:probe '[::1:3478]'"));
+        CommandRefused e = assertThrows(CommandRefused.class, () -> s.execute("stun:probe '[::1:3478]'"));
         assertEquals("stun:probe: no route from this host to [::1:3478]:3478", e.getMessage());
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
+import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -39,7 +40,7 @@ abstract class SshUserCommand implements Function {
             return null;
         }
         if (args.size() != arguments()) {
-            throw new IllegalArgumentException("usage: " + usage());
+            throw new CommandRefused("usage: " + usage());
         }
         PasswordFile p = passwords;
         String done;
@@ -47,9 +48,9 @@ abstract class SshUserCommand implements Function {
             done = run(p, args);
         } catch (IllegalArgumentException e) {
             // Refused or nothing to do: the file is unchanged, and the command fails (exit 1 over bin/client).
-            throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
+            throw new CommandRefused(name() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new IllegalStateException(name() + ": cannot write " + p.file() + ": " + e, e);
+            throw new CommandRefused(name() + ": cannot write " + p.file() + ": " + e, e);
         }
         System.out.print(done);
         return null;
@@ -117,7 +118,7 @@ abstract class SshUserCommand implements Function {
         String run(PasswordFile passwords, List<String> args) throws IOException {
             if (!passwords.remove(args.get(0))) {
                 // Nothing to remove: a script that meant to take the user out should know (exit 1).
-                throw new IllegalArgumentException("no user " + args.get(0) + " in " + passwords.file());
+                throw new CommandRefused("no user " + args.get(0) + " in " + passwords.file());
             }
             return "SSH user " + args.get(0) + " removed from " + passwords.file() + "\n";
         }
