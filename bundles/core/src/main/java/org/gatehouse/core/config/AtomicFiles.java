@@ -37,8 +37,8 @@ public final class AtomicFiles {
         OWNER_ONLY,
         /**
          * Where the file system cannot replace a file in one step ({@link AtomicMoveNotSupportedException}),
-         * the file is replaced by a plain move instead of the write failing; a reader may then see the
-         * change happen. For files that nothing polls while they are written.
+         * the file is replaced by a plain move (on some file systems a copy and a delete) instead of
+         * the write failing; a reader may then find the file missing or incomplete for a moment.
          */
         NON_ATOMIC_FALLBACK
     }
