@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.gatehouse.core.CommandRefused;
+import org.gatehouse.core.config.AtomicFiles;
 import org.gatehouse.core.config.InstallationPaths;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -109,16 +110,15 @@ public final class ResetCommand implements Function {
         }
         for (Path d : shipped) {
             Path target = etc.resolve(defaults.relativize(d));
-            if (Files.exists(target) && Arrays.equals(Files.readAllBytes(target), Files.readAllBytes(d))) {
+            byte[] content = Files.readAllBytes(d);
+            if (Files.exists(target) && Arrays.equals(Files.readAllBytes(target), content)) {
                 continue;
             }
             if (Files.exists(target)) {
                 keep(target, backup.resolve("etc").resolve(defaults.relativize(d)));
             }
             Files.createDirectories(target.getParent());
-            Path tmp = target.resolveSibling("." + target.getFileName() + ".reset");
-            Files.copy(d, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(target, content);
             restored++;
         }
         done.add(restored + " configuration file(s) restored, " + removed + " removed (etc/)");

@@ -7,7 +7,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.List;
@@ -116,19 +115,12 @@ public final class CfgFile {
     }
 
     /**
-     * Writes {@code text} whole or not at all (a hidden temporary file in the same folder, then an
-     * atomic move), so that FileInstall never reads half a file.
+     * Writes {@code text} whole or not at all ({@link AtomicFiles}), so that FileInstall never reads half
+     * a file. The file is left readable by its owner only: a {@code .cfg} file may hold a secret (the
+     * LDAP bind password, the TURN REST secret), and such a file has always been written this way.
      */
     public static void write(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        // A hidden name that no FileInstall installer takes, in the same folder so the move is atomic.
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.ISO_8859_1);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, text, StandardCharsets.ISO_8859_1, AtomicFiles.Option.OWNER_ONLY);
     }
 
     /** {@code value} as a {@code .properties} value that reads back as itself. */

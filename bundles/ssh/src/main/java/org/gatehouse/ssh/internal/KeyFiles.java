@@ -1,13 +1,10 @@
 package org.gatehouse.ssh.internal;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -16,6 +13,7 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
+import org.gatehouse.core.config.AtomicFiles;
 
 /**
  * The key material under {@code data/ssh/}: the host key (made at the first start, never made again
@@ -91,40 +89,15 @@ final class KeyFiles {
             return keys.next();
         }
         KeyPair pair = KeyUtils.generateKeyPair(KEY_TYPE, 256);
+        ByteArrayOutputStream key = new ByteArrayOutputStream();
+        OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, comment, null, key);
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        createPrivate(tmp);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, comment, null, out);
-        }
-        move(tmp, file);
+        AtomicFiles.write(file, key.toByteArray(), AtomicFiles.Option.OWNER_ONLY, AtomicFiles.Option.NON_ATOMIC_FALLBACK);
         return pair;
     }
 
+    /** Public material (public keys, known_hosts, the listening address): the file system's default permissions. */
     private static void writeIfChanged(Path file, String text) throws IOException {
-        if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
-            return;
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        move(tmp, file);
-    }
-
-    private static void createPrivate(Path file) throws IOException {
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(file);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.writeIfChanged(file, text, StandardCharsets.UTF_8, AtomicFiles.Option.NON_ATOMIC_FALLBACK);
     }
 }

@@ -5,10 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import javax.net.ssl.SSLException;
+import org.gatehouse.core.config.AtomicFiles;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.InvalidCertificateException;
 import org.slf4j.Logger;
@@ -334,20 +334,9 @@ final class CertificateStore {
         pendingChange = false;
     }
 
+    /** The file holds a private key: owner-only, and whole or not at all, since the listener may read it at any time. */
     static void writeAtomically(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".gatehouse-", ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // Not a POSIX file system: the folder's permissions protect the key.
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        AtomicFiles.write(file, text, StandardCharsets.UTF_8, AtomicFiles.Option.OWNER_ONLY);
     }
 }

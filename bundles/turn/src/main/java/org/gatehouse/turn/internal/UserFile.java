@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +16,7 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.gatehouse.core.config.AtomicFiles;
 import org.gatehouse.stun.message.Integrity;
 import org.gatehouse.turn.CredentialSource;
 import org.slf4j.Logger;
@@ -327,16 +327,11 @@ final class UserFile implements CredentialSource {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage() + "; fix that line first (nothing was changed)");
         }
-        List<String> kept = lines.stream().filter(Objects::nonNull).toList();
-        Path parent = path.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, ".turn-users", ".tmp");
-        try {
-            Files.write(tmp, kept, StandardCharsets.UTF_8);
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        StringBuilder text = new StringBuilder();
+        lines.stream().filter(Objects::nonNull).forEach(l -> text.append(l).append(System.lineSeparator()));
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        // Owner-only: the lines hold passwords or keys made from them.
+        AtomicFiles.write(path, text, StandardCharsets.UTF_8, AtomicFiles.Option.OWNER_ONLY);
         // The modification time may not change within the file system's granularity: force a re-read.
         modified = null;
         refresh();

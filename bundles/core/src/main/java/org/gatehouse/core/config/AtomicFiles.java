@@ -1,0 +1,131 @@
+package org.gatehouse.core.config;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * Writes a file whole or not at all, for the files that something else reads while the server runs:
+ * configuration FileInstall polls, certificates, user files, keys {@code bin/client} logs in with. The
+ * content goes to a hidden temporary file in the same folder ({@code .<name><random>.tmp}, a name no
+ * FileInstall filter takes), which then replaces the file in one step, so a reader finds the old
+ * content or the new, never half of it. When the write fails the temporary file is removed and the
+ * file stays as it was. The folder must exist.
+ */
+public final class AtomicFiles {
+
+    /** How {@link AtomicFiles} writes a file; none given: default permissions, atomic replacement or failure. */
+    public enum Option {
+        /**
+         * The file is readable and writable by its owner only ({@code rw-------}) on a file system with
+         * POSIX permissions, from the moment it exists; on any other file system its folder's
+         * permissions protect it. For keys, password hashes and credentials. Without this option a
+         * file gets the file system's default for a new file (on POSIX {@code rw-rw-rw-} less the
+         * umask).
+         */
+        OWNER_ONLY,
+        /**
+         * Where the file system cannot replace a file in one step ({@link AtomicMoveNotSupportedException}),
+         * the file is replaced by a plain move (on some file systems a copy and a delete) instead of
+         * the write failing; a reader may then find the file missing or incomplete for a moment.
+         */
+        NON_ATOMIC_FALLBACK
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private AtomicFiles() {
+    }
+
+    /**
+     * Replaces the content of {@code file} (or makes the file) with {@code content}, whole or not at all.
+     *
+     * @throws IOException when it cannot be written; the file is then unchanged
+     */
+    public static void write(Path file, byte[] content, Option... options) throws IOException {
+        Set<Option> chosen = Set.copyOf(Arrays.asList(options));
+        Path tmp = temporary(file, chosen.contains(Option.OWNER_ONLY));
+        try {
+            Files.write(tmp, content);
+            replace(tmp, file, chosen.contains(Option.NON_ATOMIC_FALLBACK));
+        } catch (Throwable e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #write(Path, byte[], Option...)} for text, encoded in {@code charset}.
+     *
+     * @throws CharacterCodingException when {@code charset} cannot encode the text; nothing is written
+     */
+    public static void write(Path file, CharSequence text, Charset charset, Option... options) throws IOException {
+        write(file, encode(text, charset), options);
+    }
+
+    /**
+     * {@link #write(Path, CharSequence, Charset, Option...)} unless the file already holds exactly that
+     * text, so that a file rewritten at every start keeps its modification time (and whoever watches it
+     * sees no change).
+     *
+     * @return whether the file was written
+     */
+    public static boolean writeIfChanged(Path file, CharSequence text, Charset charset, Option... options) throws IOException {
+        byte[] content = encode(text, charset);
+        if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
+            return false;
+        }
+        write(file, content, options);
+        return true;
+    }
+
+    private static byte[] encode(CharSequence text, Charset charset) throws CharacterCodingException {
+        // A new encoder reports what it cannot encode instead of writing '?' in its place.
+        ByteBuffer b = charset.newEncoder().encode(CharBuffer.wrap(text));
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** A new empty file beside {@code file}, made with the permissions the written file is to have. */
+    private static Path temporary(Path file, boolean ownerOnly) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        boolean posix = ownerOnly && dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+        while (true) {
+            Path tmp = dir.resolve("." + file.getFileName() + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp");
+            try {
+                return posix
+                        ? Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                        : Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                // Another write of the same file chose the same name: take another.
+            }
+        }
+    }
+
+    private static void replace(Path tmp, Path file, boolean nonAtomicFallback) throws IOException {
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            if (!nonAtomicFallback) {
+                throw e;
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
