@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
+import java.util.function.Function;
 import org.gatehouse.core.Listener;
 
 /**
@@ -41,6 +43,14 @@ public final class ListenerMove {
         public String reason() {
             return rootMessage(cause);
         }
+
+        /**
+         * The address and why it could not be opened, as {@code 192.0.2.1:443 (Address already in use)}:
+         * how Problems and one-line reports name a listener that could not be had.
+         */
+        public String describe() {
+            return IpAddresses.format(address) + " (" + reason() + ")";
+        }
     }
 
     /** The innermost cause's message (or the cause itself when it has none), for a log line. */
@@ -57,6 +67,21 @@ public final class ListenerMove {
      * not be opened again), and the old ones kept open instead of a wanted one.
      */
     public record Result(List<Failure> failed, List<String> kept) {
+
+        /**
+         * The listeners that could not be opened, in order, as {@code 192.0.2.1:443 (reason), [::]:80 (reason)}
+         * (each {@link Failure#describe()}); empty when none failed.
+         */
+        public String describeFailed() {
+            return describeFailed(f -> "");
+        }
+
+        /** As {@link #describeFailed()}, each one preceded by {@code label}'s text for it (such as {@code "https-listen "}). */
+        public String describeFailed(Function<Failure, String> label) {
+            StringJoiner out = new StringJoiner(", ");
+            failed.forEach(f -> out.add(label.apply(f) + f.describe()));
+            return out.toString();
+        }
     }
 
     private ListenerMove() {

@@ -5,7 +5,7 @@
  * new addresses without a gap.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.gatehouse.core.net;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,6 +2,7 @@ package org.gatehouse.core.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -150,5 +151,29 @@ class ListenerMoveTest {
         ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("tcp 127.0.0.1:5000", at(5000)), t);
         assertEquals(List.of("refused tcp 127.0.0.1:5000", "close udp 127.0.0.1:5000"), t.log, "no clash across transports: the UDP one just goes");
         assertEquals(List.of(), r.kept());
+    }
+
+    @Test
+    void failuresAreDescribedAsAddressAndReasonInOrder() {
+        Table t = new Table(Set.of(3000, 3001), Map.of());
+        Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
+        wanted.put("https 127.0.0.1:3000", at(3000));
+        wanted.put("http [::1]:3001", new InetSocketAddress("::1", 3001));
+        wanted.put("http 127.0.0.1:3002", at(3002));
+        ListenerMove.Result r = ListenerMove.apply(Map.of(), wanted, t);
+        assertEquals("127.0.0.1:3000 (Address already in use), [::1]:3001 (Address already in use)", r.describeFailed());
+        assertEquals("https-listen 127.0.0.1:3000 (Address already in use), http-listen [::1]:3001 (Address already in use)",
+                r.describeFailed(f -> f.key().startsWith("https") ? "https-listen " : "http-listen "));
+        assertEquals("", ListenerMove.apply(Map.of(), Map.of("http 127.0.0.1:3003", at(3003)), t).describeFailed(), "none failed");
+    }
+
+    @Test
+    void aFailureIsDescribedByItsInnermostCause() {
+        ListenerMove.Failure f = new ListenerMove.Failure("tls 0.0.0.0:443", new InetSocketAddress("0.0.0.0", 443),
+                new IllegalStateException("wrapped", new BindException("Permission denied")));
+        assertEquals("0.0.0.0:443 (Permission denied)", f.describe());
+        ListenerMove.Failure silent = new ListenerMove.Failure("udp 192.0.2.1:3478", new InetSocketAddress("192.0.2.1", 3478),
+                new IOException());
+        assertEquals("192.0.2.1:3478 (java.io.IOException)", silent.describe(), "no message: the exception names itself");
     }
 }

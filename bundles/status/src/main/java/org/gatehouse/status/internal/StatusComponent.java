@@ -200,10 +200,8 @@ public final class StatusComponent {
         // Logged once, the failure would soon be out of sight while gatehouse:status says "All well."; a
         // Problem service keeps it under Problems until a listener opens (or listen is emptied: off on purpose).
         if (bound.isEmpty() && !s.listen().isEmpty()) {
-            List<String> reasons = new ArrayList<>();
-            r.failed().forEach(f -> reasons.add(IpAddresses.format(f.address()) + " (" + f.reason() + ")"));
             problem.set("no status listener is open, so metrics and the status page are not served: " + s.source() + ": "
-                    + StatusSettings.LISTEN + ": cannot open " + String.join(", ", reasons));
+                    + StatusSettings.LISTEN + ": cannot open " + r.describeFailed());
         } else {
             problem.clear();
         }

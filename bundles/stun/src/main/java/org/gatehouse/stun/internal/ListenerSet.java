@@ -141,10 +141,9 @@ final class ListenerSet {
             List<String> instead = r.kept().stream().filter(k -> k.startsWith(protocol)).map(k -> bound.get(k).toString()).toList();
             String meanwhile = !instead.isEmpty() ? String.join(", ", instead) + (instead.size() == 1 ? " serves" : " serve") + " in its place"
                     : bound.isEmpty() ? "no STUN listener is open" : "the other listeners keep serving";
-            String what = settings.source() + ": " + (protocol.equals("tls") ? "tls-listen" : "listen") + ": cannot open " + protocol + " "
-                    + IpAddresses.format(f.address());
-            LOG.error("{}: {}; {}", what, f.reason(), meanwhile);
-            problems.add(what + " (" + f.reason() + "); " + meanwhile);
+            String what = settings.source() + ": " + (protocol.equals("tls") ? "tls-listen" : "listen") + ": cannot open " + protocol + " ";
+            LOG.error("{}{}: {}; {}", what, IpAddresses.format(f.address()), f.reason(), meanwhile);
+            problems.add(what + f.describe() + "; " + meanwhile);
         }
         discovery.apply(settings.source(), wantedGroups, bound, problems);
         this.problems.set(problems);

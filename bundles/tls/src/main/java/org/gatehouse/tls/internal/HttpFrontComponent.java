@@ -247,10 +247,7 @@ public final class HttpFrontComponent {
         if (r.failed().isEmpty()) {
             return null;
         }
-        List<String> parts = new ArrayList<>();
-        r.failed().forEach(f -> parts.add((f.key().startsWith("tls") ? "https-listen " : "http-listen ") + IpAddresses.format(f.address())
-                + " (" + f.reason() + ")"));
-        String text = s.source() + ": cannot open " + String.join(", ", parts);
+        String text = s.source() + ": cannot open " + r.describeFailed(f -> f.key().startsWith("tls") ? "https-listen " : "http-listen ");
         if (!r.kept().isEmpty()) {
             List<String> kept = new ArrayList<>();
             r.kept().forEach(k -> kept.add(k.replaceFirst("^tls ", "https ").replaceFirst("^tcp ", "http ")));

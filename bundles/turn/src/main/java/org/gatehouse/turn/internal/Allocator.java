@@ -39,6 +39,7 @@ final class Allocator {
     private final TurnServer server;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<Long, Reservation> reservations = new ConcurrentHashMap<>();
+    private final PortShortageLog shortage = new PortShortageLog();
 
     Allocator(TurnServer server) {
         this.server = server;
@@ -193,8 +194,7 @@ final class Allocator {
         }
         int port = server.ports.acquire(ip, s.minPort(), s.maxPort(), even, reserveNext);
         if (port < 0) {
-            TurnServer.LOG.warn("TURN: no free relay port on {} in {}-{} (etc/org.gatehouse.turn.cfg min-port, max-port)",
-                    IpAddresses.format(ip), s.minPort(), s.maxPort());
+            shortage.refused(ip, s.minPort(), s.maxPort());
             done.accept(null);
             return;
         }

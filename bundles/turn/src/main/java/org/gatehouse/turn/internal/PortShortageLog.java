@@ -1,0 +1,50 @@
+package org.gatehouse.turn.internal;
+
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.gatehouse.core.net.IpAddresses;
+
+/**
+ * One WARN line per relay address per minute at most about Allocates refused because the relay port
+ * range is full, with the count refused since the last line: many authenticated Allocates (load, or
+ * an attack with valid credentials) cannot flood the log. Each Allocate still gets its 508. The
+ * table holds the relay addresses only, which the configuration bounds.
+ */
+final class PortShortageLog {
+
+    private static final long INTERVAL = TimeUnit.MINUTES.toNanos(1);
+
+    private final ConcurrentHashMap<InetAddress, long[]> relays = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
+
+    PortShortageLog() {
+        this(System::nanoTime);
+    }
+
+    /** With {@code clock} giving nanoseconds, as {@link System#nanoTime()} does: for tests. */
+    PortShortageLog(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** An Allocate found no free port on {@code relay} in {@code minPort}-{@code maxPort}. */
+    void refused(InetAddress relay, int minPort, int maxPort) {
+        long now = clock.getAsLong();
+        // {time of the last line, refused since it (this one included)}
+        long[] entry = relays.computeIfAbsent(relay, a -> new long[] {now - INTERVAL, 0});
+        long count;
+        synchronized (entry) {
+            entry[1]++;
+            if (now - entry[0] < INTERVAL) {
+                return;
+            }
+            count = entry[1];
+            entry[0] = now;
+            entry[1] = 0;
+        }
+        TurnServer.LOG.warn("TURN: no free relay port on {} in {}-{} (etc/org.gatehouse.turn.cfg min-port, max-port){}",
+                IpAddresses.format(relay), minPort, maxPort,
+                count > 1 ? "; " + count + " Allocates refused (508) since the last such line" : "");
+    }
+}
