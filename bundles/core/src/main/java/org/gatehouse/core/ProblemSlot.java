@@ -45,6 +45,16 @@ public final class ProblemSlot {
         }
     }
 
+    /**
+     * States that a configuration file was refused: {@code why} as logged (file, key, reason) and what
+     * runs meanwhile ({@code inForce}, e.g. "keeping the running STUN configuration"). Without this an
+     * operator who reads only gatehouse:status sees "All well." while the file they edited is ignored.
+     * {@link #clear()} once a valid file is applied.
+     */
+    public void refused(String why, String inForce) {
+        set(why + "; " + inForce + " until the file is fixed (none of its changes apply meanwhile)");
+    }
+
     /** The lines in force. */
     public synchronized List<String> lines() {
         return new ArrayList<>(lines.keySet());

@@ -12,11 +12,13 @@ import org.gatehouse.ban.BanList;
 import org.gatehouse.ban.BanStatistics;
 import org.gatehouse.ban.FailureCount;
 import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -60,14 +62,19 @@ public final class BanComponent implements HttpFilter, BanList {
         return m != null && table.settings().exemptManagementNetworks() && m.permits(address);
     }
 
+    /** The ban file refused, for gatehouse:status. */
+    private ProblemSlot refused = new ProblemSlot(null);
+
     @Activate
-    void activate(Map<String, Object> properties) {
+    void activate(BundleContext context, Map<String, Object> properties) {
+        refused = new ProblemSlot(context);
         try {
             apply(BanSettings.read(properties));
             warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             BanTable.LOG.error("{}; banning with the built-in defaults until it is fixed: {}", e.getMessage(),
                     BanSettings.DEFAULTS.describe());
+            refused.refused(e.getMessage(), "banning with the built-in defaults");
             apply(BanSettings.DEFAULTS);
         }
         synchronized (this) {
@@ -86,8 +93,10 @@ public final class BanComponent implements HttpFilter, BanList {
             apply(BanSettings.read(properties));
         } catch (InvalidSettingException e) {
             BanTable.LOG.error("{}; keeping {}", e.getMessage(), table.settings().describe());
+            refused.refused(e.getMessage(), "keeping " + table.settings().describe());
             return;
         }
+        refused.clear();
         warnUnknownKeys(properties);
     }
 
@@ -136,6 +145,7 @@ public final class BanComponent implements HttpFilter, BanList {
 
     @Deactivate
     synchronized void deactivate() {
+        refused.clear();
         if (sweeper != null) {
             sweeper.shutdownNow();
             sweeper = null;

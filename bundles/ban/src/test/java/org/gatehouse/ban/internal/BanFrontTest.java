@@ -59,7 +59,7 @@ class BanFrontTest {
         front = new TestFront(home);
         ban = new BanComponent();
         ban.managementNetworks = () -> AddressSet.parse(List.of("127.0.0.3"));
-        ban.activate(settings());
+        ban.activate(null, settings());
         front.filter(ban, Map.of());
         front.route(NODE, Map.of(HttpRoute.PREFIX, "/api/"));
         base = "https://127.0.0.1:" + front.port();

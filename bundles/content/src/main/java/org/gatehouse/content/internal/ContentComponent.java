@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.http.HttpRoute;
@@ -34,15 +35,19 @@ public final class ContentComponent {
     private ServiceRegistration<HttpRoute> registration;
     private BundleContext context;
     private ContentSettings inForce;
+    /** The file refused, or the folder it names unusable, for gatehouse:status. */
+    private ProblemSlot refused = new ProblemSlot(null);
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
+        refused = new ProblemSlot(context);
         try {
             apply(ContentSettings.read(properties));
             warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; serving no content until it is fixed", e.getMessage());
+            refused.refused(e.getMessage(), "serving no content");
         }
     }
 
@@ -53,6 +58,7 @@ public final class ContentComponent {
             warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping {}", e.getMessage(), describe());
+            refused.refused(e.getMessage(), "keeping " + describe());
         }
     }
 
@@ -71,8 +77,10 @@ public final class ContentComponent {
             if (!Files.isDirectory(s.folder())) {
                 if (inForce != null) {
                     // A typo must not replace the files served with an empty folder made for it.
-                    LOG.error("{}: folder = {} {}; keeping {}", s.source(), s.folder(),
-                            Files.exists(s.folder()) ? "is not a folder" : "does not exist (make it first)", describe());
+                    String why = s.source() + ": folder = " + s.folder() + " "
+                            + (Files.exists(s.folder()) ? "is not a folder" : "does not exist (make it first)");
+                    LOG.error("{}; keeping {}", why, describe());
+                    refused.refused(why, "keeping " + describe());
                     return;
                 }
                 Files.createDirectories(s.folder());
@@ -83,7 +91,9 @@ public final class ContentComponent {
                 throw new IOException("not readable");
             }
         } catch (IOException | SecurityException e) {
-            LOG.error("{}: folder = {} cannot be read ({}); keeping {}", s.source(), s.folder(), e.getMessage(), describe());
+            String why = s.source() + ": folder = " + s.folder() + " cannot be read (" + e.getMessage() + ")";
+            LOG.error("{}; keeping {}", why, describe());
+            refused.refused(why, "keeping " + describe());
             return;
         }
         route.serve(new ContentRoute.Served(real, s));
@@ -97,11 +107,13 @@ public final class ContentComponent {
             registration.setProperties(props);
         }
         inForce = s;
+        refused.clear();
         LOG.info("Content: serving {} at {}", real, s.mount());
     }
 
     @Deactivate
     synchronized void deactivate() {
+        refused.clear();
         if (registration != null) {
             try {
                 registration.unregister();

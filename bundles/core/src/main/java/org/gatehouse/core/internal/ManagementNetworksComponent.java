@@ -3,11 +3,14 @@ package org.gatehouse.core.internal;
 import java.util.List;
 import java.util.Map;
 import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.AddressSet;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +24,12 @@ public final class ManagementNetworksComponent implements ManagementNetworks {
 
     private volatile AddressSet networks = AddressSet.parse(DEFAULT);
 
+    /** The management-networks value refused, for gatehouse:status. */
+    ProblemSlot refused = new ProblemSlot(null);
+
     @Activate
-    void activate(Map<String, Object> properties) {
+    void activate(BundleContext context, Map<String, Object> properties) {
+        refused = new ProblemSlot(context);
         apply(properties, true);
     }
 
@@ -41,9 +48,16 @@ public final class ManagementNetworksComponent implements ManagementNetworks {
                 }
                 networks = next;
             }
+            refused.clear();
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping management networks {}", e.getMessage(), networks);
+            refused.refused(e.getMessage(), "keeping management networks " + networks);
         }
+    }
+
+    @Deactivate
+    void deactivate() {
+        refused.clear();
     }
 
     @Override

@@ -22,6 +22,7 @@ import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.session.SessionFactory;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ManagementNetworks;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
@@ -62,6 +63,8 @@ public final class SshServerComponent {
     private SshConfiguration configuration;
     private SshServer server;
     private ServiceRegistration<Listener> registration;
+    /** The SSH file refused, for gatehouse:status. */
+    private final ProblemSlot refused;
 
     @Activate
     public SshServerComponent(@Reference(name = "processor") CommandProcessor processor, @Reference(name = "management-networks") ManagementNetworks managementNetworks,
@@ -71,6 +74,7 @@ public final class SshServerComponent {
         this.context = context;
         this.keys = new KeyFiles(InstallationPaths.data().resolve("ssh"));
         this.offInKaraf = InstallationPaths.inKaraf();
+        this.refused = new ProblemSlot(context);
         if (offInKaraf) {
             LOG.info("SSH: off inside Apache Karaf: Karaf's own SSH console (bin/client, sshPort in etc/org.apache.karaf.shell.cfg)"
                     + " is the shell, with every Gatehouse command; etc/{}.cfg is not read", SshSettings.PID);
@@ -81,6 +85,7 @@ public final class SshServerComponent {
             warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; SSH is off until it is fixed", e.getMessage());
+            refused.refused(e.getMessage(), "SSH is off");
         }
     }
 
@@ -91,9 +96,11 @@ public final class SshServerComponent {
         }
         try {
             apply(SshConfiguration.of(properties));
+            refused.clear();
             warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping {}", e.getMessage(), server == null ? "SSH off" : "SSH as it was");
+            refused.refused(e.getMessage(), "keeping " + (server == null ? "SSH off" : "SSH as it was"));
         }
     }
 
@@ -104,6 +111,7 @@ public final class SshServerComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        refused.clear();
         if (!offInKaraf) {
             stop();
         }

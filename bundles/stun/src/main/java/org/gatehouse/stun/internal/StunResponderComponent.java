@@ -3,12 +3,14 @@ package org.gatehouse.stun.internal;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.stun.ProbeResult;
@@ -85,8 +87,12 @@ public final class StunResponderComponent implements StunService {
         }
     }
 
+    /** The STUN file refused, for gatehouse:status (the log line alone would soon be out of sight). */
+    private ProblemSlot refused = new ProblemSlot(null);
+
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
+        refused = new ProblemSlot(context);
         listeners = new ListenerSet(loops, dispatcher, context);
         listeners.tls(tls);
         prober = new Prober(loops);
@@ -96,6 +102,7 @@ public final class StunResponderComponent implements StunService {
             s = StunSettings.read(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; using the built-in defaults", e.getMessage());
+            refused.refused(e.getMessage(), "using the built-in STUN defaults");
             try {
                 s = StunSettings.read(Map.of());
             } catch (InvalidSettingException impossible) {
@@ -106,14 +113,17 @@ public final class StunResponderComponent implements StunService {
         warnUnknownKeys(properties);
     }
 
+
     @Modified
     void modified(Map<String, Object> properties) {
         try {
             apply(StunSettings.read(properties));
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping the running STUN configuration", e.getMessage());
+            refused.refused(e.getMessage(), "keeping the running STUN configuration");
             return;
         }
+        refused.clear();
         warnUnknownKeys(properties);
     }
 
@@ -133,6 +143,7 @@ public final class StunResponderComponent implements StunService {
     void deactivate() {
         sampler.cancel(false);
         listeners.closeAll();
+        refused.clear();
     }
 
     @Override
@@ -142,7 +153,9 @@ public final class StunResponderComponent implements StunService {
 
     /** What of the configuration is not in force now; each line is also a Problem service for gatehouse:status. */
     List<String> problems() {
-        return listeners.problems();
+        List<String> all = new ArrayList<>(refused.lines());
+        all.addAll(listeners.problems());
+        return all;
     }
 
     @Override

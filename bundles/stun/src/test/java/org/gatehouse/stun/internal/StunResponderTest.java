@@ -103,9 +103,15 @@ class StunResponderTest {
                 assertTrue(errors.get(0).length() < 400, errors.get(0));
                 assertTrue(errors.get(0).endsWith("keeping the running STUN configuration"), errors.get(0));
             }
+            List<String> problems = responder.component.problems();
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).contains(": software = '") && problems.get(0).contains("keeping the running STUN configuration"),
+                    problems.get(0));
             answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false), 2000));
             assertEquals(longest, answer.string(answer.find(Attribute.SOFTWARE)));
         }
+        responder.component.modified(Responder.props("software", longest));
+        assertEquals(List.of(), responder.component.problems(), "a valid file clears the refusal");
     }
 
     @Test
