@@ -59,6 +59,8 @@ public final class HttpFrontComponent {
     private BundleContext context;
     /** Listeners the configuration asks for that are not open, for gatehouse:status. */
     private ProblemSlot problem = new ProblemSlot(null);
+    /** etc/org.gatehouse.tls.cfg refused (its TLS or its HTTPS part), for gatehouse:status. */
+    private ProblemSlot refused = new ProblemSlot(null);
     private AccessLog accessLog;
     private final ResponseCounter httpsResponses = new ResponseCounter();
     private final ResponseCounter redirectResponses = new ResponseCounter();
@@ -159,6 +161,13 @@ public final class HttpFrontComponent {
     synchronized void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
         problem = new ProblemSlot(context);
+        refused = new ProblemSlot(context);
+        try {
+            TlsSettings.read(properties);
+        } catch (InvalidSettingException e) {
+            // TlsComponent logs it and runs on the built-in TLS settings.
+            refused.refused(e.getMessage(), "using the built-in TLS defaults");
+        }
         if (context != null) {
             statisticsRegistration = context.registerService(FrontStatistics.class, statistics, null);
         }
@@ -167,6 +176,7 @@ public final class HttpFrontComponent {
             s = FrontSettings.read(properties, fqdn(properties));
         } catch (InvalidSettingException e) {
             TlsComponentLog.LOG.error("{}; using the built-in HTTPS defaults", e.getMessage());
+            refused.refused(e.getMessage(), "using the built-in HTTPS defaults");
             try {
                 s = FrontSettings.read(Map.of(), fqdn(Map.of()));
             } catch (InvalidSettingException impossible) {
@@ -182,14 +192,18 @@ public final class HttpFrontComponent {
         try {
             tlsPart = TlsSettings.read(properties);
         } catch (InvalidSettingException e) {
-            // The file is shared with the certificate settings: refused whole, TlsComponent says why.
+            // The file is shared with the certificate settings: refused whole, TlsComponent logs why.
+            refused.refused(e.getMessage(), "keeping the TLS settings and certificate in force");
             return;
         }
         try {
             apply(FrontSettings.read(properties, tlsPart.fqdn()));
         } catch (InvalidSettingException e) {
             TlsComponentLog.LOG.error("{}; keeping the HTTPS settings in force", e.getMessage());
+            refused.refused(e.getMessage(), "keeping the HTTPS settings in force");
+            return;
         }
+        refused.clear();
     }
 
     private static String fqdn(Map<String, ?> properties) {
@@ -235,6 +249,11 @@ public final class HttpFrontComponent {
         // Logged once, a listener that could not be had would soon be out of sight while gatehouse:status
         // says "All well."; it stays under Problems until a later change opens it (or stops asking for it).
         problem.set(notServed(s, r));
+    }
+
+    /** For tests: the file refused, as listed under Problems (empty when the file in force is the one on disk). */
+    List<String> refused() {
+        return refused.lines();
     }
 
     /** For tests and status: the listeners asked for and not open, or null. */
@@ -306,6 +325,7 @@ public final class HttpFrontComponent {
     @Deactivate
     synchronized void deactivate() {
         problem.clear();
+        refused.clear();
         if (statisticsRegistration != null) {
             try {
                 statisticsRegistration.unregister();

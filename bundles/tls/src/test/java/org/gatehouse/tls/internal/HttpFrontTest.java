@@ -228,6 +228,26 @@ class HttpFrontTest {
         assertEquals(null, front.problem(), "no longer asked for");
     }
 
+    /** A refused edit of the file, in either of its parts, is listed under Problems until a valid file applies. */
+    @Test
+    void aRefusedFileIsListedUntilAValidOneApplies() throws Exception {
+        Map<String, Object> p = listening("127.0.0.1:" + https, "127.0.0.1:" + http);
+        p.put("send-timeout", "forever");
+        front.modified(p);
+        assertEquals(1, front.refused().size(), front.refused().toString());
+        assertTrue(front.refused().get(0).contains("send-timeout = 'forever'") && front.refused().get(0).contains("keeping the HTTPS settings in force"),
+                front.refused().get(0));
+        assertTrue(curl("-k", "https://127.0.0.1:" + https + "/still").contains("hello /still"), "still serving");
+        p.remove("send-timeout");
+        p.put("protocols", "SSLv2");
+        front.modified(p);
+        assertEquals(1, front.refused().size(), front.refused().toString());
+        assertTrue(front.refused().get(0).contains("protocols") && front.refused().get(0).contains("keeping the TLS settings and certificate in force"),
+                front.refused().get(0));
+        front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+        assertEquals(List.of(), front.refused(), "fixed");
+    }
+
     private static Map<String, Object> listening(String httpsListen, String httpListen) {
         Map<String, Object> p = new HashMap<>();
         p.put("hostname", "gatehouse");
