@@ -7,7 +7,7 @@ package org.gatehouse.status.internal;
  */
 interface PageSection {
 
-    /** Where the block goes: lower first. */
+    /** Where the block goes: lower first; below 0, above the process's own facts and listeners. */
     int order();
 
     void render(Html page);

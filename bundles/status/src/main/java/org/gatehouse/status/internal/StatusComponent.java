@@ -273,21 +273,24 @@ public final class StatusComponent {
         return m.text();
     }
 
-    /** The status page: the process, its listeners, then each installed feature's block. */
+    /** The status page: the problems reported, the process, its listeners, then each installed feature's block. */
     String pageHtml() {
         StatusSettings s = settings;
         Html page = new Html("Gatehouse " + version, s == null ? 0 : s.pageRefreshSeconds());
-        ProcessMetrics.render(page, loops, managementNetworks, listeners);
         List<PageSection> sorted = new ArrayList<>(sections);
         sorted.sort(Comparator.comparingInt(PageSection::order));
-        for (PageSection section : sorted) {
-            try {
-                section.render(page);
-            } catch (RuntimeException e) {
-                page.problem("Unavailable: " + e);
-            }
-        }
+        sorted.stream().filter(section -> section.order() < 0).forEach(section -> render(page, section));
+        ProcessMetrics.render(page, loops, managementNetworks, listeners);
+        sorted.stream().filter(section -> section.order() >= 0).forEach(section -> render(page, section));
         return page.end();
+    }
+
+    private static void render(Html page, PageSection section) {
+        try {
+            section.render(page);
+        } catch (RuntimeException e) {
+            page.problem("Unavailable: " + e);
+        }
     }
 
     /** For tests: the problem shown in gatehouse:status, or null. */

@@ -221,6 +221,53 @@ class StatusComponentTest {
     }
 
     @Test
+    void problemsReportedAreListedFirstOnThePageAndCountedUntilTheyGo() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        long ownBundle = 7;
+        ProblemStatus problems = new ProblemStatus(ownBundle);
+        status.bindSource(problems);
+        status.bindSection(problems);
+        assertEquals(0.0, Exposition.parse(get("/metrics").body()).get("gatehouse_problems"));
+        assertFalse(get("/").body().contains("<h2>Problems</h2>"), "no block while nothing is reported");
+
+        org.gatehouse.core.Problem https = () -> "HTTPS listener 0.0.0.0:443 cannot open: <in use>; nothing is served";
+        org.gatehouse.core.Problem deploy = () -> "deploy/x.cfg is ignored: configurations go in etc/";
+        org.gatehouse.core.Problem broken = () -> {
+            throw new IllegalStateException("gone");
+        };
+        // The status bundle's own (no status listener open) is never shown: while it lasts, no page is served.
+        org.gatehouse.core.Problem own = () -> "no status listener is open, so metrics and the status page are not served";
+        problems.bindProblem(https, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, 12L));
+        problems.bindProblem(deploy, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, 15L));
+        problems.bindProblem(broken, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, 15L));
+        problems.bindProblem(own, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, ownBundle));
+
+        String metrics = get("/metrics").body();
+        assertEquals(3.0, Exposition.parse(metrics).get("gatehouse_problems"), metrics);
+        assertTrue(metrics.contains("# TYPE gatehouse_problems gauge"), metrics);
+        Promtool.check(metrics);
+        String page = get("/").body();
+        int heading = page.indexOf("<h2>Problems</h2>");
+        assertTrue(heading > 0 && heading < page.indexOf("<h2>Listeners</h2>"), page);
+        assertTrue(page.contains("<h2>Problems</h2>\n"
+                + "<p class=\"bad\">HTTPS listener 0.0.0.0:443 cannot open: &lt;in use&gt;; nothing is served</p>\n"
+                + "<p class=\"bad\">deploy/x.cfg is ignored: configurations go in etc/</p>\n"
+                + "<p class=\"bad\">a reported problem cannot be read: java.lang.IllegalStateException: gone</p>\n"), page);
+        assertFalse(page.contains("no status listener is open"), page);
+
+        problems.unbindProblem(https);
+        problems.unbindProblem(broken);
+        assertEquals(1.0, Exposition.parse(get("/metrics").body()).get("gatehouse_problems"));
+        page = get("/").body();
+        assertFalse(page.contains("HTTPS listener 0.0.0.0:443"), page);
+        assertTrue(page.contains("<p class=\"bad\">deploy/x.cfg is ignored: configurations go in etc/</p>"), page);
+        problems.unbindProblem(deploy);
+        problems.unbindProblem(own);
+        assertEquals(0.0, Exposition.parse(get("/metrics").body()).get("gatehouse_problems"));
+        assertFalse(get("/").body().contains("<h2>Problems</h2>"));
+    }
+
+    @Test
     void everyValueOnThePageIsEscaped() throws Exception {
         activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
         Fakes.FakePools pools = new Fakes.FakePools();
