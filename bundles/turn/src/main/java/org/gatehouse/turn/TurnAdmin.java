@@ -16,12 +16,22 @@ public interface TurnAdmin {
 
     TurnStatistics statistics();
 
-    /** The realm in force, as clients see it in 401 answers. */
+    /** The realm in force, as clients see it in 401 answers; while none is (the file refused at start), a text saying so. */
     String realm();
 
     /**
      * False while TURN is off ({@code enabled = false}): the responder answers STUN only, no
-     * allocation is made, and the counters stay as they were when it went off.
+     * allocation is made, and the counters stay as they were when it went off. False too while the
+     * file refused at start leaves nothing in force ({@link #configurationProblem()} says so).
      */
     boolean enabled();
+
+    /**
+     * Why the configuration file is not what is in force, as one line naming the file and key and
+     * saying what runs meanwhile (the previous settings, or, refused at start, no relay at all); null
+     * when the file is in force. While it is not null, adding or removing users is refused.
+     */
+    default String configurationProblem() {
+        return null;
+    }
 }

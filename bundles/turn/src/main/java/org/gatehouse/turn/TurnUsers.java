@@ -30,7 +30,9 @@ public interface TurnUsers {
 
     /**
      * Adds or replaces {@code user}'s key for {@code realm} (null: the configured realm). Only the
-     * key is stored, never the password.
+     * key is stored, never the password. Refused (IllegalArgumentException, nothing written) while
+     * the configuration file is refused, as is {@link #remove(String)}: the file's realm may not be the
+     * one in force.
      */
     void add(String user, String password, String realm) throws IOException;
 

@@ -77,10 +77,17 @@ final class FeatureStatus {
         public Report report() {
             TurnStatistics s = admin.statistics();
             List<String> lines = new ArrayList<>();
-            if (!admin.enabled()) {
+            String refused = admin.configurationProblem();
+            if (refused != null) {
+                // Listed under Problems too (the TURN bundle registers it); here beside what it concerns.
+                lines.add(TurnCommands.REFUSED + refused);
+            } else if (!admin.enabled()) {
                 lines.add(TurnCommands.OFF);
             }
-            lines.add(usersLine(admin.realm(), users.usersInRealm(), users.linesForOtherRealms(), users.file().toString()));
+            if (refused == null || admin.enabled()) {
+                // Refused at start, no realm is in force: no users line that would name one.
+                lines.add(usersLine(admin.realm(), users.usersInRealm(), users.linesForOtherRealms(), users.file().toString()));
+            }
             lines.add(String.format("%,d allocations, %,d permissions, %,d channels; %,d packets relayed to peers, %,d to clients",
                     s.allocations(), s.permissions(), s.channels(), s.packetsToPeers(), s.packetsToClients()));
             lines.add(String.format("refused since start: %,d wrong credentials, %,d denied peers, %,d over quota",

@@ -142,16 +142,29 @@ public final class TurnCommands {
     @Descriptor("show the TURN counters: allocations, permissions, channels, relayed traffic, refusals")
     public void stats(Object... arguments) {
         if (STATS.arguments(arguments) != null) {
-            System.out.print(statsText(admin.enabled(), admin.realm(), admin.statistics()));
+            System.out.print(statsText(admin.enabled(), admin.configurationProblem(), admin.realm(), admin.statistics()));
         }
     }
 
     /** How TURN being off reads, first, wherever its figures are shown: they would look like a quiet relay. */
+    /** How a configuration file that is refused reads, first, wherever TURN's figures are shown. */
+    static final String REFUSED = "Configuration file refused: ";
+
     static final String OFF = "TURN is off (enabled = false in etc/org.gatehouse.turn.cfg): STUN only, no allocations are made.";
 
     static String statsText(boolean enabled, String realm, TurnStatistics s) {
+        return statsText(enabled, null, realm, s);
+    }
+
+    /**
+     * With {@code refused} (the file differs from what is in force: why, and what runs meanwhile)
+     * first, as TURN being off is: the figures alone would look like a relay running on the file.
+     */
+    static String statsText(boolean enabled, String refused, String realm, TurnStatistics s) {
         StringBuilder out = new StringBuilder();
-        if (!enabled) {
+        if (refused != null) {
+            out.append(REFUSED).append(refused).append('\n');
+        } else if (!enabled) {
             out.append(OFF).append('\n');
         }
         out.append(String.format("Realm           %s%n", realm));

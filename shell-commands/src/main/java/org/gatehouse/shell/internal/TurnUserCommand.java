@@ -27,6 +27,12 @@ abstract class TurnUserCommand implements Function {
         if (args == null) {
             return null;
         }
+        String refused = admin.configurationProblem();
+        if (refused != null) {
+            // The file's realm may not be the one in force (refused at start, none is): a line written
+            // now could be for the wrong realm, and a script should know nothing was done (exit 1).
+            throw new IllegalArgumentException(name() + ": " + refused + "; " + REFUSED);
+        }
         try {
             run(args);
         } catch (IllegalArgumentException e) {
@@ -37,6 +43,8 @@ abstract class TurnUserCommand implements Function {
         }
         return null;
     }
+
+    static final String REFUSED = "nothing written while that file is refused (a user's key is made with its realm): fix it first";
 
     abstract String name();
 

@@ -27,6 +27,7 @@ class NothingToDoTest {
     void turnUserRemoveOfAnUnknownUserFails() {
         TurnUserCommand.Remove remove = new TurnUserCommand.Remove();
         remove.users = new NoUsers();
+        remove.admin = new NoAllocations();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> remove.execute(null, List.of("nobody")));
         assertEquals("turn:user-remove: no user nobody in " + FILE, e.getMessage());
     }
@@ -95,14 +96,20 @@ class NothingToDoTest {
 
         private final String realm;
         private final boolean enabled;
+        private final String refused;
 
         NoAllocations() {
             this("gatehouse", true);
         }
 
         NoAllocations(String realm, boolean enabled) {
+            this(realm, enabled, null);
+        }
+
+        NoAllocations(String realm, boolean enabled, String refused) {
             this.realm = realm;
             this.enabled = enabled;
+            this.refused = refused;
         }
 
         @Override
@@ -128,6 +135,11 @@ class NothingToDoTest {
         @Override
         public boolean enabled() {
             return enabled;
+        }
+
+        @Override
+        public String configurationProblem() {
+            return refused;
         }
     }
 

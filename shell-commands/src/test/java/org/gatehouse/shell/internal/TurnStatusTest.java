@@ -1,6 +1,7 @@
 package org.gatehouse.shell.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -44,9 +45,49 @@ class TurnStatusTest {
         assertTrue(TurnCommands.statsText(true, "gatehouse", QUIET).startsWith("Realm           gatehouse\n"));
     }
 
+    static final String REFUSED_AT_START = "etc/org.gatehouse.turn.cfg: max-bps = '-1' is out of range (0 to 2147483647); "
+            + "TURN is off until the file is fixed (STUN goes on)";
+
+    /** A refused file reads first, in place of "off"; refused at start, no realm is in force to name. */
+    @Test
+    void statusAndStatsSayTheFileIsRefusedFirst() {
+        FeatureStatus.Turn status = status(false, REFUSED_AT_START, "none in force", 0, new TreeMap<>(), List.of());
+        assertEquals(List.of("Configuration file refused: " + REFUSED_AT_START), status.report().lines().subList(0, 1));
+        assertTrue(status.report().lines().stream().noneMatch(l -> l.startsWith("realm") || l.contains("enabled = false")),
+                status.report().lines().toString());
+        assertTrue(TurnCommands.statsText(false, REFUSED_AT_START, "none in force", QUIET)
+                .startsWith("Configuration file refused: " + REFUSED_AT_START + "\nRealm "));
+
+        String live = "etc/org.gatehouse.turn.cfg: max-bps = '-1' is out of range (0 to 2147483647); TURN is running on the previous settings";
+        status = status(true, live, "corp.example", 1, new TreeMap<>(), List.of("alice@corp.example"));
+        assertEquals(List.of("Configuration file refused: " + live, "realm corp.example, 1 user in /opt/gatehouse/etc/turn-users"),
+                status.report().lines().subList(0, 2));
+    }
+
+    /** While the file is refused a user line could be for the wrong realm: the commands refuse, and write nothing. */
+    @Test
+    void userAddAndRemoveAreRefusedWhileTheFileIs() {
+        TurnUserCommand.Add add = new TurnUserCommand.Add();
+        add.admin = new NothingToDoTest.NoAllocations("none in force", false, REFUSED_AT_START);
+        add.users = new NothingToDoTest.NoUsers();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> add.execute(null, List.of("alice", "s3cret")));
+        assertEquals("turn:user-add: " + REFUSED_AT_START + "; nothing written while that file is refused (a user's key is made "
+                + "with its realm): fix it first", e.getMessage());
+        TurnUserCommand.Remove remove = new TurnUserCommand.Remove();
+        remove.admin = add.admin;
+        remove.users = add.users;
+        e = assertThrows(IllegalArgumentException.class, () -> remove.execute(null, List.of("alice")));
+        assertTrue(e.getMessage().startsWith("turn:user-remove: " + REFUSED_AT_START), e.getMessage());
+    }
+
     static FeatureStatus.Turn status(boolean enabled, String realm, int usersInRealm, SortedMap<String, Integer> others, List<String> names) {
+        return status(enabled, null, realm, usersInRealm, others, names);
+    }
+
+    static FeatureStatus.Turn status(boolean enabled, String refused, String realm, int usersInRealm, SortedMap<String, Integer> others,
+            List<String> names) {
         FeatureStatus.Turn status = new FeatureStatus.Turn();
-        status.admin = new NothingToDoTest.NoAllocations(realm, enabled);
+        status.admin = new NothingToDoTest.NoAllocations(realm, enabled, refused);
         status.users = new TurnUsers() {
             @Override
             public Path file() {

@@ -40,6 +40,8 @@ final class Allocator {
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<Long, Reservation> reservations = new ConcurrentHashMap<>();
     private final PortShortageLog shortage = new PortShortageLog();
+    private static final long BIND_FAILURE_LOG_NANOS = 60_000_000_000L;
+    private final ConcurrentHashMap<InetAddress, Long> bindFailuresLogged = new ConcurrentHashMap<>();
 
     Allocator(TurnServer server) {
         this.server = server;
@@ -212,9 +214,37 @@ final class Allocator {
             if (reserveNext) {
                 server.ports.release(ip, port + 1);
             }
+            // Another program on that port: another port may do. Anything else (the address gone from
+            // this host, say) fails on every port alike, and only the log can tell the operator.
+            boolean inUse = cause != null && String.valueOf(cause.getMessage()).contains("in use");
+            if (!(cause instanceof DontFragmentRefused) && (!inUse || attempt + 1 >= BIND_ATTEMPTS)) {
+                bindFailed(ip, cause);
+                if (!inUse) {
+                    done.accept(null);
+                    return;
+                }
+            }
             TurnServer.LOG.debug("TURN: relay port {}:{} not bound ({}), trying another", IpAddresses.format(ip), port, cause);
             bind(a, ip, even, reserveNext, attempt + 1, done);
         });
+    }
+
+    /** Logs that no relay socket could be bound on {@code ip}: once a minute per address, however many Allocates fail. */
+    private void bindFailed(InetAddress ip, Throwable cause) {
+        long now = System.nanoTime();
+        boolean[] log = new boolean[1];
+        bindFailuresLogged.compute(ip, (k, last) -> {
+            if (last == null || now - last >= BIND_FAILURE_LOG_NANOS) {
+                log[0] = true;
+                return now;
+            }
+            return last;
+        });
+        if (log[0]) {
+            TurnServer.LOG.warn("TURN: cannot bind a relay socket on {} ({}): Allocate is answered 508 ({} relay-ip{}; "
+                    + "not logged again for a minute)", IpAddresses.format(ip), cause, server.settings().source(),
+                    server.settings().relayIps().isEmpty() ? " not set: the address the request arrived on" : "");
+        }
     }
 
     /** A reserved port: bound as it is, or not at all. */
@@ -241,6 +271,15 @@ final class Allocator {
         return relay.config().setOption(family == InternetProtocolFamily.IPv6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, PMTUDISC_DO);
     }
 
+    /** Not a bind failure: the socket bound, but DF could not be set on it. */
+    private static final class DontFragmentRefused extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        DontFragmentRefused() {
+            super("cannot set don't-fragment on the relay socket");
+        }
+    }
+
     private interface Opened {
         void accept(Relay relay, Throwable cause);
     }
@@ -263,7 +302,7 @@ final class Allocator {
                     if (!set) {
                         // Refused like a port that cannot be bound: the allocation gets its error, nothing stays held.
                         ch.close();
-                        then.accept(null, new java.io.IOException("cannot set don't-fragment on the relay socket"));
+                        then.accept(null, new DontFragmentRefused());
                         return;
                     }
                 }

@@ -40,6 +40,11 @@ final class Answers {
         return WRITER.get().start(out, MessageClass.type(request.method(), MessageClass.ERROR_RESPONSE), request).errorCode(code);
     }
 
+    /** An error answer with a reason phrase of its own, where the code alone would not say why. */
+    static StunWriter error(ByteBuf out, StunMessage request, int code, String reason) {
+        return WRITER.get().start(out, MessageClass.type(request.method(), MessageClass.ERROR_RESPONSE), request).errorCode(code, reason);
+    }
+
     /** Integrity (when authenticated) and FINGERPRINT (when the request had one). */
     static void finish(StunWriter w, StunMessage request, Authenticator.Outcome auth) {
         if (auth != null && auth.ok()) {

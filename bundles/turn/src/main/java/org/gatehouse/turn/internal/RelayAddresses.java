@@ -81,6 +81,28 @@ final class RelayAddresses {
     }
 
     /**
+     * The {@code external-ip} pairs whose private side is no relay address, one line each: those
+     * relays would be advertised unmapped, which clients behind the NAT cannot reach, and nothing
+     * else would say why. A warning, not a refusal: the rest of the mapping works.
+     */
+    static List<String> unmatchedExternal(TurnSettings s) {
+        List<String> out = new ArrayList<>();
+        for (TurnSettings.ExternalMapping m : s.externalIps()) {
+            if (m.relay() == null) {
+                continue;
+            }
+            if (s.relayIps().isEmpty() ? !TurnSettings.isLocal(m.relay()) : !s.relayIps().contains(m.relay())) {
+                out.add(String.format("%s: external-ip = '%s': %s is not one of the relay addresses (%s), so no relay is "
+                        + "advertised at %s; give the private side as %s", s.source(), m, IpAddresses.format(m.relay()),
+                        s.relayIps().isEmpty() ? "relay-ip not set: this host's addresses"
+                                : "relay-ip = " + String.join(", ", s.relayIps().stream().map(IpAddresses::format).toList()),
+                        IpAddresses.format(m.external()), s.relayIps().isEmpty() ? "an address of this host" : "one of relay-ip's"));
+            }
+        }
+        return out;
+    }
+
+    /**
      * The address a relay of {@code ipv6} family binds for a request that arrived at {@code local};
      * null when this server has no relay address of that family.
      */

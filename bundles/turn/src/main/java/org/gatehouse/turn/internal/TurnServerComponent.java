@@ -4,10 +4,13 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.stun.StunConnection;
@@ -29,7 +32,9 @@ import org.osgi.service.metatype.annotations.Designate;
 /**
  * The TURN relay as an OSGi component: registered as the STUN responder's {@link TurnHandler}, and as
  * the administration services. A configuration change applies in place (no allocation is dropped);
- * a configuration with a bad value is refused whole, with one log line naming the file and key.
+ * a configuration with a bad value is refused whole, with one log line naming the file and key, and
+ * a Problem for gatehouse:status while the file differs from what is in force. A file refused at
+ * start puts nothing in force: TURN relays nothing until the file is fixed ({@link NoRelay}).
  * {@code enabled = false} (the appliance wizard's "TURN: disable") withdraws the handler, so the
  * responder answers STUN only, and ends every allocation; {@code true} puts it back.
  */
@@ -41,15 +46,29 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     @Reference
     EventLoops loops;
 
-    private TurnServer server;
+    /** The relay; null while no configuration is in force (the file was refused at start). */
+    private volatile TurnServer server;
+    private final NoRelay noRelay = new NoRelay();
     private BundleContext context;
     private ServiceRegistration<TurnHandler> handler;
+    private ProblemSlot problems = new ProblemSlot(null);
+    /** Why the file is not what is in force (one line naming file and key), or null. */
+    private volatile String refusal;
+    /** The external-ip pairs that match no relay address, as last warned. */
+    private List<String> externalWarnings = List.of();
+    /** The user file the refused file names, for the shell while nothing is in force. */
+    private Path userdbNamed = TurnSettings.resolve(TurnSettings.DEFAULT_USERDB);
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
+        this.problems = new ProblemSlot(context);
         start(properties);
-        enable(properties);
+        if (server == null) {
+            register();
+        } else {
+            enable(properties);
+        }
     }
 
     /** Starts the relay without registering it (tests outside OSGi; also the first step of activation). */
@@ -58,11 +77,57 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         try {
             s = TurnSettings.read(properties);
         } catch (InvalidSettingException e) {
-            TurnServer.LOG.error("{}; using the built-in TURN defaults", e.getMessage());
-            s = TurnSettings.defaults();
+            // The built-in defaults would relay in another realm, to no conferencing node, from other
+            // addresses, with nobody told: nothing relays until the file is fixed.
+            TurnServer.LOG.error("{}; TURN is off until the file is fixed: Allocate is answered 508, STUN goes on", e.getMessage());
+            refuse(e.getMessage() + "; TURN is off until the file is fixed (STUN goes on)");
+            enabled = false;
+            try {
+                userdbNamed = TurnSettings.resolve(Settings.of(TurnSettings.PID, properties).string("userdb", TurnSettings.DEFAULT_USERDB));
+            } catch (RuntimeException unusable) {
+                // the default path then
+            }
+            warnUnknownKeys(properties);
+            return;
         }
         server = new TurnServer(loops, s);
+        applied(s);
         warnUnknownKeys(properties);
+    }
+
+    /** The file is refused: {@code why} stays a Problem until a file is taken. */
+    private synchronized void refuse(String why) {
+        refusal = why;
+        problems.set(problemLines());
+    }
+
+    /** {@code s} is in force: the refusal is over; external-ip pairs that match no relay address warned once. */
+    private synchronized void applied(TurnSettings s) {
+        refusal = null;
+        List<String> warnings = RelayAddresses.unmatchedExternal(s);
+        for (String w : warnings) {
+            if (!externalWarnings.contains(w)) {
+                TurnServer.LOG.warn("TURN: {}", w);
+            }
+        }
+        externalWarnings = warnings;
+        problems.set(problemLines());
+    }
+
+    private List<String> problemLines() {
+        List<String> lines = new ArrayList<>();
+        if (refusal != null) {
+            lines.add("TURN: " + refusal);
+        }
+        for (String w : externalWarnings) {
+            lines.add("TURN: " + w);
+        }
+        return lines;
+    }
+
+    /** The Problems in force, as gatehouse:status lists them. */
+    List<String> problems() {
+        return problems.lines();
     }
 
     /** A misspelt key is otherwise ignored without a word, its default in force. */
@@ -73,14 +138,30 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     @Modified
     void modified(Map<String, Object> properties) {
         boolean on;
+        TurnSettings s;
         try {
             // Every key checked before any is applied: a bad value leaves all of them as they were.
             on = enabled(properties);
-            server.apply(TurnSettings.read(properties));
+            s = TurnSettings.read(properties);
+            if (server != null) {
+                server.apply(s);
+            }
         } catch (InvalidSettingException e) {
-            TurnServer.LOG.error("{}; keeping the running TURN configuration", e.getMessage());
+            if (server == null) {
+                TurnServer.LOG.error("{}; TURN stays off until the file is fixed", e.getMessage());
+                refuse(e.getMessage() + "; TURN is off until the file is fixed (STUN goes on)");
+            } else {
+                TurnServer.LOG.error("{}; keeping the running TURN configuration", e.getMessage());
+                refuse(e.getMessage() + "; TURN is running on the previous settings");
+            }
             return;
         }
+        if (server == null) {
+            // The first file taken since a refused start: the relay starts now.
+            server = new TurnServer(loops, s);
+            TurnServer.LOG.info("TURN: {} is taken", s.source());
+        }
+        applied(s);
         warnUnknownKeys(properties);
         enable(on);
     }
@@ -100,6 +181,13 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         enable(on);
     }
 
+    /** Registers the handler: TURN requests come here (and, while nothing is in force, get {@link NoRelay}'s answers). */
+    private synchronized void register() {
+        if (context != null && handler == null) {
+            handler = context.registerService(TurnHandler.class, this, null);
+        }
+    }
+
     /** Registers the handler (TURN on) or withdraws it and ends every allocation (TURN off). */
     private synchronized void enable(boolean on) {
         boolean wasOn = enabled;
@@ -107,8 +195,8 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         if (context == null) {
             return;
         }
-        if (on && handler == null) {
-            handler = context.registerService(TurnHandler.class, this, null);
+        if (on && (handler == null || !wasOn)) {
+            register();
             TurnServer.LOG.info("TURN: on");
         } else if (!on && handler != null) {
             try {
@@ -142,7 +230,11 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             }
             handler = null;
         }
-        server.close();
+        problems.clear();
+        TurnServer s = server;
+        if (s != null) {
+            s.close();
+        }
     }
 
     TurnServer server() {
@@ -153,70 +245,118 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     @Override
     public void onMessage(StunMessage message, StunConnection connection, InetSocketAddress client) {
-        server.onMessage(message, connection, client);
+        TurnServer s = server;
+        if (s != null) {
+            s.onMessage(message, connection, client);
+        } else {
+            noRelay.onMessage(message, connection, client);
+        }
     }
 
     @Override
     public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client) {
-        server.onChannelData(frame, connection, client);
+        TurnServer s = server;
+        if (s != null) {
+            s.onChannelData(frame, connection, client);
+        }
     }
 
     @Override
     public void onClosed(StunConnection connection) {
-        server.onClosed(connection);
+        TurnServer s = server;
+        if (s != null) {
+            s.onClosed(connection);
+        }
     }
 
     // ---- TurnAdmin
 
     @Override
     public List<AllocationInfo> allocations() {
-        return server.allocations();
+        TurnServer s = server;
+        return s == null ? List.of() : s.allocations();
     }
 
     @Override
     public boolean kill(long id) {
-        return server.kill(id);
+        TurnServer s = server;
+        return s != null && s.kill(id);
     }
 
     @Override
     public TurnStatistics statistics() {
-        return server.statistics();
+        TurnServer s = server;
+        if (s == null) {
+            long answers = noRelay.answers.sum();
+            return new TurnStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, answers);
+        }
+        return s.statistics();
     }
 
+    /** While nothing is in force: {@link #NO_REALM}. */
     @Override
     public String realm() {
-        return server.settings().realm();
+        TurnServer s = server;
+        return s == null ? NO_REALM : s.settings().realm();
     }
+
+    /** What {@link #realm()} says while the file refused at start leaves no realm in force. */
+    static final String NO_REALM = "none in force (the configuration file is refused)";
 
     @Override
     public boolean enabled() {
         return enabled;
     }
 
+    @Override
+    public String configurationProblem() {
+        return refusal;
+    }
+
     // ---- TurnUsers
 
     @Override
     public Path file() {
-        return server.users().path();
+        TurnServer s = server;
+        return s == null ? userdbNamed : s.users().path();
     }
 
     @Override
     public List<String> users() {
-        return server.users().names(server.settings().realm());
+        TurnServer s = server;
+        return s == null ? List.of() : s.users().names(s.settings().realm());
     }
 
     @Override
     public int usersInRealm() {
-        return server.users().count(server.settings().realm());
+        TurnServer s = server;
+        return s == null ? 0 : s.users().count(s.settings().realm());
     }
 
     @Override
     public SortedMap<String, Integer> linesForOtherRealms() {
-        return server.users().otherRealms(server.settings().realm());
+        TurnServer s = server;
+        return s == null ? new TreeMap<>() : s.users().otherRealms(s.settings().realm());
     }
+
+    /**
+     * A user written while the file is refused would be for a realm that may not be the one in force
+     * once it is fixed (or, refused at start, for none): refused, nothing written.
+     */
+    private TurnServer usersWritable() {
+        String why = refusal;
+        TurnServer s = server;
+        if (why != null || s == null) {
+            throw new IllegalArgumentException(why + "; " + REFUSED_USERS);
+        }
+        return s;
+    }
+
+    static final String REFUSED_USERS = "nothing written while that file is refused (a user's key is made with its realm): fix it first";
 
     @Override
     public void add(String user, String password, String realm) throws IOException {
+        TurnServer server = usersWritable();
         String configured = server.settings().realm();
         server.users().add(user, password, realm == null || realm.isBlank() ? configured : realm, configured);
         server.usersChanged();
@@ -226,6 +366,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     @Override
     public boolean remove(String user) throws IOException {
+        TurnServer server = usersWritable();
         boolean removed = server.users().remove(user);
         if (removed) {
             server.usersChanged();

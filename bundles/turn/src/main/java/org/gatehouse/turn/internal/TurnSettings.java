@@ -2,6 +2,8 @@ package org.gatehouse.turn.internal;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,6 +90,11 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
                 throw new InvalidSettingException(s.source(), "relay-ip", IpAddresses.format(a),
                         "must be an address of this host, not a wildcard or multicast address");
             }
+            if (!isLocal(a)) {
+                // A relay socket could never bind it: every Allocate would get 508.
+                throw new InvalidSettingException(s.source(), "relay-ip", IpAddresses.format(a),
+                        "is not an address of this host (no network interface has it); give one of this host's addresses");
+            }
         }
         List<ExternalMapping> external = s.list("external-ip", List.of(), ExternalMapping::parse);
         int minPort = s.integer("min-port", 49152, 1024, 65535);
@@ -113,6 +120,21 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
         return new TurnSettings(realm, userdb, useAuthSecret, List.copyOf(secrets), separator.charAt(0),
                 List.copyOf(relayIps), List.copyOf(external), minPort, maxPort, allowed, denied, restricted, userQuota,
                 totalQuota, maxBps, maxLifetime, permissionLifetime, channelLifetime, staleNonce, rate, s.source());
+    }
+
+    /**
+     * Whether a socket can bind {@code a} here: an address of an interface, or any loopback address
+     * (Linux's loopback interface answers for all of 127.0.0.0/8, though it lists 127.0.0.1 only).
+     */
+    static boolean isLocal(InetAddress a) {
+        if (a.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return false;
+        }
     }
 
     static TurnSettings defaults() {
