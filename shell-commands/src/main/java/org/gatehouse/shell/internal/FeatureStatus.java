@@ -124,12 +124,21 @@ final class FeatureStatus {
             List<String> lines = new ArrayList<>();
             List<String> problems = new ArrayList<>();
             for (PoolStatus p : pools.pools()) {
+                if (!p.serving()) {
+                    // The pool reports the refusal itself as a Problem (with the file and key).
+                    lines.add(String.format("pool %s (%s): its file is refused, %s", p.name(), String.join(" ", p.routes()),
+                            p.routes().isEmpty() ? "it serves nothing" : "its routes answer 503"));
+                    continue;
+                }
                 long up = p.nodes().stream().filter(n -> n.state().equals("up")).count();
                 long streams = p.nodes().stream().mapToLong(NodeStatus::openStreams).sum();
                 List<String> down = p.nodes().stream().filter(n -> n.state().equals("down")).map(NodeStatus::address).toList();
                 lines.add(String.format("pool %s (%s): %d of %d node%s up, %,d open stream%s%s", p.name(), String.join(" ", p.routes()), up,
                         p.nodes().size(), p.nodes().size() == 1 ? "" : "s", streams, streams == 1 ? "" : "s",
                         down.isEmpty() ? "" : "; down: " + String.join(", ", down)));
+                if (p.refused() != null) {
+                    lines.add("  its file is refused: running on its previous settings (see Problems)");
+                }
                 if (p.nodes().isEmpty()) {
                     // A fresh installation: not a fault, but the operator should know what clients get.
                     lines.add("  no nodes yet: its routes answer 503 (proxy:node-add " + p.name() + " host:port)");

@@ -38,8 +38,18 @@ public final class ProxyCommands {
         }
         StringBuilder out = new StringBuilder();
         for (PoolStatus p : list) {
+            if (!p.serving()) {
+                out.append(String.format("Pool %s serves %s: REFUSED, %s%n", p.name(), p.routes().isEmpty() ? "nothing" : String.join(" ", p.routes()),
+                        p.refused()));
+                out.append("  its file is not in force: ").append(p.routes().isEmpty() ? "it serves nothing" : "its routes answer 503, no node is contacted")
+                        .append(", and proxy:node-* commands are refused until the file is fixed\n");
+                continue;
+            }
             out.append(String.format("Pool %s (%s to the nodes) serves %s%n", p.name(), p.tls() ? "TLS" : "plain HTTP",
                     String.join(" ", p.routes())));
+            if (p.refused() != null) {
+                out.append("  file refused, running on its previous settings: ").append(p.refused()).append('\n');
+            }
             if (p.nodes().isEmpty()) {
                 out.append("  no nodes: requests get 503 until one is added (proxy:node-add ").append(p.name()).append(" host:port)\n");
                 continue;

@@ -1,5 +1,6 @@
 package org.gatehouse.balancer.internal;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +11,11 @@ import java.util.Map;
 import java.util.Objects;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.CfgFile;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
+import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpRoute;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -29,6 +32,9 @@ import org.osgi.service.metatype.annotations.Designate;
  * One pool, from one {@code etc/org.gatehouse.balancer.pool-<name>.cfg}: its nodes, health checks and
  * the route it serves on the HTTPS front door. A change to the file applies to the next request; a
  * bad value is refused with one log line naming file and key, and the pool keeps serving as it was.
+ * A file refused before the pool ever served still claims the pool's routes, which answer 503 with a
+ * page naming the file and key, so that clients do not get 404 from whatever serves {@code /} instead.
+ * Either way the refusal is a Problem (gatehouse:status) and shown by proxy:nodes until a valid file applies.
  */
 @Component(name = PoolSettings.FACTORY_PID, configurationPid = PoolSettings.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = PoolComponent.class)
@@ -46,6 +52,19 @@ public final class PoolComponent {
     private String pid;
     /** The routes this pool gets (those of its settings that no other pool had first). */
     private List<String> routes = List.of();
+    private ProblemSlot problem = new ProblemSlot(null);
+    /** Why the pool's file is not in force, naming file and key; null when it is. */
+    private String refused;
+    /** What the operator does about {@link #refused}: "fix KEY in FILE first". */
+    private String fix;
+    /** A pool whose file was refused before it ever served: its name, file and the routes it claims meanwhile. */
+    private String refusedName;
+    private String refusedSource;
+    private List<String> refusedRoutes;
+    /** The 503 page its routes answer meanwhile; null once the pool serves. */
+    private volatile String refusedPage;
+    /** What is registered on the front door: the pool's route, or the 503 page of a pool refused at start. */
+    private final HttpRoute served = this::serve;
 
     /** DS's deactivation reason for a deleted configuration (ComponentConstants, OSGi Compendium 112.5.16). */
     private static final int CONFIGURATION_DELETED = 4;
@@ -54,13 +73,15 @@ public final class PoolComponent {
     void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
         this.pid = String.valueOf(properties.get(Constants.SERVICE_PID));
+        this.problem = new ProblemSlot(context);
         try {
             retry(apply(PoolSettings.read(pid, properties)));
             warnUnknownKeys(pid, properties);
         } catch (InvalidSettingException e) {
-            Balancer.LOG.error("{}; this pool serves nothing until it is fixed", e.getMessage());
+            retry(refuse(properties, e.getMessage(), e.source(), e.key()));
         } catch (Exception e) {
-            Balancer.LOG.error("Balancer: {}: {}; this pool serves nothing until it is fixed", properties.get("felix.fileinstall.filename"), e.getMessage());
+            String source = Settings.of(pid, properties).source();
+            retry(refuse(properties, source + ": " + e.getMessage(), source, null));
         }
     }
 
@@ -75,10 +96,80 @@ public final class PoolComponent {
             retry(apply(s));
             warnUnknownKeys(pid, properties);
         } catch (InvalidSettingException e) {
-            Balancer.LOG.error("{}; the pool keeps its previous settings", e.getMessage());
+            retry(refuse(properties, e.getMessage(), e.source(), e.key()));
         } catch (Exception e) {
-            Balancer.LOG.error("Balancer: pool {}: {}; the pool keeps its previous settings", pool == null ? pid : pool.name(), e.getMessage());
+            String source = Settings.of(pid, properties).source();
+            retry(refuse(properties, source + ": " + e.getMessage(), source, null));
         }
+    }
+
+    /**
+     * The pool's file is refused ({@code reason} names the file and key): a pool that serves goes on with
+     * its previous settings; one that never served claims its routes (its {@code routes} key if that is
+     * valid, else the default pool's routes for the default pool) and answers them 503. Returns the
+     * pools that may get a route it let go.
+     */
+    private synchronized List<PoolComponent> refuse(Map<String, Object> properties, String reason, String source, String key) {
+        refused = reason;
+        fix = "fix " + (key == null ? "" : key + " in ") + source + " first";
+        if (pool != null) {
+            Balancer.LOG.error("{}; the pool keeps its previous settings", reason);
+            problem.set(reason + "; pool " + pool.name() + " is running on its previous settings until it is fixed");
+            return List.of();
+        }
+        Settings s = Settings.of(pid, properties);
+        String name;
+        try {
+            name = PoolSettings.name(s, pid);
+        } catch (InvalidSettingException e) {
+            name = Objects.requireNonNullElse(PoolSettings.nameOf(s.source(), pid), pid);
+        }
+        List<String> wanted;
+        try {
+            wanted = PoolSettings.routes(s, name);
+        } catch (InvalidSettingException e) {
+            wanted = name.equals(PoolSettings.DEFAULT_POOL) ? PoolSettings.DEFAULT_ROUTES : List.of();
+        }
+        refusedName = name;
+        refusedSource = s.source();
+        refusedRoutes = List.copyOf(wanted);
+        RouteClaims.Result claims = RouteClaims.claim(this, name, s.source(), refusedRoutes);
+        warnTaken(claims, name, s.source());
+        routes = claims.granted();
+        refusedPage = ProxyExchange.page(HttpResponseStatus.SERVICE_UNAVAILABLE, "This service is not available: the proxy's configuration "
+                + "is refused (" + html(reason) + "). No conferencing node is contacted until it is fixed: " + html(fix) + ".");
+        Balancer.LOG.error("{}; {} until it is fixed", reason, whileRefused());
+        problem.set(reason + "; " + whileRefused() + " until it is fixed");
+        register(routes, name);
+        return claims.retry();
+    }
+
+    /** What a pool refused at start does meanwhile. */
+    private String whileRefused() {
+        return "pool " + refusedName + (routes.isEmpty() ? " serves nothing" : " is serving 503 on " + String.join(" ", routes));
+    }
+
+    private static String html(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private void serve(HttpExchange exchange) {
+        String page = refusedPage;
+        if (page != null) {
+            exchange.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", page);
+        } else {
+            route.handle(exchange);
+        }
+    }
+
+    /** What the front door calls for this pool's routes. */
+    HttpRoute served() {
+        return served;
+    }
+
+    /** Why a node command cannot change this pool now, or null: its file was refused before it ever served. */
+    synchronized String refusedAtStart() {
+        return pool == null && refused != null ? refused + "; " + fix : null;
     }
 
     /**
@@ -136,13 +227,25 @@ public final class PoolComponent {
                 Balancer.LOG.info("Balancer: pool {} now serves {}", s.name(), claims.granted());
             }
         }
-        claims.taken().forEach((r, owner) -> Balancer.LOG.warn("Balancer: {}: route {} is also in pool {} ({}), which serves it: pool {} does "
-                + "not get it until {} lets it go (remove it from one of the two files)", s.source(), r, owner.name(), owner.source(), s.name(),
-                owner.name()));
+        warnTaken(claims, s.name(), s.source());
         routes = claims.granted();
         checks.follow(pool);
-        register(routes);
+        if (refused != null) {
+            Balancer.LOG.info("Balancer: {} is in force again", s.source());
+        }
+        refused = null;
+        fix = null;
+        refusedRoutes = null;
+        refusedPage = null;
+        problem.set((String) null);
+        register(routes, s.name());
         return claims.retry();
+    }
+
+    private static void warnTaken(RouteClaims.Result claims, String name, String source) {
+        claims.taken().forEach((r, owner) -> Balancer.LOG.warn("Balancer: {}: route {} is also in pool {} ({}), which serves it: pool {} does "
+                + "not get it until {} lets it go (remove it from one of the two files)", source, r, owner.name(), owner.source(), name,
+                owner.name()));
     }
 
     /** Pools that may get a route another let go claim their routes again (outside any pool's lock: each takes its own). */
@@ -154,15 +257,21 @@ public final class PoolComponent {
     }
 
     private synchronized List<PoolComponent> reclaim() {
-        if (pool == null) {
+        if (pool == null && refusedRoutes == null) {
             return List.of();
         }
-        PoolSettings s = pool.settings();
-        RouteClaims.Result claims = RouteClaims.claim(this, s.name(), s.source(), s.routes());
+        String name = pool == null ? refusedName : pool.name();
+        RouteClaims.Result claims = pool == null ? RouteClaims.claim(this, name, refusedSource, refusedRoutes)
+                : RouteClaims.claim(this, name, pool.settings().source(), pool.settings().routes());
         if (!routes.equals(claims.granted())) {
             routes = claims.granted();
-            Balancer.LOG.info("Balancer: pool {} now serves {}", s.name(), routes);
-            register(routes);
+            if (pool == null) {
+                Balancer.LOG.info("Balancer: {}", whileRefused());
+                problem.set(refused + "; " + whileRefused() + " until it is fixed");
+            } else {
+                Balancer.LOG.info("Balancer: pool {} now serves {}", name, routes);
+            }
+            register(routes, name);
         }
         return claims.retry();
     }
@@ -202,7 +311,7 @@ public final class PoolComponent {
         }
     }
 
-    private void register(List<String> granted) {
+    private void register(List<String> granted, String name) {
         if (context == null) {
             return;
         }
@@ -212,9 +321,9 @@ public final class PoolComponent {
         }
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(HttpRoute.PREFIX, granted.toArray(new String[0]));
-        props.put("gatehouse.balancer.pool", pool.name());
+        props.put("gatehouse.balancer.pool", name);
         if (registration == null) {
-            registration = context.registerService(HttpRoute.class, route, props);
+            registration = context.registerService(HttpRoute.class, served, props);
         } else {
             registration.setProperties(props);
         }
@@ -242,6 +351,7 @@ public final class PoolComponent {
                     + "until they end", pool.name(), pool.settings().routes());
         }
         unregister();
+        problem.clear();
         if (checks != null) {
             checks.stop();
         }
@@ -258,10 +368,20 @@ public final class PoolComponent {
     /** As it serves: the routes it gets, not those another pool has. */
     synchronized PoolStatus status() {
         if (pool == null) {
-            return null;
+            return refusedRoutes == null ? null : new PoolStatus(refusedName, routes, false, List.of(), refused, false);
         }
         PoolStatus s = pool.status();
-        return new PoolStatus(s.name(), routes, s.tls(), s.nodes());
+        return new PoolStatus(s.name(), routes, s.tls(), s.nodes(), refused, true);
+    }
+
+    /** The pool's name, also while its file is refused; null before it has one. */
+    synchronized String name() {
+        return pool != null ? pool.name() : refusedName;
+    }
+
+    /** The Problems it reports now. */
+    List<String> problems() {
+        return problem.lines();
     }
 
     synchronized ProxyRoute route() {

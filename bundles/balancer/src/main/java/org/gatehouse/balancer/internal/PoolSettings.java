@@ -48,20 +48,9 @@ record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls 
 
     static PoolSettings read(String pid, Map<String, ?> properties) throws InvalidSettingException {
         Settings s = Settings.of(pid, properties);
-        String name = s.string("name", nameOf(s.source(), pid));
-        if (name == null || name.isEmpty()) {
-            throw new InvalidSettingException(s.source(), "name", "", "is missing: name the pool, or name the file org.gatehouse.balancer.pool-<name>.cfg");
-        }
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.\\-]*")) {
-            throw new InvalidSettingException(s.source(), "name", name, "may hold letters, digits, '.', '_' and '-'");
-        }
+        String name = name(s, pid);
         List<NodeSpec> nodes = nodes(s);
-        List<String> routes = s.list("routes", name.equals(DEFAULT_POOL) ? DEFAULT_ROUTES : List.of());
-        for (String r : routes) {
-            if (!r.startsWith("/") || r.contains("..") || r.contains("?") || r.contains("#") || r.contains(" ")) {
-                throw new InvalidSettingException(s.source(), "routes", r, "must be a path prefix starting with /, such as /api/");
-            }
-        }
+        List<String> routes = routes(s, name);
         boolean tlsOn = s.bool("tls", true);
         Path ca = null;
         if (s.has("tls-ca-file")) {
@@ -98,6 +87,29 @@ record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls 
                 s.integer("read-timeout", 300, 0, 86_400 * 7), s.integer("stream-read-timeout", 0, 0, 86_400 * 7),
                 s.integer("send-timeout", 60, 1, 86_400), host, s.integer("keepalive", 32, 0, 10_000),
                 s.integer("keepalive-timeout", 60, 1, 86_400), s.source());
+    }
+
+    /** The {@code name} key, or the name in the file's name, checked. */
+    static String name(Settings s, String pid) throws InvalidSettingException {
+        String name = s.string("name", nameOf(s.source(), pid));
+        if (name == null || name.isEmpty()) {
+            throw new InvalidSettingException(s.source(), "name", "", "is missing: name the pool, or name the file org.gatehouse.balancer.pool-<name>.cfg");
+        }
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.\\-]*")) {
+            throw new InvalidSettingException(s.source(), "name", name, "may hold letters, digits, '.', '_' and '-'");
+        }
+        return name;
+    }
+
+    /** The {@code routes} key of pool {@code name}, checked. */
+    static List<String> routes(Settings s, String name) throws InvalidSettingException {
+        List<String> routes = s.list("routes", name.equals(DEFAULT_POOL) ? DEFAULT_ROUTES : List.of());
+        for (String r : routes) {
+            if (!r.startsWith("/") || r.contains("..") || r.contains("?") || r.contains("#") || r.contains(" ")) {
+                throw new InvalidSettingException(s.source(), "routes", r, "must be a path prefix starting with /, such as /api/");
+            }
+        }
+        return routes;
     }
 
     /** The {@code nodes} key, checked. */

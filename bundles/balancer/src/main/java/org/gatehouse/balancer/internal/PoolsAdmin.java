@@ -1,5 +1,6 @@
 package org.gatehouse.balancer.internal;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,10 +15,17 @@ import org.gatehouse.core.config.CfgFile;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
+import org.gatehouse.tls.http.HttpExchange;
+import org.gatehouse.tls.http.HttpRoute;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -26,6 +34,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * The pools for the shell and the status page. Node changes are written into the pool's {@code .cfg}
  * file (its {@code nodes} entry only) and put in force in the running pool at once; the file watcher
  * then applies the file as it applies any edit. The default pool, when it has no file, gets one.
+ * Meanwhile its routes answer 503 as an empty pool does (not 404): see {@link #unconfigured}.
  */
 @Component(service = Pools.class)
 public final class PoolsAdmin implements Pools {
@@ -34,6 +43,34 @@ public final class PoolsAdmin implements Pools {
     ConfigurationAdmin configurations;
 
     private final List<PoolComponent> pools = new CopyOnWriteArrayList<>();
+    private ServiceRegistration<HttpRoute> unconfigured;
+
+    /**
+     * The default pool's routes, below any pool's own (lowest ranking): where pool conferencing has no
+     * configuration (its file deleted, or a container that never had it) they answer the empty pool's
+     * 503 page, which says what to do, instead of 404; any pool that claims them serves them.
+     */
+    @Activate
+    void activate(BundleContext context) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(HttpRoute.PREFIX, PoolSettings.DEFAULT_ROUTES.toArray(new String[0]));
+        props.put(Constants.SERVICE_RANKING, Integer.MIN_VALUE);
+        unconfigured = context.registerService(HttpRoute.class, PoolsAdmin::unconfigured, props);
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            unconfigured.unregister();
+        } catch (IllegalStateException e) {
+            // gone with the bundle
+        }
+    }
+
+    static void unconfigured(HttpExchange exchange) {
+        exchange.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", ProxyExchange.page(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                ProxyExchange.NO_NODE_CONFIGURED));
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindPool(PoolComponent p) {
@@ -152,7 +189,14 @@ public final class PoolsAdmin implements Pools {
             if (text == null && !create) {
                 throw new IllegalArgumentException("there is no pool " + pool + ": its file " + file + " is gone");
             }
-            List<NodeSpec> next = change.apply(text == null ? List.of() : nodes(text, file, c == null ? null : c.getPid()));
+            List<NodeSpec> current = text == null ? List.of() : nodes(text, file, c == null ? null : c.getPid());
+            PoolComponent live = component(pool);
+            String refused = live == null ? null : live.refusedAtStart();
+            if (refused != null) {
+                // A file the pool refused for a reason its text does not show (a CA file that cannot be read).
+                throw new IllegalArgumentException(refused);
+            }
+            List<NodeSpec> next = change.apply(current);
             String value = PoolSettings.nodesValue(next);
             String written = text == null ? newFile(pool, value) : CfgFile.with(text, "nodes", value);
             if (c == null) {
@@ -175,7 +219,6 @@ public final class PoolsAdmin implements Pools {
             }
             // The running pool first, then the file: the watcher may read the file the moment it is
             // written, and what it applies must not be undone by this command.
-            PoolComponent live = component(pool);
             PoolSettings before = live == null ? null : live.nodes(next);
             try {
                 CfgFile.write(file, written);
@@ -190,21 +233,26 @@ public final class PoolsAdmin implements Pools {
         }
     }
 
-    /** The {@code nodes} of a pool's file, checked; refused with the file's own words ("fix the file first"). */
+    /**
+     * The {@code nodes} of a pool's file, the whole file checked: a command does not write into a file
+     * the pool refuses (it would not apply), it is refused with the file's own words and what to fix.
+     */
     static List<NodeSpec> nodes(String text, Path file, String pid) {
         try {
-            String value = CfgFile.entries(text).getProperty("nodes");
             java.util.Map<String, Object> m = new java.util.HashMap<>();
+            CfgFile.entries(text).forEach((k, v) -> m.put(k.toString(), v));
             m.put(Settings.FILEINSTALL_FILENAME, file.toUri().toString());
-            if (value != null) {
-                m.put("nodes", value);
-            }
-            return PoolSettings.nodes(Settings.of(pid, m));
+            return PoolSettings.read(pid, m).nodes();
         } catch (InvalidSettingException e) {
-            throw new IllegalArgumentException(e.getMessage() + "; fix the file first");
+            throw refusal(e);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage() + "; fix the file first");
         }
+    }
+
+    /** A command on a pool whose settings are refused: one line naming file and key. */
+    private static IllegalArgumentException refusal(InvalidSettingException e) {
+        return new IllegalArgumentException(e.getMessage() + "; fix " + e.key() + " in " + e.source() + " first");
     }
 
     private static String newFile(String pool, String nodes) {
@@ -220,8 +268,7 @@ public final class PoolsAdmin implements Pools {
 
     private PoolComponent component(String pool) {
         for (PoolComponent p : pools) {
-            Pool live = p.pool();
-            if (live != null && live.name().equals(pool)) {
+            if (pool.equals(p.name())) {
                 return p;
             }
         }
@@ -238,7 +285,7 @@ public final class PoolsAdmin implements Pools {
         try {
             current = PoolSettings.read(c.getPid(), toMap(props, pool));
         } catch (InvalidSettingException e) {
-            throw new IllegalArgumentException(e.getMessage() + "; fix the file first");
+            throw refusal(e);
         }
         List<NodeSpec> next = change.apply(current.nodes());
         props.put("nodes", PoolSettings.nodesValue(next));

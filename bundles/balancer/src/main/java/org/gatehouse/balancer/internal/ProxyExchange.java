@@ -38,6 +38,9 @@ import org.gatehouse.tls.http.HttpExchange;
  */
 final class ProxyExchange implements Consumer<HttpContent> {
 
+    /** The 503 page's words for a pool without nodes (and the default pool's routes without a pool). */
+    static final String NO_NODE_CONFIGURED = "No conferencing node is configured for this service yet.";
+
     private final ProxyRoute route;
     private final Pool pool;
     private final PoolSettings settings;
@@ -110,7 +113,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         Node n = pool.choose(x.client().getAddress(), tried);
         if (n == null) {
             if (pool.isEmpty()) {
-                answer(HttpResponseStatus.SERVICE_UNAVAILABLE, "No conferencing node is configured for this service yet.");
+                answer(HttpResponseStatus.SERVICE_UNAVAILABLE, NO_NODE_CONFIGURED);
             } else if (tried.isEmpty()) {
                 answer(HttpResponseStatus.BAD_GATEWAY, "No conferencing node is available: every node is down or draining.");
             } else {
@@ -571,7 +574,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         }
     }
 
-    private static String page(HttpResponseStatus status, String text) {
+    static String page(HttpResponseStatus status, String text) {
         return "<!DOCTYPE html>\n<html><head><title>" + status.code() + " " + status.reasonPhrase() + "</title></head><body><h1>"
                 + status.code() + " " + status.reasonPhrase() + "</h1><p>" + text + "</p></body></html>\n";
     }

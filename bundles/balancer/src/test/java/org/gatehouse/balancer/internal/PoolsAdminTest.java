@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -193,10 +194,78 @@ class PoolsAdminTest {
                 Files.writeString(file, typo);
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.addNode("test", "10.0.0.2:443"));
                 assertTrue(e.getMessage().contains("etc/org.gatehouse.balancer.pool-test.cfg: nodes = '10.0.0.1' is invalid"), e.getMessage());
-                assertTrue(e.getMessage().endsWith("fix the file first"), e.getMessage());
+                assertTrue(e.getMessage().endsWith("; fix nodes in etc/org.gatehouse.balancer.pool-test.cfg first"), e.getMessage());
                 assertEquals(typo, Files.readString(file));
                 assertEquals(Map.of("a", 3), spread(p, 3));
             }
+        }
+    }
+
+    /** A file the pool refused at start (or refuses now): no node command writes it, each says what to fix. */
+    @Test
+    void aPoolWhoseFileIsRefusedRefusesEveryNodeCommandAndItsFileIsNotWritten() throws Exception {
+        try (TestNode a = new TestNode("a", false)) {
+            Path file = Files.createDirectories(home.resolve("etc")).resolve("org.gatehouse.balancer.pool-test.cfg");
+            String refused = "nodes = " + a.address() + "\ntls = false\nmax-fails = -1\n";
+            Files.writeString(file, refused);
+            Map<String, Object> held = read(file);
+            try (TestProxy p = new TestProxy(home, held)) {
+                PoolsAdmin admin = new PoolsAdmin();
+                admin.configurations = configurations(new ArrayList<>(List.of(new HeldConfiguration("org.gatehouse.balancer.pool~test",
+                        new Hashtable<>(held)))));
+                admin.bindPool(p.pool);
+                List<Executable> commands = List.of(() -> admin.addNode("test", "127.0.0.12:9443"), () -> admin.removeNode("test", a.address()),
+                        () -> admin.drainNode("test", a.address()), () -> admin.enableNode("test", a.address()));
+                for (Executable command : commands) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, command);
+                    assertTrue(e.getMessage().endsWith("pool-test.cfg: max-fails = '-1' is out of range (0 to 1000); fix max-fails in "
+                            + "etc/org.gatehouse.balancer.pool-test.cfg first"), e.getMessage());
+                    assertEquals(refused, Files.readString(file), "the file is not written");
+                }
+                assertEquals(503, p.get("/").statusCode());
+            }
+        }
+    }
+
+    /** A pool that refused an edit runs on its previous settings: no node command writes the file it refuses. */
+    @Test
+    void aPoolRefusingAnEditRefusesNodeCommandsUntilTheFileIsFixed() throws Exception {
+        try (TestNode a = new TestNode("a", false)) {
+            Path file = Files.createDirectories(home.resolve("etc")).resolve("org.gatehouse.balancer.pool-test.cfg");
+            Files.writeString(file, "nodes = " + a.address() + "\ntls = false\n");
+            Map<String, Object> held = read(file);
+            try (TestProxy p = new TestProxy(home, held)) {
+                PoolsAdmin admin = new PoolsAdmin();
+                admin.configurations = configurations(new ArrayList<>(List.of(new HeldConfiguration("org.gatehouse.balancer.pool~test",
+                        new Hashtable<>(held)))));
+                admin.bindPool(p.pool);
+                String edited = "nodes = " + a.address() + "\ntls = false\nmax-fails = -1\n";
+                Files.writeString(file, edited);
+                p.pool.modified(read(file));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.addNode("test", "127.0.0.12:9443"));
+                assertTrue(e.getMessage().endsWith("; fix max-fails in etc/org.gatehouse.balancer.pool-test.cfg first"), e.getMessage());
+                assertEquals(edited, Files.readString(file));
+                assertEquals(Map.of("a", 2), spread(p, 2), "the pool keeps its nodes");
+            }
+        }
+    }
+
+    /** Refused at start for what the file's text does not show (a CA file that cannot be read): the pool's own reason. */
+    @Test
+    void aPoolRefusedAtStartForItsCaFileRefusesNodeCommands() throws Exception {
+        Path file = Files.createDirectories(home.resolve("etc")).resolve("org.gatehouse.balancer.pool-test.cfg");
+        String text = "nodes = 127.0.0.11:9443\ntls = true\ntls-ca-file = " + home.resolve("missing.pem") + "\n";
+        Files.writeString(file, text);
+        Map<String, Object> held = read(file);
+        try (TestProxy p = new TestProxy(home, held)) {
+            PoolsAdmin admin = new PoolsAdmin();
+            admin.configurations = configurations(new ArrayList<>(List.of(new HeldConfiguration("org.gatehouse.balancer.pool~test",
+                    new Hashtable<>(held)))));
+            admin.bindPool(p.pool);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.addNode("test", "127.0.0.12:9443"));
+            assertTrue(e.getMessage().contains("tls-ca-file = '"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("; fix tls-ca-file in etc/org.gatehouse.balancer.pool-test.cfg first"), e.getMessage());
+            assertEquals(text, Files.readString(file));
         }
     }
 

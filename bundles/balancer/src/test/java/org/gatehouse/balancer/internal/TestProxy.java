@@ -42,7 +42,7 @@ final class TestProxy implements AutoCloseable {
         properties.put("tls", "false");
         properties.putAll(settings);
         pool.activate(null, properties);
-        front.route(pool.route(), Map.of(HttpRoute.PREFIX, "/"));
+        front.route(pool.served(), Map.of(HttpRoute.PREFIX, "/"));
         client = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
