@@ -85,6 +85,23 @@ final class RelayAddresses {
      * relays would be advertised unmapped, which clients behind the NAT cannot reach, and nothing
      * else would say why. A warning, not a refusal: the rest of the mapping works.
      */
+    /**
+     * The relay-ip addresses no network interface has now, one warning each: relays cannot be bound on
+     * them (Allocate gets 508) until one has. Not a refusal: a virtual address (keepalived, a cloud
+     * secondary address) comes to this host on failover, and an interface may come up after the
+     * server; the component checks again every few seconds.
+     */
+    static List<String> notOnThisHost(TurnSettings s) {
+        List<String> out = new ArrayList<>();
+        for (InetAddress a : s.relayIps()) {
+            if (!TurnSettings.isLocal(a)) {
+                out.add(String.format("%s: relay-ip = '%s' is not an address of this host now (no network interface has it): "
+                        + "Allocates that would relay on it get 508 until it is", s.source(), IpAddresses.format(a)));
+            }
+        }
+        return out;
+    }
+
     static List<String> unmatchedExternal(TurnSettings s) {
         List<String> out = new ArrayList<>();
         for (TurnSettings.ExternalMapping m : s.externalIps()) {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -54,8 +56,10 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     private ProblemSlot problems = new ProblemSlot(null);
     /** Why the file is not what is in force (one line naming file and key), or null. */
     private volatile String refusal;
-    /** The external-ip pairs that match no relay address, as last warned. */
-    private List<String> externalWarnings = List.of();
+    /** The relay-ip addresses not on this host and the external-ip pairs that match no relay address, as last warned. */
+    private List<String> addressWarnings = List.of();
+    /** Checks relay-ip against the host's addresses again, which change without the file changing. */
+    private ScheduledFuture<?> addressCheck;
     /** The user file the refused file names, for the shell while nothing is in force. */
     private Path userdbNamed = TurnSettings.resolve(TurnSettings.DEFAULT_USERDB);
 
@@ -91,6 +95,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             return;
         }
         server = new TurnServer(loops, s);
+        scheduleAddressCheck();
         applied(s);
         warnUnknownKeys(properties);
     }
@@ -104,14 +109,39 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     /** {@code s} is in force: the refusal is over; external-ip pairs that match no relay address warned once. */
     private synchronized void applied(TurnSettings s) {
         refusal = null;
-        List<String> warnings = RelayAddresses.unmatchedExternal(s);
+        warnAboutAddresses(s);
+    }
+
+    /** Logs each address warning once, says when one is over, and lists those in force as Problems. */
+    private synchronized void warnAboutAddresses(TurnSettings s) {
+        List<String> warnings = new ArrayList<>(RelayAddresses.notOnThisHost(s));
+        warnings.addAll(RelayAddresses.unmatchedExternal(s));
         for (String w : warnings) {
-            if (!externalWarnings.contains(w)) {
+            if (!addressWarnings.contains(w)) {
                 TurnServer.LOG.warn("TURN: {}", w);
             }
         }
-        externalWarnings = warnings;
+        for (String w : addressWarnings) {
+            if (!warnings.contains(w) && w.contains(": relay-ip = '")) {
+                TurnServer.LOG.info("TURN: no longer so: {}", w);
+            }
+        }
+        addressWarnings = warnings;
         problems.set(problemLines());
+    }
+
+    private synchronized void scheduleAddressCheck() {
+        if (addressCheck == null) {
+            addressCheck = loops.group().next().scheduleWithFixedDelay(this::checkAddresses, 10, 10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The addresses of this host change without the file changing (failover, an interface coming up). */
+    private void checkAddresses() {
+        TurnServer s = server;
+        if (s != null && refusal == null) {
+            warnAboutAddresses(s.settings());
+        }
     }
 
     private List<String> problemLines() {
@@ -119,7 +149,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         if (refusal != null) {
             lines.add("TURN: " + refusal);
         }
-        for (String w : externalWarnings) {
+        for (String w : addressWarnings) {
             lines.add("TURN: " + w);
         }
         return lines;
@@ -159,6 +189,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         if (server == null) {
             // The first file taken since a refused start: the relay starts now.
             server = new TurnServer(loops, s);
+            scheduleAddressCheck();
             TurnServer.LOG.info("TURN: {} is taken", s.source());
         }
         applied(s);
@@ -222,6 +253,10 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     @Deactivate
     synchronized void deactivate() {
+        if (addressCheck != null) {
+            addressCheck.cancel(false);
+            addressCheck = null;
+        }
         if (handler != null) {
             try {
                 handler.unregister();

@@ -90,11 +90,6 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
                 throw new InvalidSettingException(s.source(), "relay-ip", IpAddresses.format(a),
                         "must be an address of this host, not a wildcard or multicast address");
             }
-            if (!isLocal(a)) {
-                // A relay socket could never bind it: every Allocate would get 508.
-                throw new InvalidSettingException(s.source(), "relay-ip", IpAddresses.format(a),
-                        "is not an address of this host (no network interface has it); give one of this host's addresses");
-            }
         }
         List<ExternalMapping> external = s.list("external-ip", List.of(), ExternalMapping::parse);
         int minPort = s.integer("min-port", 49152, 1024, 65535);

@@ -91,22 +91,31 @@ class RefusedConfigurationTest {
         }
     }
 
+    /**
+     * A relay-ip no interface has is taken with a warning and a Problem, not refused: a virtual address
+     * (keepalived) comes to this host on failover, and refusing the file would leave TURN off, or on
+     * its previous settings, after it came. Allocates on it get 508 meanwhile.
+     */
     @Test
-    void aRelayIpThatIsNoAddressOfThisHostIsRefused() throws Exception {
-        InvalidSettingException e = assertThrows(InvalidSettingException.class,
-                () -> TurnSettings.read(Map.of("relay-ip", "127.0.0.1, 192.0.2.55")));
-        assertEquals("relay-ip", e.key());
-        assertTrue(e.getMessage().contains("'192.0.2.55' is not an address of this host"), e.getMessage());
+    void aRelayIpThatIsNoAddressOfThisHostIsAWarningAndAProblem() throws Exception {
         assertEquals(List.of(InetAddress.getByName("127.0.0.5")), TurnSettings.read(Map.of("relay-ip", "127.0.0.5")).relayIps(),
                 "loopback answers for the whole of 127.0.0.0/8");
+        assertEquals(List.of(), RelayAddresses.notOnThisHost(TurnSettings.read(Map.of("relay-ip", "127.0.0.5"))));
 
-        try (TestTurn turn = new TestTurn(); TurnClient c = turn.client()) {
+        try (LogCapture log = new LogCapture(); TestTurn turn = new TestTurn(); TurnClient c = turn.client()) {
             turn.reconfigure("relay-ip", "192.0.2.55");
-            assertTrue(turn.turn.configurationProblem().contains("relay-ip = '192.0.2.55'"), turn.turn.configurationProblem());
-            assertEquals(InetAddress.getByName("127.0.0.1"), TurnClient.relayed(c.allocate()).getAddress(), "the previous relay-ip stays");
+            assertNull(turn.turn.configurationProblem(), "taken, not refused");
+            List<String> problems = turn.turn.problems();
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).contains("relay-ip = '192.0.2.55' is not an address of this host now"), problems.get(0));
+            assertEquals(1, log.lines("WARN", "relay-ip = '192.0.2.55' is not an address of this host now").size(), log.lines("192.0.2.55").toString());
+            assertEquals(508, TurnClient.code(c.allocate()));
+            turn.reconfigure("relay-ip", "127.0.0.1");
+            assertEquals(List.of(), turn.turn.problems(), "an address of this host again");
         }
         try (TestTurn turn = new TestTurn("relay-ip", "192.0.2.55")) {
-            assertNull(turn.turn.server(), "refused at start too");
+            assertNotNull(turn.turn.server(), "taken at start too");
+            assertEquals(1, turn.turn.problems().size(), turn.turn.problems().toString());
         }
     }
 
