@@ -136,8 +136,10 @@ public final class PoolComponent {
         RouteClaims.Result claims = RouteClaims.claim(this, name, s.source(), refusedRoutes);
         warnTaken(claims, name, s.source());
         routes = claims.granted();
+        // The page goes to anyone on the Internet: it says what is wrong, not the file, key or value
+        // (the log, gatehouse:status and proxy:nodes name them for the operator).
         refusedPage = ProxyExchange.page(HttpResponseStatus.SERVICE_UNAVAILABLE, "This service is not available: the proxy's configuration "
-                + "is refused (" + html(reason) + "). No conferencing node is contacted until it is fixed: " + html(fix) + ".");
+                + "for it is refused, and no conferencing node is contacted until the administrator fixes it.");
         Balancer.LOG.error("{}; {} until it is fixed", reason, whileRefused());
         problem.set(reason + "; " + whileRefused() + " until it is fixed");
         register(routes, name);
@@ -147,10 +149,6 @@ public final class PoolComponent {
     /** What a pool refused at start does meanwhile. */
     private String whileRefused() {
         return "pool " + refusedName + (routes.isEmpty() ? " serves nothing" : " is serving 503 on " + String.join(" ", routes));
-    }
-
-    private static String html(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private void serve(HttpExchange exchange) {

@@ -66,6 +66,13 @@ public final class ProxyStatus implements MetricsSource, PageSection {
             long up = p.nodes().stream().filter(n -> n.state().equals("up")).count();
             page.paragraph("Pool " + p.name() + " (" + String.join(" ", p.routes()) + (p.tls() ? ", TLS to the nodes" : "") + "): "
                     + up + " of " + p.nodes().size() + " node" + (p.nodes().size() == 1 ? "" : "s") + " up");
+            if (p.refused() != null) {
+                page.problem(p.serving() ? "Its file is refused, it runs on its previous settings: " + p.refused()
+                        : "Its file is refused: its routes answer 503 and no node is contacted until it is fixed: " + p.refused());
+            }
+            if (!p.serving()) {
+                continue;
+            }
             if (p.nodes().isEmpty()) {
                 page.paragraph("No nodes yet: its routes answer 503 (proxy:node-add " + p.name() + " host:port).");
             } else if (up == 0) {

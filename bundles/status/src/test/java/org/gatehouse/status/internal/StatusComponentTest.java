@@ -267,6 +267,26 @@ class StatusComponentTest {
         assertFalse(get("/").body().contains("<h2>Problems</h2>"));
     }
 
+    /** A pool whose file is refused says so on the page, not "No nodes yet" (refused at start) or nothing (live). */
+    @Test
+    void aPoolWhoseFileIsRefusedSaysSo() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        Fakes.FakePools pools = new Fakes.FakePools();
+        ProxyStatus proxy = new ProxyStatus(pools);
+        status.bindSection(proxy);
+        String why = "etc/org.gatehouse.balancer.pool-conferencing.cfg: max-fails = '-1' is out of range (0 to 1000)";
+        pools.pools = List.of(new PoolStatus("conferencing", List.of("/"), false, List.of(), why, false));
+        String page = get("/").body();
+        assertTrue(page.contains("<p class=\"bad\">Its file is refused: its routes answer 503 and no node is contacted until it is fixed: "
+                + why.replace("'", "&#39;")), page);
+        assertFalse(page.contains("No nodes yet"), page);
+        pools.pools = List.of(new PoolStatus("conferencing", List.of("/"), false, List.of(
+                new NodeStatus("10.0.0.1:443", 1, false, "up", 0, 0, 0, 0, 0, 0)), why, true));
+        page = get("/").body();
+        assertTrue(page.contains("<p class=\"bad\">Its file is refused, it runs on its previous settings: "), page);
+        assertTrue(page.contains("10.0.0.1:443"), page);
+    }
+
     @Test
     void everyValueOnThePageIsEscaped() throws Exception {
         activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
