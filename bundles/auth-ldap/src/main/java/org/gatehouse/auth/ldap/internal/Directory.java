@@ -11,6 +11,7 @@ import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.ServerSet;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import org.gatehouse.core.config.InvalidSettingException;
 
 /**
@@ -28,12 +29,14 @@ final class Directory implements AutoCloseable {
     }
 
     private final LdapSettings settings;
+    private final SSLContext tls;
     private final LDAPConnectionPool searches;
     private final LDAPConnectionPool binds;
 
     Directory(LdapSettings settings) throws InvalidSettingException {
         this.settings = settings;
-        List<ServerSet> servers = Connections.servers(settings);
+        this.tls = Connections.tls(settings);
+        List<ServerSet> servers = Connections.servers(settings, tls);
         ServerSet set = servers.size() == 1 ? servers.get(0) : new FailoverServerSet(servers);
         BindRequest service = settings.bindDn().isEmpty() ? null : new SimpleBindRequest(settings.bindDn(), settings.bindPassword());
         try {
@@ -41,7 +44,7 @@ final class Directory implements AutoCloseable {
             searches = pool(set, service);
             binds = pool(set, null);
         } catch (LDAPException e) {
-            throw new InvalidSettingException(settings.source(), "url", settings.servers(), "cannot be used: " + e.getMessage());
+            throw new InvalidSettingException(settings.source(), "url", settings.servers(), "cannot be used: " + Causes.of(e));
         }
     }
 
@@ -57,6 +60,17 @@ final class Directory implements AutoCloseable {
 
     LdapSettings settings() {
         return settings;
+    }
+
+    /** The trust these pools use ({@code ca-file} as read when they were made), so {@code ldap:test} uses the same; null without TLS. */
+    SSLContext tls() {
+        return tls;
+    }
+
+    /** A failure the directory caused, in one line; the whole exception at DEBUG. */
+    private static Result unavailable(String what, LDAPException e) {
+        LdapFilter.LOG.debug("LDAP: {} failed", what, e);
+        return new Result(Outcome.UNAVAILABLE, what + " failed: " + Causes.of(e));
     }
 
     Result authenticate(String user, String password) {
@@ -78,23 +92,25 @@ final class Directory implements AutoCloseable {
             if (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED) {
                 return new Result(Outcome.REFUSED, "more than one entry matches user-filter");
             }
-            return new Result(Outcome.UNAVAILABLE, "search failed: " + e.getExceptionMessage());
+            return unavailable("search", e);
         } catch (LDAPException e) {
             // An invalid filter cannot come from a name (it is escaped); anything else is the directory's.
-            return new Result(Outcome.UNAVAILABLE, "search failed: " + e.getExceptionMessage());
+            return unavailable("search", e);
         }
         try {
             binds.bind(new SimpleBindRequest(entry.getDN(), password));
         } catch (LDAPException e) {
-            return new Result(Lookup.unavailable(e.getResultCode()) ? Outcome.UNAVAILABLE : Outcome.REFUSED,
-                    "bind as " + entry.getDN() + " refused: " + e.getResultCode());
+            if (Lookup.unavailable(e.getResultCode())) {
+                return unavailable("bind as " + entry.getDN(), e);
+            }
+            return new Result(Outcome.REFUSED, "bind as " + entry.getDN() + " refused: " + e.getResultCode());
         }
         try {
             if (!Lookup.inGroup(searches, settings, entry)) {
                 return new Result(Outcome.REFUSED, entry.getDN() + " is not in " + settings.requiredGroup());
             }
         } catch (LDAPException e) {
-            return new Result(Outcome.UNAVAILABLE, "group check failed: " + e.getExceptionMessage());
+            return unavailable("group check", e);
         }
         return new Result(Outcome.ACCEPTED, entry.getDN());
     }

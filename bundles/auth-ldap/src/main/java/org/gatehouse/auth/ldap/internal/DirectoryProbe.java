@@ -9,8 +9,8 @@ import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.ServerSet;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import org.gatehouse.auth.ldap.DirectoryCheck.Step;
-import org.gatehouse.core.config.InvalidSettingException;
 
 /**
  * {@code ldap:test}: one login checked step by step on a fresh connection, so the operator sees which
@@ -21,7 +21,11 @@ final class DirectoryProbe {
     private DirectoryProbe() {
     }
 
-    static List<Step> test(LdapSettings s, String user, String password) {
+    /**
+     * @param tls the trust the filter's own connections use (its {@link Directory#tls()}), so this
+     *            check and the filter never disagree about a certificate; null without TLS
+     */
+    static List<Step> test(LdapSettings s, SSLContext tls, String user, String password) {
         List<Step> steps = new ArrayList<>();
         if (s != null && !s.enabled()) {
             steps.add(new Step("configuration", false, "LDAP authentication is switched off (enabled = false in etc/org.gatehouse.auth.ldap.cfg)"));
@@ -36,13 +40,7 @@ final class DirectoryProbe {
             steps.add(new Step("credentials", false, "an empty user name or password is refused before any bind"));
             return steps;
         }
-        List<ServerSet> servers;
-        try {
-            servers = Connections.servers(s);
-        } catch (InvalidSettingException e) {
-            steps.add(new Step("configuration", false, e.getMessage()));
-            return steps;
-        }
+        List<ServerSet> servers = Connections.servers(s, tls);
         LDAPConnection c = null;
         for (int i = 0; i < servers.size() && c == null; i++) {
             LDAPURL u = s.urls().get(i);
@@ -51,7 +49,8 @@ final class DirectoryProbe {
                 c = servers.get(i).getConnection();
                 steps.add(new Step("connect", true, name + (u.getScheme().equalsIgnoreCase("ldaps") || s.startTls() ? ", TLS verified" : "")));
             } catch (LDAPException e) {
-                steps.add(new Step("connect", false, name + ": " + e.getExceptionMessage()));
+                LdapFilter.LOG.debug("LDAP: ldap:test could not connect to {}", name, e);
+                steps.add(new Step("connect", false, name + ": " + Causes.of(e)));
             }
         }
         if (c == null) {
@@ -75,15 +74,14 @@ final class DirectoryProbe {
                 steps.add(new Step("search", true, filter + " under " + s.base() + ": 1 entry, " + entry.getDN()));
             } catch (LDAPException e) {
                 steps.add(new Step("search", false, filter + " under " + s.base() + ": "
-                        + (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED ? "more than 1 entry (exactly 1 needed)" : e.getExceptionMessage())));
+                        + (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED ? "more than 1 entry (exactly 1 needed)" : Causes.of(e))));
                 return steps;
             }
             try {
                 connection.bind(entry.getDN(), password);
                 steps.add(new Step("user bind", true, "as " + entry.getDN()));
             } catch (LDAPException e) {
-                steps.add(new Step("user bind", false, "as " + entry.getDN() + ": " + e.getResultCode()
-                        + (e.getDiagnosticMessage() == null ? "" : " (" + e.getDiagnosticMessage() + ")")));
+                steps.add(new Step("user bind", false, "as " + entry.getDN() + ": " + answer(e)));
                 return steps;
             }
             if (s.requiredGroup() == null) {
@@ -98,7 +96,7 @@ final class DirectoryProbe {
                     steps.add(new Step("group", in, (in ? "member of " : "not a member of ") + s.requiredGroup()
                             + " (" + (s.membership() == LdapSettings.Membership.MEMBER ? "member" : "memberOf") + ")"));
                 } catch (LDAPException e) {
-                    steps.add(new Step("group", false, s.requiredGroup() + ": " + e.getExceptionMessage()));
+                    steps.add(new Step("group", false, s.requiredGroup() + ": " + Causes.of(e)));
                 }
             }
         }
@@ -115,9 +113,17 @@ final class DirectoryProbe {
             steps.add(new Step("service bind", true, "as " + s.bindDn()));
             return true;
         } catch (LDAPException e) {
-            steps.add(new Step("service bind", false, "as " + s.bindDn() + ": " + e.getResultCode()
-                    + (e.getDiagnosticMessage() == null ? "" : " (" + e.getDiagnosticMessage() + ")")));
+            steps.add(new Step("service bind", false, "as " + s.bindDn() + ": " + answer(e)));
             return false;
         }
+    }
+
+    /** The directory's own answer ({@code 49 (invalid credentials)}); no answer at all, in one line. */
+    private static String answer(LDAPException e) {
+        if (Lookup.unavailable(e.getResultCode())) {
+            LdapFilter.LOG.debug("LDAP: ldap:test got no answer", e);
+            return Causes.of(e);
+        }
+        return e.getResultCode() + (e.getDiagnosticMessage() == null ? "" : " (" + e.getDiagnosticMessage() + ")");
     }
 }

@@ -1,10 +1,14 @@
 package org.gatehouse.auth.ldap.internal;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,6 +40,8 @@ public final class LdapComponent implements DirectoryCheck {
     private static final Logger LOG = LdapFilter.LOG;
     /** Logins waiting for a worker beyond this are answered 503 at once. */
     static final int QUEUE = 512;
+    /** How often the ca-file is looked at for a change. */
+    static final int CA_CHECK_SECONDS = 5;
 
     private final ThreadPoolExecutor workers;
     private final LdapFilter filter;
@@ -50,6 +56,15 @@ public final class LdapComponent implements DirectoryCheck {
      * fresh start.
      */
     private final FailureLimiter limiter = new FailureLimiter(10, 300);
+    /** Logins accepted, kept while the settings that decide logins stay the same. */
+    private LoginCache cache;
+    /** What the in-force configuration's ca-file read as when its trust was made (null: none read). */
+    private String inForceCa;
+    private Path watchedFile;
+    private String watchedCa;
+    private Map<String, Object> watchedProperties;
+    private ScheduledExecutorService caChecks;
+    private boolean deactivated;
 
     public LdapComponent() {
         AtomicInteger n = new AtomicInteger();
@@ -66,6 +81,21 @@ public final class LdapComponent implements DirectoryCheck {
     void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
         apply(properties);
+        caChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gatehouse-ldap-ca-file");
+            t.setDaemon(true);
+            return t;
+        });
+        caChecks.scheduleWithFixedDelay(this::checkCaFileQuietly, CA_CHECK_SECONDS, CA_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** A failure must not end the periodic check. */
+    private void checkCaFileQuietly() {
+        try {
+            checkCaFile();
+        } catch (RuntimeException e) {
+            LOG.warn("LDAP: checking ca-file failed: {}", Causes.of(e), e);
+        }
     }
 
     @Modified
@@ -79,16 +109,34 @@ public final class LdapComponent implements DirectoryCheck {
     }
 
     synchronized void apply(Map<String, Object> properties) {
+        apply(properties, false);
+    }
+
+    /**
+     * @param caChanged whether this is the file's configuration again, because {@code ca-file} appeared
+     *                  or changed ({@link #checkCaFile}): the INFO line then says the new CA was taken
+     */
+    private void apply(Map<String, Object> properties, boolean caChanged) {
         boolean configured = properties.containsKey("service.pid") || properties.containsKey("url");
         LdapSettings s;
         Directory d = null;
+        LdapSettings parsed = null;
+        String ca = null;
         try {
             s = LdapSettings.read(properties);
-            warnUnknownKeys(properties);
+            parsed = s;
+            if (!caChanged) {
+                warnUnknownKeys(properties);
+            }
             if (s.guarding()) {
+                ca = s.caFile() != null && Connections.needsTls(s) ? Connections.fingerprint(s.caFile()) : null;
                 d = new Directory(s);
             }
         } catch (InvalidSettingException e) {
+            if (ca != null) {
+                // Refused for its ca-file, maybe: tried again when that file appears or changes, without an edit.
+                watch(parsed.caFile(), ca, properties);
+            }
             if (inForce != null && inForceFromFile && configured) {
                 // Whatever the good file said stays, guarding or not: a typo must not turn a working server into 503 everywhere.
                 LOG.error("{}; keeping the configuration in force ({})", e.getMessage(), describe(inForce));
@@ -104,7 +152,14 @@ public final class LdapComponent implements DirectoryCheck {
         boolean wasGuarding = filter.active() != null;
         inForce = s;
         inForceFromFile = configured;
+        inForceCa = ca;
+        if (ca == null) {
+            watch(null, null, null);
+        } else {
+            watch(s.caFile(), ca, properties);
+        }
         if (d == null) {
+            cache = null;
             unregister();
             swap(null);
             if (configured) {
@@ -123,12 +178,43 @@ public final class LdapComponent implements DirectoryCheck {
             workers.setCorePoolSize(threads);
             workers.setMaximumPoolSize(threads);
         }
-        swap(new LdapFilter.Active(s, d, new LoginCache(s.cacheSeconds()), limiter.use(s.failureLimit(), s.failureWindowSeconds()), null));
+        LdapFilter.Active before = filter.active();
+        if (cache != null && before != null && s.decidesLoginsAs(before.settings())) {
+            // Same directory, same questions: the logins it accepted still hold (a changed realm must not log everyone out).
+            cache.lifetime(s.cacheSeconds());
+        } else {
+            cache = new LoginCache(s.cacheSeconds());
+        }
+        swap(new LdapFilter.Active(s, d, cache, limiter.use(s.failureLimit(), s.failureWindowSeconds()), null));
         register();
-        LOG.info("LDAP: guarding {} (realm \"{}\") against {}, users {} under {}{}", s.guardedPaths(), s.realm(), s.servers(),
-                s.userFilter(), s.base(), s.requiredGroup() == null ? "" : ", in " + s.requiredGroup());
+        LOG.info("LDAP: {}guarding {} (realm \"{}\") against {}, users {} under {}{}",
+                caChanged ? "took the new CA certificate(s) in ca-file = '" + s.caFile() + "' (" + ca + "); " : "",
+                s.guardedPaths(), s.realm(), s.servers(), s.userFilter(), s.base(),
+                s.requiredGroup() == null ? "" : ", in " + s.requiredGroup());
     }
 
+    /** Which configuration to apply again when {@code file} no longer reads as {@code fingerprint}; null file: none. */
+    private void watch(Path file, String fingerprint, Map<String, Object> properties) {
+        watchedFile = file;
+        watchedCa = fingerprint;
+        watchedProperties = properties;
+    }
+
+    /**
+     * Every {@link #CA_CHECK_SECONDS} seconds, and before {@code ldap:test}: when the {@code ca-file}
+     * of the configuration in force (or of one refused for it) has appeared or changed, that
+     * configuration is applied again, so the filter takes the new CA without an edit of the file
+     * (FileInstall sees no change in the .cfg, and a touch of it changes nothing).
+     */
+    synchronized void checkCaFile() {
+        if (watchedFile == null || deactivated) {
+            return;
+        }
+        String now = Connections.fingerprint(watchedFile);
+        if (!now.equals(watchedCa)) {
+            apply(watchedProperties, true);
+        }
+    }
     /** What a configuration in force does, for the log line that keeps it. */
     private static String describe(LdapSettings s) {
         if (s.guarding()) {
@@ -168,6 +254,10 @@ public final class LdapComponent implements DirectoryCheck {
 
     @Deactivate
     synchronized void deactivate() {
+        deactivated = true;
+        if (caChecks != null) {
+            caChecks.shutdownNow();
+        }
         unregister();
         LdapFilter.Active old = filter.active();
         filter.use(null);
@@ -214,16 +304,34 @@ public final class LdapComponent implements DirectoryCheck {
 
     @Override
     public List<Step> test(String user, char[] password) {
+        // A CA file changed since the last look is taken (or refused) now, so this check and the filter agree.
+        checkCaFile();
         LdapSettings s;
+        String ca;
         synchronized (this) {
             s = inForce;
+            ca = inForceCa;
         }
         LdapFilter.Active a = filter.active();
         if (a != null && a.problem() != null) {
             // No usable configuration: whatever is in inForce (none, or no file) is not what the filter does.
             return List.of(new Step("configuration", false, "cannot be used, every request gets 503: " + a.problem()));
         }
-        return DirectoryProbe.test(s, user, new String(password));
+        if (a == null || a.directory() == null) {
+            return DirectoryProbe.test(s, null, user, new String(password));
+        }
+        List<Step> steps = new ArrayList<>();
+        LdapSettings used = a.directory().settings();
+        if (ca != null && used.caFile() != null) {
+            String onDisk = Connections.fingerprint(used.caFile());
+            if (!onDisk.equals(ca)) {
+                // The filter refused the file's new content (the log says why) and trusts what it read before: so does this check.
+                steps.add(new Step("ca-file", true, used.caFile() + " now reads " + onDisk + ", which the filter refused;"
+                        + " checking with the CA it uses (" + ca + ")"));
+            }
+        }
+        steps.addAll(DirectoryProbe.test(used, a.directory().tls(), user, new String(password)));
+        return steps;
     }
 
     /** For tests: the filter, as the front door would see it. */

@@ -194,7 +194,8 @@ final class LdapFilter implements HttpFilter {
             try {
                 r = a.directory().authenticate(c.user(), c.password());
             } catch (RuntimeException e) {
-                r = new Directory.Result(Directory.Outcome.UNAVAILABLE, e.toString());
+                LOG.debug("LDAP: login of {} failed", c.user(), e);
+                r = new Directory.Result(Directory.Outcome.UNAVAILABLE, Causes.of(e));
             }
             finish(r);
         }

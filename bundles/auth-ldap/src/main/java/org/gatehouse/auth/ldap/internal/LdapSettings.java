@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
@@ -141,6 +142,17 @@ record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path 
         List<String> out = new ArrayList<>();
         urls.forEach(u -> out.add(u.getScheme() + "://" + u.getHost() + ":" + u.getPort() + (startTls ? " (StartTLS)" : "")));
         return out;
+    }
+
+    /**
+     * Whether these settings accept and refuse the same logins as {@code o}: the same servers (and
+     * trust), the same service account, search and group. Then the logins one accepted (the login
+     * cache) hold for the other; the realm, paths, limits, timeouts and pool sizes do not matter.
+     */
+    boolean decidesLoginsAs(LdapSettings o) {
+        return o != null && servers().equals(o.servers()) && Objects.equals(caFile, o.caFile) && bindDn.equals(o.bindDn)
+                && bindPassword.equals(o.bindPassword) && base.equals(o.base) && userFilter.equals(o.userFilter)
+                && Objects.equals(requiredGroup, o.requiredGroup) && membership == o.membership;
     }
 
     /** Whether a request path needs credentials. */

@@ -11,19 +11,34 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Logins the directory accepted in the last {@code cache-seconds}, so a browser's every request does
  * not cost two LDAP operations. Keyed on HMAC-SHA-256(user, password) under a key made at start and
- * never stored: the password is never kept, and the keys are useless outside this process.
+ * never stored: the password is never kept, and the keys are useless outside this process. Kept across
+ * changes of the file that do not change who may log in (the realm, say); each entry is remembered
+ * from when the directory accepted it, so a changed {@code cache-seconds} applies to it at once.
  */
 final class LoginCache {
 
     static final int MAX_ENTRIES = 10_000;
 
-    private final long ttlNanos;
+    private volatile long ttlNanos;
     private final byte[] key = new byte[32];
-    private final ConcurrentHashMap<String, Long> expiries = new ConcurrentHashMap<>();
+    /** When the directory accepted each login (System.nanoTime). */
+    private final ConcurrentHashMap<String, Long> accepted = new ConcurrentHashMap<>();
 
     LoginCache(int seconds) {
-        this.ttlNanos = seconds * 1_000_000_000L;
+        lifetime(seconds);
         new SecureRandom().nextBytes(key);
+    }
+
+    /** A new {@code cache-seconds}, for the entries already kept too; 0 forgets them all. */
+    void lifetime(int seconds) {
+        ttlNanos = seconds * 1_000_000_000L;
+        if (seconds == 0) {
+            accepted.clear();
+        }
+    }
+
+    private boolean expired(long acceptedAt, long now) {
+        return now - acceptedAt >= ttlNanos;
     }
 
     boolean contains(String user, String password) {
@@ -31,12 +46,12 @@ final class LoginCache {
             return false;
         }
         String k = digest(user, password);
-        Long expiry = expiries.get(k);
-        if (expiry == null) {
+        Long at = accepted.get(k);
+        if (at == null) {
             return false;
         }
-        if (System.nanoTime() - expiry > 0) {
-            expiries.remove(k, expiry);
+        if (expired(at, System.nanoTime())) {
+            accepted.remove(k, at);
             return false;
         }
         return true;
@@ -47,18 +62,18 @@ final class LoginCache {
             return;
         }
         long now = System.nanoTime();
-        if (expiries.size() >= MAX_ENTRIES) {
-            expiries.values().removeIf(e -> now - e > 0);
-            if (expiries.size() >= MAX_ENTRIES) {
-                expiries.clear();
+        if (accepted.size() >= MAX_ENTRIES) {
+            accepted.values().removeIf(at -> expired(at, now));
+            if (accepted.size() >= MAX_ENTRIES) {
+                accepted.clear();
             }
         }
-        expiries.put(digest(user, password), now + ttlNanos);
+        accepted.put(digest(user, password), now);
     }
 
     int size() {
         long now = System.nanoTime();
-        return (int) expiries.values().stream().filter(e -> now - e <= 0).count();
+        return (int) accepted.values().stream().filter(at -> !expired(at, now)).count();
     }
 
     private String digest(String user, String password) {

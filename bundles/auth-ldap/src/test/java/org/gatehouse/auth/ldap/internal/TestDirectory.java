@@ -9,6 +9,7 @@ import com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLContext;
 
 /**
  * UnboundID's in-memory directory on 127.0.0.1: a service account, users (two sharing a uid in
@@ -28,8 +29,19 @@ final class TestDirectory implements AutoCloseable {
     volatile java.util.concurrent.CountDownLatch hold;
 
     TestDirectory() throws Exception {
+        this(null);
+    }
+
+    /** With {@code tls}, also an LDAPS listener ({@link #ldaps()}) presenting that server certificate. */
+    TestDirectory(SSLContext tls) throws Exception {
         InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(BASE);
-        config.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0, null));
+        InMemoryListenerConfig ldap = InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0, null);
+        if (tls == null) {
+            config.setListenerConfigs(ldap);
+        } else {
+            config.setListenerConfigs(ldap, InMemoryListenerConfig.createLDAPSConfig("ldaps", InetAddress.getLoopbackAddress(), 0,
+                    tls.getServerSocketFactory(), null));
+        }
         config.setSchema(null); // memberOf is written by hand here, as AD would keep it
         config.addInMemoryOperationInterceptor(new InMemoryOperationInterceptor() {
             @Override
@@ -77,6 +89,10 @@ final class TestDirectory implements AutoCloseable {
 
     String url() {
         return "ldap://127.0.0.1:" + port();
+    }
+
+    String ldaps() {
+        return "ldaps://127.0.0.1:" + server.getListenPort("ldaps");
     }
 
     @Override
