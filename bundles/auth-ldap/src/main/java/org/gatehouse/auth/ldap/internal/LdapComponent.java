@@ -271,6 +271,11 @@ public final class LdapComponent implements DirectoryCheck {
         }
     }
 
+    /** For tests: the settings in force. */
+    synchronized LdapSettings inForce() {
+        return inForce;
+    }
+
     @Override
     public State state() {
         LdapFilter.Active a = filter.active();
