@@ -46,7 +46,7 @@ public final class ProxyCommands {
                 continue;
             }
             out.append(String.format("Pool %s (%s to the nodes) serves %s%n", p.name(), p.tls() ? "TLS" : "plain HTTP",
-                    String.join(" ", p.routes())));
+                    p.routes().isEmpty() ? "nothing (its routes are another pool's, or it lists none: see the log)" : String.join(" ", p.routes())));
             if (p.refused() != null) {
                 out.append("  file refused, running on its previous settings: ").append(p.refused()).append('\n');
             }

@@ -217,7 +217,8 @@ public final class PoolComponent {
             pool = new Pool(s, tls);
             route = new ProxyRoute(pool, loops.socketChannelClass());
             checks = new HealthChecks(route, loops);
-            Balancer.LOG.info("Balancer: pool {} serves {} with {} node(s){}", s.name(), claims.granted(), s.nodes().size(),
+            Balancer.LOG.info("Balancer: pool {} serves {} with {} node(s){}", s.name(),
+                    claims.granted().isEmpty() ? "nothing" : String.join(" ", claims.granted()), s.nodes().size(),
                     s.tls().enabled() ? " over TLS" : "");
         } else {
             pool.apply(s, tls);
