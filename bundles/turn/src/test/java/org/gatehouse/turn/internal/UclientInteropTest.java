@@ -116,6 +116,16 @@ class UclientInteropTest {
                 // coturn's on a busy machine is run again before it counts.
                 System.out.println("coturn lost packets; its run once more:\n" + ref);
                 ref = run(with(cmd, tls ? coturn.tlsPort : coturn.port));
+                lost = LOST.matcher(ref);
+                if (lost.find() && !lost.group(1).equals("0")) {
+                    // The reference, not the server under test: said, not failed (seen in CI: coturn's
+                    // TLS listener answering "internal error" alerts on a loaded machine, twice).
+                    System.out.println(ref);
+                    System.out.printf("turnutils_uclient %s: gatehouse %d of %d messages back; coturn lost %s packets twice"
+                            + " on this machine (both outputs above), so there is no lossless reference this run%n", flags, gatehouse, gatehouse,
+                            lost.group(1));
+                    return;
+                }
             }
             long reference = lossless(ref);
             System.out.printf("turnutils_uclient %s: gatehouse %d of %d messages back, coturn %d of %d%n", flags, gatehouse, gatehouse,
