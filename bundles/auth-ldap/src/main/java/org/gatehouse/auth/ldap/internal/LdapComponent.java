@@ -1,5 +1,6 @@
 package org.gatehouse.auth.ldap.internal;
 
+import com.unboundid.ldap.sdk.LDAPURL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -48,6 +49,8 @@ public final class LdapComponent implements DirectoryCheck {
     private BundleContext context;
     private ServiceRegistration<HttpFilter> registration;
     private LdapSettings inForce;
+    /** The plain ldap:// servers the last warning named, so a change of another key does not repeat it. */
+    private List<String> clearTextWarned = List.of();
     /** Whether {@link #inForce} came from the file (not the absence of one): a refused change keeps it, whatever it says. */
     private boolean inForceFromFile;
     /**
@@ -191,6 +194,22 @@ public final class LdapComponent implements DirectoryCheck {
                 caChanged ? "took the new CA certificate(s) in ca-file = '" + s.caFile() + "' (" + ca + "); " : "",
                 s.guardedPaths(), s.realm(), s.servers(), s.userFilter(), s.base(),
                 s.requiredGroup() == null ? "" : ", in " + s.requiredGroup());
+        warnAboutClearText(s);
+    }
+
+    /**
+     * A user's password goes to the directory in the user bind: over ldap:// without start-tls it
+     * crosses the network as it was typed. Allowed (a directory on the same host or a protected
+     * segment), but said once, with the way out.
+     */
+    private void warnAboutClearText(LdapSettings s) {
+        List<String> clear = s.startTls() ? List.of()
+                : s.urls().stream().filter(u -> u.getScheme().equalsIgnoreCase("ldap")).map(LDAPURL::toString).toList();
+        if (!clear.isEmpty() && !clear.equals(clearTextWarned)) {
+            LOG.warn("LDAP: {}: url {} without start-tls: users' passwords cross the network to the directory in clear text; "
+                    + "use ldaps:// or start-tls = true", s.source(), String.join(", ", clear));
+        }
+        clearTextWarned = clear;
     }
 
     /** Which configuration to apply again when {@code file} no longer reads as {@code fingerprint}; null file: none. */

@@ -131,6 +131,16 @@ class LdapReloadTest {
         return b.toString();
     }
 
+    /** Passwords over plain ldap:// are said once, naming the servers and the way out; another change does not repeat it. */
+    @Test
+    void aPlainLdapUrlWithoutStartTlsIsAWarningOnce() throws Exception {
+        String first = logged(() -> guard(config()));
+        assertTrue(first.contains("WARN") && first.contains("without start-tls: users' passwords cross the network to the directory in clear text")
+                && first.contains(directory.url()), first);
+        String again = logged(() -> ldap.modified(config("realm", "Video meetings")));
+        assertFalse(again.contains("in clear text"), again);
+    }
+
     // --- the login cache
 
     /** The audit's case: the directory stops, the operator changes only the realm; logins already accepted still pass. */
