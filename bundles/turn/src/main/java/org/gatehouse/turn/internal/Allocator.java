@@ -40,8 +40,8 @@ final class Allocator {
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<Long, Reservation> reservations = new ConcurrentHashMap<>();
     private final PortShortageLog shortage = new PortShortageLog();
-    private static final long BIND_FAILURE_LOG_NANOS = 60_000_000_000L;
-    private final ConcurrentHashMap<InetAddress, Long> bindFailuresLogged = new ConcurrentHashMap<>();
+    /** The once-a-minute gate of the bind failure line, per relay address. */
+    private final PortShortageLog bindFailures = new PortShortageLog();
 
     Allocator(TurnServer server) {
         this.server = server;
@@ -231,16 +231,7 @@ final class Allocator {
 
     /** Logs that no relay socket could be bound on {@code ip}: once a minute per address, however many Allocates fail. */
     private void bindFailed(InetAddress ip, Throwable cause) {
-        long now = System.nanoTime();
-        boolean[] log = new boolean[1];
-        bindFailuresLogged.compute(ip, (k, last) -> {
-            if (last == null || now - last >= BIND_FAILURE_LOG_NANOS) {
-                log[0] = true;
-                return now;
-            }
-            return last;
-        });
-        if (log[0]) {
+        if (bindFailures.due(ip) > 0) {
             TurnServer.LOG.warn("TURN: cannot bind a relay socket on {} ({}): Allocate is answered 508 ({} relay-ip{}; "
                     + "not logged again for a minute)", IpAddresses.format(ip), cause, server.settings().source(),
                     server.settings().relayIps().isEmpty() ? " not set: the address the request arrived on" : "");

@@ -30,21 +30,31 @@ final class PortShortageLog {
 
     /** An Allocate found no free port on {@code relay} in {@code minPort}-{@code maxPort}. */
     void refused(InetAddress relay, int minPort, int maxPort) {
+        long count = due(relay);
+        if (count > 0) {
+            TurnServer.LOG.warn("TURN: no free relay port on {} in {}-{} (etc/org.gatehouse.turn.cfg min-port, max-port){}",
+                    IpAddresses.format(relay), minPort, maxPort,
+                    count > 1 ? "; " + count + " Allocates refused (508) since the last such line" : "");
+        }
+    }
+
+    /**
+     * Counts one event on {@code relay}: the events since the last line (this one included) when a
+     * line is due now, else 0. Also the gate of the relay-socket bind failure line ({@link Allocator}).
+     */
+    long due(InetAddress relay) {
         long now = clock.getAsLong();
-        // {time of the last line, refused since it (this one included)}
+        // {time of the last line, events since it (this one included)}
         long[] entry = relays.computeIfAbsent(relay, a -> new long[] {now - INTERVAL, 0});
-        long count;
         synchronized (entry) {
             entry[1]++;
             if (now - entry[0] < INTERVAL) {
-                return;
+                return 0;
             }
-            count = entry[1];
+            long count = entry[1];
             entry[0] = now;
             entry[1] = 0;
+            return count;
         }
-        TurnServer.LOG.warn("TURN: no free relay port on {} in {}-{} (etc/org.gatehouse.turn.cfg min-port, max-port){}",
-                IpAddresses.format(relay), minPort, maxPort,
-                count > 1 ? "; " + count + " Allocates refused (508) since the last such line" : "");
     }
 }
