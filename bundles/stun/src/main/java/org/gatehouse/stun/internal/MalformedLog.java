@@ -2,9 +2,9 @@ package org.gatehouse.stun.internal;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.gatehouse.core.LogGate;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.slf4j.Logger;
@@ -23,33 +23,22 @@ final class MalformedLog {
     /** Lines per second across all sources: spoofed or many-address junk cannot flood the log either. */
     private static final int MAX_LINES_PER_SECOND = 10;
 
-    private final ConcurrentHashMap<InetAddress, long[]> sources = new ConcurrentHashMap<>();
-    private volatile long intervalNanos = TimeUnit.SECONDS.toNanos(60);
+    private final LogGate<InetAddress> sources = new LogGate<>(60, MAX_SOURCES);
     private long secondStart;
     private int linesThisSecond;
     private long suppressedGlobally;
 
     void interval(int seconds) {
-        intervalNanos = TimeUnit.SECONDS.toNanos(seconds);
+        sources.interval(seconds);
     }
 
     void report(StunConnection connection, InetSocketAddress client, Supplier<String> reason) {
+        long due = sources.due(client.getAddress());
+        if (due == 0) {
+            return;
+        }
+        long suppressed = due - 1;
         long now = System.nanoTime();
-        long interval = intervalNanos;
-        if (sources.size() >= MAX_SOURCES) {
-            sources.clear();
-        }
-        long[] entry = sources.computeIfAbsent(client.getAddress(), a -> new long[] {now - interval, 0});
-        long suppressed;
-        synchronized (entry) {
-            if (now - entry[0] < interval) {
-                entry[1]++;
-                return;
-            }
-            suppressed = entry[1];
-            entry[0] = now;
-            entry[1] = 0;
-        }
         long othersSuppressed;
         synchronized (this) {
             if (now - secondStart >= TimeUnit.SECONDS.toNanos(1)) {

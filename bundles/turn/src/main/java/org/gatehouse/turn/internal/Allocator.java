@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.gatehouse.core.LogGate;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.message.AddressFamily;
@@ -41,7 +42,7 @@ final class Allocator {
     private final ConcurrentHashMap<Long, Reservation> reservations = new ConcurrentHashMap<>();
     private final PortShortageLog shortage = new PortShortageLog();
     /** The once-a-minute gate of the bind failure line, per relay address. */
-    private final PortShortageLog bindFailures = new PortShortageLog();
+    private final LogGate<InetAddress> bindFailures = new LogGate<>(60, 1024);
 
     Allocator(TurnServer server) {
         this.server = server;

@@ -1,9 +1,8 @@
 package org.gatehouse.turn.internal;
 
 import java.net.InetAddress;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.gatehouse.core.LogGate;
 import org.gatehouse.core.net.IpAddresses;
 
 /**
@@ -14,10 +13,7 @@ import org.gatehouse.core.net.IpAddresses;
  */
 final class PortShortageLog {
 
-    private static final long INTERVAL = TimeUnit.MINUTES.toNanos(1);
-
-    private final ConcurrentHashMap<InetAddress, long[]> relays = new ConcurrentHashMap<>();
-    private final LongSupplier clock;
+    private final LogGate<InetAddress> gate;
 
     PortShortageLog() {
         this(System::nanoTime);
@@ -25,36 +21,17 @@ final class PortShortageLog {
 
     /** With {@code clock} giving nanoseconds, as {@link System#nanoTime()} does: for tests. */
     PortShortageLog(LongSupplier clock) {
-        this.clock = clock;
+        // Relay addresses only, which the configuration bounds: the key bound is never reached.
+        this.gate = new LogGate<>(60, 1024, clock);
     }
 
     /** An Allocate found no free port on {@code relay} in {@code minPort}-{@code maxPort}. */
     void refused(InetAddress relay, int minPort, int maxPort) {
-        long count = due(relay);
+        long count = gate.due(relay);
         if (count > 0) {
             TurnServer.LOG.warn("TURN: no free relay port on {} in {}-{} (etc/org.gatehouse.turn.cfg min-port, max-port){}",
                     IpAddresses.format(relay), minPort, maxPort,
                     count > 1 ? "; " + count + " Allocates refused (508) since the last such line" : "");
-        }
-    }
-
-    /**
-     * Counts one event on {@code relay}: the events since the last line (this one included) when a
-     * line is due now, else 0. Also the gate of the relay-socket bind failure line ({@link Allocator}).
-     */
-    long due(InetAddress relay) {
-        long now = clock.getAsLong();
-        // {time of the last line, events since it (this one included)}
-        long[] entry = relays.computeIfAbsent(relay, a -> new long[] {now - INTERVAL, 0});
-        synchronized (entry) {
-            entry[1]++;
-            if (now - entry[0] < INTERVAL) {
-                return 0;
-            }
-            long count = entry[1];
-            entry[0] = now;
-            entry[1] = 0;
-            return count;
         }
     }
 }
