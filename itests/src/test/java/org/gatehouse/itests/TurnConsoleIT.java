@@ -1,6 +1,7 @@
 package org.gatehouse.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -60,8 +61,14 @@ class TurnConsoleIT {
         terminal.await(Pattern.compile("(?s).*started in \\d+ ms.*"));
         terminal.await(Pattern.compile("(?s).*g! .*"));
 
-        terminal.keys("turn:user-add alice s3cret", "Enter");
-        terminal.await(Pattern.compile("(?s).*User alice added for realm gatehouse in .*turn-users.*"));
+        // The password is asked for on the console's terminal, twice, and never shown.
+        terminal.keys("turn:user-add alice", "Enter");
+        terminal.await(Pattern.compile("(?s).*New password for alice:.*"));
+        terminal.keys("s3cret", "Enter");
+        terminal.await(Pattern.compile("(?s).*Again:.*"));
+        terminal.keys("s3cret", "Enter");
+        String added = terminal.await(Pattern.compile("(?s).*User alice added for realm gatehouse in .*turn-users.*"));
+        assertFalse(added.contains("s3cret"), "the typed password is not on the screen: " + added);
         terminal.keys("turn:users", "Enter");
         terminal.await(Pattern.compile("(?s).*1 user in .*\\n\\s+alice@gatehouse.*"));
         assertTrue(Files.readString(home.resolve("etc/turn-users")).contains("alice:0x"), "the key is in the user file");

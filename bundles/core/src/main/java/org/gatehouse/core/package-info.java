@@ -3,10 +3,10 @@
  * listening socket for status output, the management networks allowed to administer the server, the
  * warnings and errors it logged last, a problem in force for {@code gatehouse:status}, a shell command's refusal, a
  * connection's deadline on its event loop, and a gate that keeps a log line about what anyone can cause
- * at will to one per key per interval.
+ * at will to one per key per interval, and a secret typed at a shell, read unseen.
  */
 @Export
-@Version("1.8.0")
+@Version("1.9.0")
 package org.gatehouse.core;
 
 import org.osgi.annotation.bundle.Export;

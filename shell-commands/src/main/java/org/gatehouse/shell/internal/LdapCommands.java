@@ -8,6 +8,7 @@ import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.auth.ldap.DirectoryCheck;
 import org.gatehouse.core.CommandRefused;
+import org.gatehouse.core.SecretInput;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -41,7 +42,7 @@ public final class LdapCommands {
         System.out.flush();
         char[] password;
         try {
-            password = SecretInput.read(session);
+            password = SecretInput.read(session::get, session.getKeyboard());
         } catch (EOFException e) {
             throw new CommandRefused("ldap:test: no password entered; nothing checked");
         }

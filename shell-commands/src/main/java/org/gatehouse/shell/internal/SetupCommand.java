@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.CommandRefused;
+import org.gatehouse.core.SecretInput;
 import org.gatehouse.core.config.InstallationPaths;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Component;
@@ -73,7 +74,7 @@ public final class SetupCommand {
         PrintStream out = System.out;
         SetupConfig config = new SetupConfig(configurations, etc());
         Map<String, String> current = config.current(users);
-        Prompter prompter = new Prompter(session.getKeyboard(), out, Prompter.secretSwitch(session), SecretInput.terminal(session));
+        Prompter prompter = new Prompter(session.getKeyboard(), out, SecretInput.secretSwitch(session::get), SecretInput.terminal(session::get));
         out.println("Gatehouse setup. Enter keeps the value in [brackets]; Ctrl-D stops without changing anything.");
         Map<String, String> answers = new LinkedHashMap<>();
         try {
@@ -160,18 +161,6 @@ public final class SetupCommand {
 
     /** Questions and answers on the console, one line at a time. */
     static final class Prompter {
-
-        /**
-         * Session variable the remote shell (bundles/ssh) sets when a terminal is on the other side:
-         * an {@link AtomicBoolean} a command sets while it reads a secret, so the typed characters
-         * show as stars. Only a JDK type, so this bundle needs nothing from the SSH bundle.
-         */
-        static final String SECRET = ".gatehouse.secret";
-
-        /** The session's secret switch, or null where there is none (the local console, piped input). */
-        static AtomicBoolean secretSwitch(CommandSession session) {
-            return session.get(SECRET) instanceof AtomicBoolean b ? b : null;
-        }
 
         static final class Stopped extends RuntimeException {
             Stopped() {

@@ -1,10 +1,12 @@
 package org.gatehouse.shell.internal;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.gatehouse.core.CommandRefused;
+import org.gatehouse.core.SecretInput;
 import org.gatehouse.turn.TurnAdmin;
 import org.gatehouse.turn.TurnUsers;
 import org.osgi.service.component.annotations.Reference;
@@ -34,7 +36,7 @@ abstract class TurnUserCommand implements Function {
             throw new IllegalArgumentException(name() + ": " + refused + "; " + REFUSED);
         }
         try {
-            run(args);
+            run(session, args);
         } catch (IllegalArgumentException e) {
             // Refused: nothing changed, and the command fails (exit 1 over bin/client).
             throw new CommandRefused(name() + ": " + e.getMessage(), e);
@@ -44,15 +46,24 @@ abstract class TurnUserCommand implements Function {
         return null;
     }
 
+    /** The password typed for {@code user}; nothing typed (Ctrl-D, the input's end) refuses the command. */
+    String ask(CommandSession session, String user) throws IOException {
+        try {
+            return SecretInput.newPassword(session::get, session.getKeyboard(), System.out, user);
+        } catch (EOFException e) {
+            throw new CommandRefused("no password entered; nothing written");
+        }
+    }
+
     static final String REFUSED = "nothing written while that file is refused (a user's key is made with its realm): fix it first";
 
     abstract String name();
 
     abstract Usage usage();
 
-    abstract void run(List<String> args) throws IOException;
+    abstract void run(CommandSession session, List<String> args) throws IOException;
 
-    /** {@code turn:user-add <user> <password> [realm]}. */
+    /** {@code turn:user-add <user> [password|-] [realm]}: the password asked for, unseen, when left out or {@code -}. */
     @org.osgi.service.component.annotations.Component(name = "org.gatehouse.shell.turn.user-add", service = Function.class,
             property = {"osgi.command.scope=turn", "osgi.command.function=user-add"})
     public static final class Add extends TurnUserCommand {
@@ -64,14 +75,16 @@ abstract class TurnUserCommand implements Function {
 
         @Override
         Usage usage() {
-            return new Usage("turn:user-add <user> <password> [realm]",
-                    "adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only", 2, 3);
+            return new Usage("turn:user-add <user> [password|-] [realm]",
+                    "adds a TURN user or changes its password; the user file keeps md5(user:realm:password) only\n"
+                    + "  asks for the password, twice and unseen, when it is left out or - (given, it shows in the shell history)", 1, 3);
         }
 
         @Override
-        void run(List<String> args) throws IOException {
+        void run(CommandSession session, List<String> args) throws IOException {
             String realm = args.size() == 3 ? args.get(2) : null;
-            users.add(args.get(0), args.get(1), realm);
+            String password = args.size() == 1 || args.get(1).equals("-") ? ask(session, args.get(0)) : args.get(1);
+            users.add(args.get(0), password, realm);
             System.out.printf("User %s added for realm %s in %s; it applies to the next request.%n", args.get(0),
                     realm == null ? admin.realm() : realm, users.file());
         }
@@ -94,7 +107,7 @@ abstract class TurnUserCommand implements Function {
         }
 
         @Override
-        void run(List<String> args) throws IOException {
+        void run(CommandSession session, List<String> args) throws IOException {
             if (!users.remove(args.get(0))) {
                 // Nothing to remove: a script that meant to take the user out should know (exit 1).
                 throw new CommandRefused("no user " + args.get(0) + " in " + users.file());

@@ -46,7 +46,7 @@ class CommandUsageTest {
         WRONG.put("proxy:node-remove", "proxy:node-remove conferencing 10.0.0.1:443 extra");
         WRONG.put("proxy:node-enable", "proxy:node-enable");
         WRONG.put("turn:users", "turn:users extra");
-        WRONG.put("turn:user-add", "turn:user-add alice");
+        WRONG.put("turn:user-add", "turn:user-add");
         WRONG.put("turn:user-remove", "turn:user-remove");
         WRONG.put("turn:allocations", "turn:allocations extra");
         WRONG.put("turn:kill", "turn:kill");

@@ -56,7 +56,7 @@ class NothingToDoTest {
         assertEquals("ban:remove: 192.0.2.1 is neither banned nor counted", e.getMessage());
     }
 
-    static final class NoUsers implements TurnUsers {
+    static class NoUsers implements TurnUsers {
 
         @Override
         public Path file() {

@@ -16,6 +16,7 @@ import java.util.List;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.CommandSession;
+import org.gatehouse.core.SecretInput;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +77,7 @@ class SecretInputTest {
         CommandSession s = session("from the input\n");
         FakeTerminal t = new FakeTerminal("s3cx\u007fret\r");
         s.put(".terminal", t);
-        assertEquals("s3cret", new String(SecretInput.read(s)));
+        assertEquals("s3cret", new String(SecretInput.read(s::get, s.getKeyboard())));
         assertEquals(List.of("raw", "restored cooked"), t.calls);
     }
 
@@ -85,12 +86,13 @@ class SecretInputTest {
         CommandSession s = session("");
         FakeTerminal t = new FakeTerminal("abc\u0004");
         s.put(".terminal", t);
-        assertThrows(EOFException.class, () -> SecretInput.read(s));
+        assertThrows(EOFException.class, () -> SecretInput.read(s::get, s.getKeyboard()));
         assertTrue(t.calls.contains("restored cooked"), t.calls.toString());
     }
 
     @Test
     void withoutATerminalTheSessionInputIsRead() throws Exception {
-        assertEquals("pw", new String(SecretInput.read(session("pw\nnext\n"))));
+        CommandSession s = session("pw\nnext\n");
+        assertEquals("pw", new String(SecretInput.read(s::get, s.getKeyboard())));
     }
 }

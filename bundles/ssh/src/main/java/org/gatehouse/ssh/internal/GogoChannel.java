@@ -33,7 +33,7 @@ final class GogoChannel implements Command {
     private static final Logger LOG = LoggerFactory.getLogger(GogoChannel.class);
     static final String PROMPT = "g! ";
     /** Session variable, with a terminal only: an {@link AtomicBoolean}, true while a command reads a secret line. */
-    static final String SECRET = ".gatehouse.secret";
+    static final String SECRET = org.gatehouse.core.SecretInput.SWITCH;
 
     private final CommandProcessor processor;
     private final String command;

@@ -1,11 +1,13 @@
 package org.gatehouse.ssh.internal;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.gatehouse.core.CommandRefused;
+import org.gatehouse.core.SecretInput;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -39,13 +41,13 @@ abstract class SshUserCommand implements Function {
             System.out.println(usage());
             return null;
         }
-        if (args.size() != arguments()) {
+        if (args.size() < minArguments() || args.size() > arguments()) {
             throw new CommandRefused("usage: " + usage());
         }
         PasswordFile p = passwords;
         String done;
         try {
-            done = run(p, args);
+            done = run(session, p, args);
         } catch (IllegalArgumentException e) {
             // Refused or nothing to do: the file is unchanged, and the command fails (exit 1 over bin/client).
             throw new CommandRefused(name() + ": " + e.getMessage(), e);
@@ -61,10 +63,23 @@ abstract class SshUserCommand implements Function {
     /** The command line and what it does, as the operator reads it when the arguments are wrong. */
     abstract String usage();
 
-    /** How many arguments the command takes. */
+    /** How many arguments the command takes at most. */
     abstract int arguments();
 
-    abstract String run(PasswordFile passwords, List<String> args) throws IOException;
+    /** How many arguments the command takes at least. */
+    int minArguments() {
+        return arguments();
+    }
+
+    abstract String run(CommandSession session, PasswordFile passwords, List<String> args) throws IOException;
+
+    String ask(CommandSession session, String user) throws IOException {
+        try {
+            return SecretInput.newPassword(session::get, session.getKeyboard(), System.out, user);
+        } catch (EOFException e) {
+            throw new CommandRefused("no password entered; nothing written");
+        }
+    }
 
     @org.osgi.service.component.annotations.Component(name = "org.gatehouse.ssh.user-add", service = Function.class,
             configurationPid = SshSettings.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
@@ -78,8 +93,9 @@ abstract class SshUserCommand implements Function {
 
         @Override
         String usage() {
-            return "ssh:user-add <user> <password>\n"
-                    + "  adds an SSH user or changes its password; the file keeps a salted PBKDF2 hash only";
+            return "ssh:user-add <user> [password]\n"
+                    + "  adds an SSH user or changes its password; the file keeps a salted PBKDF2 hash only\n"
+                    + "  asks for the password, twice and unseen, when it is left out (given, it shows in the shell history)";
         }
 
         @Override
@@ -88,8 +104,14 @@ abstract class SshUserCommand implements Function {
         }
 
         @Override
-        String run(PasswordFile passwords, List<String> args) throws IOException {
-            passwords.add(args.get(0), args.get(1));
+        int minArguments() {
+            return 1;
+        }
+
+        @Override
+        String run(CommandSession session, PasswordFile passwords, List<String> args) throws IOException {
+            String password = args.size() == 2 ? args.get(1) : ask(session, args.get(0));
+            passwords.add(args.get(0), password);
             return "SSH user " + args.get(0) + " set in " + passwords.file() + "; it applies to the next login.\n";
         }
     }
@@ -115,7 +137,7 @@ abstract class SshUserCommand implements Function {
         }
 
         @Override
-        String run(PasswordFile passwords, List<String> args) throws IOException {
+        String run(CommandSession session, PasswordFile passwords, List<String> args) throws IOException {
             if (!passwords.remove(args.get(0))) {
                 // Nothing to remove: a script that meant to take the user out should know (exit 1).
                 throw new CommandRefused("no user " + args.get(0) + " in " + passwords.file());
@@ -145,7 +167,7 @@ abstract class SshUserCommand implements Function {
         }
 
         @Override
-        String run(PasswordFile passwords, List<String> args) throws IOException {
+        String run(CommandSession session, PasswordFile passwords, List<String> args) throws IOException {
             List<String> names = passwords.users();
             StringBuilder out = new StringBuilder(String.format("%d password user%s in %s%n", names.size(),
                     names.size() == 1 ? "" : "s", passwords.file()));

@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.felix.gogo.runtime.CommandProcessorImpl;
+import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bin/client exits 1) when they refuse their input or find nothing to do, as the other commands do.
  */
 class SshUserCommandTest {
+
+    private final ThreadIOImpl io = new ThreadIOImpl();
 
     @TempDir
     Path dir;
@@ -51,8 +58,51 @@ class SshUserCommandTest {
     @Test
     void aMissingArgumentFailsWithTheUsage() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> configured(new SshUserCommand.Add()).execute(null, List.of("op")));
-        assertTrue(e.getMessage().startsWith("usage: ssh:user-add <user> <password>\n"), e.getMessage());
+                () -> configured(new SshUserCommand.Add()).execute(null, List.of()));
+        assertTrue(e.getMessage().startsWith("usage: ssh:user-add <user> [password]\n"), e.getMessage());
+    }
+
+    /** A session whose keyboard gives {@code typed} (no terminal: the lines are read as typed). */
+    private boolean started;
+
+    private CommandSession session(String typed) {
+        if (!started) {
+            io.start();
+            started = true;
+        }
+        PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        return new CommandProcessorImpl(io).createSession(new ByteArrayInputStream(typed.getBytes(StandardCharsets.UTF_8)), o, o);
+    }
+
+    @AfterEach
+    void stop() {
+        if (started) {
+            io.stop();
+        }
+    }
+
+    @Test
+    void aPasswordLeftOutIsAskedForTwiceAndNeverOnTheCommandLine() throws Exception {
+        SshUserCommand.Add add = configured(new SshUserCommand.Add());
+        CommandSession typed = session("correct horse\ncorrect horse\n");
+        String out = printed(() -> add.execute(typed, List.of("op")));
+        assertEquals("New password for op: Again: SSH user op set in " + dir.resolve("users") + "; it applies to the next login.\n", out);
+        assertTrue(new PasswordFile(dir.resolve("users")).verify("op", "correct horse"), "the typed password logs in");
+    }
+
+    @Test
+    void twoDifferentOrNoAnswersWriteNothing() {
+        SshUserCommand.Add add = configured(new SshUserCommand.Add());
+        CommandSession differ = session("correct horse\ncorrect hose\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> printed(() -> add.execute(differ, List.of("op"))));
+        assertEquals("ssh:user-add: the two passwords differ; nothing written", e.getMessage());
+        CommandSession empty = session("\n");
+        e = assertThrows(IllegalArgumentException.class, () -> printed(() -> add.execute(empty, List.of("op"))));
+        assertEquals("ssh:user-add: no password entered; nothing written", e.getMessage());
+        CommandSession none = session("");
+        e = assertThrows(IllegalArgumentException.class, () -> printed(() -> add.execute(none, List.of("op"))));
+        assertEquals("ssh:user-add: no password entered; nothing written", e.getMessage());
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("users")), "no file written");
     }
 
     @Test

@@ -1,20 +1,28 @@
-package org.gatehouse.shell.internal;
+package org.gatehouse.core;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.Reader;
 import java.lang.reflect.Method;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.felix.service.command.CommandSession;
+import java.util.function.Function;
 
 /**
  * A password or secret typed at a shell, read without showing it: on the console's terminal (JLine,
- * reached by reflection so this bundle needs no JLine import) with echo off; over the remote shell on
- * a terminal from the session's input with the SSH bundle's secret switch set, so it shows stars;
- * from the session's input elsewhere (piped input, tests).
+ * reached by reflection so no bundle needs a JLine import) with echo off; over the remote shell on
+ * a terminal from the session's input with the SSH bundle's secret switch ({@link #SWITCH}) set, so it
+ * shows stars; from the session's input elsewhere (piped input, tests). A command passes its Gogo
+ * session's variables as {@code session::get} and its keyboard, so this needs no Gogo import either.
  */
-final class SecretInput {
+public final class SecretInput {
+
+    /**
+     * Session variable the remote shell (bundles/ssh) sets when a terminal is on the other side: an
+     * {@link AtomicBoolean} a command sets while it reads a secret, so the typed characters show as stars.
+     */
+    public static final String SWITCH = ".gatehouse.secret";
 
     /** Session variables holding the JLine terminal: Felix Gogo JLine's console, then Apache Karaf's. */
     private static final String[] TERMINAL_VARIABLES = {".terminal", ".jline.terminal"};
@@ -22,14 +30,16 @@ final class SecretInput {
     private SecretInput() {
     }
 
-    /** One line typed in the session, unseen (the input's end ends it too); Ctrl-C or Ctrl-D is an {@link EOFException}. */
-    static char[] read(CommandSession session) throws IOException {
-        char[] typed = fromTerminal(terminal(session));
+    /**
+     * One line typed in the session whose variables are {@code variables} and keyboard {@code in},
+     * unseen (the input's end ends it too); Ctrl-C or Ctrl-D is an {@link EOFException}.
+     */
+    public static char[] read(Function<String, Object> variables, InputStream in) throws IOException {
+        char[] typed = fromTerminal(terminal(variables));
         if (typed != null) {
             return typed;
         }
-        InputStream in = session.getKeyboard();
-        AtomicBoolean secret = SetupCommand.Prompter.secretSwitch(session);
+        AtomicBoolean secret = secretSwitch(variables);
         if (secret == null) {
             return line(in::read);
         }
@@ -41,10 +51,46 @@ final class SecretInput {
         }
     }
 
+    /**
+     * A new password for {@code who}, asked for twice on {@code out} and read unseen as {@link #read}
+     * reads (a typing error no one saw would otherwise lock the user out). Two different answers or an
+     * empty one are refused ({@link CommandRefused}, saying that nothing was written); Ctrl-C or
+     * Ctrl-D, or the input's end, is an {@link EOFException}.
+     */
+    public static String newPassword(Function<String, Object> variables, InputStream in, PrintStream out, String who)
+            throws IOException {
+        out.print("New password for " + who + ": ");
+        out.flush();
+        char[] first = read(variables, in);
+        char[] second = null;
+        try {
+            if (first.length == 0) {
+                throw new CommandRefused("no password entered; nothing written");
+            }
+            out.print("Again: ");
+            out.flush();
+            second = read(variables, in);
+            if (!java.util.Arrays.equals(first, second)) {
+                throw new CommandRefused("the two passwords differ; nothing written");
+            }
+            return new String(first);
+        } finally {
+            java.util.Arrays.fill(first, '\0');
+            if (second != null) {
+                java.util.Arrays.fill(second, '\0');
+            }
+        }
+    }
+
+    /** The session's secret switch ({@link #SWITCH}), or null where there is none (the local console, piped input). */
+    public static AtomicBoolean secretSwitch(Function<String, Object> variables) {
+        return variables.apply(SWITCH) instanceof AtomicBoolean b ? b : null;
+    }
+
     /** The session's JLine terminal, or null (the remote shell, piped input). */
-    static Object terminal(CommandSession session) {
+    public static Object terminal(Function<String, Object> variables) {
         for (String name : TERMINAL_VARIABLES) {
-            Object t = session.get(name);
+            Object t = variables.apply(name);
             if (t != null) {
                 return t;
             }
@@ -56,7 +102,7 @@ final class SecretInput {
      * One line from {@code terminal} with echo off (raw mode, restored after), or null when it is not
      * a JLine terminal this code knows (then nothing was read).
      */
-    static char[] fromTerminal(Object terminal) throws IOException {
+    public static char[] fromTerminal(Object terminal) throws IOException {
         if (terminal == null) {
             return null;
         }
