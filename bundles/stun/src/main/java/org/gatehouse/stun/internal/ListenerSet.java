@@ -87,7 +87,6 @@ final class ListenerSet {
             t.setDaemon(true);
             return t;
         });
-        addressCheck.scheduleWithFixedDelay(this::checkAddresses, ADDRESS_CHECK_SECONDS, ADDRESS_CHECK_SECONDS, TimeUnit.SECONDS);
         this.discovery = new DiscoveryGroups(new DiscoveryGroups.Sockets() {
             @Override
             public BoundListener bind(InetSocketAddress address) throws InterruptedException {
@@ -99,6 +98,7 @@ final class ListenerSet {
                 ListenerSet.this.register(socket, "udp");
             }
         });
+        addressCheck.scheduleWithFixedDelay(this::checkAddresses, ADDRESS_CHECK_SECONDS, ADDRESS_CHECK_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The certificate service came ({@code contexts}) or went (null): TLS listeners open or close. */
