@@ -1,5 +1,6 @@
 package org.gatehouse.stun;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -10,6 +11,17 @@ import org.gatehouse.core.Listener;
 public interface StunService {
 
     List<Listener> listeners();
+
+    /**
+     * The addresses of this host a UDP wildcard listener ({@code 0.0.0.0:P}, {@code [::]:P}) among
+     * {@link #listeners()} also has a socket on, so that each answer leaves from the address its
+     * request was sent to; empty for any other listener.
+     *
+     * @since 1.2
+     */
+    default List<InetAddress> perAddress(Listener listener) {
+        return List.of();
+    }
 
     StunStatistics statistics();
 

@@ -51,7 +51,15 @@ public final class StunCommands {
         }
         stun.listeners().stream()
                 .sorted(Comparator.comparing(Listener::protocol).thenComparing(l -> IpAddresses.format(l.address())))
-                .forEach(l -> out.append(String.format("  %-4s %s%n", l.protocol(), IpAddresses.format(l.address()))));
+                .forEach(l -> {
+                    out.append(String.format("  %-4s %s", l.protocol(), IpAddresses.format(l.address())));
+                    List<InetAddress> each = stun.perAddress(l);
+                    if (!each.isEmpty()) {
+                        out.append(" (answers from the address asked: ")
+                                .append(each.stream().map(IpAddresses::format).collect(java.util.stream.Collectors.joining(", "))).append(')');
+                    }
+                    out.append(System.lineSeparator());
+                });
         StunStatistics s = stun.statistics();
         out.append(String.format("%nLast 10 s       %,.1f Binding requests/s, %,.1f errors/s, %,.1f malformed/s%n",
                 s.requestsPerSecond(), s.errorsPerSecond(), s.malformedPerSecond()));

@@ -11,13 +11,19 @@ import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ProblemSlot;
@@ -30,6 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The sockets the responder listens on, brought in line with the configuration: addresses no longer
  * configured are closed, new ones opened, unchanged ones left alone (their clients notice nothing).
+ * A UDP wildcard also gets a socket on each address of this host ({@link AddressSockets}), looked for
+ * again every {@link #ADDRESS_CHECK_SECONDS} s, so that answers leave from the address asked.
  * Each bound address is published as a {@link Listener} service for status output; what of the
  * configuration could not be put in force is a {@link org.gatehouse.core.Problem} service meanwhile.
  */
@@ -37,12 +45,18 @@ final class ListenerSet {
 
     private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.stun");
 
+    /** How often this host's addresses are listed again for the UDP wildcards' per-address sockets. */
+    static final int ADDRESS_CHECK_SECONDS = 10;
+
     private final EventLoops loops;
     private final Dispatcher dispatcher;
     private final BundleContext context;
     private final Map<String, BoundListener> bound = new LinkedHashMap<>();
     private final DiscoveryGroups discovery;
     private final ProblemSlot problems;
+    /** The UDP wildcards' sockets on each address of this host; only where SO_REUSEPORT lets them share the port. */
+    private final AddressSockets addressSockets;
+    private final ScheduledExecutorService addressCheck;
     /**
      * Every accepted TCP connection. A listen address taken out of the configuration stops accepting
      * but leaves its clients connected; stopping the responder closes them all.
@@ -56,14 +70,27 @@ final class ListenerSet {
     private boolean reportedNoTls;
 
     ListenerSet(EventLoops loops, Dispatcher dispatcher, BundleContext context) {
+        this(loops, dispatcher, context, AddressSockets::hostAddresses);
+    }
+
+    /** {@code hostAddresses}: this host's addresses, listed again every {@link #ADDRESS_CHECK_SECONDS} s. */
+    ListenerSet(EventLoops loops, Dispatcher dispatcher, BundleContext context, Supplier<List<InetAddress>> hostAddresses) {
         this.loops = loops;
         this.dispatcher = dispatcher;
         this.context = context;
         this.problems = new ProblemSlot(context);
+        // Our own wildcard holds the port: no probe for another process (it would find ours).
+        this.addressSockets = new AddressSockets(hostAddresses, address -> bindUdp(address, true, false));
+        // Binding waits for the event loop, so not on one of them.
+        this.addressCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gatehouse-stun-addresses");
+            t.setDaemon(true);
+            return t;
+        });
         this.discovery = new DiscoveryGroups(new DiscoveryGroups.Sockets() {
             @Override
             public BoundListener bind(InetSocketAddress address) throws InterruptedException {
-                return bindUdp(address, false);
+                return bindUdp(address, false, true);
             }
 
             @Override
@@ -71,6 +98,7 @@ final class ListenerSet {
                 ListenerSet.this.register(socket, "udp");
             }
         });
+        addressCheck.scheduleWithFixedDelay(this::checkAddresses, ADDRESS_CHECK_SECONDS, ADDRESS_CHECK_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The certificate service came ({@code contexts}) or went (null): TLS listeners open or close. */
@@ -125,6 +153,8 @@ final class ListenerSet {
             public void close(String key) {
                 BoundListener l = bound.remove(key);
                 LOG.info("STUN stopped listening on {}", l);
+                // Before the wildcard: a replacement that wants the port wants it free.
+                addressSockets.close(key);
                 l.close();
             }
 
@@ -147,6 +177,54 @@ final class ListenerSet {
         }
         discovery.apply(settings.source(), wantedGroups, bound, problems);
         this.problems.set(problems);
+        syncAddressSockets();
+    }
+
+    /** This host's addresses may have changed (an interface came up, a virtual address failed over here). */
+    synchronized void checkAddresses() {
+        if (last != null) {
+            try {
+                syncAddressSockets();
+            } catch (RuntimeException e) {
+                LOG.warn("STUN: checking this host's addresses failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Every UDP wildcard gets a socket on each address of this host that no other listener serves on its port. */
+    private void syncAddressSockets() {
+        Map<String, BoundListener> wildcards = new LinkedHashMap<>();
+        Set<InetSocketAddress> taken = new HashSet<>();
+        if (loops.reusePortSupported()) {
+            for (Map.Entry<String, BoundListener> e : bound.entrySet()) {
+                if (e.getKey().startsWith("udp")) {
+                    InetSocketAddress a = e.getValue().address();
+                    if (a.getAddress().isAnyLocalAddress()) {
+                        wildcards.put(e.getKey(), e.getValue());
+                    } else {
+                        taken.add(a);
+                    }
+                }
+            }
+            // An address listed on its own (even one that could not be opened) is that listener's.
+            for (InetSocketAddress a : last.listen()) {
+                taken.add(new InetSocketAddress(IpAddresses.canonical(a.getAddress()), a.getPort()));
+            }
+            for (BoundListener d : discovery.sockets()) {
+                taken.add(d.address());
+            }
+        }
+        addressSockets.sync(wildcards, taken);
+    }
+
+    /** The addresses UDP wildcard {@code listener} also has a socket on (empty for any other listener). */
+    synchronized List<InetAddress> perAddress(Listener listener) {
+        for (Map.Entry<String, BoundListener> e : bound.entrySet()) {
+            if (e.getValue() == listener) {
+                return addressSockets.addresses(e.getKey());
+            }
+        }
+        return List.of();
     }
 
     /**
@@ -172,7 +250,7 @@ final class ListenerSet {
     }
 
     private void bind(String protocol, InetSocketAddress address, String key, String note) throws InterruptedException {
-        BoundListener listener = protocol.equals("udp") ? bindUdp(address, true) : bindTcp(address, protocol);
+        BoundListener listener = protocol.equals("udp") ? bindUdp(address, true, true) : bindTcp(address, protocol);
         register(listener, protocol);
         bound.put(key, listener);
         LOG.info("STUN listening on {}{} ({} socket{})", listener, note, listener.sockets(), listener.sockets() == 1 ? "" : "s");
@@ -219,9 +297,12 @@ final class ListenerSet {
         return protocol + " " + IpAddresses.format(a);
     }
 
-    /** {@code perThread}: one socket per I/O thread on the same port where SO_REUSEPORT allows. */
-    private BoundListener bindUdp(InetSocketAddress address, boolean perThread) throws InterruptedException {
-        if (loops.reusePortSupported()) {
+    /**
+     * {@code perThread}: one socket per I/O thread on the same port where SO_REUSEPORT allows;
+     * {@code probe}: fail when another process holds the port ({@link UdpSockets#requireUnused}).
+     */
+    private BoundListener bindUdp(InetSocketAddress address, boolean perThread, boolean probe) throws InterruptedException {
+        if (probe && loops.reusePortSupported()) {
             UdpSockets.requireUnused(address);
         }
         List<UdpHandler> handlers = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -301,6 +382,8 @@ final class ListenerSet {
     /** Closes everything for good: a certificate service that comes or goes afterwards opens nothing. */
     synchronized void closeAll() {
         last = null;
+        addressCheck.shutdownNow();
+        addressSockets.closeAll();
         discovery.closeAll();
         bound.values().forEach(BoundListener::close);
         bound.clear();

@@ -1,6 +1,7 @@
 package org.gatehouse.stun.internal;
 
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ProblemSlot;
@@ -49,6 +51,8 @@ public final class StunResponderComponent implements StunService {
     EventLoops loops;
 
     private volatile ListenerSet listeners;
+    /** This host's addresses, for the UDP wildcards' per-address sockets; tests put in their own. */
+    Supplier<List<InetAddress>> hostAddresses = AddressSockets::hostAddresses;
     private Prober prober;
     private ScheduledFuture<?> sampler;
 
@@ -93,7 +97,7 @@ public final class StunResponderComponent implements StunService {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         refused = new ProblemSlot(context);
-        listeners = new ListenerSet(loops, dispatcher, context);
+        listeners = new ListenerSet(loops, dispatcher, context, hostAddresses);
         listeners.tls(tls);
         prober = new Prober(loops);
         sampler = loops.group().next().scheduleAtFixedRate(statistics::sample, 1, 1, TimeUnit.SECONDS);
@@ -149,6 +153,16 @@ public final class StunResponderComponent implements StunService {
     @Override
     public List<Listener> listeners() {
         return listeners.listeners();
+    }
+
+    @Override
+    public List<InetAddress> perAddress(Listener listener) {
+        return listeners.perAddress(listener);
+    }
+
+    /** This host's addresses are listed again now rather than at the next check (tests). */
+    void checkAddresses() {
+        listeners.checkAddresses();
     }
 
     /** What of the configuration is not in force now; each line is also a Problem service for gatehouse:status. */

@@ -1,8 +1,11 @@
 package org.gatehouse.stun.internal;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.internal.EventLoopsAccess;
 import org.gatehouse.core.EventLoops;
@@ -18,8 +21,16 @@ final class Responder implements AutoCloseable {
     }
 
     Responder(int ioThreads, String... config) {
+        this(ioThreads, null, config);
+    }
+
+    /** {@code hostAddresses}: what the responder takes for this host's addresses (null: the real ones). */
+    Responder(int ioThreads, Supplier<List<InetAddress>> hostAddresses, String... config) {
         loops = EventLoopsAccess.start(Map.of("io-threads", String.valueOf(ioThreads)));
         component.loops = loops;
+        if (hostAddresses != null) {
+            component.hostAddresses = hostAddresses;
+        }
         component.activate(null, props(config));
     }
 

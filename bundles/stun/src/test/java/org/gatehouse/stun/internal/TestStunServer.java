@@ -1,6 +1,9 @@
 package org.gatehouse.stun.internal;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Supplier;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.stun.TurnHandler;
 
@@ -15,7 +18,15 @@ public final class TestStunServer implements AutoCloseable {
 
     /** {@code keyValues}: STUN settings on top of {@code listen = 127.0.0.1:0} and {@code tls-listen = 127.0.0.1:0}. */
     public TestStunServer(int ioThreads, String... keyValues) {
-        responder = new Responder(ioThreads, keyValues);
+        this(ioThreads, null, keyValues);
+    }
+
+    /**
+     * {@code hostAddresses}: what the responder takes for this host's addresses (null: the real ones),
+     * where a wildcard {@code listen} opens its per-address sockets.
+     */
+    public TestStunServer(int ioThreads, Supplier<List<InetAddress>> hostAddresses, String... keyValues) {
+        responder = new Responder(ioThreads, hostAddresses, keyValues);
         loops = responder.loops;
     }
 

@@ -27,11 +27,16 @@ final class TestTurn implements AutoCloseable {
     final Map<String, Object> config = new HashMap<>();
 
     TestTurn(String... keyValues) throws IOException {
+        this(new TestStunServer(2), keyValues);
+    }
+
+    /** On {@code stun}'s listeners (it is closed with this server). */
+    TestTurn(TestStunServer stun, String... keyValues) throws IOException {
         dir = Files.createTempDirectory("gatehouse-turn");
         users = dir.resolve("turn-users");
         Files.writeString(users, "# test users\nalice:0x" + hex(org.gatehouse.stun.message.Integrity.longTermKey("alice", REALM, "secret", 1))
                 + "\nbob:hunter2\n");
-        stun = new TestStunServer(2);
+        this.stun = stun;
         io.netty.handler.ssl.SslContext tls;
         try {
             io.netty.handler.ssl.util.SelfSignedCertificate self = new io.netty.handler.ssl.util.SelfSignedCertificate("turn.test");

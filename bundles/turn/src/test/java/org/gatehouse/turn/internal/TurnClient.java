@@ -61,6 +61,12 @@ final class TurnClient implements AutoCloseable {
         }
     }
 
+    /** Takes UDP answers from the server's address and port only, as a connected socket (or a NAT) does. */
+    TurnClient connected() throws IOException {
+        udp.connect(server);
+        return this;
+    }
+
     TurnClient credentials(String user, String pass) {
         this.username = user;
         this.password = pass;
