@@ -43,6 +43,11 @@ public final class TestStunServer implements AutoCloseable {
         return responder.component.statistics();
     }
 
+    /** Lists this host's addresses again now, as the responder does every few seconds. */
+    public void checkAddresses() {
+        responder.component.checkAddresses();
+    }
+
     /** Applies STUN settings {@code keyValues} as a changed etc/org.gatehouse.stun.cfg would. */
     public void reconfigure(String... keyValues) {
         responder.component.modified(Responder.props(keyValues));

@@ -17,6 +17,8 @@ final class AllocationTable {
             new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, Allocation> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Integer> perUser = new ConcurrentHashMap<>();
+    /** The UDP wildcard sockets (0.0.0.0:P, [::]:P) allocations were made through, for {@link #throughWildcard}. */
+    private final java.util.Set<StunConnection> wildcards = ConcurrentHashMap.newKeySet();
     private final AtomicInteger total = new AtomicInteger();
 
     Allocation get(StunConnection connection, InetSocketAddress client) {
@@ -32,6 +34,10 @@ final class AllocationTable {
             streams.put(a.connection, a);
         } else {
             datagrams.computeIfAbsent(a.connection, c -> new ConcurrentHashMap<>()).put(a.client, a);
+            InetSocketAddress local = a.connection.localAddress();
+            if (local != null && local.getAddress().isAnyLocalAddress()) {
+                wildcards.add(a.connection);
+            }
         }
         byId.put(a.id, a);
     }
@@ -48,8 +54,37 @@ final class AllocationTable {
         byId.remove(a.id, a);
     }
 
+    /**
+     * The allocation of {@code client} made through a UDP wildcard socket on the port of
+     * {@code connection}, a socket on one address, or null. The STUN listener gives each address of
+     * this host its own socket beside the wildcard, and one that appears while the server runs (an
+     * interface coming up, a virtual address failing over here) gets it within seconds: an allocation
+     * made through the wildcard in between then has its client's datagrams arrive on the new socket.
+     * Only looked for when {@link #get} found nothing, and only while wildcard allocations exist.
+     */
+    Allocation throughWildcard(StunConnection connection, InetSocketAddress client) {
+        if (wildcards.isEmpty() || connection.isStream()) {
+            return null;
+        }
+        InetSocketAddress local = connection.localAddress();
+        if (local == null || local.getAddress().isAnyLocalAddress()) {
+            return null;
+        }
+        for (StunConnection w : wildcards) {
+            if (w.localAddress().getPort() == local.getPort()) {
+                ConcurrentHashMap<InetSocketAddress, Allocation> m = datagrams.get(w);
+                Allocation a = m == null ? null : m.get(client);
+                if (a != null) {
+                    return a;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The allocations made through UDP socket {@code connection}. */
     java.util.List<Allocation> datagrams(StunConnection connection) {
+        wildcards.remove(connection);
         ConcurrentHashMap<InetSocketAddress, Allocation> m = datagrams.remove(connection);
         return m == null ? java.util.List.of() : java.util.List.copyOf(m.values());
     }

@@ -23,6 +23,7 @@ import org.gatehouse.stun.message.Attribute;
 import org.gatehouse.stun.message.ChannelData;
 import org.gatehouse.stun.message.ErrorCode;
 import org.gatehouse.stun.message.MessageClass;
+import org.gatehouse.stun.message.ParseResult;
 import org.gatehouse.stun.message.Method;
 import org.gatehouse.stun.message.StunMessage;
 import org.gatehouse.stun.message.StunWriter;
@@ -228,6 +229,13 @@ final class TurnServer implements TurnHandler {
             return;
         }
         Allocation a = table.get(connection, client);
+        if (a == null) {
+            Allocation moved = table.throughWildcard(connection, client);
+            if (moved != null) {
+                handOver(m.buffer().retainedSlice(m.start(), m.buffer().writerIndex() - m.start()), moved, client, false);
+                return;
+            }
+        }
         if (m.messageClass() == MessageClass.INDICATION) {
             // An indication with an attribute it must understand and does not is discarded (RFC 8489 6.3.2).
             if (m.method() == Method.SEND && m.unknownComprehensionRequired(new int[1], understood) == 0) {
@@ -495,6 +503,13 @@ final class TurnServer implements TurnHandler {
     @Override
     public void onChannelData(ByteBuf frame, StunConnection connection, InetSocketAddress client) {
         Allocation a = table.get(connection, client);
+        if (a == null) {
+            Allocation moved = table.throughWildcard(connection, client);
+            if (moved != null) {
+                handOver(frame.retainedSlice(), moved, client, true);
+                return;
+            }
+        }
         if (a == null || !a.ready) {
             counters.dropped.increment();
             return;
@@ -506,6 +521,32 @@ final class TurnServer implements TurnHandler {
             return;
         }
         a.toPeer(b.peer, frame, frame.readerIndex() + ChannelData.HEADER_LENGTH, ChannelData.dataLength(frame));
+    }
+
+    /**
+     * A datagram of {@code client} for allocation {@code a}, made through a UDP wildcard socket, that
+     * arrived on the socket its address got since ({@link AllocationTable#throughWildcard}): handled as
+     * if it had come through the wildcard, on that socket's event loop (the allocation's thread), so
+     * the allocation keeps its 5-tuple and its client's answers leave as before. {@code datagram} is
+     * released here.
+     */
+    private void handOver(ByteBuf datagram, Allocation a, InetSocketAddress client, boolean channelData) {
+        StunConnection wildcard = a.connection;
+        wildcard.eventLoop().execute(() -> {
+            try {
+                if (channelData) {
+                    onChannelData(datagram, wildcard, client);
+                } else {
+                    StunMessage m = new StunMessage();
+                    if (m.parse(datagram) == ParseResult.OK) {
+                        onMessage(m, wildcard, client);
+                    }
+                }
+                wildcard.flush();
+            } finally {
+                datagram.release();
+            }
+        });
     }
 
     @Override
