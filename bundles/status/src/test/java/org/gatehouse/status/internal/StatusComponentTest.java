@@ -203,15 +203,19 @@ class StatusComponentTest {
         assertTrue(page.contains("<h2>Proxy</h2>") && page.contains("<h2>TURN</h2>") && page.contains("<h2>Certificate</h2>")
                 && page.contains("<h2>Listeners</h2>"), page);
         assertTrue(page.contains("<td class=\"bad\">down</td>"), page);
-        assertTrue(page.contains("The certificate expires in 3 days"), page);
+        assertTrue(page.contains("(3 days left)"), page);
+        // The TLS bundle states the expiry as a Problem, listed at the top of the page: not repeated here.
+        assertFalse(page.contains("class=\"bad\">The certificate expires"), page);
         assertEquals(0.0, m.get("gatehouse_certificate_file_refused"));
 
-        // The operator's file refused, another certificate serving in its place: a problem, not a fact.
+        // The operator's file refused, another certificate serving in its place: the gauge says so, the
+        // block points to the Problem the TLS bundle states, without repeating it.
         certificates.problem = "/opt/gatehouse/etc/tls/server.pem: the private key belongs to none of the 1 certificate(s) in the file;"
                 + " serving \"CN=new\" from /opt/gatehouse/data/tls/last-good.pem";
         assertEquals(1.0, Exposition.parse(get("/metrics").body()).get("gatehouse_certificate_file_refused"));
         page = get("/").body();
-        assertTrue(page.contains("Certificate file refused: /opt/gatehouse/etc/tls/server.pem: the private key belongs to none"), page);
+        assertTrue(page.contains("<td>Configured file</td><td>refused, another certificate serves in its place (see Problems)</td>"), page);
+        assertFalse(page.contains("the private key belongs to none"), page);
 
         // A feature that goes away takes its samples and its block with it.
         status.unbindSource(turnStatus);
