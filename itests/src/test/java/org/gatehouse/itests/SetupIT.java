@@ -193,6 +193,11 @@ class SetupIT {
         answer("Restricted TURN", "");
         answer("TURN also on port 443", "");
         answer("External (NAT) address", "");
+        // An address of no interface here is said at once and asked again (Enter: not kept).
+        answer("Relay address", "192.0.2.77");
+        screen = terminal.await(Pattern.compile("(?s).*Keep 192\\.0\\.2\\.77 anyway \\(yes/no\\) \\[no\\]: *\\s*"));
+        assertTrue(screen.contains("192.0.2.77 is not an address of this host (no network interface has it now)"), screen);
+        terminal.keys("Enter");
         answer("Relay address", "");
         answer("Management networks", "");
         answer("Make a new self-signed certificate", "yes");
@@ -200,6 +205,7 @@ class SetupIT {
         assertTrue(screen.contains("hostname = edge2"), screen);
         assertTrue(screen.contains("nodes = " + nodeA + "\n"), screen);
         assertFalse(screen.contains("turn-user ="), "unchanged answers are not applied again:\n" + screen);
+        assertFalse(screen.contains("relay-ip ="), "the relay address not kept is not applied:\n" + screen);
         terminal.keys("yes", "Enter");
         screen = terminal.await(Pattern.compile("(?s).*Applied\\..*"));
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -25,7 +25,9 @@ public interface ServerCertificates {
      * Why the certificate file the settings name is not what is served, in one line naming the file
      * and saying what is served in its place (the certificate in force before it, the last one
      * accepted from it, or the self-signed one); empty while that file is what is served.
-     * {@code gatehouse:status} and the status page list it as a problem.
+     * The TLS bundle also states it as a {@code org.gatehouse.core.Problem} (as it does a served
+     * certificate that expires within 21 days or has expired), which {@code gatehouse:status} and the
+     * status page list and {@code gatehouse_problems} counts: consumers need not list it again.
      */
     Optional<String> problem();
 

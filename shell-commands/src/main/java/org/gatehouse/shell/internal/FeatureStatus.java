@@ -24,11 +24,13 @@ final class FeatureStatus {
     private FeatureStatus() {
     }
 
-    /** The certificate every TLS listener serves: who it is for, how long it has left, the engine. */
+    /**
+     * The certificate every TLS listener serves: who it is for, how long it has left, the engine. A
+     * refused file and an expiry within 21 days are Problems the TLS bundle states itself, listed under
+     * Problems once: not again from here.
+     */
     @Component(name = "org.gatehouse.shell.status.tls", service = StatusSection.class)
     public static final class Tls implements StatusSection {
-
-        static final int WARN_DAYS = 21;
 
         @Reference
         ServerCertificates certificates;
@@ -46,15 +48,11 @@ final class FeatureStatus {
             lines.add(String.format("%s%s, %d days left (until %s)", c.subject(), c.selfSigned() ? " (self-signed)" : "", days,
                     c.notAfter()));
             lines.add("names " + String.join(", ", c.subjectAlternativeNames()) + "; engine " + certificates.engine());
-            List<String> problems = new ArrayList<>();
-            if (days < WARN_DAYS) {
-                problems.add("the certificate expires in " + days + " days: install a new one with tls:cert-install");
+            if (certificates.problem().isPresent()) {
+                lines.add("configured file refused, another certificate serves in its place (see Problems)");
             }
-            // The certificate served is fine, but not the operator's file: it would serve again only
-            // by chance, and a restart may put an older one in force.
-            certificates.problem().ifPresent(p -> problems.add("certificate file refused: " + p));
             c.warnings().stream().filter(w -> !w.startsWith("the certificate expires")).forEach(w -> lines.add("warning: " + w));
-            return new Report(lines, problems);
+            return new Report(lines, List.of());
         }
     }
 

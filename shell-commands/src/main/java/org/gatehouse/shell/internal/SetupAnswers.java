@@ -1,10 +1,14 @@
 package org.gatehouse.shell.internal;
 
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
 
@@ -307,6 +311,33 @@ final class SetupAnswers {
         throw new IllegalArgumentException("leaves out this host (" + String.join(", ", missing) + "): bin/client and the status page"
                 + " and metrics on this host would be refused, and no shell would be left to undo it; add " + String.join(" and ", add)
                 + ", e.g. " + String.join(", ", kept));
+    }
+
+    /**
+     * Whether {@code address} is one of this host's now, as the TURN bundle checks {@code relay-ip}: a
+     * network interface has it, or it is a loopback address (any of 127.0.0.0/8, ::1).
+     */
+    static boolean isLocal(InetAddress address) {
+        if (address.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(address) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    /** The addresses of a checked {@code relay-ip} answer that are not {@code local}, as written. */
+    static List<String> notOnThisHost(String relayIps, Predicate<InetAddress> local) {
+        List<String> out = new ArrayList<>();
+        for (String part : relayIps.split(",")) {
+            String p = part.strip();
+            if (!p.isEmpty() && !local.test(IpAddresses.parse(p))) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** Whether the answer to {@code key} is a secret, never shown (and kept in force when left empty). */

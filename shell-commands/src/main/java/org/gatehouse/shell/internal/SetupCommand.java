@@ -3,6 +3,7 @@ package org.gatehouse.shell.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.CommandRefused;
@@ -84,6 +86,8 @@ public final class SetupCommand {
                 }
                 if (q.key().equals("nodes")) {
                     answers.put("nodes", prompter.list(q, current.get("nodes")));
+                } else if (q.key().equals("relay-ip")) {
+                    answers.put(q.key(), prompter.relayAddresses(q, current.getOrDefault(q.key(), ""), SetupAnswers::isLocal));
                 } else {
                     boolean secret = SetupAnswers.isSecret(q.key());
                     answers.put(q.key(), prompter.ask(q.against(current), secret ? "" : current.getOrDefault(q.key(), ""), secret));
@@ -201,6 +205,31 @@ public final class SetupCommand {
                     return q.check().apply(answer);
                 } catch (IllegalArgumentException e) {
                     out.println("  " + e.getMessage());
+                }
+            }
+        }
+
+        /**
+         * {@code relay-ip}: an address this host does not have (relays cannot bind it, Allocates get
+         * 508 until it comes) is said at once and asked again, unless kept on purpose: a virtual
+         * address (keepalived, a cloud secondary address) comes to this host only on failover. The
+         * value in force is let through, as for management networks (TURN lists it under Problems).
+         */
+        String relayAddresses(SetupAnswers.Question q, String current, Predicate<InetAddress> local) {
+            while (true) {
+                String answer = ask(q, current, false);
+                List<String> absent = answer.equals(current) ? List.of() : SetupAnswers.notOnThisHost(answer, local);
+                if (absent.isEmpty()) {
+                    return answer;
+                }
+                out.println("  " + String.join(", ", absent) + (absent.size() == 1 ? " is not an address" : " are not addresses")
+                        + " of this host (no network interface has " + (absent.size() == 1 ? "it" : "them") + " now): relays cannot"
+                        + " bind there and Allocates get 508 until " + (absent.size() == 1 ? "it comes" : "they come")
+                        + "; keep it only for a virtual address that comes on failover (keepalived, a cloud secondary address)");
+                String keep = ask(new SetupAnswers.Question("keep-relay-ip", "Keep " + answer + " anyway (yes/no)", SetupAnswers::yesNo),
+                        "no", false);
+                if (keep.equals("yes")) {
+                    return answer;
                 }
             }
         }

@@ -83,6 +83,50 @@ class SetupCommandTest {
     }
 
     @Test
+    void relayAddressesOfThisHostAreLoopbackOrOnAnInterface() throws Exception {
+        assertTrue(SetupAnswers.isLocal(java.net.InetAddress.getByName("127.0.0.5")), "any of 127.0.0.0/8");
+        assertTrue(SetupAnswers.isLocal(java.net.InetAddress.getByName("::1")));
+        assertTrue(!SetupAnswers.isLocal(java.net.InetAddress.getByName("192.0.2.77")), "TEST-NET-1 is on no interface here");
+        assertEquals(List.of("192.0.2.77", "2001:db8::7"),
+                SetupAnswers.notOnThisHost("127.0.0.5, 192.0.2.77, 2001:db8::7", SetupAnswers::isLocal));
+        assertEquals(List.of(), SetupAnswers.notOnThisHost("", SetupAnswers::isLocal));
+    }
+
+    private static String relayIp(String typed, String current, List<String> screen) {
+        ByteArrayOutputStream shown = new ByteArrayOutputStream();
+        SetupCommand.Prompter p = new SetupCommand.Prompter(new ByteArrayInputStream(typed.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(shown, true, StandardCharsets.UTF_8));
+        // 10.0.0.0/8 stands for this host's addresses, so the test does not depend on the machine's.
+        String answer = p.relayAddresses(SetupAnswers.question("relay-ip"), current,
+                a -> a.isLoopbackAddress() || a.getHostAddress().startsWith("10."));
+        screen.add(shown.toString(StandardCharsets.UTF_8));
+        return answer;
+    }
+
+    @Test
+    void theWizardSaysAtOnceThatARelayAddressIsNotOfThisHostAndAsksAgain() {
+        List<String> screen = new java.util.ArrayList<>();
+        // Not kept (Enter: no): asked again, and an address of this host is taken.
+        assertEquals("10.1.2.3", relayIp("192.0.2.77\n\n10.1.2.3\n", "", screen));
+        String shown = screen.get(0);
+        assertTrue(shown.startsWith("Relay address(es) on this server (empty: any) []:   192.0.2.77 is not an address of this host"
+                + " (no network interface has it now): relays cannot bind there and Allocates get 508 until it comes; keep it only"
+                + " for a virtual address that comes on failover (keepalived, a cloud secondary address)\n"
+                + "Keep 192.0.2.77 anyway (yes/no) [no]: Relay address(es) on this server (empty: any) []: "), shown);
+        assertTrue(!shown.substring(shown.indexOf("Keep")).contains("is not an address"), "10.1.2.3 is taken at once:\n" + shown);
+
+        // Kept on purpose (a keepalived address).
+        assertEquals("10.1.2.3, 192.0.2.77", relayIp("10.1.2.3, 192.0.2.77\nyes\n", "", screen));
+        assertTrue(screen.get(1).contains("Keep 10.1.2.3, 192.0.2.77 anyway (yes/no) [no]: "), screen.get(1));
+
+        // The value in force (kept with Enter) is not asked about again; loopback is this host's.
+        assertEquals("192.0.2.77", relayIp("\n", "192.0.2.77", screen));
+        assertTrue(!screen.get(2).contains("Keep"), screen.get(2));
+        assertEquals("127.0.0.5", relayIp("127.0.0.5\n", "", screen));
+        assertTrue(!screen.get(3).contains("Keep"), screen.get(3));
+    }
+
+    @Test
     void aKeyGivenTwiceRefusesTheFileNamingBothLines() throws Exception {
         assertEquals("setup: " + dir.resolve("answers.cfg") + " line 3: hostname is given twice (line 1: hostname = edge,"
                 + " line 3: hostname = other); keep one; nothing changed", refused("hostname = edge", "# the lab's", "hostname = other"));

@@ -15,11 +15,15 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -52,23 +56,44 @@ public final class EventLoopsComponent implements EventLoops {
     private int threads;
     private String nativeUnavailableReason = "";
     private NativeTransport epoll;
+    /**
+     * io-threads or io-transport refused, or epoll asked for and not loading: Problems while the file
+     * says so (a refusal only logged would soon be out of sight while gatehouse:status says "All well.").
+     */
+    private ProblemSlot problems = new ProblemSlot(null);
+    /** The io-transport = epoll that could not be had at start, or null. */
+    private String epollMissing;
 
     enum Choice { AUTO, EPOLL, NIO }
 
+    /**
+     * Named apart from {@link #activate(Map)}: Declarative Services would prefer a method of that name
+     * taking only the Map, and the Problems would then never be registered.
+     */
     @Activate
+    void activateInFramework(BundleContext context, Map<String, Object> properties) {
+        problems = new ProblemSlot(context);
+        activate(properties);
+    }
+
+    /** Outside OSGi (tests): the Problems are only kept. */
     void activate(Map<String, Object> properties) {
         Settings settings = Settings.of(CoreSettings.PID, properties);
         int configured = 0;
         Choice choice = Choice.AUTO;
+        List<String> refused = new ArrayList<>();
         try {
             configured = settings.integer(CoreSettings.IO_THREADS, 0, 0, 1024);
         } catch (InvalidSettingException e) {
             LOG.error("{}; using one thread per core", e.getMessage());
+            refused.add(e.getMessage() + "; running one I/O thread per core (" + Runtime.getRuntime().availableProcessors()
+                    + ") until it is fixed and the server restarted");
         }
         try {
             choice = settings.choice(CoreSettings.IO_TRANSPORT, Choice.AUTO);
         } catch (InvalidSettingException e) {
             LOG.error("{}; using auto", e.getMessage());
+            refused.add(e.getMessage() + "; running with io-transport = auto until it is fixed and the server restarted");
         }
         threads = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
         warnUnknownKeys(properties);
@@ -80,6 +105,8 @@ public final class EventLoopsComponent implements EventLoops {
             } else if (choice == Choice.EPOLL) {
                 LOG.error("{}: {} = epoll, but the native transport does not load ({}); using NIO",
                         settings.source(), CoreSettings.IO_TRANSPORT, nativeUnavailableReason);
+                epollMissing = settings.source() + ": " + CoreSettings.IO_TRANSPORT + " = epoll, but the native transport does not load ("
+                        + nativeUnavailableReason + "); running on NIO";
             }
         } else {
             nativeUnavailableReason = "io-transport = nio";
@@ -93,6 +120,20 @@ public final class EventLoopsComponent implements EventLoops {
         }
         LOG.info("I/O: {} {} event loop{}{}", threads, transport.name().toLowerCase(), threads == 1 ? "" : "s",
                 nativeUnavailableReason.isEmpty() ? "" : " (epoll unavailable: " + nativeUnavailableReason + ")");
+        stateProblems(refused);
+    }
+
+    private void stateProblems(List<String> refused) {
+        List<String> lines = new ArrayList<>(refused);
+        if (epollMissing != null) {
+            lines.add(epollMissing);
+        }
+        problems.set(lines);
+    }
+
+    /** For tests: the Problems in force. */
+    List<String> problems() {
+        return problems.lines();
     }
 
     @Modified
@@ -109,8 +150,14 @@ public final class EventLoopsComponent implements EventLoops {
                         settings.source(), CoreSettings.IO_THREADS, configured, CoreSettings.IO_TRANSPORT,
                         choice.name().toLowerCase());
             }
+            if (choice != Choice.EPOLL) {
+                epollMissing = null; // no longer asked for
+            }
+            stateProblems(List.of());
         } catch (InvalidSettingException e) {
             LOG.error("{}; keeping {} {} event loops", e.getMessage(), threads, transport.name().toLowerCase());
+            stateProblems(List.of(e.getMessage() + "; keeping " + threads + " " + transport.name().toLowerCase()
+                    + " event loops, and the next start would refuse it too: fix it first"));
         }
         warnUnknownKeys(properties);
     }
@@ -129,6 +176,7 @@ public final class EventLoopsComponent implements EventLoops {
 
     @Deactivate
     void deactivate() {
+        problems.clear();
         // Listeners in other bundles close their channels before this service goes away; anything left
         // gets two seconds to flush.
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);

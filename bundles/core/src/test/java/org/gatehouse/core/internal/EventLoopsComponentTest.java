@@ -37,6 +37,31 @@ class EventLoopsComponentTest {
         c.activate(Map.of("io-threads", "many"));
         try {
             assertEquals(Runtime.getRuntime().availableProcessors(), c.threads());
+            // A Problem until it is fixed, beginning with the file and key, as every refusal's.
+            assertEquals(1, c.problems().size(), c.problems().toString());
+            assertTrue(c.problems().get(0).startsWith("configuration org.gatehouse.core: io-threads = 'many' "), c.problems().get(0));
+            assertTrue(c.problems().get(0).endsWith("; running one I/O thread per core (" + Runtime.getRuntime().availableProcessors()
+                    + ") until it is fixed and the server restarted"), c.problems().get(0));
+            c.modified(Map.of("io-threads", "0"));
+            assertEquals(java.util.List.of(), c.problems(), "fixed");
+        } finally {
+            c.deactivate();
+        }
+    }
+
+    @Test
+    void aBadValueWhileRunningIsAProblemUntilFixed() {
+        EventLoopsComponent c = new EventLoopsComponent();
+        c.activate(Map.of("io-threads", "1", "io-transport", "nio"));
+        try {
+            assertEquals(java.util.List.of(), c.problems());
+            c.modified(Map.of("io-threads", "1", "io-transport", "fast"));
+            assertEquals(1, c.problems().size(), c.problems().toString());
+            assertTrue(c.problems().get(0).startsWith("configuration org.gatehouse.core: io-transport = 'fast' "), c.problems().get(0));
+            assertTrue(c.problems().get(0).endsWith("; keeping 1 nio event loops, and the next start would refuse it too: fix it first"),
+                    c.problems().get(0));
+            c.modified(Map.of("io-threads", "1", "io-transport", "nio"));
+            assertEquals(java.util.List.of(), c.problems());
         } finally {
             c.deactivate();
         }

@@ -12,12 +12,13 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** The certificate every TLS listener serves: whose it is and when it expires. */
+/**
+ * The certificate every TLS listener serves: whose it is and when it expires. What is wrong with it (a
+ * refused file, an expiry within 21 days) the TLS bundle states as Problems, listed at the top of the
+ * page by {@link ProblemStatus}: this block does not repeat them.
+ */
 @Component(name = "org.gatehouse.status.certificate", service = {MetricsSource.class, PageSection.class})
 public final class CertificateStatus implements MetricsSource, PageSection {
-
-    /** As gatehouse:status: fewer days left than this is a problem. */
-    static final int WARN_DAYS = 21;
 
     private final ServerCertificates certificates;
 
@@ -61,10 +62,9 @@ public final class CertificateStatus implements MetricsSource, PageSection {
         rows.add(List.of("SHA-256", c.sha256Fingerprint()));
         rows.add(List.of("Engine", certificates.engine()));
         c.warnings().forEach(w -> rows.add(List.of("Warning", w)));
-        page.facts(rows);
-        if (days < WARN_DAYS) {
-            page.problem("The certificate expires in " + days + " days: install a new one with tls:cert-install.");
+        if (certificates.problem().isPresent()) {
+            rows.add(List.of("Configured file", "refused, another certificate serves in its place (see Problems)"));
         }
-        certificates.problem().ifPresent(p -> page.problem("Certificate file refused: " + p + "."));
+        page.facts(rows);
     }
 }

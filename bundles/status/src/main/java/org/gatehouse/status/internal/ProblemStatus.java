@@ -2,13 +2,10 @@ package org.gatehouse.status.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.gatehouse.core.Problem;
 import org.gatehouse.status.Metrics;
 import org.gatehouse.status.MetricsSource;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -18,48 +15,32 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The {@link Problem}s bundles report now (a listener that cannot open, a file refused in deploy/,
  * ...), at the top of the page in the words gatehouse:status lists them under Problems, and counted,
- * so that a scrape can alert on them. Those of this bundle are left out: its only one says that no
- * status listener is open, and while it lasts nothing of this is served.
+ * so that a scrape can alert on them. This bundle's own are among them (its file refused, one of its
+ * listeners not open): while no status listener is open nothing of this is served, but whenever the
+ * page is, it and the count agree with gatehouse:status.
  */
 @Component(name = "org.gatehouse.status.problems", service = {MetricsSource.class, PageSection.class})
 public final class ProblemStatus implements MetricsSource, PageSection {
 
-    private record Reported(Problem problem, long bundle) {
-    }
-
-    private final long ownBundle;
     /** In the order they were reported, as they come and go. */
-    private final List<Reported> reported = new CopyOnWriteArrayList<>();
+    private final List<Problem> reported = new CopyOnWriteArrayList<>();
 
     @Activate
-    public ProblemStatus(BundleContext context) {
-        this(context == null ? -1 : context.getBundle().getBundleId());
-    }
-
-    /** @param ownBundle the id of the bundle whose Problems are not shown (-1: none) */
-    ProblemStatus(long ownBundle) {
-        this.ownBundle = ownBundle;
+    public ProblemStatus() {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindProblem(Problem p, Map<String, Object> properties) {
-        Object bundle = properties.get(Constants.SERVICE_BUNDLEID);
-        reported.add(new Reported(p, bundle instanceof Long id ? id : -1));
+    void bindProblem(Problem p) {
+        reported.add(p);
     }
 
     void unbindProblem(Problem p) {
-        reported.removeIf(r -> r.problem() == p);
+        reported.removeIf(r -> r == p);
     }
 
     /** The Problems shown, in the order they were reported. */
     private List<Problem> shown() {
-        List<Problem> out = new ArrayList<>();
-        for (Reported r : reported) {
-            if (ownBundle < 0 || r.bundle() != ownBundle) {
-                out.add(r.problem());
-            }
-        }
-        return out;
+        return new ArrayList<>(reported);
     }
 
     @Override

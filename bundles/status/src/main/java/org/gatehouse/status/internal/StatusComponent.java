@@ -75,7 +75,10 @@ public final class StatusComponent {
     private final AtomicLong sourceFailures = new AtomicLong();
     private final AtomicLong lastFailureLine = new AtomicLong();
     private volatile StatusSettings settings;
+    /** Listeners asked for that are not open. */
     private ProblemSlot problem = new ProblemSlot(null);
+    /** The file refused (at start: the built-in listen in force; live: the listeners as they were). */
+    private ProblemSlot refused = new ProblemSlot(null);
     private volatile String version = "";
     private BundleContext context;
 
@@ -122,6 +125,7 @@ public final class StatusComponent {
     synchronized void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
         problem = new ProblemSlot(context);
+        refused = new ProblemSlot(context);
         if (context != null) {
             version = context.getBundle().getVersion().toString();
         }
@@ -130,6 +134,7 @@ public final class StatusComponent {
             s = StatusSettings.read(properties);
         } catch (InvalidSettingException e) {
             LOG.error("{}; using the built-in default listen = {}", e.getMessage(), StatusSettings.DEFAULT_LISTEN);
+            refused.refused(e.getMessage(), "using the built-in default listen = " + StatusSettings.DEFAULT_LISTEN);
             try {
                 s = StatusSettings.read(Map.of());
             } catch (InvalidSettingException impossible) {
@@ -146,8 +151,10 @@ public final class StatusComponent {
             apply(StatusSettings.read(properties));
         } catch (InvalidSettingException e) {
             LOG.error("{}; the status listener stays on {}", e.getMessage(), describeBound());
+            refused.refused(e.getMessage(), "the status listener stays on " + describeBound());
             return;
         }
+        refused.clear();
         warnUnknownKeys(properties);
     }
 
@@ -159,6 +166,7 @@ public final class StatusComponent {
     @Deactivate
     synchronized void deactivate() {
         problem.clear();
+        refused.clear();
         bound.values().forEach(StatusComponent::close);
         bound.clear();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -198,12 +206,13 @@ public final class StatusComponent {
         r.failed().forEach(f -> LOG.error("{}: {}: cannot open {}: {}; {}", s.source(), StatusSettings.LISTEN,
                 IpAddresses.format(f.address()), f.reason(), after));
         // Logged once, the failure would soon be out of sight while gatehouse:status says "All well."; a
-        // Problem service keeps it under Problems until a listener opens (or listen is emptied: off on purpose).
-        if (bound.isEmpty() && !s.listen().isEmpty()) {
-            problem.set("no status listener is open, so metrics and the status page are not served: " + s.source() + ": "
-                    + StatusSettings.LISTEN + ": cannot open " + r.describeFailed());
-        } else {
+        // Problem service keeps it under Problems until the listener opens (or leaves listen).
+        if (r.failed().isEmpty()) {
             problem.clear();
+        } else {
+            problem.set(s.source() + ": " + StatusSettings.LISTEN + ": cannot open " + r.describeFailed() + "; "
+                    + (bound.isEmpty() ? "no status listener is open, so metrics and the status page are not served"
+                            : "metrics and the status page are served on " + describeBound() + " only"));
         }
     }
 
@@ -293,9 +302,14 @@ public final class StatusComponent {
         }
     }
 
-    /** For tests: the problem shown in gatehouse:status, or null. */
+    /** For tests: the listeners not open, as shown in gatehouse:status, or null. */
     synchronized String problem() {
         return problem.text();
+    }
+
+    /** For tests: the file refused, as shown in gatehouse:status, or null. */
+    synchronized String refusal() {
+        return refused.text();
     }
 
     /** For tests: what is bound. */

@@ -203,15 +203,19 @@ class StatusComponentTest {
         assertTrue(page.contains("<h2>Proxy</h2>") && page.contains("<h2>TURN</h2>") && page.contains("<h2>Certificate</h2>")
                 && page.contains("<h2>Listeners</h2>"), page);
         assertTrue(page.contains("<td class=\"bad\">down</td>"), page);
-        assertTrue(page.contains("The certificate expires in 3 days"), page);
+        assertTrue(page.contains("(3 days left)"), page);
+        // The TLS bundle states the expiry as a Problem, listed at the top of the page: not repeated here.
+        assertFalse(page.contains("class=\"bad\">The certificate expires"), page);
         assertEquals(0.0, m.get("gatehouse_certificate_file_refused"));
 
-        // The operator's file refused, another certificate serving in its place: a problem, not a fact.
+        // The operator's file refused, another certificate serving in its place: the gauge says so, the
+        // block points to the Problem the TLS bundle states, without repeating it.
         certificates.problem = "/opt/gatehouse/etc/tls/server.pem: the private key belongs to none of the 1 certificate(s) in the file;"
                 + " serving \"CN=new\" from /opt/gatehouse/data/tls/last-good.pem";
         assertEquals(1.0, Exposition.parse(get("/metrics").body()).get("gatehouse_certificate_file_refused"));
         page = get("/").body();
-        assertTrue(page.contains("Certificate file refused: /opt/gatehouse/etc/tls/server.pem: the private key belongs to none"), page);
+        assertTrue(page.contains("<td>Configured file</td><td>refused, another certificate serves in its place (see Problems)</td>"), page);
+        assertFalse(page.contains("the private key belongs to none"), page);
 
         // A feature that goes away takes its samples and its block with it.
         status.unbindSource(turnStatus);
@@ -223,8 +227,7 @@ class StatusComponentTest {
     @Test
     void problemsReportedAreListedFirstOnThePageAndCountedUntilTheyGo() throws Exception {
         activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
-        long ownBundle = 7;
-        ProblemStatus problems = new ProblemStatus(ownBundle);
+        ProblemStatus problems = new ProblemStatus();
         status.bindSource(problems);
         status.bindSection(problems);
         assertEquals(0.0, Exposition.parse(get("/metrics").body()).get("gatehouse_problems"));
@@ -235,15 +238,15 @@ class StatusComponentTest {
         org.gatehouse.core.Problem broken = () -> {
             throw new IllegalStateException("gone");
         };
-        // The status bundle's own (no status listener open) is never shown: while it lasts, no page is served.
-        org.gatehouse.core.Problem own = () -> "no status listener is open, so metrics and the status page are not served";
-        problems.bindProblem(https, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, 12L));
-        problems.bindProblem(deploy, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, 15L));
-        problems.bindProblem(broken, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, 15L));
-        problems.bindProblem(own, Map.of(org.osgi.framework.Constants.SERVICE_BUNDLEID, ownBundle));
+        // The status bundle's own are listed and counted like any other's (here: a file refused).
+        org.gatehouse.core.Problem own = () -> "etc/org.gatehouse.status.cfg: page-refresh = '-1' is out of range";
+        problems.bindProblem(https);
+        problems.bindProblem(deploy);
+        problems.bindProblem(broken);
+        problems.bindProblem(own);
 
         String metrics = get("/metrics").body();
-        assertEquals(3.0, Exposition.parse(metrics).get("gatehouse_problems"), metrics);
+        assertEquals(4.0, Exposition.parse(metrics).get("gatehouse_problems"), metrics);
         assertTrue(metrics.contains("# TYPE gatehouse_problems gauge"), metrics);
         Promtool.check(metrics);
         String page = get("/").body();
@@ -252,17 +255,17 @@ class StatusComponentTest {
         assertTrue(page.contains("<h2>Problems</h2>\n"
                 + "<p class=\"bad\">HTTPS listener 0.0.0.0:443 cannot open: &lt;in use&gt;; nothing is served</p>\n"
                 + "<p class=\"bad\">deploy/x.cfg is ignored: configurations go in etc/</p>\n"
-                + "<p class=\"bad\">a reported problem cannot be read: java.lang.IllegalStateException: gone</p>\n"), page);
-        assertFalse(page.contains("no status listener is open"), page);
+                + "<p class=\"bad\">a reported problem cannot be read: java.lang.IllegalStateException: gone</p>\n"
+                + "<p class=\"bad\">etc/org.gatehouse.status.cfg: page-refresh = &#39;-1&#39; is out of range</p>\n"), page);
 
         problems.unbindProblem(https);
         problems.unbindProblem(broken);
+        problems.unbindProblem(own);
         assertEquals(1.0, Exposition.parse(get("/metrics").body()).get("gatehouse_problems"));
         page = get("/").body();
         assertFalse(page.contains("HTTPS listener 0.0.0.0:443"), page);
         assertTrue(page.contains("<p class=\"bad\">deploy/x.cfg is ignored: configurations go in etc/</p>"), page);
         problems.unbindProblem(deploy);
-        problems.unbindProblem(own);
         assertEquals(0.0, Exposition.parse(get("/metrics").body()).get("gatehouse_problems"));
         assertFalse(get("/").body().contains("<h2>Problems</h2>"));
     }
@@ -463,15 +466,26 @@ class StatusComponentTest {
             assertTrue(errors.get(0).endsWith("; no status listener is open"), errors.get(0));
             List<String> problems = registry.problems();
             assertEquals(1, problems.size(), problems.toString());
-            assertTrue(problems.get(0).startsWith("no status listener is open, so metrics and the status page are not served:"
-                    + " configuration org.gatehouse.status: listen: cannot open 127.0.0.1:" + port + " ("), problems.get(0));
+            // Begins with the file and key, as every Problem about a configuration file does.
+            assertTrue(problems.get(0).startsWith("configuration org.gatehouse.status: listen: cannot open 127.0.0.1:" + port + " ("),
+                    problems.get(0));
+            assertTrue(problems.get(0).endsWith("; no status listener is open, so metrics and the status page are not served"),
+                    problems.get(0));
             assertEquals(problems.get(0), status.problem());
         }
-        // A listener that opens ends the problem; one more that cannot be had leaves the others serving, no problem.
+        // One more that cannot be had leaves the others serving, and is a Problem until it opens or leaves listen.
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            List<String> errors = errorsLogged(() -> status.modified(Map.of("listen", "127.0.0.1:0, 127.0.0.1:" + taken.getLocalPort())));
+            int port = taken.getLocalPort();
+            List<String> errors = errorsLogged(() -> status.modified(Map.of("listen", "127.0.0.1:0, 127.0.0.1:" + port)));
             assertEquals(1, status.bound().size());
             assertTrue(errors.get(0).endsWith("; the other status listeners keep serving"), errors.get(0));
+            List<String> problems = registry.problems();
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).startsWith("configuration org.gatehouse.status: listen: cannot open 127.0.0.1:" + port + " ("),
+                    problems.get(0));
+            assertTrue(problems.get(0).endsWith("; metrics and the status page are served on 127.0.0.1:" + port() + " only"),
+                    problems.get(0));
+            status.modified(Map.of("listen", "127.0.0.1:" + port()));
         }
         assertEquals(List.of(), registry.problems());
         assertEquals(null, status.problem());
@@ -500,6 +514,37 @@ class StatusComponentTest {
                 + "' is listed twice; the status listener stays on 127.0.0.1:" + before), errors.get(0));
         assertEquals(1, status.bound().size());
         assertEquals(200, get("/metrics").statusCode());
+    }
+
+    /** Logged only, a refused file would soon be out of sight while gatehouse:status says "All well.". */
+    @Test
+    void aRefusedFileIsAProblemUntilAGoodOneIsTaken() throws Exception {
+        Registry registry = new Registry();
+        errorsLogged(() -> {
+            status = new StatusComponent();
+            status.loops = loops;
+            status.managementNetworks = LOOPBACK;
+            status.activate(registry.context(), Map.of("listen", "127.0.0.1:0", "page-refresh", "-1"));
+        });
+        assertEquals(List.of("configuration org.gatehouse.status: page-refresh = '-1' is out of range (0 to 3600);"
+                + " using the built-in default listen = 127.0.0.1:9090 until the file is fixed (none of its changes apply meanwhile)"),
+                registry.problems());
+        status.deactivate();
+        assertEquals(List.of(), registry.problems(), "none left behind");
+
+        Registry live = new Registry();
+        status = new StatusComponent();
+        status.loops = loops;
+        status.managementNetworks = LOOPBACK;
+        status.activate(live.context(), Map.of("listen", "127.0.0.1:0"));
+        int port = port();
+        errorsLogged(() -> status.modified(Map.of("listen", "127.0.0.1:" + port + ", 127.0.0.1:" + port)));
+        assertEquals(List.of("configuration org.gatehouse.status: listen = '127.0.0.1:" + port + "' is listed twice;"
+                + " the status listener stays on 127.0.0.1:" + port + " until the file is fixed (none of its changes apply meanwhile)"),
+                live.problems());
+        assertEquals(live.problems().get(0), status.refusal());
+        status.modified(Map.of("listen", "127.0.0.1:" + port));
+        assertEquals(List.of(), live.problems(), "over once a good file is taken");
     }
 
     private String raw(String request) throws IOException {

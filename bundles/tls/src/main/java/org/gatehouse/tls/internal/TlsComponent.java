@@ -4,16 +4,19 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.InvalidCertificateException;
 import org.gatehouse.tls.ServerCertificates;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,7 +27,8 @@ import org.osgi.service.metatype.annotations.Designate;
 /**
  * The certificate service: reads {@code etc/org.gatehouse.tls.cfg}, keeps the certificate in force
  * (the operator's, or a self-signed one) and watches its file. Everything applies in place; what is
- * refused is logged in one line and the certificate in force keeps serving.
+ * refused is logged in one line and the certificate in force keeps serving. A refused file and a
+ * certificate that expires soon (or has expired) are Problems while they last.
  */
 @Component(name = "org.gatehouse.tls.certificates", configurationPid = TlsSettings.PID, immediate = true,
         service = ServerCertificates.class)
@@ -38,8 +42,20 @@ public final class TlsComponent implements ServerCertificates {
     private ScheduledFuture<?> watcher;
     /** The cipher warnings last logged, so a change of another key in the file does not repeat them. */
     private List<String> cipherWarnings = List.of();
+    /** The certificate file refused and the served certificate's expiry, for gatehouse:status and gatehouse_problems. */
+    private ProblemSlot problems = new ProblemSlot(null);
 
+    /**
+     * Named apart from {@link #activate(Map)}: Declarative Services would prefer a method of that name
+     * taking only the Map, and the Problems would then never be registered.
+     */
     @Activate
+    void activateInFramework(BundleContext context, Map<String, Object> properties) {
+        problems = new ProblemSlot(context);
+        activate(properties);
+    }
+
+    /** Outside OSGi (tests): the Problems are only kept. */
     void activate(Map<String, Object> properties) {
         TlsSettings s;
         try {
@@ -56,7 +72,25 @@ public final class TlsComponent implements ServerCertificates {
         TlsComponentLog.LOG.info("TLS: engine {}", engine());
         warnAboutCiphers(s);
         warnUnknownKeys(properties);
-        watcher = loops.group().next().scheduleAtFixedRate(store::poll, 2, 2, TimeUnit.SECONDS);
+        updateProblems();
+        // Each look also checks the expiry again: days pass without the certificate changing.
+        watcher = loops.group().next().scheduleAtFixedRate(() -> {
+            store.poll();
+            updateProblems();
+        }, 2, 2, TimeUnit.SECONDS);
+    }
+
+    /** States the certificate's Problems as they are now; the slot registers only what changed. */
+    private void updateProblems() {
+        CertificateStore.InForce now = store.inForce();
+        if (now != null) {
+            problems.set(CertificateProblems.lines(now.certificate(), store.problem(), Instant.now()));
+        }
+    }
+
+    /** For tests: the Problems in force. */
+    List<String> problems() {
+        return problems.lines();
     }
 
     private static TlsSettings defaults() {
@@ -81,8 +115,10 @@ public final class TlsComponent implements ServerCertificates {
             warnAboutCiphers(s);
         } catch (InvalidSettingException | InvalidCertificateException e) {
             TlsComponentLog.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
+            updateProblems();
             return;
         }
+        updateProblems();
         warnUnknownKeys(properties);
     }
 
@@ -105,6 +141,7 @@ public final class TlsComponent implements ServerCertificates {
     @Deactivate
     void deactivate() {
         watcher.cancel(false);
+        problems.clear();
     }
 
     @Override
@@ -142,11 +179,19 @@ public final class TlsComponent implements ServerCertificates {
 
     @Override
     public CertificateInfo install(Path pemFile) throws InvalidCertificateException {
-        return store.install(pemFile);
+        try {
+            return store.install(pemFile);
+        } finally {
+            updateProblems();
+        }
     }
 
     @Override
     public CertificateInfo rollback() throws InvalidCertificateException {
-        return store.rollback();
+        try {
+            return store.rollback();
+        } finally {
+            updateProblems();
+        }
     }
 }

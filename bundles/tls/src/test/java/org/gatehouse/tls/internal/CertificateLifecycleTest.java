@@ -114,6 +114,7 @@ class CertificateLifecycleTest {
         assertEquals(List.of("gatehouse.example.com"), first.subjectAlternativeNames());
         assertTrue(Files.exists(home.resolve("data/tls/self-signed.pem")));
         assertTrue(served().contains("CN = gatehouse.example.com") && served().contains("Gatehouse self-signed"));
+        assertEquals(List.of(), tls.problems(), "five years left, nothing refused: no Problem");
 
         // A connection made now must survive every swap below.
         SSLSocket old = TrustingClient.connect(port);
@@ -153,6 +154,10 @@ class CertificateLifecycleTest {
         assertEquals(ecFingerprint, tls.current().sha256Fingerprint());
         assertEquals("CN = gatehouse.example.com", served());
         assertEquals("ping 3", roundTrip(old, "ping 3"));
+        // A Problem (gatehouse:status, gatehouse_problems) naming the file and what serves meanwhile.
+        assertEquals(1, tls.problems().size(), tls.problems().toString());
+        assertTrue(tls.problems().get(0).startsWith(configured + ": "), tls.problems().get(0));
+        assertTrue(tls.problems().get(0).endsWith("; still serving \"CN=gatehouse.example.com\""), tls.problems().get(0));
 
         // 7. A settings change naming a file that does not exist (a typo), or made while the
         // configured file is gone (renewal under way), keeps the operator's certificate: never
@@ -163,6 +168,9 @@ class CertificateLifecycleTest {
         p.put("certificate", home.resolve("etc/tls/sever.pem").toString());
         tls.modified(p);
         assertEquals(ecFingerprint, tls.current().sha256Fingerprint(), "a path that names no file is refused");
+        assertEquals(1, tls.problems().size(), tls.problems().toString());
+        assertTrue(tls.problems().get(0).contains(": certificate = '" + home.resolve("etc/tls/sever.pem") + "' does not exist; still serving"),
+                tls.problems().get(0));
         Files.delete(configured);
         p.remove("certificate");
         p.put("session-timeout", "3600");

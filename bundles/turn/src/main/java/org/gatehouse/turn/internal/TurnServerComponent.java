@@ -144,14 +144,13 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         }
     }
 
+    /** Each line starts with the file and key, as every bundle's Problems do (the log lines keep their "TURN: "). */
     private List<String> problemLines() {
         List<String> lines = new ArrayList<>();
         if (refusal != null) {
-            lines.add("TURN: " + refusal);
+            lines.add(refusal);
         }
-        for (String w : addressWarnings) {
-            lines.add("TURN: " + w);
-        }
+        lines.addAll(addressWarnings);
         return lines;
     }
 

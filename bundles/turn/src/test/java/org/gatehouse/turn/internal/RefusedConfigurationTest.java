@@ -32,7 +32,7 @@ class RefusedConfigurationTest {
             String problem = turn.turn.configurationProblem();
             assertNotNull(problem);
             assertTrue(problem.contains("max-bps = '-1'") && problem.contains("TURN is off until the file is fixed"), problem);
-            assertEquals(List.of("TURN: " + problem), turn.turn.problems());
+            assertEquals(List.of(problem), turn.turn.problems());
             assertEquals(1, log.lines("ERROR", "max-bps = '-1'", "TURN is off until the file is fixed").size(),
                     log.lines("max-bps").toString());
             assertTrue(log.lines("built-in").isEmpty(), log.lines("built-in").toString());
@@ -76,7 +76,7 @@ class RefusedConfigurationTest {
             String problem = turn.turn.configurationProblem();
             assertNotNull(problem);
             assertTrue(problem.contains("max-bps = '-1'") && problem.contains("running on the previous settings"), problem);
-            assertEquals(List.of("TURN: " + problem), turn.turn.problems());
+            assertEquals(List.of(problem), turn.turn.problems());
             assertEquals(TestTurn.REALM, turn.turn.realm(), "the running realm stays");
             assertTrue(turn.turn.enabled());
             assertEquals(0, TurnClient.code(c.refresh(600)), "and relays on");
@@ -107,7 +107,9 @@ class RefusedConfigurationTest {
             assertNull(turn.turn.configurationProblem(), "taken, not refused");
             List<String> problems = turn.turn.problems();
             assertEquals(1, problems.size(), problems.toString());
-            assertTrue(problems.get(0).contains("relay-ip = '192.0.2.55' is not an address of this host now"), problems.get(0));
+            // Begins with the file, as every Problem about a configuration file does.
+            assertTrue(problems.get(0).startsWith(TurnSettings.read(Map.of()).source() + ": relay-ip = '192.0.2.55' is not an address of this host now"),
+                    problems.get(0));
             assertEquals(1, log.lines("WARN", "relay-ip = '192.0.2.55' is not an address of this host now").size(), log.lines("192.0.2.55").toString());
             assertEquals(508, TurnClient.code(c.allocate()));
             turn.reconfigure("relay-ip", "127.0.0.1");
