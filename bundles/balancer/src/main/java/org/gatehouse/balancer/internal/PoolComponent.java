@@ -3,7 +3,6 @@ package org.gatehouse.balancer.internal;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -66,11 +65,9 @@ public final class PoolComponent {
     private ProblemSlot problem = new ProblemSlot(null);
     /** Node host names that do not resolve, one line each. */
     private ProblemSlot nameProblems = new ProblemSlot(null);
-    /** A replaced CA file that cannot be used (the trust read before stays in force). */
-    private ProblemSlot caProblem = new ProblemSlot(null);
+    /** The CA file in force, looked at for a change. */
+    private CaFileCheck caCheck = new CaFileCheck(new ProblemSlot(null));
     private NodeNames names;
-    /** What the CA file read as when it last could not be used (one line per version of the file); null: in force. */
-    private String caFailed;
     private ScheduledExecutorService caChecks;
     /** Configurations delivered so far (a CA file's retry applies only the latest). */
     private long configurations;
@@ -100,7 +97,7 @@ public final class PoolComponent {
         this.pid = String.valueOf(properties.get(Constants.SERVICE_PID));
         this.problem = new ProblemSlot(context);
         this.nameProblems = new ProblemSlot(context);
-        this.caProblem = new ProblemSlot(context);
+        this.caCheck = new CaFileCheck(new ProblemSlot(context));
         try {
             retry(apply(PoolSettings.read(pid, properties)));
             warnUnknownKeys(pid, properties);
@@ -130,51 +127,12 @@ public final class PoolComponent {
             if (again != null) {
                 applyAgain(again, configuration);
             }
-            checkCaFile();
+            Pool p = pool();
+            if (p != null) {
+                caCheck.check(p);
+            }
         } catch (RuntimeException e) {
             Balancer.LOG.warn("Balancer: checking tls-ca-file failed: {}", e.toString(), e);
-        }
-    }
-
-    /**
-     * Every {@link #caCheckMillis}: when the CA file in force no longer reads as it did (the
-     * nodes' CA was renewed), new connections to the nodes trust what it holds now, without an edit of
-     * the pool's file; connections open (kept alive or under way) go on. A file that cannot be used is
-     * one line and a Problem, once per version of it, and the trust read before stays.
-     */
-    synchronized void checkCaFile() {
-        UpstreamTls tls = pool == null ? null : pool.tls();
-        if (tls == null || !UpstreamTls.usesCaFile(tls.settings())) {
-            return;
-        }
-        String source = pool.settings().source();
-        Path file = tls.settings().caFile();
-        if (!tls.caFileChanged()) {
-            if (caFailed != null) {
-                caFailed = null;
-                caProblem.set((String) null);
-                Balancer.LOG.info("Balancer: {}: tls-ca-file {} reads again as the CA certificate(s) in force", source, file);
-            }
-            return;
-        }
-        String now = UpstreamTls.stampOf(file);
-        if (now.equals(caFailed)) {
-            return;
-        }
-        try {
-            tls.reloadCa();
-            caFailed = null;
-            caProblem.set((String) null);
-            Balancer.LOG.info("Balancer: {}: tls-ca-file {} changed: new connections to the nodes of pool {} trust the CA certificate(s) it "
-                    + "holds now; connections open go on", source, file, pool.name());
-        } catch (UpstreamTls.CaFileException | GeneralSecurityException | IOException e) {
-            caFailed = now;
-            String reason = e instanceof UpstreamTls.CaFileException ? ((UpstreamTls.CaFileException) e).reason()
-                    : "gives no usable TLS context (" + e.getMessage() + ")";
-            String line = source + ": tls-ca-file = '" + file + "' changed and cannot be used: " + reason + "; pool " + pool.name()
-                    + " keeps trusting the CA certificate(s) it read before until the file is fixed";
-            Balancer.LOG.error("Balancer: {}", line);
-            caProblem.set(line);
         }
     }
 
@@ -369,9 +327,8 @@ public final class PoolComponent {
         boolean sameTls = pool != null && pool.tls().settings().equals(s.tls());
         UpstreamTls tls = sameTls ? pool.tls() : tlsFor(s);
         if (!sameTls) {
-            warnTlsKeys(s);
-            caFailed = null;
-            caProblem.set((String) null);
+            UpstreamTls.warnUnusedKeys(s);
+            caCheck.reset();
         }
         RouteClaims.Result claims = RouteClaims.claim(this, s.name(), s.source(), s.routes());
         if (pool == null) {
@@ -403,43 +360,6 @@ public final class PoolComponent {
         register(routes, s.name());
         namesChanged();
         return claims.retry();
-    }
-
-    /** Trust keys that the others override, or that {@code tls = false} makes moot: one line, as they are otherwise ignored without a word. */
-    private static void warnTlsKeys(PoolSettings s) {
-        PoolSettings.Tls t = s.tls();
-        if (!t.enabled()) {
-            List<String> set = new ArrayList<>();
-            if (t.caFile() != null) {
-                set.add("tls-ca-file");
-            }
-            if (!t.fingerprints().isEmpty()) {
-                set.add("tls-fingerprints");
-            }
-            if (t.trustAll()) {
-                set.add("tls-trust-all");
-            }
-            if (!t.name().isEmpty()) {
-                set.add("tls-name");
-            }
-            if (!set.isEmpty()) {
-                Balancer.LOG.warn("Balancer: {}: tls = false: {} {} no effect (the pool speaks plain HTTP to its nodes)", s.source(),
-                        String.join(", ", set), set.size() == 1 ? "has" : "have");
-            }
-            return;
-        }
-        List<String> ignored = new ArrayList<>();
-        if (t.trustAll() && !t.fingerprints().isEmpty()) {
-            ignored.add("tls-fingerprints");
-        }
-        if (t.caFile() != null && (t.trustAll() || !t.fingerprints().isEmpty())) {
-            ignored.add("tls-ca-file");
-        }
-        if (!ignored.isEmpty()) {
-            Balancer.LOG.warn("Balancer: {}: {} {} ignored: {} wins (trust is tls-trust-all, else tls-fingerprints, else tls-ca-file); "
-                    + "remove what you do not mean", s.source(), String.join(" and ", ignored), ignored.size() == 1 ? "is" : "are",
-                    t.trustAll() ? "tls-trust-all = true" : "tls-fingerprints");
-        }
     }
 
     private static void warnTaken(RouteClaims.Result claims, String name, String source) {
@@ -557,7 +477,7 @@ public final class PoolComponent {
         unregister();
         problem.clear();
         nameProblems.clear();
-        caProblem.clear();
+        caCheck.clear();
         if (caChecks != null) {
             caChecks.shutdownNow();
         }
@@ -595,7 +515,7 @@ public final class PoolComponent {
     List<String> problems() {
         List<String> out = problem.lines();
         out.addAll(nameProblems.lines());
-        out.addAll(caProblem.lines());
+        out.addAll(caCheck.lines());
         return out;
     }
 

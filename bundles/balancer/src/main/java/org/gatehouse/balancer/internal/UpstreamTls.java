@@ -23,8 +23,10 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -66,6 +68,43 @@ final class UpstreamTls {
         byte[] ca = usesCaFile(s) ? readCa(s.caFile()) : null;
         // With a CA (the file or the system's) the certificate must also name the node.
         return new UpstreamTls(s, context(s, ca), !s.trustAll() && s.fingerprints().isEmpty(), ca == null ? null : stamp(ca));
+    }
+
+    /** Trust keys that the others override, or that {@code tls = false} makes moot: one line, as they are otherwise ignored without a word. */
+    static void warnUnusedKeys(PoolSettings s) {
+        PoolSettings.Tls t = s.tls();
+        if (!t.enabled()) {
+            List<String> set = new ArrayList<>();
+            if (t.caFile() != null) {
+                set.add("tls-ca-file");
+            }
+            if (!t.fingerprints().isEmpty()) {
+                set.add("tls-fingerprints");
+            }
+            if (t.trustAll()) {
+                set.add("tls-trust-all");
+            }
+            if (!t.name().isEmpty()) {
+                set.add("tls-name");
+            }
+            if (!set.isEmpty()) {
+                Balancer.LOG.warn("Balancer: {}: tls = false: {} {} no effect (the pool speaks plain HTTP to its nodes)", s.source(),
+                        String.join(", ", set), set.size() == 1 ? "has" : "have");
+            }
+            return;
+        }
+        List<String> ignored = new ArrayList<>();
+        if (t.trustAll() && !t.fingerprints().isEmpty()) {
+            ignored.add("tls-fingerprints");
+        }
+        if (t.caFile() != null && (t.trustAll() || !t.fingerprints().isEmpty())) {
+            ignored.add("tls-ca-file");
+        }
+        if (!ignored.isEmpty()) {
+            Balancer.LOG.warn("Balancer: {}: {} {} ignored: {} wins (trust is tls-trust-all, else tls-fingerprints, else tls-ca-file); "
+                    + "remove what you do not mean", s.source(), String.join(" and ", ignored), ignored.size() == 1 ? "is" : "are",
+                    t.trustAll() ? "tls-trust-all = true" : "tls-fingerprints");
+        }
     }
 
     /** Whether trust comes from {@code tls-ca-file} (neither tls-trust-all nor tls-fingerprints, which win over it, is set). */
