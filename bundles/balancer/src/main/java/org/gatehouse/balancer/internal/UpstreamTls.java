@@ -84,7 +84,8 @@ final class UpstreamTls {
             if (t.trustAll()) {
                 set.add("tls-trust-all");
             }
-            if (!t.name().isEmpty()) {
+            if (!t.name().isEmpty() && s.healthCheck() != PoolSettings.HealthCheck.HTTP) {
+                // With http health checks, tls-name is also the Host of their GET.
                 set.add("tls-name");
             }
             if (!set.isEmpty()) {

@@ -93,6 +93,8 @@ class CaFileTest {
                 p.set("tls-trust-all", "false");
                 p.set("tls", "false");
                 p.set("tls-ca-file", "");
+                p.set("health-check", "http");
+                p.set("tls-name", "node.example.com");
                 List<String> warnings = log.lines("WARN").stream().filter(l -> l.contains(SOURCE)).toList();
                 assertEquals(List.of(
                         SOURCE + ": tls-ca-file is ignored: tls-trust-all = true wins (trust is tls-trust-all, else tls-fingerprints, else "
@@ -102,9 +104,10 @@ class CaFileTest {
                         SOURCE + ": tls-ca-file is ignored: tls-fingerprints wins (trust is tls-trust-all, else tls-fingerprints, else "
                                 + "tls-ca-file); remove what you do not mean",
                         SOURCE + ": tls = false: tls-ca-file, tls-fingerprints have no effect (the pool speaks plain HTTP to its nodes)",
+                        SOURCE + ": tls = false: tls-fingerprints has no effect (the pool speaks plain HTTP to its nodes)",
                         SOURCE + ": tls = false: tls-fingerprints has no effect (the pool speaks plain HTTP to its nodes)"),
                         warnings.stream().map(l -> l.substring(l.indexOf("Balancer: ") + 10)).toList(),
-                        "one line per change of the TLS keys, none for max-fails");
+                        "one line per change of the TLS keys, none for max-fails or health-check; tls-name is the Host of http health checks");
             }
         }
     }
