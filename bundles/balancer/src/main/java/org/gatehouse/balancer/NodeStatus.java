@@ -6,8 +6,9 @@ package org.gatehouse.balancer;
  * @param address {@code host:port}
  * @param weight its share of requests relative to the pool's other nodes
  * @param backup whether it gets requests only when every primary node is down or draining
- * @param state {@code up}, {@code down} (failed checks or too many failures), {@code draining}
- *     (no new requests) or {@code removed} (out of the pool, finishing what it serves)
+ * @param state {@code up}, {@code down} (failed checks or too many failures), {@code unresolved} (its
+ *     host name does not resolve, or its first lookup is under way: no requests until it does),
+ *     {@code draining} (no new requests) or {@code removed} (out of the pool, finishing what it serves)
  * @param activeRequests exchanges in progress on it, event streams included
  * @param openStreams event streams (text/event-stream) and WebSocket connections open through it
  * @param requests requests sent to it since it joined the pool

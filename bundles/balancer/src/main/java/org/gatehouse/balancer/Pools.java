@@ -14,7 +14,9 @@ public interface Pools {
 
     /**
      * Adds a node, written as in the {@code nodes} key: {@code host:port} with optional
-     * {@code weight=N}, {@code backup}, {@code drain}.
+     * {@code weight=N}, {@code backup}, {@code drain}. A host name is looked up before this returns
+     * (waiting a few seconds at most); one that does not resolve is added all the same, and its
+     * node's state is {@code unresolved} until it does.
      *
      * @throws IllegalArgumentException naming what is wrong: unknown pool, invalid address, already there
      */

@@ -54,10 +54,10 @@ public final class ProxyCommands {
                 out.append("  no nodes: requests get 503 until one is added (proxy:node-add ").append(p.name()).append(" host:port)\n");
                 continue;
             }
-            out.append(String.format("  %-28s %-8s %6s %6s %7s %10s %8s %9s %5s%n", "node", "state", "weight", "active", "streams",
+            out.append(String.format("  %-28s %-10s %6s %6s %7s %10s %8s %9s %5s%n", "node", "state", "weight", "active", "streams",
                     "requests", "failures", "latency", "idle"));
             for (NodeStatus n : p.nodes()) {
-                out.append(String.format("  %-28s %-8s %6s %6d %7d %10d %8d %9s %5d%n", n.address(), n.state(),
+                out.append(String.format("  %-28s %-10s %6s %6d %7d %10d %8d %9s %5d%n", n.address(), n.state(),
                         n.weight() + (n.backup() ? "b" : ""), n.activeRequests(), n.openStreams(), n.requests(), n.failures(),
                         n.latencyMicros() == 0 ? "-" : n.latencyMicros() < 10_000 ? n.latencyMicros() + " us" : n.latencyMicros() / 1000 + " ms",
                         n.idleConnections()));

@@ -3,6 +3,8 @@ package org.gatehouse.shell.internal;
 import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
+import org.gatehouse.balancer.NodeStatus;
+import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.balancer.Pools;
 import org.gatehouse.core.CommandRefused;
 import org.osgi.service.component.annotations.Component;
@@ -60,6 +62,27 @@ abstract class ProxyNodeCommand implements Function {
             String spec = more.isEmpty() ? node : node + " " + String.join(" ", more);
             pools.addNode(pool, spec);
             System.out.printf("Node %s added to pool %s.%n", spec, pool);
+            String warning = unresolvedWarning(pools, pool, node);
+            if (warning != null) {
+                System.out.println(warning);
+            }
+        }
+
+        /** A warning when the added node's host name does not resolve now (it is added all the same, and gets requests once it does). */
+        static String unresolvedWarning(Pools pools, String pool, String node) {
+            String address = node.strip();
+            for (PoolStatus p : pools.pools()) {
+                if (!p.name().equals(pool)) {
+                    continue;
+                }
+                for (NodeStatus n : p.nodes()) {
+                    if (n.address().equalsIgnoreCase(address) && n.state().equals("unresolved")) {
+                        return "Warning: " + address.substring(0, address.lastIndexOf(':')) + " does not resolve now: the node gets no requests "
+                                + "until it does (looked up again every few seconds; the log says why)";
+                    }
+                }
+            }
+            return null;
         }
     }
 

@@ -58,6 +58,10 @@ final class HealthChecks {
     }
 
     private void probe(Pool pool, Node node, EventLoop loop) {
+        if (node.unresolved() != null) {
+            // No address to check: it gets no requests until its name resolves, which is not a failed check.
+            return;
+        }
         PoolSettings s = pool.settings();
         boolean http = s.healthCheck() == PoolSettings.HealthCheck.HTTP;
         Verdict verdict = new Verdict(node, s);

@@ -2,9 +2,13 @@ package org.gatehouse.balancer.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.gatehouse.balancer.NodeStatus;
@@ -18,8 +22,15 @@ final class Node {
 
     private final String address;
     private volatile NodeSpec spec;
+    /** Whether its host is a name (looked up by {@link NodeNames}), not an IP literal. */
+    private final boolean named;
+    /** The last address its host resolved to; null until the first lookup succeeds. */
     private volatile InetSocketAddress socketAddress;
-    private volatile long resolvedAt;
+    /** Why the last lookup of its host failed (it gets no requests meanwhile); null once it resolves. */
+    private volatile String unresolved;
+    private static final String NOT_LOOKED_UP = "its name is being looked up";
+    /** Open until the first lookup of its host has a result (for proxy:node-add's word on it). */
+    private final CountDownLatch lookedUp = new CountDownLatch(1);
 
     /** Smooth weighted round robin state; guarded by the pool. */
     int currentWeight;
@@ -48,6 +59,15 @@ final class Node {
         this.address = spec.address();
         this.spec = spec;
         this.stickyHash = Pool.mix(address.hashCode() * 0x9E3779B97F4A7C15L);
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(spec.host());
+        this.named = literal == null;
+        if (literal != null) {
+            // An IP literal is its own address: no lookup, ever.
+            socketAddress = new InetSocketAddress(literal, spec.port());
+            lookedUp.countDown();
+        } else {
+            unresolved = NOT_LOOKED_UP;
+        }
     }
 
     String address() {
@@ -62,23 +82,67 @@ final class Node {
         this.spec = spec;
     }
 
-    /** The node's socket address; a host name is looked up again after a minute. */
+    /**
+     * The address to connect to: the last one its host resolved to ({@link NodeNames} looks names up
+     * away from the I/O threads), never a lookup here. Unresolved (connecting fails at once, without a
+     * lookup) only for a node whose name never resolved, which is not chosen for requests.
+     */
     InetSocketAddress socketAddress() {
         InetSocketAddress a = socketAddress;
-        long now = System.nanoTime();
-        if (a == null || a.isUnresolved() && now - resolvedAt > 1_000_000_000L || now - resolvedAt > 60_000_000_000L) {
-            a = new InetSocketAddress(spec.host(), spec.port());
-            socketAddress = a;
-            resolvedAt = now;
+        return a != null ? a : InetSocketAddress.createUnresolved(spec.host(), spec.port());
+    }
+
+    boolean named() {
+        return named;
+    }
+
+    /**
+     * Its host resolved to {@code a}. Returns why it did not before (a failure episode ends), or null
+     * when it did (or this is the first lookup).
+     */
+    String resolved(InetAddress a) {
+        String before = unresolved;
+        InetSocketAddress was = socketAddress;
+        socketAddress = new InetSocketAddress(a, spec.port());
+        if (was != null && !was.getAddress().equals(a)) {
+            // Its name moved: kept-alive connections go to where it was.
+            Balancer.LOG.info("Balancer: node {} is now at {} (was {})", address, a.getHostAddress(), was.getAddress().getHostAddress());
+            closeIdle();
         }
-        return a;
+        unresolved = null;
+        lookedUp.countDown();
+        return before != NOT_LOOKED_UP ? before : null;
+    }
+
+    /** Its host did not resolve ({@code why}). Returns whether this starts a failure episode (the last lookup succeeded, or none was made). */
+    boolean unresolvable(String why) {
+        String before = unresolved;
+        unresolved = why;
+        lookedUp.countDown();
+        return before == null || before == NOT_LOOKED_UP;
+    }
+
+    /** Why the last lookup of its host failed, or null: it resolved, or the first lookup is under way. */
+    String lookupFailure() {
+        String u = unresolved;
+        return u == NOT_LOOKED_UP ? null : u;
+    }
+
+    /** Why its host does not resolve now (it gets no requests), or null when it does. */
+    String unresolved() {
+        return unresolved;
+    }
+
+    /** Waits up to {@code millis} for the first lookup of its host; returns whether it has a result. */
+    boolean awaitLookup(long millis) throws InterruptedException {
+        return lookedUp.await(millis, TimeUnit.MILLISECONDS);
     }
 
     // ---- health
 
-    /** Whether new requests may go here now (not drained, removed or down). */
+    /** Whether new requests may go here now (not drained, removed, down, or with a host name that does not resolve). */
     boolean available(long now) {
-        return !removed && !spec.drain() && !checkDown && now - downUntilNanos >= 0;
+        return !removed && !spec.drain() && unresolved == null && !checkDown && now - downUntilNanos >= 0;
     }
 
     boolean removed() {
@@ -253,7 +317,7 @@ final class Node {
 
     NodeStatus status() {
         NodeSpec s = spec;
-        String state = removed ? "removed" : s.drain() ? "draining" : available(System.nanoTime()) ? "up" : "down";
+        String state = removed ? "removed" : s.drain() ? "draining" : unresolved != null ? "unresolved" : available(System.nanoTime()) ? "up" : "down";
         return new NodeStatus(address, s.weight(), s.backup(), state, active.get(), streams.get(), requests.sum(), failures.sum(),
                 latencyNanos / 1000, idleCount());
     }

@@ -21,8 +21,15 @@ final class Pool {
     private volatile UpstreamTls tls;
     private Node[] nodes = new Node[0];
     private final List<Node> leaving = new ArrayList<>();
+    /** Looks up the nodes' host names; null: names are never looked up (tests of the choice alone). */
+    private final NodeNames names;
 
     Pool(PoolSettings settings, UpstreamTls tls) {
+        this(settings, tls, null);
+    }
+
+    Pool(PoolSettings settings, UpstreamTls tls, NodeNames names) {
+        this.names = names;
         apply(settings, tls);
     }
 
@@ -45,6 +52,9 @@ final class Pool {
             old.put(n.address(), n);
         }
         boolean tlsChanged = tls != null && tls != newTls;
+        if (names != null) {
+            names.source(s.source());
+        }
         Node[] next = new Node[s.nodes().size()];
         for (int i = 0; i < next.length; i++) {
             NodeSpec spec = s.nodes().get(i);
@@ -54,12 +64,19 @@ final class Pool {
                 if (tls != null) {
                     Balancer.LOG.info("Balancer: pool {} adds node {}", s.name(), spec);
                 }
+                if (names != null) {
+                    names.watch(n);
+                }
             } else {
-                if (!n.spec().equals(spec)) {
+                boolean changed = !n.spec().equals(spec);
+                if (changed) {
                     Balancer.LOG.info("Balancer: pool {} node {} is now {}", s.name(), spec.address(), spec);
                 }
                 boolean drained = spec.drain() && !n.spec().drain();
                 n.spec(spec);
+                if (changed && names != null) {
+                    names.watch(n);
+                }
                 if (tlsChanged || drained) {
                     // A drained node gets no new requests: its kept-alive connections have nothing left to carry.
                     n.closeIdle();
@@ -70,6 +87,9 @@ final class Pool {
         for (Node gone : old.values()) {
             gone.remove();
             gone.closeIdle();
+            if (names != null) {
+                names.forget(gone);
+            }
             leaving.add(gone);
             Balancer.LOG.info("Balancer: pool {} removes node {}; its {} open exchange(s) go on until they end", s.name(), gone.address(),
                     gone.active());

@@ -9,6 +9,9 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ProblemSlot;
@@ -44,6 +47,13 @@ public final class PoolComponent {
     @Reference
     EventLoops loops;
 
+    /** How the nodes' host names are looked up, and how often (tests make lookups slow, failing or quick). */
+    NodeNames.Lookup lookup = NodeNames.SYSTEM;
+    long namesRefreshMillis = 60_000;
+    long namesRetryMillis = 5_000;
+    /** How often the CA file in use is looked at for a change, in milliseconds (5 s, as the LDAP filter's ca-file). */
+    long caCheckMillis = 5000;
+
     private BundleContext context;
     private Pool pool;
     private ProxyRoute route;
@@ -53,6 +63,18 @@ public final class PoolComponent {
     /** The routes this pool gets (those of its settings that no other pool had first). */
     private List<String> routes = List.of();
     private ProblemSlot problem = new ProblemSlot(null);
+    /** Node host names that do not resolve, one line each. */
+    private ProblemSlot nameProblems = new ProblemSlot(null);
+    /** The CA file in force, looked at for a change. */
+    private CaFileCheck caCheck = new CaFileCheck(new ProblemSlot(null));
+    private NodeNames names;
+    private ScheduledExecutorService caChecks;
+    /** Configurations delivered so far (a CA file's retry applies only the latest). */
+    private long configurations;
+    /** The configuration last refused for its tls-ca-file, the file and what it read as then; null: none. */
+    private Map<String, Object> refusedForCa;
+    private Path refusedCa;
+    private String refusedCaStamp;
     /** Why the pool's file is not in force, naming file and key; null when it is. */
     private String refused;
     /** What the operator does about {@link #refused}: "fix KEY in FILE first". */
@@ -74,6 +96,8 @@ public final class PoolComponent {
         this.context = context;
         this.pid = String.valueOf(properties.get(Constants.SERVICE_PID));
         this.problem = new ProblemSlot(context);
+        this.nameProblems = new ProblemSlot(context);
+        this.caCheck = new CaFileCheck(new ProblemSlot(context));
         try {
             retry(apply(PoolSettings.read(pid, properties)));
             warnUnknownKeys(pid, properties);
@@ -83,6 +107,60 @@ public final class PoolComponent {
             String source = Settings.of(pid, properties).source();
             retry(refuse(properties, source + ": " + e.getMessage(), source, null));
         }
+        caChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gatehouse-balancer-ca-file");
+            t.setDaemon(true);
+            return t;
+        });
+        caChecks.scheduleWithFixedDelay(this::checkCaFileQuietly, caCheckMillis, caCheckMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** A failure must not end the periodic check. */
+    private void checkCaFileQuietly() {
+        try {
+            long configuration;
+            Map<String, Object> again;
+            synchronized (this) {
+                configuration = configurations;
+                again = refusedCaChanged();
+            }
+            if (again != null) {
+                applyAgain(again, configuration);
+            }
+            Pool p = pool();
+            if (p != null) {
+                caCheck.check(p);
+            }
+        } catch (RuntimeException e) {
+            Balancer.LOG.warn("Balancer: checking tls-ca-file failed: {}", e.toString(), e);
+        }
+    }
+
+    /** The configuration refused for its tls-ca-file, when that file has changed since (to apply again), else null. */
+    private synchronized Map<String, Object> refusedCaChanged() {
+        if (refusedForCa == null || UpstreamTls.stampOf(refusedCa).equals(refusedCaStamp)) {
+            return null;
+        }
+        Map<String, Object> again = refusedForCa;
+        refusedForCa = null;
+        Balancer.LOG.info("Balancer: tls-ca-file {} changed: its pool's file is applied again", refusedCa);
+        return again;
+    }
+
+    /** The pool's Problems for node names that do not resolve, stated again (a lookup failed or succeeded, or the nodes changed). */
+    private synchronized void namesChanged() {
+        Pool p = pool;
+        List<String> lines = new ArrayList<>();
+        if (p != null) {
+            for (Node n : p.nodes()) {
+                String why = n.lookupFailure();
+                if (why != null) {
+                    lines.add(p.settings().source() + ": nodes: host " + n.spec().host() + " does not resolve (" + why + "); node "
+                            + n.address() + " gets no requests until it does");
+                }
+            }
+        }
+        nameProblems.set(lines);
     }
 
     /** The nodes a node command applied ahead of the file watcher, until an update with them arrives. */
@@ -90,17 +168,38 @@ public final class PoolComponent {
 
     @Modified
     void modified(Map<String, Object> properties) {
-        PoolSettings s;
+        List<PoolComponent> others;
+        synchronized (this) {
+            configurations++;
+            others = applyFile(properties);
+        }
+        retry(others);
+    }
+
+    /** The pool's file applied or refused; returns the pools to {@link #retry} once this pool's lock is released. */
+    private synchronized List<PoolComponent> applyFile(Map<String, Object> properties) {
         try {
-            s = caughtUp(PoolSettings.read(pid, properties), properties);
-            retry(apply(s));
+            List<PoolComponent> others = apply(caughtUp(PoolSettings.read(pid, properties), properties));
             warnUnknownKeys(pid, properties);
+            return others;
         } catch (InvalidSettingException e) {
-            retry(refuse(properties, e.getMessage(), e.source(), e.key()));
+            return refuse(properties, e.getMessage(), e.source(), e.key());
         } catch (Exception e) {
             String source = Settings.of(pid, properties).source();
-            retry(refuse(properties, source + ": " + e.getMessage(), source, null));
+            return refuse(properties, source + ": " + e.getMessage(), source, null);
         }
+    }
+
+    /** The configuration refused for its tls-ca-file applied again, unless a newer one came meanwhile. */
+    private void applyAgain(Map<String, Object> properties, long configuration) {
+        List<PoolComponent> others;
+        synchronized (this) {
+            if (configuration != configurations) {
+                return;
+            }
+            others = applyFile(properties);
+        }
+        retry(others);
     }
 
     /**
@@ -110,6 +209,20 @@ public final class PoolComponent {
      * pools that may get a route it let go.
      */
     private synchronized List<PoolComponent> refuse(Map<String, Object> properties, String reason, String source, String key) {
+        refusedForCa = null;
+        if ("tls-ca-file".equals(key)) {
+            // Tried again when the CA file appears or changes, without an edit of the pool's file.
+            try {
+                Path ca = PoolSettings.read(pid, properties).tls().caFile();
+                if (ca != null) {
+                    refusedForCa = properties;
+                    refusedCa = ca;
+                    refusedCaStamp = UpstreamTls.stampOf(ca);
+                }
+            } catch (InvalidSettingException e) {
+                // refused for its text: an edit of it comes
+            }
+        }
         refused = reason;
         fix = "fix " + (key == null ? "" : key + " in ") + source + " first";
         if (pool != null) {
@@ -211,10 +324,16 @@ public final class PoolComponent {
         if (pool != null && !pool.name().equals(s.name())) {
             throw new InvalidSettingException(s.source(), "name", s.name(), "cannot change while the pool serves (it is " + pool.name() + ")");
         }
-        UpstreamTls tls = pool != null && pool.tls().settings().equals(s.tls()) ? pool.tls() : tlsFor(s);
+        boolean sameTls = pool != null && pool.tls().settings().equals(s.tls());
+        UpstreamTls tls = sameTls ? pool.tls() : tlsFor(s);
+        if (!sameTls) {
+            UpstreamTls.warnUnusedKeys(s);
+            caCheck.reset();
+        }
         RouteClaims.Result claims = RouteClaims.claim(this, s.name(), s.source(), s.routes());
         if (pool == null) {
-            pool = new Pool(s, tls);
+            names = new NodeNames(s.name(), lookup, namesRefreshMillis, namesRetryMillis, this::namesChanged);
+            pool = new Pool(s, tls, names);
             route = new ProxyRoute(pool, loops.socketChannelClass());
             checks = new HealthChecks(route, loops);
             Balancer.LOG.info("Balancer: pool {} serves {} with {} node(s){}", s.name(),
@@ -233,11 +352,13 @@ public final class PoolComponent {
             Balancer.LOG.info("Balancer: {} is in force again", s.source());
         }
         refused = null;
+        refusedForCa = null;
         fix = null;
         refusedRoutes = null;
         refusedPage = null;
         problem.set((String) null);
         register(routes, s.name());
+        namesChanged();
         return claims.retry();
     }
 
@@ -288,6 +409,7 @@ public final class PoolComponent {
         PoolSettings before = pool.settings();
         pool.apply(before.withNodes(nodes), pool.tls());
         checks.follow(pool);
+        namesChanged();
         return before;
     }
 
@@ -297,12 +419,15 @@ public final class PoolComponent {
         if (pool != null) {
             pool.apply(s, pool.tls());
             checks.follow(pool);
+            namesChanged();
         }
     }
 
     private static UpstreamTls tlsFor(PoolSettings s) throws InvalidSettingException {
         try {
             return UpstreamTls.of(s.tls());
+        } catch (UpstreamTls.CaFileException e) {
+            throw new InvalidSettingException(s.source(), "tls-ca-file", s.tls().caFile(), "cannot be used: " + e.reason());
         } catch (Exception e) {
             String key = s.tls().caFile() != null ? "tls-ca-file" : "tls";
             throw new InvalidSettingException(s.source(), key, Objects.toString(s.tls().caFile(), "true"),
@@ -351,6 +476,14 @@ public final class PoolComponent {
         }
         unregister();
         problem.clear();
+        nameProblems.clear();
+        caCheck.clear();
+        if (caChecks != null) {
+            caChecks.shutdownNow();
+        }
+        if (names != null) {
+            names.close();
+        }
         if (checks != null) {
             checks.stop();
         }
@@ -380,7 +513,10 @@ public final class PoolComponent {
 
     /** The Problems it reports now. */
     List<String> problems() {
-        return problem.lines();
+        List<String> out = problem.lines();
+        out.addAll(nameProblems.lines());
+        out.addAll(caCheck.lines());
+        return out;
     }
 
     synchronized ProxyRoute route() {

@@ -110,6 +110,23 @@ public final class PoolsAdmin implements Pools {
             out.add(added);
             return out;
         });
+        awaitLookup(pool, added.address());
+    }
+
+    /** How long node-add waits for the first lookup of a new node's host name, so that proxy:nodes right after says whether it resolves. */
+    static final long LOOKUP_WAIT_MILLIS = 3000;
+
+    private void awaitLookup(String pool, String address) {
+        PoolComponent p = component(pool);
+        Pool live = p == null ? null : p.pool();
+        Node n = live == null ? null : live.node(address);
+        if (n != null && n.named()) {
+            try {
+                n.awaitLookup(LOOKUP_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override

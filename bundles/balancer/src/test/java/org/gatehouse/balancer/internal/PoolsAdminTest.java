@@ -179,6 +179,37 @@ class PoolsAdminTest {
         }
     }
 
+    /** A host name that does not resolve is added all the same (DNS may be down, the name may come later), shown unresolved once looked up. */
+    @Test
+    void nodeAddTakesANameThatDoesNotResolve() throws Exception {
+        try (TestNode a = new TestNode("a", false)) {
+            Path file = Files.createDirectories(home.resolve("etc")).resolve("org.gatehouse.balancer.pool-test.cfg");
+            Files.writeString(file, "routes = /\nnodes = " + a.address() + "\ntls = false\n");
+            Map<String, Object> held = read(file);
+            NodeNames.Lookup slowNo = host -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new java.net.UnknownHostException(host + ": Name or service not known");
+            };
+            try (TestProxy p = new TestProxy(home, held, Map.of(), c -> c.lookup = slowNo)) {
+                Hashtable<String, Object> props = new Hashtable<>(held);
+                props.put("service.pid", "org.gatehouse.balancer.pool~test");
+                PoolsAdmin admin = new PoolsAdmin();
+                admin.configurations = configurations(new ArrayList<>(List.of(new HeldConfiguration("org.gatehouse.balancer.pool~test", props))));
+                admin.bindPool(p.pool);
+                admin.addNode("test", "nodes1.example.invalid:443");
+                assertTrue(Files.readString(file).contains("nodes = " + a.address() + ", nodes1.example.invalid:443\n"), Files.readString(file));
+                Node n = p.live().node("nodes1.example.invalid:443");
+                assertEquals("unresolved", n.status().state());
+                assertEquals("Name or service not known", n.lookupFailure(), "node-add returns once the first lookup has an answer");
+                assertEquals(Map.of("a", 4), spread(p, 4));
+            }
+        }
+    }
+
     @Test
     void aBadNodesEntryInTheFileIsRefusedAndNothingChanges() throws Exception {
         try (TestNode a = new TestNode("a", false)) {

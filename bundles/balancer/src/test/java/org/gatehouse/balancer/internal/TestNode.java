@@ -50,6 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TestNode implements AutoCloseable {
 
     final String name;
+    final String host;
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final ChannelGroup streams = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -74,7 +75,13 @@ final class TestNode implements AutoCloseable {
     }
 
     TestNode(String name, boolean tls, int port) throws Exception {
+        this(name, tls, "127.0.0.1", port);
+    }
+
+    /** On {@code host} (a loopback address: all of 127/8 is loopback on Linux). */
+    TestNode(String name, boolean tls, String host, int port) throws Exception {
         this.name = name;
+        this.host = host;
         this.certificate = tls ? new SelfSignedCertificate("node.example.com") : null;
         SslContext ssl = tls ? SslContextBuilder.forServer(certificate.certificate(), certificate.privateKey()).build() : null;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -92,7 +99,7 @@ final class TestNode implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                                 new WebSocketServerProtocolHandler("/ws", null, false, 1 << 20), new WebSocketFrameAggregator(1 << 20), new Handler());
                     }
-                }).bind("127.0.0.1", port).sync().channel();
+                }).bind(host, port).sync().channel();
     }
 
     int port() {
@@ -100,7 +107,7 @@ final class TestNode implements AutoCloseable {
     }
 
     String address() {
-        return "127.0.0.1:" + port();
+        return host + ":" + port();
     }
 
     int openConnections() {

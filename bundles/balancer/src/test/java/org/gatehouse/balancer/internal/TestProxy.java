@@ -9,6 +9,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -34,8 +35,14 @@ final class TestProxy implements AutoCloseable {
 
     /** With {@code frontSettings} for the front door (etc/org.gatehouse.tls.cfg). */
     TestProxy(Path home, Map<String, Object> settings, Map<String, Object> frontSettings) throws Exception {
+        this(home, settings, frontSettings, c -> { });
+    }
+
+    /** With {@code before} done to the pool component before it starts (its name lookups, say). */
+    TestProxy(Path home, Map<String, Object> settings, Map<String, Object> frontSettings, Consumer<PoolComponent> before) throws Exception {
         front = new TestFront(home, frontSettings);
         pool.loops = front.loops();
+        before.accept(pool);
         properties.put("service.pid", "org.gatehouse.balancer.pool~test");
         properties.put("name", "test");
         properties.put("routes", "/");

@@ -50,7 +50,7 @@ final class Html {
         for (List<String> row : rows) {
             out.append("<tr>");
             for (String cell : row) {
-                String css = "down".equals(cell) ? " class=\"bad\"" : "up".equals(cell) ? " class=\"ok\"" : "";
+                String css = "down".equals(cell) || "unresolved".equals(cell) ? " class=\"bad\"" : "up".equals(cell) ? " class=\"ok\"" : "";
                 out.append("<td").append(css).append('>').append(escape(cell)).append("</td>");
             }
             out.append("</tr>\n");

@@ -1,0 +1,161 @@
+package org.gatehouse.balancer.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.gatehouse.core.CapturedLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Node host names are looked up away from the I/O threads: a slow lookup stalls no request, a name
+ * that does not resolve is a node without requests (not a failing one), with one WARN and a Problem
+ * until it resolves, and a changed answer is taken at the next lookup. Names under {@code .invalid}
+ * never resolve (RFC 6761); the tests' lookups are their own, so no test depends on the machine's DNS.
+ */
+class NodeNamesTest {
+
+    /** What the log lines name for the test pool's configuration (it has no file). */
+    private static final String SOURCE = "configuration org.gatehouse.balancer.pool~test";
+
+    @TempDir
+    Path home;
+
+    /** What each name resolves to; a name missing here does not resolve. */
+    private final Map<String, String> dns = new ConcurrentHashMap<>();
+    private final AtomicInteger lookups = new AtomicInteger();
+
+    private InetAddress lookup(String host) throws UnknownHostException {
+        lookups.incrementAndGet();
+        String a = dns.get(host);
+        if (a == null) {
+            throw new UnknownHostException(host + ": Name or service not known");
+        }
+        return InetAddress.getByName(a);
+    }
+
+    private TestProxy proxy(Map<String, Object> settings, NodeNames.Lookup lookup) throws Exception {
+        return new TestProxy(home, settings, Map.of(), c -> {
+            c.lookup = lookup;
+            c.namesRefreshMillis = 300;
+            c.namesRetryMillis = 100;
+        });
+    }
+
+    @Test
+    void aLookupThatHangsStallsNoRequest() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        NodeNames.Lookup hanging = host -> {
+            if (host.equals("slow.invalid")) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new UnknownHostException(host + ": Temporary failure in name resolution");
+            }
+            return lookup(host);
+        };
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = proxy(Map.of("nodes", "slow.invalid:" + a.port() + ", " + a.address()), hanging)) {
+            try {
+                for (int i = 0; i < 10; i++) {
+                    long start = System.nanoTime();
+                    assertEquals("a", p.get("/id").body());
+                    long millis = (System.nanoTime() - start) / 1_000_000;
+                    assertTrue(millis < 1000, "request " + i + " answered in " + millis + " ms while a lookup hangs");
+                }
+                Node slow = p.live().node("slow.invalid:" + a.port());
+                assertEquals("unresolved", slow.status().state());
+                assertEquals(0, slow.status().requests(), "not chosen while its name is looked up");
+                assertEquals(0, slow.status().failures(), "not a failure of the node");
+                assertEquals(List.of(), p.pool.problems(), "no Problem before a lookup has failed");
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+
+    @Test
+    void aNameThatDoesNotResolveIsOneWarningAndAProblemUntilItDoes() throws Exception {
+        try (CapturedLog log = new CapturedLog(); TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
+                TestProxy p = proxy(Map.of("nodes", "nodes1.example.invalid:" + b.port() + ", " + a.address()), this::lookup)) {
+            Node named = p.live().node("nodes1.example.invalid:" + b.port());
+            ProxyingTest.waitFor(() -> lookups.get() >= 5, "looked up again while it fails");
+            assertEquals("unresolved", named.status().state());
+            for (int i = 0; i < 6; i++) {
+                assertEquals("a", p.get("/id").body(), "only the node that resolves gets requests");
+            }
+            assertEquals(0, named.status().failures());
+            List<String> warnings = log.lines("WARN").stream().filter(l -> l.contains("nodes1.example.invalid")).toList();
+            assertEquals(1, warnings.size(), "one WARN per failure episode: " + warnings);
+            assertTrue(warnings.get(0).contains(SOURCE + ": nodes: host nodes1.example.invalid does not resolve (Name or service not known)"),
+                    warnings.get(0));
+            assertEquals(List.of(SOURCE + ": nodes: host nodes1.example.invalid does not resolve (Name or service not known); node "
+                    + "nodes1.example.invalid:" + b.port() + " gets no requests until it does"), p.pool.problems());
+
+            dns.put("nodes1.example.invalid", "127.0.0.1");
+            ProxyingTest.waitFor(() -> named.status().state().equals("up"), "up once it resolves: " + named.status());
+            assertTrue(log.lines("INFO").stream().anyMatch(l -> l.contains("host nodes1.example.invalid resolves again (127.0.0.1)")),
+                    "an INFO when it resolves again");
+            assertEquals(List.of(), p.pool.problems());
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < 4; i++) {
+                seen.merge(p.get("/id").body(), 1, Integer::sum);
+            }
+            assertEquals(Map.of("a", 2, "b", 2), seen, "both nodes in the round again");
+        }
+    }
+
+    @Test
+    void allNodesUnresolvedIsThePoolsAllDown502() throws Exception {
+        try (TestProxy p = proxy(Map.of("nodes", "nodes1.example.invalid:443, nodes2.example.invalid:443"), this::lookup)) {
+            ProxyingTest.waitFor(() -> p.pool.problems().size() == 2, "both names failed: " + p.pool.problems());
+            var r = p.get("/id");
+            assertEquals(502, r.statusCode(), r.body());
+            assertTrue(r.body().contains("every node is down"), r.body());
+            assertEquals(0, p.live().node("nodes1.example.invalid:443").status().failures());
+        }
+    }
+
+    @Test
+    void aChangedAnswerIsTakenAtTheNextLookup() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false, "127.0.0.2", a.port())) {
+            dns.put("node.invalid", "127.0.0.1");
+            try (TestProxy p = proxy(Map.of("nodes", "node.invalid:" + a.port()), this::lookup)) {
+                ProxyingTest.waitFor(() -> p.live().node("node.invalid:" + a.port()).status().state().equals("up"), "resolved");
+                assertEquals("a", p.get("/id").body());
+                dns.put("node.invalid", "127.0.0.2");
+                ProxyingTest.waitFor(() -> {
+                    try {
+                        return p.get("/id").body().equals("b");
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }, "the new address at the next lookup");
+                assertEquals("b", p.get("/id").body(), "and kept-alive connections to the old one are not used");
+            }
+        }
+    }
+
+    @Test
+    void ipLiteralsAreNeverLookedUp() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = proxy(Map.of("nodes", a.address() + ", [::1]:" + a.port()), this::lookup)) {
+            assertEquals("a", p.get("/id").body());
+            Thread.sleep(300);
+            assertEquals(0, lookups.get());
+            assertEquals("up", p.live().node(a.address()).status().state());
+        }
+    }
+}
