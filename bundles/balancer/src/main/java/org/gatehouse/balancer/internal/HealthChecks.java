@@ -58,7 +58,7 @@ final class HealthChecks {
     }
 
     private void probe(Pool pool, Node node, EventLoop loop) {
-        if (node.unresolved() != null) {
+        if (!node.addressKnown()) {
             // No address to check: it gets no requests until its name resolves, which is not a failed check.
             return;
         }

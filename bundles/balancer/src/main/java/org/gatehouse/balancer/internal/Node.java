@@ -122,6 +122,15 @@ final class Node {
         return before == null || before == NOT_LOOKED_UP;
     }
 
+    /**
+     * Whether it has an address to connect to: an IP literal, or a name that resolved at least once.
+     * A name that stops resolving later (a DNS outage) keeps its last address, as nginx does: a
+     * resolver's bad minute takes no node out.
+     */
+    boolean addressKnown() {
+        return socketAddress != null;
+    }
+
     /** Why the last lookup of its host failed, or null: it resolved, or the first lookup is under way. */
     String lookupFailure() {
         String u = unresolved;
@@ -142,7 +151,7 @@ final class Node {
 
     /** Whether new requests may go here now (not drained, removed, down, or with a host name that does not resolve). */
     boolean available(long now) {
-        return !removed && !spec.drain() && unresolved == null && !checkDown && now - downUntilNanos >= 0;
+        return !removed && !spec.drain() && (unresolved == null || socketAddress != null) && !checkDown && now - downUntilNanos >= 0;
     }
 
     boolean removed() {
@@ -269,12 +278,25 @@ final class Node {
         }
         Channel c;
         while ((c = q.pollLast()) != null) {
-            if (c.isActive() && c.pipeline().get(UpstreamHandler.class).tls == tls) {
+            if (c.isActive() && c.pipeline().get(UpstreamHandler.class).tls == tls && toAddressNow(c)) {
                 return c;
             }
             c.close();
         }
         return null;
+    }
+
+    /**
+     * Whether kept-alive connection {@code c} goes to the address the node's name has now: one that
+     * was busy when the name moved was not among the idle ones {@link #resolved} closed, and came back
+     * to the pool afterwards.
+     */
+    private boolean toAddressNow(Channel c) {
+        if (!named) {
+            return true;
+        }
+        InetSocketAddress now = socketAddress;
+        return now == null || c.remoteAddress() instanceof InetSocketAddress r && r.getAddress().equals(now.getAddress());
     }
 
     /** Keeps a connection for the next request of this loop, unless {@code max} are kept or the node left or drains. */
@@ -317,7 +339,7 @@ final class Node {
 
     NodeStatus status() {
         NodeSpec s = spec;
-        String state = removed ? "removed" : s.drain() ? "draining" : unresolved != null ? "unresolved" : available(System.nanoTime()) ? "up" : "down";
+        String state = removed ? "removed" : s.drain() ? "draining" : !addressKnown() ? "unresolved" : available(System.nanoTime()) ? "up" : "down";
         return new NodeStatus(address, s.weight(), s.backup(), state, active.get(), streams.get(), requests.sum(), failures.sum(),
                 latencyNanos / 1000, idleCount());
     }

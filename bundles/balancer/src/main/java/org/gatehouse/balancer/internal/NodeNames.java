@@ -1,6 +1,7 @@
 package org.gatehouse.balancer.internal;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Map;
@@ -109,8 +110,15 @@ final class NodeNames {
         } catch (UnknownHostException | RuntimeException e) {
             ok = false;
             if (n.unresolvable(reason(host, e))) {
-                Balancer.LOG.warn("Balancer: {}: nodes: host {} does not resolve ({}); node {} gets no requests until it does (looked up again "
-                        + "every {} s)", source, host, n.unresolved(), n.address(), Math.max(1, retryMillis / 1000));
+                InetSocketAddress last = n.addressKnown() ? n.socketAddress() : null;
+                if (last == null) {
+                    Balancer.LOG.warn("Balancer: {}: nodes: host {} does not resolve ({}); node {} gets no requests until it does (looked up "
+                            + "again every {} s)", source, host, n.unresolved(), n.address(), Math.max(1, retryMillis / 1000));
+                } else {
+                    Balancer.LOG.warn("Balancer: {}: nodes: host {} does not resolve now ({}); node {} keeps its last address {} until it "
+                            + "does (looked up again every {} s)", source, host, n.unresolved(), n.address(), last.getAddress().getHostAddress(),
+                            Math.max(1, retryMillis / 1000));
+                }
                 changed.run();
             }
         }

@@ -154,7 +154,10 @@ public final class PoolComponent {
         if (p != null) {
             for (Node n : p.nodes()) {
                 String why = n.lookupFailure();
-                if (why != null) {
+                if (why != null && n.addressKnown()) {
+                    lines.add(p.settings().source() + ": nodes: host " + n.spec().host() + " does not resolve now (" + why + "); node "
+                            + n.address() + " keeps its last address " + n.socketAddress().getAddress().getHostAddress() + " until it does");
+                } else if (why != null) {
                     lines.add(p.settings().source() + ": nodes: host " + n.spec().host() + " does not resolve (" + why + "); node "
                             + n.address() + " gets no requests until it does");
                 }

@@ -149,6 +149,56 @@ class NodeNamesTest {
     }
 
     @Test
+    void aNameThatStopsResolvingKeepsItsLastAddress() throws Exception {
+        try (CapturedLog log = new CapturedLog(); TestNode b = new TestNode("b", false)) {
+            dns.put("node.invalid", "127.0.0.1");
+            try (TestProxy p = proxy(Map.of("nodes", "node.invalid:" + b.port()), this::lookup)) {
+                Node named = p.live().node("node.invalid:" + b.port());
+                ProxyingTest.waitFor(() -> named.status().state().equals("up"), "resolved");
+                assertEquals("b", p.get("/id").body());
+
+                // The resolver has a bad minute: the node goes on at the address it had.
+                dns.remove("node.invalid");
+                int before = lookups.get();
+                ProxyingTest.waitFor(() -> lookups.get() >= before + 3, "looked up again while it fails");
+                assertEquals("up", named.status().state(), "not taken out by a DNS outage");
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("b", p.get("/id").body(), "requests go on to the last address");
+                }
+                List<String> warnings = log.lines("WARN").stream().filter(l -> l.contains("node.invalid")).toList();
+                assertEquals(1, warnings.size(), "one WARN: " + warnings);
+                assertTrue(warnings.get(0).contains("does not resolve now (Name or service not known); node node.invalid:" + b.port()
+                        + " keeps its last address 127.0.0.1 until it does"), warnings.get(0));
+                assertEquals(List.of(SOURCE + ": nodes: host node.invalid does not resolve now (Name or service not known); node node.invalid:"
+                        + b.port() + " keeps its last address 127.0.0.1 until it does"), p.pool.problems());
+
+                dns.put("node.invalid", "127.0.0.1");
+                ProxyingTest.waitFor(() -> p.pool.problems().isEmpty(), "the Problem goes when it resolves again");
+            }
+        }
+    }
+
+    /** A connection busy when the name moved comes back to the pool afterwards: it is not used again. */
+    @Test
+    void aConnectionBusyWhenTheNameMovesIsNotKeptForTheOldAddress() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false, "127.0.0.2", a.port())) {
+            dns.put("node.invalid", "127.0.0.1");
+            try (TestProxy p = proxy(Map.of("nodes", "node.invalid:" + a.port()), this::lookup)) {
+                Node n = p.live().node("node.invalid:" + a.port());
+                ProxyingTest.waitFor(() -> n.status().state().equals("up"), "resolved");
+                var slow = p.client.sendAsync(java.net.http.HttpRequest.newBuilder(p.uri("/slow")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                Thread.sleep(200);
+                dns.put("node.invalid", "127.0.0.2");
+                ProxyingTest.waitFor(() -> n.socketAddress().getAddress().getHostAddress().equals("127.0.0.2"), "moved");
+                assertEquals("a", slow.get(5, TimeUnit.SECONDS).body(), "the request under way ends where it began");
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("b", p.get("/id").body(), "request " + i + " after the move goes to the new address");
+                }
+            }
+        }
+    }
+
+    @Test
     void ipLiteralsAreNeverLookedUp() throws Exception {
         try (TestNode a = new TestNode("a", false);
                 TestProxy p = proxy(Map.of("nodes", a.address() + ", [::1]:" + a.port()), this::lookup)) {

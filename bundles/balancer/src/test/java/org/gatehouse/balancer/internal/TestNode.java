@@ -192,6 +192,16 @@ final class TestNode implements AutoCloseable {
                     return;
                 case "/hang":
                     return;
+                case "/slow": {
+                    // The answer after a second, on a connection the proxy then keeps.
+                    ctx.executor().schedule(() -> {
+                        DefaultFullHttpResponse slow = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                                Unpooled.copiedBuffer(name, StandardCharsets.UTF_8));
+                        slow.headers().set(HttpHeaderNames.CONTENT_LENGTH, slow.content().readableBytes());
+                        ctx.writeAndFlush(slow);
+                    }, 1, java.util.concurrent.TimeUnit.SECONDS);
+                    return;
+                }
                 case "/stall": {
                     // The head and a first part of the body, then silence with the connection open.
                     DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
