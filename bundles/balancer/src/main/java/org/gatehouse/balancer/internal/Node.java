@@ -96,6 +96,19 @@ final class Node {
         return named;
     }
 
+    /** The address in use when it is among {@code answer} (a lookup's addresses, at least one), else the answer's first. */
+    InetAddress keptAmong(InetAddress[] answer) {
+        InetSocketAddress now = socketAddress;
+        if (now != null) {
+            for (InetAddress a : answer) {
+                if (a.equals(now.getAddress())) {
+                    return a;
+                }
+            }
+        }
+        return answer[0];
+    }
+
     /**
      * Its host resolved to {@code a}. Returns why it did not before (a failure episode ends), or null
      * when it did (or this is the first lookup).

@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeNames {
 
-    /** A host name lookup; {@link #SYSTEM} is the JDK's (the system's resolver and its cache). */
+    /** A host name lookup, every address of the answer; {@link #SYSTEM} is the JDK's (the system's resolver and its cache). */
     interface Lookup {
-        InetAddress lookup(String host) throws UnknownHostException;
+        InetAddress[] lookup(String host) throws UnknownHostException;
     }
 
-    static final Lookup SYSTEM = InetAddress::getByName;
+    static final Lookup SYSTEM = InetAddress::getAllByName;
 
     private final Lookup lookup;
     private final long refreshMillis;
@@ -97,7 +97,13 @@ final class NodeNames {
         String host = n.spec().host();
         boolean ok;
         try {
-            InetAddress a = lookup.lookup(host);
+            InetAddress[] answer = lookup.lookup(host);
+            if (answer.length == 0) {
+                throw new UnknownHostException(host + ": no address");
+            }
+            // A name with several addresses (round-robin DNS) whose answer comes in another order
+            // each time keeps the one in use while it is among them: no reconnecting, no log line.
+            InetAddress a = n.keptAmong(answer);
             ok = true;
             String before = n.resolved(a);
             if (before != null) {

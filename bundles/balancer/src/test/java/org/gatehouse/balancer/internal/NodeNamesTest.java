@@ -31,17 +31,22 @@ class NodeNamesTest {
     @TempDir
     Path home;
 
-    /** What each name resolves to; a name missing here does not resolve. */
+    /** What each name resolves to (addresses comma-separated, in the answer's order); a name missing here does not resolve. */
     private final Map<String, String> dns = new ConcurrentHashMap<>();
     private final AtomicInteger lookups = new AtomicInteger();
 
-    private InetAddress lookup(String host) throws UnknownHostException {
+    private InetAddress[] lookup(String host) throws UnknownHostException {
         lookups.incrementAndGet();
         String a = dns.get(host);
         if (a == null) {
             throw new UnknownHostException(host + ": Name or service not known");
         }
-        return InetAddress.getByName(a);
+        String[] each = a.split(",");
+        InetAddress[] answer = new InetAddress[each.length];
+        for (int i = 0; i < each.length; i++) {
+            answer[i] = InetAddress.getByName(each[i]);
+        }
+        return answer;
     }
 
     private TestProxy proxy(Map<String, Object> settings, NodeNames.Lookup lookup) throws Exception {
@@ -194,6 +199,28 @@ class NodeNamesTest {
                 for (int i = 0; i < 3; i++) {
                     assertEquals("b", p.get("/id").body(), "request " + i + " after the move goes to the new address");
                 }
+            }
+        }
+    }
+
+    /** Round-robin DNS: the same addresses in another order at each lookup move nothing. */
+    @Test
+    void anAnswerInAnotherOrderKeepsTheAddressInUse() throws Exception {
+        try (CapturedLog log = new CapturedLog(); TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false, "127.0.0.2", a.port())) {
+            dns.put("node.invalid", "127.0.0.1,127.0.0.2");
+            try (TestProxy p = proxy(Map.of("nodes", "node.invalid:" + a.port()), this::lookup)) {
+                Node n = p.live().node("node.invalid:" + a.port());
+                ProxyingTest.waitFor(() -> n.status().state().equals("up"), "resolved");
+                assertEquals("a", p.get("/id").body());
+                dns.put("node.invalid", "127.0.0.2,127.0.0.1");
+                int before = lookups.get();
+                ProxyingTest.waitFor(() -> lookups.get() >= before + 2, "looked up again");
+                assertEquals("a", p.get("/id").body(), "still at the address in use");
+                assertEquals("127.0.0.1", n.socketAddress().getAddress().getHostAddress());
+                assertTrue(log.lines("INFO").stream().noneMatch(l -> l.contains("is now at")), log.lines("INFO").toString());
+
+                dns.put("node.invalid", "127.0.0.2");
+                ProxyingTest.waitFor(() -> n.socketAddress().getAddress().getHostAddress().equals("127.0.0.2"), "moves once it is gone from the answer");
             }
         }
     }
