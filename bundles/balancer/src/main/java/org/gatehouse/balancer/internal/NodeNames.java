@@ -5,13 +5,12 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Looks up the host names of a pool's nodes on a thread of its own, never on an I/O thread: a slow or
+ * Looks up the host names of a pool's nodes on the pool's own thread, never on an I/O thread: a slow or
  * dead DNS server would otherwise stall every connection of the I/O thread that asked. A node's name
  * is looked up when it joins the pool or its entry changes, then every {@link #refreshMillis} (a
  * changed DNS answer applies within a minute), and every {@link #retryMillis} while it fails. Requests
@@ -31,7 +30,10 @@ final class NodeNames {
     private final long refreshMillis;
     private final long retryMillis;
     private final Runnable changed;
+    /** The pool's own thread (PoolComponent's, which shuts it down). */
     private final ScheduledExecutorService thread;
+    /** No more lookups: the pool is gone. Guarded by this. */
+    private boolean closed;
     /**
      * Each named node's next lookup, with the number of the {@link #watch} that started its chain: a
      * lookup under way when the node is watched again does not start a second chain. Guarded by this.
@@ -47,16 +49,12 @@ final class NodeNames {
     /**
      * @param changed told when a node's name stops or starts resolving (the pool's Problems follow)
      */
-    NodeNames(String pool, Lookup lookup, long refreshMillis, long retryMillis, Runnable changed) {
+    NodeNames(ScheduledExecutorService thread, Lookup lookup, long refreshMillis, long retryMillis, Runnable changed) {
+        this.thread = thread;
         this.lookup = lookup;
         this.refreshMillis = refreshMillis;
         this.retryMillis = retryMillis;
         this.changed = changed;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gatehouse-balancer-names-" + pool);
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     void source(String file) {
@@ -65,7 +63,7 @@ final class NodeNames {
 
     /** Looks the node's name up now (it joined the pool, or its entry changed), then as often as it needs. */
     synchronized void watch(Node n) {
-        if (!n.named() || thread.isShutdown()) {
+        if (!n.named() || closed) {
             return;
         }
         Chain c = next.remove(n);
@@ -87,7 +85,7 @@ final class NodeNames {
     synchronized void close() {
         next.values().forEach(c -> c.future().cancel(false));
         next.clear();
-        thread.shutdownNow();
+        closed = true;
     }
 
     private void look(Node n, long chain) {
@@ -130,7 +128,7 @@ final class NodeNames {
         }
         synchronized (this) {
             Chain c = next.get(n);
-            if (c != null && c.number() == chain && !thread.isShutdown()) {
+            if (c != null && c.number() == chain && !closed) {
                 next.put(n, new Chain(chain, thread.schedule(() -> look(n, chain), ok ? refreshMillis : retryMillis, TimeUnit.MILLISECONDS)));
             }
         }

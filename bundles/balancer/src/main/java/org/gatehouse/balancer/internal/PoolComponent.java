@@ -9,10 +9,10 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.balancer.PoolStatus;
+import org.gatehouse.core.Background;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.CfgFile;
@@ -68,7 +68,7 @@ public final class PoolComponent {
     /** The CA file in force, looked at for a change. */
     private CaFileCheck caCheck = new CaFileCheck(new ProblemSlot(null));
     private NodeNames names;
-    private ScheduledExecutorService caChecks;
+    private ScheduledExecutorService background;
     /** Configurations delivered so far (a CA file's retry applies only the latest). */
     private long configurations;
     /** The configuration last refused for its tls-ca-file, the file and what it read as then; null: none. */
@@ -98,6 +98,8 @@ public final class PoolComponent {
         this.problem = new ProblemSlot(context);
         this.nameProblems = new ProblemSlot(context);
         this.caCheck = new CaFileCheck(new ProblemSlot(context));
+        // The pool's own thread: CA file checks and its nodes' host name lookups, never an I/O thread.
+        this.background = Background.thread("gatehouse-balancer-" + pid);
         try {
             retry(apply(PoolSettings.read(pid, properties)));
             warnUnknownKeys(pid, properties);
@@ -107,12 +109,7 @@ public final class PoolComponent {
             String source = Settings.of(pid, properties).source();
             retry(refuse(properties, source + ": " + e.getMessage(), source, null));
         }
-        caChecks = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gatehouse-balancer-ca-file");
-            t.setDaemon(true);
-            return t;
-        });
-        caChecks.scheduleWithFixedDelay(this::checkCaFileQuietly, caCheckMillis, caCheckMillis, TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(this::checkCaFileQuietly, caCheckMillis, caCheckMillis, TimeUnit.MILLISECONDS);
     }
 
     /** A failure must not end the periodic check. */
@@ -335,7 +332,7 @@ public final class PoolComponent {
         }
         RouteClaims.Result claims = RouteClaims.claim(this, s.name(), s.source(), s.routes());
         if (pool == null) {
-            names = new NodeNames(s.name(), lookup, namesRefreshMillis, namesRetryMillis, this::namesChanged);
+            names = new NodeNames(background, lookup, namesRefreshMillis, namesRetryMillis, this::namesChanged);
             pool = new Pool(s, tls, names);
             route = new ProxyRoute(pool, loops.socketChannelClass());
             checks = new HealthChecks(route, loops);
@@ -481,11 +478,11 @@ public final class PoolComponent {
         problem.clear();
         nameProblems.clear();
         caCheck.clear();
-        if (caChecks != null) {
-            caChecks.shutdownNow();
-        }
         if (names != null) {
             names.close();
+        }
+        if (background != null) {
+            background.shutdownNow();
         }
         if (checks != null) {
             checks.stop();

@@ -4,13 +4,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.ban.Ban;
 import org.gatehouse.ban.BanList;
 import org.gatehouse.ban.BanStatistics;
 import org.gatehouse.ban.FailureCount;
+import org.gatehouse.core.Background;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -78,11 +78,7 @@ public final class BanComponent implements HttpFilter, BanList {
             apply(BanSettings.DEFAULTS);
         }
         synchronized (this) {
-            sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "gatehouse-ban-expiry");
-                t.setDaemon(true);
-                return t;
-            });
+            sweeper = Background.thread("gatehouse-ban-expiry");
             sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
         }
     }

@@ -20,10 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.gatehouse.core.Background;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ProblemSlot;
@@ -82,11 +82,7 @@ final class ListenerSet {
         // Our own wildcard holds the port: no probe for another process (it would find ours).
         this.addressSockets = new AddressSockets(hostAddresses, address -> bindUdp(address, true, false));
         // Binding waits for the event loop, so not on one of them.
-        this.addressCheck = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gatehouse-stun-addresses");
-            t.setDaemon(true);
-            return t;
-        });
+        this.addressCheck = Background.thread("gatehouse-stun-addresses");
         this.discovery = new DiscoveryGroups(new DiscoveryGroups.Sockets() {
             @Override
             public BoundListener bind(InetSocketAddress address) throws InterruptedException {

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.gatehouse.auth.ldap.DirectoryCheck;
+import org.gatehouse.core.Background;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.tls.http.HttpFilter;
@@ -84,11 +84,7 @@ public final class LdapComponent implements DirectoryCheck {
     void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
         apply(properties);
-        caChecks = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gatehouse-ldap-ca-file");
-            t.setDaemon(true);
-            return t;
-        });
+        caChecks = Background.thread("gatehouse-ldap-ca-file");
         caChecks.scheduleWithFixedDelay(this::checkCaFileQuietly, CA_CHECK_SECONDS, CA_CHECK_SECONDS, TimeUnit.SECONDS);
     }
 
