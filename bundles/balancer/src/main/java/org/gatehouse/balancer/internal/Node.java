@@ -150,6 +150,11 @@ final class Node {
         return u == NOT_LOOKED_UP ? null : u;
     }
 
+    /** Its name has not been looked up yet (it joined the pool, or its entry changed, moments ago): no address so far. */
+    boolean firstLookupPending() {
+        return unresolved == NOT_LOOKED_UP;
+    }
+
     /** Why its host does not resolve now (it gets no requests), or null when it does. */
     String unresolved() {
         return unresolved;

@@ -40,6 +40,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
 
     /** The 503 page's words for a pool without nodes (and the default pool's routes without a pool). */
     static final String NO_NODE_CONFIGURED = "No conferencing node is configured for this service yet.";
+    /** How often a request waiting for a node name's first lookup checks again. */
+    static final long LOOKUP_POLL_MILLIS = 20;
 
     private final ProxyRoute route;
     private final Pool pool;
@@ -54,6 +56,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
     private final Set<Node> tried = new HashSet<>(4);
     private ClientLink link;
+    /** When it began to wait for a node name's first lookup ({@link #awaitLookup}); 0: it has not. */
+    private long waitingSince;
 
     private boolean clientBodyDone;
     private boolean bodyReachedNode;
@@ -114,8 +118,10 @@ final class ProxyExchange implements Consumer<HttpContent> {
         if (n == null) {
             if (pool.isEmpty()) {
                 answer(HttpResponseStatus.SERVICE_UNAVAILABLE, NO_NODE_CONFIGURED);
+            } else if (tried.isEmpty() && awaitLookup()) {
+                return;
             } else if (tried.isEmpty()) {
-                answer(HttpResponseStatus.BAD_GATEWAY, "No conferencing node is available: every node is down or draining.");
+                answer(HttpResponseStatus.BAD_GATEWAY, pool.noneAvailable());
             } else {
                 answer(lastStatus, "The conferencing node " + lastFailure + ".");
             }
@@ -131,6 +137,29 @@ final class ProxyExchange implements Consumer<HttpContent> {
         } else {
             connect(n);
         }
+    }
+
+    /**
+     * No node is available, but a node's name is being looked up for the first time (the pool was
+     * configured or the node added moments ago): the request waits for it, checking again every
+     * {@link #LOOKUP_POLL_MILLIS} ms, up to connect-timeout from its arrival, as it would wait for a
+     * node to accept its connection; it gets a 502 only when no node is available after that. Returns
+     * whether it waits.
+     */
+    private boolean awaitLookup() {
+        long now = System.nanoTime();
+        if (waitingSince == 0) {
+            waitingSince = now;
+        }
+        if (now - waitingSince >= TimeUnit.SECONDS.toNanos(settings.connectTimeout()) || !pool.firstLookupPending()) {
+            return false;
+        }
+        x.eventLoop().schedule(() -> {
+            if (!finished) {
+                next();
+            }
+        }, LOOKUP_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     private void connect(Node n) {

@@ -128,8 +128,50 @@ class NodeNamesTest {
             ProxyingTest.waitFor(() -> p.pool.problems().size() == 2, "both names failed: " + p.pool.problems());
             var r = p.get("/id");
             assertEquals(502, r.statusCode(), r.body());
-            assertTrue(r.body().contains("every node is down"), r.body());
+            assertTrue(r.body().contains("every node is down or draining; the name of nodes1.example.invalid, nodes2.example.invalid do not "
+                    + "resolve."), r.body());
             assertEquals(0, p.live().node("nodes1.example.invalid:443").status().failures());
+        }
+    }
+
+    /** A lookup that answers after {@code millis}: the machine's DNS on a slow day. */
+    private NodeNames.Lookup slow(long millis) {
+        return host -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return lookup(host);
+        };
+    }
+
+    @Test
+    void aRequestRightAfterStartWaitsForTheFirstLookup() throws Exception {
+        try (TestNode a = new TestNode("a", false)) {
+            dns.put("node.invalid", "127.0.0.1");
+            try (TestProxy p = proxy(Map.of("nodes", "node.invalid:" + a.port()), slow(600))) {
+                long start = System.nanoTime();
+                var r = p.get("/id");
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(200, r.statusCode(), "not a 502 while the only node's name is looked up: " + r.body());
+                assertEquals("a", r.body());
+                assertTrue(millis >= 300, "it waited for the lookup: " + millis + " ms");
+                assertEquals(0, p.live().node("node.invalid:" + a.port()).status().failures());
+            }
+        }
+    }
+
+    @Test
+    void aLookupSlowerThanConnectTimeoutIsA502SayingSo() throws Exception {
+        dns.put("node.invalid", "127.0.0.1");
+        try (TestProxy p = proxy(Map.of("nodes", "node.invalid:443", "connect-timeout", "1"), slow(4000))) {
+            long start = System.nanoTime();
+            var r = p.get("/id");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(502, r.statusCode(), r.body());
+            assertTrue(r.body().contains("the name of node.invalid is still being looked up."), r.body());
+            assertTrue(millis >= 900 && millis < 3000, "waited connect-timeout (1 s): " + millis + " ms");
         }
     }
 
