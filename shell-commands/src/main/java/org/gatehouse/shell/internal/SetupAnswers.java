@@ -1,5 +1,6 @@
 package org.gatehouse.shell.internal;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -244,10 +245,26 @@ final class SetupAnswers {
             return s;
         }
         List<String> out = new ArrayList<>();
+        // What TURN refuses (etc/org.gatehouse.turn.cfg): a pair of two families, two public addresses
+        // for every relay address of a family, or two for one private address.
+        Map<String, String> publicFor = new LinkedHashMap<>();
         for (String part : s.split(",")) {
             String p = part.strip();
-            for (String ip : p.split("/")) {
-                IpAddresses.parse(ip.strip());
+            String[] ips = p.split("/", -1);
+            InetAddress external = IpAddresses.parse(ips[0].strip());
+            InetAddress relay = ips.length > 1 ? IpAddresses.parse(ips[1].strip()) : null;
+            if (ips.length > 2) {
+                throw new IllegalArgumentException("'" + p + "' is not an address or a public/private pair");
+            }
+            if (relay != null && (external instanceof Inet6Address) != (relay instanceof Inet6Address)) {
+                throw new IllegalArgumentException("'" + p + "': public and private address must be of the same family");
+            }
+            String forWhat = relay == null ? (external instanceof Inet6Address ? "every IPv6 relay address" : "every IPv4 relay address")
+                    : "the relay address " + IpAddresses.format(IpAddresses.canonical(relay));
+            String before = publicFor.putIfAbsent(forWhat, p);
+            if (before != null) {
+                throw new IllegalArgumentException("'" + before + "' and '" + p + "' give two public addresses for " + forWhat
+                        + "; give one (one per family, or public/private pairs)");
             }
             out.add(p);
         }

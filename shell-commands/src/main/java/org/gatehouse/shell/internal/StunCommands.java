@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.ProbeResult;
 import org.gatehouse.stun.StunService;
@@ -158,6 +159,13 @@ public final class StunCommands {
         return m;
     }
 
+    /**
+     * Addresses no one on the Internet reaches: a probe that sees one of them unchanged went to a server on
+     * the same side of the NAT, whose answers cannot tell a node its public address.
+     */
+    private static final AddressSet PRIVATE = AddressSet.parse(List.of("10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+            "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7", "fe80::/10", "fec0::/10"));
+
     static String probeText(ProbeResult r) {
         StringBuilder out = new StringBuilder();
         out.append(String.format("Server          %s%s%n", IpAddresses.format(r.server()),
@@ -166,7 +174,11 @@ public final class StunCommands {
         out.append(String.format("Sent from       %s%n", IpAddresses.format(r.local())));
         out.append(String.format("Round trip      %.1f ms (%d request%s sent)%n", r.roundTrip().toNanos() / 1e6,
                 r.requestsSent(), r.requestsSent() == 1 ? "" : "s"));
-        if (r.local().equals(r.reflexive())) {
+        if (r.local().equals(r.reflexive()) && PRIVATE.contains(r.reflexive().getAddress())) {
+            out.append("The server sees this host's own private address: no NAT in between, so the server is inside\n"
+                    + "the NAT and cannot tell a node here its public address: configure a separate STUN server\n"
+                    + "on the Internet for the nodes (docs/deployment.md).\n");
+        } else if (r.local().equals(r.reflexive())) {
             out.append("The server sees this host's own address: no NAT in between. A node here is reachable at\n"
                     + "its own address and needs no separate STUN server.\n");
         } else {

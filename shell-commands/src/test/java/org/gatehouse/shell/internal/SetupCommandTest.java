@@ -143,4 +143,18 @@ class SetupCommandTest {
         assertEquals("setup: cannot read " + missing + ": no such file; nothing changed", e.getMessage());
         assertEquals(List.of(), files.updates);
     }
+
+    /**
+     * An external-ip TURN would refuse is refused here first, so the wizard never writes a turn.cfg that leaves
+     * TURN on its previous settings: two public addresses for the same relay addresses, a pair of two families.
+     */
+    @Test
+    void anExternalIpTurnWouldRefuseIsRefused() throws Exception {
+        String twoForEvery = refused("external-ip = 203.0.113.5, 203.0.113.6");
+        assertTrue(twoForEvery.contains("'203.0.113.5' and '203.0.113.6' give two public addresses for every IPv4 relay address"), twoForEvery);
+        assertTrue(refused("external-ip = 203.0.113.5/10.1.1.5, 203.0.113.6/10.1.1.5").contains("two public addresses for the relay address 10.1.1.5"));
+        assertTrue(refused("external-ip = 203.0.113.5/2001:db8::5").contains("same family"));
+        assertEquals("203.0.113.5, 2001:db8::5, 203.0.113.6/10.1.2.5",
+                SetupAnswers.externalIp("203.0.113.5, 2001:db8::5, 203.0.113.6/10.1.2.5"));
+    }
 }

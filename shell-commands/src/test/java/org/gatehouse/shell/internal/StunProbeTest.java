@@ -1,7 +1,9 @@
 package org.gatehouse.shell.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -105,5 +107,31 @@ class StunProbeTest {
         failure = new NoRouteToHostException();
         CommandRefused e = assertThrows(CommandRefused.class, () -> s.execute("stun:probe '[::1:3478]'"));
         assertEquals("stun:probe: no route from this host to [::1:3478]:3478", e.getMessage());
+    }
+
+    /**
+     * The verdict the deployment guide asks for: a node on a private network that the server sees
+     * unchanged cannot learn its public address from it (the single and dual NIC shapes), while one on a
+     * public address needs no STUN server, and one seen translated learns its public address.
+     */
+    @Test
+    void theVerdictTellsAPrivateAddressSeenUnchangedFromAPublicOne() {
+        ProbeResult inside = new ProbeResult(new InetSocketAddress("10.40.0.2", 3478), new InetSocketAddress("10.40.0.10", 52011),
+                new InetSocketAddress("10.40.0.10", 52011), "Gatehouse", Duration.ofMillis(1), 1);
+        String text = StunCommands.probeText(inside);
+        assertTrue(text.contains("configure a separate STUN server"), text);
+        assertFalse(text.contains("needs no separate STUN server"), text);
+        ProbeResult ula = new ProbeResult(new InetSocketAddress("fd00::2", 3478), new InetSocketAddress("fd00::10", 52011),
+                new InetSocketAddress("fd00::10", 52011), null, Duration.ofMillis(1), 1);
+        assertTrue(StunCommands.probeText(ula).contains("configure a separate STUN server"), StunCommands.probeText(ula));
+
+        ProbeResult open = new ProbeResult(new InetSocketAddress("198.51.100.130", 3478), new InetSocketAddress("198.51.100.7", 41234),
+                new InetSocketAddress("198.51.100.7", 41234), "Gatehouse", Duration.ofMillis(1), 1);
+        assertTrue(StunCommands.probeText(open).contains("no NAT in between. A node here is reachable at\nits own address and needs no"
+                + " separate STUN server."), StunCommands.probeText(open));
+
+        ProbeResult behindNat = new ProbeResult(new InetSocketAddress("192.0.2.10", 3478), new InetSocketAddress("10.40.0.10", 52011),
+                new InetSocketAddress("198.51.100.2", 41234), "Gatehouse", Duration.ofMillis(1), 1);
+        assertTrue(StunCommands.probeText(behindNat).contains("this host is behind NAT"), StunCommands.probeText(behindNat));
     }
 }

@@ -92,6 +92,7 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
             }
         }
         List<ExternalMapping> external = s.list("external-ip", List.of(), ExternalMapping::parse);
+        ambiguousExternal(s, external);
         int minPort = s.integer("min-port", 49152, 1024, 65535);
         int maxPort = s.integer("max-port", 65535, 1024, 65535);
         if (minPort > maxPort) {
@@ -115,6 +116,31 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
         return new TurnSettings(realm, userdb, useAuthSecret, List.copyOf(secrets), separator.charAt(0),
                 List.copyOf(relayIps), List.copyOf(external), minPort, maxPort, allowed, denied, restricted, userQuota,
                 totalQuota, maxBps, maxLifetime, permissionLifetime, channelLifetime, staleNonce, rate, s.source());
+    }
+
+    /**
+     * Two public addresses for the same relay addresses (two without a private side in one family, or two
+     * for one private address) leave it to chance which one clients are told: refused, naming both, rather
+     * than the first taken and the other ignored without a word.
+     */
+    private static void ambiguousExternal(Settings s, List<ExternalMapping> external) throws InvalidSettingException {
+        for (int i = 0; i < external.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                ExternalMapping a = external.get(j);
+                ExternalMapping b = external.get(i);
+                String value = a + ", " + b;
+                if (a.relay() == null && b.relay() == null
+                        && (a.external() instanceof Inet6Address) == (b.external() instanceof Inet6Address)) {
+                    throw new InvalidSettingException(s.source(), "external-ip", value, "gives two public addresses for every "
+                            + (a.external() instanceof Inet6Address ? "IPv6" : "IPv4") + " relay address; give one per family, or "
+                            + "public/private pairs for a relay with several addresses (" + IpAddresses.format(a.external()) + "/PRIVATE)");
+                }
+                if (a.relay() != null && a.relay().equals(b.relay())) {
+                    throw new InvalidSettingException(s.source(), "external-ip", value, "gives two public addresses for the relay address "
+                            + IpAddresses.format(a.relay()) + "; give one");
+                }
+            }
+        }
     }
 
     /**

@@ -157,4 +157,29 @@ class RefusedConfigurationTest {
             }
         }
     }
+
+    /**
+     * The guide's "one public address per family": a second one, or a second public address for the same
+     * private one, is refused naming both, and the running external-ip stays (before, the first was taken
+     * and the second ignored without a word).
+     */
+    @Test
+    void twoPublicAddressesForTheSameRelayAddressesAreRefused() throws Exception {
+        try (TestTurn turn = new TestTurn("external-ip", "198.51.100.7")) {
+            turn.reconfigure("external-ip", "203.0.113.5, 203.0.113.6");
+            String problem = turn.turn.configurationProblem();
+            assertNotNull(problem, "refused");
+            assertTrue(problem.contains("external-ip = '203.0.113.5, 203.0.113.6'") && problem.contains("two public addresses for every IPv4"),
+                    problem);
+            assertEquals("[198.51.100.7]", turn.turn.server().settings().externalIps().toString(), "the running external-ip stays");
+
+            turn.reconfigure("external-ip", "203.0.113.5/127.0.0.1, 203.0.113.6/127.0.0.1");
+            problem = turn.turn.configurationProblem();
+            assertNotNull(problem, "refused");
+            assertTrue(problem.contains("two public addresses for the relay address 127.0.0.1"), problem);
+
+            turn.reconfigure("external-ip", "203.0.113.5, 2001:db8::5, 203.0.113.6/10.1.2.5");
+            assertNull(turn.turn.configurationProblem(), "one per family, and a pair: no ambiguity");
+        }
+    }
 }
