@@ -1,5 +1,7 @@
 package org.gatehouse.balancer;
 
+import java.time.Instant;
+
 /**
  * One node as the balancer sees it now.
  *
@@ -15,7 +17,15 @@ package org.gatehouse.balancer;
  * @param failures failures (connect, timeout, broken or garbage answer) since it joined
  * @param latencyMicros average time to the response head over recent requests, in microseconds
  * @param idleConnections kept-alive connections to it waiting for a request
+ * @param lastFailure why it last failed (a request, or its health check), in the log's words; null when it has not
+ * @param lastFailureAt when it last failed; null when it has not
  */
 public record NodeStatus(String address, int weight, boolean backup, String state, long activeRequests, long openStreams,
-        long requests, long failures, long latencyMicros, int idleConnections) {
+        long requests, long failures, long latencyMicros, int idleConnections, String lastFailure, Instant lastFailureAt) {
+
+    /** A node that has not failed (no last failure). */
+    public NodeStatus(String address, int weight, boolean backup, String state, long activeRequests, long openStreams,
+            long requests, long failures, long latencyMicros, int idleConnections) {
+        this(address, weight, backup, state, activeRequests, openStreams, requests, failures, latencyMicros, idleConnections, null, null);
+    }
 }

@@ -5,7 +5,7 @@
  * interrupting exchanges or event streams already on a node.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.gatehouse.balancer;
 
 import org.osgi.annotation.bundle.Export;

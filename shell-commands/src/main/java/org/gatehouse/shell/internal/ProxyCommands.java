@@ -1,5 +1,7 @@
 package org.gatehouse.shell.internal;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.balancer.NodeStatus;
@@ -23,7 +25,7 @@ public final class ProxyCommands {
     private Pools pools;
 
     static final Usage NODES = new Usage("proxy:nodes",
-            "lists each pool's conferencing nodes: state, weight, active requests, open streams, failures, latency", 0, 0);
+            "lists each pool's conferencing nodes: state, weight, active requests, open streams, failures (and why the last), latency", 0, 0);
 
     @Descriptor("list each pool's conferencing nodes: state, weight, active requests, open streams, failures, latency")
     public void nodes(Object... arguments) {
@@ -33,6 +35,16 @@ public final class ProxyCommands {
     }
 
     static String nodesText(List<PoolStatus> list) {
+        return nodesText(list, Instant.now());
+    }
+
+    /** How long before {@code now} {@code at} was, in whole seconds, minutes, hours or days. */
+    static String ago(Instant at, Instant now) {
+        long s = Math.max(0, Duration.between(at, now).getSeconds());
+        return s < 120 ? s + " s ago" : s < 7200 ? s / 60 + " min ago" : s < 172_800 ? s / 3600 + " h ago" : s / 86_400 + " days ago";
+    }
+
+    static String nodesText(List<PoolStatus> list, Instant now) {
         if (list.isEmpty()) {
             return "No pools configured (etc/org.gatehouse.balancer.pool-<name>.cfg).\n";
         }
@@ -61,6 +73,10 @@ public final class ProxyCommands {
                         n.weight() + (n.backup() ? "b" : ""), n.activeRequests(), n.openStreams(), n.requests(), n.failures(),
                         n.latencyMicros() == 0 ? "-" : n.latencyMicros() < 10_000 ? n.latencyMicros() + " us" : n.latencyMicros() / 1000 + " ms",
                         n.idleConnections()));
+                if (n.lastFailure() != null) {
+                    // The client's 502/504 page says only the kind of failure: the node's reason is here.
+                    out.append("    last failure ").append(ago(n.lastFailureAt(), now)).append(": ").append(n.lastFailure()).append('\n');
+                }
             }
         }
         return out.toString();

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -42,7 +43,11 @@ final class Node {
     private volatile boolean checkDown;
     private int checkStreak;
     private volatile boolean removed;
-    private volatile String lastFailure = "";
+    /** Its last failure, for proxy:nodes; null: none since it joined. */
+    private volatile Failure lastFailure;
+
+    private record Failure(String why, Instant at) {
+    }
 
     private final LongAdder requests = new LongAdder();
     private final LongAdder failures = new LongAdder();
@@ -186,7 +191,7 @@ final class Node {
      */
     void failed(String why, int maxFails, int failTimeoutSeconds) {
         failures.increment();
-        lastFailure = why;
+        lastFailure = new Failure(why, Instant.now());
         if (maxFails <= 0) {
             return;
         }
@@ -235,7 +240,7 @@ final class Node {
             } else if (!ok && checkStreak >= fall) {
                 checkDown = true;
                 checkStreak = 0;
-                lastFailure = why;
+                lastFailure = new Failure("health check: " + why, Instant.now());
                 Balancer.LOG.warn("Balancer: node {} is down: health check failed {} time(s): {}", address, fall, why);
             }
         }
@@ -259,8 +264,10 @@ final class Node {
         }
     }
 
+    /** Why it last failed, or "" when it has not. */
     String lastFailure() {
-        return lastFailure;
+        Failure f = lastFailure;
+        return f == null ? "" : f.why();
     }
 
     // ---- counters
@@ -358,7 +365,8 @@ final class Node {
     NodeStatus status() {
         NodeSpec s = spec;
         String state = removed ? "removed" : s.drain() ? "draining" : !addressKnown() ? "unresolved" : available(System.nanoTime()) ? "up" : "down";
+        Failure f = lastFailure;
         return new NodeStatus(address, s.weight(), s.backup(), state, active.get(), streams.get(), requests.sum(), failures.sum(),
-                latencyNanos / 1000, idleCount());
+                latencyNanos / 1000, idleCount(), f == null ? null : f.why(), f == null ? null : f.at());
     }
 }

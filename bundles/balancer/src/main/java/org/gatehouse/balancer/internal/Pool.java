@@ -197,28 +197,6 @@ final class Pool {
         return false;
     }
 
-    /** Why no node took a request that was not tried on any: the 502 page's words. */
-    synchronized String noneAvailable() {
-        List<String> lookingUp = new ArrayList<>();
-        List<String> unresolved = new ArrayList<>();
-        for (Node n : nodes) {
-            if (n.removed() || n.spec().drain() || n.addressKnown()) {
-                continue;
-            }
-            (n.firstLookupPending() ? lookingUp : unresolved).add(n.spec().host());
-        }
-        StringBuilder why = new StringBuilder("No conferencing node is available: every node is down or draining");
-        if (!unresolved.isEmpty()) {
-            why.append("; the name of ").append(String.join(", ", unresolved)).append(unresolved.size() == 1 ? " does" : " do")
-                    .append(" not resolve");
-        }
-        if (!lookingUp.isEmpty()) {
-            why.append("; the name of ").append(String.join(", ", lookingUp)).append(lookingUp.size() == 1 ? " is" : " are")
-                    .append(" still being looked up");
-        }
-        return why.append('.').toString();
-    }
-
     synchronized PoolStatus status() {
         List<NodeStatus> out = new ArrayList<>();
         for (Node n : nodes) {

@@ -40,6 +40,16 @@ final class ProxyExchange implements Consumer<HttpContent> {
 
     /** The 503 page's words for a pool without nodes (and the default pool's routes without a pool). */
     static final String NO_NODE_CONFIGURED = "No conferencing node is configured for this service yet.";
+    /*
+     * The 502 and 504 pages go to anyone on the Internet: they say what kind of failure it was, never
+     * which node, its address or why (a certificate's subject, a configuration key). The operator
+     * finds that in proxy:nodes (each node's last failure) and in the log.
+     */
+    static final String UNREACHABLE = "The conferencing node could not be reached.";
+    static final String NO_VALID_ANSWER = "The conferencing node gave no valid answer.";
+    static final String TOO_SLOW = "The conferencing node did not answer in time.";
+    static final String NONE_AVAILABLE = "No conferencing node is available: every node is down or draining.";
+
     /** How often a request waiting for a node name's first lookup checks again. */
     static final long LOOKUP_POLL_MILLIS = 20;
 
@@ -82,7 +92,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private long nodeLeft;
     private boolean finished;
     private boolean nodeKeepsAlive;
-    private String lastFailure = "could not be reached";
+    /** What the client's 502/504 page says of the last failure (its detail is the node's, in proxy:nodes and the log). */
+    private String lastFailure = UNREACHABLE;
     private HttpResponseStatus lastStatus = HttpResponseStatus.BAD_GATEWAY;
 
     ProxyExchange(ProxyRoute route, Pool pool, HttpExchange x) {
@@ -121,9 +132,9 @@ final class ProxyExchange implements Consumer<HttpContent> {
             } else if (tried.isEmpty() && awaitLookup()) {
                 return;
             } else if (tried.isEmpty()) {
-                answer(HttpResponseStatus.BAD_GATEWAY, pool.noneAvailable());
+                answer(HttpResponseStatus.BAD_GATEWAY, NONE_AVAILABLE);
             } else {
-                answer(lastStatus, "The conferencing node " + lastFailure + ".");
+                answer(lastStatus, lastFailure);
             }
             return;
         }
@@ -175,7 +186,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
                 attach(f.channel());
             } else {
                 Throwable cause = f.cause();
-                lastFailure = target.address() + " could not be reached (" + (cause == null ? "connect failed" : cause.getMessage()) + ")";
+                lastFailure = UNREACHABLE;
                 target.failed("connect: " + (cause == null ? "failed" : cause.getMessage()), settings.maxFails(), settings.failTimeout());
                 target.ended();
                 node = null;
@@ -473,8 +484,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
                 return;
             }
             n.ended();
-            lastFailure = n.address() + " " + why;
-            answer(HttpResponseStatus.BAD_GATEWAY, "The conferencing node " + lastFailure + ".");
+            Balancer.LOG.debug("Balancer: node {} {} on a kept-alive connection for {} {}", n.address(), why, request.method(), x.path());
+            answer(HttpResponseStatus.BAD_GATEWAY, NO_VALID_ANSWER);
             return;
         }
         n.failed(why, settings.maxFails(), settings.failTimeout());
@@ -486,14 +497,14 @@ final class ProxyExchange implements Consumer<HttpContent> {
             x.channel().close();
             return;
         }
-        lastFailure = n.address() + " " + why;
+        lastFailure = NO_VALID_ANSWER;
         lastStatus = HttpResponseStatus.BAD_GATEWAY;
         if (retryable()) {
             node = null;
             next();
             return;
         }
-        answer(HttpResponseStatus.BAD_GATEWAY, "The conferencing node " + lastFailure + ".");
+        answer(HttpResponseStatus.BAD_GATEWAY, NO_VALID_ANSWER);
     }
 
     private boolean garbage;
@@ -562,14 +573,14 @@ final class ProxyExchange implements Consumer<HttpContent> {
         n.failed(why, settings.maxFails(), settings.failTimeout());
         dropUpstream();
         n.ended();
-        lastFailure = n.address() + " " + why;
+        lastFailure = TOO_SLOW;
         lastStatus = HttpResponseStatus.GATEWAY_TIMEOUT;
         if (retryable()) {
             node = null;
             next();
             return;
         }
-        answer(HttpResponseStatus.GATEWAY_TIMEOUT, "The conferencing node " + lastFailure + ".");
+        answer(HttpResponseStatus.GATEWAY_TIMEOUT, TOO_SLOW);
     }
 
     /** The node connection's deadline: {@code seconds} from now, or none for 0. */

@@ -235,17 +235,18 @@ class ProxyingTest {
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "first-byte-timeout", "1", "max-fails", "0"))) {
             HttpResponse<String> garbage = p.get("/garbage");
             assertEquals(502, garbage.statusCode());
-            assertTrue(garbage.body().contains("not HTTP"), garbage.body());
+            assertTrue(garbage.body().contains(ProxyExchange.NO_VALID_ANSWER), garbage.body());
+            Node n = p.live().node(a.address());
+            assertTrue(n.lastFailure().contains("not HTTP"), "proxy:nodes says why: " + n.lastFailure());
             HttpResponse<String> badField = p.get("/badfield");
             assertEquals(502, badField.statusCode(), "a control character in a node's field value is refused");
-            assertTrue(badField.body().contains("invalid header field"), badField.body());
+            assertTrue(n.lastFailure().contains("invalid header field"), n.lastFailure());
             long t = System.nanoTime();
             assertEquals(504, p.get("/hang").statusCode());
             assertTrue(System.nanoTime() - t < 3_000_000_000L);
             assertEquals(502, p.get("/close").statusCode());
             assertThrows(IOException.class, () -> p.get("/cut"), "an answer cut off by the node is cut off for the client too");
             assertEquals(200, p.get("/id").statusCode(), "the client's next request is served");
-            Node n = p.live().node(a.address());
             assertTrue(n.status().failures() >= 5, "each counted on the node: " + n.status());
             waitFor(() -> a.openConnections() <= 1 && n.status().activeRequests() == 0,
                     "only the kept-alive connection of the last request stays: " + a.openConnections());
@@ -492,10 +493,14 @@ class ProxyingTest {
     private static void assertTrustFailure(TestProxy p, TestNode node, String reason) throws Exception {
         HttpResponse<String> r = p.get("/id");
         assertEquals(502, r.statusCode(), r.body());
-        assertTrue(r.body().contains(reason), r.body());
-        assertFalse(r.body().contains("General OpenSslEngine problem"), r.body());
+        // The page is public: the kind of failure, not the node, its certificate or the pool's keys.
+        assertTrue(r.body().contains(ProxyExchange.UNREACHABLE) || r.body().contains(ProxyExchange.NO_VALID_ANSWER), r.body());
+        assertFalse(r.body().contains(reason), r.body());
+        assertFalse(r.body().contains(String.valueOf(node.port())), r.body());
         String failure = p.live().node(node.address()).lastFailure();
         assertTrue(failure.contains(reason), failure);
+        assertFalse(failure.contains("General OpenSslEngine problem"), failure);
+        assertEquals(failure, p.live().node(node.address()).status().lastFailure(), "proxy:nodes shows it");
     }
 
     @Test
