@@ -81,11 +81,6 @@ final class RelayAddresses {
     }
 
     /**
-     * The {@code external-ip} pairs whose private side is no relay address, one line each: those
-     * relays would be advertised unmapped, which clients behind the NAT cannot reach, and nothing
-     * else would say why. A warning, not a refusal: the rest of the mapping works.
-     */
-    /**
      * The relay-ip addresses no network interface has now, one warning each: relays cannot be bound on
      * them (Allocate gets 508) until one has. Not a refusal: a virtual address (keepalived, a cloud
      * secondary address) comes to this host on failover, and an interface may come up after the
@@ -102,6 +97,11 @@ final class RelayAddresses {
         return out;
     }
 
+    /**
+     * The {@code external-ip} pairs whose private side is no relay address, one line each: those
+     * relays would be advertised unmapped, which clients behind the NAT cannot reach, and nothing
+     * else would say why. A warning, not a refusal: the rest of the mapping works.
+     */
     static List<String> unmatchedExternal(TurnSettings s) {
         List<String> out = new ArrayList<>();
         for (TurnSettings.ExternalMapping m : s.externalIps()) {
@@ -158,6 +158,10 @@ final class RelayAddresses {
         for (InetAddress a : v6) {
             parts.add(IpAddresses.format(a) + (advertised(a).equals(a) ? "" : " (reached at " + IpAddresses.format(advertised(a)) + ")"));
         }
-        return (configured ? "" : "(relay-ip not set: the address each request arrived on, else) ") + String.join(", ", parts);
+        // Unconfigured, relayFor takes the address the Allocate arrived at; the list serves a request for
+        // the other address family, or one that came through a wildcard socket.
+        return configured ? String.join(", ", parts)
+                : "the address each Allocate arrived at (relay-ip not set); for the other address family, or through a wildcard socket: "
+                        + (parts.isEmpty() ? "none" : String.join(", ", parts));
     }
 }
