@@ -14,7 +14,9 @@ import org.gatehouse.core.RecentErrors;
 import org.gatehouse.core.config.InstallationPaths;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -128,7 +130,7 @@ public final class StatusCommand {
                 others.add(b);
             }
         }
-        report.bundles(ours, others);
+        report.bundles(ours, others, context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class));
         ServiceComponentRuntime scr = componentRuntime;
         if (scr == null) {
             report.components(null);

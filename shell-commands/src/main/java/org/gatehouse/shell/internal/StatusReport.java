@@ -18,6 +18,7 @@ import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /** Formats {@code gatehouse:status}; kept apart from the OSGi lookups so the layout can be tested alone. */
 final class StatusReport {
@@ -57,6 +58,11 @@ final class StatusReport {
     }
 
     void bundles(List<Bundle> ours, List<Bundle> others) {
+        bundles(ours, others, null);
+    }
+
+    /** With {@code wiring} (the framework's; null: unknown), an installed bundle's Problem says which packages it misses. */
+    void bundles(List<Bundle> ours, List<Bundle> others, FrameworkWiring wiring) {
         out.append("\nBundles\n");
         out.append(String.format("  %4s  %-10s %-22s %s%n", "ID", "State", "Version", "Name"));
         ours.sort(Comparator.comparing(Bundle::getSymbolicName));
@@ -64,7 +70,7 @@ final class StatusReport {
             String state = stateName(b);
             out.append(String.format("  %4d  %-10s %-22s %s%n", b.getBundleId(), state, b.getVersion(), b.getSymbolicName()));
             if (!isRunning(b)) {
-                problem(b.getSymbolicName() + " is " + state.toLowerCase(Locale.ROOT));
+                problem(b.getSymbolicName() + " is " + state.toLowerCase(Locale.ROOT) + Unresolved.why(b, wiring));
             }
         }
         List<Bundle> stuck = others.stream().filter(b -> b.getBundleId() != 0 && !isRunning(b)).collect(Collectors.toList());
@@ -73,7 +79,7 @@ final class StatusReport {
                 stuck.isEmpty() ? "" : ", " + stuck.size() + " not"));
         for (Bundle b : stuck) {
             out.append(String.format("  %4d  %-10s %-22s %s%n", b.getBundleId(), stateName(b), b.getVersion(), b.getSymbolicName()));
-            problem(b.getSymbolicName() + " is " + stateName(b).toLowerCase(Locale.ROOT));
+            problem(b.getSymbolicName() + " is " + stateName(b).toLowerCase(Locale.ROOT) + Unresolved.why(b, wiring));
         }
     }
 
