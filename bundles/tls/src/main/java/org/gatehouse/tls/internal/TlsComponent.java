@@ -2,13 +2,15 @@ package org.gatehouse.tls.internal;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.Background;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -40,6 +42,8 @@ public final class TlsComponent implements ServerCertificates {
 
     private final CertificateStore store = new CertificateStore();
     private ScheduledFuture<?> watcher;
+    /** Looks at the certificate file: never on an I/O thread, which a read that hangs (a stalled share) would hold. */
+    private final ScheduledExecutorService background = Background.thread("gatehouse-tls-certificate-file");
     /** The cipher warnings last logged, so a change of another key in the file does not repeat them. */
     private List<String> cipherWarnings = List.of();
     /** The certificate file refused and the served certificate's expiry, for gatehouse:status and gatehouse_problems. */
@@ -74,9 +78,13 @@ public final class TlsComponent implements ServerCertificates {
         warnUnknownKeys(properties);
         updateProblems();
         // Each look also checks the expiry again: days pass without the certificate changing.
-        watcher = loops.group().next().scheduleAtFixedRate(() -> {
-            store.poll();
-            updateProblems();
+        watcher = background.scheduleWithFixedDelay(() -> {
+            try {
+                store.poll();
+                updateProblems();
+            } catch (RuntimeException e) {
+                TlsComponentLog.LOG.error("TLS: checking the certificate file failed; trying again in 2 s", e);
+            }
         }, 2, 2, TimeUnit.SECONDS);
     }
 
@@ -141,6 +149,7 @@ public final class TlsComponent implements ServerCertificates {
     @Deactivate
     void deactivate() {
         watcher.cancel(false);
+        background.shutdownNow();
         problems.clear();
     }
 

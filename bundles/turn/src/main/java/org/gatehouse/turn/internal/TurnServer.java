@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
@@ -59,6 +60,8 @@ final class TurnServer implements TurnHandler {
     private final AtomicLong ids = new AtomicLong();
     private final ConcurrentHashMap<EventLoop, Wheel> wheels = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> housekeeping;
+    /** Looks at the user file: off the I/O threads, as a read from a disk or share that hangs would hold them. */
+    private final java.util.concurrent.ScheduledFuture<?> userFileCheck;
     private long housekeepingRuns;
 
     private volatile TurnSettings settings;
@@ -67,7 +70,7 @@ final class TurnServer implements TurnHandler {
     private volatile UserFile users;
     private volatile RestSecret rest;
 
-    TurnServer(EventLoops loops, TurnSettings settings) {
+    TurnServer(EventLoops loops, TurnSettings settings, ScheduledExecutorService background) {
         this.loops = loops;
         boolean dontFragment = loops.nativeUnavailableReason().isEmpty();
         this.understood = t -> UNDERSTOOD.test(t) && (dontFragment || t != Attribute.DONT_FRAGMENT);
@@ -81,6 +84,7 @@ final class TurnServer implements TurnHandler {
             throw new IllegalStateException(impossible); // only a change of userdb is refused
         }
         this.housekeeping = loops.group().next().scheduleAtFixedRate(this::housekeeping, 1, 1, TimeUnit.SECONDS);
+        this.userFileCheck = background.scheduleWithFixedDelay(this::checkUserFile, 2, 2, TimeUnit.SECONDS);
     }
 
     // ---- configuration
@@ -196,11 +200,18 @@ final class TurnServer implements TurnHandler {
     private void housekeeping() {
         housekeepingRuns++;
         allocator.expireReservations();
-        if (housekeepingRuns % 2 == 0 && users.refresh()) {
-            usersChanged();
-        }
         if (housekeepingRuns % 60 == 0) {
             limiter.sweep();
+        }
+    }
+
+    private void checkUserFile() {
+        try {
+            if (users.refresh()) {
+                usersChanged();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("TURN: checking user file {} failed", users.path(), e); // and the next look tries again
         }
     }
 
@@ -213,6 +224,7 @@ final class TurnServer implements TurnHandler {
 
     void close() {
         housekeeping.cancel(false);
+        userFileCheck.cancel(false);
         for (Allocation a : table.byId.values()) {
             a.connection.eventLoop().execute(() -> end(a, "TURN stopped"));
         }

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.gatehouse.core.Background;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -60,6 +62,8 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     private List<String> addressWarnings = List.of();
     /** Checks relay-ip against the host's addresses again, which change without the file changing. */
     private ScheduledFuture<?> addressCheck;
+    /** For the user file and address checks, which may block: never on an I/O thread. */
+    private final ScheduledExecutorService background = Background.thread("gatehouse-turn-files");
     /** The user file the refused file names, for the shell while nothing is in force. */
     private Path userdbNamed = TurnSettings.resolve(TurnSettings.DEFAULT_USERDB);
 
@@ -94,7 +98,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             warnUnknownKeys(properties);
             return;
         }
-        server = new TurnServer(loops, s);
+        server = new TurnServer(loops, s, background);
         scheduleAddressCheck();
         applied(s);
         warnUnknownKeys(properties);
@@ -132,7 +136,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
 
     private synchronized void scheduleAddressCheck() {
         if (addressCheck == null) {
-            addressCheck = loops.group().next().scheduleWithFixedDelay(this::checkAddresses, 10, 10, TimeUnit.SECONDS);
+            addressCheck = background.scheduleWithFixedDelay(this::checkAddresses, 10, 10, TimeUnit.SECONDS);
         }
     }
 
@@ -187,7 +191,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         }
         if (server == null) {
             // The first file taken since a refused start: the relay starts now.
-            server = new TurnServer(loops, s);
+            server = new TurnServer(loops, s, background);
             scheduleAddressCheck();
             TurnServer.LOG.info("TURN: {} is taken", s.source());
         }
@@ -269,6 +273,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         if (s != null) {
             s.close();
         }
+        background.shutdownNow();
     }
 
     TurnServer server() {
