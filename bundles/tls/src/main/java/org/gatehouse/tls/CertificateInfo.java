@@ -11,4 +11,12 @@ import java.util.List;
 public record CertificateInfo(String subject, List<String> subjectAlternativeNames, String issuer, Instant notBefore,
         Instant notAfter, String sha256Fingerprint, String keyType, int chainLength, String source, boolean selfSigned,
         List<String> warnings) {
+
+    /**
+     * The names as the operator reads them: the subjectAltName DNS and IP names comma-separated, or,
+     * for a certificate without any, {@code none (no subjectAltName; clients ignore the CN)}.
+     */
+    public String namesText() {
+        return subjectAlternativeNames.isEmpty() ? "none (no subjectAltName; clients ignore the CN)" : String.join(", ", subjectAlternativeNames);
+    }
 }

@@ -5,7 +5,7 @@
  * {@link org.gatehouse.tls.FrontStatistics} counts what the HTTPS front door answers.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.gatehouse.tls;
 
 import org.osgi.annotation.bundle.Export;

@@ -47,7 +47,7 @@ final class FeatureStatus {
             List<String> lines = new ArrayList<>();
             lines.add(String.format("%s%s, %d days left (until %s)", c.subject(), c.selfSigned() ? " (self-signed)" : "", days,
                     c.notAfter()));
-            lines.add("names " + String.join(", ", c.subjectAlternativeNames()) + "; engine " + certificates.engine());
+            lines.add("names " + c.namesText() + "; engine " + certificates.engine());
             if (certificates.problem().isPresent()) {
                 lines.add("configured file refused, another certificate serves in its place (see Problems)");
             }

@@ -48,7 +48,7 @@ abstract class TlsCommand implements Function {
     static String describe(CertificateInfo c) {
         StringBuilder out = new StringBuilder();
         out.append(String.format("Subject         %s%n", c.subject()));
-        out.append(String.format("Names           %s%n", String.join(", ", c.subjectAlternativeNames())));
+        out.append(String.format("Names           %s%n", c.namesText()));
         out.append(String.format("Issuer          %s%s%n", c.issuer(), c.selfSigned() ? " (self-signed)" : ""));
         long days = Duration.between(Instant.now(), c.notAfter()).toDays();
         out.append(String.format("Valid           %s to %s (%d days left)%n", c.notBefore(), c.notAfter(), days));

@@ -56,7 +56,7 @@ public final class CertificateStatus implements MetricsSource, PageSection {
         page.heading("Certificate");
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("Subject", c.subject() + (c.selfSigned() ? " (self-signed)" : "")));
-        rows.add(List.of("Names", String.join(", ", c.subjectAlternativeNames())));
+        rows.add(List.of("Names", c.namesText()));
         rows.add(List.of("Issuer", c.issuer()));
         rows.add(List.of("Valid until", c.notAfter() + " (" + days + " days left)"));
         rows.add(List.of("SHA-256", c.sha256Fingerprint()));

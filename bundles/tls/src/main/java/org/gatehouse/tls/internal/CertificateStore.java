@@ -186,7 +186,7 @@ final class CertificateStore {
         CertificateInfo info = certificate.info(settings.fqdn());
         if (before == null || !PemBundle.fingerprint(before.certificate.leaf()).equals(info.sha256Fingerprint())) {
             LOG.info("TLS: serving \"{}\" ({}, names {}, issued by \"{}\", valid until {}, SHA-256 {}) from {}", info.subject(),
-                    info.keyType(), info.subjectAlternativeNames(), info.issuer(), info.notAfter(), info.sha256Fingerprint(),
+                    info.keyType(), info.namesText(), info.issuer(), info.notAfter(), info.sha256Fingerprint(),
                     certificate.source);
         }
         for (String w : info.warnings()) {

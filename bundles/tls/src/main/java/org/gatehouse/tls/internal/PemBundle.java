@@ -236,7 +236,10 @@ final class PemBundle {
     CertificateInfo info(String fqdn) {
         X509Certificate leaf = leaf();
         List<String> warnings = new ArrayList<>();
-        if (fqdn != null && !fqdn.isBlank() && !covers(fqdn)) {
+        if (names().isEmpty()) {
+            warnings.add("the certificate has no subjectAltName: browsers and most TLS clients ignore its CN and refuse it for every name; "
+                    + "ask the CA for one with the server's names as subjectAltName");
+        } else if (fqdn != null && !fqdn.isBlank() && !covers(fqdn)) {
             warnings.add("the configured name " + fqdn + " is not among the certificate's names " + names()
                     + ": clients connecting to it will see a name mismatch");
         }

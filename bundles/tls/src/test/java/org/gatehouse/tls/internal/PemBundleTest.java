@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import org.gatehouse.tls.CertificateInfo;
 import org.gatehouse.tls.InvalidCertificateException;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,6 +81,20 @@ class PemBundleTest {
         CertificateInfo info = parse(pki.read("rsa.pem"), pki.read("rsa.key")).info("gatehouse.other.org");
         assertEquals(1, info.warnings().size());
         assertTrue(info.warnings().get(0).contains("gatehouse.other.org"));
+    }
+
+    @Test
+    void aCertificateWithoutSubjectAltNameIsWarnedAboutAndShownAsHavingNoNames() throws Exception {
+        pki.openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "cn-only.key", "-out", "cn-only.csr", "-subj", "/CN=gatehouse.example.com");
+        pki.openssl("x509", "-req", "-in", "cn-only.csr", "-CA", "inter.pem", "-CAkey", "inter.key", "-CAcreateserial", "-out", "cn-only.pem",
+                "-days", "397");
+        CertificateInfo info = parse(pki.read("cn-only.pem"), pki.read("cn-only.key"), pki.read("inter.pem")).info("gatehouse.example.com");
+        assertEquals(List.of(), info.subjectAlternativeNames());
+        assertEquals("none (no subjectAltName; clients ignore the CN)", info.namesText());
+        assertEquals(1, info.warnings().size(), info.warnings().toString());
+        assertTrue(info.warnings().get(0).startsWith("the certificate has no subjectAltName: browsers and most TLS clients ignore its CN"),
+                info.warnings().get(0));
+        assertEquals("gatehouse.example.com, meet.example.com", parse(pki.read("rsa.pem"), pki.read("rsa.key")).info(null).namesText());
     }
 
     @Test
