@@ -155,6 +155,35 @@ public final class ListenerMove {
         return new Result(failures, kept);
     }
 
+    /**
+     * Tries again the {@code wanted} listeners not in {@code bound} (those a move could not open), with the
+     * configuration unchanged. Unlike {@link #apply}, it never closes a listener that serves to make room:
+     * one that fails again stays failed. A listener in {@code bound} that is not wanted (kept in place of
+     * one that could not be opened) closes once no listener of its kind is failing.
+     */
+    public static Result retry(Map<String, InetSocketAddress> bound, Map<String, InetSocketAddress> wanted, Sockets sockets) {
+        Map<String, Exception> failed = new LinkedHashMap<>();
+        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
+            if (!bound.containsKey(e.getKey())) {
+                open(sockets, e.getKey(), e.getValue(), failed);
+            }
+        }
+        List<String> kept = new ArrayList<>();
+        bound.forEach((k, a) -> {
+            if (wanted.containsKey(k)) {
+                return;
+            }
+            if (failed.keySet().stream().anyMatch(f -> kind(f).equals(kind(k)))) {
+                kept.add(k);
+            } else {
+                sockets.close(k);
+            }
+        });
+        List<Failure> failures = new ArrayList<>();
+        failed.forEach((k, ex) -> failures.add(new Failure(k, wanted.get(k), ex)));
+        return new Result(failures, kept);
+    }
+
     /** The addresses {@code listening} listen on, by key: what {@link #apply} takes as {@code bound}. */
     public static Map<String, InetSocketAddress> addresses(Map<String, ? extends Listener> listening) {
         Map<String, InetSocketAddress> out = new LinkedHashMap<>();

@@ -176,4 +176,41 @@ class ListenerMoveTest {
                 new IOException());
         assertEquals("192.0.2.1:3478 (java.io.IOException)", silent.describe(), "no message: the exception names itself");
     }
+    /**
+     * A listener kept in place of one whose port another program held (here a port that clashes with
+     * it in the fake table) is not closed by a retry while that port is still held; once it is free,
+     * the wanted one opens and the kept one closes.
+     */
+    @Test
+    void aRetryNeverClosesTheListenerThatServesUntilTheWantedOneOpens() {
+        Map<String, InetSocketAddress> before = new LinkedHashMap<>();
+        before.put("https 127.0.0.1:1000", at(1000));
+        Table t = new Table(new java.util.HashSet<>(Set.of(3000)), before);
+        Map<String, InetSocketAddress> wanted = Map.of("https 127.0.0.1:3000", at(3000));
+        ListenerMove.apply(Map.copyOf(t.open), wanted, t);
+        t.log.clear();
+
+        ListenerMove.Result again = ListenerMove.retry(Map.copyOf(t.open), wanted, t);
+        assertEquals(List.of("refused https 127.0.0.1:3000"), t.log, "nothing closed while the port is held");
+        assertEquals(List.of("https 127.0.0.1:1000"), again.kept());
+        assertEquals("https 127.0.0.1:3000", again.failed().get(0).key());
+
+        t.log.clear();
+        t.foreign.clear();
+        ListenerMove.Result opened = ListenerMove.retry(Map.copyOf(t.open), wanted, t);
+        assertEquals(List.of("open https 127.0.0.1:3000", "close https 127.0.0.1:1000"), t.log);
+        assertEquals(List.of(), opened.failed());
+        assertEquals(List.of(), opened.kept());
+    }
+
+    /** Unlike a move, a retry does not close the listener of the same port to make room: it only opens what is missing. */
+    @Test
+    void aRetryDoesNotCloseAClashingListener() {
+        Map<String, InetSocketAddress> before = new LinkedHashMap<>();
+        before.put("https 127.0.0.1:1000", at(1000));
+        Table t = new Table(Set.of(), before);
+        ListenerMove.Result r = ListenerMove.retry(Map.copyOf(t.open), Map.of("https 127.0.0.2:1000", new InetSocketAddress("127.0.0.2", 1000)), t);
+        assertEquals(List.of("refused https 127.0.0.2:1000"), t.log);
+        assertEquals(List.of("https 127.0.0.1:1000"), r.kept());
+    }
 }

@@ -27,6 +27,7 @@ import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.core.net.ListenerRetry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -65,16 +66,30 @@ public final class SshServerComponent {
     private ServiceRegistration<Listener> registration;
     /** The SSH file refused, for gatehouse:status. */
     private final ProblemSlot refused;
+    /** The listen address asked for that could not be opened, for gatehouse:status. */
+    private final ProblemSlot notListening;
+    /** Tries again the listen address that could not be opened. */
+    private final ListenerRetry retry;
+    /** The settings of the last change: what a retry opens, as long as no other change came since. */
+    private SshConfiguration asked;
 
     @Activate
     public SshServerComponent(@Reference(name = "processor") CommandProcessor processor, @Reference(name = "management-networks") ManagementNetworks managementNetworks,
             BundleContext context, Map<String, Object> properties) {
+        this(processor, managementNetworks, context, properties, ListenerRetry.INTERVAL_SECONDS * 1000L);
+    }
+
+    /** {@code retryMillis}: between tries of a listen address that could not be opened (shorter in tests). */
+    SshServerComponent(CommandProcessor processor, ManagementNetworks managementNetworks, BundleContext context,
+            Map<String, Object> properties, long retryMillis) {
         this.processor = processor;
         this.managementNetworks = managementNetworks;
         this.context = context;
         this.keys = new KeyFiles(InstallationPaths.data().resolve("ssh"));
         this.offInKaraf = InstallationPaths.inKaraf();
         this.refused = new ProblemSlot(context);
+        this.notListening = new ProblemSlot(context);
+        this.retry = new ListenerRetry("gatehouse-ssh-listen-retry", this, retryMillis);
         if (offInKaraf) {
             LOG.info("SSH: off inside Apache Karaf: Karaf's own SSH console (bin/client, sshPort in etc/org.apache.karaf.shell.cfg)"
                     + " is the shell, with every Gatehouse command; etc/{}.cfg is not read", SshSettings.PID);
@@ -111,6 +126,8 @@ public final class SshServerComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        retry.close();
+        notListening.clear();
         refused.clear();
         if (!offInKaraf) {
             stop();
@@ -119,6 +136,9 @@ public final class SshServerComponent {
 
     private synchronized void apply(SshConfiguration next) {
         SshConfiguration previous = configuration;
+        asked = next;
+        retry.stop();
+        notListening.clear();
         if (server != null && next.sameListener(previous)) {
             try {
                 configureAuthentication(server, next);
@@ -137,7 +157,7 @@ public final class SshServerComponent {
             return;
         }
         try {
-            start(next);
+            start(next, "");
         } catch (IOException | GeneralSecurityException e) {
             stop();
             // The operator may have no other way in: the listener in force before is opened again.
@@ -146,20 +166,53 @@ public final class SshServerComponent {
                 // The rest of the change (keys, users) applies: only the address stays as it was.
                 SshConfiguration fallback = next.withListen(previous.listen());
                 try {
-                    start(fallback);
+                    start(fallback, "");
                     configuration = fallback;
                     kept = true;
                 } catch (IOException | GeneralSecurityException again) {
                     stop();
                 }
             }
-            LOG.error("{}: SSH cannot listen on {}: {}; {}", next.source(), IpAddresses.format(next.listen()),
-                    e.getMessage() == null ? e.toString() : e.getMessage(),
+            String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.error("{}: SSH cannot listen on {}: {}; {}", next.source(), IpAddresses.format(next.listen()), reason,
                     kept ? "still listening on " + IpAddresses.format(boundAddress()) : "fix listen (is the port in use?)");
+            // Logged once, it would soon be out of sight; tried again until it opens or another change comes.
+            notListening.set(next.source() + ": " + SshSettings.LISTEN + ": cannot open " + IpAddresses.format(next.listen()) + " (" + reason + "); "
+                    + (kept ? "SSH still listens on " + IpAddresses.format(boundAddress()) + " instead" : "SSH is off meanwhile"));
+            retry.retry(() -> asked == next && listenAgain(next));
         }
     }
 
-    private void start(SshConfiguration c) throws IOException, GeneralSecurityException {
+    /**
+     * Tries {@code next}'s listen address again, logging nothing while it still cannot be opened; the
+     * listener kept in its place serves until the new one is open, then closes (its sessions end, as at
+     * any change of {@code listen}). Returns whether it is open.
+     */
+    private boolean listenAgain(SshConfiguration next) {
+        SshServer kept = server;
+        ServiceRegistration<Listener> keptRegistration = registration;
+        server = null;
+        registration = null;
+        try {
+            start(next, ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)");
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            server = kept;
+            registration = keptRegistration;
+            return false;
+        }
+        SshConfiguration before = configuration;
+        configuration = next;
+        notListening.clear();
+        if (kept != null) {
+            stop(kept, keptRegistration);
+            LOG.info("SSH: stopped listening on {} (kept while {} could not be opened)",
+                    IpAddresses.format(new InetSocketAddress(before.listen().getAddress(), kept.getPort())), IpAddresses.format(next.listen()));
+        }
+        return true;
+    }
+
+    /** {@code note}: appended to the log line that says where the shell listens. */
+    private void start(SshConfiguration c, String note) throws IOException, GeneralSecurityException {
         KeyPair hostKey = keys.hostKey();
         SshServer s = SshServer.setUpDefaultServer();
         // Chosen here rather than through ServiceLoader, which cannot see into bundles.
@@ -198,8 +251,8 @@ public final class SshServerComponent {
             registration = context.registerService(Listener.class, new SshListener(bound), props);
         }
         writeListening(bound);
-        LOG.info("SSH: Gogo shell on {} (host key {}), for the management networks {}", IpAddresses.format(bound),
-                KeyFiles.fingerprint(hostKey.getPublic()), managementNetworks.networks());
+        LOG.info("SSH: Gogo shell on {} (host key {}), for the management networks {}{}", IpAddresses.format(bound),
+                KeyFiles.fingerprint(hostKey.getPublic()), managementNetworks.networks(), note);
     }
 
     private void configureAuthentication(SshServer s, SshConfiguration c) throws IOException, GeneralSecurityException {
@@ -242,9 +295,14 @@ public final class SshServerComponent {
         } catch (IOException | RuntimeException e) {
             LOG.debug("SSH: cannot delete {}: {}", keys.listeningFile(), e.toString());
         }
+        stop(server, registration);
+        registration = null;
+        server = null;
+    }
+
+    private static void stop(SshServer server, ServiceRegistration<Listener> registration) {
         if (registration != null) {
             registration.unregister();
-            registration = null;
         }
         if (server != null) {
             try {
@@ -252,8 +310,12 @@ public final class SshServerComponent {
             } catch (IOException e) {
                 LOG.warn("SSH: stopping the listener: {}", e.toString());
             }
-            server = null;
         }
+    }
+
+    /** For tests: the listen address that could not be opened, as listed under Problems, or null. */
+    synchronized String problem() {
+        return notListening.text();
     }
 
     /** The bound address, for tests that listen on port 0. */

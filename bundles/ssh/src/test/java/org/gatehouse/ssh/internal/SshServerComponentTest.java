@@ -359,6 +359,68 @@ class SshServerComponentTest {
         }
     }
 
+    /**
+     * A listen port another program held when the file applied opens once it is free, without the
+     * file being touched; listed under Problems until then.
+     */
+    @Test
+    void aTakenListenPortOpensOnceItIsFree() throws Exception {
+        KeyPair key = authorizedKey();
+        ManagementNetworks networks = () -> AddressSet.parse(List.of("127.0.0.0/8"));
+        int port;
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = taken.getLocalPort();
+            component = new SshServerComponent(processor, networks, null, Map.of("listen", "127.0.0.1:" + port), 200);
+            assertNull(component.boundAddress());
+            assertTrue(component.problem().startsWith("configuration org.gatehouse.ssh: listen: cannot open 127.0.0.1:" + port + " ("), component.problem());
+            assertTrue(component.problem().endsWith("; SSH is off meanwhile"), component.problem());
+            Thread.sleep(600);
+            assertNull(component.boundAddress(), "still held");
+        }
+        waitFor(() -> component.boundAddress() != null, "SSH listening once the port is free");
+        assertEquals(port, component.boundAddress().getPort());
+        assertNull(component.problem());
+        assertEquals("127.0.0.1:" + port + "\n", Files.readString(home.resolve("data/ssh/listening")));
+        try (ClientSession s = loginWithKey("alice", key)) {
+            assertEquals(0, exec(s, "gatehouse:status").status());
+        }
+    }
+
+    /** The listener kept in place of a taken port moves there once the port is free. */
+    @Test
+    void aListenerKeptInPlaceOfATakenPortMovesOnceItIsFree() throws Exception {
+        ManagementNetworks networks = () -> AddressSet.parse(List.of("127.0.0.0/8"));
+        int free;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort();
+        }
+        // A fixed port: the listener kept is opened again at its configured address, and port 0 would be another.
+        component = new SshServerComponent(processor, networks, null, Map.of("listen", "127.0.0.1:" + free), 200);
+        InetSocketAddress before = component.boundAddress();
+        int port;
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = taken.getLocalPort();
+            component.modified(Map.of("listen", "127.0.0.1:" + port));
+            assertEquals(before, component.boundAddress(), "kept");
+            assertTrue(component.problem().endsWith("; SSH still listens on " + org.gatehouse.core.net.IpAddresses.format(before) + " instead"),
+                    component.problem());
+        }
+        waitFor(() -> component.boundAddress() != null && component.boundAddress().getPort() == port, "moved once the port is free");
+        assertNull(component.problem());
+        assertEquals("127.0.0.1:" + port + "\n", Files.readString(home.resolve("data/ssh/listening")));
+        try (java.net.Socket s = new java.net.Socket()) {
+            assertThrows(java.io.IOException.class, () -> s.connect(before, 2000), "the kept listener closed");
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "within 15 s: " + what);
+            Thread.sleep(50);
+        }
+    }
+
     @Test
     void anInvalidListenIsRefusedAndTheListenerKeepsRunning() throws Exception {
         KeyPair key = authorizedKey();

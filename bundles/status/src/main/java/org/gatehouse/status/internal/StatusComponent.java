@@ -27,6 +27,7 @@ import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
+import org.gatehouse.core.net.ListenerRetry;
 import org.gatehouse.status.MetricsSource;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -80,6 +81,9 @@ public final class StatusComponent {
     /** The file refused (at start: the built-in listen in force; live: the listeners as they were). */
     private ProblemSlot refused = new ProblemSlot(null);
     private volatile String version = "";
+    /** Between tries of listeners that could not be opened; shorter in tests. */
+    long retryMillis = ListenerRetry.INTERVAL_SECONDS * 1000L;
+    private ListenerRetry retry;
     private BundleContext context;
 
     private record Bound(Channel channel, InetSocketAddress address, ServiceRegistration<Listener> registration) implements Listener {
@@ -124,6 +128,7 @@ public final class StatusComponent {
     @Activate
     synchronized void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
+        retry = new ListenerRetry("gatehouse-status-listen-retry", this, retryMillis);
         problem = new ProblemSlot(context);
         refused = new ProblemSlot(context);
         if (context != null) {
@@ -165,6 +170,7 @@ public final class StatusComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        retry.close();
         problem.clear();
         refused.clear();
         bound.values().forEach(StatusComponent::close);
@@ -183,15 +189,30 @@ public final class StatusComponent {
 
     private void apply(StatusSettings s) {
         settings = s;
+        if (!listen(s, false)) {
+            // Tried again with these settings until it opens or another configuration applies.
+            retry.retry(() -> settings == s && listen(s, true));
+        } else {
+            retry.stop();
+        }
+    }
+
+    /**
+     * Opens and closes listeners for {@code s}; {@code again}: a retry of those {@code s} asks for that
+     * could not be opened, which logs nothing while they still cannot. Returns whether all are open.
+     */
+    private boolean listen(StatusSettings s, boolean again) {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.listen().forEach(a -> wanted.put("status " + IpAddresses.format(a), a));
-        // No gap, and no working listener given up for one that cannot be had (ListenerMove).
-        ListenerMove.Result r = ListenerMove.apply(ListenerMove.addresses(bound), wanted, new ListenerMove.Sockets() {
+        List<String> opened = new ArrayList<>();
+        ListenerMove.Sockets sockets = new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(address);
                 bound.put(key, b);
-                LOG.info("Status: metrics and status page on http://{}/", IpAddresses.format(b.address()));
+                opened.add(key);
+                LOG.info("Status: metrics and status page on http://{}/{}", IpAddresses.format(b.address()),
+                        again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "");
             }
 
             @Override
@@ -200,13 +221,24 @@ public final class StatusComponent {
                 StatusComponent.close(b);
                 LOG.info("Status: stopped listening on {}", IpAddresses.format(b.address()));
             }
-        });
-        r.kept().forEach(k -> LOG.info("Status: kept {} (its replacement could not be opened)", IpAddresses.format(bound.get(k).address())));
-        String after = bound.isEmpty() ? "no status listener is open" : "the other status listeners keep serving";
-        r.failed().forEach(f -> LOG.error("{}: {}: cannot open {}: {}; {}", s.source(), StatusSettings.LISTEN,
-                IpAddresses.format(f.address()), f.reason(), after));
+        };
+        // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
+        // only opens what is missing.
+        ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
+                : ListenerMove.apply(ListenerMove.addresses(bound), wanted, sockets);
+        if (again && opened.isEmpty()) {
+            // Failed again: logged and listed under Problems when the configuration applied.
+            return false;
+        }
+        if (!again) {
+            r.kept().forEach(k -> LOG.info("Status: kept {} (its replacement could not be opened)", IpAddresses.format(bound.get(k).address())));
+            String after = bound.isEmpty() ? "no status listener is open" : "the other status listeners keep serving";
+            r.failed().forEach(f -> LOG.error("{}: {}: cannot open {}: {}; {}", s.source(), StatusSettings.LISTEN,
+                    IpAddresses.format(f.address()), f.reason(), after));
+        }
         // Logged once, the failure would soon be out of sight while gatehouse:status says "All well."; a
-        // Problem service keeps it under Problems until the listener opens (or leaves listen).
+        // Problem service keeps it under Problems until the listener opens (tried again every 10 s) or
+        // leaves listen.
         if (r.failed().isEmpty()) {
             problem.clear();
         } else {
@@ -214,6 +246,7 @@ public final class StatusComponent {
                     + (bound.isEmpty() ? "no status listener is open, so metrics and the status page are not served"
                             : "metrics and the status page are served on " + describeBound() + " only"));
         }
+        return r.failed().isEmpty();
     }
 
     private Bound bind(InetSocketAddress address) throws InterruptedException {

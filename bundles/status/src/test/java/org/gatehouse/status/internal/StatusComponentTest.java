@@ -494,6 +494,45 @@ class StatusComponentTest {
         assertEquals(List.of(), registry.services, "everything registered is gone with the component");
     }
 
+    /**
+     * A port another program held when the file applied opens once it is free, without the file being
+     * touched: tried again meanwhile without a new ERROR, and the Problem goes when it opens.
+     */
+    @Test
+    void aListenPortInUseOpensOnceItIsFree() throws Exception {
+        Registry registry = new Registry();
+        int port;
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = taken.getLocalPort();
+            status = new StatusComponent();
+            status.loops = loops;
+            status.managementNetworks = LOOPBACK;
+            status.retryMillis = 200;
+            status.activate(registry.context(), Map.of("listen", "127.0.0.1:" + port));
+            assertTrue(status.bound().isEmpty());
+            assertEquals(1, registry.problems().size());
+            List<String> errors = errorsLogged(() -> {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertEquals(List.of(), errors, "tried again without a new ERROR");
+            assertTrue(status.bound().isEmpty());
+            assertEquals(1, registry.problems().size());
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (status.bound().isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertEquals(1, status.bound().size(), "opened within 15 s of the port being free");
+        assertEquals(port, port());
+        assertEquals(200, get("/metrics").statusCode());
+        assertEquals(List.of(), registry.problems());
+        assertEquals(null, status.problem());
+    }
+
     @Test
     void anEmptyListenIsOffOnPurposeNotAProblem() {
         Registry registry = new Registry();

@@ -29,6 +29,7 @@ import org.gatehouse.core.Listener;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
+import org.gatehouse.core.net.ListenerRetry;
 import org.osgi.framework.BundleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,8 @@ final class ListenerSet {
     /** The UDP wildcards' sockets on each address of this host; only where SO_REUSEPORT lets them share the port. */
     private final AddressSockets addressSockets;
     private final ScheduledExecutorService addressCheck;
+    /** Listeners the configuration asks for that could not be opened, tried again until they open. */
+    private final ListenerRetry retry;
     /**
      * Every accepted TCP connection. A listen address taken out of the configuration stops accepting
      * but leaves its clients connected; stopping the responder closes them all.
@@ -70,12 +73,16 @@ final class ListenerSet {
     private boolean reportedNoTls;
 
     ListenerSet(EventLoops loops, Dispatcher dispatcher, BundleContext context) {
-        this(loops, dispatcher, context, AddressSockets::hostAddresses);
+        this(loops, dispatcher, context, AddressSockets::hostAddresses, ListenerRetry.INTERVAL_SECONDS * 1000L);
     }
 
-    /** {@code hostAddresses}: this host's addresses, listed again every {@link #ADDRESS_CHECK_SECONDS} s. */
-    ListenerSet(EventLoops loops, Dispatcher dispatcher, BundleContext context, Supplier<List<InetAddress>> hostAddresses) {
+    /**
+     * {@code hostAddresses}: this host's addresses, listed again every {@link #ADDRESS_CHECK_SECONDS} s;
+     * {@code retryMillis}: between tries of listeners that could not be opened.
+     */
+    ListenerSet(EventLoops loops, Dispatcher dispatcher, BundleContext context, Supplier<List<InetAddress>> hostAddresses, long retryMillis) {
         this.loops = loops;
+        this.retry = new ListenerRetry("gatehouse-stun-listen-retry", this, retryMillis);
         this.dispatcher = dispatcher;
         this.context = context;
         this.problems = new ProblemSlot(context);
@@ -108,6 +115,20 @@ final class ListenerSet {
     synchronized void apply(StunSettings settings) {
         last = settings;
         tcpIdleSeconds = settings.tcpIdleTimeoutSeconds();
+        if (!listen(settings, false)) {
+            // Tried again with these settings until they open or another configuration (or certificate
+            // service) applies.
+            retry.retry(() -> last == settings && listen(settings, true));
+        } else {
+            retry.stop();
+        }
+    }
+
+    /**
+     * Opens and closes listeners for {@code settings}; {@code again}: a retry of those it asks for that
+     * could not be opened, which logs nothing while they still cannot. Returns whether all are open.
+     */
+    private boolean listen(StunSettings settings, boolean again) {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         for (InetSocketAddress a : settings.listen()) {
             wanted.put(key("udp", a), a);
@@ -138,11 +159,12 @@ final class ListenerSet {
         }
         // A group whose listener goes goes with it: its sockets could hold ports the new listeners want.
         discovery.closeWhereListenerGoes(wanted.keySet());
-        // No gap, and no working listener given up for one that cannot be had (ListenerMove).
-        ListenerMove.Result r = ListenerMove.apply(ListenerMove.addresses(bound), wanted, new ListenerMove.Sockets() {
+        List<String> opened = new ArrayList<>();
+        ListenerMove.Sockets sockets = new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
-                ListenerSet.this.open(key, address, dualStackPairs.contains(key));
+                ListenerSet.this.open(key, address, dualStackPairs.contains(key), again);
+                opened.add(key);
             }
 
             @Override
@@ -158,8 +180,18 @@ final class ListenerSet {
             public boolean samePorts(String key, String other) {
                 return key.startsWith("udp") == other.startsWith("udp");
             }
-        });
-        r.kept().forEach(k -> LOG.info("STUN: kept {} (its replacement could not be opened)", bound.get(k)));
+        };
+        // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
+        // only opens what is missing.
+        ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
+                : ListenerMove.apply(ListenerMove.addresses(bound), wanted, sockets);
+        if (again && opened.isEmpty()) {
+            // Failed again: logged and listed under Problems when the configuration applied.
+            return false;
+        }
+        if (!again) {
+            r.kept().forEach(k -> LOG.info("STUN: kept {} (its replacement could not be opened)", bound.get(k)));
+        }
         List<String> problems = new ArrayList<>();
         for (ListenerMove.Failure f : r.failed()) {
             // Named by the key the address came from: TLS listeners are tls-listen's, UDP and TCP listen's.
@@ -168,12 +200,15 @@ final class ListenerSet {
             String meanwhile = !instead.isEmpty() ? String.join(", ", instead) + (instead.size() == 1 ? " serves" : " serve") + " in its place"
                     : bound.isEmpty() ? "no STUN listener is open" : "the other listeners keep serving";
             String what = settings.source() + ": " + (protocol.equals("tls") ? "tls-listen" : "listen") + ": cannot open " + protocol + " ";
-            LOG.error("{}{}: {}; {}", what, IpAddresses.format(f.address()), f.reason(), meanwhile);
+            if (!again) {
+                LOG.error("{}{}: {}; {}", what, IpAddresses.format(f.address()), f.reason(), meanwhile);
+            }
             problems.add(what + f.describe() + "; " + meanwhile);
         }
         discovery.apply(settings.source(), wantedGroups, bound, problems);
         this.problems.set(problems);
         syncAddressSockets();
+        return r.failed().isEmpty();
     }
 
     /** This host's addresses may have changed (an interface came up, a virtual address failed over here). */
@@ -227,10 +262,11 @@ final class ListenerSet {
      * Opens listener {@code key} on {@code address}; a dual-stack [::] that cannot be had (no IPv6 on
      * this host) opens 0.0.0.0 on its port instead.
      */
-    private void open(String key, InetSocketAddress address, boolean dualStack) throws Exception {
+    private void open(String key, InetSocketAddress address, boolean dualStack, boolean again) throws Exception {
         String protocol = key.substring(0, 3);
+        String before = again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "";
         try {
-            bind(protocol, address, key, dualStack ? " (dual-stack: IPv4 too)" : "");
+            bind(protocol, address, key, dualStack ? " (dual-stack: IPv4 too)" : "", before);
         } catch (Exception ex) {
             if (!dualStack || ListenerMove.addressInUse(ex)) {
                 // In use (an IPv6 listener given up in the same change, say) is no sign of a host
@@ -241,15 +277,15 @@ final class ListenerSet {
             InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", address.getPort());
             LOG.info("STUN: {} {} unavailable ({}); opening {} {} for IPv4", protocol, IpAddresses.format(address),
                     ListenerMove.rootMessage(ex), protocol, IpAddresses.format(v4));
-            bind(protocol, v4, key(protocol, v4), "");
+            bind(protocol, v4, key(protocol, v4), "", before);
         }
     }
 
-    private void bind(String protocol, InetSocketAddress address, String key, String note) throws InterruptedException {
+    private void bind(String protocol, InetSocketAddress address, String key, String note, String after) throws InterruptedException {
         BoundListener listener = protocol.equals("udp") ? bindUdp(address, true, true) : bindTcp(address, protocol);
         register(listener, protocol);
         bound.put(key, listener);
-        LOG.info("STUN listening on {}{} ({} socket{})", listener, note, listener.sockets(), listener.sockets() == 1 ? "" : "s");
+        LOG.info("STUN listening on {}{} ({} socket{}){}", listener, note, listener.sockets(), listener.sockets() == 1 ? "" : "s", after);
     }
 
     /**
@@ -378,6 +414,7 @@ final class ListenerSet {
     /** Closes everything for good: a certificate service that comes or goes afterwards opens nothing. */
     synchronized void closeAll() {
         last = null;
+        retry.close();
         addressCheck.shutdownNow();
         addressSockets.closeAll();
         discovery.closeAll();

@@ -15,6 +15,7 @@ import org.gatehouse.core.Listener;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
+import org.gatehouse.core.net.ListenerRetry;
 import org.gatehouse.stun.ProbeResult;
 import org.gatehouse.stun.StunService;
 import org.gatehouse.stun.StunStatistics;
@@ -53,6 +54,8 @@ public final class StunResponderComponent implements StunService {
     private volatile ListenerSet listeners;
     /** This host's addresses, for the UDP wildcards' per-address sockets; tests put in their own. */
     Supplier<List<InetAddress>> hostAddresses = AddressSockets::hostAddresses;
+    /** Between tries of listeners that could not be opened; tests make it shorter. */
+    long retryMillis = ListenerRetry.INTERVAL_SECONDS * 1000L;
     private Prober prober;
     private ScheduledFuture<?> sampler;
 
@@ -97,7 +100,7 @@ public final class StunResponderComponent implements StunService {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         refused = new ProblemSlot(context);
-        listeners = new ListenerSet(loops, dispatcher, context, hostAddresses);
+        listeners = new ListenerSet(loops, dispatcher, context, hostAddresses, retryMillis);
         listeners.tls(tls);
         prober = new Prober(loops);
         sampler = loops.group().next().scheduleAtFixedRate(statistics::sample, 1, 1, TimeUnit.SECONDS);

@@ -515,6 +515,56 @@ class StunResponderTest {
         responder.component.activate(null, Responder.props());
     }
 
+    /**
+     * A UDP port another program held when the file applied opens once it is free, without the file
+     * being touched: tried again meanwhile without a new ERROR, and gone from Problems once open.
+     */
+    @Test
+    void aPortInUseOpensOnceItIsFree() throws Exception {
+        responder.component.deactivate();
+        responder.component.retryMillis = 200;
+        Registry registry = new Registry();
+        int port;
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            port = taken.getLocalPort();
+            responder.component.activate(registry.context(), Responder.props("listen", "127.0.0.1:" + port + ", 127.0.0.1:0", "tcp", "false"));
+            assertEquals(1, registry.problems().size(), registry.problems().toString());
+            Thread.sleep(1000);
+            assertEquals(1, log.lines("ERROR").size(), "logged once, not at each try: " + log.lines());
+            assertEquals(1, responder.component.listeners().size());
+        }
+        waitFor(() -> registry.problems().isEmpty(), "the freed port opened and left Problems");
+        assertEquals(2, responder.component.listeners().size(), responder.component.listeners().toString());
+        assertNotNull(client.exchange(new InetSocketAddress("127.0.0.1", port), request(BINDING_REQUEST, false), 2000), "answering on it");
+    }
+
+    /** A listener kept in place of one whose port was held moves there once the port is free. */
+    @Test
+    void aListenerKeptInPlaceOfAHeldPortMovesOnceItIsFree() throws Exception {
+        responder.component.deactivate();
+        responder.component.retryMillis = 200;
+        responder.component.activate(null, Responder.props("listen", "127.0.0.1:0", "tcp", "false"));
+        InetSocketAddress before = responder.address("udp");
+        int port;
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            port = taken.getLocalPort();
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + port, "tcp", "false"));
+            assertEquals(before, responder.address("udp"), "kept");
+        }
+        waitFor(() -> responder.component.problems().isEmpty(), "the freed port opened and left Problems");
+        assertEquals(1, responder.component.listeners().size(), "the kept listener closed: " + responder.component.listeners());
+        assertEquals(port, responder.address("udp").getPort());
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "within 15 s: " + what);
+            Thread.sleep(50);
+        }
+    }
+
     /** A bundle context that keeps what is registered, as the framework would: service objects by interface. */
     private static final class Registry {
         final List<Object[]> services = new CopyOnWriteArrayList<>();

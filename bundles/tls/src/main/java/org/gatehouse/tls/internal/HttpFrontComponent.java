@@ -21,6 +21,7 @@ import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
+import org.gatehouse.core.net.ListenerRetry;
 import org.gatehouse.tls.FrontStatistics;
 import org.gatehouse.tls.ServerCertificates;
 import org.gatehouse.tls.http.HttpFilter;
@@ -62,6 +63,9 @@ public final class HttpFrontComponent {
     /** etc/org.gatehouse.tls.cfg refused (its TLS or its HTTPS part), for gatehouse:status. */
     private ProblemSlot refused = new ProblemSlot(null);
     private AccessLog accessLog;
+    /** Between tries of listeners that could not be opened; shorter in tests. */
+    long retryMillis = ListenerRetry.INTERVAL_SECONDS * 1000L;
+    private ListenerRetry retry;
     private final ResponseCounter httpsResponses = new ResponseCounter();
     private final ResponseCounter redirectResponses = new ResponseCounter();
     private final FrontStatistics statistics = new FrontStatistics() {
@@ -160,6 +164,7 @@ public final class HttpFrontComponent {
     @Activate
     synchronized void activate(BundleContext context, Map<String, Object> properties) {
         this.context = context;
+        retry = new ListenerRetry("gatehouse-https-listen-retry", this, retryMillis);
         problem = new ProblemSlot(context);
         refused = new ProblemSlot(context);
         try {
@@ -223,16 +228,31 @@ public final class HttpFrontComponent {
             }
         }
         front = withWhiteboard(s);
+        if (!listen(s, false)) {
+            // Tried again with these settings until it opens or another configuration applies.
+            retry.retry(() -> front.settings() == s && listen(s, true));
+        } else {
+            retry.stop();
+        }
+    }
+
+    /**
+     * Opens and closes listeners for {@code s}; {@code again}: a retry of those {@code s} asks for that
+     * could not be opened, which logs nothing while they still cannot. Returns whether all are open.
+     */
+    private boolean listen(FrontSettings s, boolean again) {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
         s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
-        // No gap, and no working listener given up for one that cannot be had (ListenerMove).
-        ListenerMove.Result r = ListenerMove.apply(ListenerMove.addresses(bound), wanted, new ListenerMove.Sockets() {
+        List<String> opened = new ArrayList<>();
+        ListenerMove.Sockets sockets = new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(key.substring(0, 3), address);
                 bound.put(key, b);
-                TlsComponentLog.LOG.info("TLS: {} listening on {}", b.name(), IpAddresses.format(b.address()));
+                opened.add(key);
+                TlsComponentLog.LOG.info("TLS: {} listening on {}{}", b.name(), IpAddresses.format(b.address()),
+                        again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "");
             }
 
             @Override
@@ -241,14 +261,26 @@ public final class HttpFrontComponent {
                 HttpFrontComponent.close(b);
                 TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", b.name(), IpAddresses.format(b.address()));
             }
-        });
-        r.kept().forEach(k -> TlsComponentLog.LOG.info("TLS: kept {} {} (its replacement could not be opened)", bound.get(k).name(),
-                IpAddresses.format(bound.get(k).address())));
-        r.failed().forEach(f -> TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
-                f.key().startsWith("tls") ? "https-listen" : "http-listen", IpAddresses.format(f.address()), f.reason()));
+        };
+        // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
+        // only opens what is missing.
+        ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
+                : ListenerMove.apply(ListenerMove.addresses(bound), wanted, sockets);
+        if (again && opened.isEmpty()) {
+            // Failed again: logged and listed under Problems when the configuration applied.
+            return false;
+        }
+        if (!again) {
+            r.kept().forEach(k -> TlsComponentLog.LOG.info("TLS: kept {} {} (its replacement could not be opened)", bound.get(k).name(),
+                    IpAddresses.format(bound.get(k).address())));
+            r.failed().forEach(f -> TlsComponentLog.LOG.error("{}: {}: cannot open {}: {}; the other listeners keep serving", s.source(),
+                    f.key().startsWith("tls") ? "https-listen" : "http-listen", IpAddresses.format(f.address()), f.reason()));
+        }
         // Logged once, a listener that could not be had would soon be out of sight while gatehouse:status
-        // says "All well."; it stays under Problems until a later change opens it (or stops asking for it).
+        // says "All well."; it stays under Problems until it opens (tried again every 10 s) or is no
+        // longer asked for.
         problem.set(notServed(s, r));
+        return r.failed().isEmpty();
     }
 
     /** For tests: the file refused, as listed under Problems (empty when the file in force is the one on disk). */
@@ -324,6 +356,7 @@ public final class HttpFrontComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        retry.close();
         problem.clear();
         refused.clear();
         if (statisticsRegistration != null) {

@@ -19,6 +19,7 @@ import javax.net.ssl.SSLSocket;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.internal.EventLoopsAccess;
+import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpRoute;
 import org.junit.jupiter.api.AfterAll;
@@ -57,6 +58,7 @@ class HttpFrontTest {
         front = new HttpFrontComponent();
         front.loops = loops;
         front.certificates = tls;
+        front.retryMillis = 200;
         front.activate(null, p);
         front.bindRoute(HELLO, Map.of(HttpRoute.PREFIX, "/"));
         for (Listener l : front.listeners()) {
@@ -226,6 +228,72 @@ class HttpFrontTest {
         }
         front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
         assertEquals(null, front.problem(), "no longer asked for");
+    }
+
+    /**
+     * A port another program held when the configuration applied opens once it is free, without the
+     * file being touched, and leaves Problems; until then it is tried again without closing anything.
+     */
+    @Test
+    void aPortInUseOpensOnceItIsFree() throws Exception {
+        int port;
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = taken.getLocalPort();
+            front.modified(listening("127.0.0.1:" + https + ", 127.0.0.1:" + port, "127.0.0.1:" + http));
+            assertTrue(front.problem().startsWith("configuration org.gatehouse.tls: cannot open https-listen 127.0.0.1:" + port), front.problem());
+            Thread.sleep(600);
+            assertEquals(2, front.listeners().size(), "still held: tried again in vain");
+        }
+        try {
+            waitFor(() -> front.problem() == null, "the freed port opened and left Problems");
+            assertEquals(3, front.listeners().size());
+            assertTrue(curl("-k", "https://127.0.0.1:" + port + "/freed").contains("hello /freed from https"));
+        } finally {
+            front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+        }
+    }
+
+    /** The listener kept in place of one whose port was held moves there once the port is free. */
+    @Test
+    void aListenerKeptInPlaceOfAHeldPortMovesOnceItIsFree() throws Exception {
+        int port;
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = taken.getLocalPort();
+            front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + port));
+            assertTrue(front.problem().endsWith("; still listening on http 127.0.0.1:" + http + " instead"), front.problem());
+        }
+        try {
+            waitFor(() -> front.problem() == null, "the freed port opened and left Problems");
+            assertEquals(java.util.Set.of("127.0.0.1:" + https, "127.0.0.1:" + port),
+                    front.listeners().stream().map(l -> IpAddresses.format(l.address())).collect(java.util.stream.Collectors.toSet()),
+                    "the kept http listener closed once its replacement opened");
+            assertTrue(curl("-i", "http://127.0.0.1:" + port + "/freed").startsWith("HTTP/1.1 301"));
+        } finally {
+            front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+        }
+    }
+
+    /** A configuration that no longer asks for the held port stops the tries: the port, once free, stays unused. */
+    @Test
+    void aLaterConfigurationStopsTheTries() throws Exception {
+        int port;
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = taken.getLocalPort();
+            front.modified(listening("127.0.0.1:" + https + ", 127.0.0.1:" + port, "127.0.0.1:" + http));
+            assertTrue(front.problem() != null);
+            front.modified(listening("127.0.0.1:" + https, "127.0.0.1:" + http));
+        }
+        Thread.sleep(1000);
+        assertEquals(2, front.listeners().size(), "not opened: no longer asked for");
+        assertEquals(null, front.problem());
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "within 15 s: " + what);
+            Thread.sleep(50);
+        }
     }
 
     /** A refused edit of the file, in either of its parts, is listed under Problems until a valid file applies. */
