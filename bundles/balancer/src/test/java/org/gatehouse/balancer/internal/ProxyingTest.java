@@ -81,6 +81,16 @@ class ProxyingTest {
     }
 
     @Test
+    void theNodesSoftwareIsNotNamedToClients() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            String answer = raw(p, "GET /id HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertFalse(answer.contains("TestNode"), "the node's Server and X-Powered-By stay behind: " + answer);
+            assertFalse(answer.toLowerCase().contains("\nserver:"), answer);
+        }
+    }
+
+    @Test
     void onlyWebSocketUpgradesReachTheNode() throws Exception {
         // An h2c upgrade carried to a node that accepts it would be an HTTP/2 connection straight to
         // the node: its later requests would pass no filter (LDAP, ban) and no route of the front.
