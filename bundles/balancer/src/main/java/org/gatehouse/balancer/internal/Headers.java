@@ -40,9 +40,15 @@ final class Headers {
     private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString HTTP = AsciiString.cached("http");
 
-    private static final AsciiString[] HOP_BY_HOP = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+    /**
+     * What an answer to the client never carries as the node sent it: hop-by-hop fields, and the node's
+     * Server and X-Powered-By, which would tell anyone on the Internet what software (and version) the
+     * private nodes run (nginx hides Server too).
+     */
+    private static final AsciiString[] NOT_TO_CLIENT = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
         AsciiString.cached("proxy-connection"), HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
-        HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.TRANSFER_ENCODING};
+        HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.SERVER,
+        AsciiString.cached("x-powered-by")};
 
     /** What the request to a node never carries as the client sent it: hop-by-hop, Expect, and the fields set here. */
     private static final AsciiString[] NOT_FORWARDED = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
@@ -99,7 +105,7 @@ final class Headers {
 
     /**
      * The node's answer made the client's, in place (the decoder's header set is kept, not copied):
-     * hop-by-hop fields removed, HTTP/1.1. Framing is the front's own: the length the node gave, or
+     * hop-by-hop fields, Server and X-Powered-By removed, HTTP/1.1. Framing is the front's own: the length the node gave, or
      * chunks when the node gave none (an event stream, or an answer ended by closing). The node-side
      * decoder does not validate fields (that would be a second pass over them): this pass refuses,
      * with null, a field name that is not a token or a value with a control character, as Netty's
@@ -118,7 +124,7 @@ final class Headers {
             if (!FieldSyntax.isToken(name) || !FieldSyntax.isFieldValue(e.getValue())) {
                 return null;
             }
-            int hop = indexOf(name, HOP_BY_HOP);
+            int hop = indexOf(name, NOT_TO_CLIENT);
             if (hop >= 0) {
                 drop |= 1 << hop;
             } else if (named == null || !isNamed(name, named)) {
@@ -127,7 +133,7 @@ final class Headers {
         }
         for (int i = 0; drop != 0; i++, drop >>>= 1) {
             if ((drop & 1) != 0) {
-                h.remove(HOP_BY_HOP[i]);
+                h.remove(NOT_TO_CLIENT[i]);
             }
         }
         if (named != null) {

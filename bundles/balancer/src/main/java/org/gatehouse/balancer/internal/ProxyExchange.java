@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -107,7 +108,10 @@ final class ProxyExchange implements Consumer<HttpContent> {
         this.idempotent = head || m.equals(HttpMethod.GET) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
         this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
-        this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().contains(HttpHeaderNames.UPGRADE)
+        // WebSocket only: an upgrade to anything else (h2c above all) would hand the client a raw
+        // connection to the node on which later requests pass no filter, ban or route of the front.
+        List<String> upgrades = request.headers().getAll(HttpHeaderNames.UPGRADE);
+        this.upgradeRequest = m.equals(HttpMethod.GET) && upgrades.size() == 1 && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrades.get(0).strip())
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 

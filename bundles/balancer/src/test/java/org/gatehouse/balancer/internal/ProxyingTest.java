@@ -81,6 +81,33 @@ class ProxyingTest {
     }
 
     @Test
+    void theNodesSoftwareIsNotNamedToClients() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            String answer = raw(p, "GET /id HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertFalse(answer.contains("TestNode"), "the node's Server and X-Powered-By stay behind: " + answer);
+            assertFalse(answer.toLowerCase().contains("\nserver:"), answer);
+        }
+    }
+
+    @Test
+    void onlyWebSocketUpgradesReachTheNode() throws Exception {
+        // An h2c upgrade carried to a node that accepts it would be an HTTP/2 connection straight to
+        // the node: its later requests would pass no filter (LDAP, ban) and no route of the front.
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            for (String upgrade : new String[] {"h2c", "websocket, h2c", "h2c, websocket", "TLS/1.2"}) {
+                String answer = raw(p, "GET /headers HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: " + upgrade
+                        + "\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                String lower = answer.toLowerCase();
+                assertFalse(lower.contains("\nupgrade:"), "Upgrade: " + upgrade + " must not reach the node: " + answer);
+                assertFalse(lower.contains("\nconnection: upgrade"), upgrade + ": " + answer);
+                assertFalse(lower.contains("\nhttp2-settings:"), upgrade + ": " + answer);
+            }
+        }
+    }
+
+    @Test
     void postBodiesStreamBothWays() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
             String big = "x".repeat(300_000);

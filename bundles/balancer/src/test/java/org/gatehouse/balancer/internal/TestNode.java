@@ -243,6 +243,9 @@ final class TestNode implements AutoCloseable {
             DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
             r.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            // What a node's software says of itself (proxy answers must not pass it on).
+            r.headers().set(HttpHeaderNames.SERVER, "TestNode/1.2.3");
+            r.headers().set("X-Powered-By", "TestNode runtime 4.5");
             boolean keep = HttpUtil.isKeepAlive(req);
             if (keep) {
                 ctx.writeAndFlush(r);

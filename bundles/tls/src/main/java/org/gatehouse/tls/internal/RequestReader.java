@@ -191,8 +191,14 @@ final class RequestReader extends ByteToMessageDecoder {
         timer.headStarted();
         int max = limits.requestLine() + limits.headerBytes();
         int end = headEnd(in, max);
+        int lineEnd = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + limits.requestLine() + 2), (byte) '\n');
+        // The header section alone is held to max-header-size: a short request line leaves no room for more.
+        int headerBytes = lineEnd < 0 ? 0 : (end < 0 ? in.writerIndex() : end) - (lineEnd + 1);
+        if (headerBytes > limits.headerBytes() + 2) {
+            reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "header section larger than " + limits.headerBytes() + " bytes");
+            return false;
+        }
         if (end < 0) {
-            int lineEnd = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + limits.requestLine() + 2), (byte) '\n');
             if (lineEnd < 0 && in.readableBytes() > limits.requestLine()) {
                 reject(out, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line longer than " + limits.requestLine() + " bytes");
                 return false;
@@ -282,7 +288,7 @@ final class RequestReader extends ByteToMessageDecoder {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "invalid header field name (whitespace before the colon?)");
                 return;
             }
-            String value = line.substring(colon + 1).strip();
+            String value = trimOws(line, colon + 1);
             if (!isFieldValue(value)) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "control character in header field " + name);
                 return;
@@ -297,8 +303,14 @@ final class RequestReader extends ByteToMessageDecoder {
         HttpHeaders h = request.headers();
         List<String> lengths = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
         List<String> codings = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (request.protocolVersion() == HttpVersion.HTTP_1_1 && h.getAll(HttpHeaderNames.HOST).size() != 1) {
+        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+        if (request.protocolVersion() == HttpVersion.HTTP_1_1 && hosts.size() != 1 || hosts.size() > 1) {
             reject(out, HttpResponseStatus.BAD_REQUEST, "an HTTP/1.1 request needs exactly one Host header");
+            return;
+        }
+        if (!hosts.isEmpty() && !isHost(hosts.get(0))) {
+            // RFC 9112 3.2: a Host that is not host[:port] is refused, never passed on to a node.
+            reject(out, HttpResponseStatus.BAD_REQUEST, "invalid Host header");
             return;
         }
         if (!codings.isEmpty() && !lengths.isEmpty()) {
@@ -423,5 +435,70 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         out.add(text.substring(from));
         return out.toArray(new String[0]);
+    }
+
+    /**
+     * The field value after the colon without its optional whitespace (RFC 9110 5.6.3: SP and HTAB only),
+     * so that other control characters at either end stay and are refused.
+     */
+    private static String trimOws(String line, int from) {
+        int to = line.length();
+        while (from < to && (line.charAt(from) == ' ' || line.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (line.charAt(to - 1) == ' ' || line.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        return line.substring(from, to);
+    }
+
+    /**
+     * Whether {@code value} is a Host field value (RFC 9110 7.2): empty, or uri-host [":" port], where
+     * uri-host is an IP-literal in brackets or a reg-name (unreserved, sub-delims, percent escapes).
+     */
+    static boolean isHost(String value) {
+        int n = value.length();
+        int i = 0;
+        if (n > 0 && value.charAt(0) == '[') {
+            int close = value.indexOf(']');
+            if (close < 2) {
+                return false;
+            }
+            for (i = 1; i < close; i++) {
+                char c = value.charAt(i);
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.' || c == 'v' || c == 'V')) {
+                    return false;
+                }
+            }
+            i = close + 1;
+        } else {
+            for (; i < n && value.charAt(i) != ':'; i++) {
+                char c = value.charAt(i);
+                if (c == '%') {
+                    if (i + 2 >= n || !isHex(value.charAt(i + 1)) || !isHex(value.charAt(i + 2))) {
+                        return false;
+                    }
+                    i += 2;
+                } else if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~!$&'()*+,;=".indexOf(c) >= 0)) {
+                    return false;
+                }
+            }
+        }
+        if (i == n) {
+            return true;
+        }
+        if (value.charAt(i) != ':') {
+            return false;
+        }
+        for (i++; i < n; i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHex(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 }

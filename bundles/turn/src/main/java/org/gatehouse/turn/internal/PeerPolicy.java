@@ -2,8 +2,13 @@ package org.gatehouse.turn.internal;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
 
@@ -14,6 +19,11 @@ import org.gatehouse.core.net.IpAddresses;
  * IPv6 form that carries such an IPv4 address (mapped, compatible, 6to4, NAT64). {@code allowed-peer-ip}
  * opens ranges (the conferencing nodes); {@code denied-peer-ip} closes more; an address in both is
  * allowed, as in coturn. In restricted mode only {@code allowed-peer-ip} is reachable.
+ *
+ * <p>An address of this host (any interface's, the relay addresses, the external-ip public addresses a
+ * NAT may send back here) is refused too unless {@code allowed-peer-ip} holds it: a relay socket sending
+ * to one of them reaches this host's own UDP services (the STUN/TURN listener, a DNS or SNMP daemon)
+ * from one of its own addresses, past a firewall that trusts those, however public the address is.
  */
 final class PeerPolicy {
 
@@ -26,20 +36,54 @@ final class PeerPolicy {
             "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
             "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"));
 
-    enum Verdict { ALLOWED, DENIED_RESERVED, DENIED_CONFIGURED, NOT_IN_RESTRICTED_LIST }
+    enum Verdict { ALLOWED, DENIED_RESERVED, DENIED_CONFIGURED, DENIED_OWN_ADDRESS, NOT_IN_RESTRICTED_LIST }
 
     private final AddressSet allowed;
     private final AddressSet denied;
     private final boolean restricted;
+    /** This host's addresses, canonical. */
+    private final Set<InetAddress> own;
 
     PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted) {
+        this(allowed, denied, restricted, Set.of());
+    }
+
+    PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted, Set<InetAddress> own) {
         this.allowed = allowed;
         this.denied = denied;
         this.restricted = restricted;
+        this.own = Set.copyOf(own);
     }
 
     static PeerPolicy of(TurnSettings s) {
-        return new PeerPolicy(s.allowedPeers(), s.deniedPeers(), s.restricted());
+        return new PeerPolicy(s.allowedPeers(), s.deniedPeers(), s.restricted(), ownAddresses(s));
+    }
+
+    /** The same policy with this host's addresses as they are now (interfaces come and go). */
+    PeerPolicy withOwnAddresses(TurnSettings s) {
+        Set<InetAddress> now = ownAddresses(s);
+        return now.equals(own) ? this : new PeerPolicy(allowed, denied, restricted, now);
+    }
+
+    /** Every address of this host's interfaces, the relay addresses and the external-ip public addresses. */
+    static Set<InetAddress> ownAddresses(TurnSettings s) {
+        Set<InetAddress> out = new HashSet<>();
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    out.add(IpAddresses.canonical(a));
+                }
+            }
+        } catch (SocketException e) {
+            // No interface list: the configured addresses below still count.
+        }
+        for (InetAddress a : s.relayIps()) {
+            out.add(IpAddresses.canonical(a));
+        }
+        for (TurnSettings.ExternalMapping m : s.externalIps()) {
+            out.add(IpAddresses.canonical(m.external()));
+        }
+        return out;
     }
 
     boolean permits(InetAddress peer) {
@@ -69,6 +113,9 @@ final class PeerPolicy {
     private Verdict single(InetAddress address) {
         if (denied.contains(address)) {
             return Verdict.DENIED_CONFIGURED;
+        }
+        if (own.contains(address)) {
+            return Verdict.DENIED_OWN_ADDRESS;
         }
         if (RESERVED.contains(address)) {
             return Verdict.DENIED_RESERVED;

@@ -171,6 +171,14 @@ final class TurnServer implements TurnHandler {
         return policy;
     }
 
+    /** This host's addresses are looked at again (every 10 s): a new one is refused as a peer from then on. */
+    synchronized void refreshOwnAddresses() {
+        PeerPolicy now = policy.withOwnAddresses(settings);
+        if (now != policy) {
+            policy = now;
+        }
+    }
+
     RelayAddresses relays() {
         return relays;
     }

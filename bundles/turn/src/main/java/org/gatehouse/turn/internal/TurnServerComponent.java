@@ -145,6 +145,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         TurnServer s = server;
         if (s != null && refusal == null) {
             warnAboutAddresses(s.settings());
+            s.refreshOwnAddresses();
         }
     }
 

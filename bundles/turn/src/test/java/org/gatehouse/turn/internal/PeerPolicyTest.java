@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Set;
 import org.gatehouse.core.net.AddressSet;
 import org.junit.jupiter.api.Test;
 
@@ -34,5 +35,17 @@ class PeerPolicyTest {
         PeerPolicy r = new PeerPolicy(nodes, AddressSet.empty(), true);
         assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(r, "10.40.0.10"));
         assertEquals(PeerPolicy.Verdict.NOT_IN_RESTRICTED_LIST, verdict(r, "8.8.8.8"));
+    }
+
+    @Test
+    void thisHostsOwnAddressesAreDeniedInEveryFormUnlessAllowed() throws Exception {
+        PeerPolicy p = new PeerPolicy(AddressSet.empty(), AddressSet.empty(), false, Set.of(InetAddress.getByName("198.51.99.7")));
+        for (String own : new String[] {"198.51.99.7", "::ffff:198.51.99.7", "2002:c633:6307::1", "64:ff9b::198.51.99.7"}) {
+            assertEquals(PeerPolicy.Verdict.DENIED_OWN_ADDRESS, verdict(p, own), own);
+        }
+        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, "198.51.99.8"));
+        PeerPolicy allowed = new PeerPolicy(AddressSet.parse(List.of("198.51.99.7")), AddressSet.empty(), false,
+                Set.of(InetAddress.getByName("198.51.99.7")));
+        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(allowed, "198.51.99.7"));
     }
 }

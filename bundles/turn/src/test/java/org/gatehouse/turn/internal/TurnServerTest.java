@@ -295,6 +295,35 @@ class TurnServerTest {
     }
 
     @Test
+    void anAddressOfThisServerIsNoPeerUnlessAllowed() throws Exception {
+        // A relay socket sending to this host's own address (here the external-ip public address, which a
+        // NAT sends back here; an interface's address alike) reaches its STUN listener and any other UDP
+        // service of the host from one of the host's own addresses, however public that address is.
+        turn.reconfigure("allowed-peer-ip", "", "external-ip", "198.51.99.7");
+        try (TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            for (String own : new String[] {"198.51.99.7", "::ffff:198.51.99.7"}) {
+                InetSocketAddress peer = new InetSocketAddress(InetAddress.getByName(own), 3478);
+                assertEquals(403, TurnClient.code(c.createPermission(peer)), own);
+                assertEquals(403, TurnClient.code(c.channelBind(0x4001, peer)), own);
+            }
+            for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address) {
+                        assertEquals(403, TurnClient.code(c.createPermission(new InetSocketAddress(a, 3478))), "this host's " + a);
+                    }
+                }
+            }
+            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("198.51.99.8", 3478))), "another public address");
+        }
+        turn.reconfigure("allowed-peer-ip", "198.51.99.7");
+        try (TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("198.51.99.7", 3478))), "listed in allowed-peer-ip");
+        }
+    }
+
+    @Test
     void restrictedModeReachesTheListedNodesOnly() throws Exception {
         turn.reconfigure("restricted", "true", "allowed-peer-ip", "127.0.0.1, 10.40.0.0/24");
         try (TurnClient c = turn.client()) {
