@@ -216,7 +216,7 @@ final class Allocation implements Wheel.Timed {
             }
         }
         for (int i = channelCount - 1; i >= 0; i--) {
-            if (!policy.permits(channels[i].peer.getAddress())) {
+            if (!policy.permits(channels[i].peer)) {
                 removeChannel(i);
                 removed++;
             }

@@ -2,6 +2,7 @@ package org.gatehouse.turn.internal;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.util.Collections;
@@ -21,9 +22,13 @@ import org.gatehouse.core.net.IpAddresses;
  * allowed, as in coturn. In restricted mode only {@code allowed-peer-ip} is reachable.
  *
  * <p>An address of this host (any interface's, the relay addresses, the external-ip public addresses a
- * NAT may send back here) is refused too unless {@code allowed-peer-ip} holds it: a relay socket sending
- * to one of them reaches this host's own UDP services (the STUN/TURN listener, a DNS or SNMP daemon)
- * from one of its own addresses, past a firewall that trusts those, however public the address is.
+ * NAT may send back here) is reachable only at a port of the relay range unless {@code allowed-peer-ip}
+ * holds it: there it is another allocation's relayed address (two clients of this server relaying to
+ * each other, as with TURN over TCP/443 on both sides of a call), while at any other port a relay
+ * socket would reach this host's own UDP services (the STUN/TURN listener, a DNS or SNMP daemon) from one
+ * of its own addresses, past a firewall that trusts those. Permissions, which name an address and no
+ * port, are granted for it; a channel to another port is refused (403), and a Send indication to one
+ * is dropped.
  */
 final class PeerPolicy {
 
@@ -43,26 +48,31 @@ final class PeerPolicy {
     private final boolean restricted;
     /** This host's addresses, canonical. */
     private final Set<InetAddress> own;
+    /** The relay port range ({@code min-port}, {@code max-port}): where this host's addresses are reachable. */
+    private final int minPort;
+    private final int maxPort;
 
     PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted) {
-        this(allowed, denied, restricted, Set.of());
+        this(allowed, denied, restricted, Set.of(), 0, 65535);
     }
 
-    PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted, Set<InetAddress> own) {
+    PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted, Set<InetAddress> own, int minPort, int maxPort) {
         this.allowed = allowed;
         this.denied = denied;
         this.restricted = restricted;
         this.own = Set.copyOf(own);
+        this.minPort = minPort;
+        this.maxPort = maxPort;
     }
 
     static PeerPolicy of(TurnSettings s) {
-        return new PeerPolicy(s.allowedPeers(), s.deniedPeers(), s.restricted(), ownAddresses(s));
+        return new PeerPolicy(s.allowedPeers(), s.deniedPeers(), s.restricted(), ownAddresses(s), s.minPort(), s.maxPort());
     }
 
     /** The same policy with this host's addresses as they are now (interfaces come and go). */
     PeerPolicy withOwnAddresses(TurnSettings s) {
         Set<InetAddress> now = ownAddresses(s);
-        return now.equals(own) ? this : new PeerPolicy(allowed, denied, restricted, now);
+        return now.equals(own) ? this : new PeerPolicy(allowed, denied, restricted, now, minPort, maxPort);
     }
 
     /** Every address of this host's interfaces, the relay addresses and the external-ip public addresses. */
@@ -86,8 +96,39 @@ final class PeerPolicy {
         return out;
     }
 
+    /** Whether a permission may name {@code peer} (an address, any port). */
     boolean permits(InetAddress peer) {
         return verdict(peer) == Verdict.ALLOWED;
+    }
+
+    /** Whether a channel or a Send indication may reach {@code peer}: its address, and its port when it is this host's. */
+    boolean permits(InetSocketAddress peer) {
+        return verdict(peer) == Verdict.ALLOWED;
+    }
+
+    Verdict verdict(InetSocketAddress peer) {
+        Verdict v = verdict(peer.getAddress());
+        return v != Verdict.ALLOWED ? v : ownService(peer) ? Verdict.DENIED_OWN_ADDRESS : Verdict.ALLOWED;
+    }
+
+    /**
+     * Whether {@code peer} is this host's address at a port outside the relay range, not opened by
+     * allowed-peer-ip: a Send indication's check, whose address a permission already admitted (cheap
+     * for a port in the relay range, as every peer's on the other side of a relay is).
+     */
+    boolean ownService(InetSocketAddress peer) {
+        if (peer.getPort() >= minPort && peer.getPort() <= maxPort) {
+            return false;
+        }
+        InetAddress address = IpAddresses.canonical(peer.getAddress());
+        if (allowed.contains(address)) {
+            return false;
+        }
+        if (own.contains(address)) {
+            return true;
+        }
+        Optional<Inet4Address> embedded = IpAddresses.embeddedIpv4(address);
+        return embedded.isPresent() && !allowed.contains(embedded.get()) && own.contains(embedded.get());
     }
 
     Verdict verdict(InetAddress peer) {
@@ -113,9 +154,6 @@ final class PeerPolicy {
     private Verdict single(InetAddress address) {
         if (denied.contains(address)) {
             return Verdict.DENIED_CONFIGURED;
-        }
-        if (own.contains(address)) {
-            return Verdict.DENIED_OWN_ADDRESS;
         }
         if (RESERVED.contains(address)) {
             return Verdict.DENIED_RESERVED;

@@ -415,8 +415,11 @@ final class TurnServer implements TurnHandler {
         a.refreshRelays(ipv6, now + granted);
     }
 
-    /** XOR-PEER-ADDRESS at {@code index} if the policy lets this allocation reach it; else answers and null. */
-    private InetSocketAddress peer(StunMessage m, int index, Allocation a, Authenticator.Outcome auth) {
+    /**
+     * XOR-PEER-ADDRESS at {@code index} if the policy lets this allocation reach it (its address; and its
+     * port too when {@code withPort}: a channel, not a permission); else answers and null.
+     */
+    private InetSocketAddress peer(StunMessage m, int index, Allocation a, Authenticator.Outcome auth, boolean withPort) {
         InetSocketAddress peer = m.address(index);
         if (peer == null) {
             error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
@@ -429,10 +432,11 @@ final class TurnServer implements TurnHandler {
         }
         // An IPv6 attribute holding a mapped IPv4 address decodes to IPv4: the policy judges it as such,
         // but an IPv6 relay cannot send to it.
-        if (ipv6 != !(peer.getAddress() instanceof java.net.Inet4Address) || !policy.permits(peer.getAddress())) {
+        if (ipv6 != !(peer.getAddress() instanceof java.net.Inet4Address)
+                || !(withPort ? policy.permits(peer) : policy.permits(peer.getAddress()))) {
             counters.deniedPeers.increment();
             LOG.debug("TURN: allocation {} ({}): peer {} denied ({})", a.id, a.user, IpAddresses.format(peer),
-                    policy.verdict(peer.getAddress()));
+                    withPort ? policy.verdict(peer) : policy.verdict(peer.getAddress()));
             error(m, a.connection, a.client, ErrorCode.FORBIDDEN, auth, a);
             return null;
         }
@@ -443,7 +447,7 @@ final class TurnServer implements TurnHandler {
         List<InetAddress> peers = new ArrayList<>(2);
         for (int i = 0; i < m.attributeCount(); i++) {
             if (m.attributeType(i) == Attribute.XOR_PEER_ADDRESS) {
-                InetSocketAddress peer = peer(m, i, a, auth);
+                InetSocketAddress peer = peer(m, i, a, auth, false);
                 if (peer == null) {
                     return;
                 }
@@ -480,7 +484,7 @@ final class TurnServer implements TurnHandler {
             error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
             return;
         }
-        InetSocketAddress peer = peer(m, peerAt, a, auth);
+        InetSocketAddress peer = peer(m, peerAt, a, auth, true);
         if (peer == null) {
             return;
         }
@@ -515,6 +519,11 @@ final class TurnServer implements TurnHandler {
         InetSocketAddress peer = m.address(peerAt);
         if (peer == null || !a.permitted(peer.getAddress(), a.wheel.now())) {
             counters.dropped.increment();
+            return;
+        }
+        if (policy.ownService(peer)) {
+            // A permitted address of this host, at a port outside the relay range: its own services.
+            counters.deniedPeers.increment();
             return;
         }
         a.toPeer(peer, m.buffer(), m.valueOffset(dataAt), m.valueLength(dataAt));

@@ -3,6 +3,7 @@ package org.gatehouse.turn.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
 import org.gatehouse.core.net.AddressSet;
@@ -37,15 +38,25 @@ class PeerPolicyTest {
         assertEquals(PeerPolicy.Verdict.NOT_IN_RESTRICTED_LIST, verdict(r, "8.8.8.8"));
     }
 
+    private static PeerPolicy.Verdict verdict(PeerPolicy p, String address, int port) throws Exception {
+        return p.verdict(new InetSocketAddress(InetAddress.getByName(address), port));
+    }
+
     @Test
-    void thisHostsOwnAddressesAreDeniedInEveryFormUnlessAllowed() throws Exception {
-        PeerPolicy p = new PeerPolicy(AddressSet.empty(), AddressSet.empty(), false, Set.of(InetAddress.getByName("198.51.99.7")));
-        for (String own : new String[] {"198.51.99.7", "::ffff:198.51.99.7", "2002:c633:6307::1", "64:ff9b::198.51.99.7"}) {
-            assertEquals(PeerPolicy.Verdict.DENIED_OWN_ADDRESS, verdict(p, own), own);
+    void thisHostsOwnAddressesAreReachableAtRelayPortsOnlyInEveryFormUnlessAllowed() throws Exception {
+        Set<InetAddress> own = Set.of(InetAddress.getByName("198.51.99.7"));
+        PeerPolicy p = new PeerPolicy(AddressSet.empty(), AddressSet.empty(), false, own, 49152, 65535);
+        for (String form : new String[] {"198.51.99.7", "::ffff:198.51.99.7", "2002:c633:6307::1", "64:ff9b::198.51.99.7"}) {
+            assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, form), "a permission (an address, any port): " + form);
+            assertEquals(PeerPolicy.Verdict.DENIED_OWN_ADDRESS, verdict(p, form, 3478), "its own STUN listener: " + form);
+            assertEquals(PeerPolicy.Verdict.DENIED_OWN_ADDRESS, verdict(p, form, 49151), "just below the relay range: " + form);
+            assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, form, 49152), "another allocation's relayed address: " + form);
+            assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, form, 65535), form);
         }
-        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, "198.51.99.8"));
-        PeerPolicy allowed = new PeerPolicy(AddressSet.parse(List.of("198.51.99.7")), AddressSet.empty(), false,
-                Set.of(InetAddress.getByName("198.51.99.7")));
-        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(allowed, "198.51.99.7"));
+        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, "198.51.99.8", 3478), "not this host");
+        PeerPolicy allowed = new PeerPolicy(AddressSet.parse(List.of("198.51.99.7")), AddressSet.empty(), false, own, 49152, 65535);
+        assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(allowed, "198.51.99.7", 3478), "listed in allowed-peer-ip");
+        PeerPolicy denied = new PeerPolicy(AddressSet.empty(), AddressSet.parse(List.of("198.51.99.0/24")), false, own, 49152, 65535);
+        assertEquals(PeerPolicy.Verdict.DENIED_CONFIGURED, verdict(denied, "198.51.99.7", 50000), "denied-peer-ip still denies");
     }
 }

@@ -295,31 +295,41 @@ class TurnServerTest {
     }
 
     @Test
-    void anAddressOfThisServerIsNoPeerUnlessAllowed() throws Exception {
+    void anAddressOfThisServerIsAPeerAtRelayPortsOnlyUnlessAllowed() throws Exception {
         // A relay socket sending to this host's own address (here the external-ip public address, which a
-        // NAT sends back here; an interface's address alike) reaches its STUN listener and any other UDP
-        // service of the host from one of the host's own addresses, however public that address is.
+        // NAT sends back here; an interface's address alike) at another port than a relay's reaches its
+        // STUN listener and any other UDP service of the host from one of the host's own addresses. At a
+        // relay port it is another allocation's relayed address: two clients of this server relaying to
+        // each other (TURN over TCP/443 on both sides of a call), which must keep working.
         turn.reconfigure("allowed-peer-ip", "", "external-ip", "198.51.99.7");
-        try (TurnClient c = turn.client()) {
+        try (TurnClient c = turn.client(); TurnClient other = turn.client()) {
             assertEquals(0, TurnClient.code(c.allocate()));
+            StunMessage otherAllocation = other.allocate();
+            assertEquals(0, TurnClient.code(otherAllocation));
+            int otherPort = TurnClient.relayed(otherAllocation).getPort();
             for (String own : new String[] {"198.51.99.7", "::ffff:198.51.99.7"}) {
-                InetSocketAddress peer = new InetSocketAddress(InetAddress.getByName(own), 3478);
-                assertEquals(403, TurnClient.code(c.createPermission(peer)), own);
-                assertEquals(403, TurnClient.code(c.channelBind(0x4001, peer)), own);
+                InetSocketAddress listener = new InetSocketAddress(InetAddress.getByName(own), 3478);
+                assertEquals(0, TurnClient.code(c.createPermission(listener)), "a permission names an address, not a port: " + own);
+                assertEquals(403, TurnClient.code(c.channelBind(0x4001, listener)), own);
             }
+            assertEquals(0, TurnClient.code(c.channelBind(0x4002, new InetSocketAddress("198.51.99.7", otherPort))),
+                    "the other allocation's relayed address, as advertised");
+            long denied = turn.turn.statistics().deniedPeers();
+            c.sendIndication(new InetSocketAddress("198.51.99.7", 3478), new byte[] {1, 2, 3});
+            TestTurn.waitFor(() -> turn.turn.statistics().deniedPeers() == denied + 1, "a Send indication to its STUN port is dropped");
             for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
                 for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
                     if (a instanceof java.net.Inet4Address) {
-                        assertEquals(403, TurnClient.code(c.createPermission(new InetSocketAddress(a, 3478))), "this host's " + a);
+                        assertEquals(403, TurnClient.code(c.channelBind(0x4003, new InetSocketAddress(a, 3478))), "this host's " + a);
                     }
                 }
             }
-            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("198.51.99.8", 3478))), "another public address");
+            assertEquals(0, TurnClient.code(c.channelBind(0x4004, new InetSocketAddress("198.51.99.8", 3478))), "another public address");
         }
         turn.reconfigure("allowed-peer-ip", "198.51.99.7");
         try (TurnClient c = turn.client()) {
             assertEquals(0, TurnClient.code(c.allocate()));
-            assertEquals(0, TurnClient.code(c.createPermission(new InetSocketAddress("198.51.99.7", 3478))), "listed in allowed-peer-ip");
+            assertEquals(0, TurnClient.code(c.channelBind(0x4001, new InetSocketAddress("198.51.99.7", 3478))), "listed in allowed-peer-ip");
         }
     }
 
