@@ -73,6 +73,12 @@ final class Dispatcher {
         }
     }
 
+    /** Whether the TURN handler (if any) holds an allocation made through this stream connection. */
+    boolean holdsAllocation(StunConnection connection, InetSocketAddress client) {
+        TurnHandler handler = turn;
+        return handler != null && handler.holdsAllocation(connection, client);
+    }
+
     void software(byte[] value) {
         this.software = value;
     }

@@ -67,6 +67,8 @@ final class ListenerSet {
     private final ChannelGroup connections = new DefaultChannelGroup("stun-tcp", GlobalEventExecutor.INSTANCE);
 
     private volatile int tcpIdleSeconds = 600;
+    /** max-allocate-timeout: read by each connection at each check, so a change applies to open ones too. */
+    private volatile int allocateTimeoutSeconds = 60;
     /** Where TLS listeners get their context for each connection; null while no certificate service is there. */
     private volatile TlsContexts tls;
     private StunSettings last;
@@ -115,6 +117,7 @@ final class ListenerSet {
     synchronized void apply(StunSettings settings) {
         last = settings;
         tcpIdleSeconds = settings.tcpIdleTimeoutSeconds();
+        allocateTimeoutSeconds = settings.maxAllocateTimeoutSeconds();
         if (!listen(settings, false)) {
             // Tried again with these settings until they open or another configuration (or certificate
             // service) applies.
@@ -373,7 +376,7 @@ final class ListenerSet {
             @Override
             protected void initChannel(Channel ch) {
                 connections.add(ch);
-                TcpHandler handler = new TcpHandler(dispatcher, protocol);
+                TcpHandler handler = new TcpHandler(dispatcher, protocol, () -> allocateTimeoutSeconds);
                 ch.pipeline().addLast(new IdleStateHandler(0, 0, tcpIdleSeconds, TimeUnit.SECONDS));
                 TlsContexts contexts = tls;
                 if (secure) {

@@ -29,6 +29,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             defaultValue = "600", min = "10")
     int tcp$_$idle$_$timeout();
 
+    @AttributeDefinition(name = "max-allocate-timeout", description = "Seconds a TCP or TLS connection without a TURN allocation may "
+            + "go without a complete message before it is closed (coturn's max-allocate-timeout).", defaultValue = "60", min = "1")
+    int max$_$allocate$_$timeout();
+
     @AttributeDefinition(name = "malformed-log-interval", description = "At most one log line per source address per this many seconds about dropped packets.",
             defaultValue = "60", min = "1")
     int malformed$_$log$_$interval();

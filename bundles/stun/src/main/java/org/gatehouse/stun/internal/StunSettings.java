@@ -18,7 +18,7 @@ import org.gatehouse.core.net.IpAddresses;
  * alternate-address that applies to no listen address).
  */
 record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocketAddress> tlsListen, byte[] software, int tcpIdleTimeoutSeconds,
-        int malformedLogIntervalSeconds, InetSocketAddress alternate, String source, List<String> warnings) {
+        int maxAllocateTimeoutSeconds, int malformedLogIntervalSeconds, InetSocketAddress alternate, String source, List<String> warnings) {
 
     static final String PID = "org.gatehouse.stun";
     static final int DEFAULT_PORT = 3478;
@@ -37,6 +37,7 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
         checkSoftware(s.source(), software);
         byte[] softwareBytes = software.isEmpty() ? null : software.getBytes(StandardCharsets.US_ASCII);
         int idle = s.integer("tcp-idle-timeout", 600, 10, 86_400);
+        int allocateTimeout = s.integer("max-allocate-timeout", 60, 1, 86_400);
         int logInterval = s.integer("malformed-log-interval", 60, 1, 86_400);
         List<String> warnings = new ArrayList<>();
         listen = once(s.source(), "listen", listen, warnings);
@@ -77,7 +78,7 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
                         + ") that is not a wildcard (0.0.0.0, [::]); it stays off");
             }
         }
-        return new StunSettings(List.copyOf(listen), tcp, List.copyOf(tlsListen), softwareBytes, idle, logInterval, alternate, s.source(),
+        return new StunSettings(List.copyOf(listen), tcp, List.copyOf(tlsListen), softwareBytes, idle, allocateTimeout, logInterval, alternate, s.source(),
                 List.copyOf(warnings));
     }
 

@@ -6,6 +6,9 @@ import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import javax.net.ssl.SSLException;
 import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.stun.message.MessageClass;
@@ -24,21 +27,56 @@ final class TcpHandler extends ContextConnection {
 
     private final Dispatcher dispatcher;
     private final String protocol;
+    /** max-allocate-timeout, as configured now. */
+    private final IntSupplier allocateTimeoutSeconds;
     private InetSocketAddress remote;
+    /** When the last complete message or frame arrived (or the connection opened). */
+    private long lastMessage;
+    private ScheduledFuture<?> watch;
 
     TcpHandler(Dispatcher dispatcher, String protocol) {
+        this(dispatcher, protocol, () -> 60);
+    }
+
+    TcpHandler(Dispatcher dispatcher, String protocol, IntSupplier allocateTimeoutSeconds) {
         this.dispatcher = dispatcher;
         this.protocol = protocol;
+        this.allocateTimeoutSeconds = allocateTimeoutSeconds;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         super.handlerAdded(ctx);
         this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        lastMessage = System.nanoTime();
+        watchSilence(ctx);
+    }
+
+    /**
+     * A connection without an allocation that goes max-allocate-timeout seconds without a complete
+     * message is closed: anyone can open connections and send nothing (or half a frame), and each
+     * would otherwise hold a descriptor for tcp-idle-timeout (10 minutes by default). One with an
+     * allocation is left to tcp-idle-timeout, as its client may stay silent between Refreshes.
+     */
+    private void watchSilence(ChannelHandlerContext ctx) {
+        long seconds = Math.max(1, allocateTimeoutSeconds.getAsInt());
+        long due = lastMessage + TimeUnit.SECONDS.toNanos(seconds) - System.nanoTime();
+        watch = ctx.executor().schedule(() -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            long silent = System.nanoTime() - lastMessage;
+            if (silent >= TimeUnit.SECONDS.toNanos(Math.max(1, allocateTimeoutSeconds.getAsInt())) && !dispatcher.holdsAllocation(this, remote)) {
+                ctx.close();
+                return;
+            }
+            watchSilence(ctx);
+        }, Math.max(TimeUnit.MILLISECONDS.toNanos(100), due), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastMessage = System.nanoTime();
         ByteBuf frame = (ByteBuf) msg;
         try {
             dispatcher.handle(frame, this, remote);
@@ -49,6 +87,9 @@ final class TcpHandler extends ContextConnection {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (watch != null) {
+            watch.cancel(false);
+        }
         dispatcher.closed(this);
         ctx.fireChannelInactive();
     }

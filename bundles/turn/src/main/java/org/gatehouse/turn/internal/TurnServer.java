@@ -579,6 +579,11 @@ final class TurnServer implements TurnHandler {
     }
 
     @Override
+    public boolean holdsAllocation(StunConnection connection, InetSocketAddress client) {
+        return connection.isStream() && table.stream(connection) != null;
+    }
+
+    @Override
     public void onClosed(StunConnection connection) {
         if (connection.isStream()) {
             Allocation a = table.stream(connection);

@@ -302,6 +302,12 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     }
 
     @Override
+    public boolean holdsAllocation(StunConnection connection, InetSocketAddress client) {
+        TurnServer s = server;
+        return s != null && s.holdsAllocation(connection, client);
+    }
+
+    @Override
     public void onClosed(StunConnection connection) {
         TurnServer s = server;
         if (s != null) {
