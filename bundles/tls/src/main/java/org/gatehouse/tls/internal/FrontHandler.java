@@ -223,6 +223,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not served: this is not a proxy");
             return;
         }
+        if (request.method().equals(HttpMethod.TRACE)) {
+            // As nginx: a node that echoes a TRACE would hand back the client's cookies and credentials
+            // (cross-site tracing), and no conferencing client needs it.
+            x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "TRACE is not served");
+            return;
+        }
         String target = request.uri();
         if (target.startsWith("http://") || target.startsWith("https://")) {
             String host;

@@ -125,6 +125,8 @@ class HttpFrontTest {
             front.bindRoute(HELLO, Map.of(HttpRoute.PREFIX, "/"));
         }
         assertTrue(raw("CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n").startsWith("HTTP/1.1 405"));
+        assertTrue(raw("TRACE / HTTP/1.1\r\nHost: gatehouse.example.com\r\nCookie: session=1\r\n\r\n").startsWith("HTTP/1.1 405"),
+                "TRACE is not passed on to a route (a node echoing it)");
         assertTrue(raw("GET http://evil.example/ HTTP/1.1\r\nHost: gatehouse.example.com\r\n\r\n").startsWith("HTTP/1.1 400"));
         assertTrue(raw("GET http://gatehouse.example.com/x HTTP/1.1\r\nHost: gatehouse.example.com\r\nConnection: close\r\n\r\n")
                 .contains("hello /x from https"), "absolute form naming this host is served");
