@@ -180,6 +180,18 @@ final class RequestReader extends ByteToMessageDecoder {
         return -1;
     }
 
+    /** Whether the head received so far (up to {@code limit} bytes) has an LF not preceded by CR. */
+    private static boolean bareLf(ByteBuf in, int limit) {
+        int start = in.readerIndex();
+        int end = Math.min(in.writerIndex(), start + limit);
+        for (int i = start; i < end; i++) {
+            if (in.getByte(i) == '\n' && (i == start || in.getByte(i - 1) != '\r')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean readHead(ByteBuf in, List<Object> out) {
         // Empty lines before a request are allowed (RFC 9112 section 2.2).
         while (in.readableBytes() >= 2 && in.getByte(in.readerIndex()) == '\r' && in.getByte(in.readerIndex() + 1) == '\n') {
@@ -199,6 +211,11 @@ final class RequestReader extends ByteToMessageDecoder {
             return false;
         }
         if (end < 0) {
+            if (bareLf(in, max)) {
+                // A head of bare-LF lines never ends with CRLFCRLF: refused now, not left to header-read-timeout.
+                reject(out, HttpResponseStatus.BAD_REQUEST, "bare LF or CR in the header section");
+                return false;
+            }
             if (lineEnd < 0 && in.readableBytes() > limits.requestLine()) {
                 reject(out, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line longer than " + limits.requestLine() + " bytes");
                 return false;

@@ -104,6 +104,9 @@ class RequestReaderTest {
         assertEquals(HttpResponseStatus.BAD_REQUEST, rejected(
                 "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n").status(), "obs-fold");
         assertEquals(HttpResponseStatus.BAD_REQUEST, rejected("GET / HTTP/1.1\nHost: x\r\n\r\n").status(), "bare LF");
+        assertEquals(HttpResponseStatus.BAD_REQUEST, rejected("GET / HTTP/1.1\nHost: x\n\n").status(),
+                "a head of bare-LF lines, which never ends with CRLFCRLF: at once, not at header-read-timeout");
+        assertEquals(HttpResponseStatus.BAD_REQUEST, rejected("GET / HTTP/1.1\r\nHost: x\n").status(), "a bare LF before the head is complete");
         assertEquals(HttpResponseStatus.BAD_REQUEST, rejected(
                 "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n").status(), "invalid chunk size");
         assertEquals(HttpResponseStatus.BAD_REQUEST, rejected(
