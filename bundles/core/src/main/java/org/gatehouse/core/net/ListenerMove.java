@@ -98,12 +98,7 @@ public final class ListenerMove {
                 leaving.put(k, a);
             }
         });
-        Map<String, Exception> failed = new LinkedHashMap<>();
-        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
-            if (!bound.containsKey(e.getKey())) {
-                open(sockets, e.getKey(), e.getValue(), failed);
-            }
-        }
+        Map<String, Exception> failed = openMissing(bound, wanted, sockets);
         // Only a port found in use counts as a clash: an address this host does not have is no reason
         // to close the listener that serves.
         Map<String, InetSocketAddress> clashing = new LinkedHashMap<>();
@@ -139,20 +134,37 @@ public final class ListenerMove {
                 }
             });
         }
-        leaving.forEach((k, a) -> {
-            if (clashing.containsKey(k)) {
-                return;
-            }
-            if (failed.keySet().stream().anyMatch(f -> kind(f).equals(kind(k)))) {
-                kept.add(k);
-            } else {
-                sockets.close(k);
-            }
-        });
-        List<Failure> failures = new ArrayList<>();
-        failed.forEach((k, ex) -> failures.add(new Failure(k, wanted.get(k), ex)));
+        leaving.keySet().stream().filter(k -> !clashing.containsKey(k)).forEach(k -> keepOrClose(k, failed, kept, sockets));
+        List<Failure> failures = failures(failed, wanted);
         failures.addAll(notReopened);
         return new Result(failures, kept);
+    }
+
+    /** Opens the {@code wanted} listeners not in {@code bound}; returns those that could not be opened, with why. */
+    private static Map<String, Exception> openMissing(Map<String, InetSocketAddress> bound, Map<String, InetSocketAddress> wanted,
+            Sockets sockets) {
+        Map<String, Exception> failed = new LinkedHashMap<>();
+        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
+            if (!bound.containsKey(e.getKey())) {
+                open(sockets, e.getKey(), e.getValue(), failed);
+            }
+        }
+        return failed;
+    }
+
+    /** A listener no longer wanted: kept (added to {@code kept}) while one of its kind failed to open, else closed. */
+    private static void keepOrClose(String key, Map<String, Exception> failed, List<String> kept, Sockets sockets) {
+        if (failed.keySet().stream().anyMatch(f -> kind(f).equals(kind(key)))) {
+            kept.add(key);
+        } else {
+            sockets.close(key);
+        }
+    }
+
+    private static List<Failure> failures(Map<String, Exception> failed, Map<String, InetSocketAddress> wanted) {
+        List<Failure> out = new ArrayList<>();
+        failed.forEach((k, ex) -> out.add(new Failure(k, wanted.get(k), ex)));
+        return out;
     }
 
     /**
@@ -162,26 +174,10 @@ public final class ListenerMove {
      * one that could not be opened) closes once no listener of its kind is failing.
      */
     public static Result retry(Map<String, InetSocketAddress> bound, Map<String, InetSocketAddress> wanted, Sockets sockets) {
-        Map<String, Exception> failed = new LinkedHashMap<>();
-        for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
-            if (!bound.containsKey(e.getKey())) {
-                open(sockets, e.getKey(), e.getValue(), failed);
-            }
-        }
+        Map<String, Exception> failed = openMissing(bound, wanted, sockets);
         List<String> kept = new ArrayList<>();
-        bound.forEach((k, a) -> {
-            if (wanted.containsKey(k)) {
-                return;
-            }
-            if (failed.keySet().stream().anyMatch(f -> kind(f).equals(kind(k)))) {
-                kept.add(k);
-            } else {
-                sockets.close(k);
-            }
-        });
-        List<Failure> failures = new ArrayList<>();
-        failed.forEach((k, ex) -> failures.add(new Failure(k, wanted.get(k), ex)));
-        return new Result(failures, kept);
+        List.copyOf(bound.keySet()).stream().filter(k -> !wanted.containsKey(k)).forEach(k -> keepOrClose(k, failed, kept, sockets));
+        return new Result(failures(failed, wanted), kept);
     }
 
     /** The addresses {@code listening} listen on, by key: what {@link #apply} takes as {@code bound}. */
