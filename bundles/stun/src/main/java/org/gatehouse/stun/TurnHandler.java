@@ -34,13 +34,13 @@ public interface TurnHandler {
     }
 
     /**
-     * Whether an allocation was made through this TCP or TLS connection from {@code client} and lives: a
+     * Whether an allocation was made through this TCP or TLS connection and lives: a
      * connection without one is closed after max-allocate-timeout seconds without a complete message,
      * one with one only after tcp-idle-timeout. Called on the connection's event loop.
      *
      * @since 1.3.0
      */
-    default boolean holdsAllocation(StunConnection connection, InetSocketAddress client) {
+    default boolean holdsAllocation(StunConnection connection) {
         return false;
     }
 }

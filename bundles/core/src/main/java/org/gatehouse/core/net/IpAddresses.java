@@ -4,10 +4,16 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
-/** Parsing and canonical forms of IP address literals. Never consults DNS. */
+/** Parsing and canonical forms of IP address literals, and this host's addresses. Never consults DNS. */
 public final class IpAddresses {
 
     private IpAddresses() {
@@ -140,6 +146,25 @@ public final class IpAddresses {
             }
         }
         return address;
+    }
+
+    /**
+     * Every address this host's network interfaces have now, {@link #canonical}, in their order, each once
+     * (link-local and loopback included: callers leave out what they do not want); empty when the
+     * interfaces cannot be listed.
+     */
+    public static List<InetAddress> hostAddresses() {
+        Set<InetAddress> out = new LinkedHashSet<>();
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    out.add(canonical(a));
+                }
+            }
+        } catch (SocketException e) {
+            // No interface list: none known.
+        }
+        return List.copyOf(out);
     }
 
     /**

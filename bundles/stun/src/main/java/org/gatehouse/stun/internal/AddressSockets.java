@@ -4,14 +4,10 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -139,20 +135,8 @@ final class AddressSockets {
      * IPv6 link-local left out (a socket on one needs its scope; the wildcard serves them).
      */
     static List<InetAddress> hostAddresses() {
-        Set<InetAddress> out = new LinkedHashSet<>();
-        try {
-            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-                    if (!a.isLinkLocalAddress() || a instanceof Inet4Address) {
-                        if (!a.isAnyLocalAddress() && !a.isMulticastAddress()) {
-                            out.add(IpAddresses.canonical(a));
-                        }
-                    }
-                }
-            }
-        } catch (SocketException e) {
-            LOG.debug("STUN: cannot list this host's addresses: {}", e.toString());
-        }
-        return List.copyOf(out);
+        return IpAddresses.hostAddresses().stream()
+                .filter(a -> (!a.isLinkLocalAddress() || a instanceof Inet4Address) && !a.isAnyLocalAddress() && !a.isMulticastAddress())
+                .toList();
     }
 }

@@ -74,9 +74,9 @@ final class Dispatcher {
     }
 
     /** Whether the TURN handler (if any) holds an allocation made through this stream connection. */
-    boolean holdsAllocation(StunConnection connection, InetSocketAddress client) {
+    boolean holdsAllocation(StunConnection connection) {
         TurnHandler handler = turn;
-        return handler != null && handler.holdsAllocation(connection, client);
+        return handler != null && handler.holdsAllocation(connection);
     }
 
     void software(byte[] value) {

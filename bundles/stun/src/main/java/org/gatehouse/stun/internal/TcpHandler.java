@@ -59,14 +59,15 @@ final class TcpHandler extends ContextConnection {
      * allocation is left to tcp-idle-timeout, as its client may stay silent between Refreshes.
      */
     private void watchSilence(ChannelHandlerContext ctx) {
-        long seconds = Math.max(1, allocateTimeoutSeconds.getAsInt());
-        long due = lastMessage + TimeUnit.SECONDS.toNanos(seconds) - System.nanoTime();
+        long due = lastMessage + TimeUnit.SECONDS.toNanos(Math.max(1, allocateTimeoutSeconds.getAsInt())) - System.nanoTime();
         watch = ctx.executor().schedule(() -> {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            long silent = System.nanoTime() - lastMessage;
-            if (silent >= TimeUnit.SECONDS.toNanos(Math.max(1, allocateTimeoutSeconds.getAsInt())) && !dispatcher.holdsAllocation(this, remote)) {
+            // Past the silence allowed (as configured now): closed unless it holds an allocation. A
+            // message since, or a shorter setting, leaves a new due time to the next look.
+            if (lastMessage + TimeUnit.SECONDS.toNanos(Math.max(1, allocateTimeoutSeconds.getAsInt())) - System.nanoTime() <= 0
+                    && !dispatcher.holdsAllocation(this)) {
                 ctx.close();
                 return;
             }

@@ -3,9 +3,6 @@ package org.gatehouse.turn.internal;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -77,16 +74,7 @@ final class PeerPolicy {
 
     /** Every address of this host's interfaces, the relay addresses and the external-ip public addresses. */
     static Set<InetAddress> ownAddresses(TurnSettings s) {
-        Set<InetAddress> out = new HashSet<>();
-        try {
-            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-                    out.add(IpAddresses.canonical(a));
-                }
-            }
-        } catch (SocketException e) {
-            // No interface list: the configured addresses below still count.
-        }
+        Set<InetAddress> out = new HashSet<>(IpAddresses.hostAddresses());
         for (InetAddress a : s.relayIps()) {
             out.add(IpAddresses.canonical(a));
         }

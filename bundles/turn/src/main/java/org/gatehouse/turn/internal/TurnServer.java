@@ -171,12 +171,9 @@ final class TurnServer implements TurnHandler {
         return policy;
     }
 
-    /** This host's addresses are looked at again (every 10 s): a new one is refused as a peer from then on. */
+    /** This host's addresses are looked at again (every 10 s): a new one is reachable at relay ports only from then on. */
     synchronized void refreshOwnAddresses() {
-        PeerPolicy now = policy.withOwnAddresses(settings);
-        if (now != policy) {
-            policy = now;
-        }
+        policy = policy.withOwnAddresses(settings);
     }
 
     RelayAddresses relays() {
@@ -579,7 +576,7 @@ final class TurnServer implements TurnHandler {
     }
 
     @Override
-    public boolean holdsAllocation(StunConnection connection, InetSocketAddress client) {
+    public boolean holdsAllocation(StunConnection connection) {
         return connection.isStream() && table.stream(connection) != null;
     }
 

@@ -302,9 +302,9 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     }
 
     @Override
-    public boolean holdsAllocation(StunConnection connection, InetSocketAddress client) {
+    public boolean holdsAllocation(StunConnection connection) {
         TurnServer s = server;
-        return s != null && s.holdsAllocation(connection, client);
+        return s != null && s.holdsAllocation(connection);
     }
 
     @Override
