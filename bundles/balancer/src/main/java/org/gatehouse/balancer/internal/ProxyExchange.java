@@ -108,11 +108,18 @@ final class ProxyExchange implements Consumer<HttpContent> {
         this.idempotent = head || m.equals(HttpMethod.GET) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
         this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
-        // WebSocket only: an upgrade to anything else (h2c above all) would hand the client a raw
-        // connection to the node on which later requests pass no filter, ban or route of the front.
+        this.upgradeRequest = m.equals(HttpMethod.GET) && request.headers().contains(HttpHeaderNames.UPGRADE)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true) && webSocketOnly(request);
+    }
+
+    /**
+     * WebSocket only: an upgrade to anything else (h2c above all) would hand the client a raw connection
+     * to the node on which later requests pass no filter, ban or route of the front. Asked only of a
+     * request that asks to upgrade, so that other requests allocate nothing here.
+     */
+    private static boolean webSocketOnly(HttpRequest request) {
         List<String> upgrades = request.headers().getAll(HttpHeaderNames.UPGRADE);
-        this.upgradeRequest = m.equals(HttpMethod.GET) && upgrades.size() == 1 && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrades.get(0).strip())
-                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        return upgrades.size() == 1 && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrades.get(0).strip());
     }
 
     void start() {
