@@ -186,8 +186,8 @@ public final class IpAddresses {
 
     /**
      * The IPv4 address an IPv6 address carries in one of the transition forms a peer could use to
-     * reach an IPv4 host: IPv4-mapped ({@code ::ffff:0:0/96}), IPv4-compatible ({@code ::/96}, except
-     * {@code ::} and {@code ::1}), 6to4 ({@code 2002::/16}) and the NAT64 well-known prefix
+     * reach an IPv4 host: IPv4-mapped ({@code ::ffff:0:0/96}), IPv4-translated ({@code ::ffff:0:0:0/96},
+     * SIIT, RFC 2765), IPv4-compatible ({@code ::/96}, except {@code ::} and {@code ::1}), 6to4 ({@code 2002::/16}) and the NAT64 well-known prefix
      * ({@code 64:ff9b::/96}) and local-use prefix ({@code 64:ff9b:1::/48}, RFC 8215, address in the last
      * 32 bits). An IPv4 address is returned as itself.
      */
@@ -197,6 +197,9 @@ public final class IpAddresses {
         }
         byte[] b = address.getAddress();
         if (isMapped(b)) {
+            return Optional.of(v4(slice(b, 12)));
+        }
+        if (allZero(b, 0, 8) && b[8] == (byte) 0xff && b[9] == (byte) 0xff && allZero(b, 10, 12)) {
             return Optional.of(v4(slice(b, 12)));
         }
         if (allZero(b, 0, 12) && !(allZero(b, 12, 15) && (b[15] == 0 || b[15] == 1))) {

@@ -35,6 +35,7 @@ class IpAddressesTest {
     void embeddedIpv4FromEveryTransitionForm() {
         assertEquals("10.0.0.1", IpAddresses.embeddedIpv4(v6(0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0001)).orElseThrow().getHostAddress());
         assertEquals("127.0.0.1", IpAddresses.embeddedIpv4(IpAddresses.parse("::127.0.0.1")).orElseThrow().getHostAddress());
+        assertEquals("10.2.3.4", IpAddresses.embeddedIpv4(IpAddresses.parse("::ffff:0:10.2.3.4")).orElseThrow().getHostAddress());
         assertEquals("192.168.1.1", IpAddresses.embeddedIpv4(IpAddresses.parse("2002:c0a8:0101::1")).orElseThrow().getHostAddress());
         assertEquals("10.1.2.3", IpAddresses.embeddedIpv4(IpAddresses.parse("64:ff9b::10.1.2.3")).orElseThrow().getHostAddress());
         assertEquals("169.254.0.1", IpAddresses.embeddedIpv4(IpAddresses.parse("64:ff9b:1::a9fe:1")).orElseThrow().getHostAddress());

@@ -14,7 +14,7 @@ import org.gatehouse.core.net.IpAddresses;
  * Which peers a client may open permissions and channels to. The relay sits in the DMZ with a leg in
  * the private network, so by default it refuses every address that is not a public unicast address:
  * private, loopback, link-local, multicast, broadcast and reserved ranges, also when written in an
- * IPv6 form that carries such an IPv4 address (mapped, compatible, 6to4, NAT64). {@code allowed-peer-ip}
+ * IPv6 form that carries such an IPv4 address (mapped, translated, compatible, 6to4, NAT64). {@code allowed-peer-ip}
  * opens ranges (the conferencing nodes); {@code denied-peer-ip} closes more; an address in both is
  * allowed, as in coturn. In restricted mode only {@code allowed-peer-ip} is reachable.
  *

@@ -21,7 +21,7 @@ class PeerPolicyTest {
         for (String ok : new String[] {"198.51.99.1", "8.8.8.8", "2a00:1450::1", "64:ff9b::808:808"}) {
             assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, ok), ok);
         }
-        for (String no : new String[] {"10.0.0.1", "::ffff:192.168.0.1", "2002:c0a8:1::1", "64:ff9b::a00:1", "::a00:1", "fe80::1"}) {
+        for (String no : new String[] {"10.0.0.1", "::ffff:192.168.0.1", "2002:c0a8:1::1", "64:ff9b::a00:1", "::a00:1", "::ffff:0:a00:1", "fe80::1"}) {
             assertEquals(PeerPolicy.Verdict.DENIED_RESERVED, verdict(p, no), no);
         }
     }

@@ -256,7 +256,7 @@ class TurnServerTest {
             String[] denied = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1", "100.64.0.1", "0.0.0.0",
                 "224.0.0.1", "255.255.255.255", "240.0.0.1", "192.0.2.1",
                 "::1", "::", "fe80::1", "fc00::1", "ff02::1", "2001:db8::1",
-                "::ffff:10.1.2.3", "::10.1.2.3", "2002:a01:203::1", "64:ff9b::10.1.2.3", "64:ff9b::127.0.0.1", "64:ff9b:1::a01:203"};
+                "::ffff:10.1.2.3", "::ffff:0:10.1.2.3", "::10.1.2.3", "2002:a01:203::1", "64:ff9b::10.1.2.3", "64:ff9b::127.0.0.1", "64:ff9b:1::a01:203"};
             for (String d : denied) {
                 InetSocketAddress peer = new InetSocketAddress(InetAddress.getByName(d), 5000);
                 assertEquals(403, TurnClient.code(c.createPermission(peer)), d);
