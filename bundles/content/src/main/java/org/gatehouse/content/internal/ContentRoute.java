@@ -146,6 +146,15 @@ final class ContentRoute implements HttpRoute {
             notFound(x);
             return;
         }
+        if (file == FOLDER_WITHOUT_SLASH) {
+            String uri = x.request().uri();
+            int query = uri.indexOf('?');
+            HttpResponse r = response(HttpResponseStatus.MOVED_PERMANENTLY);
+            r.headers().set(HttpHeaderNames.LOCATION, path + "/" + (query < 0 ? "" : uri.substring(query)));
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            x.respond(r, LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
         try {
             send(x, s, file, head);
         } catch (NoSuchFileException e) {
@@ -196,8 +205,20 @@ final class ContentRoute implements HttpRoute {
         return text;
     }
 
-    /** The file for a decoded relative path, or null when it would leave the folder or does not exist. */
+    /**
+     * What {@link #resolve} answers for a folder named without its trailing slash whose index file
+     * exists: the client is sent to the path with the slash (301), as nginx does, so that the index
+     * page's relative links resolve inside the folder.
+     */
+    static final Path FOLDER_WITHOUT_SLASH = Path.of("folder-without-slash");
+
+    /**
+     * The file for a decoded relative path, or null when it would leave the folder or does not exist,
+     * or when the path ends with a slash but names a file; {@link #FOLDER_WITHOUT_SLASH} for a folder
+     * whose index file exists named without its slash.
+     */
     static Path resolve(Served s, String relative) {
+        boolean folderAsked = relative.isEmpty() || relative.endsWith("/");
         Path p = s.folder();
         for (String segment : relative.split("/")) {
             if (segment.isEmpty()) {
@@ -209,14 +230,17 @@ final class ContentRoute implements HttpRoute {
             p = p.resolve(segment);
         }
         try {
-            if (Files.isDirectory(p)) {
+            boolean folder = Files.isDirectory(p);
+            if (folder) {
                 p = p.resolve(s.settings().index());
+            } else if (folderAsked) {
+                return null;
             }
             Path real = p.toRealPath();
             if (!real.startsWith(s.folder()) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }
-            return real;
+            return folder && !folderAsked ? FOLDER_WITHOUT_SLASH : real;
         } catch (IOException | SecurityException e) {
             return null;
         }

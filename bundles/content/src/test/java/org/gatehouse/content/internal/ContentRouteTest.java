@@ -91,6 +91,19 @@ class ContentRouteTest {
     }
 
     @Test
+    void aFolderWantsItsSlashAndAFileHasNone() throws Exception {
+        Files.createDirectories(webapp.resolve("guide"));
+        Files.writeString(webapp.resolve("guide/index.html"), "<a href=\"next.html\">next</a>\n");
+        String folder = curl("-i", base + "/webapp/guide?lang=en");
+        assertTrue(folder.startsWith("HTTP/1.1 301"), folder);
+        assertEquals("/webapp/guide/?lang=en", header(folder, "location"), "relative links of the index resolve inside the folder");
+        assertTrue(curl("-i", base + "/webapp/guide/").endsWith("<a href=\"next.html\">next</a>\n"));
+        assertTrue(curl("-i", base + "/webapp/css").startsWith("HTTP/1.1 404"), "a folder without an index is no one's to redirect");
+        assertTrue(curl("-i", base + "/webapp/app.js/").startsWith("HTTP/1.1 404"), "a file is not a folder");
+        assertTrue(curl("-i", base + "/webapp/app.js/.").startsWith("HTTP/1.1 404"));
+    }
+
+    @Test
     void etagAndLastModifiedGive304() throws Exception {
         String first = curl("-i", base + "/webapp/css/site.css");
         String etag = header(first, "etag");
