@@ -5,7 +5,7 @@
  * the shape of every place a TURN password key can come from.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.gatehouse.turn;
 
 import org.osgi.annotation.bundle.Export;

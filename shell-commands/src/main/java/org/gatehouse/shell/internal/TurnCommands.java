@@ -1,8 +1,9 @@
 package org.gatehouse.shell.internal;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.net.IpAddresses;
@@ -86,11 +87,25 @@ public final class TurnCommands {
         for (AllocationInfo a : list) {
             out.append(String.format("%-6d %-16s %-4s %-24s %-24s %-24s %8s %5d %4d %18s %18s%n", a.id(), shorten(a.user(), 16),
                     a.protocol(), IpAddresses.format(a.client()), a.server() == null ? "-" : IpAddresses.format(a.server()),
-                    a.relayed().stream().map(IpAddresses::format).collect(Collectors.joining(" ")), age(a.age()),
+                    relayed(a), age(a.age()),
                     a.permissions(), a.channels(), traffic(a.packetsToPeers(), a.bytesToPeers()),
                     traffic(a.packetsToClient(), a.bytesToClient())));
         }
         out.append(String.format("%d allocation%s%n", list.size(), list.size() == 1 ? "" : "s"));
+        return out.toString();
+    }
+
+    /** Each relayed address, with the local address its socket is bound to where external-ip maps it ({@code (bound 10.40.0.5)}). */
+    private static String relayed(AllocationInfo a) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < a.relayed().size(); i++) {
+            InetSocketAddress relayed = a.relayed().get(i);
+            out.append(out.length() == 0 ? "" : " ").append(IpAddresses.format(relayed));
+            InetAddress bound = i < a.bound().size() ? a.bound().get(i).getAddress() : relayed.getAddress();
+            if (!bound.equals(relayed.getAddress())) {
+                out.append(" (bound ").append(IpAddresses.format(bound)).append(')');
+            }
+        }
         return out.toString();
     }
 

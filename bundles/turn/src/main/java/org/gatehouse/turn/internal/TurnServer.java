@@ -638,14 +638,15 @@ final class TurnServer implements TurnHandler {
                 continue;
             }
             List<InetSocketAddress> relayed = new ArrayList<>(2);
-            if (a.v4 != null) {
-                relayed.add(a.v4.advertised);
-            }
-            if (a.v6 != null) {
-                relayed.add(a.v6.advertised);
+            List<InetSocketAddress> bound = new ArrayList<>(2);
+            for (Relay r : new Relay[] {a.v4, a.v6}) {
+                if (r != null) {
+                    relayed.add(r.advertised);
+                    bound.add(new InetSocketAddress(r.bound, r.port));
+                }
             }
             out.add(new AllocationInfo(a.id, a.user, a.connection.protocol(), a.client, a.connection.localAddress(),
-                    List.copyOf(relayed), Duration.ofNanos(nanos - a.createdNanos),
+                    List.copyOf(relayed), List.copyOf(bound), Duration.ofNanos(nanos - a.createdNanos),
                     Duration.ofSeconds(Math.max(0, a.expires - a.wheel.now())), a.permissionCount(), a.channelCount(),
                     a.packetsToPeers, a.bytesToPeers, a.packetsToClient, a.bytesToClient));
         }
