@@ -11,7 +11,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.Background;
-import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
@@ -23,7 +22,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -36,9 +34,6 @@ import org.osgi.service.metatype.annotations.Designate;
         service = ServerCertificates.class)
 @Designate(ocd = TlsConfiguration.class)
 public final class TlsComponent implements ServerCertificates {
-
-    @Reference
-    EventLoops loops;
 
     private final CertificateStore store = new CertificateStore();
     private ScheduledFuture<?> watcher;

@@ -35,7 +35,6 @@ class CertificateFileOffTheIoThreadsTest {
         TlsComponent tls = new TlsComponent();
         Path configured = home.resolve("etc/tls/server.pem");
         try {
-            tls.loops = loops;
             Map<String, Object> p = new HashMap<>();
             p.put("hostname", "gatehouse");
             p.put("domain", "example.com");

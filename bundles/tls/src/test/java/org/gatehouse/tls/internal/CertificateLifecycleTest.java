@@ -52,7 +52,6 @@ class CertificateLifecycleTest {
         System.setProperty("gatehouse.home", home.toString());
         loops = EventLoopsAccess.start(Map.of("io-threads", "1"));
         tls = new TlsComponent();
-        tls.loops = loops;
         configured = home.resolve("etc/tls/server.pem");
         Map<String, Object> p = new HashMap<>();
         p.put("hostname", "gatehouse");

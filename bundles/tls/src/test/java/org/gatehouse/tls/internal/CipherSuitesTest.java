@@ -48,7 +48,6 @@ class CipherSuitesTest {
         System.setProperty("gatehouse.home", home.toString());
         loops = EventLoopsAccess.start(Map.of("io-threads", "1"));
         tls = new TlsComponent();
-        tls.loops = loops;
         logged(() -> tls.activate(properties(settings)));
         server = new ServerBootstrap().group(loops.group()).channel(loops.serverChannelClass())
                 .childHandler(new ChannelInitializer<Channel>() {

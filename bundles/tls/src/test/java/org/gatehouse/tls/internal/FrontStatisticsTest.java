@@ -33,7 +33,6 @@ class FrontStatisticsTest {
             p.put("domain", "example.com");
             p.put("https-listen", "127.0.0.1:0");
             p.put("http-listen", "127.0.0.1:0");
-            tls.loops = loops;
             tls.activate(p);
             front.loops = loops;
             front.certificates = tls;

@@ -53,7 +53,6 @@ class HttpFrontTest {
         p.put("public-https-port", "8443");
         p.put("header-read-timeout", "2");
         tls = new TlsComponent();
-        tls.loops = loops;
         tls.activate(p);
         front = new HttpFrontComponent();
         front.loops = loops;

@@ -34,7 +34,6 @@ public final class TestFront implements AutoCloseable {
         p.put("https-listen", "127.0.0.1:0");
         p.put("http-listen", "");
         p.putAll(settings);
-        tls.loops = loops;
         tls.activate(p);
         front.loops = loops;
         front.certificates = tls;
