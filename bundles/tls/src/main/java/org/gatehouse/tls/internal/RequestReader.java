@@ -428,18 +428,41 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         String trailers = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.ISO_8859_1);
         in.readerIndex(end);
+        // Trailer fields are held to the rules of header fields: they reach the route (and a node) as
+        // fields, and a bare CR or a control character in one made Netty's validation throw, which
+        // dropped the connection without an answer.
         DefaultLastHttpContent last = new DefaultLastHttpContent();
         for (String line : lines(trailers.substring(0, trailers.length() - 4))) {
-            int colon = line.indexOf(':');
-            if (colon <= 0 || !isToken(line.substring(0, colon)) || line.indexOf('\n') >= 0) {
-                reject(out, HttpResponseStatus.BAD_REQUEST, "malformed trailer field");
+            String problem = trailerProblem(line);
+            if (problem != null) {
+                last.release();
+                reject(out, HttpResponseStatus.BAD_REQUEST, problem);
                 return false;
             }
-            last.trailingHeaders().add(line.substring(0, colon), line.substring(colon + 1).strip());
+            int colon = line.indexOf(':');
+            last.trailingHeaders().add(line.substring(0, colon), trimOws(line, colon + 1));
         }
         out.add(last);
         state = State.HEAD;
         return true;
+    }
+
+    /** What is wrong with a trailer field line, null if nothing. */
+    private static String trailerProblem(String line) {
+        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+            return "bare LF or CR in the trailer section";
+        }
+        if (line.isEmpty() || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+            return "obsolete line folding (obs-fold) in a trailer field";
+        }
+        int colon = line.indexOf(':');
+        if (colon <= 0 || !isToken(line.substring(0, colon))) {
+            return "malformed trailer field";
+        }
+        if (!isFieldValue(trimOws(line, colon + 1))) {
+            return "control character in trailer field " + line.substring(0, colon);
+        }
+        return null;
     }
 
     /** Splits at CRLF (String.split would compile a regular expression for every request). */
