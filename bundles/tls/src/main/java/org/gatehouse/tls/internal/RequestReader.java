@@ -392,6 +392,10 @@ final class RequestReader extends ByteToMessageDecoder {
         String size = line.substring(0, line.length() - 2);
         int semicolon = size.indexOf(';');
         if (semicolon >= 0) {
+            if (!isChunkExtensions(size, semicolon)) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "malformed chunk extension");
+                return false;
+            }
             size = size.substring(0, semicolon);
         }
         if (size.isEmpty() || size.length() > 15 || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
@@ -445,6 +449,67 @@ final class RequestReader extends ByteToMessageDecoder {
         out.add(last);
         state = State.HEAD;
         return true;
+    }
+
+    /**
+     * Whether {@code line} from {@code i} on is chunk extensions (RFC 9112 7.1.1):
+     * {@code *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )}. They are dropped, not
+     * passed on, but a bare CR or a control character in one is read as a line end by some parsers.
+     */
+    static boolean isChunkExtensions(String line, int i) {
+        int n = line.length();
+        while (i < n) {
+            i = skipOws(line, i);
+            if (i == n || line.charAt(i) != ';') {
+                return false;
+            }
+            i = skipOws(line, i + 1);
+            int name = i;
+            i = skipToken(line, i);
+            if (i == name) {
+                return false;
+            }
+            int equals = skipOws(line, i);
+            if (equals < n && line.charAt(equals) == '=') {
+                i = skipOws(line, equals + 1);
+                if (i < n && line.charAt(i) == '"') {
+                    for (i++; i < n && line.charAt(i) != '"'; i++) {
+                        if (line.charAt(i) == '\\') {
+                            i++;
+                        }
+                        if (i == n || line.charAt(i) < 0x20 && line.charAt(i) != '\t' || line.charAt(i) == 0x7f) {
+                            return false;
+                        }
+                    }
+                    if (i == n) {
+                        return false;
+                    }
+                    i++;
+                } else {
+                    int value = i;
+                    i = skipToken(line, i);
+                    if (i == value) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private static int skipOws(String s, int i) {
+        while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int skipToken(String s, int i) {
+        int end = i;
+        while (end < s.length() && isToken(s.subSequence(end, end + 1))) {
+            end++;
+        }
+        return end;
     }
 
     /** What is wrong with a trailer field line, null if nothing. */

@@ -85,6 +85,18 @@ class RequestReaderTest {
     }
 
     @Test
+    void chunkExtensionsFollowTheirGrammar() {
+        String head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (String bad : new String[] {"3;a\rb", "3;a\u0000", "3;", "3;=v", "3;a=", "3;a=\"open", "3;a=\"x\u0001\"", "3;a b", "3;a=v w",
+            "3;a=(v)"}) {
+            assertEquals(HttpResponseStatus.BAD_REQUEST, rejected(head + bad + "\r\nabc\r\n0\r\n\r\n").status(), bad);
+        }
+        for (String good : new String[] {"3;a", "3; a = v ;b", "3;a=\"q \\\" ;\"", "3;a=\"\";b=c"}) {
+            assertEquals("abc", body(read(head + good + "\r\nabc\r\n0;last\r\n\r\n")), good);
+        }
+    }
+
+    @Test
     void trailerFieldsAreHeldToTheRulesOfHeaderFields() {
         // A bare CR or a control character in a trailer value made the decoder throw (Netty's header
         // validation): the connection was dropped without an answer, after the body had been passed on.
