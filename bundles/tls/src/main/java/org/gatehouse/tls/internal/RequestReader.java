@@ -524,8 +524,13 @@ final class RequestReader extends ByteToMessageDecoder {
         if (colon <= 0 || !isToken(line.substring(0, colon))) {
             return "malformed trailer field";
         }
+        String name = line.substring(0, colon);
+        if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("trailer")) {
+            // RFC 9110 6.5.1: framing is decided before the content; Netty refuses them too, by throwing.
+            return "framing field " + name + " in the trailer section";
+        }
         if (!isFieldValue(trimOws(line, colon + 1))) {
-            return "control character in trailer field " + line.substring(0, colon);
+            return "control character in trailer field " + name;
         }
         return null;
     }
