@@ -206,7 +206,7 @@ class FrontFuzzTest {
         private void framing(Object msg) {
             if (msg instanceof RequestReader.Rejected r) {
                 assertFalse(rejected, "rejected twice");
-                assertTrue(r.status().code() >= 400 && r.status().code() < 500, r.toString());
+                assertTrue(r.status().code() >= 400 && r.status().code() < 600, r.toString());
                 rejected = true;
                 events.add("rejected " + r.status().code());
                 return;
