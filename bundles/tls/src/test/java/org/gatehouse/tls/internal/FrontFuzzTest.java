@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
@@ -70,6 +71,10 @@ class FrontFuzzTest {
     }
 
     @FuzzTest(maxDuration = "60s")
+    // libFuzzer dictionary syntax: \x0d\x0a is CRLF, \" a quote.
+    @DictionaryEntries({"\\x0d\\x0a", "\\x0d\\x0a\\x0d\\x0a", " HTTP/1.1\\x0d\\x0a", " HTTP/1.0\\x0d\\x0a", "Host: x\\x0d\\x0a", "Content-Length: ",
+        "Transfer-Encoding: ", "chunked", "0\\x0d\\x0a\\x0d\\x0a", ";ext=\\\"v\\\"", "Connection: close\\x0d\\x0a", "Trailer", "POST /", "GET /",
+        "CONNECT", "OPTIONS *", "http://x/", "Upgrade: websocket\\x0d\\x0a", "Expect: 100-continue\\x0d\\x0a"})
     void framingAgreesWithRfc9112AndNothingFollowsAClosingAnswer(byte[] data) {
         if (data.length == 0) {
             return;
