@@ -24,7 +24,8 @@ import java.util.List;
  * limits, then the body by Content-Length or chunked coding. Everything RFC 9112 lets a server reject
  * to avoid request smuggling is rejected: Content-Length with Transfer-Encoding, several or invalid
  * Content-Length values, a transfer coding other than chunked, obs-fold, bare LF, whitespace before a
- * colon, invalid chunk sizes. A rejected request becomes a {@link Rejected} message (status and
+ * colon, invalid chunk sizes or extensions, trailer fields that break the rules of header fields or
+ * would change the framing. A rejected request becomes a {@link Rejected} message (status and
  * reason), after which nothing more is read from the connection.
  */
 final class RequestReader extends ByteToMessageDecoder {
@@ -456,7 +457,7 @@ final class RequestReader extends ByteToMessageDecoder {
      * {@code *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )}. They are dropped, not
      * passed on, but a bare CR or a control character in one is read as a line end by some parsers.
      */
-    static boolean isChunkExtensions(String line, int i) {
+    private static boolean isChunkExtensions(String line, int i) {
         int n = line.length();
         while (i < n) {
             i = skipOws(line, i);
