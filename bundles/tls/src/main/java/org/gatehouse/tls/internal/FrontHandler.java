@@ -69,6 +69,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private int waitingFor = NOTHING;
     private Deadline deadline;
     private int headSeconds;
+    /**
+     * The front closed the connection (an answer that closes it, a timeout, a failed route). The
+     * reader may still hand on requests it framed from bytes it had already received (a pipelined
+     * request behind a refused one, in the same read): they are dropped, never routed.
+     */
+    private boolean closing;
     /** A response head was written and nothing has flushed it yet; {@link #flushHead} will. */
     private boolean headUnflushed;
     private final Runnable flushHead = () -> {
@@ -156,8 +162,13 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 answerAndClose(null, HttpResponseStatus.REQUEST_TIMEOUT, "the request head did not arrive within " + headSeconds + " s");
             }
         } else if (expired == BODY || current == null) {
-            ctx.close();
+            close();
         }
+    }
+
+    private void close() {
+        closing = true;
+        ctx.close();
     }
 
     private void cancelTimers() {
@@ -169,6 +180,10 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (current != null && current.responseDone && current.requestDone) {
             current = null;
         }
@@ -341,7 +356,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (!x.responseStarted) {
                 x.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the request could not be served");
             } else {
-                ctx.close();
+                close();
             }
         }
     }
@@ -392,7 +407,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             current = null;
         }
         if (x.closeAfter || !ctx.channel().isActive()) {
-            ctx.close();
+            close();
             return;
         }
         armIdle();
@@ -671,7 +686,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (requestDone) {
                 finished(this);
             } else if (closeAfter) {
-                ctx.close();
+                close();
             } else {
                 discardRestOfBody();
             }
@@ -731,7 +746,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // TLS alerts, resets and the like: nothing to answer on a broken connection.
-        ctx.close();
+        close();
     }
 
 

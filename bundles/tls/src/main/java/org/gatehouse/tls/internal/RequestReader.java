@@ -24,7 +24,8 @@ import java.util.List;
  * limits, then the body by Content-Length or chunked coding. Everything RFC 9112 lets a server reject
  * to avoid request smuggling is rejected: Content-Length with Transfer-Encoding, several or invalid
  * Content-Length values, a transfer coding other than chunked, obs-fold, bare LF, whitespace before a
- * colon, invalid chunk sizes. A rejected request becomes a {@link Rejected} message (status and
+ * colon, invalid chunk sizes or extensions, trailer fields that break the rules of header fields or
+ * would change the framing. A rejected request becomes a {@link Rejected} message (status and
  * reason), after which nothing more is read from the connection.
  */
 final class RequestReader extends ByteToMessageDecoder {
@@ -392,6 +393,10 @@ final class RequestReader extends ByteToMessageDecoder {
         String size = line.substring(0, line.length() - 2);
         int semicolon = size.indexOf(';');
         if (semicolon >= 0) {
+            if (!isChunkExtensions(size, semicolon)) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, "malformed chunk extension");
+                return false;
+            }
             size = size.substring(0, semicolon);
         }
         if (size.isEmpty() || size.length() > 15 || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
@@ -428,18 +433,107 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         String trailers = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.ISO_8859_1);
         in.readerIndex(end);
+        // Trailer fields are held to the rules of header fields: they reach the route (and a node) as
+        // fields, and a bare CR or a control character in one made Netty's validation throw, which
+        // dropped the connection without an answer.
         DefaultLastHttpContent last = new DefaultLastHttpContent();
         for (String line : lines(trailers.substring(0, trailers.length() - 4))) {
-            int colon = line.indexOf(':');
-            if (colon <= 0 || !isToken(line.substring(0, colon)) || line.indexOf('\n') >= 0) {
-                reject(out, HttpResponseStatus.BAD_REQUEST, "malformed trailer field");
+            String problem = trailerProblem(line);
+            if (problem != null) {
+                last.release();
+                reject(out, HttpResponseStatus.BAD_REQUEST, problem);
                 return false;
             }
-            last.trailingHeaders().add(line.substring(0, colon), line.substring(colon + 1).strip());
+            int colon = line.indexOf(':');
+            last.trailingHeaders().add(line.substring(0, colon), trimOws(line, colon + 1));
         }
         out.add(last);
         state = State.HEAD;
         return true;
+    }
+
+    /**
+     * Whether {@code line} from {@code i} on is chunk extensions (RFC 9112 7.1.1):
+     * {@code *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )}. They are dropped, not
+     * passed on, but a bare CR or a control character in one is read as a line end by some parsers.
+     */
+    private static boolean isChunkExtensions(String line, int i) {
+        int n = line.length();
+        while (i < n) {
+            i = skipOws(line, i);
+            if (i == n || line.charAt(i) != ';') {
+                return false;
+            }
+            i = skipOws(line, i + 1);
+            int name = i;
+            i = skipToken(line, i);
+            if (i == name) {
+                return false;
+            }
+            int equals = skipOws(line, i);
+            if (equals < n && line.charAt(equals) == '=') {
+                i = skipOws(line, equals + 1);
+                if (i < n && line.charAt(i) == '"') {
+                    for (i++; i < n && line.charAt(i) != '"'; i++) {
+                        if (line.charAt(i) == '\\') {
+                            i++;
+                        }
+                        if (i == n || line.charAt(i) < 0x20 && line.charAt(i) != '\t' || line.charAt(i) == 0x7f) {
+                            return false;
+                        }
+                    }
+                    if (i == n) {
+                        return false;
+                    }
+                    i++;
+                } else {
+                    int value = i;
+                    i = skipToken(line, i);
+                    if (i == value) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private static int skipOws(String s, int i) {
+        while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int skipToken(String s, int i) {
+        int end = i;
+        while (end < s.length() && isToken(s.subSequence(end, end + 1))) {
+            end++;
+        }
+        return end;
+    }
+
+    /** What is wrong with a trailer field line, null if nothing. */
+    private static String trailerProblem(String line) {
+        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+            return "bare LF or CR in the trailer section";
+        }
+        if (line.isEmpty() || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+            return "obsolete line folding (obs-fold) in a trailer field";
+        }
+        int colon = line.indexOf(':');
+        if (colon <= 0 || !isToken(line.substring(0, colon))) {
+            return "malformed trailer field";
+        }
+        String name = line.substring(0, colon);
+        if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("trailer")) {
+            // RFC 9110 6.5.1: framing is decided before the content; Netty refuses them too, by throwing.
+            return "framing field " + name + " in the trailer section";
+        }
+        if (!isFieldValue(trimOws(line, colon + 1))) {
+            return "control character in trailer field " + name;
+        }
+        return null;
     }
 
     /** Splits at CRLF (String.split would compile a regular expression for every request). */

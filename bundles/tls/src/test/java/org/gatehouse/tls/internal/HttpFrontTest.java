@@ -392,6 +392,29 @@ class HttpFrontTest {
         assertTrue(raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 414"));
     }
 
+    @Test
+    void nothingPipelinedBehindAnAnswerThatClosesIsRouted() throws Exception {
+        // The request read in the same piece as the one answered 400 (or answered and closed as the
+        // client asked) was framed already: it was handed to its route after the connection closed.
+        List<String> routed = java.util.Collections.synchronizedList(new ArrayList<>());
+        HttpRoute recording = x -> {
+            routed.add(x.path());
+            x.respond(HttpResponseStatus.OK, "text/plain", "routed " + x.path());
+        };
+        front.bindRoute(recording, Map.of(HttpRoute.PREFIX, "/pipelined/"));
+        try {
+            String refused = raw("GET pipelined HTTP/1.1\r\nHost: x\r\n\r\nGET /pipelined/after-400 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(refused.startsWith("HTTP/1.1 400"), refused);
+            String closed = raw("GET /pipelined/first HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    + "GET /pipelined/after-close HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(closed.contains("routed /pipelined/first"), closed);
+            Thread.sleep(200);
+            assertEquals(List.of("/pipelined/first"), routed);
+        } finally {
+            front.unbindRoute(recording);
+        }
+    }
+
     /** One answer with a Content-Length body, read from a kept-alive connection. */
     static String answer(InputStream in) throws java.io.IOException {
         StringBuilder head = new StringBuilder();

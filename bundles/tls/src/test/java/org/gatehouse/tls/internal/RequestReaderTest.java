@@ -85,6 +85,32 @@ class RequestReaderTest {
     }
 
     @Test
+    void chunkExtensionsFollowTheirGrammar() {
+        String head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (String bad : new String[] {"3;a\rb", "3;a\u0000", "3;", "3;=v", "3;a=", "3;a=\"open", "3;a=\"x\u0001\"", "3;a b", "3;a=v w",
+            "3;a=(v)"}) {
+            assertEquals(HttpResponseStatus.BAD_REQUEST, rejected(head + bad + "\r\nabc\r\n0\r\n\r\n").status(), bad);
+        }
+        for (String good : new String[] {"3;a", "3; a = v ;b", "3;a=\"q \\\" ;\"", "3;a=\"\";b=c"}) {
+            assertEquals("abc", body(read(head + good + "\r\nabc\r\n0;last\r\n\r\n")), good);
+        }
+    }
+
+    @Test
+    void trailerFieldsAreHeldToTheRulesOfHeaderFields() {
+        // A bare CR or a control character in a trailer value, or a framing field as a trailer, made the
+        // decoder throw (Netty's validation): the connection was dropped without an answer, after the
+        // body had been passed on.
+        String head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n";
+        for (String bad : new String[] {"X-T: a\rb", "X-T: a\u0000b", "X-T: a\u000b", "X-T : a", " X-T: a", "X-T", "Transfer-Encoding: chunked",
+            "content-length: 5", "Trailer: X-T"}) {
+            assertEquals(HttpResponseStatus.BAD_REQUEST, rejected(head + bad + "\r\n\r\n").status(), bad);
+        }
+        List<Object> out = read(head + "X-T:\t 1 \t\r\n\r\n");
+        assertEquals("1", ((LastHttpContent) out.get(out.size() - 1)).trailingHeaders().get("X-T"), "SP and HTAB around a value are OWS");
+    }
+
+    @Test
     void smugglingCasesAre400() {
         assertEquals(HttpResponseStatus.BAD_REQUEST, rejected(
                 "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").status());
