@@ -21,12 +21,14 @@ import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
@@ -155,7 +157,7 @@ class WebRtcIT {
     @Test
     void aWrongPasswordGetsNoRelayCandidate() throws Exception {
         String before = metrics();
-        Map<String, List<String>> report = call("turn:127.0.0.1:" + port + "?transport=udp", USER, "wrong", false);
+        Map<String, List<String>> report = call("turn:127.0.0.1:" + port + "?transport=udp", USER, "wrong", false, r -> { });
         assertEquals(List.of("0 0"), report.get("gathered"), report.toString());
         assertEquals(List.of("false"), report.get("open"), report.toString());
         List<String> errors = report.getOrDefault("candidate-error", List.of());
@@ -172,12 +174,21 @@ class WebRtcIT {
      */
     private void relayedCall(String url, String user, String password, String transport, String... flags) throws Exception {
         String before = metrics();
-        int allocationsBefore = allocationLines(user, transport);
-        Map<String, List<String>> report = call(url, user, password, true, flags);
+        int allocationsBefore = allocationLines(" for " + user + " from " + transport + " ");
+        int deletedBefore = allocationLines(" of " + user + " from " + transport + " ", " ended (deleted by the client) ");
+        call(url, user, password, true, report -> relayed(report, user, transport, before, allocationsBefore, deletedBefore), flags);
+    }
+
+    /** The checks of {@link #relayedCall}, made while Chromium still runs (it is killed after them). */
+    private void relayed(Map<String, List<String>> report, String user, String transport, String before, int allocationsBefore,
+            int deletedBefore) throws Exception {
         String all = report.toString();
 
         assertEquals(null, report.get("error"), all);
-        assertEquals(List.of("1 1"), report.get("gathered"), all);
+        // One relay candidate, so one allocation, per network Chromium uses: loopback, and any other interface of the host.
+        long[] gathered = twoNumbers(report, "gathered");
+        assertTrue(gathered[0] >= 1 && gathered[1] >= 1, all);
+        int allocations = (int) (gathered[0] + gathered[1]);
         for (String candidate : report.get("candidate")) {
             assertTrue(candidate.contains(" 127.0.0.1 ") && candidate.contains(" typ relay "), all);
         }
@@ -196,7 +207,7 @@ class WebRtcIT {
 
         // Everything the receiving page got came to it from its relay, so the relay counted at least as much.
         String after = metrics();
-        assertEquals(2, grew(before, after, "gatehouse_turn_allocations_created_total"), after);
+        assertEquals(allocations, grew(before, after, "gatehouse_turn_allocations_created_total"), after);
         long messageBytes = 0;
         for (int i = 0; i < MESSAGES; i++) {
             messageBytes += ("message " + i).length();
@@ -206,21 +217,39 @@ class WebRtcIT {
                 + videoBytes[1] + " of video and " + messageBytes + " of messages\n" + after);
         assertTrue(grew(before, after, "gatehouse_turn_relayed_bytes_total{direction=\"to_peers\"}") >= videoBytes[1] + messageBytes, after);
         assertTrue(grew(before, after, "gatehouse_turn_relayed_packets_total{direction=\"to_clients\"}") >= videoPackets[0], after);
-        server.awaitLog(l -> l.contains("TURN: allocation ") && l.contains(" for " + user + " from " + transport + " "), allocationsBefore + 2, WAIT);
+        server.awaitLog(l -> l.contains("TURN: allocation ") && l.contains(" for " + user + " from " + transport + " "), allocationsBefore + allocations, WAIT);
+        // The page closes its connections before it reports: Chromium deletes its allocations (Refresh with lifetime 0).
+        server.awaitLog(l -> l.contains("TURN: allocation ") && l.contains(" of " + user + " from " + transport + " ")
+                && l.contains(" ended (deleted by the client) "), deletedBefore + allocations, WAIT);
     }
 
-    /** Chromium's report of one call of the page in {@code webrtc.html}. */
-    private static Map<String, List<String>> call(String url, String user, String password, boolean video, String... flags)
-            throws Exception {
+    /** What a test checks of the page's report while Chromium still runs. */
+    interface ReportCheck {
+        void check(Map<String, List<String>> report) throws Exception;
+    }
+
+    /**
+     * Chromium's report of one call of the page in {@code webrtc.html}, after {@code check} has passed:
+     * Chromium is killed only then, so that what it sends after the report (the deallocations of the
+     * connections the page closed) is not cut short by the test.
+     */
+    private static Map<String, List<String>> call(String url, String user, String password, boolean video, ReportCheck check,
+            String... flags) throws Exception {
         String config = "{\"urls\": " + TestPage.json(url) + ", \"username\": " + TestPage.json(user) + ", \"credential\": "
                 + TestPage.json(password) + ", \"video\": " + video + ", \"messages\": " + MESSAGES
                 + ", \"openWithinMs\": 15000, \"messagesWithinMs\": 10000, \"videoMs\": " + VIDEO_MS + "}";
+        List<String> all = new ArrayList<>(List.of(flags));
+        // Chromium's WebRTC leaves loopback interfaces out: on a host with no other interface (a CI
+        // container, a network namespace) it would gather no candidate at all, and with one it
+        // reaches 127.0.0.1 from that interface's address. This test switch makes it use loopback.
+        all.add("--allow-loopback-in-peer-connection");
         long start = System.nanoTime();
         Path run = Files.createTempDirectory(dir, "chromium");
         try (TestPage page = new TestPage("webrtc.html", config);
-                Chromium browser = Chromium.open(page.url(), run, Duration.ofSeconds(60), flags)) {
+                Chromium browser = Chromium.open(page.url(), run, Duration.ofSeconds(60), all.toArray(new String[0]))) {
             Map<String, List<String>> report = page.awaitReport(Duration.ofSeconds(45), browser);
             System.out.println("WebRtcIT: " + url + " as " + user + " in " + (System.nanoTime() - start) / 1_000_000 + " ms: " + report);
+            check.check(report);
             return report;
         }
     }
@@ -233,8 +262,9 @@ class WebRtcIT {
         return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
     }
 
-    private int allocationLines(String user, String transport) throws IOException {
-        return (int) server.log().stream().filter(l -> l.contains("TURN: allocation ") && l.contains(" for " + user + " from " + transport + " ")).count();
+    /** Log lines about allocations with all of {@code parts}. */
+    private static int allocationLines(String... parts) throws IOException {
+        return (int) server.log().stream().filter(l -> l.contains("TURN: allocation ") && Stream.of(parts).allMatch(l::contains)).count();
     }
 
     private String metrics() throws Exception {
