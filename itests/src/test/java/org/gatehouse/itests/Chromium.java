@@ -1,10 +1,15 @@
 package org.gatehouse.itests;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +60,17 @@ final class Chromium implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         return new Chromium(process, log);
+    }
+
+    /**
+     * The flag that makes Chromium trust the certificate in {@code pem} (Gatehouse's self-signed one)
+     * by its public key alone: a certificate with any other key still fails.
+     */
+    static String trusting(Path pem) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(pem)) {
+            byte[] key = CertificateFactory.getInstance("X.509").generateCertificate(in).getPublicKey().getEncoded();
+            return "--ignore-certificate-errors-spki-list=" + Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(key));
+        }
     }
 
     /** What Chromium printed so far, for a failure message. */

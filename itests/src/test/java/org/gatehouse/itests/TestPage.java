@@ -72,6 +72,11 @@ final class TestPage implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new AssertionError("the page did not report within " + timeout + "; Chromium said:\n" + browser.output());
         }
+        return parse(text);
+    }
+
+    /** A report's {@code key=value} lines by key, in the order they came. */
+    static Map<String, List<String>> parse(String text) {
         Map<String, List<String>> report = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
             int eq = line.indexOf('=');

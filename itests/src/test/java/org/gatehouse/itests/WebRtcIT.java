@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,8 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -65,8 +62,8 @@ class WebRtcIT {
     private static int port;
     private static int tlsPort;
     private static int statusPort;
-    /** base64 SHA-256 of the public key of the certificate Gatehouse serves TURN over TLS with. */
-    private static String certificateKey;
+    /** The flag that makes Chromium trust the certificate Gatehouse serves TURN over TLS with. */
+    private static String trustingTheCertificate;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -107,10 +104,7 @@ class WebRtcIT {
         assertTrue(status.matches());
         statusPort = Integer.parseInt(status.group(1));
         server.awaitOutput(l -> l.contains("STUN listening on tls 127.0.0.1:" + tlsPort), WAIT);
-        try (InputStream in = Files.newInputStream(home.resolve("data/tls/self-signed.pem"))) {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            certificateKey = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded()));
-        }
+        trustingTheCertificate = Chromium.trusting(home.resolve("data/tls/self-signed.pem"));
     }
 
     @AfterAll
@@ -142,7 +136,7 @@ class WebRtcIT {
     @Test
     void aCallRelayedOverTlsWithTheServersCertificateTrusted() throws Exception {
         relayedCall("turns:127.0.0.1:" + tlsPort + "?transport=tcp", USER, PASSWORD, "tls",
-                "--ignore-certificate-errors-spki-list=" + certificateKey);
+                trustingTheCertificate);
     }
 
     @Test
