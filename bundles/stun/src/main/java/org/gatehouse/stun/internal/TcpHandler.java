@@ -49,7 +49,12 @@ final class TcpHandler extends ContextConnection {
         super.handlerAdded(ctx);
         this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
         lastMessage = System.nanoTime();
-        watchSilence(ctx);
+        watchSilence(ctx, allowedSilence());
+    }
+
+    /** max-allocate-timeout as configured now, in nanoseconds. */
+    private long allowedSilence() {
+        return TimeUnit.SECONDS.toNanos(Math.max(1, allocateTimeoutSeconds.getAsInt()));
     }
 
     /**
@@ -58,21 +63,23 @@ final class TcpHandler extends ContextConnection {
      * would otherwise hold a descriptor for tcp-idle-timeout (10 minutes by default). One with an
      * allocation is left to tcp-idle-timeout, as its client may stay silent between Refreshes.
      */
-    private void watchSilence(ChannelHandlerContext ctx) {
-        long due = lastMessage + TimeUnit.SECONDS.toNanos(Math.max(1, allocateTimeoutSeconds.getAsInt())) - System.nanoTime();
+    private void watchSilence(ChannelHandlerContext ctx, long delayNanos) {
         watch = ctx.executor().schedule(() -> {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            // Past the silence allowed (as configured now): closed unless it holds an allocation. A
-            // message since, or a shorter setting, leaves a new due time to the next look.
-            if (lastMessage + TimeUnit.SECONDS.toNanos(Math.max(1, allocateTimeoutSeconds.getAsInt())) - System.nanoTime() <= 0
-                    && !dispatcher.holdsAllocation(this)) {
+            // The silence allowed is taken as configured now: a message since, or a shorter setting,
+            // leaves a new due time to the next look.
+            long left = lastMessage + allowedSilence() - System.nanoTime();
+            if (left > 0) {
+                watchSilence(ctx, left);
+            } else if (!dispatcher.holdsAllocation(this)) {
                 ctx.close();
-                return;
+            } else {
+                // Its allocation may end while the connection stays: looked at again a whole timeout later.
+                watchSilence(ctx, allowedSilence());
             }
-            watchSilence(ctx);
-        }, Math.max(TimeUnit.MILLISECONDS.toNanos(100), due), TimeUnit.NANOSECONDS);
+        }, Math.max(TimeUnit.MILLISECONDS.toNanos(100), delayNanos), TimeUnit.NANOSECONDS);
     }
 
     @Override
