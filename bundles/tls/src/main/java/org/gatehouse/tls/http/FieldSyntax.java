@@ -25,12 +25,20 @@ public final class FieldSyntax {
             return false;
         }
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 128 || !TCHAR[c]) {
+            if (!isTchar(s.charAt(i))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * A token character (tchar): visible ASCII except the delimiters.
+     *
+     * @since 1.5
+     */
+    public static boolean isTchar(char c) {
+        return c < 128 && TCHAR[c];
     }
 
     /**

@@ -1,9 +1,11 @@
 package org.gatehouse.tls.internal;
 
 import static org.gatehouse.tls.http.FieldSyntax.isFieldValue;
+import static org.gatehouse.tls.http.FieldSyntax.isTchar;
 import static org.gatehouse.tls.http.FieldSyntax.isToken;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -16,6 +18,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -168,29 +171,25 @@ final class RequestReader extends ByteToMessageDecoder {
         out.add(new Rejected(status, reason));
     }
 
-    /** Index just past the blank line ending the head, -1 when not all there yet. */
+    /** {@link #headEnd} of a section with an LF not preceded by CR before its end: it never ends with CRLFCRLF. */
+    private static final int BARE_LF = -2;
+
+    /**
+     * Index just past the blank line ending a head or trailer section (within {@code limit} bytes), -1
+     * when not all there yet, {@link #BARE_LF} when a line ends with a bare LF before it.
+     */
     private static int headEnd(ByteBuf in, int limit) {
         int start = in.readerIndex();
         int end = Math.min(in.writerIndex(), start + limit);
-        for (int i = start; i + 3 < end + 3 && i < end; i++) {
-            if (in.getByte(i) == '\n' && i >= start + 3 && in.getByte(i - 1) == '\r' && in.getByte(i - 2) == '\n'
-                    && in.getByte(i - 3) == '\r') {
+        for (int i = in.indexOf(start, end, (byte) '\n'); i >= 0; i = in.indexOf(i + 1, end, (byte) '\n')) {
+            if (i == start || in.getByte(i - 1) != '\r') {
+                return BARE_LF;
+            }
+            if (i >= start + 3 && in.getByte(i - 2) == '\n' && in.getByte(i - 3) == '\r') {
                 return i + 1;
             }
         }
         return -1;
-    }
-
-    /** Whether the head received so far (up to {@code limit} bytes) has an LF not preceded by CR. */
-    private static boolean bareLf(ByteBuf in, int limit) {
-        int start = in.readerIndex();
-        int end = Math.min(in.writerIndex(), start + limit);
-        for (int i = start; i < end; i++) {
-            if (in.getByte(i) == '\n' && (i == start || in.getByte(i - 1) != '\r')) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private boolean readHead(ByteBuf in, List<Object> out) {
@@ -212,7 +211,7 @@ final class RequestReader extends ByteToMessageDecoder {
             return false;
         }
         if (end < 0) {
-            if (bareLf(in, max)) {
+            if (end == BARE_LF) {
                 // A head of bare-LF lines never ends with CRLFCRLF: refused now, not left to header-read-timeout.
                 reject(out, HttpResponseStatus.BAD_REQUEST, "bare LF or CR in the header section");
                 return false;
@@ -235,10 +234,11 @@ final class RequestReader extends ByteToMessageDecoder {
     }
 
     private void parseHead(String head, List<Object> out) {
-        // head ends with CRLFCRLF; every line must end with CRLF (a bare LF or CR is refused).
+        // head ends with CRLFCRLF and has no bare LF (headEnd); every line must end with CRLF, so a
+        // CR inside a line is refused.
         String[] lines = lines(head.substring(0, head.length() - 4));
         for (String line : lines) {
-            if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+            if (line.indexOf('\r') >= 0) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "bare LF or CR in the header section");
                 return;
             }
@@ -286,32 +286,11 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         HttpHeaders headers = UNVALIDATED.newHeaders();
         for (int i = 1; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.isEmpty()) {
-                reject(out, HttpResponseStatus.BAD_REQUEST, "empty header line");
+            String problem = addField(lines[i], headers, "header");
+            if (problem != null) {
+                reject(out, HttpResponseStatus.BAD_REQUEST, problem);
                 return;
             }
-            char first = line.charAt(0);
-            if (first == ' ' || first == '\t') {
-                reject(out, HttpResponseStatus.BAD_REQUEST, "obsolete line folding (obs-fold) in a header field");
-                return;
-            }
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
-                reject(out, HttpResponseStatus.BAD_REQUEST, "header line without a field name and colon");
-                return;
-            }
-            String name = line.substring(0, colon);
-            if (!isToken(name)) {
-                reject(out, HttpResponseStatus.BAD_REQUEST, "invalid header field name (whitespace before the colon?)");
-                return;
-            }
-            String value = trimOws(line, colon + 1);
-            if (!isFieldValue(value)) {
-                reject(out, HttpResponseStatus.BAD_REQUEST, "control character in header field " + name);
-                return;
-            }
-            headers.add(name, value);
         }
         frame(new DefaultHttpRequest(version, HttpMethod.valueOf(method), target, headers), out);
     }
@@ -425,6 +404,10 @@ final class RequestReader extends ByteToMessageDecoder {
             return true;
         }
         int end = headEnd(in, limits.headerBytes());
+        if (end == BARE_LF) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, "bare LF or CR in the trailer section");
+            return false;
+        }
         if (end < 0) {
             if (in.readableBytes() >= limits.headerBytes()) {
                 reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "trailer section too large");
@@ -433,19 +416,25 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         String trailers = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.ISO_8859_1);
         in.readerIndex(end);
-        // Trailer fields are held to the rules of header fields: they reach the route (and a node) as
-        // fields, and a bare CR or a control character in one made Netty's validation throw, which
-        // dropped the connection without an answer.
-        DefaultLastHttpContent last = new DefaultLastHttpContent();
+        // Trailer fields are held to the rules of header fields, checked here as the head's are (Netty's
+        // own validation threw on a bad one, which dropped the connection without an answer), and may
+        // not change the framing (RFC 9110 6.5.1: it is decided before the content).
+        DefaultLastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, UNVALIDATED);
+        String problem = null;
         for (String line : lines(trailers.substring(0, trailers.length() - 4))) {
-            String problem = trailerProblem(line);
+            problem = line.indexOf('\r') >= 0 ? "bare LF or CR in the trailer section" : addField(line, last.trailingHeaders(), "trailer");
             if (problem != null) {
-                last.release();
-                reject(out, HttpResponseStatus.BAD_REQUEST, problem);
-                return false;
+                break;
             }
-            int colon = line.indexOf(':');
-            last.trailingHeaders().add(line.substring(0, colon), trimOws(line, colon + 1));
+        }
+        for (AsciiString framing : FRAMING_FIELDS) {
+            if (problem == null && last.trailingHeaders().contains(framing)) {
+                problem = "framing field " + framing + " in the trailer section";
+            }
+        }
+        if (problem != null) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, problem);
+            return false;
         }
         out.add(last);
         state = State.HEAD;
@@ -507,32 +496,40 @@ final class RequestReader extends ByteToMessageDecoder {
 
     private static int skipToken(String s, int i) {
         int end = i;
-        while (end < s.length() && isToken(s.subSequence(end, end + 1))) {
+        while (end < s.length() && isTchar(s.charAt(end))) {
             end++;
         }
         return end;
     }
 
-    /** What is wrong with a trailer field line, null if nothing. */
-    private static String trailerProblem(String line) {
-        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-            return "bare LF or CR in the trailer section";
+    /** Fields a trailer section may not hold. */
+    private static final AsciiString[] FRAMING_FIELDS = {HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.TRAILER};
+
+    /**
+     * Adds a line of the header or trailer {@code section} to {@code fields}: a token name, a colon
+     * and a value without its optional whitespace. What is wrong with the line instead, null if nothing.
+     */
+    private static String addField(String line, HttpHeaders fields, String section) {
+        if (line.isEmpty()) {
+            return "empty " + section + " line";
         }
-        if (line.isEmpty() || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
-            return "obsolete line folding (obs-fold) in a trailer field";
+        char first = line.charAt(0);
+        if (first == ' ' || first == '\t') {
+            return "obsolete line folding (obs-fold) in a " + section + " field";
         }
         int colon = line.indexOf(':');
-        if (colon <= 0 || !isToken(line.substring(0, colon))) {
-            return "malformed trailer field";
+        if (colon <= 0) {
+            return section + " line without a field name and colon";
         }
         String name = line.substring(0, colon);
-        if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("trailer")) {
-            // RFC 9110 6.5.1: framing is decided before the content; Netty refuses them too, by throwing.
-            return "framing field " + name + " in the trailer section";
+        if (!isToken(name)) {
+            return "invalid " + section + " field name (whitespace before the colon?)";
         }
-        if (!isFieldValue(trimOws(line, colon + 1))) {
-            return "control character in trailer field " + name;
+        String value = trimOws(line, colon + 1);
+        if (!isFieldValue(value)) {
+            return "control character in " + section + " field " + name;
         }
+        fields.add(name, value);
         return null;
     }
 
