@@ -201,7 +201,12 @@ class WebRtcIT {
 
         // Everything the receiving page got came to it from its relay, so the relay counted at least as much.
         String after = metrics();
-        assertEquals(allocations, grew(before, after, "gatehouse_turn_allocations_created_total"), after);
+        // Every candidate is an allocation here; Chromium may make more than it reports as candidates (a
+        // TURN port it prunes on one network for the same server on another, left without a deletion,
+        // or a TCP one closed at once), and how many depends on timing: 5 allocations for 4 candidates
+        // was seen in one CI run of this test.
+        long created = grew(before, after, "gatehouse_turn_allocations_created_total");
+        assertTrue(created >= allocations, created + " allocations made for " + allocations + " relay candidates\n" + after);
         long messageBytes = 0;
         for (int i = 0; i < MESSAGES; i++) {
             messageBytes += ("message " + i).length();
