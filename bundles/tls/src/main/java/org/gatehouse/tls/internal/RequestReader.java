@@ -315,6 +315,8 @@ final class RequestReader extends ByteToMessageDecoder {
             return;
         }
         bodyRead = 0;
+        // Until a route takes this request, only max-body holds: not the limit of the route before.
+        bodyLimit = 0;
         if (!codings.isEmpty()) {
             if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");

@@ -201,6 +201,37 @@ class RequestReaderTest {
     }
 
     @Test
+    void aRoutesBodyLimitHoldsForItsRequestOnly() {
+        RequestReader reader = new RequestReader(LIMITS, new RequestReader.HeadTimer() {
+            @Override
+            public void headStarted() {
+            }
+
+            @Override
+            public void headComplete() {
+            }
+        });
+        EmbeddedChannel ch = new EmbeddedChannel(reader);
+        ch.writeInbound(Unpooled.copiedBuffer("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+                StandardCharsets.ISO_8859_1));
+        reader.bodyLimit(5);
+        ch.writeInbound(Unpooled.copiedBuffer("3\r\nabc\r\n0\r\n\r\n"
+                + "POST /unrouted HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nabcdefgh\r\n0\r\n\r\n"
+                + "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", StandardCharsets.ISO_8859_1));
+        reader.bodyLimit(5);
+        ch.writeInbound(Unpooled.copiedBuffer("6\r\nabcdef\r\n", StandardCharsets.ISO_8859_1));
+        List<Object> out = new ArrayList<>();
+        for (Object o; (o = ch.readInbound()) != null; ) {
+            out.add(o);
+        }
+        assertEquals(3, out.stream().filter(HttpRequest.class::isInstance).count(), out.toString());
+        Object last = out.get(out.size() - 1);
+        assertInstanceOf(RequestReader.Rejected.class, last, out.toString());
+        assertEquals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, ((RequestReader.Rejected) last).status());
+        assertEquals("abcabcdefgh", body(out.subList(0, out.size() - 1)), "the unrouted request's 8 bytes are read, above the 5 of the route before");
+    }
+
+    @Test
     void nothingIsReadAfterARejection() {
         List<Object> out = read("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
         assertEquals(1, out.size());
