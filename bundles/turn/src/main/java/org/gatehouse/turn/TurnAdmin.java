@@ -26,6 +26,21 @@ public interface TurnAdmin {
      */
     boolean enabled();
 
+    /** While the relay is drained ({@link #drain}), since when and where new allocations are sent; null otherwise. */
+    default Draining draining() {
+        return null;
+    }
+
+    /**
+     * Starts ({@code true}) or ends draining: new Allocate requests are sent to the {@code alternate-server}
+     * list while every allocation already made goes on relaying. Returns the state now (null: not draining).
+     *
+     * @throws IllegalStateException when no configuration is in force (the file was refused at start)
+     */
+    default Draining drain(boolean on) {
+        throw new UnsupportedOperationException("this TURN relay cannot be drained");
+    }
+
     /**
      * Why the configuration file is not what is in force, as one line naming the file and key and
      * saying what runs meanwhile (the previous settings, or, refused at start, no relay at all); null

@@ -88,6 +88,9 @@ final class Allocator {
             }
             ipv6 = family == AddressFamily.IPV6;
         }
+        if (server.redirected(m, connection, client, auth)) {
+            return;
+        }
         TurnSettings s = server.settings();
         String quotaUser = server.quotaUser(auth.username());
         if (!server.table.reserve(quotaUser, s.userQuota(), s.totalQuota())) {

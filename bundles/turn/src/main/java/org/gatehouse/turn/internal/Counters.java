@@ -18,6 +18,8 @@ final class Counters {
     final LongAdder deniedPeers = new LongAdder();
     final LongAdder quotaRejections = new LongAdder();
     final LongAdder errorAnswers = new LongAdder();
+    /** Allocate requests answered 300 Try Alternate or 508 while the relay was drained. */
+    final LongAdder redirected = new LongAdder();
 
     /** packets to peers, bytes to peers, packets to clients, bytes to clients of ended allocations. */
     final LongAdder[] endedTraffic = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};

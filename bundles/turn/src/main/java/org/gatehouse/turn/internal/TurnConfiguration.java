@@ -80,4 +80,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "unauthenticated-rate-limit", description = "401 answers per second per source address; 0 is unlimited.",
             defaultValue = "100", min = "0")
     int unauthenticated$_$rate$_$limit();
+
+    @AttributeDefinition(name = "alternate-server", description = "While drained (turn:drain), new Allocate requests are "
+            + "answered 300 Try Alternate with one of these TURN servers, address[:port] (no port: the port the request came to).",
+            defaultValue = "")
+    String alternate$_$server();
 }

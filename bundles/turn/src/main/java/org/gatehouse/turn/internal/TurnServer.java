@@ -3,16 +3,20 @@ package org.gatehouse.turn.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
 import org.gatehouse.core.EventLoops;
@@ -30,6 +34,7 @@ import org.gatehouse.stun.message.StunMessage;
 import org.gatehouse.stun.message.StunWriter;
 import org.gatehouse.turn.AllocationInfo;
 import org.gatehouse.turn.CredentialSource;
+import org.gatehouse.turn.Draining;
 import org.gatehouse.turn.TurnStatistics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +74,14 @@ final class TurnServer implements TurnHandler {
     private volatile RelayAddresses relays;
     private volatile UserFile users;
     private volatile RestSecret rest;
+    /** Set while the relay is drained (turn:drain): new Allocate requests are sent elsewhere. */
+    private volatile DrainState drain;
+    /** Which alternate-server the next redirected Allocate is given first (round robin). */
+    private final AtomicInteger nextAlternate = new AtomicInteger();
+
+    /** Since when the relay is drained, the redirect count then, and whether "drained" was logged. */
+    private record DrainState(Instant since, long redirectedBefore, AtomicBoolean announced) {
+    }
 
     TurnServer(EventLoops loops, TurnSettings settings, ScheduledExecutorService background) {
         this.loops = loops;
@@ -609,6 +622,7 @@ final class TurnServer implements TurnHandler {
         }
         a.close();
         table.remove(a);
+        drainedIfEmpty();
         String relayed = a.relayedAddresses();
         if (a.v4 != null) {
             ports.release(a.v4.bound, a.v4.port);
@@ -626,6 +640,96 @@ final class TurnServer implements TurnHandler {
                     (System.nanoTime() - a.createdNanos) / 1_000_000_000L, a.packetsToPeers, a.bytesToPeers,
                     a.packetsToClient, a.bytesToClient);
         }
+    }
+
+    // ---- draining
+
+    /**
+     * Starts or ends draining (before an upgrade): new Allocate requests are turned away while every
+     * allocation made goes on; its log lines say where new ones go and when none is left.
+     */
+    synchronized Draining drain(boolean on) {
+        if (on && drain == null) {
+            drain = new DrainState(Instant.now(), counters.redirected.sum(), new AtomicBoolean());
+            TurnSettings s = settings;
+            LOG.info("TURN: draining (turn:drain): new Allocate requests are answered {}; the {} allocation(s) relaying go on until their clients end them",
+                    s.alternateServers().isEmpty() ? "508 Insufficient Capacity (no alternate-server in " + s.source() + ")"
+                            : "300 Try Alternate to " + alternatesText(s.alternateServers()), table.byId.size());
+            drainedIfEmpty();
+        } else if (!on && drain != null) {
+            drain = null;
+            LOG.info("TURN: draining ended (turn:drain off): new allocations are made here again");
+        }
+        return draining();
+    }
+
+    Draining draining() {
+        DrainState d = drain;
+        return d == null ? null : new Draining(d.since(), settings.alternateServers(), counters.redirected.sum() - d.redirectedBefore());
+    }
+
+    /** While drained, logs once that no allocation is left: the moment an upgrade can stop the server. */
+    private void drainedIfEmpty() {
+        DrainState d = drain;
+        if (d != null && table.byId.isEmpty() && d.announced().compareAndSet(false, true)) {
+            LOG.info("TURN: drained: no allocation left ({} Allocate request(s) sent elsewhere since {}); stopping Gatehouse now ends no call",
+                    counters.redirected.sum() - d.redirectedBefore(), d.since());
+        }
+    }
+
+    /**
+     * Whether {@code m}, an Allocate, was turned away because the relay is drained: 300 Try Alternate
+     * with an ALTERNATE-SERVER of the client's address family (RFC 8489 section 14.15), signed like
+     * any answer to an authenticated request, or 508 when no alternate-server is of that family.
+     */
+    boolean redirected(StunMessage m, StunConnection connection, InetSocketAddress client, Authenticator.Outcome auth) {
+        if (drain == null) {
+            return false;
+        }
+        counters.redirected.increment();
+        InetSocketAddress alternate = alternateFor(client.getAddress() instanceof Inet6Address, connection.localAddress());
+        if (alternate == null) {
+            error(m, connection, client, ErrorCode.INSUFFICIENT_CAPACITY, auth, null);
+            return true;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("TURN: Allocate from {} {} sent to {} (draining)", connection.protocol(), IpAddresses.format(client),
+                    IpAddresses.format(alternate));
+        }
+        ByteBuf out = connection.alloc().ioBuffer(160);
+        StunWriter w = Answers.error(out, m, ErrorCode.TRY_ALTERNATE).address(Attribute.ALTERNATE_SERVER, alternate);
+        Answers.finish(w, m, auth);
+        counters.errorAnswers.increment();
+        connection.send(out, client);
+        return true;
+    }
+
+    /** The next alternate-server of that family, round robin; port 0 there is the port the request came to. */
+    private InetSocketAddress alternateFor(boolean ipv6, InetSocketAddress local) {
+        List<InetSocketAddress> all = settings.alternateServers();
+        int ofFamily = 0;
+        for (InetSocketAddress a : all) {
+            ofFamily += (a.getAddress() instanceof Inet6Address) == ipv6 ? 1 : 0;
+        }
+        if (ofFamily == 0) {
+            return null;
+        }
+        int k = Math.floorMod(nextAlternate.getAndIncrement(), ofFamily);
+        for (InetSocketAddress a : all) {
+            if ((a.getAddress() instanceof Inet6Address) == ipv6 && k-- == 0) {
+                return a.getPort() != 0 ? a : new InetSocketAddress(a.getAddress(), local == null ? 3478 : local.getPort());
+            }
+        }
+        return null;
+    }
+
+    static String alternatesText(List<InetSocketAddress> alternates) {
+        StringBuilder out = new StringBuilder();
+        for (InetSocketAddress a : alternates) {
+            out.append(out.length() == 0 ? "" : ", ").append(a.getPort() == 0
+                    ? IpAddresses.format(a.getAddress()) + " (the port each request came to)" : IpAddresses.format(a));
+        }
+        return out.toString();
     }
 
     // ---- administration

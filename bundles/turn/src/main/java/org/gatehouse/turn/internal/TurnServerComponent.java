@@ -21,6 +21,7 @@ import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.TurnHandler;
 import org.gatehouse.stun.message.StunMessage;
 import org.gatehouse.turn.AllocationInfo;
+import org.gatehouse.turn.Draining;
 import org.gatehouse.turn.TurnAdmin;
 import org.gatehouse.turn.TurnStatistics;
 import org.gatehouse.turn.TurnUsers;
@@ -327,6 +328,21 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
     public boolean kill(long id) {
         TurnServer s = server;
         return s != null && s.kill(id);
+    }
+
+    @Override
+    public Draining draining() {
+        TurnServer s = server;
+        return s == null ? null : s.draining();
+    }
+
+    @Override
+    public Draining drain(boolean on) {
+        TurnServer s = server;
+        if (s == null) {
+            throw new IllegalStateException("TURN relays nothing (" + refusal + "): there is nothing to drain");
+        }
+        return s.drain(on);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.gatehouse.turn.internal;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
         char restSeparator, List<InetAddress> relayIps, List<ExternalMapping> externalIps, int minPort, int maxPort,
         AddressSet allowedPeers, AddressSet deniedPeers, boolean restricted, int userQuota, int totalQuota,
         long maxBps, int maxAllocateLifetime, int permissionLifetime, int channelLifetime, int staleNonce,
-        int unauthenticatedRate, String source) {
+        int unauthenticatedRate, List<InetSocketAddress> alternateServers, String source) {
 
     static final String PID = "org.gatehouse.turn";
     static final String DEFAULT_REALM = "gatehouse";
@@ -113,9 +114,21 @@ record TurnSettings(String realm, Path userdb, boolean useAuthSecret, List<byte[
         int channelLifetime = s.integer("channel-lifetime", 600, 60, 3600);
         int staleNonce = s.integer("stale-nonce", 600, 30, 86_400);
         int rate = s.integer("unauthenticated-rate-limit", DEFAULT_UNAUTHENTICATED_RATE, 0, 1_000_000);
+        // Where new allocations go while the relay is drained; without a port (or port 0), the port the request came to.
+        List<InetSocketAddress> alternates = s.list("alternate-server", List.of(), text -> {
+            InetSocketAddress a = IpAddresses.parseSocketAddress(text, 0);
+            return new InetSocketAddress(IpAddresses.canonical(a.getAddress()), a.getPort());
+        });
+        for (InetSocketAddress a : alternates) {
+            if (a.getAddress().isAnyLocalAddress() || a.getAddress().isMulticastAddress()) {
+                throw new InvalidSettingException(s.source(), "alternate-server", IpAddresses.format(a),
+                        "must be the address (and port, if not the same as this server's) of another TURN server");
+            }
+        }
         return new TurnSettings(realm, userdb, useAuthSecret, List.copyOf(secrets), separator.charAt(0),
                 List.copyOf(relayIps), List.copyOf(external), minPort, maxPort, allowed, denied, restricted, userQuota,
-                totalQuota, maxBps, maxLifetime, permissionLifetime, channelLifetime, staleNonce, rate, s.source());
+                totalQuota, maxBps, maxLifetime, permissionLifetime, channelLifetime, staleNonce, rate, List.copyOf(alternates),
+                s.source());
     }
 
     /**

@@ -130,7 +130,8 @@ class RefusedConfigurationTest {
             turn.turn.server().apply(new TurnSettings(s.realm(), s.userdb(), s.useAuthSecret(), s.staticAuthSecrets(), s.restSeparator(),
                     List.of(InetAddress.getByName("192.0.2.55")), s.externalIps(), s.minPort(), s.maxPort(), s.allowedPeers(),
                     s.deniedPeers(), s.restricted(), s.userQuota(), s.totalQuota(), s.maxBps(), s.maxAllocateLifetime(),
-                    s.permissionLifetime(), s.channelLifetime(), s.staleNonce(), s.unauthenticatedRate(), s.source()));
+                    s.permissionLifetime(), s.channelLifetime(), s.staleNonce(), s.unauthenticatedRate(), s.alternateServers(),
+                    s.source()));
             assertEquals(508, TurnClient.code(c.allocate()));
             assertEquals(508, TurnClient.code(d.allocate()));
             assertEquals(1, log.lines("WARN", "cannot bind a relay socket on 192.0.2.55", "relay-ip").size(),

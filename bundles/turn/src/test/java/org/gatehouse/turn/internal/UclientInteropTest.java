@@ -133,6 +133,33 @@ class UclientInteropTest {
         }
     }
 
+    /**
+     * A drained Gatehouse sends uclient on: its probe Allocate gets 300 Try Alternate, which uclient
+     * takes only with a valid MESSAGE-INTEGRITY, and its clients then allocate and stream through the
+     * alternate server (the other Gatehouse here) with nothing lost; the drained one makes no allocation.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "-t"})
+    void uclientFollowsADrainedServerToItsAlternate(String flags) throws Exception {
+        boolean tcp = flags.equals("-t");
+        int alternatePort = tcp ? turn.tcp().getPort() : turn.udp().getPort();
+        try (TestTurn drained = new TestTurn("alternate-server", "127.0.0.1:" + alternatePort)) {
+            drained.turn.drain(true);
+            List<String> cmd = new ArrayList<>(List.of("/usr/bin/turnutils_uclient", "-n", "40", "-m", "3", "-l", "180", "-z", "5",
+                    "-e", "127.0.0.1", "-r", String.valueOf(peerPort), "-L", "127.0.0.1", "-u", "alice", "-w", "secret"));
+            if (tcp) {
+                cmd.add("-t");
+            }
+            long createdBefore = turn.turn.statistics().allocationsCreated();
+            long messages = lossless(run(with(cmd, tcp ? drained.tcp().getPort() : drained.udp().getPort())));
+            assertEquals(0, drained.turn.statistics().allocationsCreated(), "the drained server made no allocation");
+            assertTrue(drained.turn.draining().redirected() >= 1, "the probe was sent on: " + drained.turn.draining());
+            assertTrue(turn.turn.statistics().allocationsCreated() - createdBefore >= 3, "the alternate made the allocations");
+            System.out.printf("turnutils_uclient %s against a drained Gatehouse: sent to 127.0.0.1:%d, %d of %d messages back%n", flags,
+                    alternatePort, messages, messages);
+        }
+    }
+
     private static List<String> with(List<String> cmd, int port) {
         List<String> out = new ArrayList<>(cmd);
         out.addAll(List.of("-p", String.valueOf(port), "127.0.0.1"));
