@@ -90,6 +90,12 @@ final class FeatureStatus {
                     s.allocations(), s.permissions(), s.channels(), s.packetsToPeers(), s.packetsToClients()));
             lines.add(String.format("refused since start: %,d wrong credentials, %,d denied peers, %,d over quota",
                     s.authFailures(), s.deniedPeers(), s.quotaRejections()));
+            org.gatehouse.turn.Draining d = admin.draining();
+            if (d != null) {
+                // Right after what it concerns: new allocations go elsewhere, and how many still hold the server.
+                lines.addAll(TurnCommands.drainingText(d, s.allocations(), java.time.Instant.now()).strip().lines()
+                        .map(String::strip).map(l -> l.replaceFirst("^Draining +", "draining ")).toList());
+            }
             return new Report(lines, List.of());
         }
 

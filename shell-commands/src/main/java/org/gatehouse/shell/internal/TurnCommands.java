@@ -3,11 +3,15 @@ package org.gatehouse.shell.internal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.turn.AllocationInfo;
+import org.gatehouse.turn.Draining;
 import org.gatehouse.turn.TurnAdmin;
 import org.gatehouse.turn.TurnStatistics;
 import org.gatehouse.turn.TurnUsers;
@@ -15,8 +19,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code turn:users}, {@code turn:allocations}, {@code turn:kill}, {@code turn:stats}: the TURN relay's
- * users, allocations and counters from the shell. {@code turn:user-add} and {@code turn:user-remove}
+ * {@code turn:users}, {@code turn:allocations}, {@code turn:kill}, {@code turn:stats}, {@code turn:drain}:
+ * the TURN relay's users, allocations and counters from the shell, and draining it before an upgrade. {@code turn:user-add} and {@code turn:user-remove}
  * are {@link TurnUserCommand}s: Gogo maps a command name to a method name, and a hyphen cannot be one.
  */
 @Component(name = "org.gatehouse.shell.turn", service = TurnCommands.class, property = {
@@ -24,7 +28,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=users",
         "osgi.command.function=allocations",
         "osgi.command.function=kill",
-        "osgi.command.function=stats"
+        "osgi.command.function=stats",
+        "osgi.command.function=drain"
 })
 public final class TurnCommands {
 
@@ -45,6 +50,11 @@ public final class TurnCommands {
 
     static final Usage STATS = new Usage("turn:stats",
             "shows the TURN counters: allocations, permissions, channels, relayed traffic, refusals", 0, 0);
+
+    static final Usage DRAIN = new Usage("turn:drain [off]",
+            "sends new allocations to the alternate-server list (300 Try Alternate) while those relaying go on, before an upgrade\n"
+            + "  off: makes new allocations here again\n"
+            + "  Stop Gatehouse once turn:stats shows 0 allocations (the log says \"TURN: drained\"): no call is ended.", 0, 1);
 
     @Descriptor("list the long-term credential users (user@realm) in the user file")
     public void users(Object... arguments) {
@@ -157,14 +167,64 @@ public final class TurnCommands {
     @Descriptor("show the TURN counters: allocations, permissions, channels, relayed traffic, refusals")
     public void stats(Object... arguments) {
         if (STATS.arguments(arguments) != null) {
-            System.out.print(statsText(admin.enabled(), admin.configurationProblem(), admin.realm(), admin.statistics()));
+            TurnStatistics s = admin.statistics();
+            System.out.print(statsText(admin.enabled(), admin.configurationProblem(), admin.realm(), s));
+            Draining d = admin.draining();
+            if (d != null) {
+                System.out.print(drainingText(d, s.allocations(), Instant.now()));
+            }
         }
     }
 
-    /** How TURN being off reads, first, wherever its figures are shown: they would look like a quiet relay. */
+    @Descriptor("send new allocations to the alternate-server list while those relaying go on (before an upgrade); off: make them here again")
+    public void drain(@Descriptor("off, to make new allocations here again") Object... arguments) {
+        List<String> args = DRAIN.arguments(arguments);
+        if (args == null) {
+            return;
+        }
+        boolean on = args.isEmpty();
+        if (!on && !args.get(0).equals("off")) {
+            throw new CommandRefused("turn:drain: '" + args.get(0) + "' is not off; usage: " + DRAIN.synopsis());
+        }
+        Draining d;
+        try {
+            d = admin.drain(on);
+        } catch (IllegalStateException | UnsupportedOperationException e) {
+            throw new CommandRefused("turn:drain: " + e.getMessage());
+        }
+        if (d == null) {
+            System.out.println("TURN is not draining: new allocations are made here.");
+        } else {
+            System.out.print(drainingText(d, admin.statistics().allocations(), Instant.now()));
+        }
+    }
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+
+    /** What draining means now: since when, where new allocations go, and how many still relay here. */
+    static String drainingText(Draining d, int allocations, Instant now) {
+        StringBuilder out = new StringBuilder(String.format("Draining        since %s (%s): new Allocate requests are answered ",
+                TIME.format(d.since()), age(Duration.between(d.since(), now))));
+        if (d.alternates().isEmpty()) {
+            out.append("508 Insufficient Capacity (no alternate-server in etc/org.gatehouse.turn.cfg)");
+        } else {
+            out.append("300 Try Alternate to ");
+            for (int i = 0; i < d.alternates().size(); i++) {
+                InetSocketAddress a = d.alternates().get(i);
+                out.append(i == 0 ? "" : ", ").append(a.getPort() == 0 ? IpAddresses.format(a.getAddress()) : IpAddresses.format(a));
+            }
+        }
+        out.append(String.format("; %,d sent elsewhere so far%n", d.redirected()));
+        out.append(allocations == 0 ? String.format("                drained: no allocation left; stopping Gatehouse now ends no call%n")
+                : String.format("                %,d allocation%s still relaying here until their clients end them%n", allocations,
+                        allocations == 1 ? "" : "s"));
+        return out.toString();
+    }
+
     /** How a configuration file that is refused reads, first, wherever TURN's figures are shown. */
     static final String REFUSED = "Configuration file refused: ";
 
+    /** How TURN being off reads, first, wherever its figures are shown: they would look like a quiet relay. */
     static final String OFF = "TURN is off (enabled = false in etc/org.gatehouse.turn.cfg): STUN only, no allocations are made.";
 
     static String statsText(boolean enabled, String realm, TurnStatistics s) {

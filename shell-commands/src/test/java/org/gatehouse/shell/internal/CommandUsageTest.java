@@ -51,6 +51,7 @@ class CommandUsageTest {
         WRONG.put("turn:allocations", "turn:allocations extra");
         WRONG.put("turn:kill", "turn:kill");
         WRONG.put("turn:stats", "turn:stats extra");
+        WRONG.put("turn:drain", "turn:drain off extra");
         WRONG.put("ban:list", "ban:list extra");
         WRONG.put("ban:remove", "ban:remove");
         WRONG.put("ldap:test", "ldap:test");
@@ -72,7 +73,7 @@ class CommandUsageTest {
         processor.addCommand("proxy", new ProxyNodeCommand.Drain(), "node-drain");
         processor.addCommand("proxy", new ProxyNodeCommand.Remove(), "node-remove");
         processor.addCommand("proxy", new ProxyNodeCommand.Enable(), "node-enable");
-        for (String f : List.of("users", "allocations", "kill", "stats")) {
+        for (String f : List.of("users", "allocations", "kill", "stats", "drain")) {
             processor.addCommand("turn", new TurnCommands(), f);
         }
         processor.addCommand("turn", new TurnUserCommand.Add(), "user-add");

@@ -90,7 +90,7 @@ class NothingToDoTest {
     }
 
     /** A TURN server with no allocations, quiet counters, the realm and on/off given. */
-    static final class NoAllocations implements TurnAdmin {
+    static class NoAllocations implements TurnAdmin {
 
         static final TurnStatistics QUIET = new TurnStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 

@@ -1,8 +1,10 @@
 package org.gatehouse.status.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.gatehouse.status.Metrics;
 import org.gatehouse.status.MetricsSource;
+import org.gatehouse.turn.Draining;
 import org.gatehouse.turn.TurnAdmin;
 import org.gatehouse.turn.TurnStatistics;
 import org.osgi.service.component.annotations.Activate;
@@ -25,6 +27,8 @@ public final class TurnStatus implements MetricsSource, PageSection {
         TurnStatistics s = admin.statistics();
         m.gauge("gatehouse_turn_enabled", "1 while TURN relays, 0 while it is off (enabled = false): STUN is answered alone.",
                 admin.enabled() ? 1 : 0);
+        m.gauge("gatehouse_turn_draining", "1 while the relay is drained (turn:drain): new allocations are sent to alternate-server.",
+                admin.draining() != null ? 1 : 0);
         m.gauge("gatehouse_turn_allocations", "TURN allocations open now.", s.allocations());
         m.gauge("gatehouse_turn_permissions", "Permissions installed now, over all allocations.", s.permissions());
         m.gauge("gatehouse_turn_channels", "Channels bound now, over all allocations.", s.channels());
@@ -60,7 +64,13 @@ public final class TurnStatus implements MetricsSource, PageSection {
     public void render(Html page) {
         TurnStatistics s = admin.statistics();
         page.heading("TURN");
-        page.facts(List.of(
+        Draining d = admin.draining();
+        List<List<String>> facts = new ArrayList<>();
+        if (d != null) {
+            facts.add(List.of("Draining", String.format("since %s: %,d new allocation(s) sent elsewhere, %,d still relaying here",
+                    d.since(), d.redirected(), s.allocations())));
+        }
+        facts.addAll(List.of(
                 List.of("Realm", admin.realm()),
                 List.of("Allocations", Integer.toString(s.allocations())),
                 List.of("Permissions", Integer.toString(s.permissions())),
@@ -69,5 +79,6 @@ public final class TurnStatus implements MetricsSource, PageSection {
                 List.of("Relayed to clients", String.format("%,d packets, %,d bytes", s.packetsToClients(), s.bytesToClients())),
                 List.of("Refused since start", String.format("%,d wrong credentials, %,d denied peers, %,d over quota",
                         s.authFailures(), s.deniedPeers(), s.quotaRejections()))));
+        page.facts(facts);
     }
 }
