@@ -46,7 +46,7 @@ class WebRtcIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Pattern STARTED = Pattern.compile("Gatehouse \\S+ started in .*");
     private static final Pattern STATUS_LISTENING = Pattern.compile(".*Status: metrics and status page on http://127\\.0\\.0\\.1:(\\d+)/.*");
-    private static final Pattern TWO_NUMBERS = Pattern.compile("(\\d+) (\\d+)");
+    private static final Pattern TWO_NUMBERS = Pattern.compile("(-?\\d+) (-?\\d+)");
     private static final String USER = "alice";
     private static final String PASSWORD = "s3cret";
     private static final String SECRET = "webrtc-it-secret";
@@ -197,7 +197,11 @@ class WebRtcIT {
         assertTrue(videoBytes[1] > videoBytes[0], all);
         long[] videoPackets = twoNumbers(report, "video-packets");
         // Loopback and a relay that must lose nothing (as coturn's clients check in the interop tests).
-        assertEquals(0, videoPackets[1], "video packets lost: " + all);
+        // Fewer than none lost is more received than sent: the receiver asked for a packet that came
+        // late (NACK) and got it twice, which Chromium does over TURN/TCP when a packet on one candidate
+        // pair overtakes one on another; the relay itself neither repeats nor reorders (TcpRelayOnceTest).
+        long nacks = Long.parseLong(report.get("video-nacks").get(0));
+        assertTrue(videoPackets[1] == 0 || videoPackets[1] < 0 && nacks > 0, "video packets lost: " + all);
 
         // Everything the receiving page got came to it from its relay, so the relay counted at least as much.
         String after = metrics();
