@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,13 +70,13 @@ class TurnDrainTest {
         TurnCommands commands = new TurnCommands();
         Drained admin = new Drained();
         commands.admin = admin;
-        String out = printed(() -> commands.drain());
+        String out = LdapCommandsTest.printed(() -> commands.drain());
         assertTrue(out.startsWith("Draining        since ") && out.contains("2 allocations still relaying"), out);
-        assertTrue(printed(() -> commands.stats()).contains("\nDraining        since "));
-        out = printed(() -> commands.drain("off"));
+        assertTrue(LdapCommandsTest.printed(() -> commands.stats()).contains("\nDraining        since "));
+        out = LdapCommandsTest.printed(() -> commands.drain("off"));
         assertEquals("TURN is not draining: new allocations are made here.\n", out);
         assertEquals(List.of(true, false), admin.asked);
-        assertTrue(!printed(() -> commands.stats()).contains("Draining"));
+        assertTrue(!LdapCommandsTest.printed(() -> commands.stats()).contains("Draining"));
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> commands.drain("of"));
         assertEquals("turn:drain: 'of' is not off; usage: turn:drain [off]", e.getMessage());
@@ -98,17 +95,5 @@ class TurnDrainTest {
         List<String> lines = status.report().lines();
         assertTrue(lines.get(lines.size() - 2).startsWith("draining since ") && lines.get(lines.size() - 1)
                 .equals("2 allocations still relaying here until their clients end them"), lines.toString());
-    }
-
-    private static String printed(Runnable command) {
-        PrintStream before = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            command.run();
-        } finally {
-            System.setOut(before);
-        }
-        return out.toString(StandardCharsets.UTF_8);
     }
 }
