@@ -88,7 +88,9 @@ final class Allocator {
             }
             ipv6 = family == AddressFamily.IPV6;
         }
-        if (server.redirected(m, connection, client, auth)) {
+        // A RESERVATION-TOKEN is for the port held here next to an allocation made here (RTCP beside
+        // RTP): honoured while drained, so that the two halves of one stream stay on one server.
+        if (tokenAt < 0 && server.redirected(m, connection, client, auth)) {
             return;
         }
         TurnSettings s = server.settings();

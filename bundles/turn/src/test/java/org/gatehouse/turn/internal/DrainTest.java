@@ -84,6 +84,23 @@ class DrainTest {
         }
     }
 
+    /** The port reserved next to an allocation made before draining (RTCP beside RTP) is still handed out here. */
+    @Test
+    void aReservationMadeBeforeDrainingIsHonoured() throws Exception {
+        try (TestTurn turn = new TestTurn("alternate-server", "127.0.0.2"); TurnClient c = turn.client();
+                TurnClient d = TurnClient.udp(turn.udp()).credentials("bob", "hunter2")) {
+            StunMessage first = c.allocate(w -> w.bytes(Attribute.EVEN_PORT, new byte[] {(byte) 0x80}));
+            assertEquals(0, TurnClient.code(first));
+            byte[] token = first.bytes(first.find(Attribute.RESERVATION_TOKEN));
+            turn.turn.drain(true);
+            assertEquals(300, TurnClient.code(d.allocate()));
+            StunMessage second = d.allocate(w -> w.bytes(Attribute.RESERVATION_TOKEN, token));
+            assertEquals(0, TurnClient.code(second));
+            assertEquals(TurnClient.relayed(first).getPort() + 1, TurnClient.relayed(second).getPort());
+            assertEquals(1, turn.turn.draining().redirected());
+        }
+    }
+
     @Test
     void drainingWithNoAlternateServerAnswers508() throws Exception {
         try (LogCapture log = new LogCapture(); TestTurn turn = new TestTurn(); TurnClient c = turn.client()) {
