@@ -61,6 +61,12 @@ final class Fakes {
     static final class FakeTurn implements TurnAdmin {
         volatile TurnStatistics statistics = turn(0, 0);
         volatile boolean enabled = true;
+        volatile org.gatehouse.turn.Draining draining;
+
+        @Override
+        public org.gatehouse.turn.Draining draining() {
+            return draining;
+        }
 
         @Override
         public List<AllocationInfo> allocations() {

@@ -167,6 +167,7 @@ class StatusComponentTest {
         assertEquals(2.0, m.get("gatehouse_proxy_node_open_streams" + a));
         assertEquals(0.025, m.get("gatehouse_proxy_node_latency_seconds" + a));
         assertEquals(1.0, m.get("gatehouse_turn_enabled"));
+        assertEquals(0.0, m.get("gatehouse_turn_draining"));
         assertEquals(5.0, m.get("gatehouse_turn_allocations"));
         assertEquals(10.0, m.get("gatehouse_turn_permissions"));
         assertEquals(5.0, m.get("gatehouse_turn_channels"));
@@ -186,6 +187,7 @@ class StatusComponentTest {
         // The next scrape sees the services as they are then.
         turn.statistics = Fakes.turn(0, 200_000);
         turn.enabled = false;
+        turn.draining = new org.gatehouse.turn.Draining(Instant.parse("2026-12-02T14:00:00Z"), List.of(), 3);
         stun.bindings = 78;
         front.https.put(200, 42L);
         certificates.current = Fakes.certificate("CN=new", Instant.now().plus(Duration.ofDays(3).plusHours(1)));
@@ -193,6 +195,7 @@ class StatusComponentTest {
         m = Exposition.parse(text);
         assertEquals(0.0, m.get("gatehouse_turn_allocations"));
         assertEquals(0.0, m.get("gatehouse_turn_enabled"), "TURN switched off");
+        assertEquals(1.0, m.get("gatehouse_turn_draining"), "TURN drained");
         assertEquals(200_000.0, m.get("gatehouse_turn_relayed_bytes_total{direction=\"to_peers\"}"));
         assertEquals(78.0, m.get("gatehouse_stun_binding_requests_total"));
         assertEquals(42.0, m.get("gatehouse_http_responses_total{listener=\"https\",code=\"200\"}"));
@@ -204,6 +207,7 @@ class StatusComponentTest {
                 && page.contains("<h2>Listeners</h2>"), page);
         assertTrue(page.contains("<td class=\"bad\">down</td>"), page);
         assertTrue(page.contains("(3 days left)"), page);
+        assertTrue(page.contains("since 2026-12-02T14:00:00Z: 3 new allocation(s) sent elsewhere, 0 still relaying here"), page);
         // The TLS bundle states the expiry as a Problem, listed at the top of the page: not repeated here.
         assertFalse(page.contains("class=\"bad\">The certificate expires"), page);
         assertEquals(0.0, m.get("gatehouse_certificate_file_refused"));
