@@ -124,6 +124,7 @@ final class Allocator {
         Allocation a = new Allocation(server.nextId(), auth.username(), auth.realm(), quotaUser, connection, client,
                 server.wheel(connection.eventLoop()), server, m.has(Attribute.DONT_FRAGMENT));
         server.table.put(a);
+        server.madeWhileDraining();
         // The request's buffer is gone once this call returns: keep what the answer needs.
         Pending p = new Pending(a, m, auth, ipv6, additionalAt >= 0, requestedLifetime, reserveNext);
         Consumer<Relay> then = relay -> {

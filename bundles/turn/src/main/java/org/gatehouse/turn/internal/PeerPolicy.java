@@ -67,6 +67,11 @@ final class PeerPolicy {
     }
 
     /** The same policy with this host's addresses as they are now (interfaces come and go). */
+    /** Whether {@code address} is one of this host's (its interfaces, relay-ip, external-ip) as last looked up. */
+    boolean isOwnAddress(InetAddress address) {
+        return own.contains(address);
+    }
+
     PeerPolicy withOwnAddresses(TurnSettings s) {
         Set<InetAddress> now = ownAddresses(s);
         return now.equals(own) ? this : new PeerPolicy(allowed, denied, restricted, now, minPort, maxPort);

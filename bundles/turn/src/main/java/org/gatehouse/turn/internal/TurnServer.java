@@ -76,8 +76,8 @@ final class TurnServer implements TurnHandler {
     private volatile RestSecret rest;
     /** Set while the relay is drained (turn:drain): new Allocate requests are sent elsewhere. */
     private volatile DrainState drain;
-    /** Which alternate-server the next redirected Allocate is given first (round robin). */
-    private final AtomicInteger nextAlternate = new AtomicInteger();
+    /** Which alternate-server of each family (IPv4, IPv6) the next turned-away Allocate is given (round robin). */
+    private final AtomicInteger[] nextAlternate = {new AtomicInteger(), new AtomicInteger()};
 
     /** Since when the relay is drained, the redirect count then, and whether "drained" was logged. */
     private record DrainState(Instant since, long redirectedBefore, AtomicBoolean announced) {
@@ -243,6 +243,8 @@ final class TurnServer implements TurnHandler {
     void close() {
         housekeeping.cancel(false);
         userFileCheck.cancel(false);
+        // Allocations ended by stopping are no sign that stopping would end none.
+        drain = null;
         for (Allocation a : table.byId.values()) {
             a.connection.eventLoop().execute(() -> end(a, "TURN stopped"));
         }
@@ -622,7 +624,6 @@ final class TurnServer implements TurnHandler {
         }
         a.close();
         table.remove(a);
-        drainedIfEmpty();
         String relayed = a.relayedAddresses();
         if (a.v4 != null) {
             ports.release(a.v4.bound, a.v4.port);
@@ -640,6 +641,7 @@ final class TurnServer implements TurnHandler {
                     (System.nanoTime() - a.createdNanos) / 1_000_000_000L, a.packetsToPeers, a.bytesToPeers,
                     a.packetsToClient, a.bytesToClient);
         }
+        drainedIfEmpty();
     }
 
     // ---- draining
@@ -650,10 +652,11 @@ final class TurnServer implements TurnHandler {
      */
     synchronized Draining drain(boolean on) {
         if (on && drain == null) {
-            drain = new DrainState(Instant.now(), counters.redirected.sum(), new AtomicBoolean());
+            drain = new DrainState(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), counters.redirected.sum(),
+                    new AtomicBoolean());
             TurnSettings s = settings;
             LOG.info("TURN: draining (turn:drain): new Allocate requests are answered {}; the {} allocation(s) relaying go on until their clients end them",
-                    s.alternateServers().isEmpty() ? "508 Insufficient Capacity (no alternate-server in " + s.source() + ")"
+                    s.alternateServers().isEmpty() ? "508 Insufficient Capacity (no alternate-server in force, " + s.source() + ")"
                             : "300 Try Alternate to " + alternatesText(s.alternateServers()), table.byId.size());
             drainedIfEmpty();
         } else if (!on && drain != null) {
@@ -668,11 +671,27 @@ final class TurnServer implements TurnHandler {
         return d == null ? null : new Draining(d.since(), settings.alternateServers(), counters.redirected.sum() - d.redirectedBefore());
     }
 
-    /** While drained, logs once that no allocation is left: the moment an upgrade can stop the server. */
+    /** TURN goes off: every allocation ends, which says nothing about draining, and draining is over. */
+    void endDraining() {
+        drain = null;
+    }
+
+    /**
+     * An allocation was put in the table while drained (one whose Allocate passed before draining
+     * began, or one for a reserved port): the next time the table is empty is worth saying again.
+     */
+    void madeWhileDraining() {
+        DrainState d = drain;
+        if (d != null) {
+            d.announced().set(false);
+        }
+    }
+
+    /** While drained, logs once each time no allocation is left: the moment an upgrade can stop the server. */
     private void drainedIfEmpty() {
         DrainState d = drain;
         if (d != null && table.byId.isEmpty() && d.announced().compareAndSet(false, true)) {
-            LOG.info("TURN: drained: no allocation left ({} Allocate request(s) sent elsewhere since {}); stopping Gatehouse now ends no call",
+            LOG.info("TURN: drained: no allocation left ({} Allocate request(s) turned away since {}); stopping Gatehouse now ends no call",
                     counters.redirected.sum() - d.redirectedBefore(), d.since());
         }
     }
@@ -687,7 +706,7 @@ final class TurnServer implements TurnHandler {
             return false;
         }
         counters.redirected.increment();
-        InetSocketAddress alternate = alternateFor(client.getAddress() instanceof Inet6Address, connection.localAddress());
+        InetSocketAddress alternate = alternateFor(client.getAddress() instanceof Inet6Address, connection.localAddress(), policy);
         if (alternate == null) {
             error(m, connection, client, ErrorCode.INSUFFICIENT_CAPACITY, auth, null);
             return true;
@@ -704,23 +723,37 @@ final class TurnServer implements TurnHandler {
         return true;
     }
 
-    /** The next alternate-server of that family, round robin; port 0 there is the port the request came to. */
-    private InetSocketAddress alternateFor(boolean ipv6, InetSocketAddress local) {
+    /**
+     * The next alternate-server of that family, round robin; port 0 there is the port the request came
+     * to. This server itself (one of its addresses at the port the request came to, as a list shared
+     * by both servers of a pair names it) is passed over: a client sent back here would be turned away
+     * again, and gives up.
+     */
+    private InetSocketAddress alternateFor(boolean ipv6, InetSocketAddress local, PeerPolicy own) {
         List<InetSocketAddress> all = settings.alternateServers();
-        int ofFamily = 0;
+        int port = local == null ? 3478 : local.getPort();
+        int candidates = 0;
         for (InetSocketAddress a : all) {
-            ofFamily += (a.getAddress() instanceof Inet6Address) == ipv6 ? 1 : 0;
+            candidates += isCandidate(a, ipv6, local, port, own) ? 1 : 0;
         }
-        if (ofFamily == 0) {
+        if (candidates == 0) {
             return null;
         }
-        int k = Math.floorMod(nextAlternate.getAndIncrement(), ofFamily);
+        int k = Math.floorMod(nextAlternate[ipv6 ? 1 : 0].getAndIncrement(), candidates);
         for (InetSocketAddress a : all) {
-            if ((a.getAddress() instanceof Inet6Address) == ipv6 && k-- == 0) {
-                return a.getPort() != 0 ? a : new InetSocketAddress(a.getAddress(), local == null ? 3478 : local.getPort());
+            if (isCandidate(a, ipv6, local, port, own) && k-- == 0) {
+                return a.getPort() != 0 ? a : new InetSocketAddress(a.getAddress(), port);
             }
         }
         return null;
+    }
+
+    private static boolean isCandidate(InetSocketAddress a, boolean ipv6, InetSocketAddress local, int port, PeerPolicy own) {
+        if ((a.getAddress() instanceof Inet6Address) != ipv6) {
+            return false;
+        }
+        boolean samePort = a.getPort() == 0 || a.getPort() == port;
+        return !(samePort && (own.isOwnAddress(a.getAddress()) || local != null && a.getAddress().equals(local.getAddress())));
     }
 
     static String alternatesText(List<InetSocketAddress> alternates) {

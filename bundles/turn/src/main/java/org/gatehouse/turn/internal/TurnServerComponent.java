@@ -241,6 +241,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
                 // gone with the bundle
             }
             handler = null;
+            server.endDraining();
             int ended = 0;
             for (AllocationInfo a : server.allocations()) {
                 if (server.kill(a.id())) {
@@ -341,6 +342,10 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
         TurnServer s = server;
         if (s == null) {
             throw new IllegalStateException("TURN relays nothing (" + refusal + "): there is nothing to drain");
+        }
+        if (on && !enabled) {
+            throw new IllegalStateException("TURN is off (enabled = false in etc/org.gatehouse.turn.cfg): no allocation is made here, "
+                    + "there is nothing to drain");
         }
         return s.drain(on);
     }

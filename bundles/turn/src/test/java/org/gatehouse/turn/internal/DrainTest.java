@@ -67,7 +67,7 @@ class DrainTest {
 
             // Its end is the moment to stop the server, and the log says so.
             assertEquals(0, TurnClient.code(c.refresh(0)));
-            TestTurn.waitFor(() -> !log.lines("INFO", "TURN: drained: no allocation left (3 Allocate request(s) sent elsewhere").isEmpty(),
+            TestTurn.waitFor(() -> !log.lines("INFO", "TURN: drained: no allocation left (3 Allocate request(s) turned away").isEmpty(),
                     "the drained line: " + log.lines("TURN"));
             assertEquals(1, log.lines("TURN: drained").size(), log.lines("TURN").toString());
 
@@ -98,6 +98,62 @@ class DrainTest {
             assertEquals(0, TurnClient.code(second));
             assertEquals(TurnClient.relayed(first).getPort() + 1, TurnClient.relayed(second).getPort());
             assertEquals(1, turn.turn.draining().redirected());
+        }
+    }
+
+    /**
+     * A list shared by both servers of a pair names this one too: it is passed over (a client sent
+     * back here would be turned away again); named alone, it leaves 508. Another port of this host is
+     * another server.
+     */
+    @Test
+    void thisServerIsNeverItsOwnAlternate() throws Exception {
+        try (TestTurn turn = new TestTurn("alternate-server", "127.0.0.1, 127.0.0.2"); TurnClient c = turn.client()) {
+            turn.turn.drain(true);
+            for (int i = 0; i < 3; i++) {
+                StunMessage answer = c.allocate();
+                assertEquals(300, TurnClient.code(answer));
+                assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), turn.udp().getPort()), alternate(answer));
+            }
+            turn.reconfigure("alternate-server", "127.0.0.1:" + turn.udp().getPort());
+            assertEquals(508, TurnClient.code(c.allocate()));
+            turn.reconfigure("alternate-server", "127.0.0.1:" + (turn.udp().getPort() + 1));
+            assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), turn.udp().getPort() + 1), alternate(c.allocate()));
+        }
+    }
+
+    /**
+     * "Drained" is said each time the last allocation ends while drained (one for a reserved port came
+     * after the first time), and never for allocations that stopping TURN ends; drain is refused while
+     * TURN is off.
+     */
+    @Test
+    void drainedIsSaidWhenTrueOnly() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            TestTurn turn = new TestTurn();
+            try (TurnClient c = turn.client(); TurnClient d = TurnClient.udp(turn.udp()).credentials("bob", "hunter2")) {
+                StunMessage first = c.allocate(w -> w.bytes(Attribute.EVEN_PORT, new byte[] {(byte) 0x80}));
+                byte[] token = first.bytes(first.find(Attribute.RESERVATION_TOKEN));
+                turn.turn.drain(true);
+                assertEquals(0, TurnClient.code(c.refresh(0)));
+                TestTurn.waitFor(() -> log.lines("TURN: drained").size() == 1, "drained once: " + log.lines("TURN"));
+                assertEquals(0, TurnClient.code(d.allocate(w -> w.bytes(Attribute.RESERVATION_TOKEN, token))));
+                assertEquals(0, TurnClient.code(d.refresh(0)));
+                TestTurn.waitFor(() -> log.lines("TURN: drained").size() == 2, "drained again: " + log.lines("TURN"));
+
+                turn.turn.drain(false);
+                assertEquals(0, TurnClient.code(c.allocate()));
+                turn.turn.drain(true);
+                turn.reconfigure("enabled", "false");
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> turn.turn.drain(true));
+                assertTrue(e.getMessage().startsWith("TURN is off (enabled = false"), e.getMessage());
+            } finally {
+                turn.close();
+            }
+            // Stopping ended the allocation made after "drain off": no "drained" for that.
+            TestTurn.waitFor(() -> !log.lines("TURN stopped").isEmpty(), "the allocation ended by stopping: " + log.lines("TURN"));
+            Thread.sleep(100);
+            assertEquals(2, log.lines("TURN: drained").size(), log.lines("TURN").toString());
         }
     }
 
