@@ -4,7 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
@@ -192,6 +192,11 @@ public final class TurnCommands {
         } catch (IllegalStateException | UnsupportedOperationException e) {
             throw new CommandRefused("turn:drain: " + e.getMessage());
         }
+        String refused = admin.configurationProblem();
+        if (refused != null) {
+            // Drained on the settings in force, which are not the file's: its alternate-server may not be.
+            System.out.println(REFUSED + refused);
+        }
         if (d == null) {
             System.out.println("TURN is not draining: new allocations are made here.");
         } else {
@@ -199,14 +204,14 @@ public final class TurnCommands {
         }
     }
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     /** What draining means now: since when, where new allocations go, and how many still relay here. */
     static String drainingText(Draining d, int allocations, Instant now) {
         StringBuilder out = new StringBuilder(String.format("Draining        since %s (%s): new Allocate requests are answered ",
                 TIME.format(d.since()), age(Duration.between(d.since(), now))));
         if (d.alternates().isEmpty()) {
-            out.append("508 Insufficient Capacity (no alternate-server in etc/org.gatehouse.turn.cfg)");
+            out.append("508 Insufficient Capacity (no alternate-server in force)");
         } else {
             out.append("300 Try Alternate to ");
             for (int i = 0; i < d.alternates().size(); i++) {
@@ -214,7 +219,7 @@ public final class TurnCommands {
                 out.append(i == 0 ? "" : ", ").append(a.getPort() == 0 ? IpAddresses.format(a.getAddress()) : IpAddresses.format(a));
             }
         }
-        out.append(String.format("; %,d sent elsewhere so far%n", d.redirected()));
+        out.append(String.format("; %,d turned away so far%n", d.redirected()));
         out.append(allocations == 0 ? String.format("                drained: no allocation left; stopping Gatehouse now ends no call%n")
                 : String.format("                %,d allocation%s still relaying here until their clients end them%n", allocations,
                         allocations == 1 ? "" : "s"));

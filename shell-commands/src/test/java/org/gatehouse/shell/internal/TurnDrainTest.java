@@ -24,6 +24,15 @@ class TurnDrainTest {
         Draining state;
         RuntimeException refusal;
 
+        Drained() {
+            this(null);
+        }
+
+        /** With {@code refused}: the file differs from the settings in force (why, as the TURN bundle says it). */
+        Drained(String refused) {
+            super("gatehouse", true, refused);
+        }
+
         @Override
         public Draining draining() {
             return state;
@@ -57,11 +66,11 @@ class TurnDrainTest {
     @Test
     void drainingReadsWhereNewAllocationsGoAndWhatStillRelays() {
         String text = TurnCommands.drainingText(new Draining(SINCE, alternates(), 12), 2, SINCE.plusSeconds(75));
-        assertTrue(text.matches("Draining        since 2026-12-0[12] \\d\\d:\\d\\d:00 \\(1:15\\): new Allocate requests are answered "
-                + "300 Try Alternate to 203\\.0\\.113\\.7, \\[2001:db8::7\\]:5349; 12 sent elsewhere so far\n"
-                + "                2 allocations still relaying here until their clients end them\n"), text);
+        assertEquals("Draining        since 2026-12-02 14:00:00 UTC (1:15): new Allocate requests are answered "
+                + "300 Try Alternate to 203.0.113.7, [2001:db8::7]:5349; 12 turned away so far\n"
+                + "                2 allocations still relaying here until their clients end them\n", text);
         text = TurnCommands.drainingText(new Draining(SINCE, List.of(), 1), 0, SINCE);
-        assertTrue(text.contains("answered 508 Insufficient Capacity (no alternate-server in etc/org.gatehouse.turn.cfg); 1 sent"), text);
+        assertTrue(text.contains("answered 508 Insufficient Capacity (no alternate-server in force); 1 turned away"), text);
         assertTrue(text.endsWith("drained: no allocation left; stopping Gatehouse now ends no call\n"), text);
     }
 
@@ -84,6 +93,15 @@ class TurnDrainTest {
         e = assertThrows(IllegalArgumentException.class, () -> commands.drain());
         assertEquals("turn:drain: TURN relays nothing (etc/org.gatehouse.turn.cfg: max-bps ...): there is nothing to drain", e.getMessage());
         assertEquals(List.of(true, false, true), admin.asked);
+    }
+
+    /** Drained on settings that are not the file's (it was refused): said first, as turn:stats does. */
+    @Test
+    void turnDrainSaysFirstThatTheFileIsNotInForce() {
+        TurnCommands commands = new TurnCommands();
+        commands.admin = new Drained(TurnStatusTest.REFUSED_AT_START);
+        String out = LdapCommandsTest.printed(() -> commands.drain());
+        assertTrue(out.startsWith("Configuration file refused: " + TurnStatusTest.REFUSED_AT_START + "\nDraining        since "), out);
     }
 
     @Test

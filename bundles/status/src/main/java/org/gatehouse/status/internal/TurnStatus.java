@@ -67,7 +67,7 @@ public final class TurnStatus implements MetricsSource, PageSection {
         Draining d = admin.draining();
         List<List<String>> facts = new ArrayList<>();
         if (d != null) {
-            facts.add(List.of("Draining", String.format("since %s: %,d new allocation(s) sent elsewhere, %,d still relaying here",
+            facts.add(List.of("Draining", String.format("since %s: %,d Allocate request(s) turned away, %,d allocation(s) still relaying here",
                     d.since(), d.redirected(), s.allocations())));
         }
         facts.addAll(List.of(

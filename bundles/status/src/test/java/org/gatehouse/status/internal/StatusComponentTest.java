@@ -207,7 +207,7 @@ class StatusComponentTest {
                 && page.contains("<h2>Listeners</h2>"), page);
         assertTrue(page.contains("<td class=\"bad\">down</td>"), page);
         assertTrue(page.contains("(3 days left)"), page);
-        assertTrue(page.contains("since 2026-12-02T14:00:00Z: 3 new allocation(s) sent elsewhere, 0 still relaying here"), page);
+        assertTrue(page.contains("since 2026-12-02T14:00:00Z: 3 Allocate request(s) turned away, 0 allocation(s) still relaying here"), page);
         // The TLS bundle states the expiry as a Problem, listed at the top of the page: not repeated here.
         assertFalse(page.contains("class=\"bad\">The certificate expires"), page);
         assertEquals(0.0, m.get("gatehouse_certificate_file_refused"));
