@@ -35,16 +35,35 @@ public final class SecretInput {
      * unseen (the input's end ends it too); Ctrl-C or Ctrl-D is an {@link EOFException}.
      */
     public static char[] read(Function<String, Object> variables, InputStream in) throws IOException {
-        char[] typed = fromTerminal(terminal(variables));
+        return read(variables, in, null, null);
+    }
+
+    /**
+     * {@link #read(Function, InputStream)} after {@code prompt} is printed on {@code out}, printed
+     * only once echo is off (or the secret switch is on): what is typed as soon as the prompt shows
+     * is not shown either. With a prompt printed first and echo turned off after, a quick typist (or
+     * a busy server) had the first characters echoed in clear.
+     */
+    public static char[] read(Function<String, Object> variables, InputStream in, PrintStream out, String prompt)
+            throws IOException {
+        Runnable ask = () -> {
+            if (prompt != null) {
+                out.print(prompt);
+                out.flush();
+            }
+        };
+        char[] typed = fromTerminal(terminal(variables), ask);
         if (typed != null) {
             return typed;
         }
         AtomicBoolean secret = secretSwitch(variables);
         if (secret == null) {
+            ask.run();
             return line(in::read);
         }
         secret.set(true);
         try {
+            ask.run();
             return line(in::read);
         } finally {
             secret.set(false);
@@ -59,17 +78,13 @@ public final class SecretInput {
      */
     public static String newPassword(Function<String, Object> variables, InputStream in, PrintStream out, String who)
             throws IOException {
-        out.print("New password for " + who + ": ");
-        out.flush();
-        char[] first = read(variables, in);
+        char[] first = read(variables, in, out, "New password for " + who + ": ");
         char[] second = null;
         try {
             if (first.length == 0) {
                 throw new CommandRefused("no password entered; nothing written");
             }
-            out.print("Again: ");
-            out.flush();
-            second = read(variables, in);
+            second = read(variables, in, out, "Again: ");
             if (!java.util.Arrays.equals(first, second)) {
                 throw new CommandRefused("the two passwords differ; nothing written");
             }
@@ -103,6 +118,11 @@ public final class SecretInput {
      * a JLine terminal this code knows (then nothing was read).
      */
     public static char[] fromTerminal(Object terminal) throws IOException {
+        return fromTerminal(terminal, () -> { });
+    }
+
+    /** {@link #fromTerminal(Object)}, running {@code prompt} (which prints it) once echo is off; not run when null is returned. */
+    public static char[] fromTerminal(Object terminal, Runnable prompt) throws IOException {
         if (terminal == null) {
             return null;
         }
@@ -118,6 +138,7 @@ public final class SecretInput {
             return null;
         }
         try {
+            prompt.run();
             return line(reader::read);
         } finally {
             try {

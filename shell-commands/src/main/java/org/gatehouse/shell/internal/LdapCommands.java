@@ -38,11 +38,9 @@ public final class LdapCommands {
             test(user, args.get(1).toCharArray());
             return;
         }
-        System.out.print("Password for " + user + ": ");
-        System.out.flush();
         char[] password;
         try {
-            password = SecretInput.read(session::get, session.getKeyboard());
+            password = SecretInput.read(session::get, session.getKeyboard(), System.out, "Password for " + user + ": ");
         } catch (EOFException e) {
             throw new CommandRefused("ldap:test: no password entered; nothing checked");
         }

@@ -81,6 +81,24 @@ class SecretInputTest {
         assertEquals(List.of("raw", "restored cooked"), t.calls);
     }
 
+    /** The prompt is printed once echo is off: keys typed the moment it shows are not echoed. */
+    @Test
+    void thePromptComesAfterEchoIsOff() throws Exception {
+        CommandSession s = session("");
+        FakeTerminal t = new FakeTerminal("pw1\rpw1\r");
+        s.put(".terminal", t);
+        PrintStream out = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                if (b == ':') {
+                    t.calls.add("prompt");
+                }
+            }
+        }, true, StandardCharsets.UTF_8);
+        assertEquals("pw1", SecretInput.newPassword(s::get, s.getKeyboard(), out, "alice"));
+        assertEquals(List.of("raw", "prompt", "restored cooked", "raw", "prompt", "restored cooked"), t.calls);
+    }
+
     @Test
     void ctrlDAtTheTerminalIsNothingEntered() {
         CommandSession s = session("");
