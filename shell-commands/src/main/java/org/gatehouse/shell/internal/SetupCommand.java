@@ -194,9 +194,15 @@ public final class SetupCommand {
 
         String ask(SetupAnswers.Question q, String current, boolean secret) {
             while (true) {
-                out.print(q.prompt() + (secret ? (current.isEmpty() ? "" : " [keep]") : " [" + current + "]") + ": ");
-                out.flush();
-                String line = secret ? secretLine() : line();
+                String prompt = q.prompt() + (secret ? (current.isEmpty() ? "" : " [keep]") : " [" + current + "]") + ": ";
+                String line;
+                if (secret) {
+                    line = secretLine(prompt);
+                } else {
+                    out.print(prompt);
+                    out.flush();
+                    line = line();
+                }
                 String answer = line.isEmpty() ? current : line.strip();
                 if (answer.isEmpty() && secret) {
                     return "";
@@ -253,10 +259,15 @@ public final class SetupCommand {
             }
         }
 
-        private String secretLine() {
+        /** A secret answer, its {@code prompt} printed once echo is off (what is typed at once is not shown either). */
+        private String secretLine(String prompt) {
+            Runnable ask = () -> {
+                out.print(prompt);
+                out.flush();
+            };
             char[] typed;
             try {
-                typed = SecretInput.fromTerminal(terminal);
+                typed = SecretInput.fromTerminal(terminal, ask);
             } catch (IOException e) {
                 throw new Stopped();
             }
@@ -264,10 +275,12 @@ public final class SetupCommand {
                 return new String(typed);
             }
             if (secretSwitch == null) {
+                ask.run();
                 return line();
             }
             secretSwitch.set(true);
             try {
+                ask.run();
                 return line();
             } finally {
                 secretSwitch.set(false);

@@ -53,6 +53,23 @@ class PrompterTest {
         assertEquals("Name [x]: Password: Name [x]: ", screen.toString(StandardCharsets.UTF_8));
     }
 
+    /** On the console's terminal, a secret question is printed once echo is off, so nothing typed at once shows. */
+    @Test
+    void aSecretQuestionIsPrintedOnceEchoIsOff() {
+        SecretInputTest.FakeTerminal terminal = new SecretInputTest.FakeTerminal("pw\r");
+        PrintStream screen = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                if (b == ':') {
+                    terminal.calls.add("question");
+                }
+            }
+        }, true, StandardCharsets.UTF_8);
+        SetupCommand.Prompter p = new SetupCommand.Prompter(new Keys("", new AtomicBoolean()), screen, null, terminal);
+        assertEquals("pw", p.ask(PASSWORD, "", true));
+        assertEquals(List.of("raw", "question", "restored cooked"), terminal.calls);
+    }
+
     @Test
     void withoutASwitchSecretsAreReadAsBefore() {
         AtomicBoolean unrelated = new AtomicBoolean();
