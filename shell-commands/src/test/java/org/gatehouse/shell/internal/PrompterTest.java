@@ -57,14 +57,7 @@ class PrompterTest {
     @Test
     void aSecretQuestionIsPrintedOnceEchoIsOff() {
         SecretInputTest.FakeTerminal terminal = new SecretInputTest.FakeTerminal("pw\r");
-        PrintStream screen = new PrintStream(new java.io.OutputStream() {
-            @Override
-            public void write(int b) {
-                if (b == ':') {
-                    terminal.calls.add("question");
-                }
-            }
-        }, true, StandardCharsets.UTF_8);
+        PrintStream screen = SecretInputTest.promptsInto(terminal.calls, "question");
         SetupCommand.Prompter p = new SetupCommand.Prompter(new Keys("", new AtomicBoolean()), screen, null, terminal);
         assertEquals("pw", p.ask(PASSWORD, "", true));
         assertEquals(List.of("raw", "question", "restored cooked"), terminal.calls);

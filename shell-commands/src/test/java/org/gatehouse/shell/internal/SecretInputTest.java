@@ -87,16 +87,21 @@ class SecretInputTest {
         CommandSession s = session("");
         FakeTerminal t = new FakeTerminal("pw1\rpw1\r");
         s.put(".terminal", t);
-        PrintStream out = new PrintStream(new java.io.OutputStream() {
+        PrintStream out = promptsInto(t.calls, "prompt");
+        assertEquals("pw1", SecretInput.newPassword(s::get, s.getKeyboard(), out, "alice"));
+        assertEquals(List.of("raw", "prompt", "restored cooked", "raw", "prompt", "restored cooked"), t.calls);
+    }
+
+    /** A screen that adds {@code name} to {@code calls} for each prompt printed on it (each ends with ':'). */
+    static PrintStream promptsInto(List<String> calls, String name) {
+        return new PrintStream(new java.io.OutputStream() {
             @Override
             public void write(int b) {
                 if (b == ':') {
-                    t.calls.add("prompt");
+                    calls.add(name);
                 }
             }
         }, true, StandardCharsets.UTF_8);
-        assertEquals("pw1", SecretInput.newPassword(s::get, s.getKeyboard(), out, "alice"));
-        assertEquals(List.of("raw", "prompt", "restored cooked", "raw", "prompt", "restored cooked"), t.calls);
     }
 
     @Test

@@ -244,7 +244,7 @@ final class TurnServer implements TurnHandler {
         housekeeping.cancel(false);
         userFileCheck.cancel(false);
         // Allocations ended by stopping are no sign that stopping would end none.
-        drain = null;
+        endDraining();
         for (Allocation a : table.byId.values()) {
             a.connection.eventLoop().execute(() -> end(a, "TURN stopped"));
         }
@@ -671,7 +671,7 @@ final class TurnServer implements TurnHandler {
         return d == null ? null : new Draining(d.since(), settings.alternateServers(), counters.redirected.sum() - d.redirectedBefore());
     }
 
-    /** TURN goes off: every allocation ends, which says nothing about draining, and draining is over. */
+    /** TURN goes off or stops: every allocation ends, which says nothing about draining, and draining is over. */
     void endDraining() {
         drain = null;
     }
