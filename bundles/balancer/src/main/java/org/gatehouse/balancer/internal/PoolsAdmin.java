@@ -32,8 +32,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The pools for the shell and the status page. Node changes are written into the pool's {@code .cfg}
- * file (its {@code nodes} entry only) and put in force in the running pool at once; the file watcher
- * then applies the file as it applies any edit. The default pool, when it has no file, gets one.
+ * file (its {@code nodes} entry only) and put in force in the running pool at once; ConfigAdmin then
+ * gets the file as written, and the pool applies it whole as it applies any edit. The default pool, when it has no file, gets one.
  * Meanwhile its routes answer 503 as an empty pool does (not 404): see {@link #unconfigured}.
  */
 @Component(service = Pools.class)
@@ -186,7 +186,7 @@ public final class PoolsAdmin implements Pools {
      * with only its {@code nodes} entry replaced. The file is not written through ConfigAdmin: that
      * would write every key as the server holds it, and an edit of the file the watcher (FileInstall,
      * polling) has not read yet would be lost. The running pool takes the new nodes at once, its other
-     * settings as they are; the watcher then applies the file whole, the operator's edit with it.
+     * settings as they are; then ConfigAdmin takes the file as written, the operator's edit with it.
      */
     private synchronized void edit(String pool, boolean create, UnaryOperator<List<NodeSpec>> change) {
         try {
@@ -236,6 +236,8 @@ public final class PoolsAdmin implements Pools {
             }
             // The running pool first, then the file: the watcher may read the file the moment it is
             // written, and what it applies must not be undone by this command.
+            Dictionary<String, Object> held = c.getProperties();
+            Object named = held == null ? null : held.get(Settings.FILEINSTALL_FILENAME);
             PoolSettings before = live == null ? null : live.nodes(next);
             try {
                 CfgFile.write(file, written);
@@ -245,6 +247,15 @@ public final class PoolsAdmin implements Pools {
                 }
                 throw e;
             }
+            // Then ConfigAdmin gets the file as written, whole (an edit the watcher has not read yet
+            // with it). FileInstall writes a configuration back into its file whenever it changes, and
+            // its write-back for an update of a moment ago (the watcher's, from the file the previous
+            // command wrote) would otherwise land after this write and bring the old nodes back, in
+            // the file and in the pool. Every write-back after this one carries this command's nodes.
+            Hashtable<String, Object> applied = new Hashtable<>();
+            CfgFile.entries(written).forEach((k, v) -> applied.put(k.toString(), v));
+            applied.put(Settings.FILEINSTALL_FILENAME, named != null ? named : file.toAbsolutePath().toFile().toURI().toString());
+            c.update(applied);
         } catch (IOException e) {
             throw new IllegalStateException("the configuration of pool " + pool + " could not be written: " + e.getMessage(), e);
         }

@@ -17,6 +17,7 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.gatehouse.core.config.CfgFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,15 +30,56 @@ class PoolsAdminTest {
     @TempDir
     Path home;
 
-    /** One configuration as ConfigAdmin holds it; {@link #update} writes it back to its file as FileInstall does: every key as held. */
+    /**
+     * One configuration as ConfigAdmin holds it. {@link #update} writes it back into its file as
+     * FileInstall does on every update (felix.fileinstall.enableConfigSave): the file as it is on disk
+     * then, each key set to the value held then, the rest of the file as it was. FileInstall handles
+     * the update's event on another thread, later: with {@link #deferWriteBacks} the write-backs wait
+     * for {@link #writeBack}.
+     */
     private static final class HeldConfiguration {
         final String pid;
         Hashtable<String, Object> properties;
         final List<Dictionary<String, Object>> updates = new ArrayList<>();
+        boolean deferWriteBacks;
+        final List<Runnable> pending = new ArrayList<>();
 
         HeldConfiguration(String pid, Hashtable<String, Object> properties) {
             this.pid = pid;
             this.properties = properties;
+        }
+
+        /** The write-backs deferred so far, each with what is held when it runs, as FileInstall's are. */
+        void writeBack() {
+            List<Runnable> due = new ArrayList<>(pending);
+            pending.clear();
+            due.forEach(Runnable::run);
+        }
+
+        private void writeBackNow() {
+            Object f = properties == null ? null : properties.get("felix.fileinstall.filename");
+            if (f == null) {
+                return;
+            }
+            try {
+                Path file = Path.of(java.net.URI.create(f.toString()));
+                String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+                Properties onDisk = CfgFile.entries(text);
+                for (Map.Entry<String, Object> e : properties.entrySet()) {
+                    String key = e.getKey();
+                    if (!key.startsWith("felix.") && !key.startsWith("service.") && !e.getValue().equals(onDisk.get(key))) {
+                        text = CfgFile.with(text, key, e.getValue().toString());
+                    }
+                }
+                for (Object key : onDisk.keySet()) {
+                    if (!properties.containsKey(key)) {
+                        throw new UnsupportedOperationException("FileInstall would remove " + key + " from " + file);
+                    }
+                }
+                Files.writeString(file, text, StandardCharsets.ISO_8859_1);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         Configuration proxy() {
@@ -57,15 +99,9 @@ class PoolsAdminTest {
                             String key = k.nextElement();
                             properties.put(key, d.get(key));
                         }
-                        Object f = properties.get("felix.fileinstall.filename");
-                        if (f != null) {
-                            StringBuilder b = new StringBuilder();
-                            properties.forEach((key, v) -> {
-                                if (!key.startsWith("felix.") && !key.startsWith("service.")) {
-                                    b.append(key).append(" = ").append(v).append('\n');
-                                }
-                            });
-                            Files.writeString(Path.of(java.net.URI.create(f.toString())), b.toString());
+                        pending.add(this::writeBackNow);
+                        if (!deferWriteBacks) {
+                            writeBack();
                         }
                         return null;
                     case "delete":
@@ -116,6 +152,15 @@ class PoolsAdminTest {
         return m;
     }
 
+    private static Map<String, Object> map(Dictionary<String, Object> d) {
+        Map<String, Object> m = new HashMap<>();
+        for (Enumeration<String> k = d.keys(); k.hasMoreElements(); ) {
+            String key = k.nextElement();
+            m.put(key, d.get(key));
+        }
+        return m;
+    }
+
     private static Map<String, Integer> spread(TestProxy p, int n) throws Exception {
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < n; i++) {
@@ -155,14 +200,15 @@ class PoolsAdminTest {
                 String expected = edited.replace("nodes = \\\n    " + a.address() + "\n", "nodes = " + a.address() + ", " + b.address() + " weight=2\n");
                 assertEquals(expected, Files.readString(file), "only the nodes entry changed; the edit and every comment stay");
                 assertEquals(Map.of("a", 2, "b", 4), spread(p, 6), "the node serves at once");
-                assertEquals(1, p.live().settings().maxFails(), "the rest of the file waits for the watcher");
+                assertEquals(1, p.live().settings().maxFails(), "the rest of the file waits for ConfigAdmin's update");
+                assertEquals(read(file), map(all.get(0).updates.get(0)), "ConfigAdmin holds the file as written, the edit with it");
 
                 // The watcher's update for the file as it was just before the command (read before the
                 // command wrote, delivered after) does not take the new node away again.
                 p.pool.modified(held);
                 assertEquals(Map.of("a", 2, "b", 4), spread(p, 6), "an update older than the command");
 
-                // The watcher reads the file: the operator's edit applies, with the node.
+                // ConfigAdmin's update with the file as written arrives: the operator's edit applies, with the node.
                 p.pool.modified(read(file));
                 assertEquals(3, p.live().settings().maxFails());
                 assertEquals(Map.of("a", 2, "b", 4), spread(p, 6));
@@ -174,8 +220,75 @@ class PoolsAdminTest {
                 admin.enableNode("test", b.address());
                 assertEquals(expected.replace(a.address() + ", ", ""), Files.readString(file));
                 assertEquals(Map.of("b", 4), spread(p, 4));
-                assertTrue(all.get(0).updates.isEmpty(), "nothing written back through ConfigAdmin: " + all.get(0).updates);
+                assertEquals(read(file), map(all.get(0).updates.get(all.get(0).updates.size() - 1)), "ConfigAdmin holds the file as written");
             }
+        }
+    }
+
+    /**
+     * Node commands in quick succession (drain then remove, add then add), FileInstall reading the file
+     * after each and writing each configuration update back into the file late, as it does on its own
+     * thread: the last command's nodes are the ones that stay, in the file and in the pool. A command
+     * that did not hand ConfigAdmin the file it wrote lost its nodes to the write-back of the watcher's
+     * update for the previous command's file (a CI run of ProxyConsoleIT: node A back after
+     * proxy:node-remove A).
+     */
+    @Test
+    void theLastOfQuickNodeCommandsStaysThoughFileInstallWritesBackLate() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false); TestNode c = new TestNode("c", false);
+                TestNode d = new TestNode("d", false)) {
+            Path file = Files.createDirectories(home.resolve("etc")).resolve("org.gatehouse.balancer.pool-test.cfg");
+            Files.writeString(file, "# The test pool.\nroutes = /\nnodes = " + a.address() + ", " + b.address() + " weight=2\ntls = false\n");
+            Map<String, Object> held = read(file);
+            try (TestProxy p = new TestProxy(home, held)) {
+                Hashtable<String, Object> props = new Hashtable<>(held);
+                props.put("service.pid", "org.gatehouse.balancer.pool~test");
+                HeldConfiguration config = new HeldConfiguration("org.gatehouse.balancer.pool~test", props);
+                config.deferWriteBacks = true;
+                PoolsAdmin admin = new PoolsAdmin();
+                admin.configurations = configurations(new ArrayList<>(List.of(config)));
+                admin.bindPool(p.pool);
+
+                // The watcher reads the drain's file; its update's write-back comes after the removal.
+                admin.drainNode("test", a.address());
+                watcherReads(config, file);
+                admin.removeNode("test", a.address());
+                deliver(config, p);
+                assertEquals("# The test pool.\nroutes = /\nnodes = " + b.address() + " weight=2\ntls = false\n", Files.readString(file));
+                watcherReads(config, file);
+                deliver(config, p);
+                assertEquals(Map.of("b", 4), spread(p, 4));
+
+                admin.addNode("test", c.address());
+                watcherReads(config, file);
+                admin.addNode("test", d.address() + " weight=2");
+                deliver(config, p);
+                assertTrue(Files.readString(file).contains("\nnodes = " + b.address() + " weight=2, " + c.address() + ", " + d.address() + " weight=2\n"),
+                        Files.readString(file));
+                watcherReads(config, file);
+                deliver(config, p);
+                assertEquals(Map.of("b", 4, "c", 2, "d", 4), spread(p, 10));
+            }
+        }
+    }
+
+    /** FileInstall's poll: the file's entries to ConfigAdmin when they differ from what it holds. */
+    private static void watcherReads(HeldConfiguration config, Path file) throws Exception {
+        Map<String, Object> onDisk = read(file);
+        Map<String, Object> held = new HashMap<>(config.properties);
+        held.remove("service.pid");
+        if (!onDisk.equals(held)) {
+            config.proxy().update(new Hashtable<>(onDisk));
+        }
+    }
+
+    private int delivered;
+
+    /** ConfigAdmin's deliveries, late and in order: FileInstall's write-backs, and each update to the pool. */
+    private void deliver(HeldConfiguration config, TestProxy p) {
+        config.writeBack();
+        for (; delivered < config.updates.size(); delivered++) {
+            p.pool.modified(map(config.updates.get(delivered)));
         }
     }
 
