@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.apache.felix.service.command.CommandSession;
@@ -21,6 +22,8 @@ import org.apache.felix.service.command.Descriptor;
 import org.gatehouse.core.CommandRefused;
 import org.gatehouse.core.SecretInput;
 import org.gatehouse.core.config.InstallationPaths;
+import org.gatehouse.tls.CertificateInfo;
+import org.gatehouse.tls.ServerCertificates;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -47,6 +50,9 @@ public final class SetupCommand {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     volatile TurnAccounts users;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile ServerCertificates certificates;
 
     /** The components' {@code .cfg} files; null: the installation's {@code etc/}. */
     Path etcFolder;
@@ -154,13 +160,49 @@ public final class SetupCommand {
     }
 
     private void apply(SetupConfig config, Map<String, String> answers, Map<String, String> current, PrintStream out) throws IOException {
+        ServerCertificates tls = certificates;
+        CertificateInfo before = tls == null ? null : tls.current();
         List<String> done = config.apply(answers, current, users, InstallationPaths.data());
         if (done.isEmpty()) {
             out.println("Nothing to change.");
             return;
         }
         done.forEach(line -> out.println("  " + line));
+        if (config.named() != null && tls != null && !awaitCertificate(tls, InstallationPaths.data().resolve("tls/self-signed.pem"), before,
+                config.named(), config.renewed(), CERTIFICATE_WAIT_MILLIS)) {
+            out.println("  the self-signed certificate for " + config.named() + " is not in force yet; see tls:cert-show");
+        }
         out.println("Applied. Open calls, sessions and event streams go on; see gatehouse:status.");
+    }
+
+    /** How long setup waits for a new self-signed certificate, which the TLS component makes once it has the new name. */
+    static final long CERTIFICATE_WAIT_MILLIS = 10_000;
+
+    /**
+     * Waits until the TLS component serves the self-signed certificate for {@code name} from
+     * {@code generated} (a new one when {@code renewed}), so that "Applied" is true and a
+     * tls:cert-install right after keeps that one as the certificate to roll back to: ConfigAdmin hands
+     * the new name over on its own thread. Returns at once when the certificate in force is the
+     * operator's (a new name does not replace it); false when the certificate did not come in time.
+     */
+    static boolean awaitCertificate(ServerCertificates tls, Path generated, CertificateInfo before, String name, boolean renewed, long millis) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (true) {
+            CertificateInfo now = tls.current();
+            if (now != null && (!Path.of(now.source()).equals(generated)
+                    || now.subjectAlternativeNames().contains(name) && (!renewed || before == null || !now.sha256Fingerprint().equals(before.sha256Fingerprint())))) {
+                return true;
+            }
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     /** Questions and answers on the console, one line at a time. */

@@ -46,6 +46,21 @@ final class SetupConfig {
         this.etc = etc;
     }
 
+    /** The name {@link #apply} handed to the TLS component, or null when it did not change it. */
+    private String named;
+    /** Whether {@link #apply} asked for a new self-signed certificate. */
+    private boolean renewed;
+
+    /** The server's name as {@link #apply} handed it to the TLS component, or null when it did not write the TLS settings. */
+    String named() {
+        return named;
+    }
+
+    /** Whether {@link #apply} removed the self-signed certificate for a new one to be made. */
+    boolean renewed() {
+        return renewed;
+    }
+
     /** The value in force for every question (passwords and secrets are never shown). */
     Map<String, String> current(TurnAccounts users) throws IOException {
         Map<String, String> v = new LinkedHashMap<>();
@@ -147,6 +162,8 @@ final class SetupConfig {
             // Written even when unchanged, so that a new self-signed certificate is made now.
             write(cm.getConfiguration(TLS, "?"), Map.of("hostname", a.get("hostname"), "domain", a.get("domain")), newCertificate);
             String fqdn = a.get("domain").isEmpty() ? a.get("hostname") : a.get("hostname") + "." + a.get("domain");
+            named = fqdn;
+            renewed = newCertificate;
             done.add("name " + fqdn + (newCertificate ? ", new self-signed certificate for it" : "") + " (etc/org.gatehouse.tls.cfg)");
         }
         if (changed.containsKey("nodes") || changed.containsKey("web-proxy")) {

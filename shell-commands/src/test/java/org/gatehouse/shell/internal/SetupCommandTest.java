@@ -1,17 +1,23 @@
 package org.gatehouse.shell.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.gatehouse.tls.CertificateInfo;
+import org.gatehouse.tls.ServerCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -156,5 +162,49 @@ class SetupCommandTest {
         assertTrue(refused("external-ip = 203.0.113.5/2001:db8::5").contains("same family"));
         assertEquals("203.0.113.5, 2001:db8::5, 203.0.113.6/10.1.2.5",
                 SetupAnswers.externalIp("203.0.113.5, 2001:db8::5, 203.0.113.6/10.1.2.5"));
+    }
+
+    /**
+     * setup says "Applied" once the TLS component serves the self-signed certificate for the new name:
+     * ConfigAdmin hands the name over on its own thread, and a tls:cert-install right after must keep
+     * that certificate (not the one for the old name) as the one to roll back to.
+     */
+    @Test
+    void setupWaitsForTheSelfSignedCertificateOfTheNewName() throws Exception {
+        Path generated = dir.resolve("data/tls/self-signed.pem");
+        CertificateInfo old = certificate("vm", "AA", generated);
+        AtomicReference<CertificateInfo> served = new AtomicReference<>(old);
+        ServerCertificates tls = (ServerCertificates) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {ServerCertificates.class},
+                (self, m, args) -> {
+                    if (m.getName().equals("current")) {
+                        return served.get();
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+        Thread later = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            served.set(certificate("edge.example.com", "BB", generated));
+        });
+        long start = System.nanoTime();
+        later.start();
+        assertTrue(SetupCommand.awaitCertificate(tls, generated, old, "edge.example.com", false, 10_000));
+        assertTrue(System.nanoTime() - start >= 250_000_000L, "returned before the certificate changed");
+        later.join();
+
+        assertTrue(SetupCommand.awaitCertificate(tls, generated, old, "edge.example.com", false, 0), "already in force");
+        CertificateInfo now = served.get();
+        assertFalse(SetupCommand.awaitCertificate(tls, generated, now, "edge.example.com", true, 100), "a new one asked for, the same one served");
+        assertFalse(SetupCommand.awaitCertificate(tls, generated, now, "other.example.com", false, 100), "another name");
+        served.set(certificate("operator.example.com", "CC", dir.resolve("etc/tls/server.pem")));
+        assertTrue(SetupCommand.awaitCertificate(tls, generated, now, "edge.example.com", true, 0), "the operator's certificate stays whatever the name");
+    }
+
+    private static CertificateInfo certificate(String name, String fingerprint, Path source) {
+        return new CertificateInfo("CN=" + name, List.of(name), "CN=" + name, Instant.EPOCH, Instant.EPOCH.plusSeconds(86_400), fingerprint, "EC 256", 1,
+                source.toString(), true, List.of());
     }
 }
