@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -84,9 +85,14 @@ class DistributionIT {
             String original = Files.readString(cfg, StandardCharsets.UTF_8);
             ConfigFile.replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("management networks now 10.40.0.0/16"), 1, WAIT);
-            // FileInstall writes applied configuration back to its file shortly after the update
-            // event; an edit landing inside that moment is overwritten. Operators edit slower than this.
-            Thread.sleep(2000);
+            // The operator's file is not written back (FileInstall's write-back, off in the launcher,
+            // rewrote it in its own layout moments after applying it, and lost an edit saved meanwhile),
+            // so the next edit may come at once.
+            FileTime written = Files.getLastModifiedTime(cfg);
+            Thread.sleep(1500);
+            assertEquals(original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"),
+                    Files.readString(cfg, StandardCharsets.UTF_8), "the file as the operator wrote it");
+            assertEquals(written, Files.getLastModifiedTime(cfg), "the file is not written again");
 
             ConfigFile.replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16, 10.50.0.7/8"));
             List<String> refused = server.awaitLog(l -> l.contains(" ERROR ") && l.contains("management-networks"), 1, WAIT);
@@ -100,7 +106,6 @@ class DistributionIT {
             // Changing the I/O threads is accepted and applies at the next start, said once.
             ConfigFile.replace(cfg, original.replace("io-threads = 0", "io-threads = 1").replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("io-threads = 1") && l.contains("take effect at the next restart"), 1, WAIT);
-            Thread.sleep(2000);
 
             // A misspelt key is named, with the key it most likely meant, in one line; the rest applies.
             ConfigFile.replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-network = 10.60.0.0/16"));

@@ -19,6 +19,7 @@ class LaunchSettingsTest {
         LaunchSettings s = LaunchSettings.load(home, false);
         assertEquals(home.resolve("data/cache").toString(), s.frameworkProperties().get("org.osgi.framework.storage"));
         assertEquals(home.resolve("deploy") + "," + home.resolve("etc"), s.frameworkProperties().get("felix.fileinstall.dir"));
+        assertEquals("false", s.frameworkProperties().get("felix.fileinstall.enableConfigSave"), "etc/*.cfg are never written back");
         assertEquals(30, s.shutdownTimeoutSeconds());
         assertEquals(1, s.startLevel("org.ops4j.pax.logging.pax-logging-api"));
         assertEquals(2, s.startLevel("org.gatehouse.core"));

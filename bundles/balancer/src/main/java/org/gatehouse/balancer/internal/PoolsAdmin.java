@@ -248,10 +248,11 @@ public final class PoolsAdmin implements Pools {
                 throw e;
             }
             // Then ConfigAdmin gets the file as written, whole (an edit the watcher has not read yet
-            // with it). FileInstall writes a configuration back into its file whenever it changes, and
-            // its write-back for an update of a moment ago (the watcher's, from the file the previous
-            // command wrote) would otherwise land after this write and bring the old nodes back, in
-            // the file and in the pool. Every write-back after this one carries this command's nodes.
+            // with it). Where FileInstall writes a configuration back into its file whenever it
+            // changes (Karaf; Gatehouse's launcher turns that off), its write-back for an update of a
+            // moment ago (the watcher's, from the file the previous command wrote) would otherwise land
+            // after this write and bring the old nodes back, in the file and in the pool. Every
+            // write-back after this one carries this command's nodes.
             Hashtable<String, Object> applied = new Hashtable<>();
             CfgFile.entries(written).forEach((k, v) -> applied.put(k.toString(), v));
             applied.put(Settings.FILEINSTALL_FILENAME, named != null ? named : file.toAbsolutePath().toFile().toURI().toString());
