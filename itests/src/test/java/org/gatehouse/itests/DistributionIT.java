@@ -86,8 +86,8 @@ class DistributionIT {
             ConfigFile.replace(cfg, original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"));
             server.awaitLog(l -> l.contains("management networks now 10.40.0.0/16"), 1, WAIT);
             // The operator's file is not written back (FileInstall's write-back, off in the launcher,
-            // rewrote it in its own layout moments after applying it, and lost an edit saved meanwhile),
-            // so the next edit may come at once.
+            // rewrote it in place moments after applying it, and lost an edit saved meanwhile), so the
+            // next edit may come at once.
             FileTime written = Files.getLastModifiedTime(cfg);
             Thread.sleep(1500);
             assertEquals(original.replace("management-networks = 127.0.0.0/8, ::1", "management-networks = 10.40.0.0/16"),

@@ -53,6 +53,8 @@ final class FelixOptions {
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(frameworkProperty("felix.fileinstall.filter").value(".*\\.(jar|cfg|config)"));
+        // As the launcher: the watched files are never written back.
+        options.add(frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
         options.add(systemProperty(WATCHED).value(watched.toString()));
         // The TLS bundle keeps its self-signed certificate under gatehouse.home/data: a temporary folder here.
         options.add(systemProperty("gatehouse.home").value(watched.toString()));

@@ -122,9 +122,9 @@ public final class LaunchSettings {
         d.put("felix.fileinstall.noInitialDelay", "true");
         d.put("felix.fileinstall.start.level", String.valueOf(LEVEL_DEPLOY));
         // etc/*.cfg are the operator's files: FileInstall reads them and does not write them back. With
-        // its write-back on (its own default, and Karaf's) it rewrites a file in its own layout after
-        // every edit it applies, moments later, and an edit saved in that moment is lost; the commands
-        // that change a file (setup, proxy:node-*) write it themselves and hand it to ConfigAdmin.
+        // its write-back on (its own default, and Karaf's) it rewrites a file, in place, moments after
+        // every edit it applies, and an edit saved in that moment is lost; the commands that change a
+        // file (setup, proxy:node-*) write it themselves and hand it to ConfigAdmin.
         d.put("felix.fileinstall.enableConfigSave", "false");
         d.put("felix.fileinstall.tmpdir", data.resolve("tmp").toString());
         d.put("felix.fileinstall.log.level", "3");

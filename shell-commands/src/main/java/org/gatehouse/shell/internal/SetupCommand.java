@@ -170,7 +170,8 @@ public final class SetupCommand {
         done.forEach(line -> out.println("  " + line));
         if (config.named() != null && tls != null && !awaitCertificate(tls, InstallationPaths.data().resolve("tls/self-signed.pem"), before,
                 config.named(), config.renewed(), CERTIFICATE_WAIT_MILLIS)) {
-            out.println("  the self-signed certificate for " + config.named() + " is not in force yet; see tls:cert-show");
+            out.println("  the self-signed certificate for " + config.named() + " was not in force after "
+                    + CERTIFICATE_WAIT_MILLIS / 1000 + " s; see tls:cert-show and gatehouse:status");
         }
         out.println("Applied. Open calls, sessions and event streams go on; see gatehouse:status.");
     }
@@ -179,7 +180,8 @@ public final class SetupCommand {
     static final long CERTIFICATE_WAIT_MILLIS = 10_000;
 
     /**
-     * Waits until the TLS component serves the self-signed certificate for {@code name} from
+     * Waits until the TLS component serves the self-signed certificate for {@code name} (in any case,
+     * as the TLS component compares names) from
      * {@code generated} (a new one when {@code renewed}), so that "Applied" is true and a
      * tls:cert-install right after keeps that one as the certificate to roll back to: ConfigAdmin hands
      * the new name over on its own thread. Returns at once when the certificate in force is the
@@ -190,7 +192,8 @@ public final class SetupCommand {
         while (true) {
             CertificateInfo now = tls.current();
             if (now != null && (!Path.of(now.source()).equals(generated)
-                    || now.subjectAlternativeNames().contains(name) && (!renewed || before == null || !now.sha256Fingerprint().equals(before.sha256Fingerprint())))) {
+                    || now.subjectAlternativeNames().stream().anyMatch(name::equalsIgnoreCase)
+                            && (!renewed || before == null || !now.sha256Fingerprint().equals(before.sha256Fingerprint())))) {
                 return true;
             }
             if (System.nanoTime() - end > 0) {

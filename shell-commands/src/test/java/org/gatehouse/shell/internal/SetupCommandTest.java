@@ -196,6 +196,9 @@ class SetupCommandTest {
         later.join();
 
         assertTrue(SetupCommand.awaitCertificate(tls, generated, old, "edge.example.com", false, 0), "already in force");
+        served.set(certificate("MacBook-Pro", "DD", generated));
+        assertTrue(SetupCommand.awaitCertificate(tls, generated, old, "macbook-pro", false, 0), "names compare in any case, as the TLS component's do");
+        served.set(certificate("edge.example.com", "BB", generated));
         CertificateInfo now = served.get();
         assertFalse(SetupCommand.awaitCertificate(tls, generated, now, "edge.example.com", true, 100), "a new one asked for, the same one served");
         assertFalse(SetupCommand.awaitCertificate(tls, generated, now, "other.example.com", false, 100), "another name");

@@ -284,11 +284,11 @@ public final class PoolComponent {
     }
 
     /**
-     * {@code s} as it may apply now. A node command applies its nodes before FileInstall has read the
-     * file it wrote, and FileInstall's update for the file as it was a moment earlier (read just
+     * {@code s} as it may apply now. A node command applies its nodes before ConfigAdmin delivers the
+     * file it wrote, and an update for the file as it was a moment earlier (FileInstall's, read just
      * before the command wrote, delivered just after) would otherwise bring a removed node back, or
-     * take an added one away, until the next poll. While the file on disk still holds the command's
-     * nodes, those stay; an update with them, or a file edited since, ends that.
+     * take an added one away, until the command's own update arrives. While the file on disk still
+     * holds the command's nodes, those stay; an update with them, or a file edited since, ends that.
      */
     private synchronized PoolSettings caughtUp(PoolSettings s, Map<String, Object> properties) {
         List<NodeSpec> mine = ahead;
@@ -296,7 +296,7 @@ public final class PoolComponent {
             return s;
         }
         if (!s.nodes().equals(mine) && mine.equals(nodesOnDisk(properties))) {
-            Balancer.LOG.debug("Balancer: pool {}: an update older than the nodes set by a command; its file is read again shortly", s.name());
+            Balancer.LOG.debug("Balancer: pool {}: an update older than the nodes set by a command, whose own update follows", s.name());
             return s.withNodes(mine);
         }
         ahead = null;
@@ -398,7 +398,7 @@ public final class PoolComponent {
 
     /**
      * Puts {@code nodes} in force at once, every other setting as it is (a node command; the pool's
-     * file, which it has written, is applied whole when the file watcher reads it). Returns the
+     * file, which it has written, is applied whole when ConfigAdmin delivers it). Returns the
      * settings it replaced, or null when the pool does not serve (its settings were refused).
      */
     synchronized PoolSettings nodes(List<NodeSpec> nodes) {

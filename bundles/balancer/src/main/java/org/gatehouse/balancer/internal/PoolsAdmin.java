@@ -251,12 +251,18 @@ public final class PoolsAdmin implements Pools {
             // with it). Where FileInstall writes a configuration back into its file whenever it
             // changes (Karaf; Gatehouse's launcher turns that off), its write-back for an update of a
             // moment ago (the watcher's, from the file the previous command wrote) would otherwise land
-            // after this write and bring the old nodes back, in the file and in the pool. Every
-            // write-back after this one carries this command's nodes.
+            // after this write and bring the old nodes back, in the file and in the pool; the
+            // write-backs after this update carry this command's nodes.
             Hashtable<String, Object> applied = new Hashtable<>();
             CfgFile.entries(written).forEach((k, v) -> applied.put(k.toString(), v));
             applied.put(Settings.FILEINSTALL_FILENAME, named != null ? named : file.toAbsolutePath().toFile().toURI().toString());
-            c.update(applied);
+            try {
+                c.update(applied);
+            } catch (IOException | IllegalStateException e) {
+                // The nodes are in force and in the file, which the watcher reads as any edit.
+                Balancer.LOG.warn("Balancer: pool {}: {} is written, but ConfigAdmin did not take it ({}); it applies when the file watcher reads it",
+                        pool, file, e.toString());
+            }
         } catch (IOException e) {
             throw new IllegalStateException("the configuration of pool " + pool + " could not be written: " + e.getMessage(), e);
         }
