@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.unix.IntegerUnixChannelOption;
@@ -124,6 +125,13 @@ final class Allocator {
         Allocation a = new Allocation(server.nextId(), auth.username(), auth.realm(), quotaUser, connection, client,
                 server.wheel(connection.eventLoop()), server, m.has(Attribute.DONT_FRAGMENT));
         server.table.put(a);
+        if (!server.allocating()) {
+            // TURN went off (or stopped) as this request passed the dispatcher, after every allocation
+            // in the table was ended: this one is not left relaying with nothing to refresh it.
+            server.end(a, "TURN turned off");
+            server.error(m, connection, client, ErrorCode.INSUFFICIENT_CAPACITY, auth, null);
+            return;
+        }
         server.madeWhileDraining();
         // The request's buffer is gone once this call returns: keep what the answer needs.
         Pending p = new Pending(a, m, auth, ipv6, additionalAt >= 0, requestedLifetime, reserveNext);
@@ -221,10 +229,15 @@ final class Allocator {
             if (reserveNext) {
                 server.ports.release(ip, port + 1);
             }
+            if (cause instanceof DontFragmentRefused) {
+                // Every port alike: the allocation gets its error at once.
+                done.accept(null);
+                return;
+            }
             // Another program on that port: another port may do. Anything else (the address gone from
             // this host, say) fails on every port alike, and only the log can tell the operator.
             boolean inUse = cause != null && String.valueOf(cause.getMessage()).contains("in use");
-            if (!(cause instanceof DontFragmentRefused) && (!inUse || attempt + 1 >= BIND_ATTEMPTS)) {
+            if (!inUse || attempt + 1 >= BIND_ATTEMPTS) {
                 bindFailed(ip, cause);
                 if (!inUse) {
                     done.accept(null);
@@ -288,29 +301,40 @@ final class Allocator {
         ChannelFuture f = server.loops.exclusiveDatagramBootstrap(family).clone(a.connection.eventLoop())
                 .handler(new PeerHandler(a)).bind(ip, port);
         f.addListener(done -> {
-            if (done.isSuccess()) {
-                Channel ch = f.channel();
-                if (a.dontFragment) {
-                    boolean set;
-                    try {
-                        set = dontFragment(ch, family);
-                    } catch (RuntimeException e) {
-                        set = false;
-                    }
-                    if (!set) {
-                        // Refused like a port that cannot be bound: the allocation gets its error, nothing stays held.
-                        ch.close();
-                        then.accept(null, new DontFragmentRefused());
-                        return;
-                    }
-                }
-                InetSocketAddress advertised = new InetSocketAddress(server.relays().advertised(ip), port);
-                then.accept(new Relay(ch, ip, port, advertised), null);
-            } else {
-                f.channel().close();
-                then.accept(null, done.cause());
+            EventLoop loop = a.connection.eventLoop();
+            if (!loop.inEventLoop()) {
+                // A socket that could not even be made (EMFILE, no IPv6 on the host) fails on Netty's
+                // global executor: the allocation and its timer wheel are its own loop's alone.
+                loop.execute(() -> opened(a, f, family, ip, port, then));
+                return;
             }
+            opened(a, f, family, ip, port, then);
         });
+    }
+
+    private void opened(Allocation a, ChannelFuture f, InternetProtocolFamily family, InetAddress ip, int port, Opened then) {
+        if (!f.isSuccess()) {
+            f.channel().close();
+            then.accept(null, f.cause());
+            return;
+        }
+        Channel ch = f.channel();
+        if (a.dontFragment) {
+            boolean set;
+            try {
+                set = dontFragment(ch, family);
+            } catch (RuntimeException e) {
+                set = false;
+            }
+            if (!set) {
+                // Refused like a port that cannot be bound: the allocation gets its error, nothing stays held.
+                ch.close();
+                then.accept(null, new DontFragmentRefused());
+                return;
+            }
+        }
+        InetSocketAddress advertised = new InetSocketAddress(server.relays().advertised(ip), port);
+        then.accept(new Relay(ch, ip, port, advertised), null);
     }
 
     private void succeed(Pending p) {

@@ -66,12 +66,12 @@ final class PeerPolicy {
         return new PeerPolicy(s.allowedPeers(), s.deniedPeers(), s.restricted(), ownAddresses(s), s.minPort(), s.maxPort());
     }
 
-    /** The same policy with this host's addresses as they are now (interfaces come and go). */
     /** Whether {@code address} is one of this host's (its interfaces, relay-ip, external-ip) as last looked up. */
     boolean isOwnAddress(InetAddress address) {
         return own.contains(address);
     }
 
+    /** The same policy with this host's addresses as they are now (interfaces come and go); this one when they are the same. */
     PeerPolicy withOwnAddresses(TurnSettings s) {
         Set<InetAddress> now = ownAddresses(s);
         return now.equals(own) ? this : new PeerPolicy(allowed, denied, restricted, now, minPort, maxPort);

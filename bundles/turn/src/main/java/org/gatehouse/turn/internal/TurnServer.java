@@ -128,16 +128,10 @@ final class TurnServer implements TurnHandler {
         policy = newPolicy;
         limiter.rate(s.unauthenticatedRate());
         authenticator.config(authConfig(s));
-        if (before != null && (!before.allowedPeers().equals(s.allowedPeers()) || !before.deniedPeers().equals(s.deniedPeers())
-                || before.restricted() != s.restricted())) {
-            for (Allocation a : table.byId.values()) {
-                a.connection.eventLoop().execute(() -> {
-                    int removed = a.enforce(newPolicy);
-                    if (removed > 0) {
-                        LOG.info("TURN: allocation {}: {} permission(s)/channel(s) to peers now denied removed", a.id, removed);
-                    }
-                });
-            }
+        if (before != null) {
+            // Any part of the policy may have changed: the ranges, restricted, this host's addresses
+            // (relay-ip, external-ip) or the relay port range, which decides which of its ports are services.
+            enforce(newPolicy);
         }
         LOG.info("TURN: realm {}, relay addresses {}, ports {}-{}, credentials from {}", s.realm(), newRelays,
                 s.minPort(), s.maxPort(), describeSources(s));
@@ -184,9 +178,29 @@ final class TurnServer implements TurnHandler {
         return policy;
     }
 
-    /** This host's addresses are looked at again (every 10 s): a new one is reachable at relay ports only from then on. */
+    /**
+     * This host's addresses are looked at again (every 10 s): a new one is reachable at relay ports only
+     * from then on, and a channel already bound to one of its services (an address that moved here,
+     * a virtual address taken over) is removed.
+     */
     synchronized void refreshOwnAddresses() {
-        policy = policy.withOwnAddresses(settings);
+        PeerPolicy before = policy;
+        policy = before.withOwnAddresses(settings);
+        if (policy != before) {
+            enforce(policy);
+        }
+    }
+
+    /** Every allocation's permissions and channels that {@code p} denies are removed, each on its own loop. */
+    private void enforce(PeerPolicy p) {
+        for (Allocation a : table.byId.values()) {
+            a.connection.eventLoop().execute(() -> {
+                int removed = a.enforce(p);
+                if (removed > 0) {
+                    LOG.info("TURN: allocation {}: {} permission(s)/channel(s) to peers now denied removed", a.id, removed);
+                }
+            });
+        }
     }
 
     RelayAddresses relays() {
@@ -212,7 +226,41 @@ final class TurnServer implements TurnHandler {
     }
 
     Wheel wheel(EventLoop loop) {
-        return wheels.computeIfAbsent(loop, Wheel::new);
+        Wheel w = wheels.computeIfAbsent(loop, Wheel::new);
+        if (closed) {
+            // Made by an Allocate that passed the dispatcher as TURN stopped: it ticks for nothing.
+            w.stop();
+        }
+        return w;
+    }
+
+    /**
+     * Whether an Allocate may make an allocation: not while TURN is off or stopped. An Allocate already
+     * past the dispatcher when that happened ends the allocation it made itself ({@link Allocator}).
+     */
+    private volatile boolean allocating = true;
+    private volatile boolean closed;
+
+    boolean allocating() {
+        return allocating;
+    }
+
+    /** TURN on or off (enabled in the file): off, every allocation ends, those still binding their relay too. */
+    int allocating(boolean on, String reason) {
+        allocating = on;
+        return on ? 0 : endAll(reason);
+    }
+
+    /** Ends every allocation on its own loop, those still binding their relay too; returns how many were relaying. */
+    private int endAll(String reason) {
+        int relaying = 0;
+        for (Allocation a : table.byId.values()) {
+            if (a.ready && !a.ended) {
+                relaying++;
+            }
+            a.connection.eventLoop().execute(() -> end(a, reason));
+        }
+        return relaying;
     }
 
     private void housekeeping() {
@@ -245,9 +293,8 @@ final class TurnServer implements TurnHandler {
         userFileCheck.cancel(false);
         // Allocations ended by stopping are no sign that stopping would end none.
         endDraining();
-        for (Allocation a : table.byId.values()) {
-            a.connection.eventLoop().execute(() -> end(a, "TURN stopped"));
-        }
+        closed = true;
+        allocating(false, "TURN stopped");
         wheels.values().forEach(Wheel::stop);
     }
 

@@ -232,6 +232,7 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             return;
         }
         if (on && (handler == null || !wasOn)) {
+            server.allocating(true, null);
             register();
             TurnServer.LOG.info("TURN: on");
         } else if (!on && handler != null) {
@@ -242,14 +243,10 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             }
             handler = null;
             server.endDraining();
-            int ended = 0;
-            for (AllocationInfo a : server.allocations()) {
-                if (server.kill(a.id())) {
-                    ended++;
-                }
-            }
+            int ended = server.allocating(false, "TURN turned off");
             TurnServer.LOG.info("TURN: off (enabled = false): STUN only; {} allocation(s) ended", ended);
         } else if (!on && wasOn) {
+            server.allocating(false, "TURN turned off");
             TurnServer.LOG.info("TURN: off (enabled = false): STUN only");
         }
     }

@@ -294,6 +294,32 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * A channel bound while its address was not this host's is removed once it is (external-ip set
+     * to it here; an address moved to this host alike, found by the 10 s look at its interfaces), as
+     * a new ChannelBind to it is refused: it would reach one of this host's services from one of its
+     * own addresses. The permission, good for the address at relay ports, stays.
+     */
+    @Test
+    void aChannelToAnAddressThatBecomesThisHostsIsRemoved() throws Exception {
+        turn.reconfigure("allowed-peer-ip", "");
+        try (TurnClient c = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            InetSocketAddress service = new InetSocketAddress("198.51.99.8", 53);
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, service)));
+            Allocation a = allocationOf(c);
+            assertEquals(1, a.channelCount());
+            turn.reconfigure("allowed-peer-ip", "", "external-ip", "198.51.99.8");
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (a.channelCount() > 0 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, a.channelCount(), "the channel to this host's own service");
+            assertEquals(1, a.permissionCount());
+            assertEquals(403, TurnClient.code(c.channelBind(0x4001, service)), "as a new one is refused");
+        }
+    }
+
     @Test
     void anAddressOfThisServerIsAPeerAtRelayPortsOnlyUnlessAllowed() throws Exception {
         // A relay socket sending to this host's own address (here the external-ip public address, which a
@@ -783,6 +809,29 @@ class TurnServerTest {
             assertFalse(turn.turn.kill(id));
             assertEquals(437, TurnClient.code(c.refresh(600)));
             assertEquals(1, turn.turn.statistics().allocationsEnded());
+        }
+    }
+
+    /**
+     * TURN going off ends every allocation, one still binding its relay too, and an Allocate already
+     * past the dispatcher when it went off makes none: nothing is left relaying with no handler to
+     * refresh or delete it, holding its port and quota.
+     */
+    @Test
+    void turnGoingOffEndsEveryAllocationAndAnAllocateInFlightMakesNone() throws Exception {
+        try (TurnClient c = turn.client(); TurnClient d = turn.client()) {
+            TurnClient.relayed(c.allocate());
+            TurnServer server = turn.turn.server();
+            assertEquals(1, server.allocating(false, "TURN turned off"));
+            Thread.sleep(200);
+            assertTrue(server.table.byId.isEmpty());
+            assertEquals(437, TurnClient.code(c.refresh(600)), "ended");
+            assertEquals(508, TurnClient.code(d.allocate()), "an Allocate that reached the relay after TURN went off");
+            assertTrue(server.table.byId.isEmpty(), "no allocation made");
+            assertEquals(0, turn.turn.statistics().allocations());
+            server.allocating(true, null);
+            TurnClient.relayed(d.allocate());
+            assertEquals(1, turn.turn.statistics().allocations(), "its quota was given back: " + server.table.byId);
         }
     }
 
