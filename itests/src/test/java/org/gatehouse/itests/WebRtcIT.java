@@ -197,11 +197,11 @@ class WebRtcIT {
         assertTrue(videoBytes[1] > videoBytes[0], all);
         long[] videoPackets = twoNumbers(report, "video-packets");
         // Loopback and a relay that must lose nothing (as coturn's clients check in the interop tests).
-        // Fewer than none lost is more received than sent: the receiver asked for a packet that came
-        // late (NACK) and got it twice, which Chromium does over TURN/TCP when a packet on one candidate
-        // pair overtakes one on another; the relay itself neither repeats nor reorders (TcpRelayOnceTest).
-        long nacks = Long.parseLong(report.get("video-nacks").get(0));
-        assertTrue(videoPackets[1] == 0 || videoPackets[1] < 0 && nacks > 0, "video packets lost: " + all);
+        // Fewer than none lost is more received than expected, which is no loss: Chromium counts a
+        // packet it got twice (one asked for again by a NACK, one its sender repeated on RTX, e.g. to
+        // probe the bandwidth; CI saw -3 with no NACK) into what it received. That the relay itself
+        // neither repeats nor reorders is TcpRelayOnceTest's, and the data channel's checks above.
+        assertTrue(videoPackets[1] <= 0, "video packets lost: " + all);
 
         // Everything the receiving page got came to it from its relay, so the relay counted at least as much.
         String after = metrics();
