@@ -127,6 +127,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         link = ClientLink.of(x, this);
         if (link.closed()) {
             clientGone();
+            return;
         }
         if (HttpUtil.is100ContinueExpected(request)) {
             // The node is not asked: the client may send its body at once, and we stream it.
@@ -297,6 +298,11 @@ final class ProxyExchange implements Consumer<HttpContent> {
         lastRead = System.nanoTime();
         nodeSpoke = true;
         if (relaying) {
+            if (!(msg instanceof ByteBuf)) {
+                // The end of the 101's empty body, decoded with it before the codec left.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             ChannelFuture f = x.channel().writeAndFlush(msg);
             pauseNodeWhileClientSlow(f);
             return;
@@ -447,9 +453,11 @@ final class ProxyExchange implements Consumer<HttpContent> {
         pending.clear();
         link.release(this);
         Channel up = upstream;
-        // Bytes the node sent after its 101 reach fromNode as they are once the HTTP codec leaves.
-        up.pipeline().remove(HttpClientCodec.class);
+        // The client's side first: the 101 written and its HTTP encoder gone. Then the node's HTTP
+        // codec leaves, handing fromNode the bytes the node sent after its 101 in the same read (a
+        // first frame), which go to the client as they are, after the 101.
         x.upgrade(out, new Relay(up, this));
+        up.pipeline().remove(HttpClientCodec.class);
     }
 
     /** The upgraded connection closed on either side: the other side closes too. */

@@ -218,6 +218,62 @@ class ProxyingTest {
         }
     }
 
+    /**
+     * A node that sends its first WebSocket frame right behind its 101, in one write (so that one read
+     * of the proxy holds both): the frame reaches the client, after the 101, not lost with the HTTP codec.
+     */
+    @Test
+    void aFrameThatCameWithThe101ReachesTheClient() throws Exception {
+        try (java.net.ServerSocket node = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+                TestProxy p = new TestProxy(home, Map.of("nodes", "127.0.0.1:" + node.getLocalPort(), "tls", "false"))) {
+            Thread nodeThread = new Thread(() -> {
+                try (java.net.Socket s = node.accept()) {
+                    InputStream in = s.getInputStream();
+                    StringBuilder head = new StringBuilder();
+                    while (!head.toString().endsWith("\r\n\r\n")) {
+                        int b = in.read();
+                        if (b < 0) {
+                            return;
+                        }
+                        head.append((char) b);
+                    }
+                    java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?im)^sec-websocket-key:\\s*(\\S+)").matcher(head);
+                    assertTrue(key.find(), head.toString());
+                    String accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                            .digest((key.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+                    byte[] answer = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                    byte[] frame = {(byte) 0x81, 5, 'h', 'e', 'l', 'l', 'o'};
+                    byte[] both = new byte[answer.length + frame.length];
+                    System.arraycopy(answer, 0, both, 0, answer.length);
+                    System.arraycopy(frame, 0, both, answer.length, frame.length);
+                    OutputStream out = s.getOutputStream();
+                    out.write(both);
+                    out.flush();
+                    // Held open until the client closes.
+                    while (in.read() >= 0) {
+                        // the client's frames, not looked at
+                    }
+                } catch (IOException | java.security.NoSuchAlgorithmException e) {
+                    // the test fails on what the client did not get
+                }
+            });
+            nodeThread.setDaemon(true);
+            nodeThread.start();
+            BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            WebSocket ws = p.client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + p.front.port() + "/ws"), new WebSocket.Listener() {
+                @Override
+                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                    got.add(data.toString());
+                    webSocket.request(1);
+                    return null;
+                }
+            }).get(10, TimeUnit.SECONDS);
+            assertEquals("hello", got.poll(5, TimeUnit.SECONDS), "the frame sent with the 101");
+            ws.abort();
+        }
+    }
+
     @Test
     void sequentialRequestsReuseOneKeptAliveNodeConnection() throws Exception {
         try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", true);
