@@ -527,6 +527,14 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 r.release();
                 return;
             }
+            if (request != null && HttpMethod.HEAD.equals(request.method()) && r.content().isReadable()) {
+                // The head of the page only (its Content-Length says how long it is): a body after the
+                // answer to a HEAD would be read as the start of the next answer.
+                FullHttpResponse headOnly = r.replace(ctx.alloc().buffer(0));
+                r.release();
+                r = headOnly;
+            }
+            framedWhole(r, r.content().readableBytes());
             decorate(r);
             responseStarted = true;
             status = r.status();
@@ -562,11 +570,47 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
         }
 
+        /**
+         * An HTTP/1.0 client reads no chunks: an answer whose body comes in pieces of unknown total
+         * is sent as it comes and ended by closing the connection (which also holds for an answer
+         * without a length). Returns whether the body is framed that way.
+         */
+        private boolean framedByClose(HttpResponse r) {
+            if (request == null || request.protocolVersion() != HttpVersion.HTTP_1_0 || !mayHaveBody(r)) {
+                return false;
+            }
+            boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+            if (!chunked && r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                return false;
+            }
+            if (chunked) {
+                HttpUtil.setTransferEncodingChunked(r, false);
+                r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+            }
+            closeAfter = true;
+            return true;
+        }
+
+        /** The same for an answer whose body is all here: to an HTTP/1.0 client it goes with its length instead of in chunks. */
+        private void framedWhole(HttpResponse r, int length) {
+            if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0 && mayHaveBody(r)
+                    && (HttpUtil.isTransferEncodingChunked(r) || !r.headers().contains(HttpHeaderNames.CONTENT_LENGTH))) {
+                HttpUtil.setTransferEncodingChunked(r, false);
+                r.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+            }
+        }
+
+        private boolean mayHaveBody(HttpResponse r) {
+            int code = r.status().code();
+            return !HttpMethod.HEAD.equals(request.method()) && code >= 200 && code != 204 && code != 304;
+        }
+
         @Override
         public ChannelFuture head(HttpResponse response) {
             if (responseStarted) {
                 throw new IllegalStateException("the response has started");
             }
+            framedByClose(response);
             decorate(response);
             responseStarted = true;
             status = response.status();
@@ -612,6 +656,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             // pipeline, no deferred flush of the head).
             FullHttpResponse r = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
                     last.trailingHeaders());
+            framedWhole(r, last.content().readableBytes());
             decorate(r);
             responseStarted = true;
             status = r.status();

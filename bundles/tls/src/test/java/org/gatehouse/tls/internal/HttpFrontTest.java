@@ -415,6 +415,66 @@ class HttpFrontTest {
         }
     }
 
+    /**
+     * The answer to a HEAD is its head alone, also when the front or a route answers with a page
+     * (404, a proxy's 502): a body after it would be read as the start of the next answer on the
+     * connection.
+     */
+    @Test
+    void aHeadRequestAnsweredWithAPageGetsNoBody() throws Exception {
+        HttpRoute page = x -> x.respond(HttpResponseStatus.BAD_GATEWAY, "text/html", "<p>no node answered</p>");
+        front.bindRoute(page, Map.of(HttpRoute.PREFIX, "/page/"));
+        try {
+            String out = raw("HEAD /page/x HTTP/1.1\r\nHost: x\r\n\r\nGET /page/y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            int end = out.indexOf("\r\n\r\n");
+            assertTrue(out.startsWith("HTTP/1.1 502") && out.substring(0, end).contains("content-length: 23"), out);
+            assertTrue(out.startsWith("HTTP/1.1 502", end + 4), "the next answer right after the head: " + out);
+            assertTrue(out.endsWith("<p>no node answered</p>"), out);
+        } finally {
+            front.unbindRoute(page);
+        }
+    }
+
+    /**
+     * An HTTP/1.0 client reads no chunks: a body sent in pieces of unknown total length reaches it as
+     * it is, ended by closing the connection (kept alive or not); one sent whole, with its length.
+     */
+    @Test
+    void anHttp10ClientGetsNoChunks() throws Exception {
+        HttpRoute streamed = x -> {
+            x.head(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.OK, new io.netty.handler.codec.http.DefaultHttpHeaders()
+                            .set(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING, "chunked")));
+            x.write(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer("part ", StandardCharsets.UTF_8)));
+            x.end(new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("end", StandardCharsets.UTF_8)));
+        };
+        HttpRoute whole = x -> x.respond(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                HttpResponseStatus.OK, new io.netty.handler.codec.http.DefaultHttpHeaders()
+                        .set(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING, "chunked")),
+                new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("all at once", StandardCharsets.UTF_8)));
+        front.bindRoute(streamed, Map.of(HttpRoute.PREFIX, "/streamed/"));
+        front.bindRoute(whole, Map.of(HttpRoute.PREFIX, "/whole/"));
+        try {
+            for (String keepAlive : new String[] {"", "Connection: keep-alive\r\n"}) {
+                String out = raw("GET /streamed/x HTTP/1.0\r\nHost: x\r\n" + keepAlive + "\r\n");
+                String head = out.substring(0, out.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+                assertTrue(out.startsWith("HTTP/1.1 200") && head.contains("connection: close") && !head.contains("transfer-encoding")
+                        && !head.contains("content-length"), out);
+                assertTrue(out.endsWith("\r\n\r\npart end"), "the body as it is, ended by the close: " + out);
+            }
+            String out = raw("GET /whole/x HTTP/1.0\r\nHost: x\r\n\r\n");
+            String head = out.substring(0, out.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+            assertTrue(head.contains("content-length: 11") && !head.contains("transfer-encoding"), out);
+            assertTrue(out.endsWith("\r\n\r\nall at once"), out);
+            String eleven = raw("GET /streamed/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(eleven.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked") && eleven.contains("5\r\npart \r\n"),
+                    "HTTP/1.1 clients get chunks: " + eleven);
+        } finally {
+            front.unbindRoute(streamed);
+            front.unbindRoute(whole);
+        }
+    }
+
     /** One answer with a Content-Length body, read from a kept-alive connection. */
     static String answer(InputStream in) throws java.io.IOException {
         StringBuilder head = new StringBuilder();
