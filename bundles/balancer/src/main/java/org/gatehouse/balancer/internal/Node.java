@@ -334,6 +334,12 @@ final class Node {
             return false;
         }
         q.addLast(c);
+        if (removed || spec.drain()) {
+            // Removed or drained meanwhile from another thread, whose closeIdle may have looked
+            // before this loop's queue existed: not kept.
+            q.remove(c);
+            return false;
+        }
         return true;
     }
 

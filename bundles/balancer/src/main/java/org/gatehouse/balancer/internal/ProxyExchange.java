@@ -2,6 +2,7 @@ package org.gatehouse.balancer.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -470,9 +471,27 @@ final class ProxyExchange implements Consumer<HttpContent> {
         node.streamClosed();
         if (upstream != null) {
             handler.detach();
-            upstream.close();
+            closeWhenSent(upstream);
         }
-        x.channel().close();
+        closeWhenSent(x.channel());
+    }
+
+    /** How long a side of a closed relay may take to send what was written to it before its socket closes anyway. */
+    static final int RELAY_CLOSE_SECONDS = 10;
+
+    /**
+     * Closes {@code ch} once what was written to it has gone out (the other side's last frames, its
+     * WebSocket Close), or after {@link #RELAY_CLOSE_SECONDS} if it will not take them.
+     */
+    private static void closeWhenSent(Channel ch) {
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, RELAY_CLOSE_SECONDS, TimeUnit.SECONDS);
     }
 
     // ---- failures and endings
