@@ -31,8 +31,17 @@ final class CertificateStore {
     }
 
     private volatile InForce inForce;
+    /**
+     * The settings last put to {@link #apply}, also when they were refused for their certificate file:
+     * the file the watcher looks at, and what is put in force with it once it is accepted (an edit of
+     * the .cfg file made meanwhile is not lost).
+     */
+    private volatile TlsSettings wanted;
     /** Why the configured file is not what is served, or null while it is. */
     private volatile String problem;
+    /** Whether {@link #problem} is the configured file refused: looked at again now and then, though it did not change (its permissions fixed, its notBefore reached). */
+    private boolean fileRefused;
+    private int pollsSinceRetry;
     private FileTime seenModified;
     private long seenSize = -1;
     private boolean pendingChange;
@@ -68,6 +77,7 @@ final class CertificateStore {
      * certificate is in force, and, at start, only when none was ever accepted from the file.
      */
     synchronized void apply(TlsSettings settings) throws InvalidCertificateException {
+        wanted = settings;
         PemBundle certificate;
         boolean fromFile = false;
         String refused = null;
@@ -78,6 +88,7 @@ final class CertificateStore {
             } catch (InvalidCertificateException e) {
                 if (inForce != null) {
                     problem = e.getMessage() + "; still serving \"" + subject(inForce.certificate) + "\"";
+                    fileRefused = true;
                     throw e;
                 }
                 certificate = fallback(settings);
@@ -91,6 +102,7 @@ final class CertificateStore {
             // removed while it is renewed) must not swap it for the self-signed one.
             String message = settings.source() + ": certificate = '" + settings.certificate() + "' does not exist";
             problem = message + "; still serving \"" + subject(inForce.certificate) + "\"";
+            fileRefused = false;
             throw new InvalidCertificateException(message);
         } else if (inForce == null && Files.exists(lastGoodFile())) {
             // At start, with the operator's certificate accepted before: the file is gone (removed
@@ -108,9 +120,16 @@ final class CertificateStore {
         remember(settings.certificate());
         putInForce(certificate, settings);
         problem = refused;
+        fileRefused = refused != null && Files.exists(settings.certificate());
         if (fromFile) {
             keepLastGood(certificate);
         }
+    }
+
+    /** The settings the configured file goes with: those last asked for, put in force with it once it is accepted. */
+    private TlsSettings wanted(InForce now) {
+        TlsSettings w = wanted;
+        return w != null ? w : now.settings;
     }
 
     /**
@@ -209,10 +228,10 @@ final class CertificateStore {
         } catch (IOException e) {
             throw new InvalidCertificateException(file + ": cannot be read (" + e.getMessage() + ")");
         }
-        Path target = now.settings.certificate();
+        Path target = wanted(now).certificate();
         PemBundle candidate = PemBundle.parse(pem, target.toString(), Instant.now());
         swapIn(now, candidate, pem, previousFile());
-        return candidate.info(now.settings.fqdn());
+        return candidate.info(wanted(now).fqdn());
     }
 
     /**
@@ -221,22 +240,43 @@ final class CertificateStore {
      * writing fails, what was in force goes back in force.
      */
     private void swapIn(InForce now, PemBundle candidate, String pem, Path keep) throws InvalidCertificateException {
-        putInForce(candidate, now.settings);
-        Path target = now.settings.certificate();
+        TlsSettings settings = wanted(now);
+        putInForce(candidate, settings);
+        Path target = settings.certificate();
+        String keptBefore = null;
+        boolean kept = false;
         try {
             if (!sameCertificate(now.certificate, candidate)) {
+                keptBefore = Files.exists(keep) ? Files.readString(keep, StandardCharsets.UTF_8) : null;
                 // From memory, not from its file: that file may already hold its successor (copied over it).
                 writeAtomically(keep, now.certificate.pem);
+                kept = true;
             }
             writeAtomically(target, pem);
             remember(target);
         } catch (IOException e) {
             putInForce(now.certificate, now.settings);
+            String restored = kept ? restore(keep, keptBefore) : "";
             throw new InvalidCertificateException("cannot write " + target + " or " + keep + " (" + e.getMessage()
-                    + "); the certificate in force is unchanged");
+                    + "); the certificate in force is unchanged" + restored);
         }
         problem = null;
+        fileRefused = false;
         keepLastGood(candidate);
+    }
+
+    /** {@code keep} back as it was before a swap that failed: the certificate to roll back to is not lost. */
+    private static String restore(Path keep, String before) {
+        try {
+            if (before == null) {
+                Files.deleteIfExists(keep);
+            } else {
+                writeAtomically(keep, before);
+            }
+            return "";
+        } catch (IOException e) {
+            return "; " + keep + " could not be put back either (" + e.getMessage() + ")";
+        }
     }
 
     synchronized CertificateInfo rollback() throws InvalidCertificateException {
@@ -252,13 +292,13 @@ final class CertificateStore {
         } catch (IOException e) {
             throw new InvalidCertificateException(previous + ": cannot be read (" + e.getMessage() + ")");
         }
-        PemBundle back = PemBundle.parse(pem, now.settings.certificate().toString(), Instant.now());
+        PemBundle back = PemBundle.parse(pem, wanted(now).certificate().toString(), Instant.now());
         if (sameCertificate(now.certificate, back)) {
             throw new InvalidCertificateException("no previous certificate to go back to (" + previous
                     + " holds the certificate in force, SHA-256 " + PemBundle.fingerprint(back.leaf()) + ")");
         }
         swapIn(now, back, pem, previous);
-        return back.info(now.settings.fqdn());
+        return back.info(wanted(now).fqdn());
     }
 
     private static boolean sameCertificate(PemBundle a, PemBundle b) {
@@ -274,7 +314,7 @@ final class CertificateStore {
         if (now == null) {
             return;
         }
-        Path file = now.settings.certificate();
+        Path file = wanted(now).certificate();
         FileTime modified;
         long size;
         try {
@@ -288,6 +328,12 @@ final class CertificateStore {
         if (modified.equals(seenModified) && size == seenSize) {
             if (pendingChange) {
                 pendingChange = false;
+                pollsSinceRetry = 0;
+                reload(file, now);
+            } else if (fileRefused && ++pollsSinceRetry >= RETRY_POLLS) {
+                // Refused and not changed since: what refused it may have (its permissions fixed with
+                // chmod or chown, its notBefore reached), which changes neither its time nor its size.
+                pollsSinceRetry = 0;
                 reload(file, now);
             }
             return;
@@ -298,16 +344,23 @@ final class CertificateStore {
         pendingChange = true;
     }
 
+    /** Polls (2 s apart) between two looks at a refused file that did not change. */
+    static final int RETRY_POLLS = 5;
+
     private void reload(Path file, InForce now) {
+        TlsSettings settings = wanted(now);
         try {
             PemBundle fresh = PemBundle.read(file);
-            if (PemBundle.fingerprint(fresh.leaf()).equals(PemBundle.fingerprint(now.certificate.leaf()))
-                    && now.certificate.source.equals(fresh.source)) {
-                problem = null; // the certificate in force copied back over a refused file
+            if (fresh.pem.equals(now.certificate.pem) && now.certificate.source.equals(fresh.source) && settings.equals(now.settings)) {
+                // The certificate in force copied back over a refused file. Only the same text: the
+                // same leaf with another chain (intermediates appended, or fixed) is put in force.
+                problem = null;
+                fileRefused = false;
                 return;
             }
-            putInForce(fresh, now.settings);
+            putInForce(fresh, settings);
             problem = null;
+            fileRefused = false;
             keepLastGood(fresh);
             if (!sameCertificate(now.certificate, fresh)) {
                 // What the copy replaced is the one to roll back to, as after tls:cert-install. Its text
@@ -315,8 +368,13 @@ final class CertificateStore {
                 writeAtomically(previousFile(), now.certificate.pem);
             }
         } catch (InvalidCertificateException e) {
-            problem = e.getMessage() + "; still serving \"" + subject(now.certificate) + "\"";
-            LOG.error("TLS: {}", problem);
+            String why = e.getMessage() + "; still serving \"" + subject(now.certificate) + "\"";
+            if (!why.equals(problem)) {
+                // Said once for each reason, not at every look at a file that stays refused.
+                LOG.error("TLS: {}", why);
+            }
+            problem = why;
+            fileRefused = true;
         } catch (IOException e) {
             LOG.warn("TLS: cannot keep the certificate the copy replaced in {} ({}); tls:cert-rollback cannot go back to it",
                     previousFile(), e.toString());

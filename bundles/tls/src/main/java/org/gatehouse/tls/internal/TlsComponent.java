@@ -116,8 +116,14 @@ public final class TlsComponent implements ServerCertificates {
             }
             store.apply(s);
             warnAboutCiphers(s);
-        } catch (InvalidSettingException | InvalidCertificateException e) {
+        } catch (InvalidSettingException e) {
             TlsComponentLog.LOG.error("TLS: {}; keeping the TLS settings and certificate in force", e.getMessage());
+            updateProblems();
+            return;
+        } catch (InvalidCertificateException e) {
+            // The certificate file is watched (the one these settings name) and put in force with them once it is accepted.
+            TlsComponentLog.LOG.error("TLS: {}; the certificate in force keeps serving, and these settings apply with the file once it is accepted",
+                    e.getMessage());
             updateProblems();
             return;
         }

@@ -112,4 +112,75 @@ class CertificateRollbackTest {
         assertTrue(same.getMessage().contains("holds the certificate in force"), same.getMessage());
         assertEquals(fingerprint(rsa), served());
     }
+
+    /** The same certificate with its chain completed (intermediates appended after the key): the new chain is served. */
+    @Test
+    void theSameCertificateWithAnotherChainIsServed() throws Exception {
+        Files.createDirectories(configured.getParent());
+        copyOver(pki.write("no-chain.pem", pki.read("rsa.pem"), pki.read("rsa.key")));
+        assertEquals(1, store.inForce().certificate().info("gatehouse.example.com").chainLength());
+        Files.writeString(configured, pki.read("inter.pem"), java.nio.file.StandardOpenOption.APPEND);
+        store.poll();
+        store.poll();
+        assertEquals(2, store.inForce().certificate().info("gatehouse.example.com").chainLength(), "the intermediate appended is served");
+        assertTrue(store.problem() == null);
+    }
+
+    /**
+     * A refused file is looked at again though it did not change: what refused it may have (here its
+     * notBefore, a moment ahead of this clock; its permissions fixed with chmod alike).
+     */
+    @Test
+    void aRefusedFileIsLookedAtAgainThoughItDidNotChange() throws Exception {
+        Files.createDirectories(configured.getParent());
+        String early = SelfSigned.generate("gatehouse.example.com", java.time.Instant.now().plus(java.time.Duration.ofHours(1)).plusSeconds(2));
+        Path file = pki.write("early.pem", early);
+        String before = served();
+        copyOver(file);
+        assertEquals(before, served());
+        assertTrue(store.problem() != null && store.problem().contains("not valid before"), store.problem());
+        Thread.sleep(2500);
+        for (int i = 0; i < CertificateStore.RETRY_POLLS; i++) {
+            store.poll();
+        }
+        assertEquals(fingerprint(file), served(), "valid now, unchanged on disk");
+        assertTrue(store.problem() == null, store.problem());
+    }
+
+    /**
+     * A new certificate path refused (its file not ready yet) is the one watched, and when it is fixed
+     * it is served with the settings asked for with it (another name here), not those in force before.
+     */
+    @Test
+    void aRefusedNewPathIsWatchedAndServedWithTheSettingsOfItsEdit() throws Exception {
+        store.install(rsa);
+        Path next = home.resolve("etc/tls/next.pem");
+        Files.writeString(next, "still being copied");
+        TlsSettings edited = TlsSettings.read(Map.of("hostname", "meet", "domain", "example.com", "certificate", next.toString()));
+        assertThrows(InvalidCertificateException.class, () -> store.apply(edited));
+        assertEquals(fingerprint(rsa), served(), "the certificate in force stays");
+        Files.copy(ec, next, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        store.poll();
+        store.poll();
+        assertEquals(fingerprint(ec), served(), "the fixed file at the new path");
+        assertEquals(edited, store.inForce().settings(), "with the settings of the edit");
+        assertEquals(fingerprint(rsa), fingerprint(store.previousFile()));
+    }
+
+    /** An install whose configured file cannot be written leaves the certificate to roll back to as it was. */
+    @Test
+    void aFailedInstallKeepsTheRollbackCopy() throws Exception {
+        store.install(rsa);
+        store.install(ec);
+        String rollbackCopy = Files.readString(store.previousFile());
+        Path blocker = Files.writeString(home.resolve("etc/blocker"), "a file where a folder would be");
+        // The configured file moved to a place that cannot be written (refused: it does not exist yet).
+        TlsSettings moved = TlsSettings.read(Map.of("hostname", "gatehouse", "domain", "example.com", "certificate", blocker.resolve("server.pem").toString()));
+        assertThrows(InvalidCertificateException.class, () -> store.apply(moved));
+        String inForce = served();
+        InvalidCertificateException e = assertThrows(InvalidCertificateException.class, () -> store.install(rsa));
+        assertTrue(e.getMessage().contains("the certificate in force is unchanged"), e.getMessage());
+        assertEquals(inForce, served());
+        assertEquals(rollbackCopy, Files.readString(store.previousFile()), "the rollback copy is not lost");
+    }
 }
