@@ -190,12 +190,34 @@ final class LdapFilter implements HttpFilter {
 
         @Override
         public void run() {
+            // Looked at again as the directory is about to be asked: logins sent at once from one
+            // address (hundreds of connections) were all let through before the first failure came
+            // back, a guess each, and the directory's own lockout of the account with them.
+            long wait = a.limiter().blockedSeconds(client);
+            if (wait > 0) {
+                try {
+                    x.eventLoop().execute(() -> {
+                        refused.increment();
+                        rateLimited.increment();
+                        answer(x, HttpResponseStatus.TOO_MANY_REQUESTS, null, wait, "Too many failed sign-ins from this address; try again later.");
+                        answer.complete(false);
+                    });
+                } catch (RejectedExecutionException closing) {
+                    answer.complete(false);
+                }
+                return;
+            }
             Directory.Result r;
             try {
                 r = a.directory().authenticate(c.user(), c.password());
             } catch (RuntimeException e) {
                 LOG.debug("LDAP: login of {} failed", c.user(), e);
                 r = new Directory.Result(Directory.Outcome.UNAVAILABLE, Causes.of(e));
+            }
+            if (r.outcome() == Directory.Outcome.REFUSED) {
+                // Counted here, before this worker takes the next login, not when the event loop
+                // answers: that one would otherwise not see it.
+                a.limiter().failed(client);
             }
             finish(r);
         }
@@ -226,7 +248,8 @@ final class LdapFilter implements HttpFilter {
                 reached(a, Reachability.REACHABLE);
                 LOG.info("LDAP: refused {} from {}: {}", c.user(), client.getHostAddress(), r.reason());
                 wrongCredentials.increment();
-                refuse(x, a, client);
+                refused.increment();
+                challenge(x, a);
                 return false;
             default:
                 reached(a, Reachability.UNREACHABLE);

@@ -310,6 +310,39 @@ class LdapFilterTest {
         assertEquals(4, ldap.state().refused(), "the sum the shell shows");
     }
 
+    /**
+     * Logins sent at once from one address (many connections) are held to the failure limit as the
+     * directory is about to be asked, not only as they arrive: otherwise each was a guess, and as many
+     * failed binds of the account as there were connections (the directory's own lockout).
+     */
+    @Test
+    void loginsSentAtOnceAreHeldToTheFailureLimit() throws Exception {
+        guard(config("failure-limit", "3", "failure-window", "60"));
+        directory.bindDelayMillis = 100;
+        int connections = 24;
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(connections);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                String guess = "guess" + i;
+                answers.add(clients.submit(() -> as("alice", guess)));
+            }
+            int limited = 0;
+            for (java.util.concurrent.Future<String> f : answers) {
+                String answer = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(answer.startsWith("HTTP/1.1 401") || answer.startsWith("HTTP/1.1 429"), answer);
+                limited += answer.startsWith("HTTP/1.1 429") ? 1 : 0;
+            }
+            long aliceBinds = directory.binds.stream().filter(dn -> dn.contains("alice")).count();
+            // The limit, and the logins the workers (two per pooled connection, 4 by default) had begun.
+            assertTrue(aliceBinds <= 3 + 8, aliceBinds + " binds: " + directory.binds);
+            assertTrue(limited >= connections - 11, limited + " answered 429");
+        } finally {
+            clients.shutdownNow();
+            directory.bindDelayMillis = 0;
+        }
+    }
+
     @Test
     void aSuccessfulLoginIsCachedForItsTtlOnlyWithTheSamePassword() throws Exception {
         guard(config("cache-seconds", "60"));

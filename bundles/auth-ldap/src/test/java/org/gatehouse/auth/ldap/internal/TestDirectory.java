@@ -24,6 +24,8 @@ final class TestDirectory implements AutoCloseable {
 
     final InMemoryDirectoryServer server;
     final List<String> binds = new CopyOnWriteArrayList<>();
+    /** How long each bind takes (a directory far away, or busy). */
+    volatile long bindDelayMillis;
     final List<String> filters = new CopyOnWriteArrayList<>();
     /** While set, every search waits for it: a slow directory. */
     volatile java.util.concurrent.CountDownLatch hold;
@@ -47,6 +49,14 @@ final class TestDirectory implements AutoCloseable {
             @Override
             public void processSimpleBindRequest(InMemoryInterceptedSimpleBindRequest request) {
                 binds.add(request.getRequest().getBindDN());
+                long delay = bindDelayMillis;
+                if (delay > 0) {
+                    try {
+                        Thread.sleep(delay);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
 
             @Override
