@@ -56,6 +56,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private final boolean secure;
     private final boolean redirectOnly;
     private ChannelHandlerContext ctx;
+    /** The connection's answer encoder, looked up once. */
+    private ResponseEncoder encoder;
     private RequestReader reader;
     private Exchange current;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
@@ -545,6 +547,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             tellFilters();
+            answering();
             ctx.writeAndFlush(r).addListener((ChannelFutureListener) f -> done());
         }
 
@@ -600,6 +603,18 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
         }
 
+        /** Tells the encoder whether this answer is to a HEAD (its body, if any is given, then not written). */
+        private void answering() {
+            ResponseEncoder e = encoder;
+            if (e == null) {
+                e = ctx.pipeline().get(ResponseEncoder.class);
+                encoder = e;
+            }
+            if (e != null) {
+                e.answering(request != null && HttpMethod.HEAD.equals(request.method()));
+            }
+        }
+
         private boolean mayHaveBody(HttpResponse r) {
             int code = r.status().code();
             return !HttpMethod.HEAD.equals(request.method()) && code >= 200 && code != 204 && code != 304;
@@ -622,6 +637,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             // waiting for its first event) still has its head sent when the current task ends; when
             // the body did flush it, that task does nothing (an empty flush still runs the TLS
             // handler's wrap).
+            answering();
             ChannelFuture f = ctx.write(response);
             if (!headUnflushed) {
                 headUnflushed = true;
@@ -666,6 +682,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
             headUnflushed = false;
             tellFilters();
+            answering();
             ChannelFuture f = ctx.writeAndFlush(r);
             f.addListener((ChannelFutureListener) done -> done());
             return f;

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -320,7 +319,7 @@ public final class HttpFrontComponent {
                     ch.pipeline().addLast("tls", certificates.serverContext(List.of("http/1.1")).newHandler(ch.alloc()));
                 }
                 ch.pipeline().addLast("request", new RequestReader(front.settings().limits(), handler));
-                ch.pipeline().addLast("response", new HttpResponseEncoder());
+                ch.pipeline().addLast("response", new ResponseEncoder());
                 ch.pipeline().addLast("statistics", secure ? httpsResponses : redirectResponses);
                 ch.pipeline().addLast("front", handler);
             }

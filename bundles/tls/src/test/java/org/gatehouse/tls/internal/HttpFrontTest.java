@@ -423,15 +423,29 @@ class HttpFrontTest {
     @Test
     void aHeadRequestAnsweredWithAPageGetsNoBody() throws Exception {
         HttpRoute page = x -> x.respond(HttpResponseStatus.BAD_GATEWAY, "text/html", "<p>no node answered</p>");
+        // A filter's answer, head then body (an LDAP 401, a ban's 429).
+        HttpRoute streamed = x -> {
+            x.head(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.UNAUTHORIZED, new io.netty.handler.codec.http.DefaultHttpHeaders()
+                            .set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, 9)));
+            x.end(new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("sign in!\n", StandardCharsets.UTF_8)));
+        };
         front.bindRoute(page, Map.of(HttpRoute.PREFIX, "/page/"));
+        front.bindRoute(streamed, Map.of(HttpRoute.PREFIX, "/in-parts/"));
         try {
             String out = raw("HEAD /page/x HTTP/1.1\r\nHost: x\r\n\r\nGET /page/y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             int end = out.indexOf("\r\n\r\n");
             assertTrue(out.startsWith("HTTP/1.1 502") && out.substring(0, end).contains("content-length: 23"), out);
             assertTrue(out.startsWith("HTTP/1.1 502", end + 4), "the next answer right after the head: " + out);
             assertTrue(out.endsWith("<p>no node answered</p>"), out);
+            out = raw("HEAD /in-parts/x HTTP/1.1\r\nHost: x\r\n\r\nGET /in-parts/y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            end = out.indexOf("\r\n\r\n");
+            assertTrue(out.startsWith("HTTP/1.1 401") && out.substring(0, end).contains("content-length: 9"), out);
+            assertTrue(out.startsWith("HTTP/1.1 401", end + 4), "the next answer right after the head: " + out);
+            assertTrue(out.endsWith("sign in!\n"), out);
         } finally {
             front.unbindRoute(page);
+            front.unbindRoute(streamed);
         }
     }
 
