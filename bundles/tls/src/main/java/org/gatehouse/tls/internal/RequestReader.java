@@ -263,7 +263,8 @@ final class RequestReader extends ByteToMessageDecoder {
         }
         for (int i = 0; i < target.length(); i++) {
             char c = target.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) {
+            // No fragment either (RFC 9112 3.2): a filter reading the path up to '#' and a node reading past it would disagree.
+            if (c <= 0x20 || c >= 0x7f || c == '#') {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "invalid character in the request target");
                 return;
             }

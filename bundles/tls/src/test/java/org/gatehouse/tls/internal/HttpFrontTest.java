@@ -389,6 +389,8 @@ class HttpFrontTest {
         assertTrue(answer.toLowerCase().contains("connection: close"), answer);
         assertFalse(answer.contains("/smuggled"), "nothing after the refused request is served:\n" + answer);
         assertTrue(raw("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n").startsWith("HTTP/1.1 400"), "obs-fold");
+        assertTrue(raw("GET /public#/../api/secret HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 400"),
+                "a fragment, which a filter and a node would read differently");
         assertTrue(raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 414"));
     }
 
