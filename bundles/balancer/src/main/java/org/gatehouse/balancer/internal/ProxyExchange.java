@@ -457,8 +457,12 @@ final class ProxyExchange implements Consumer<HttpContent> {
         // The client's side first: the 101 written and its HTTP encoder gone. Then the node's HTTP
         // codec leaves, handing fromNode the bytes the node sent after its 101 in the same read (a
         // first frame), which go to the client as they are, after the 101.
+        // The node's encoder passes bytes through from now on: a client's early frame (sent before it
+        // saw the 101, handed over as the front's reader leaves) goes to the node as it is.
+        HttpClientCodec codec = up.pipeline().get(HttpClientCodec.class);
+        codec.prepareUpgradeFrom(up.pipeline().context(codec));
         x.upgrade(out, new Relay(up, this));
-        up.pipeline().remove(HttpClientCodec.class);
+        up.pipeline().remove(codec);
     }
 
     /** The upgraded connection closed on either side: the other side closes too. */
@@ -489,9 +493,14 @@ final class ProxyExchange implements Consumer<HttpContent> {
             return;
         }
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        ch.eventLoop().schedule(() -> {
+        try {
+            io.netty.util.concurrent.ScheduledFuture<?> anyway = ch.eventLoop().schedule(() -> {
+                ch.close();
+            }, RELAY_CLOSE_SECONDS, TimeUnit.SECONDS);
+            ch.closeFuture().addListener(f -> anyway.cancel(false));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
             ch.close();
-        }, RELAY_CLOSE_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
     // ---- failures and endings

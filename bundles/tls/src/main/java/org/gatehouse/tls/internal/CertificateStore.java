@@ -42,6 +42,8 @@ final class CertificateStore {
     /** Whether {@link #problem} is the configured file refused: looked at again now and then, though it did not change (its permissions fixed, its notBefore reached). */
     private boolean fileRefused;
     private int pollsSinceRetry;
+    /** The file {@link #poll} looked at last. */
+    private Path watched;
     private FileTime seenModified;
     private long seenSize = -1;
     private boolean pendingChange;
@@ -315,6 +317,14 @@ final class CertificateStore {
             return;
         }
         Path file = wanted(now).certificate();
+        if (!file.equals(watched)) {
+            // Another path since the last look (a .cfg edit): whatever is there is new to this watcher,
+            // also a file moved there with its old time and size.
+            watched = file;
+            seenModified = null;
+            seenSize = -1;
+            pendingChange = false;
+        }
         FileTime modified;
         long size;
         try {
@@ -382,6 +392,7 @@ final class CertificateStore {
     }
 
     private void remember(Path file) {
+        watched = file;
         try {
             seenModified = Files.getLastModifiedTime(file);
             seenSize = Files.size(file);

@@ -165,6 +165,21 @@ class CertificateRollbackTest {
         assertEquals(fingerprint(ec), served(), "the fixed file at the new path");
         assertEquals(edited, store.inForce().settings(), "with the settings of the edit");
         assertEquals(fingerprint(rsa), fingerprint(store.previousFile()));
+
+        // Another path whose file is not there yet, then moved there with its old time and size (mv).
+        Path later = home.resolve("etc/tls/later.pem");
+        TlsSettings moved = TlsSettings.read(Map.of("hostname", "meet", "domain", "example.com", "certificate", later.toString()));
+        assertThrows(InvalidCertificateException.class, () -> store.apply(moved));
+        store.poll();
+        // The same time and size as the file watched before: only a watcher that knows the path changed sees it.
+        Path aside = home.resolve("aside.pem");
+        Files.copy(next, aside);
+        Files.setLastModifiedTime(aside, Files.getLastModifiedTime(next));
+        Files.move(aside, later);
+        store.poll();
+        store.poll();
+        assertEquals(moved, store.inForce().settings(), "the file moved to the new path is served with its edit");
+        assertEquals(later.toString(), store.inForce().certificate().source);
     }
 
     /** An install whose configured file cannot be written leaves the certificate to roll back to as it was. */

@@ -129,6 +129,9 @@ final class Allocator {
             // TURN went off (or stopped) as this request passed the dispatcher, after every allocation
             // in the table was ended: this one is not left relaying with nothing to refresh it.
             server.end(a, "TURN turned off");
+            if (reserved != null) {
+                server.ports.release(reserved.address, reserved.port);
+            }
             server.error(m, connection, client, ErrorCode.INSUFFICIENT_CAPACITY, auth, null);
             return;
         }
