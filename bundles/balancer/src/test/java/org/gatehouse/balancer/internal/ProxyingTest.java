@@ -186,18 +186,23 @@ class ProxyingTest {
         }
     }
 
+    /** A WebSocket to /ws through the proxy; each text message it receives goes into {@code got}. */
+    private static WebSocket webSocket(TestProxy p, BlockingQueue<String> got) throws Exception {
+        return p.client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + p.front.port() + "/ws"), new WebSocket.Listener() {
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                got.add(data.toString());
+                webSocket.request(1);
+                return null;
+            }
+        }).get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void webSocketEchoThroughTheProxy() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
             BlockingQueue<String> got = new LinkedBlockingQueue<>();
-            WebSocket ws = p.client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + p.front.port() + "/ws"), new WebSocket.Listener() {
-                @Override
-                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                    got.add(data.toString());
-                    webSocket.request(1);
-                    return null;
-                }
-            }).get(10, TimeUnit.SECONDS);
+            WebSocket ws = webSocket(p, got);
             for (int i = 0; i < 5; i++) {
                 ws.sendText("hello " + i, true).get(5, TimeUnit.SECONDS);
                 assertEquals("a:hello " + i, got.poll(5, TimeUnit.SECONDS));
@@ -261,14 +266,7 @@ class ProxyingTest {
             nodeThread.setDaemon(true);
             nodeThread.start();
             BlockingQueue<String> got = new LinkedBlockingQueue<>();
-            WebSocket ws = p.client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + p.front.port() + "/ws"), new WebSocket.Listener() {
-                @Override
-                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                    got.add(data.toString());
-                    webSocket.request(1);
-                    return null;
-                }
-            }).get(10, TimeUnit.SECONDS);
+            WebSocket ws = webSocket(p, got);
             assertEquals("hello", got.poll(5, TimeUnit.SECONDS), "the frame sent with the 101");
             ws.abort();
         }

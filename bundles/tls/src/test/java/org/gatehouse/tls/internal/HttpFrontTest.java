@@ -176,13 +176,7 @@ class HttpFrontTest {
     @Test
     void filtersHearOfAResponseBeforeTheClientCanReadIt() throws Exception {
         List<String> heard = java.util.Collections.synchronizedList(new ArrayList<>());
-        HttpRoute streamed = x -> {
-            x.head(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.FORBIDDEN, new io.netty.handler.codec.http.DefaultHttpHeaders()
-                            .set(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING, "chunked")));
-            x.write(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer("part ", StandardCharsets.UTF_8)));
-            x.end(new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("end", StandardCharsets.UTF_8)));
-        };
+        HttpRoute streamed = inParts(HttpResponseStatus.FORBIDDEN);
         org.gatehouse.tls.http.HttpFilter slow = new org.gatehouse.tls.http.HttpFilter() {
             @Override
             public boolean beforeRoute(HttpExchange x) {
@@ -457,13 +451,7 @@ class HttpFrontTest {
      */
     @Test
     void anHttp10ClientGetsNoChunks() throws Exception {
-        HttpRoute streamed = x -> {
-            x.head(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.OK, new io.netty.handler.codec.http.DefaultHttpHeaders()
-                            .set(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING, "chunked")));
-            x.write(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer("part ", StandardCharsets.UTF_8)));
-            x.end(new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("end", StandardCharsets.UTF_8)));
-        };
+        HttpRoute streamed = inParts(HttpResponseStatus.OK);
         HttpRoute whole = x -> x.respond(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
                 HttpResponseStatus.OK, new io.netty.handler.codec.http.DefaultHttpHeaders()
                         .set(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING, "chunked")),
@@ -489,6 +477,17 @@ class HttpFrontTest {
             front.unbindRoute(streamed);
             front.unbindRoute(whole);
         }
+    }
+
+    /** A route answering {@code status} with a chunked head, then "part " and "end" written apart. */
+    private static HttpRoute inParts(HttpResponseStatus status) {
+        return x -> {
+            x.head(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    status, new io.netty.handler.codec.http.DefaultHttpHeaders()
+                            .set(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING, "chunked")));
+            x.write(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer("part ", StandardCharsets.UTF_8)));
+            x.end(new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("end", StandardCharsets.UTF_8)));
+        };
     }
 
     /** One answer with a Content-Length body, read from a kept-alive connection. */
