@@ -454,11 +454,10 @@ final class ProxyExchange implements Consumer<HttpContent> {
         pending.clear();
         link.release(this);
         Channel up = upstream;
-        // The client's side first: the 101 written and its HTTP encoder gone. Then the node's HTTP
-        // codec leaves, handing fromNode the bytes the node sent after its 101 in the same read (a
-        // first frame), which go to the client as they are, after the 101.
-        // The node's encoder passes bytes through from now on: a client's early frame (sent before it
-        // saw the 101, handed over as the front's reader leaves) goes to the node as it is.
+        // The node's encoder passes bytes through from now on (a client's frame sent before it saw the
+        // 101 goes to the node as it is); then the client's side switches (the 101 written, its HTTP
+        // encoder gone); then the node's codec leaves, handing fromNode what the node sent after its
+        // 101 in the same read (a first frame), which reaches the client after the 101.
         HttpClientCodec codec = up.pipeline().get(HttpClientCodec.class);
         codec.prepareUpgradeFrom(up.pipeline().context(codec));
         x.upgrade(out, new Relay(up, this));

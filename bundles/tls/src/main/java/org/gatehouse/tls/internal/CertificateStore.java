@@ -32,7 +32,7 @@ final class CertificateStore {
 
     private volatile InForce inForce;
     /**
-     * The settings last put to {@link #apply}, also when they were refused for their certificate file:
+     * The settings last put to {@link #apply} (set before anything is in force), also when they were refused for their certificate file:
      * the file the watcher looks at, and what is put in force with it once it is accepted (an edit of
      * the .cfg file made meanwhile is not lost).
      */
@@ -126,12 +126,6 @@ final class CertificateStore {
         if (fromFile) {
             keepLastGood(certificate);
         }
-    }
-
-    /** The settings the configured file goes with: those last asked for, put in force with it once it is accepted. */
-    private TlsSettings wanted(InForce now) {
-        TlsSettings w = wanted;
-        return w != null ? w : now.settings;
     }
 
     /**
@@ -230,10 +224,10 @@ final class CertificateStore {
         } catch (IOException e) {
             throw new InvalidCertificateException(file + ": cannot be read (" + e.getMessage() + ")");
         }
-        Path target = wanted(now).certificate();
+        Path target = wanted.certificate();
         PemBundle candidate = PemBundle.parse(pem, target.toString(), Instant.now());
         swapIn(now, candidate, pem, previousFile());
-        return candidate.info(wanted(now).fqdn());
+        return candidate.info(wanted.fqdn());
     }
 
     /**
@@ -242,7 +236,7 @@ final class CertificateStore {
      * writing fails, what was in force goes back in force.
      */
     private void swapIn(InForce now, PemBundle candidate, String pem, Path keep) throws InvalidCertificateException {
-        TlsSettings settings = wanted(now);
+        TlsSettings settings = wanted;
         putInForce(candidate, settings);
         Path target = settings.certificate();
         String keptBefore = null;
@@ -294,13 +288,13 @@ final class CertificateStore {
         } catch (IOException e) {
             throw new InvalidCertificateException(previous + ": cannot be read (" + e.getMessage() + ")");
         }
-        PemBundle back = PemBundle.parse(pem, wanted(now).certificate().toString(), Instant.now());
+        PemBundle back = PemBundle.parse(pem, wanted.certificate().toString(), Instant.now());
         if (sameCertificate(now.certificate, back)) {
             throw new InvalidCertificateException("no previous certificate to go back to (" + previous
                     + " holds the certificate in force, SHA-256 " + PemBundle.fingerprint(back.leaf()) + ")");
         }
         swapIn(now, back, pem, previous);
-        return back.info(wanted(now).fqdn());
+        return back.info(wanted.fqdn());
     }
 
     private static boolean sameCertificate(PemBundle a, PemBundle b) {
@@ -316,7 +310,7 @@ final class CertificateStore {
         if (now == null) {
             return;
         }
-        Path file = wanted(now).certificate();
+        Path file = wanted.certificate();
         if (!file.equals(watched)) {
             // Another path since the last look (a .cfg edit): whatever is there is new to this watcher,
             // also a file moved there with its old time and size.
@@ -358,7 +352,7 @@ final class CertificateStore {
     static final int RETRY_POLLS = 5;
 
     private void reload(Path file, InForce now) {
-        TlsSettings settings = wanted(now);
+        TlsSettings settings = wanted;
         try {
             PemBundle fresh = PemBundle.read(file);
             if (fresh.pem.equals(now.certificate.pem) && now.certificate.source.equals(fresh.source) && settings.equals(now.settings)) {

@@ -529,13 +529,6 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 r.release();
                 return;
             }
-            if (request != null && HttpMethod.HEAD.equals(request.method()) && r.content().isReadable()) {
-                // The head of the page only (its Content-Length says how long it is): a body after the
-                // answer to a HEAD would be read as the start of the next answer.
-                FullHttpResponse headOnly = r.replace(ctx.alloc().buffer(0));
-                r.release();
-                r = headOnly;
-            }
             framedWhole(r, r.content().readableBytes());
             decorate(r);
             responseStarted = true;
@@ -573,31 +566,24 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
         }
 
-        /**
-         * An HTTP/1.0 client reads no chunks: an answer whose body comes in pieces of unknown total
-         * is sent as it comes and ended by closing the connection (which also holds for an answer
-         * without a length). Returns whether the body is framed that way.
-         */
-        private boolean framedByClose(HttpResponse r) {
-            if (request == null || request.protocolVersion() != HttpVersion.HTTP_1_0 || !mayHaveBody(r)) {
-                return false;
-            }
-            boolean chunked = HttpUtil.isTransferEncodingChunked(r);
-            if (!chunked && r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                return false;
-            }
-            if (chunked) {
-                HttpUtil.setTransferEncodingChunked(r, false);
-                r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-            }
-            closeAfter = true;
-            return true;
+        /** Whether {@code r} would reach an HTTP/1.0 client, which reads no chunks, in chunks or without a length. */
+        private boolean unframedFor10(HttpResponse r) {
+            return request != null && request.protocolVersion() == HttpVersion.HTTP_1_0 && mayHaveBody(r)
+                    && (HttpUtil.isTransferEncodingChunked(r) || !r.headers().contains(HttpHeaderNames.CONTENT_LENGTH));
         }
 
-        /** The same for an answer whose body is all here: to an HTTP/1.0 client it goes with its length instead of in chunks. */
+        /** Such an answer whose body comes in pieces is sent as it comes, ended by closing the connection. */
+        private void framedByClose(HttpResponse r) {
+            if (unframedFor10(r)) {
+                HttpUtil.setTransferEncodingChunked(r, false);
+                r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+                closeAfter = true;
+            }
+        }
+
+        /** Such an answer whose body is all here goes with its length. */
         private void framedWhole(HttpResponse r, int length) {
-            if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0 && mayHaveBody(r)
-                    && (HttpUtil.isTransferEncodingChunked(r) || !r.headers().contains(HttpHeaderNames.CONTENT_LENGTH))) {
+            if (unframedFor10(r)) {
                 HttpUtil.setTransferEncodingChunked(r, false);
                 r.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
             }
