@@ -1,11 +1,15 @@
 package org.gatehouse.core.net;
 
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.gatehouse.core.Listener;
 
@@ -178,6 +182,74 @@ public final class ListenerMove {
         List<String> kept = new ArrayList<>();
         List.copyOf(bound.keySet()).stream().filter(k -> !wanted.containsKey(k)).forEach(k -> keepOrClose(k, failed, kept, sockets));
         return new Result(failures(failed, wanted), kept);
+    }
+
+    /**
+     * 0.0.0.0:P and [::]:P of one kind cannot both be bound on Linux: a [::] socket takes IPv4 too. For
+     * each such pair in {@code wanted}, removes the one not to open: 0.0.0.0:P, so that one dual-stack
+     * [::]:P serves both, unless 0.0.0.0:P is open already and [::]:P is not (opened in its place on a
+     * host without IPv6, see {@link #dualStack}), which is kept. Returns the keys of the [::] listeners
+     * that stand in for both.
+     */
+    public static Set<String> mergeWildcardPairs(Map<String, InetSocketAddress> wanted, Set<String> bound) {
+        Set<String> dualStack = new HashSet<>();
+        for (Map.Entry<String, InetSocketAddress> e : List.copyOf(wanted.entrySet())) {
+            InetSocketAddress a = e.getValue();
+            if (!(a.getAddress() instanceof Inet6Address) || !a.getAddress().isAnyLocalAddress()) {
+                continue;
+            }
+            String v6 = e.getKey();
+            String v4 = ipv4WildcardKey(v6, a.getPort());
+            if (!wanted.containsKey(v4)) {
+                continue;
+            }
+            if (bound.contains(v4) && !bound.contains(v6)) {
+                wanted.remove(v6);
+            } else {
+                wanted.remove(v4);
+                dualStack.add(v6);
+            }
+        }
+        return dualStack;
+    }
+
+    /**
+     * {@code sockets}, opening each listener of {@code dualStack} (as {@link #mergeWildcardPairs} returned)
+     * that cannot be had for another reason than its port in use (no IPv6 on this host) as 0.0.0.0 on its
+     * port instead, under that address's key; {@code fellBack} is told the [::] key and why, before.
+     * A port in use (an IPv6 listener given up in the same move, say) is no sign of a host without IPv6:
+     * that failure is the move's, which closes the old one and tries again.
+     */
+    public static Sockets dualStack(Sockets sockets, Set<String> dualStack, BiConsumer<String, Exception> fellBack) {
+        return new Sockets() {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                try {
+                    sockets.open(key, address);
+                } catch (Exception ex) {
+                    if (!dualStack.contains(key) || addressInUse(ex)) {
+                        throw ex;
+                    }
+                    fellBack.accept(key, ex);
+                    sockets.open(ipv4WildcardKey(key, address.getPort()), new InetSocketAddress("0.0.0.0", address.getPort()));
+                }
+            }
+
+            @Override
+            public void close(String key) {
+                sockets.close(key);
+            }
+
+            @Override
+            public boolean samePorts(String key, String other) {
+                return sockets.samePorts(key, other);
+            }
+        };
+    }
+
+    /** The key of the IPv4 wildcard on {@code port} of {@code key}'s kind. */
+    public static String ipv4WildcardKey(String key, int port) {
+        return kind(key) + " " + IpAddresses.format(new InetSocketAddress("0.0.0.0", port));
     }
 
     /** The addresses {@code listening} listen on, by key: what {@link #apply} takes as {@code bound}. */

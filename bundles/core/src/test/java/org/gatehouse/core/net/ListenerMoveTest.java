@@ -213,4 +213,78 @@ class ListenerMoveTest {
         assertEquals(List.of("refused https 127.0.0.2:1000"), t.log);
         assertEquals(List.of("https 127.0.0.1:1000"), r.kept());
     }
+
+    private static Map<String, InetSocketAddress> wildcardPair(int port) {
+        Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
+        wanted.put("https 0.0.0.0:" + port, new InetSocketAddress("0.0.0.0", port));
+        wanted.put("https [::]:" + port, new InetSocketAddress("::", port));
+        wanted.put("http 0.0.0.0:80", new InetSocketAddress("0.0.0.0", 80));
+        return wanted;
+    }
+
+    /** 0.0.0.0:P with [::]:P of one kind (the kernel would refuse the second): one dual-stack [::]:P opens for both. */
+    @Test
+    void aWildcardPairOpensAsOneDualStackListener() {
+        Table t = new Table(Set.of(), Map.of());
+        Map<String, InetSocketAddress> wanted = wildcardPair(443);
+        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, t.open.keySet());
+        assertEquals(Set.of("https [::]:443"), dualStack);
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, ListenerMove.dualStack(t, dualStack, (k, e) -> t.log.add("fell back " + k)));
+        assertEquals(List.of("open https [::]:443", "open http 0.0.0.0:80"), t.log);
+        assertEquals(List.of(), r.failed());
+    }
+
+    /** Without IPv6 the [::] of a pair opens as 0.0.0.0 on its port, which later moves keep (no failure, nothing listed). */
+    @Test
+    void withoutIpv6TheIpv4WildcardOfAPairServesAndIsKept() {
+        Table t = new Table(Set.of(), Map.of()) {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                if (address.getAddress() instanceof java.net.Inet6Address) {
+                    log.add("refused " + key);
+                    throw new java.net.SocketException("socket(..) failed: Address family not supported by protocol");
+                }
+                super.open(key, address);
+            }
+        };
+        Map<String, InetSocketAddress> wanted = wildcardPair(443);
+        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, t.open.keySet());
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, ListenerMove.dualStack(t, dualStack, (k, e) -> t.log.add("fell back " + k)));
+        assertEquals(List.of("refused https [::]:443", "fell back https [::]:443", "open https 0.0.0.0:443", "open http 0.0.0.0:80"), t.log);
+        assertEquals(List.of(), r.failed());
+
+        t.log.clear();
+        Map<String, InetSocketAddress> again = wildcardPair(443);
+        Set<String> none = ListenerMove.mergeWildcardPairs(again, t.open.keySet());
+        assertEquals(Set.of(), none);
+        assertEquals(Set.of("https 0.0.0.0:443", "http 0.0.0.0:80"), again.keySet(), "the open IPv4 wildcard stands for the pair");
+        ListenerMove.Result second = ListenerMove.apply(Map.copyOf(t.open), again, ListenerMove.dualStack(t, none, (k, e) -> t.log.add("fell back " + k)));
+        assertEquals(List.of(), t.log, "nothing opened or closed");
+        assertEquals(List.of(), second.failed());
+    }
+
+    /** A port in use is no sign of a host without IPv6: the [::] fails (for the move to handle), no IPv4 wildcard opens in its place. */
+    @Test
+    void aDualStackListenerWhosePortIsInUseDoesNotFallBack() {
+        Table t = new Table(Set.of(443), Map.of());
+        Map<String, InetSocketAddress> wanted = wildcardPair(443);
+        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, t.open.keySet());
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, ListenerMove.dualStack(t, dualStack, (k, e) -> t.log.add("fell back " + k)));
+        assertEquals(List.of("refused https [::]:443", "open http 0.0.0.0:80"), t.log);
+        assertEquals("https [::]:443", r.failed().get(0).key());
+    }
+
+    /** Only a pair merges: a [::] alone, or with 0.0.0.0 of another port or kind, opens as asked. */
+    @Test
+    void onlyAPairOfOneKindAndPortMerges() {
+        Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
+        wanted.put("https [::]:443", new InetSocketAddress("::", 443));
+        wanted.put("https 0.0.0.0:444", new InetSocketAddress("0.0.0.0", 444));
+        wanted.put("http 0.0.0.0:443", new InetSocketAddress("0.0.0.0", 443));
+        wanted.put("https [::1]:445", new InetSocketAddress("::1", 445));
+        wanted.put("https 0.0.0.0:445", new InetSocketAddress("0.0.0.0", 445));
+        Map<String, InetSocketAddress> before = new LinkedHashMap<>(wanted);
+        assertEquals(Set.of(), ListenerMove.mergeWildcardPairs(wanted, Set.of()));
+        assertEquals(before, wanted);
+    }
 }

@@ -16,6 +16,7 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -204,14 +205,17 @@ public final class StatusComponent {
     private boolean listen(StatusSettings s, boolean again) {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.listen().forEach(a -> wanted.put("status " + IpAddresses.format(a), a));
+        // 0.0.0.0:P and [::]:P: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
+        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet());
         List<String> opened = new ArrayList<>();
-        ListenerMove.Sockets sockets = new ListenerMove.Sockets() {
+        ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(address);
                 bound.put(key, b);
                 opened.add(key);
-                LOG.info("Status: metrics and status page on http://{}/{}", IpAddresses.format(b.address()),
+                LOG.info("Status: metrics and status page on http://{}/{}{}", IpAddresses.format(b.address()),
+                        dualStack.contains(key) ? " (dual-stack: IPv4 too)" : "",
                         again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "");
             }
 
@@ -221,7 +225,8 @@ public final class StatusComponent {
                 StatusComponent.close(b);
                 LOG.info("Status: stopped listening on {}", IpAddresses.format(b.address()));
             }
-        };
+        }, dualStack, (key, ex) -> LOG.info("Status: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
+                ListenerMove.rootMessage(ex), IpAddresses.format(new InetSocketAddress("0.0.0.0", wanted.get(key).getPort()))));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
         ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)

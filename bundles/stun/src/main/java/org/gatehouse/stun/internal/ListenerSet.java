@@ -148,7 +148,8 @@ final class ListenerSet {
                     settings.tlsListen().stream().map(IpAddresses::format).collect(java.util.stream.Collectors.joining(", ")));
             reportedNoTls = true;
         }
-        java.util.Set<String> dualStackPairs = collapseWildcardPairs(wanted);
+        // 0.0.0.0:P and [::]:P of one protocol: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
+        Set<String> dualStackPairs = ListenerMove.mergeWildcardPairs(wanted, bound.keySet());
         Map<String, InetSocketAddress[]> wantedGroups = new LinkedHashMap<>();
         InetSocketAddress alternate = settings.alternate();
         if (alternate != null) {
@@ -163,10 +164,11 @@ final class ListenerSet {
         // A group whose listener goes goes with it: its sockets could hold ports the new listeners want.
         discovery.closeWhereListenerGoes(wanted.keySet());
         List<String> opened = new ArrayList<>();
-        ListenerMove.Sockets sockets = new ListenerMove.Sockets() {
+        String before = again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "";
+        ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
-                ListenerSet.this.open(key, address, dualStackPairs.contains(key), again);
+                bind(key.substring(0, 3), address, key, dualStackPairs.contains(key) ? " (dual-stack: IPv4 too)" : "", before);
                 opened.add(key);
             }
 
@@ -183,7 +185,8 @@ final class ListenerSet {
             public boolean samePorts(String key, String other) {
                 return key.startsWith("udp") == other.startsWith("udp");
             }
-        };
+        }, dualStackPairs, (key, ex) -> LOG.info("STUN: {} unavailable ({}); opening {} for IPv4", key, ListenerMove.rootMessage(ex),
+                ListenerMove.ipv4WildcardKey(key, wanted.get(key).getPort())));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
         ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
@@ -261,62 +264,11 @@ final class ListenerSet {
         return List.of();
     }
 
-    /**
-     * Opens listener {@code key} on {@code address}; a dual-stack [::] that cannot be had (no IPv6 on
-     * this host) opens 0.0.0.0 on its port instead.
-     */
-    private void open(String key, InetSocketAddress address, boolean dualStack, boolean again) throws Exception {
-        String protocol = key.substring(0, 3);
-        String before = again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "";
-        try {
-            bind(protocol, address, key, dualStack ? " (dual-stack: IPv4 too)" : "", before);
-        } catch (Exception ex) {
-            if (!dualStack || ListenerMove.addressInUse(ex)) {
-                // In use (an IPv6 listener given up in the same change, say) is no sign of a host
-                // without IPv6: ListenerMove closes the old one and tries again.
-                throw ex;
-            }
-            // No IPv6 on this host: the configured IPv4 wildcard is served on its own.
-            InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", address.getPort());
-            LOG.info("STUN: {} {} unavailable ({}); opening {} {} for IPv4", protocol, IpAddresses.format(address),
-                    ListenerMove.rootMessage(ex), protocol, IpAddresses.format(v4));
-            bind(protocol, v4, key(protocol, v4), "", before);
-        }
-    }
-
     private void bind(String protocol, InetSocketAddress address, String key, String note, String after) throws InterruptedException {
         BoundListener listener = protocol.equals("udp") ? bindUdp(address, true, true) : bindTcp(address, protocol);
         register(listener, protocol);
         bound.put(key, listener);
         LOG.info("STUN listening on {}{} ({} socket{}){}", listener, note, listener.sockets(), listener.sockets() == 1 ? "" : "s", after);
-    }
-
-    /**
-     * 0.0.0.0:P and [::]:P on one protocol cannot both be bound: on Linux a [::] socket takes IPv4
-     * too. One dual-stack [::]:P socket serves both; 0.0.0.0:P is opened only where IPv6 is missing
-     * (and, once open that way, kept). Returns the keys of the [::] listeners that stand in for both.
-     */
-    private java.util.Set<String> collapseWildcardPairs(Map<String, InetSocketAddress> wanted) {
-        java.util.Set<String> dualStackPairs = new java.util.HashSet<>();
-        for (String protocol : new String[] {"udp", "tcp", "tls"}) {
-            for (InetSocketAddress a : List.copyOf(wanted.values())) {
-                if (!(a.getAddress() instanceof Inet6Address) || !a.getAddress().isAnyLocalAddress()) {
-                    continue;
-                }
-                String v6 = key(protocol, a);
-                String v4 = key(protocol, new InetSocketAddress("0.0.0.0", a.getPort()));
-                if (!wanted.containsKey(v6) || !wanted.containsKey(v4)) {
-                    continue;
-                }
-                if (bound.containsKey(v4) && !bound.containsKey(v6)) {
-                    wanted.remove(v6);
-                } else {
-                    wanted.remove(v4);
-                    dualStackPairs.add(v6);
-                }
-            }
-        }
-        return dualStackPairs;
     }
 
     private void register(BoundListener listener, String protocol) {

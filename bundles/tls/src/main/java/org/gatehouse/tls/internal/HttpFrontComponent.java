@@ -12,6 +12,7 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
@@ -243,14 +244,17 @@ public final class HttpFrontComponent {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
         s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
+        // 0.0.0.0:P and [::]:P: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
+        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet());
         List<String> opened = new ArrayList<>();
-        ListenerMove.Sockets sockets = new ListenerMove.Sockets() {
+        ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(key.substring(0, 3), address);
                 bound.put(key, b);
                 opened.add(key);
-                TlsComponentLog.LOG.info("TLS: {} listening on {}{}", b.name(), IpAddresses.format(b.address()),
+                TlsComponentLog.LOG.info("TLS: {} listening on {}{}{}", b.name(), IpAddresses.format(b.address()),
+                        dualStack.contains(key) ? " (dual-stack: IPv4 too)" : "",
                         again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "");
             }
 
@@ -260,7 +264,8 @@ public final class HttpFrontComponent {
                 HttpFrontComponent.close(b);
                 TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", b.name(), IpAddresses.format(b.address()));
             }
-        };
+        }, dualStack, (key, ex) -> TlsComponentLog.LOG.info("TLS: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
+                ListenerMove.rootMessage(ex), IpAddresses.format(new InetSocketAddress("0.0.0.0", wanted.get(key).getPort()))));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
         ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
