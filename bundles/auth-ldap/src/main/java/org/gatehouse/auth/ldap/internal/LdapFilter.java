@@ -128,9 +128,7 @@ final class LdapFilter implements HttpFilter {
         InetAddress client = remote == null ? InetAddress.getLoopbackAddress() : remote.getAddress();
         long wait = a.limiter().blockedSeconds(client);
         if (wait > 0) {
-            refused.increment();
-            rateLimited.increment();
-            answer(x, HttpResponseStatus.TOO_MANY_REQUESTS, null, wait, "Too many failed sign-ins from this address; try again later.");
+            rateLimited(x, wait);
             return CompletableFuture.completedFuture(false);
         }
         List<String> headers = x.request().headers().getAll(HttpHeaderNames.AUTHORIZATION);
@@ -197,9 +195,7 @@ final class LdapFilter implements HttpFilter {
             if (wait > 0) {
                 try {
                     x.eventLoop().execute(() -> {
-                        refused.increment();
-                        rateLimited.increment();
-                        answer(x, HttpResponseStatus.TOO_MANY_REQUESTS, null, wait, "Too many failed sign-ins from this address; try again later.");
+                        rateLimited(x, wait);
                         answer.complete(false);
                     });
                 } catch (RejectedExecutionException closing) {
@@ -288,6 +284,13 @@ final class LdapFilter implements HttpFilter {
             LOG.warn("LDAP: no directory server answered ({}); guarded requests get 503 until one does", reason);
         }
         answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
+    }
+
+    /** 429: the client's address reached failure-limit; to be tried again in {@code wait} seconds. */
+    private void rateLimited(HttpExchange x, long wait) {
+        refused.increment();
+        rateLimited.increment();
+        answer(x, HttpResponseStatus.TOO_MANY_REQUESTS, null, wait, "Too many failed sign-ins from this address; try again later.");
     }
 
     private static void challenge(HttpExchange x, Active a) {
