@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
@@ -29,6 +30,8 @@ final class BanFilter implements HttpFilter {
 
     private final BanTable table;
     private final Predicate<InetAddress> exempt;
+    /** PIN attempts gone to a node and not yet answered, each until the front tells its status. */
+    private final ConcurrentHashMap<HttpExchange, BanTable.Attempt> underWay = new ConcurrentHashMap<>();
 
     BanFilter(BanTable table, Predicate<InetAddress> exempt) {
         this.table = table;
@@ -42,28 +45,49 @@ final class BanFilter implements HttpFilter {
             return true;
         }
         BanTable.Banned ban = table.banned(client.getAddress());
-        if (ban == null || exempt.test(client.getAddress())) {
+        if (ban != null && !exempt.test(client.getAddress())) {
+            table.refused();
+            refuse(exchange, table.secondsLeft(ban), "Too many wrong PINs were tried from your address.");
+            return false;
+        }
+        if (!isPinAttempt(exchange) || exempt.test(client.getAddress())) {
             return true;
         }
-        table.refused();
-        refuse(exchange, ban);
-        return false;
+        BanTable.Attempt attempt = table.attemptBegins(client.getAddress());
+        if (attempt == null) {
+            // As many attempts are under way as would, all wrong, ban the address: this one waits
+            // for their answers.
+            table.refused();
+            refuse(exchange, 1, "Too many PINs are being tried from your address at once.");
+            return false;
+        }
+        underWay.put(exchange, attempt);
+        return true;
+    }
+
+    private static boolean isPinAttempt(HttpExchange exchange) {
+        HttpRequest request = exchange.request();
+        return request != null && HttpMethod.POST.equals(request.method()) && isTokenRequest(exchange.path());
     }
 
     @Override
     public void afterResponse(HttpExchange exchange, HttpResponseStatus status) {
-        if (status.code() != 403) {
-            return;
+        BanTable.Attempt attempt = underWay.isEmpty() ? null : underWay.remove(exchange);
+        try {
+            if (status.code() != 403) {
+                return;
+            }
+            InetSocketAddress client = exchange.client();
+            if (client == null || !isPinAttempt(exchange) || exempt.test(client.getAddress())) {
+                return;
+            }
+            table.failure(client.getAddress());
+        } finally {
+            // After the failure is counted: the attempt counts until then.
+            if (attempt != null) {
+                table.attemptEnded(attempt);
+            }
         }
-        HttpRequest request = exchange.request();
-        InetSocketAddress client = exchange.client();
-        if (request == null || client == null || !HttpMethod.POST.equals(request.method()) || !isTokenRequest(exchange.path())) {
-            return;
-        }
-        if (exempt.test(client.getAddress())) {
-            return;
-        }
-        table.failure(client.getAddress());
     }
 
     /**
@@ -89,10 +113,10 @@ final class BanFilter implements HttpFilter {
         return s.regionMatches(true, s.length() - suffix.length(), suffix, 0, suffix.length());
     }
 
-    private void refuse(HttpExchange exchange, BanTable.Banned ban) {
-        long remaining = table.secondsLeft(ban);
+    /** Answers 429, to be tried again in {@code remaining} seconds (Retry-After). */
+    private void refuse(HttpExchange exchange, long remaining, String why) {
         String page = "<!DOCTYPE html>\n<html><head><title>429 Too Many Requests</title></head><body><h1>429 Too Many Requests</h1>"
-                + "<p>Too many wrong PINs were tried from your address. Try again in " + remaining + " seconds.</p></body></html>\n";
+                + "<p>" + why + " Try again in " + remaining + (remaining == 1 ? " second" : " seconds") + ".</p></body></html>\n";
         ByteBuf body = ByteBufUtil.writeUtf8(exchange.alloc(), page);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS);
         head.headers()

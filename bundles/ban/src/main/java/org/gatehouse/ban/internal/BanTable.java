@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,11 @@ final class BanTable {
     private final ConcurrentHashMap<InetAddress, Banned> bans = new ConcurrentHashMap<>();
     /** In the order of each address's last failure (access order), so the quietest is forgotten first. Guarded by this. */
     private final LinkedHashMap<InetAddress, Failures> failures = new LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * PIN attempts under way per key: answered, each may be a failure, so they count against
+     * max-failures until then. Entries live only while attempts do. Guarded by this.
+     */
+    private final HashMap<InetAddress, int[]> underWay = new HashMap<>();
     private final LongAdder refused = new LongAdder();
     private long failuresCounted;
     private long bansMade;
@@ -150,6 +156,59 @@ final class BanTable {
                     + "ban:remove {} lifts it", b.address(), s.banTime().toSeconds(), n, s.findTime().toSeconds(), b.address());
             return b;
         }
+    }
+
+    /** A PIN attempt let go to a node: counted under {@code key} until it ends, or not counted (banning off) when that is null. */
+    record Attempt(InetAddress key) {
+    }
+
+    /** What {@link #attemptBegins} returns for an attempt it lets go without counting it. */
+    static final Attempt NOT_COUNTED = new Attempt(null);
+
+    /**
+     * A PIN attempt from {@code client} (a token request) is about to go to a node. Returns the attempt,
+     * counted until {@link #attemptEnded} ({@link #NOT_COUNTED} when banning is off); null when it must
+     * not go: the failures counted within find-time and the attempts already under way
+     * reach max-failures, so that attempts sent at once on many connections cannot together pass the
+     * limit before their answers are counted.
+     */
+    Attempt attemptBegins(InetAddress client) {
+        BanSettings s = settings;
+        if (!s.enabled()) {
+            return NOT_COUNTED;
+        }
+        InetAddress key = IpAddresses.clientKey(client, s.ipv6Prefix());
+        long cutoff = ticker.millis() - s.findTime().toMillis();
+        synchronized (this) {
+            Failures f = failures.get(key);
+            int[] n = underWay.get(key);
+            int counted = (f == null ? 0 : f.countAfter(cutoff)) + (n == null ? 0 : n[0]);
+            if (counted >= s.maxFailures()) {
+                return null;
+            }
+            if (n == null) {
+                underWay.put(key, new int[] {1});
+            } else {
+                n[0]++;
+            }
+            return new Attempt(key);
+        }
+    }
+
+    /** {@code a}, from {@link #attemptBegins}, has its answer (counted by {@link #failure} first) or was given up. */
+    synchronized void attemptEnded(Attempt a) {
+        if (a.key() == null) {
+            return;
+        }
+        int[] n = underWay.get(a.key());
+        if (n != null && --n[0] <= 0) {
+            underWay.remove(a.key());
+        }
+    }
+
+    /** For tests: the keys with attempts under way. */
+    synchronized int attemptsUnderWay() {
+        return underWay.values().stream().mapToInt(n -> n[0]).sum();
     }
 
     /**

@@ -3,8 +3,13 @@ package org.gatehouse.ban.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.tls.http.HttpRoute;
@@ -31,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BanFrontTest {
 
     static final String TOKEN = "/api/client/v2/conferences/meet/request_token";
+    /** Token requests the node got with a delay header. */
+    static final AtomicInteger pinsTried = new AtomicInteger();
 
     @TempDir
     static Path home;
@@ -44,6 +52,29 @@ class BanFrontTest {
      * slashes and dot segments resolved, and (as IIS) in any letter case.
      */
     static final HttpRoute NODE = x -> {
+        String delay = x.request().headers().get("delay");
+        if (delay != null) {
+            x.request().headers().remove("delay");
+            pinsTried.incrementAndGet();
+            // As the proxy does, nothing is answered to a client that is gone.
+            x.eventLoop().schedule(() -> {
+                if (x.channel().isActive()) {
+                    BanFrontTest.NODE.handle(x);
+                }
+            }, Long.parseLong(delay), TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (x.request().headers().contains("slow-403")) {
+            // The head and a first part at once, the end 3 s later: a client can see 403 and leave.
+            x.head(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FORBIDDEN));
+            x.write(new DefaultHttpContent(Unpooled.copiedBuffer("{\"status\":", StandardCharsets.US_ASCII)));
+            x.eventLoop().schedule(() -> {
+                if (x.channel().isActive()) {
+                    x.end(new DefaultLastHttpContent(Unpooled.copiedBuffer("\"success\"}", StandardCharsets.US_ASCII)));
+                }
+            }, 3, TimeUnit.SECONDS);
+            return;
+        }
         String read = URI.create("http://node" + x.path().replaceAll(";[^/]*", "").replaceAll("/{2,}", "/")).normalize().getPath()
                 .toLowerCase(Locale.ROOT);
         boolean tokenRequest = x.request().method().equals(HttpMethod.POST) && (read.endsWith("/request_token") || read.endsWith("/request_token/"));
@@ -104,6 +135,75 @@ class BanFrontTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
         return out;
+    }
+
+    /**
+     * Requests from {@code from} all sent at once (one curl each, in parallel, {@code maxTime} seconds
+     * at most): the status code and Retry-After of each.
+     */
+    static List<String> atOnce(int n, String from, String maxTime, String... headers) throws Exception {
+        List<Process> running = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-sk", "--max-time", maxTime, "--interface", from, "-X", "POST", "-o",
+                        "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/json", "--data", "{}"));
+                for (String h : headers) {
+                    cmd.addAll(List.of("-H", h));
+                }
+                cmd.add(base + TOKEN);
+                running.add(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+            }
+            List<String> out = new ArrayList<>();
+            for (Process p : running) {
+                out.add(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+                assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            }
+            return out;
+        } finally {
+            running.forEach(Process::destroyForcibly);
+        }
+    }
+
+    /**
+     * Wrong PINs sent at once on many connections: each one under way counts against max-failures until
+     * answered, so no more reach the node than would ban the address; the others get 429 at once.
+     */
+    @Test
+    void pinsTriedAtOnceCannotPassTheLimit() throws Exception {
+        pinsTried.set(0);
+        List<String> answers = atOnce(12, "127.0.0.40", "10", "pin: 0000", "delay: 800");
+        assertEquals(3, pinsTried.get(), answers.toString());
+        assertEquals(3, answers.stream().filter("403"::equals).count(), answers.toString());
+        assertEquals(9, answers.stream().filter(a -> a.startsWith("429 ")).count(), answers.toString());
+        assertEquals("429 2", request("127.0.0.40", "GET", "/api/x"), "banned by the three");
+        assertEquals(0, ban.table().attemptsUnderWay());
+
+        // One failure counted: two more may go at once.
+        wrongPins("127.0.0.41", 1);
+        pinsTried.set(0);
+        answers = atOnce(6, "127.0.0.41", "10", "pin: 0000", "delay: 800");
+        assertEquals(2, pinsTried.get(), answers.toString());
+        assertEquals(2, answers.stream().filter("403"::equals).count(), answers.toString());
+        assertEquals(4, answers.stream().filter(a -> a.startsWith("429 ")).count(), answers.toString());
+    }
+
+    /** An attempt whose client left before the answer counts no more: the address is not held back by attempts long given up. */
+    @Test
+    void anAttemptTheClientGaveUpIsNoLongerUnderWay() throws Exception {
+        atOnce(3, "127.0.0.42", "0.5", "pin: 1234", "delay: 1500");
+        assertTrue(within(1, () -> ban.table().attemptsUnderWay() == 0), "attempts under way: " + ban.table().attemptsUnderWay());
+        wrongPins("127.0.0.42", 1);
+    }
+
+    /** A client that closes on seeing a 403's head, before its body ends, has still tried a wrong PIN. */
+    @Test
+    void aWrongPinCountsThoughTheClientLeavesBeforeTheAnswerEnds() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            atOnce(1, "127.0.0.43", "0.5", "slow-403: yes");
+        }
+        assertTrue(within(1, () -> !ban.bans().isEmpty()), ban.failures().toString());
+        assertEquals("127.0.0.43", ban.bans().get(0).address());
+        assertEquals(0, ban.table().attemptsUnderWay());
     }
 
     static void wrongPins(String from, int n) throws Exception {

@@ -35,7 +35,9 @@ public interface HttpFilter {
     /**
      * The status of every response, from a route or a filter (e.g. to count 403 answers), told once as
      * its last part is handed to the connection: before the client can have read it, so its next
-     * request already meets what the filter made of this one.
+     * request already meets what the filter made of this one. An exchange whose connection closes
+     * before that is told when it closes: with the status of the answer begun, or 499 when none had
+     * begun (the client left, or was answered nothing).
      */
     default void afterResponse(HttpExchange exchange, HttpResponseStatus status) {
     }

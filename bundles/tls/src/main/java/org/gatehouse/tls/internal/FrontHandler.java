@@ -765,6 +765,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 if (status == null) {
                     status = HttpResponseStatus.valueOf(499, "Client Closed Request");
                 }
+                // Told all the same: a filter may count what is under way (a PIN attempt), and a
+                // client that closes on seeing a 403's head must not take the attempt with it.
+                tellFilters();
                 log();
             }
         }
