@@ -37,7 +37,7 @@ public interface HttpFilter {
      * its last part is handed to the connection: before the client can have read it, so its next
      * request already meets what the filter made of this one. An exchange whose connection closes
      * before that is told when it closes: with the status of the answer begun, or 499 when none had
-     * begun (the client left, or was answered nothing).
+     * begun (the client left, or was answered nothing); since 1.6.
      */
     default void afterResponse(HttpExchange exchange, HttpResponseStatus status) {
     }
