@@ -96,7 +96,7 @@ public final class ContentComponent {
             refused.refused(why, "keeping " + describe());
             return;
         }
-        route.serve(new ContentRoute.Served(real, s));
+        route.serve(new ContentRoute.Served(s.folder(), real, s));
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(HttpRoute.PREFIX, s.mount());
         // Asked before a pool routed at the same prefix (the web app from the nodes): custom files win, the rest passes on.

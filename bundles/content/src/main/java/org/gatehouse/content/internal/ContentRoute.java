@@ -31,6 +31,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpRoute;
 
@@ -45,10 +46,49 @@ import org.gatehouse.tls.http.HttpRoute;
 final class ContentRoute implements HttpRoute {
 
     private static final int PIECE = 64 * 1024;
+    /** Read leniently (a one-digit day, as RFC_1123_DATE_TIME allows); written as RFC 9110's IMF-fixdate (two digits). */
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH);
 
     /** The folder (its real path) and settings in force, swapped whole on a change. */
-    record Served(Path folder, ContentSettings settings) {
+    /**
+     * The folder served, as configured and as its real path. The real path is looked up again at most
+     * once a second, so a folder that is a symbolic link swapped to a new release (webapp ->
+     * releases/v2) serves the new one without a configuration change.
+     */
+    static final class Served {
+        private final Path configured;
+        private final ContentSettings settings;
+        private volatile Path real;
+        private volatile long checkedNanos;
+
+        Served(Path configured, Path real, ContentSettings settings) {
+            this.configured = configured;
+            this.real = real;
+            this.settings = settings;
+            this.checkedNanos = System.nanoTime();
+        }
+
+        /** The folder's real path: every file served is under it. */
+        Path folder() {
+            long now = System.nanoTime();
+            if (now - checkedNanos >= RESOLVED_NANOS) {
+                checkedNanos = now;
+                try {
+                    Path r = configured.toRealPath();
+                    if (Files.isDirectory(r)) {
+                        real = r;
+                    }
+                } catch (IOException | SecurityException e) {
+                    // Gone for a moment (a swap in two steps): the last one found serves meanwhile.
+                }
+            }
+            return real;
+        }
+
+        ContentSettings settings() {
+            return settings;
+        }
     }
 
     /** How long a resolved real path is trusted before the folder is walked again. */
@@ -57,10 +97,11 @@ final class ContentRoute implements HttpRoute {
     private static final int SMALL = 64 * 1024;
     private static final long SMALL_TOTAL = 32L * 1024 * 1024;
 
-    private record Resolution(Path real, long checkedNanos) {
+    private record Resolution(Path real, Path root, long checkedNanos) {
     }
 
-    private record Small(java.nio.file.attribute.FileTime modified, long size, byte[] bytes) {
+    /** A small file's bytes and what they were read under: time, size and file key (a file replaced by a rename, a new inode). */
+    private record Small(java.nio.file.attribute.FileTime modified, long size, Object key, byte[] bytes) {
     }
 
     private volatile Served served;
@@ -80,8 +121,9 @@ final class ContentRoute implements HttpRoute {
     /** {@link #resolve(Served, String)}, remembered for a second (never a miss: a new file is found at once). */
     private Path cachedResolve(Served s, String relative) {
         long now = System.nanoTime();
+        Path root = s.folder();
         Resolution r = resolved.get(relative);
-        if (r != null && now - r.checkedNanos() < RESOLVED_NANOS) {
+        if (r != null && now - r.checkedNanos() < RESOLVED_NANOS && r.root().equals(root)) {
             return r.real();
         }
         Path real = resolve(s, relative);
@@ -89,7 +131,7 @@ final class ContentRoute implements HttpRoute {
             if (resolved.size() > 10_000) {
                 resolved.clear();
             }
-            resolved.put(relative, new Resolution(real, now));
+            resolved.put(relative, new Resolution(real, root, now));
         }
         return real;
     }
@@ -97,7 +139,8 @@ final class ContentRoute implements HttpRoute {
     /** The bytes of a small file whose attributes are {@code attrs}, read now or kept from before. */
     private byte[] smallFile(Path file, BasicFileAttributes attrs) throws IOException {
         Small kept = small.get(file);
-        if (kept != null && kept.modified().equals(attrs.lastModifiedTime()) && kept.size() == attrs.size()) {
+        if (kept != null && kept.modified().equals(attrs.lastModifiedTime()) && kept.size() == attrs.size()
+                && java.util.Objects.equals(kept.key(), attrs.fileKey())) {
             return kept.bytes();
         }
         byte[] bytes = Files.readAllBytes(file);
@@ -108,7 +151,7 @@ final class ContentRoute implements HttpRoute {
             small.clear();
             smallBytes.set(bytes.length);
         }
-        small.put(file, new Small(attrs.lastModifiedTime(), attrs.size(), bytes));
+        small.put(file, new Small(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), bytes));
         return bytes;
     }
 
@@ -219,12 +262,14 @@ final class ContentRoute implements HttpRoute {
      */
     static Path resolve(Served s, String relative) {
         boolean folderAsked = relative.isEmpty() || relative.endsWith("/");
-        Path p = s.folder();
+        Path root = s.folder();
+        Path p = root;
         for (String segment : relative.split("/")) {
             if (segment.isEmpty()) {
                 continue;
             }
-            if (segment.equals("..") || segment.equals(".")) {
+            if (segment.startsWith(".") && !segment.equals(".well-known")) {
+                // ".", ".." and hidden files: .git/, .env, .htpasswd copied in with the web app are not its pages.
                 return null;
             }
             p = p.resolve(segment);
@@ -237,7 +282,7 @@ final class ContentRoute implements HttpRoute {
                 return null;
             }
             Path real = p.toRealPath();
-            if (!real.startsWith(s.folder()) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+            if (!real.startsWith(root) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }
             return folder && !folderAsked ? FOLDER_WITHOUT_SLASH : real;
@@ -272,7 +317,7 @@ final class ContentRoute implements HttpRoute {
         Instant modified = attrs.lastModifiedTime().toInstant();
         String etag = "\"" + Long.toHexString(modified.toEpochMilli()) + "-" + Long.toHexString(size)
                 + (encoding == null ? "" : "-" + encoding) + "\"";
-        String lastModified = HTTP_DATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC));
+        String lastModified = IMF_FIXDATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC));
 
         HttpResponse r = response(HttpResponseStatus.OK);
         HttpHeaders h = r.headers();

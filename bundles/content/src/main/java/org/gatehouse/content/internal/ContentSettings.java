@@ -31,6 +31,11 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
                 throw new InvalidSettingException(s.source(), "folder", folderText, "holds " + secret
                         + " (passwords, keys, certificates), which would be served: name a folder that holds only the web app's files, e.g. webapp");
             }
+            if (real(folder).startsWith(real(secret))) {
+                // etc/tls, data/tls: the private keys themselves.
+                throw new InvalidSettingException(s.source(), "folder", folderText, "is inside " + secret
+                        + " (passwords, keys, certificates), which would be served: name a folder that holds only the web app's files, e.g. webapp");
+            }
         }
         String mount = s.string("mount", "/webapp/");
         if (!mount.startsWith("/") || !mount.endsWith("/") || mount.contains("..") || mount.contains("//") && !mount.equals("/")) {
@@ -43,13 +48,25 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
         return new ContentSettings(folder, mount, index, s.string("cache-control", "no-cache"), s.source());
     }
 
-    /** {@code p} with its links followed where it exists, so that a link to the installation folder is caught too. */
+    /**
+     * {@code p} with the links of its longest existing part followed, so that a link to the installation
+     * folder is caught too, also on the way to a folder not made yet.
+     */
     private static Path real(Path p) {
         Path abs = p.toAbsolutePath().normalize();
-        try {
-            return abs.toRealPath();
-        } catch (java.io.IOException | RuntimeException missing) {
-            return abs;
+        Path rest = null;
+        for (Path existing = abs; existing != null; existing = existing.getParent()) {
+            try {
+                Path real = existing.toRealPath();
+                return rest == null ? real : real.resolve(rest);
+            } catch (java.io.IOException | RuntimeException missing) {
+                Path name = existing.getFileName();
+                if (name == null) {
+                    break;
+                }
+                rest = rest == null ? name : name.resolve(rest);
+            }
         }
+        return abs;
     }
 }

@@ -113,6 +113,68 @@ class ContentRouteTest {
         assertTrue(curl("-i", "-H", "If-None-Match: \"other\"", base + "/webapp/css/site.css").startsWith("HTTP/1.1 200"));
     }
 
+    /** A folder that is a link, swapped to a new release as deploy tools do (a new link renamed over it): the new one is served. */
+    @Test
+    void aFolderThatIsALinkFollowsItsSwap() throws Exception {
+        Path v1 = Files.createDirectories(home.resolve("releases/v1"));
+        Path v2 = Files.createDirectories(home.resolve("releases/v2"));
+        Files.writeString(v1.resolve("index.html"), "v1\n");
+        Files.writeString(v2.resolve("index.html"), "v2\n");
+        Path link = Files.createSymbolicLink(home.resolve("current"), v1);
+        content.apply(ContentSettings.read(Map.of("folder", link.toString(), "mount", "/webapp/")));
+        try {
+            assertEquals("v1\n", curl(base + "/webapp/index.html"));
+            Path next = Files.createSymbolicLink(home.resolve("current.next"), v2);
+            Files.move(next, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+            String served;
+            do {
+                Thread.sleep(100);
+                served = curl(base + "/webapp/index.html");
+            } while (!served.equals("v2\n") && System.nanoTime() < deadline);
+            assertEquals("v2\n", served);
+        } finally {
+            content.apply(ContentSettings.read(Map.of("folder", webapp.toString(), "mount", "/webapp/")));
+        }
+    }
+
+    /** A deploy that keeps times (rsync -t, tar) replaces a file by a rename: the same size and time, new bytes, served at once. */
+    @Test
+    void aFileReplacedWithTheSameSizeAndTimeIsServedAnew() throws Exception {
+        java.nio.file.attribute.FileTime time = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
+        Path file = Files.writeString(webapp.resolve("same.txt"), "one\n");
+        Files.setLastModifiedTime(file, time);
+        assertEquals("one\n", curl(base + "/webapp/same.txt"));
+        Path next = Files.writeString(webapp.resolve("same.txt.part"), "two\n");
+        Files.setLastModifiedTime(next, time);
+        Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals("two\n", curl(base + "/webapp/same.txt"));
+    }
+
+    /** A .git folder or .env copied in with the web app is not served; .well-known is. */
+    @Test
+    void hiddenFilesAreNotServed() throws Exception {
+        Files.createDirectories(webapp.resolve(".git"));
+        Files.writeString(webapp.resolve(".git/config"), "[remote \"origin\"]\n");
+        Files.writeString(webapp.resolve(".env"), "TOKEN=x\n");
+        Files.createDirectories(webapp.resolve(".well-known"));
+        Files.writeString(webapp.resolve(".well-known/security.txt"), "Contact: mailto:x@example.com\n");
+        assertTrue(curl("-i", base + "/webapp/.git/config").startsWith("HTTP/1.1 404"));
+        assertTrue(curl("-i", base + "/webapp/%2Eenv").startsWith("HTTP/1.1 404"));
+        assertTrue(curl("-i", base + "/webapp/.well-known/security.txt").endsWith("Contact: mailto:x@example.com\n"));
+    }
+
+    /** IMF-fixdate (RFC 9110): the day in two digits, which strict parsers require. */
+    @Test
+    void lastModifiedIsAnImfFixdate() throws Exception {
+        Path file = webapp.resolve("dated.txt");
+        Files.writeString(file, "dated\n");
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2026-01-05T07:08:09Z")));
+        assertEquals("Mon, 05 Jan 2026 07:08:09 GMT", header(curl("-i", base + "/webapp/dated.txt"), "last-modified"));
+        assertTrue(curl("-i", "-H", "If-Modified-Since: Mon, 5 Jan 2026 07:08:09 GMT", base + "/webapp/dated.txt").startsWith("HTTP/1.1 304"),
+                "a one-digit day is still read");
+    }
+
     @Test
     void rangesGive206And416() throws Exception {
         String part = curl("-i", "-r", "5-9", base + "/webapp/index.html");

@@ -37,11 +37,12 @@ class ContentSettingsTest {
         }
     }
 
-    /** Everything under the folder is served: a folder that holds etc/ or data/ would serve passwords and keys. */
+    /** Everything under the folder is served: a folder that holds etc/ or data/, or is in them, would serve passwords and keys. */
     @Test
     void aFolderHoldingTheInstallationsSecretsIsRefused() throws Exception {
         Path link = Files.createSymbolicLink(dir.resolve("link-to-home"), home);
-        for (String folder : new String[] {"", ".", "./", home.toString(), dir.toString(), "/", link.toString(), "etc", "data/.."}) {
+        for (String folder : new String[] {"", ".", "./", home.toString(), dir.toString(), "/", link.toString(), "etc", "data/..",
+                "etc/tls", "data/tls", link + "/data/ssh"}) {
             InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> ContentSettings.read(Map.of("folder", folder)),
                     "folder = '" + folder + "'");
             assertTrue(e.getMessage().startsWith("configuration org.gatehouse.content: folder = '" + folder + "'"), e.getMessage());
