@@ -12,7 +12,9 @@ import org.gatehouse.status.Metrics;
 /**
  * One scrape's samples, grouped by metric name, written as the Prometheus text exposition format
  * 0.0.4: a HELP and a TYPE line per name, then its samples. A second sample with the same name and
- * labels is refused (Prometheus fails a whole scrape with a duplicate).
+ * labels is refused (Prometheus fails a whole scrape with a duplicate), as is one with an invalid name
+ * or label or of a type its name does not have: each alone, counted ({@link #refused()}), the others
+ * written.
  */
 final class MetricFamilies implements Metrics {
 
@@ -22,6 +24,8 @@ final class MetricFamilies implements Metrics {
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
     private final Map<String, Family> families = new LinkedHashMap<>();
+    private int refused;
+    private String firstRefusal;
 
     private static final class Family {
         final String type;
@@ -46,17 +50,29 @@ final class MetricFamilies implements Metrics {
     }
 
     private Metrics add(String type, String name, String help, double value, String... labels) {
+        String why = sample(type, name, help, value, labels);
+        if (why != null) {
+            // Refused alone: the source's other samples are still written.
+            if (refused++ == 0) {
+                firstRefusal = why;
+            }
+        }
+        return this;
+    }
+
+    /** Adds one sample; returns why it is refused, or null. */
+    private String sample(String type, String name, String help, double value, String... labels) {
         if (name == null || !METRIC_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid metric name '" + name + "'");
+            return "invalid metric name '" + name + "'";
         }
         if (labels.length % 2 != 0) {
-            throw new IllegalArgumentException(name + ": labels must be name, value pairs");
+            return name + ": labels must be name, value pairs";
         }
         StringBuilder set = new StringBuilder();
         for (int i = 0; i < labels.length; i += 2) {
             String label = labels[i];
             if (label == null || !LABEL_NAME.matcher(label).matches() || label.startsWith("__")) {
-                throw new IllegalArgumentException(name + ": invalid label name '" + label + "'");
+                return name + ": invalid label name '" + label + "'";
             }
             set.append(i == 0 ? "" : ",").append(label).append("=\"").append(escapeLabelValue(labels[i + 1])).append('"');
         }
@@ -65,14 +81,24 @@ final class MetricFamilies implements Metrics {
             f = new Family(type, help == null ? "" : help);
             families.put(name, f);
         } else if (!f.type.equals(type)) {
-            throw new IllegalArgumentException(name + " is a " + f.type + ", not a " + type);
+            return name + " is a " + f.type + ", not a " + type;
         }
         String labelSet = set.toString();
         if (!f.labelSets.add(labelSet)) {
-            throw new IllegalArgumentException(name + "{" + labelSet + "} was already written in this scrape");
+            return name + "{" + labelSet + "} was already written in this scrape";
         }
         f.samples.add(name + (labelSet.isEmpty() ? "" : "{" + labelSet + "}") + " " + formatValue(value));
-        return this;
+        return null;
+    }
+
+    /** Samples refused so far in this scrape. */
+    int refused() {
+        return refused;
+    }
+
+    /** Why the first sample was refused, or null. */
+    String firstRefusal() {
+        return firstRefusal;
     }
 
     /** The exposition: every family with at least one sample, in the order first written. */

@@ -1,7 +1,9 @@
 package org.gatehouse.status.internal;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.gatehouse.balancer.NodeStatus;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.balancer.Pools;
@@ -29,7 +31,12 @@ public final class ProxyStatus implements MetricsSource, PageSection {
                     "pool", p.name());
             m.gauge("gatehouse_proxy_pool_nodes_up", "Nodes of the pool taking new requests; 0 means its routes answer 502 or 503.",
                     p.nodes().stream().filter(n -> n.state().equals("up")).count(), "pool", p.name());
+            Set<String> written = new HashSet<>();
             for (NodeStatus n : p.nodes()) {
+                if (!written.add(n.address())) {
+                    // A removed node still finishing exchanges, added back meanwhile: the pool's own is shown.
+                    continue;
+                }
                 String[] l = {"pool", p.name(), "node", n.address()};
                 m.gauge("gatehouse_proxy_node_up", "Whether the node takes new requests (1) or is down, draining or removed (0).",
                         n.state().equals("up") ? 1 : 0, l);

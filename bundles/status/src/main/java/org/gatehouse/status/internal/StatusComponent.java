@@ -174,7 +174,7 @@ public final class StatusComponent {
         retry.close();
         problem.clear();
         refused.clear();
-        bound.values().forEach(StatusComponent::close);
+        bound.values().forEach(this::close);
         bound.clear();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
@@ -222,7 +222,7 @@ public final class StatusComponent {
             @Override
             public void close(String key) {
                 Bound b = bound.remove(key);
-                StatusComponent.close(b);
+                StatusComponent.this.close(b);
                 LOG.info("Status: stopped listening on {}", IpAddresses.format(b.address()));
             }
         }, dualStack, (key, ex) -> LOG.info("Status: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
@@ -287,7 +287,8 @@ public final class StatusComponent {
         return new Bound(f.channel(), actual, reg);
     }
 
-    private static void close(Bound b) {
+    /** Closes {@code b} and the connections it accepted: an address no longer listed serves no one. */
+    private void close(Bound b) {
         if (b.registration() != null) {
             try {
                 b.registration().unregister();
@@ -297,27 +298,46 @@ public final class StatusComponent {
         }
         // Waited for: a listener moved to another address may reuse the port at once.
         b.channel().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (Channel c : connections) {
+            if (c.parent() == b.channel()) {
+                c.close();
+            }
+        }
     }
 
-    /** One scrape: the process's own figures, then every source; a failing source is skipped and counted. */
+    /**
+     * One scrape: the process's own figures, then every source; a failing source is skipped, a refused
+     * sample (a duplicate, say) left out, each counted.
+     */
     String metricsText() {
         MetricFamilies m = new MetricFamilies();
-        ProcessMetrics.collect(m, loops, listeners);
+        collect(m, "the process's own figures", () -> ProcessMetrics.collect(m, loops, listeners));
         for (MetricsSource s : sources) {
-            try {
-                s.collect(m);
-            } catch (RuntimeException e) {
-                sourceFailures.incrementAndGet();
-                long now = System.nanoTime();
-                long last = lastFailureLine.get();
-                if (now - last > TimeUnit.MINUTES.toNanos(1) && lastFailureLine.compareAndSet(last, now)) {
-                    LOG.warn("Status: metrics source {} failed: {}", s.getClass().getName(), e.toString());
-                }
-            }
+            collect(m, s.getClass().getName(), () -> s.collect(m));
         }
         m.counter("gatehouse_status_source_failures_total", "Metrics sources that failed during a scrape (see the log).",
                 sourceFailures.get());
         return m.text();
+    }
+
+    private void collect(MetricFamilies m, String source, Runnable collect) {
+        int refusedBefore = m.refused();
+        String why;
+        try {
+            collect.run();
+            why = m.refused() == refusedBefore ? null : (m.refused() - refusedBefore) + " sample(s) refused, the first: " + m.firstRefusal();
+        } catch (RuntimeException | LinkageError e) {
+            why = e.toString();
+        }
+        if (why == null) {
+            return;
+        }
+        sourceFailures.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastFailureLine.get();
+        if (now - last > TimeUnit.MINUTES.toNanos(1) && lastFailureLine.compareAndSet(last, now)) {
+            LOG.warn("Status: metrics source {} failed: {}", source, why);
+        }
     }
 
     /** The status page: the problems reported, the process, its listeners, then each installed feature's block. */
@@ -327,7 +347,11 @@ public final class StatusComponent {
         List<PageSection> sorted = new ArrayList<>(sections);
         sorted.sort(Comparator.comparingInt(PageSection::order));
         sorted.stream().filter(section -> section.order() < 0).forEach(section -> render(page, section));
-        ProcessMetrics.render(page, loops, managementNetworks, listeners);
+        try {
+            ProcessMetrics.render(page, loops, managementNetworks, listeners);
+        } catch (RuntimeException | LinkageError e) {
+            page.problem("Unavailable: " + e);
+        }
         sorted.stream().filter(section -> section.order() >= 0).forEach(section -> render(page, section));
         return page.end();
     }
@@ -335,7 +359,7 @@ public final class StatusComponent {
     private static void render(Html page, PageSection section) {
         try {
             section.render(page);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             page.problem("Unavailable: " + e);
         }
     }

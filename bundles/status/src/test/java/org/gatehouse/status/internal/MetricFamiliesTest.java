@@ -1,7 +1,6 @@
 package org.gatehouse.status.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -31,14 +30,19 @@ class MetricFamiliesTest {
     @Test
     void invalidNamesDuplicatesAndTypeClashesAreRefused() {
         MetricFamilies m = new MetricFamilies();
-        assertThrows(IllegalArgumentException.class, () -> m.gauge("1abc", "", 1));
-        assertThrows(IllegalArgumentException.class, () -> m.gauge("a-b", "", 1));
-        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 1, "bad-label", "x"));
-        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 1, "__reserved", "x"));
-        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 1, "odd"));
+        m.gauge("1abc", "", 1);
+        assertEquals("invalid metric name '1abc'", m.firstRefusal());
+        m.gauge("a-b", "", 1);
+        m.gauge("ok", "", 1, "bad-label", "x");
+        m.gauge("ok", "", 1, "__reserved", "x");
+        m.gauge("ok", "", 1, "odd");
         m.gauge("ok", "", 1, "k", "v");
-        assertThrows(IllegalArgumentException.class, () -> m.gauge("ok", "", 2, "k", "v"));
-        assertThrows(IllegalArgumentException.class, () -> m.counter("ok", "", 2, "k", "w"));
-        assertEquals("# HELP ok \n# TYPE ok gauge\nok{k=\"v\"} 1\n", m.text());
+        m.gauge("ok", "", 2, "k", "v");
+        m.counter("ok", "", 2, "k", "w");
+        // Each refused alone: what comes after is written.
+        m.gauge("ok", "", 3, "k", "x");
+        assertEquals(7, m.refused());
+        assertEquals("invalid metric name '1abc'", m.firstRefusal());
+        assertEquals("# HELP ok \n# TYPE ok gauge\nok{k=\"v\"} 1\nok{k=\"x\"} 3\n", m.text());
     }
 }

@@ -397,6 +397,54 @@ class StatusComponentTest {
         assertFalse(page.contains("http-equiv=\"refresh\""), page);
     }
 
+    /** A kept-alive connection (Prometheus scrapes on one) accepted on an address taken out of listen is closed with it. */
+    @Test
+    void aRemovedListenerClosesItsConnections() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0, [::1]:0"));
+        int v4 = status.bound().stream().filter(l -> l.address().getAddress() instanceof java.net.Inet4Address).findFirst().orElseThrow()
+                .address().getPort();
+        try (Socket kept = new Socket("127.0.0.1", v4)) {
+            kept.setSoTimeout(5000);
+            kept.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = kept.getInputStream();
+            assertTrue(in.read(new byte[65536]) > 0, "answered");
+            status.modified(Map.of("listen", "[::1]:0"));
+            byte[] rest = new byte[65536];
+            int n;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            do {
+                n = in.read(rest);
+            } while (n > 0 && System.nanoTime() < deadline);
+            assertEquals(-1, n, "the connection to the removed address is closed");
+        }
+    }
+
+    /**
+     * A node removed while still finishing exchanges and added back is listed twice by its pool: its
+     * series are written once, and nothing after them is lost (one duplicate used to end the source).
+     */
+    @Test
+    void aNodeListedTwiceIsWrittenOnceAndTheRestOfTheScrapeStays() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        Fakes.FakePools pools = new Fakes.FakePools();
+        pools.pools = List.of(new PoolStatus("conferencing", List.of("/"), false, List.of(
+                new NodeStatus("10.0.0.1:443", 1, false, "up", 0, 0, 5, 0, 1_000, 1),
+                new NodeStatus("10.0.0.1:443", 1, false, "removed", 1, 1, 9, 0, 1_000, 0))),
+                new PoolStatus("other", List.of("/other/"), false, List.of(new NodeStatus("10.0.0.2:443", 1, false, "up", 0, 0, 1, 0, 1, 0))));
+        status.bindSource(new ProxyStatus(pools));
+        status.bindSource(m -> {
+            m.gauge("gatehouse_extension_value", "From another bundle.", 1);
+            m.gauge("gatehouse_extension_value", "From another bundle.", 2);
+            m.gauge("gatehouse_extension_after", "Written after a duplicate of the same source.", 3);
+        });
+        Map<String, Double> m = Exposition.parse(get("/metrics").body());
+        assertEquals(5.0, m.get("gatehouse_proxy_node_requests_total{pool=\"conferencing\",node=\"10.0.0.1:443\"}"), "the pool's own node");
+        assertEquals(1.0, m.get("gatehouse_proxy_pool_nodes_up{pool=\"other\"}"), "the next pool is still there");
+        assertEquals(1.0, m.get("gatehouse_extension_value"));
+        assertEquals(3.0, m.get("gatehouse_extension_after"), "a refused sample costs only itself");
+        assertEquals(1.0, m.get("gatehouse_status_source_failures_total"));
+    }
+
     @Test
     void aFailingSourceIsSkippedAndCounted() throws Exception {
         activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
