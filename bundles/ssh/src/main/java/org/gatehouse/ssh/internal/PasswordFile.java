@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -33,7 +34,18 @@ final class PasswordFile {
     private static final String DECOY = hash("decoy", new byte[SALT_BYTES], ITERATIONS);
 
     private final Path file;
-    private FileTime loadedAt;
+    /**
+     * The file as last read: time, size and file key (its inode), so that a file replaced within the
+     * file system's time granularity (another instance's ssh:user-remove, a copy with cp -p) is read again.
+     */
+    private Stamp loadedAt;
+
+    private record Stamp(FileTime modified, long size, Object key) {
+        static Stamp of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Stamp(a.lastModifiedTime(), a.size(), a.fileKey());
+        }
+    }
     private Map<String, String> entries = Map.of();
 
     PasswordFile(Path file) {
@@ -117,7 +129,7 @@ final class PasswordFile {
             entries = Map.of();
             return entries;
         }
-        FileTime modified = Files.getLastModifiedTime(file);
+        Stamp modified = Stamp.of(file);
         if (!modified.equals(loadedAt)) {
             Map<String, String> read = new LinkedHashMap<>();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -141,6 +153,6 @@ final class PasswordFile {
         Files.createDirectories(file.getParent());
         AtomicFiles.write(file, text, StandardCharsets.UTF_8, AtomicFiles.Option.OWNER_ONLY, AtomicFiles.Option.NON_ATOMIC_FALLBACK);
         entries = next;
-        loadedAt = Files.getLastModifiedTime(file);
+        loadedAt = Stamp.of(file);
     }
 }

@@ -21,12 +21,14 @@ import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.session.SessionFactory;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.LogGate;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
+import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -55,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class SshServerComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(SshServerComponent.class);
+    /** Refused connections: a line per source address per minute, for up to 1,000 addresses at a time. */
+    private final LogGate<Object> refusals = new LogGate<>(60, 1000);
 
     private final CommandProcessor processor;
     private final ManagementNetworks managementNetworks;
@@ -136,26 +140,55 @@ public final class SshServerComponent {
 
     private synchronized void apply(SshConfiguration next) {
         SshConfiguration previous = configuration;
+        SshConfiguration askedBefore = asked;
         asked = next;
         retry.stop();
-        notListening.clear();
         if (server != null && next.sameListener(previous)) {
-            try {
-                configureAuthentication(server, next);
-                // Sessions read it from the server on each timeout check: open ones get the new limit too.
-                CoreModuleProperties.IDLE_TIMEOUT.set(server, next.idleTimeout());
-                configuration = next;
-            } catch (IOException | GeneralSecurityException e) {
-                LOG.error("{}: cannot read the SSH keys in {}: {}; keeping the previous settings", next.source(), keys.hostKeyFile().getParent(), e.toString());
-            }
+            notListening.clear();
+            inPlace(next);
             return;
         }
-        stop();
-        configuration = next;
+        if (server != null && next.listen() != null && next.sameListener(askedBefore)) {
+            // Still asking for the address that could not be opened: the listener kept in its place
+            // stays, its sessions with it; the rest of the change applies to it, and the address is
+            // tried again (its Problem stays).
+            inPlace(next.withListen(previous.listen()));
+            retry.retry(() -> asked == next && listenAgain(next));
+            return;
+        }
+        notListening.clear();
         if (next.listen() == null) {
+            stop();
+            configuration = next;
             LOG.info("{}: SSH is off (listen is empty)", next.source());
             return;
         }
+        if (server != null) {
+            // The new listener opens before the old one closes: one that cannot be had (a port another
+            // program holds, an address this host lacks) leaves the old one serving, sessions and all.
+            SshServer kept = server;
+            ServiceRegistration<Listener> keptRegistration = registration;
+            server = null;
+            registration = null;
+            try {
+                start(next, "");
+                configuration = next;
+                stop(kept, keptRegistration);
+                return;
+            } catch (IOException | GeneralSecurityException e) {
+                server = kept;
+                registration = keptRegistration;
+                if (!ListenerMove.addressInUse(e) || next.listen().getPort() != kept.getPort()) {
+                    inPlace(next.withListen(previous.listen()));
+                    notOpened(next, e, true);
+                    return;
+                }
+                // The old listener holds the port itself (the same port on another address): it
+                // closes first, and opens again if the new one still cannot be had.
+            }
+        }
+        stop();
+        configuration = next;
         try {
             start(next, "");
         } catch (IOException | GeneralSecurityException e) {
@@ -173,14 +206,31 @@ public final class SshServerComponent {
                     stop();
                 }
             }
-            String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-            LOG.error("{}: SSH cannot listen on {}: {}; {}", next.source(), IpAddresses.format(next.listen()), reason,
-                    kept ? "still listening on " + IpAddresses.format(boundAddress()) : "fix listen (is the port in use?)");
-            // Logged once, it would soon be out of sight; tried again until it opens or another change comes.
-            notListening.set(next.source() + ": " + SshSettings.LISTEN + ": cannot open " + IpAddresses.format(next.listen()) + " (" + reason + "); "
-                    + (kept ? "SSH still listens on " + IpAddresses.format(boundAddress()) + " instead" : "SSH is off meanwhile"));
-            retry.retry(() -> asked == next && listenAgain(next));
+            notOpened(next, e, kept);
         }
+    }
+
+    /** Authentication and idle timeout of {@code c} applied to the listener in force, whose sessions stay. */
+    private void inPlace(SshConfiguration c) {
+        try {
+            configureAuthentication(server, c);
+            // Sessions read it from the server on each timeout check: open ones get the new limit too.
+            CoreModuleProperties.IDLE_TIMEOUT.set(server, c.idleTimeout());
+            configuration = c;
+        } catch (IOException | GeneralSecurityException e) {
+            LOG.error("{}: cannot read the SSH keys in {}: {}; keeping the previous settings", c.source(), keys.hostKeyFile().getParent(), e.toString());
+        }
+    }
+
+    /** {@code next}'s listen address could not be opened: one log line, a Problem, and tries again until it opens or another change comes. */
+    private void notOpened(SshConfiguration next, Exception e, boolean kept) {
+        String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+        LOG.error("{}: SSH cannot listen on {}: {}; {}", next.source(), IpAddresses.format(next.listen()), reason,
+                kept ? "still listening on " + IpAddresses.format(boundAddress()) : "fix listen (is the port in use?)");
+        // Logged once, it would soon be out of sight; tried again until it opens or another change comes.
+        notListening.set(next.source() + ": " + SshSettings.LISTEN + ": cannot open " + IpAddresses.format(next.listen()) + " (" + reason + "); "
+                + (kept ? "SSH still listens on " + IpAddresses.format(boundAddress()) + " instead" : "SSH is off meanwhile"));
+        retry.retry(() -> asked == next && listenAgain(next));
     }
 
     /**
@@ -275,8 +325,13 @@ public final class SshServerComponent {
             return;
         }
         String who = remote instanceof InetSocketAddress a ? IpAddresses.format(a) : String.valueOf(remote);
-        LOG.warn("SSH: refused connection from {}: not in management-networks {} (etc/org.gatehouse.core.cfg)", who,
-                managementNetworks.networks());
+        // At most a line a minute per source address: a scanner of an SSH port open to the world
+        // cannot fill the log. INFO: a stranger turned away is no fault of the server's.
+        long count = refusals.due(remote instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress() : remote);
+        if (count > 0) {
+            LOG.info("SSH: refused connection from {}: not in management-networks {} (etc/org.gatehouse.core.cfg){}", who,
+                    managementNetworks.networks(), count > 1 ? "; " + count + " from its address since the last such line" : "");
+        }
         throw new IOException("SSH connection from " + who + " refused: outside the management networks");
     }
 

@@ -44,6 +44,11 @@ abstract class SshUserCommand implements Function {
         if (args.size() < minArguments() || args.size() > arguments()) {
             throw new CommandRefused("usage: " + usage());
         }
+        if (org.gatehouse.core.config.InstallationPaths.inKaraf()) {
+            // This bundle's SSH stays off in Karaf: a user written here could never log in.
+            throw new CommandRefused(name() + ": Gatehouse's SSH is off inside Apache Karaf; its users are Karaf's"
+                    + " (etc/users.properties, or jaas:useradd)");
+        }
         PasswordFile p = passwords;
         String done;
         try {

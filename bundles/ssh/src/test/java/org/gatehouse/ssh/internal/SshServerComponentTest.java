@@ -201,6 +201,32 @@ class SshServerComponentTest {
         assertThrows(IOException.class, () -> loginWithKey("alice", stranger).close());
     }
 
+    /**
+     * A key line with options (meant to restrict the key: a forced command, a source address) is
+     * refused: they would not be applied, and the key would get the whole shell. The same key on a
+     * line of its own logs in.
+     */
+    @Test
+    void aKeyWithOptionsIsRefused() throws Exception {
+        KeyPair key = KeyUtils.generateKeyPair("ecdsa-sha2-nistp256", 256);
+        Path file = home.resolve("etc/ssh/authorized_keys");
+        Files.createDirectories(file.getParent());
+        String entry = PublicKeyEntry.toString(key.getPublic()) + " monitor@nagios\n";
+        Files.writeString(file, "command=\"gatehouse:status\",restrict " + entry);
+        start("127.0.0.0/8", Map.of());
+        assertThrows(IOException.class, () -> loginWithKey("monitor", key).close());
+
+        Files.writeString(file, "from=\"127.0.0.1\" " + entry);
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        assertThrows(IOException.class, () -> loginWithKey("monitor", key).close());
+
+        Files.writeString(file, entry);
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+        try (ClientSession s = loginWithKey("monitor", key)) {
+            assertEquals("Gatehouse status: all well\n", exec(s, "gatehouse:status").out());
+        }
+    }
+
     @Test
     void passwordSetWithUserAddLogsInAndAWrongOneIsRefused() throws Exception {
         KeyPair key = authorizedKey();
@@ -356,6 +382,27 @@ class SshServerComponentTest {
             component.modified(Map.of("listen", "127.0.0.1:" + taken.getLocalPort(), "authorized-keys", none.toString()));
             assertNotNull(component.boundAddress(), "still listening");
             assertThrows(Exception.class, () -> loginWithKey("alice", key).close(), "the rest of the change applies: alice's key is no longer listed");
+        }
+    }
+
+    /**
+     * The administrator's own session outlives a move to a port that cannot be had (the new listener is
+     * tried before the old one closes) and any later change while SSH waits for that port.
+     */
+    @Test
+    void sessionsOutliveAMoveThatCannotBeHadAndChangesMadeMeanwhile() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        InetSocketAddress before = component.boundAddress();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                ClientSession s = loginWithKey("alice", key)) {
+            component.modified(Map.of("listen", "127.0.0.1:" + taken.getLocalPort()));
+            assertEquals(before, component.boundAddress(), "the same listener, not one opened again");
+            assertEquals(0, exec(s, "gatehouse:status").status(), "the session open before the move still runs commands");
+            component.modified(Map.of("listen", "127.0.0.1:" + taken.getLocalPort(), "idle-timeout", "120"));
+            assertEquals(before, component.boundAddress());
+            assertEquals(0, exec(s, "gatehouse:status").status(), "nor does a change made while the port is waited for end it");
+            assertTrue(component.problem().contains("cannot open 127.0.0.1:" + taken.getLocalPort()), "still a Problem: " + component.problem());
         }
     }
 
