@@ -54,11 +54,11 @@ final class SetupAnswers {
                     SetupAnswers::credentials),
             new Question("turn-user", "TURN username", SetupAnswers::user),
             new Question("turn-password", "TURN password", SetupAnswers::secretText),
-            new Question("turn-secret", "TURN REST API shared secret", SetupAnswers::secretText),
+            new Question("turn-secret", "TURN REST API shared secret", SetupAnswers::restSecret),
             new Question("restricted", "Restricted TURN: relay only to the conferencing nodes (yes/no)", SetupAnswers::yesNo),
             new Question("turn-on-443", "TURN also on port 443, for clients behind strict firewalls (yes/no)", SetupAnswers::yesNo),
             new Question("external-ip", "External (NAT) address of the relay, or public/private pair (empty: none)", SetupAnswers::externalIp),
-            new Question("relay-ip", "Relay address(es) on this server (empty: any)", SetupAnswers::addresses),
+            new Question("relay-ip", "Relay address(es) on this server (empty: any)", SetupAnswers::relayAddresses),
             new Question("management-networks", "Management networks allowed to administer this server", SetupAnswers::networks),
             new Question("new-certificate", "Make a new self-signed certificate now (yes/no)", SetupAnswers::yesNo));
 
@@ -238,6 +238,36 @@ final class SetupAnswers {
             throw new IllegalArgumentException("control characters are not allowed");
         }
         return s;
+    }
+
+    /**
+     * The REST API secret, as static-auth-secret reads it: a comma would split it into two secrets (and
+     * credentials made with the whole one would fail), {@code ${} is read by FileInstall as a variable.
+     */
+    static String restSecret(String s) {
+        secretText(s);
+        if (s.contains(",")) {
+            throw new IllegalArgumentException("a comma is not allowed (static-auth-secret lists secrets separated by commas)");
+        }
+        if (s.contains("${")) {
+            throw new IllegalArgumentException("'${' is not allowed (the configuration reader takes it for a variable)");
+        }
+        return s;
+    }
+
+    /** Relay addresses: addresses of this host, as TURN takes them (no wildcard, no multicast). */
+    static String relayAddresses(String s) {
+        String out = addresses(s);
+        for (String part : out.split(",")) {
+            if (!part.isBlank()) {
+                InetAddress a = IpAddresses.canonical(IpAddresses.parse(part.strip()));
+                if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
+                    throw new IllegalArgumentException("'" + part.strip() + "' is not an address of this host (a wildcard or multicast"
+                            + " address); leave relay-ip empty to relay on any");
+                }
+            }
+        }
+        return out;
     }
 
     static String externalIp(String s) {

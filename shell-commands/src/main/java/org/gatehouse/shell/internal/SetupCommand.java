@@ -114,7 +114,8 @@ public final class SetupCommand {
             try {
                 apply(config, answers, current, out);
             } catch (IllegalArgumentException e) {
-                out.println("setup: " + e.getMessage() + "; nothing changed");
+                // Refused: on standard error, and the command fails (exit 1 over bin/client).
+                throw new CommandRefused("setup: " + e.getMessage() + "; nothing changed", e);
             }
         } catch (Prompter.Stopped e) {
             out.println("\nStopped; nothing changed.");

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.gatehouse.core.config.CfgFile;
 import org.gatehouse.core.config.Settings;
+import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -65,7 +66,8 @@ final class SetupConfig {
     Map<String, String> current(TurnAccounts users) throws IOException {
         Map<String, String> v = new LinkedHashMap<>();
         Dictionary<String, Object> tls = properties(cm.getConfiguration(TLS, "?"));
-        v.put("hostname", text(tls, "hostname", "gatehouse"));
+        // The name TLS serves when the file sets none (this host's), not a name of setup's own.
+        v.put("hostname", text(tls, "hostname", IpAddresses.localHostName()));
         v.put("domain", text(tls, "domain", ""));
         Configuration pool = pool(false);
         Dictionary<String, Object> p = pool == null ? new Hashtable<>() : properties(pool);

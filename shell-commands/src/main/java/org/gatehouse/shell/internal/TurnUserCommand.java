@@ -33,7 +33,7 @@ abstract class TurnUserCommand implements Function {
         if (refused != null) {
             // The file's realm may not be the one in force (refused at start, none is): a line written
             // now could be for the wrong realm, and a script should know nothing was done (exit 1).
-            throw new IllegalArgumentException(name() + ": " + refused + "; " + REFUSED);
+            throw new CommandRefused(name() + ": " + refused + "; " + REFUSED);
         }
         try {
             run(session, args);

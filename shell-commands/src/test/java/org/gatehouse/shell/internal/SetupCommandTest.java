@@ -165,6 +165,22 @@ class SetupCommandTest {
     }
 
     /**
+     * Values TURN would refuse or read otherwise, refused before anything is written: a wildcard or
+     * multicast relay address (TURN refuses the whole file), a secret with a comma (static-auth-secret
+     * would hold two secrets, and every credential made with the whole one fail) or with ${.
+     */
+    @Test
+    void relayAddressesAndSecretsTurnWouldReadOtherwiseAreRefused() throws Exception {
+        assertTrue(refused("relay-ip = 0.0.0.0").contains("'0.0.0.0' is not an address of this host"), refused("relay-ip = 0.0.0.0"));
+        assertTrue(refused("relay-ip = 127.0.0.1, ::").contains("'::' is not an address of this host"));
+        assertTrue(refused("relay-ip = 224.0.0.9").contains("multicast"));
+        assertEquals("127.0.0.1, ::1", SetupAnswers.relayAddresses("127.0.0.1, ::1"));
+        assertTrue(refused("turn-secret = abc,defgh123").contains("a comma is not allowed"));
+        assertTrue(refused("turn-secret = abc${x}defgh").contains("'${' is not allowed"));
+        assertEquals("abc$defgh{x}", SetupAnswers.restSecret("abc$defgh{x}"));
+    }
+
+    /**
      * setup says "Applied" once the TLS component serves the self-signed certificate for the new name:
      * ConfigAdmin hands the name over on its own thread, and a tls:cert-install right after must keep
      * that certificate (not the one for the old name) as the one to roll back to.

@@ -20,6 +20,19 @@ public final class IpAddresses {
     }
 
     /**
+     * This host's name as the resolver gives it, or {@code gatehouse} when it has none: the TLS
+     * {@code hostname} when the file sets none, and what {@code setup} offers in its place.
+     */
+    public static String localHostName() {
+        try {
+            String h = InetAddress.getLocalHost().getHostName();
+            return h == null || h.isBlank() ? "gatehouse" : h;
+        } catch (UnknownHostException e) {
+            return "gatehouse";
+        }
+    }
+
+    /**
      * Parses an IPv4 dotted quad or an IPv6 literal (optionally in brackets). Host names, the legacy
      * short IPv4 forms ({@code 10.1}, {@code 0x7f.1}) and IPv6 zone identifiers are refused.
      *

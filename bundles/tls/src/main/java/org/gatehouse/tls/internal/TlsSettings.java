@@ -1,13 +1,12 @@
 package org.gatehouse.tls.internal;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
+import org.gatehouse.core.net.IpAddresses;
 
 /** The certificate and TLS part of {@code etc/org.gatehouse.tls.cfg}, validated as a whole. */
 record TlsSettings(Path certificate, String hostname, String domain, List<String> protocols, List<String> ciphers,
@@ -82,12 +81,7 @@ record TlsSettings(Path certificate, String hostname, String domain, List<String
     }
 
     static String localHostname() {
-        try {
-            String h = InetAddress.getLocalHost().getHostName();
-            return h == null || h.isBlank() ? "gatehouse" : h;
-        } catch (UnknownHostException e) {
-            return "gatehouse";
-        }
+        return IpAddresses.localHostName();
     }
 
     static Path resolve(String path) {
