@@ -3,6 +3,7 @@ package org.gatehouse.core.config;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -10,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -57,8 +59,17 @@ public final class AtomicFiles {
         Set<Option> chosen = Set.copyOf(Arrays.asList(options));
         Path tmp = temporary(file, chosen.contains(Option.OWNER_ONLY));
         try {
-            Files.write(tmp, content);
+            // On disk before the rename: after a power loss the file is the old one or the new one,
+            // never empty (XFS, and ext4 without its rename heuristic, may otherwise keep the rename only).
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(content);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+                out.force(true);
+            }
             replace(tmp, file, chosen.contains(Option.NON_ATOMIC_FALLBACK));
+            syncFolder(file);
         } catch (Throwable e) {
             try {
                 Files.deleteIfExists(tmp);
@@ -115,6 +126,15 @@ public final class AtomicFiles {
             } catch (FileAlreadyExistsException e) {
                 // Another write of the same file chose the same name: take another.
             }
+        }
+    }
+
+    /** Makes the rename itself durable; where a folder cannot be opened for it (not Linux), the system's own timing stands. */
+    private static void syncFolder(Path file) {
+        try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | RuntimeException e) {
+            // Written and renamed all the same.
         }
     }
 
