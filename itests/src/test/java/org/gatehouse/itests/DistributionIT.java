@@ -32,6 +32,9 @@ class DistributionIT {
         Path shell = Distribution.jars(home.resolve("system")).stream()
                 .filter(Distribution.startsWith("org.gatehouse.shell")).findFirst().orElseThrow();
         Path parked = Files.move(shell, dir.resolve(shell.getFileName()));
+        // A configuration file left in deploy/ from before the start: ignored too (FileInstall's first
+        // scan, before the deploy bundle's installer was there, applied it).
+        Files.writeString(home.resolve("deploy/org.gatehouse.status.cfg"), "listen = 127.0.0.1:1\n");
 
         try (Server server = Server.start(home)) {
             String started = server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
@@ -75,9 +78,12 @@ class DistributionIT {
             server.awaitLog(l -> l.contains(" WARN ") && l.endsWith("deploy/garbage.jar is ignored: it is not a readable jar (zip END header not found)"), 1, WAIT);
             server.awaitLog(l -> l.contains(" WARN ") && l.endsWith("deploy/org.gatehouse.tls.cfg is ignored: configuration belongs in etc/"
                     + " (put its keys into etc/org.gatehouse.tls.cfg, which applies at once)"), 1, WAIT);
+            server.awaitLog(l -> l.contains(" WARN ") && l.endsWith("deploy/org.gatehouse.status.cfg is ignored: configuration belongs in etc/"
+                    + " (put its keys into etc/org.gatehouse.status.cfg, which applies at once)"), 1, WAIT);
             Files.delete(home.resolve("deploy/garbage.jar"));
             Files.delete(home.resolve("deploy/org.gatehouse.tls.cfg"));
-            server.awaitLog(l -> l.contains("is no longer ignored"), 2, WAIT);
+            Files.delete(home.resolve("deploy/org.gatehouse.status.cfg"));
+            server.awaitLog(l -> l.contains("is no longer ignored"), 3, WAIT);
             assertFalse(server.log().stream().anyMatch(l -> l.contains("127.0.0.1:1")), "the deploy/ file was not applied");
 
             // A .cfg edit reaches the running component; a bad value is refused with one line naming file and key.

@@ -135,9 +135,11 @@ public final class LaunchSettings {
         // command runtime stays for remote administration.
         d.put(CONSOLE_BUNDLES, "org.apache.felix.gogo.jline");
         // Logging first so every bundle's first line is captured; ConfigAdmin and FileInstall next so
-        // that etc/*.cfg is in place before any component activates.
+        // that etc/*.cfg is in place before any component activates. The deploy folder's installer
+        // (with SCR, which makes it) before FileInstall: FileInstall's first scan runs as it starts, and
+        // a .cfg left in deploy/ was applied by it then, never reported.
         d.put(EARLY_BUNDLES, "org.ops4j.pax.logging.pax-logging-api, org.ops4j.pax.logging.pax-logging-log4j2, "
-                + "org.apache.felix.configadmin, org.apache.felix.fileinstall");
+                + "org.apache.felix.configadmin, org.apache.felix.scr, org.gatehouse.deploy, org.apache.felix.fileinstall");
         d.put(SHUTDOWN_TIMEOUT, "30");
         return d;
     }
