@@ -1,9 +1,14 @@
 package org.gatehouse.launcher;
 
 import java.io.Console;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import org.gatehouse.launcher.internal.LaunchSettings;
@@ -35,6 +40,32 @@ public final class Main {
         }
     }
 
+    /** Held for the life of the process: released (by the system) only when it ends. */
+    private static FileChannel lockFile;
+
+    /**
+     * Takes {@code data/gatehouse.lock}, so that a second server started on the same folder stops at
+     * once: it would wipe the running one's framework cache (data/cache, cleaned at every start) and
+     * share its UDP ports (SO_REUSEPORT), sending some clients to a server that has no allocation for
+     * them. Returns why it cannot be taken, or null once held.
+     */
+    static String lock(Path home) {
+        Path file = home.resolve("data/gatehouse.lock");
+        try {
+            Files.createDirectories(file.getParent());
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                return "another Gatehouse is running on " + home + " (it holds data/gatehouse.lock); stop it first";
+            }
+            lockFile = channel;
+            return null;
+        } catch (IOException | OverlappingFileLockException e) {
+            return "cannot lock " + file + ": " + e.getMessage() + " (run as the user that owns " + home.resolve("data") + ")";
+        }
+    }
+
     public static void main(String[] args) {
         List<String> options = Arrays.asList(args);
         PrintStream err = System.err;
@@ -54,6 +85,11 @@ public final class Main {
         Path home = Path.of(System.getProperty("gatehouse.home", ".")).toAbsolutePath().normalize();
         if (!Files.isDirectory(home.resolve("system"))) {
             err.println("gatehouse: " + home + " has no system/ folder; set -Dgatehouse.home to the installation folder");
+            System.exit(2);
+        }
+        String held = lock(home);
+        if (held != null) {
+            err.println("gatehouse: " + held);
             System.exit(2);
         }
         int status;

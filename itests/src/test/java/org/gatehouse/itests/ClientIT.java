@@ -44,7 +44,8 @@ class ClientIT {
     @Test
     void binClientRunsCommandsOnAHeadlessServerFromTheManagementNetworksOnly() throws Exception {
         assumeTrue(Tmux.has("ssh"), "the OpenSSH client is not installed (Debian package openssh-client); skipping bin/client");
-        Path home = Distribution.copyTo(dir.resolve("gatehouse"));
+        // A space in the installation path: bin/client hands ssh the known_hosts file quoted.
+        Path home = Distribution.copyTo(dir.resolve("gate house"));
         int port = freePort();
         Path sshCfg = home.resolve("etc/org.gatehouse.ssh.cfg");
         Files.writeString(sshCfg, Distribution.ssh(Files.readString(sshCfg), "127.0.0.1:" + port));
@@ -138,7 +139,7 @@ class ClientIT {
             System.out.println("[ClientIT] tmux is not installed (Debian package tmux); skipping the terminal session");
             return;
         }
-        terminal = new Tmux("client", 160, 60, home.resolve("bin/client") + "; echo EXIT=$?; sleep 60");
+        terminal = new Tmux("client", 160, 60, "'" + home.resolve("bin/client") + "'; echo EXIT=$?; sleep 60");
         // The screen capture drops trailing blanks: the prompt shows as "g!".
         terminal.await(Pattern.compile("(?s).*g!.*"));
         terminal.keys("gatehouse:statux", "BSpace", "s", "Enter");

@@ -27,7 +27,8 @@ class DistributionIT {
 
     @Test
     void headlessServerStartsHotDeploysReconfiguresAndStopsCleanly() throws Exception {
-        Path home = Distribution.copyTo(dir.resolve("gatehouse"));
+        // A space in the installation path: the scripts quote every path they pass on.
+        Path home = Distribution.copyTo(dir.resolve("gate house"));
         // Move the shell bundle out of system/ so it can be hot-deployed into the running server.
         Path shell = Distribution.jars(home.resolve("system")).stream()
                 .filter(Distribution.startsWith("org.gatehouse.shell")).findFirst().orElseThrow();
@@ -43,6 +44,13 @@ class DistributionIT {
             assertEquals("", m.group(5), "every bundle active: " + started);
             assertEquals("7", m.group(4), "STUN/TURN on UDP, TCP and TLS, HTTPS, the HTTP redirect, the status listener and SSH: " + started);
             System.out.println("[startup] " + started);
+
+            // A second server on the same folder stops at once: it would wipe this one's framework
+            // cache and share its UDP ports.
+            try (Server second = Server.start(home)) {
+                assertEquals(2, second.awaitExit(WAIT), second.output());
+                assertTrue(second.output().contains("another Gatehouse is running on " + home.toRealPath()), second.output());
+            }
 
             // Logging reaches data/log/gatehouse.log through pax-logging.
             server.awaitLog(l -> l.contains("EventLoopsComponent - I/O:"), 1, WAIT);

@@ -56,7 +56,53 @@ public final class Boot {
         Framework framework = factory.newFramework(settings.frameworkProperties());
         framework.init();
         BundleContext context = framework.getBundleContext();
-        installSystemBundles(context);
+        // Before the bundles are installed: after an update 0, a signal must reach this framework,
+        // not the one that has just stopped.
+        // Every way of stopping gets the shutdown timeout: a signal, the shutdown command, the console's
+        // exit, a bundle stopping the framework. Each stops the system bundle, told here first.
+        AtomicBoolean watching = new AtomicBoolean();
+        Runnable watch = () -> {
+            if (watching.compareAndSet(false, true)) {
+                startWatchdog(framework);
+            }
+        };
+        context.addBundleListener((SynchronousBundleListener) event -> {
+            if (event.getBundle().getBundleId() == 0 && event.getType() == BundleEvent.STOPPING) {
+                watch.run();
+            }
+        });
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                watch.run();
+                try {
+                    framework.stop();
+                } catch (BundleException e) {
+                    err.println("gatehouse: stop failed: " + e.getMessage());
+                }
+            }
+        };
+        // SIGTERM (service managers) and SIGINT stop the framework in order; the process then exits 0.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), s -> stop.run());
+            } catch (IllegalArgumentException e) {
+                // Signal not available on this platform; the shutdown hook below still stops bundles.
+            }
+        }
+        Thread hook = new Thread(() -> {
+            stop.run();
+            awaitStop(framework);
+        }, "gatehouse-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            installSystemBundles(context);
+        } catch (IllegalStateException e) {
+            if (!stopping.get()) {
+                throw e;
+            }
+            // Stopped by a signal while the bundles were being installed.
+        }
         context.addBundleListener((SynchronousBundleListener) event -> {
             Bundle gone = event.getBundle();
             // FileInstall "updates" a shipped bundle with a jar of the same name and version dropped
@@ -84,32 +130,10 @@ public final class Boot {
             }
         });
 
-        AtomicBoolean stopping = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (stopping.compareAndSet(false, true)) {
-                startWatchdog(framework);
-                try {
-                    framework.stop();
-                } catch (BundleException e) {
-                    err.println("gatehouse: stop failed: " + e.getMessage());
-                }
-            }
-        };
-        // SIGTERM (service managers) and SIGINT stop the framework in order; the process then exits 0.
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                Signal.handle(new Signal(name), s -> stop.run());
-            } catch (IllegalArgumentException e) {
-                // Signal not available on this platform; the shutdown hook below still stops bundles.
-            }
-        }
-        Thread hook = new Thread(() -> {
-            stop.run();
-            awaitStop(framework);
-        }, "gatehouse-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
 
-        framework.start();
+        if (!stopping.get()) {
+            framework.start();
+        }
         FrameworkEvent last = framework.waitForStop(0);
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

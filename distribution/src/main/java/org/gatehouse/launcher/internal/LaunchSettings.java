@@ -71,6 +71,11 @@ public final class LaunchSettings {
         Map<String, String> framework = new LinkedHashMap<>();
         for (Iterator<String> keys = config.getKeys(); keys.hasNext(); ) {
             String key = keys.next();
+            int times = config.getList(key).size();
+            if (times > 1) {
+                // The file reader keeps the first value where .cfg files (and the operator) expect the last.
+                throw new BadSettingsException(FILE + ": " + key + " is set " + times + " times; keep one");
+            }
             String value;
             try {
                 value = config.getString(key);

@@ -55,4 +55,15 @@ class LaunchSettingsTest {
         assertEquals("etc/gatehouse.properties: gatehouse.launcher.shutdown-timeout = 'soon' is not a positive number of seconds",
                 e.getMessage());
     }
+
+    /** A key appended below the same key: the reader would keep the first, the operator means the last; refused, named. */
+    @Test
+    void aKeySetTwiceIsRefused() throws Exception {
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve(LaunchSettings.FILE),
+                "gatehouse.launcher.shutdown-timeout = 30\n# later\ngatehouse.launcher.shutdown-timeout = 60\n");
+        LaunchSettings.BadSettingsException e = assertThrows(LaunchSettings.BadSettingsException.class,
+                () -> LaunchSettings.load(home, false));
+        assertEquals("etc/gatehouse.properties: gatehouse.launcher.shutdown-timeout is set 2 times; keep one", e.getMessage());
+    }
 }
