@@ -51,6 +51,13 @@ final class BoundListener implements Listener {
         return channels.size();
     }
 
+    /** The I/O threads its sockets are served on (one each for a UDP listener with a socket per thread). */
+    java.util.Set<io.netty.channel.EventLoop> threads() {
+        java.util.Set<io.netty.channel.EventLoop> out = new java.util.HashSet<>();
+        channels.forEach(c -> out.add(c.eventLoop()));
+        return out;
+    }
+
     @Override
     public String name() {
         return "stun";

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.InternetProtocolFamily;
@@ -114,10 +115,36 @@ final class ListenerSet {
         }
     }
 
+    /**
+     * Open connections take changed timeouts too: a new tcp-idle-timeout ({@code idleSeconds}, 0 when
+     * unchanged) counts from now, a lowered max-allocate-timeout ({@code allocateSooner}) is looked at now.
+     */
+    private void timeoutsChanged(int idleSeconds, boolean allocateSooner) {
+        if (idleSeconds == 0 && !allocateSooner) {
+            return;
+        }
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> {
+                if (idleSeconds > 0 && ch.pipeline().get(IDLE) != null) {
+                    ch.pipeline().replace(IDLE, IDLE, new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
+                }
+                TcpHandler h = ch.pipeline().get(TcpHandler.class);
+                if (allocateSooner && h != null) {
+                    h.timeoutShortened();
+                }
+            });
+        }
+    }
+
+    private static final String IDLE = "idle";
+
     synchronized void apply(StunSettings settings) {
         last = settings;
+        int idleBefore = tcpIdleSeconds;
+        int allocateBefore = allocateTimeoutSeconds;
         tcpIdleSeconds = settings.tcpIdleTimeoutSeconds();
         allocateTimeoutSeconds = settings.maxAllocateTimeoutSeconds();
+        timeoutsChanged(idleBefore != tcpIdleSeconds ? tcpIdleSeconds : 0, allocateTimeoutSeconds < allocateBefore);
         if (!listen(settings, false)) {
             // Tried again with these settings until they open or another configuration (or certificate
             // service) applies.
@@ -150,17 +177,7 @@ final class ListenerSet {
         }
         // 0.0.0.0:P and [::]:P of one protocol: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
         Set<String> dualStackPairs = ListenerMove.mergeWildcardPairs(wanted, bound.keySet());
-        Map<String, InetSocketAddress[]> wantedGroups = new LinkedHashMap<>();
         InetSocketAddress alternate = settings.alternate();
-        if (alternate != null) {
-            for (Map.Entry<String, InetSocketAddress> e : wanted.entrySet()) {
-                InetSocketAddress a = e.getValue();
-                if (e.getKey().startsWith("udp") && !a.getAddress().isAnyLocalAddress()
-                        && (a.getAddress() instanceof Inet6Address) == (alternate.getAddress() instanceof Inet6Address)) {
-                    wantedGroups.put(DiscoveryGroups.key(e.getKey(), alternate), new InetSocketAddress[] {a, alternate});
-                }
-            }
-        }
         // A group whose listener goes goes with it: its sockets could hold ports the new listeners want.
         discovery.closeWhereListenerGoes(wanted.keySet());
         List<String> opened = new ArrayList<>();
@@ -211,10 +228,36 @@ final class ListenerSet {
             }
             problems.add(what + f.describe() + "; " + meanwhile);
         }
-        discovery.apply(settings.source(), wantedGroups, bound, problems);
+        discovery.apply(settings.source(), discoveryGroup(wanted, r.kept(), alternate), bound, problems);
         this.problems.set(problems);
         syncAddressSockets();
         return r.failed().isEmpty();
+    }
+
+    /**
+     * The behaviour discovery group to have: for the first concrete UDP listener of the alternate's
+     * family that is open, a wanted one, else one kept in place of a wanted one that could not be opened
+     * (its group closed with the move, as for a listener that goes). One only: a second would need the
+     * same alternate sockets (the alternate address and port), which the first holds.
+     */
+    private Map<String, InetSocketAddress[]> discoveryGroup(Map<String, InetSocketAddress> wanted, List<String> kept,
+            InetSocketAddress alternate) {
+        Map<String, InetSocketAddress[]> group = new LinkedHashMap<>();
+        if (alternate == null) {
+            return group;
+        }
+        List<String> candidates = new ArrayList<>(wanted.keySet());
+        candidates.addAll(kept);
+        for (String k : candidates) {
+            BoundListener l = bound.get(k);
+            InetSocketAddress a = wanted.containsKey(k) ? wanted.get(k) : l == null ? null : l.address();
+            if (l != null && a != null && k.startsWith("udp") && !a.getAddress().isAnyLocalAddress()
+                    && (a.getAddress() instanceof Inet6Address) == (alternate.getAddress() instanceof Inet6Address)) {
+                group.put(DiscoveryGroups.key(k, alternate), new InetSocketAddress[] {a, alternate});
+                return group;
+            }
+        }
+        return group;
     }
 
     /** This host's addresses may have changed (an interface came up, a virtual address failed over here). */
@@ -303,16 +346,21 @@ final class ListenerSet {
                 ch.pipeline().addLast(h);
             }
         });
+        // With SO_REUSEPORT every I/O thread gets its own socket on the same port; the kernel spreads
+        // clients. Each socket is put on its own thread by name: the group's round robin is shared
+        // with accepted connections and relay sockets, and could give two of them the same thread.
+        List<EventLoop> threads = new ArrayList<>();
+        if (perThread && loops.reusePortSupported()) {
+            loops.group().forEach(e -> threads.add((EventLoop) e));
+        }
         List<Channel> channels = new ArrayList<>();
-        Channel first = bindOrThrow(b.bind(address));
+        Channel first = bindOrThrow((threads.isEmpty() ? b : b.clone(threads.get(0))).bind(address));
         channels.add(first);
         InetSocketAddress actual = (InetSocketAddress) first.localAddress();
         UdpSockets.reportCappedQueue(b, first, actual);
-        // With SO_REUSEPORT every I/O thread gets its own socket on the same port; the kernel spreads clients.
-        int extra = perThread && loops.reusePortSupported() ? loops.threads() - 1 : 0;
         try {
-            for (int i = 0; i < extra; i++) {
-                channels.add(bindOrThrow(b.bind(actual)));
+            for (int i = 1; i < threads.size(); i++) {
+                channels.add(bindOrThrow(b.clone(threads.get(i)).bind(actual)));
             }
         } catch (Exception e) {
             channels.forEach(Channel::close);
@@ -329,7 +377,7 @@ final class ListenerSet {
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 TcpHandler handler = new TcpHandler(dispatcher, protocol, () -> allocateTimeoutSeconds);
-                ch.pipeline().addLast(new IdleStateHandler(0, 0, tcpIdleSeconds, TimeUnit.SECONDS));
+                ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, tcpIdleSeconds, TimeUnit.SECONDS));
                 TlsContexts contexts = tls;
                 if (secure) {
                     if (contexts == null) {

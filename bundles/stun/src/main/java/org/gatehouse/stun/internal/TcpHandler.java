@@ -33,6 +33,7 @@ final class TcpHandler extends ContextConnection {
     /** When the last complete message or frame arrived (or the connection opened). */
     private long lastMessage;
     private ScheduledFuture<?> watch;
+    private ChannelHandlerContext ctx;
 
     TcpHandler(Dispatcher dispatcher, String protocol) {
         this(dispatcher, protocol, () -> 60);
@@ -48,6 +49,7 @@ final class TcpHandler extends ContextConnection {
     public void handlerAdded(ChannelHandlerContext ctx) {
         super.handlerAdded(ctx);
         this.remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        this.ctx = ctx;
         lastMessage = System.nanoTime();
         watchSilence(ctx, allowedSilence());
     }
@@ -80,6 +82,16 @@ final class TcpHandler extends ContextConnection {
                 watchSilence(ctx, allowedSilence());
             }
         }, Math.max(TimeUnit.MILLISECONDS.toNanos(100), delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * max-allocate-timeout was lowered: the silence is looked at now rather than when the check set
+     * under the old value falls due (up to that old value later). On the connection's event loop.
+     */
+    void timeoutShortened() {
+        if (watch != null && ctx != null && watch.cancel(false)) {
+            watchSilence(ctx, 0);
+        }
     }
 
     @Override

@@ -219,6 +219,19 @@ class BehaviourDiscoveryTest {
         }
     }
 
+    /** A listen change that cannot be had keeps the listener in force, and with it its behaviour discovery. */
+    @Test
+    void aListenerKeptInPlaceOfATakenAddressKeepsBehaviourDiscovery() throws Exception {
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            responder.component.modified(Responder.props("listen", "127.0.0.1:" + taken.getLocalPort(), "tcp", "false",
+                    "alternate-address", "127.0.0.2:0"));
+            assertEquals(primary, responder.address("udp"), "kept");
+            StunMessage m = parse(exchange(client, request(0x06, 0), primary));
+            assertEquals(-1, m.find(Attribute.ERROR_CODE), "CHANGE-REQUEST still answered, not 420");
+            assertTrue(m.find(Attribute.OTHER_ADDRESS) >= 0);
+        }
+    }
+
     @Test
     void switchingItOffClosesTheExtraSocketsAndChangeRequestIsUnknownAgain() throws Exception {
         responder.component.modified(Responder.props("listen", "127.0.0.1:" + primary.getPort(), "tcp", "false"));

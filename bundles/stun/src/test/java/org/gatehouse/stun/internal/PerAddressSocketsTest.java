@@ -74,6 +74,17 @@ class PerAddressSocketsTest {
         return r.component.listeners().stream().filter(l -> l.protocol().equals("udp")).findFirst().orElseThrow();
     }
 
+    /** With SO_REUSEPORT a UDP listener has a socket per I/O thread, each on its own thread: every core answers on its port. */
+    @Test
+    void eachSocketOfAListenerIsOnItsOwnThread() throws Exception {
+        try (Responder r = new Responder(3, "listen", "127.0.0.1:0", "tls-listen", "", "tcp", "false")) {
+            assumeTrue(r.loops.reusePortSupported(), "no SO_REUSEPORT here");
+            BoundListener l = (BoundListener) udp(r);
+            assertEquals(3, l.sockets());
+            assertEquals(3, l.threads().size(), "one socket per thread");
+        }
+    }
+
     @Test
     void aRequestToASecondAddressIsAnsweredFromIt() throws Exception {
         try (Responder r = new Responder(2, () -> List.of(InetAddress.getLoopbackAddress(), ip("127.0.0.2")),

@@ -70,6 +70,29 @@ class TcpSilenceTest {
         assertFalse(ch.isActive(), "closed after it");
     }
 
+    /** A lowered max-allocate-timeout reaches an open connection at once, not when the check set under the old value falls due. */
+    @Test
+    void aLoweredTimeoutAppliesToAnOpenConnectionAtOnce() throws Exception {
+        Dispatcher d = new Dispatcher(new Statistics(), new MalformedLog());
+        d.turn(new Turn());
+        java.util.concurrent.atomic.AtomicInteger seconds = new java.util.concurrent.atomic.AtomicInteger(3600);
+        EmbeddedChannel ch = new EmbeddedChannel() {
+            @Override
+            protected SocketAddress remoteAddress0() {
+                return new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001);
+            }
+        };
+        TcpHandler handler = new TcpHandler(d, "tcp", seconds::get);
+        ch.pipeline().addLast(handler);
+        runFor(ch, 1200);
+        assertTrue(ch.isActive());
+        seconds.set(1);
+        handler.timeoutShortened();
+        runFor(ch, 400);
+        assertFalse(ch.isActive(), "silent for more than the new 1 s: closed");
+        ch.finishAndReleaseAll();
+    }
+
     /**
      * A silent connection that holds an allocation stays open, and is looked at again once per timeout,
      * not every 100 ms (it was: ten wake-ups a second for each quiet TURN-over-TCP client).
