@@ -187,11 +187,12 @@ public final class ListenerMove {
     /**
      * 0.0.0.0:P and [::]:P of one kind cannot both be bound on Linux: a [::] socket takes IPv4 too. For
      * each such pair in {@code wanted}, removes the one not to open: 0.0.0.0:P, so that one dual-stack
-     * [::]:P serves both, unless 0.0.0.0:P is open already and [::]:P is not (opened in its place on a
-     * host without IPv6, see {@link #dualStack}), which is kept. Returns the keys of the [::] listeners
-     * that stand in for both.
+     * [::]:P serves both, unless 0.0.0.0:P is open in [::]:P's place ({@code fallbacks}: opened by
+     * {@link #dualStack} on a host without IPv6), which is kept. A 0.0.0.0:P open because it alone was
+     * asked for gives way to the pair's [::]:P. Returns the keys of the [::] listeners that stand in
+     * for both.
      */
-    public static Set<String> mergeWildcardPairs(Map<String, InetSocketAddress> wanted, Set<String> bound) {
+    public static Set<String> mergeWildcardPairs(Map<String, InetSocketAddress> wanted, Set<String> bound, Set<String> fallbacks) {
         Set<String> dualStack = new HashSet<>();
         for (Map.Entry<String, InetSocketAddress> e : List.copyOf(wanted.entrySet())) {
             InetSocketAddress a = e.getValue();
@@ -203,7 +204,7 @@ public final class ListenerMove {
             if (!wanted.containsKey(v4)) {
                 continue;
             }
-            if (bound.contains(v4) && !bound.contains(v6)) {
+            if (bound.contains(v4) && !bound.contains(v6) && fallbacks.contains(v4)) {
                 wanted.remove(v6);
             } else {
                 wanted.remove(v4);
@@ -216,11 +217,13 @@ public final class ListenerMove {
     /**
      * {@code sockets}, opening each listener of {@code dualStack} (as {@link #mergeWildcardPairs} returned)
      * that cannot be had for another reason than its port in use (no IPv6 on this host) as 0.0.0.0 on its
-     * port instead, under that address's key; {@code fellBack} is told the [::] key and why, before.
-     * A port in use (an IPv6 listener given up in the same move, say) is no sign of a host without IPv6:
-     * that failure is the move's, which closes the old one and tries again.
+     * port instead, under that address's key, which it adds to {@code fallbacks} (and removes when it
+     * closes); {@code fellBack} is told the [::] key and why, before. A port in use (an IPv6 listener
+     * given up in the same move, say) is no sign of a host without IPv6: that failure is the move's,
+     * which closes the old one and tries again. {@code fallbacks} outlives the move: the caller keeps
+     * one set for its listeners.
      */
-    public static Sockets dualStack(Sockets sockets, Set<String> dualStack, BiConsumer<String, Exception> fellBack) {
+    public static Sockets dualStack(Sockets sockets, Set<String> dualStack, Set<String> fallbacks, BiConsumer<String, Exception> fellBack) {
         return new Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
@@ -231,13 +234,16 @@ public final class ListenerMove {
                         throw ex;
                     }
                     fellBack.accept(key, ex);
-                    sockets.open(ipv4WildcardKey(key, address.getPort()), new InetSocketAddress("0.0.0.0", address.getPort()));
+                    String v4 = ipv4WildcardKey(key, address.getPort());
+                    sockets.open(v4, new InetSocketAddress("0.0.0.0", address.getPort()));
+                    fallbacks.add(v4);
                 }
             }
 
             @Override
             public void close(String key) {
                 sockets.close(key);
+                fallbacks.remove(key);
             }
 
             @Override

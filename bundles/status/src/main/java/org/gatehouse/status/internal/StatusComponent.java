@@ -72,6 +72,8 @@ public final class StatusComponent {
     private final List<MetricsSource> sources = new CopyOnWriteArrayList<>();
     private final List<PageSection> sections = new CopyOnWriteArrayList<>();
     private final Map<String, Bound> bound = new LinkedHashMap<>();
+    /** IPv4 wildcards open in place of a dual-stack [::] this host could not open (ListenerMove.dualStack). */
+    private final Set<String> ipv4Fallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-status", GlobalEventExecutor.INSTANCE);
     private final RefusalLog refusals = new RefusalLog(LOG);
     private final AtomicLong sourceFailures = new AtomicLong();
@@ -206,7 +208,7 @@ public final class StatusComponent {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.listen().forEach(a -> wanted.put("status " + IpAddresses.format(a), a));
         // 0.0.0.0:P and [::]:P: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet());
+        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet(), ipv4Fallbacks);
         List<String> opened = new ArrayList<>();
         ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
             @Override
@@ -225,7 +227,7 @@ public final class StatusComponent {
                 StatusComponent.this.close(b);
                 LOG.info("Status: stopped listening on {}", IpAddresses.format(b.address()));
             }
-        }, dualStack, (key, ex) -> LOG.info("Status: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
+        }, dualStack, ipv4Fallbacks, (key, ex) -> LOG.info("Status: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
                 ListenerMove.rootMessage(ex), IpAddresses.format(new InetSocketAddress("0.0.0.0", wanted.get(key).getPort()))));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.

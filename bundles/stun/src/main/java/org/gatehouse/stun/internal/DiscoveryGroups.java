@@ -52,6 +52,11 @@ final class DiscoveryGroups {
         return listenerKey + " alternate " + IpAddresses.format(alternate);
     }
 
+    /** Whether group {@code key} is open. */
+    boolean has(String key) {
+        return groups.containsKey(key);
+    }
+
     /** Closes the groups of listeners not in {@code listenerKeys}: they go with their listener. */
     void closeWhereListenerGoes(Collection<String> listenerKeys) {
         groups.entrySet().removeIf(e -> {

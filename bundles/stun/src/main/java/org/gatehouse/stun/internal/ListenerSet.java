@@ -54,6 +54,8 @@ final class ListenerSet {
     private final Dispatcher dispatcher;
     private final BundleContext context;
     private final Map<String, BoundListener> bound = new LinkedHashMap<>();
+    /** IPv4 wildcards open in place of a dual-stack [::] this host could not open (ListenerMove.dualStack). */
+    private final Set<String> ipv4Fallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final DiscoveryGroups discovery;
     private final ProblemSlot problems;
     /** The UDP wildcards' sockets on each address of this host; only where SO_REUSEPORT lets them share the port. */
@@ -176,10 +178,15 @@ final class ListenerSet {
             reportedNoTls = true;
         }
         // 0.0.0.0:P and [::]:P of one protocol: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
-        Set<String> dualStackPairs = ListenerMove.mergeWildcardPairs(wanted, bound.keySet());
+        Set<String> dualStackPairs = ListenerMove.mergeWildcardPairs(wanted, bound.keySet(), ipv4Fallbacks);
         InetSocketAddress alternate = settings.alternate();
         // A group whose listener goes goes with it: its sockets could hold ports the new listeners want.
-        discovery.closeWhereListenerGoes(wanted.keySet());
+        // (A retry closes no listener before it has opened another: the groups of those it keeps stay.)
+        Set<String> staying = new HashSet<>(wanted.keySet());
+        if (again) {
+            staying.addAll(bound.keySet());
+        }
+        discovery.closeWhereListenerGoes(staying);
         List<String> opened = new ArrayList<>();
         String before = again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "";
         ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
@@ -202,7 +209,7 @@ final class ListenerSet {
             public boolean samePorts(String key, String other) {
                 return key.startsWith("udp") == other.startsWith("udp");
             }
-        }, dualStackPairs, (key, ex) -> LOG.info("STUN: {} unavailable ({}); opening {} for IPv4", key, ListenerMove.rootMessage(ex),
+        }, dualStackPairs, ipv4Fallbacks, (key, ex) -> LOG.info("STUN: {} unavailable ({}); opening {} for IPv4", key, ListenerMove.rootMessage(ex),
                 ListenerMove.ipv4WildcardKey(key, wanted.get(key).getPort())));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
@@ -228,6 +235,8 @@ final class ListenerSet {
             }
             problems.add(what + f.describe() + "; " + meanwhile);
         }
+        // The groups of listeners the move closed (one kept in place of a replacement that has now opened).
+        discovery.closeWhereListenerGoes(bound.keySet());
         discovery.apply(settings.source(), discoveryGroup(wanted, r.kept(), alternate), bound, problems);
         this.problems.set(problems);
         syncAddressSockets();
@@ -248,13 +257,19 @@ final class ListenerSet {
         }
         List<String> candidates = new ArrayList<>(wanted.keySet());
         candidates.addAll(kept);
-        for (String k : candidates) {
-            BoundListener l = bound.get(k);
-            InetSocketAddress a = wanted.containsKey(k) ? wanted.get(k) : l == null ? null : l.address();
-            if (l != null && a != null && k.startsWith("udp") && !a.getAddress().isAnyLocalAddress()
-                    && (a.getAddress() instanceof Inet6Address) == (alternate.getAddress() instanceof Inet6Address)) {
-                group.put(DiscoveryGroups.key(k, alternate), new InetSocketAddress[] {a, alternate});
-                return group;
+        // One that has the group already keeps it (another could not open it while it holds the
+        // alternate sockets); else the first.
+        for (boolean onlyOpen : new boolean[] {true, false}) {
+            for (String k : candidates) {
+                BoundListener l = bound.get(k);
+                InetSocketAddress a = wanted.containsKey(k) ? wanted.get(k) : l == null ? null : l.address();
+                String key = DiscoveryGroups.key(k, alternate);
+                if (l != null && a != null && k.startsWith("udp") && !a.getAddress().isAnyLocalAddress()
+                        && (a.getAddress() instanceof Inet6Address) == (alternate.getAddress() instanceof Inet6Address)
+                        && (!onlyOpen || discovery.has(key))) {
+                    group.put(key, new InetSocketAddress[] {a, alternate});
+                    return group;
+                }
             }
         }
         return group;

@@ -26,8 +26,16 @@ final class Responder implements AutoCloseable {
 
     /** {@code hostAddresses}: what the responder takes for this host's addresses (null: the real ones). */
     Responder(int ioThreads, Supplier<List<InetAddress>> hostAddresses, String... config) {
+        this(ioThreads, hostAddresses, 0, config);
+    }
+
+    /** {@code retryMillis}: between tries of listeners that could not be opened (0: as shipped, 10 s). */
+    Responder(int ioThreads, Supplier<List<InetAddress>> hostAddresses, long retryMillis, String... config) {
         loops = EventLoopsAccess.start(Map.of("io-threads", String.valueOf(ioThreads)));
         component.loops = loops;
+        if (retryMillis > 0) {
+            component.retryMillis = retryMillis;
+        }
         if (hostAddresses != null) {
             component.hostAddresses = hostAddresses;
         }

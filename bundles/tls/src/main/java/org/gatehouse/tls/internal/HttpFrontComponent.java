@@ -55,6 +55,8 @@ public final class HttpFrontComponent {
     private final Map<HttpRoute, List<Front.Mount>> routes = new LinkedHashMap<>();
     private final Map<HttpFilter, Front.Ranked> filters = new LinkedHashMap<>();
     private final Map<String, Bound> bound = new LinkedHashMap<>();
+    /** IPv4 wildcards open in place of a dual-stack [::] this host could not open (ListenerMove.dualStack). */
+    private final Set<String> ipv4Fallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-http", GlobalEventExecutor.INSTANCE);
     private volatile Front front;
     private BundleContext context;
@@ -245,7 +247,7 @@ public final class HttpFrontComponent {
         s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
         s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
         // 0.0.0.0:P and [::]:P: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet());
+        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet(), ipv4Fallbacks);
         List<String> opened = new ArrayList<>();
         ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
             @Override
@@ -264,7 +266,7 @@ public final class HttpFrontComponent {
                 HttpFrontComponent.close(b);
                 TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", b.name(), IpAddresses.format(b.address()));
             }
-        }, dualStack, (key, ex) -> TlsComponentLog.LOG.info("TLS: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
+        }, dualStack, ipv4Fallbacks, (key, ex) -> TlsComponentLog.LOG.info("TLS: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
                 ListenerMove.rootMessage(ex), IpAddresses.format(new InetSocketAddress("0.0.0.0", wanted.get(key).getPort()))));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
