@@ -27,6 +27,8 @@ import org.gatehouse.tls.http.RequestPath;
 final class BanFilter implements HttpFilter {
 
     static final String TOKEN_REQUEST = "/request_token";
+    /** The header the conferencing client API carries a PIN in. */
+    static final String PIN = "pin";
 
     private final BanTable table;
     private final Predicate<InetAddress> exempt;
@@ -50,7 +52,9 @@ final class BanFilter implements HttpFilter {
             refuse(exchange, table.secondsLeft(ban), "Too many wrong PINs were tried from your address.");
             return false;
         }
-        if (!isPinAttempt(exchange) || exempt.test(client.getAddress())) {
+        // Under way counts only a token request that carries a PIN: every join asks for a token, and
+        // only one with a PIN can guess (the others get 403 "PIN required", counted when answered).
+        if (!isPinAttempt(exchange) || !exchange.request().headers().contains(PIN) || exempt.test(client.getAddress())) {
             return true;
         }
         BanTable.Attempt attempt = table.attemptBegins(client.getAddress());

@@ -60,6 +60,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private ResponseEncoder encoder;
     private RequestReader reader;
     private Exchange current;
+    /** An exchange whose answer was under way when an error answer took its place ({@link #answerAndClose}): told when the connection closes. */
+    private Exchange displaced;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     /**
      * What the connection waits for, and until when: the rest of a request head (header-read
@@ -110,6 +112,9 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         cancelTimers();
         if (current != null) {
             current.closed();
+        }
+        if (displaced != null) {
+            displaced.closed();
         }
         waiting.forEach(ReferenceCountUtil::release);
         waiting.clear();
@@ -395,6 +400,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private void answerAndClose(Exchange existing, HttpResponseStatus status, String reason) {
         Exchange x = existing != null ? existing : current != null && !current.responseStarted ? current : null;
         if (x == null) {
+            displaced = current;
             x = new Exchange(null, front.get());
             current = x;
         }
