@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = ContentConfiguration.class)
 public final class ContentComponent {
 
-    private static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.content");
+    static final Logger LOG = LoggerFactory.getLogger("org.gatehouse.content");
 
     private final ContentRoute route = new ContentRoute();
     private ServiceRegistration<HttpRoute> registration;

@@ -61,6 +61,8 @@ final class ContentRoute implements HttpRoute {
         private final ContentSettings settings;
         private volatile Path real;
         private volatile long checkedNanos;
+        /** The last real path refused (reported once). */
+        private volatile Path refused;
 
         Served(Path configured, Path real, ContentSettings settings) {
             this.configured = configured;
@@ -76,8 +78,16 @@ final class ContentRoute implements HttpRoute {
                 checkedNanos = now;
                 try {
                     Path r = configured.toRealPath();
-                    if (Files.isDirectory(r)) {
-                        real = r;
+                    if (!r.equals(real) && Files.isDirectory(r)) {
+                        String secrets = ContentSettings.secrets(r);
+                        if (secrets == null) {
+                            real = r;
+                        } else if (!r.equals(refused)) {
+                            // A link turned to the installation folder (or etc/, data/): the folder served before stays.
+                            refused = r;
+                            ContentComponent.LOG.warn("{}: folder = {} now leads to {}, which {}; still serving {}", settings.source(),
+                                    configured, r, secrets, real);
+                        }
                     }
                 } catch (IOException | SecurityException e) {
                     // Gone for a moment (a swap in two steps): the last one found serves meanwhile.
@@ -315,8 +325,10 @@ final class ContentRoute implements HttpRoute {
         BasicFileAttributes attrs = Files.readAttributes(body, BasicFileAttributes.class);
         long size = attrs.size();
         Instant modified = attrs.lastModifiedTime().toInstant();
+        // The file key (inode) too: a file replaced by a rename with the same time and size is another.
+        Object key = attrs.fileKey();
         String etag = "\"" + Long.toHexString(modified.toEpochMilli()) + "-" + Long.toHexString(size)
-                + (encoding == null ? "" : "-" + encoding) + "\"";
+                + (key == null ? "" : "-" + Integer.toHexString(key.hashCode())) + (encoding == null ? "" : "-" + encoding) + "\"";
         String lastModified = IMF_FIXDATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC));
 
         HttpResponse r = response(HttpResponseStatus.OK);

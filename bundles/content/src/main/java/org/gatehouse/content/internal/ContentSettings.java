@@ -25,17 +25,9 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
         } catch (RuntimeException e) {
             throw new InvalidSettingException(s.source(), "folder", folderText, "is not a folder path: " + e.getMessage());
         }
-        for (Path secret : List.of(InstallationPaths.home().resolve("etc"), InstallationPaths.data())) {
-            if (real(secret).startsWith(real(folder))) {
-                // Everything under the folder is served: etc/ and data/ hold passwords, keys and certificates.
-                throw new InvalidSettingException(s.source(), "folder", folderText, "holds " + secret
-                        + " (passwords, keys, certificates), which would be served: name a folder that holds only the web app's files, e.g. webapp");
-            }
-            if (real(folder).startsWith(real(secret))) {
-                // etc/tls, data/tls: the private keys themselves.
-                throw new InvalidSettingException(s.source(), "folder", folderText, "is inside " + secret
-                        + " (passwords, keys, certificates), which would be served: name a folder that holds only the web app's files, e.g. webapp");
-            }
+        String secrets = secrets(folder);
+        if (secrets != null) {
+            throw new InvalidSettingException(s.source(), "folder", folderText, secrets);
         }
         String mount = s.string("mount", "/webapp/");
         if (!mount.startsWith("/") || !mount.endsWith("/") || mount.contains("..") || mount.contains("//") && !mount.equals("/")) {
@@ -46,6 +38,21 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
             throw new InvalidSettingException(s.source(), "index", index, "must be a file name");
         }
         return new ContentSettings(folder, mount, index, s.string("cache-control", "no-cache"), s.source());
+    }
+
+    /**
+     * Why {@code folder} must not be served, or null: everything under it is served, and etc/ and data/
+     * hold passwords, keys and certificates; one inside them (etc/tls, data/tls) holds the keys themselves.
+     */
+    static String secrets(Path folder) {
+        for (Path secret : List.of(InstallationPaths.home().resolve("etc"), InstallationPaths.data())) {
+            String where = real(secret).startsWith(real(folder)) ? "holds " : real(folder).startsWith(real(secret)) ? "is inside " : null;
+            if (where != null) {
+                return where + secret + " (passwords, keys, certificates), which would be served: name a folder that holds only the"
+                        + " web app's files, e.g. webapp";
+            }
+        }
+        return null;
     }
 
     /**

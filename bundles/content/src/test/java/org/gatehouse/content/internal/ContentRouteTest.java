@@ -133,6 +133,12 @@ class ContentRouteTest {
                 served = curl(base + "/webapp/index.html");
             } while (!served.equals("v2\n") && System.nanoTime() < deadline);
             assertEquals("v2\n", served);
+
+            // Turned to the installation folder (etc/, data/: keys): refused, the folder served before stays.
+            Path wrong = Files.createSymbolicLink(home.resolve("current.wrong"), org.gatehouse.core.config.InstallationPaths.home());
+            Files.move(wrong, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Thread.sleep(1300);
+            assertEquals("v2\n", curl(base + "/webapp/index.html"));
         } finally {
             content.apply(ContentSettings.read(Map.of("folder", webapp.toString(), "mount", "/webapp/")));
         }
@@ -144,11 +150,15 @@ class ContentRouteTest {
         java.nio.file.attribute.FileTime time = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
         Path file = Files.writeString(webapp.resolve("same.txt"), "one\n");
         Files.setLastModifiedTime(file, time);
-        assertEquals("one\n", curl(base + "/webapp/same.txt"));
+        String first = curl("-i", base + "/webapp/same.txt");
+        assertTrue(first.endsWith("one\n"), first);
+        String etag = header(first, "etag");
         Path next = Files.writeString(webapp.resolve("same.txt.part"), "two\n");
         Files.setLastModifiedTime(next, time);
         Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertEquals("two\n", curl(base + "/webapp/same.txt"));
+        assertTrue(curl("-i", "-H", "If-None-Match: " + etag, base + "/webapp/same.txt").startsWith("HTTP/1.1 200"),
+                "a browser revalidating the old one gets the new one, not 304");
     }
 
     /** A .git folder or .env copied in with the web app is not served; .well-known is. */
