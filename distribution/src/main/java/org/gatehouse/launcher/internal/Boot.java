@@ -101,7 +101,17 @@ public final class Boot {
             if (!stopping.get()) {
                 throw e;
             }
-            // Stopped by a signal while the bundles were being installed.
+        }
+        if (stopping.get()) {
+            // Stopped by a signal while the bundles were being installed: its context is gone.
+            awaitStop(framework);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+            out.println("Gatehouse stopped.");
+            return 0;
         }
         context.addBundleListener((SynchronousBundleListener) event -> {
             Bundle gone = event.getBundle();
