@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.gatehouse.core.Listener;
@@ -185,77 +186,93 @@ public final class ListenerMove {
     }
 
     /**
-     * 0.0.0.0:P and [::]:P of one kind cannot both be bound on Linux: a [::] socket takes IPv4 too. For
-     * each such pair in {@code wanted}, removes the one not to open: 0.0.0.0:P, so that one dual-stack
-     * [::]:P serves both, unless 0.0.0.0:P is open in [::]:P's place ({@code fallbacks}: opened by
-     * {@link #dualStack} on a host without IPv6), which is kept. A 0.0.0.0:P open because it alone was
-     * asked for gives way to the pair's [::]:P. Returns the keys of the [::] listeners that stand in
-     * for both.
+     * 0.0.0.0:P and [::]:P of one kind cannot both be bound on Linux: a [::] socket takes IPv4 too. One
+     * per set of listeners, over all its moves: it merges each such pair into one dual-stack [::]:P
+     * ({@link #merge}) and, on a host without IPv6, opens 0.0.0.0:P in its place ({@link #sockets}),
+     * remembering those so that later moves keep them.
      */
-    public static Set<String> mergeWildcardPairs(Map<String, InetSocketAddress> wanted, Set<String> bound, Set<String> fallbacks) {
-        Set<String> dualStack = new HashSet<>();
-        for (Map.Entry<String, InetSocketAddress> e : List.copyOf(wanted.entrySet())) {
-            InetSocketAddress a = e.getValue();
-            if (!(a.getAddress() instanceof Inet6Address) || !a.getAddress().isAnyLocalAddress()) {
-                continue;
-            }
-            String v6 = e.getKey();
-            String v4 = ipv4WildcardKey(v6, a.getPort());
-            if (!wanted.containsKey(v4)) {
-                continue;
-            }
-            if (bound.contains(v4) && !bound.contains(v6) && fallbacks.contains(v4)) {
-                wanted.remove(v6);
-            } else {
-                wanted.remove(v4);
-                dualStack.add(v6);
-            }
-        }
-        return dualStack;
-    }
+    public static final class DualStack {
 
-    /**
-     * {@code sockets}, opening each listener of {@code dualStack} (as {@link #mergeWildcardPairs} returned)
-     * that cannot be had for another reason than its port in use (no IPv6 on this host) as 0.0.0.0 on its
-     * port instead, under that address's key, which it adds to {@code fallbacks} (and removes when it
-     * closes); {@code fellBack} is told the [::] key and why, before. A port in use (an IPv6 listener
-     * given up in the same move, say) is no sign of a host without IPv6: that failure is the move's,
-     * which closes the old one and tries again. {@code fallbacks} outlives the move: the caller keeps
-     * one set for its listeners.
-     */
-    public static Sockets dualStack(Sockets sockets, Set<String> dualStack, Set<String> fallbacks, BiConsumer<String, Exception> fellBack) {
-        return new Sockets() {
-            @Override
-            public void open(String key, InetSocketAddress address) throws Exception {
-                try {
-                    sockets.open(key, address);
-                } catch (Exception ex) {
-                    if (!dualStack.contains(key) || addressInUse(ex)) {
-                        throw ex;
-                    }
-                    fellBack.accept(key, ex);
-                    String v4 = ipv4WildcardKey(key, address.getPort());
-                    sockets.open(v4, new InetSocketAddress("0.0.0.0", address.getPort()));
-                    fallbacks.add(v4);
+        /** IPv4 wildcards open in place of a dual-stack [::] this host could not open. */
+        private final Set<String> fallbacks = ConcurrentHashMap.newKeySet();
+
+        /**
+         * For each pair in {@code wanted}, removes the one not to open: 0.0.0.0:P, so that one [::]:P
+         * serves both, unless 0.0.0.0:P is open in [::]:P's place (a fall-back of {@link #sockets}),
+         * which is kept. A 0.0.0.0:P open because it alone was asked for gives way to the pair's
+         * [::]:P. Returns the keys of the [::] listeners that stand in for both.
+         */
+        public Set<String> merge(Map<String, InetSocketAddress> wanted, Set<String> bound) {
+            Set<String> merged = new HashSet<>();
+            for (Map.Entry<String, InetSocketAddress> e : List.copyOf(wanted.entrySet())) {
+                InetSocketAddress a = e.getValue();
+                if (!(a.getAddress() instanceof Inet6Address) || !a.getAddress().isAnyLocalAddress()) {
+                    continue;
+                }
+                String v6 = e.getKey();
+                String v4 = ipv4WildcardKey(v6, a.getPort());
+                if (!wanted.containsKey(v4)) {
+                    continue;
+                }
+                if (bound.contains(v4) && !bound.contains(v6) && fallbacks.contains(v4)) {
+                    wanted.remove(v6);
+                } else {
+                    wanted.remove(v4);
+                    merged.add(v6);
                 }
             }
+            return merged;
+        }
 
-            @Override
-            public void close(String key) {
-                sockets.close(key);
-                fallbacks.remove(key);
-            }
+        /**
+         * {@code sockets}, opening each listener of {@code merged} (as {@link #merge} returned) that
+         * cannot be had for another reason than its port in use (no IPv6 on this host) as 0.0.0.0 on
+         * its port instead, under that address's key; {@code fellBack} is told so first: the [::] key and
+         * a line such as {@code [::]:443 unavailable (reason); opening 0.0.0.0:443 for IPv4}. A port in use (an IPv6
+         * listener given up in the same move, say) is no sign of a host without IPv6: that failure is
+         * the move's, which closes the old one and tries again.
+         */
+        public Sockets sockets(Sockets sockets, Set<String> merged, BiConsumer<String, String> fellBack) {
+            return new Sockets() {
+                @Override
+                public void open(String key, InetSocketAddress address) throws Exception {
+                    try {
+                        sockets.open(key, address);
+                    } catch (Exception ex) {
+                        if (!merged.contains(key) || addressInUse(ex)) {
+                            throw ex;
+                        }
+                        InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", address.getPort());
+                        fellBack.accept(key, IpAddresses.format(address) + " unavailable (" + rootMessage(ex) + "); opening "
+                                + IpAddresses.format(v4) + " for IPv4");
+                        String v4Key = ipv4WildcardKey(key, address.getPort());
+                        sockets.open(v4Key, v4);
+                        fallbacks.add(v4Key);
+                    }
+                }
 
-            @Override
-            public boolean samePorts(String key, String other) {
-                return sockets.samePorts(key, other);
-            }
-        };
-    }
+                @Override
+                public void close(String key) {
+                    sockets.close(key);
+                    fallbacks.remove(key);
+                }
 
-    /** The key of the IPv4 wildcard on {@code port} of {@code key}'s kind. */
-    public static String ipv4WildcardKey(String key, int port) {
-        return kind(key) + " " + IpAddresses.format(new InetSocketAddress("0.0.0.0", port));
+                @Override
+                public boolean samePorts(String key, String other) {
+                    return sockets.samePorts(key, other);
+                }
+            };
+        }
+
+        /** How the log names a listener of {@code merged} when it opens: " (dual-stack: IPv4 too)", else nothing. */
+        public static String note(Set<String> merged, String key) {
+            return merged.contains(key) ? " (dual-stack: IPv4 too)" : "";
+        }
+
+        /** The key of the IPv4 wildcard on {@code port} of {@code key}'s kind. */
+        private static String ipv4WildcardKey(String key, int port) {
+            return kind(key) + " " + IpAddresses.format(new InetSocketAddress("0.0.0.0", port));
+        }
     }
 
     /** The addresses {@code listening} listen on, by key: what {@link #apply} takes as {@code bound}. */

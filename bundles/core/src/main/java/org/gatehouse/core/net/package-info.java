@@ -3,8 +3,8 @@
  * forms (mapped, compatible, 6to4, NAT64) reduced to the IPv4 address they carry. TURN peer policy
  * and the management allow-lists decide on these; {@link org.gatehouse.core.net.ListenerMove} moves listening sockets to
  * new addresses without a gap, and {@link org.gatehouse.core.net.ListenerRetry} tries again those that could
- * not be opened (1.5: 0.0.0.0:P with [::]:P opened as one dual-stack socket, {@code mergeWildcardPairs},
- * {@code dualStack}; {@code IpAddresses.localHostName}).
+ * not be opened (1.5: 0.0.0.0:P with [::]:P opened as one dual-stack socket, {@code ListenerMove.DualStack};
+ * {@code IpAddresses.localHostName}).
  */
 @Export
 @Version("1.5.0")

@@ -225,12 +225,12 @@ class ListenerMoveTest {
     /** 0.0.0.0:P with [::]:P of one kind (the kernel would refuse the second): one dual-stack [::]:P opens for both. */
     @Test
     void aWildcardPairOpensAsOneDualStackListener() {
-        Set<String> fallbacks = new java.util.HashSet<>();
+        ListenerMove.DualStack pairs = new ListenerMove.DualStack();
         Table t = new Table(Set.of(), Map.of());
         Map<String, InetSocketAddress> wanted = wildcardPair(443);
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, t.open.keySet(), fallbacks);
+        Set<String> dualStack = pairs.merge(wanted, t.open.keySet());
         assertEquals(Set.of("https [::]:443"), dualStack);
-        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, ListenerMove.dualStack(t, dualStack, fallbacks, (k, e) -> t.log.add("fell back " + k)));
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, pairs.sockets(t, dualStack, (k, line) -> t.log.add("fell back " + k)));
         assertEquals(List.of("open https [::]:443", "open http 0.0.0.0:80"), t.log);
         assertEquals(List.of(), r.failed());
     }
@@ -238,7 +238,7 @@ class ListenerMoveTest {
     /** Without IPv6 the [::] of a pair opens as 0.0.0.0 on its port, which later moves keep (no failure, nothing listed). */
     @Test
     void withoutIpv6TheIpv4WildcardOfAPairServesAndIsKept() {
-        Set<String> fallbacks = new java.util.HashSet<>();
+        ListenerMove.DualStack pairs = new ListenerMove.DualStack();
         Table t = new Table(Set.of(), Map.of()) {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
@@ -250,17 +250,17 @@ class ListenerMoveTest {
             }
         };
         Map<String, InetSocketAddress> wanted = wildcardPair(443);
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, t.open.keySet(), fallbacks);
-        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, ListenerMove.dualStack(t, dualStack, fallbacks, (k, e) -> t.log.add("fell back " + k)));
+        Set<String> dualStack = pairs.merge(wanted, t.open.keySet());
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, pairs.sockets(t, dualStack, (k, line) -> t.log.add("fell back " + k)));
         assertEquals(List.of("refused https [::]:443", "fell back https [::]:443", "open https 0.0.0.0:443", "open http 0.0.0.0:80"), t.log);
         assertEquals(List.of(), r.failed());
 
         t.log.clear();
         Map<String, InetSocketAddress> again = wildcardPair(443);
-        Set<String> none = ListenerMove.mergeWildcardPairs(again, t.open.keySet(), fallbacks);
+        Set<String> none = pairs.merge(again, t.open.keySet());
         assertEquals(Set.of(), none);
         assertEquals(Set.of("https 0.0.0.0:443", "http 0.0.0.0:80"), again.keySet(), "the open IPv4 wildcard stands for the pair");
-        ListenerMove.Result second = ListenerMove.apply(Map.copyOf(t.open), again, ListenerMove.dualStack(t, none, fallbacks, (k, e) -> t.log.add("fell back " + k)));
+        ListenerMove.Result second = ListenerMove.apply(Map.copyOf(t.open), again, pairs.sockets(t, none, (k, line) -> t.log.add("fell back " + k)));
         assertEquals(List.of(), t.log, "nothing opened or closed");
         assertEquals(List.of(), second.failed());
     }
@@ -268,11 +268,11 @@ class ListenerMoveTest {
     /** A port in use is no sign of a host without IPv6: the [::] fails (for the move to handle), no IPv4 wildcard opens in its place. */
     @Test
     void aDualStackListenerWhosePortIsInUseDoesNotFallBack() {
-        Set<String> fallbacks = new java.util.HashSet<>();
+        ListenerMove.DualStack pairs = new ListenerMove.DualStack();
         Table t = new Table(Set.of(443), Map.of());
         Map<String, InetSocketAddress> wanted = wildcardPair(443);
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, t.open.keySet(), fallbacks);
-        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, ListenerMove.dualStack(t, dualStack, fallbacks, (k, e) -> t.log.add("fell back " + k)));
+        Set<String> dualStack = pairs.merge(wanted, t.open.keySet());
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, pairs.sockets(t, dualStack, (k, line) -> t.log.add("fell back " + k)));
         assertEquals(List.of("refused https [::]:443", "open http 0.0.0.0:80"), t.log);
         assertEquals("https [::]:443", r.failed().get(0).key());
     }
@@ -287,7 +287,7 @@ class ListenerMoveTest {
         wanted.put("https [::1]:445", new InetSocketAddress("::1", 445));
         wanted.put("https 0.0.0.0:445", new InetSocketAddress("0.0.0.0", 445));
         Map<String, InetSocketAddress> before = new LinkedHashMap<>(wanted);
-        assertEquals(Set.of(), ListenerMove.mergeWildcardPairs(wanted, Set.of(), Set.of()));
+        assertEquals(Set.of(), new ListenerMove.DualStack().merge(wanted, Set.of()));
         assertEquals(before, wanted);
     }
 
@@ -297,13 +297,13 @@ class ListenerMoveTest {
      */
     @Test
     void anIpv6WildcardAddedToARunningIpv4OneTakesItsPlace() {
-        Set<String> fallbacks = new java.util.HashSet<>();
+        ListenerMove.DualStack pairs = new ListenerMove.DualStack();
         Table t = new Table(Set.of(), Map.of("https 0.0.0.0:443", new InetSocketAddress("0.0.0.0", 443)));
         Map<String, InetSocketAddress> wanted = wildcardPair(443);
         wanted.remove("http 0.0.0.0:80");
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, t.open.keySet(), fallbacks);
+        Set<String> dualStack = pairs.merge(wanted, t.open.keySet());
         assertEquals(Set.of("https [::]:443"), dualStack);
-        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, ListenerMove.dualStack(t, dualStack, fallbacks, (k, e) -> t.log.add("fell back " + k)));
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, pairs.sockets(t, dualStack, (k, line) -> t.log.add("fell back " + k)));
         assertEquals(List.of("refused https [::]:443", "close https 0.0.0.0:443", "open https [::]:443"), t.log);
         assertEquals(List.of(), r.failed());
         assertEquals(Set.of("https [::]:443"), t.open.keySet());

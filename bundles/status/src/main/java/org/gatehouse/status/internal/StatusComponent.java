@@ -72,8 +72,8 @@ public final class StatusComponent {
     private final List<MetricsSource> sources = new CopyOnWriteArrayList<>();
     private final List<PageSection> sections = new CopyOnWriteArrayList<>();
     private final Map<String, Bound> bound = new LinkedHashMap<>();
-    /** IPv4 wildcards open in place of a dual-stack [::] this host could not open (ListenerMove.dualStack). */
-    private final Set<String> ipv4Fallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** 0.0.0.0:P with [::]:P: one dual-stack socket, over every move of these listeners. */
+    private final ListenerMove.DualStack dualStack = new ListenerMove.DualStack();
     private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-status", GlobalEventExecutor.INSTANCE);
     private final RefusalLog refusals = new RefusalLog(LOG);
     private final AtomicLong sourceFailures = new AtomicLong();
@@ -207,17 +207,16 @@ public final class StatusComponent {
     private boolean listen(StatusSettings s, boolean again) {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.listen().forEach(a -> wanted.put("status " + IpAddresses.format(a), a));
-        // 0.0.0.0:P and [::]:P: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet(), ipv4Fallbacks);
+        Set<String> merged = dualStack.merge(wanted, bound.keySet());
         List<String> opened = new ArrayList<>();
-        ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
+        ListenerMove.Sockets sockets = dualStack.sockets(new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(address);
                 bound.put(key, b);
                 opened.add(key);
                 LOG.info("Status: metrics and status page on http://{}/{}{}", IpAddresses.format(b.address()),
-                        dualStack.contains(key) ? " (dual-stack: IPv4 too)" : "",
+                        ListenerMove.DualStack.note(merged, key),
                         again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "");
             }
 
@@ -227,8 +226,7 @@ public final class StatusComponent {
                 StatusComponent.this.close(b);
                 LOG.info("Status: stopped listening on {}", IpAddresses.format(b.address()));
             }
-        }, dualStack, ipv4Fallbacks, (key, ex) -> LOG.info("Status: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
-                ListenerMove.rootMessage(ex), IpAddresses.format(new InetSocketAddress("0.0.0.0", wanted.get(key).getPort()))));
+        }, merged, (key, line) -> LOG.info("Status: {}", line));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
         ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)

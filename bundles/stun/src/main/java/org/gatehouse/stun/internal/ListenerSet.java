@@ -54,8 +54,8 @@ final class ListenerSet {
     private final Dispatcher dispatcher;
     private final BundleContext context;
     private final Map<String, BoundListener> bound = new LinkedHashMap<>();
-    /** IPv4 wildcards open in place of a dual-stack [::] this host could not open (ListenerMove.dualStack). */
-    private final Set<String> ipv4Fallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** 0.0.0.0:P with [::]:P of one protocol: one dual-stack socket, over every move of these listeners. */
+    private final ListenerMove.DualStack dualStack = new ListenerMove.DualStack();
     private final DiscoveryGroups discovery;
     private final ProblemSlot problems;
     /** The UDP wildcards' sockets on each address of this host; only where SO_REUSEPORT lets them share the port. */
@@ -177,8 +177,7 @@ final class ListenerSet {
                     settings.tlsListen().stream().map(IpAddresses::format).collect(java.util.stream.Collectors.joining(", ")));
             reportedNoTls = true;
         }
-        // 0.0.0.0:P and [::]:P of one protocol: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
-        Set<String> dualStackPairs = ListenerMove.mergeWildcardPairs(wanted, bound.keySet(), ipv4Fallbacks);
+        Set<String> merged = dualStack.merge(wanted, bound.keySet());
         InetSocketAddress alternate = settings.alternate();
         // A group whose listener goes goes with it: its sockets could hold ports the new listeners want.
         // (A retry closes no listener before it has opened another: the groups of those it keeps stay.)
@@ -189,10 +188,10 @@ final class ListenerSet {
         discovery.closeWhereListenerGoes(staying);
         List<String> opened = new ArrayList<>();
         String before = again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "";
-        ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
+        ListenerMove.Sockets sockets = dualStack.sockets(new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
-                bind(key.substring(0, 3), address, key, dualStackPairs.contains(key) ? " (dual-stack: IPv4 too)" : "", before);
+                bind(key.substring(0, 3), address, key, ListenerMove.DualStack.note(merged, key), before);
                 opened.add(key);
             }
 
@@ -209,8 +208,7 @@ final class ListenerSet {
             public boolean samePorts(String key, String other) {
                 return key.startsWith("udp") == other.startsWith("udp");
             }
-        }, dualStackPairs, ipv4Fallbacks, (key, ex) -> LOG.info("STUN: {} unavailable ({}); opening {} for IPv4", key, ListenerMove.rootMessage(ex),
-                ListenerMove.ipv4WildcardKey(key, wanted.get(key).getPort())));
+        }, merged, (key, line) -> LOG.info("STUN: {} {}", key.substring(0, 3), line));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
         ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)

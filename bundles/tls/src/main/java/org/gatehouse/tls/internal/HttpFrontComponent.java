@@ -55,8 +55,8 @@ public final class HttpFrontComponent {
     private final Map<HttpRoute, List<Front.Mount>> routes = new LinkedHashMap<>();
     private final Map<HttpFilter, Front.Ranked> filters = new LinkedHashMap<>();
     private final Map<String, Bound> bound = new LinkedHashMap<>();
-    /** IPv4 wildcards open in place of a dual-stack [::] this host could not open (ListenerMove.dualStack). */
-    private final Set<String> ipv4Fallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** 0.0.0.0:P with [::]:P: one dual-stack socket, over every move of these listeners. */
+    private final ListenerMove.DualStack dualStack = new ListenerMove.DualStack();
     private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-http", GlobalEventExecutor.INSTANCE);
     private volatile Front front;
     private BundleContext context;
@@ -246,17 +246,16 @@ public final class HttpFrontComponent {
         Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
         s.https().forEach(a -> wanted.put("tls " + IpAddresses.format(a), a));
         s.http().forEach(a -> wanted.put("tcp " + IpAddresses.format(a), a));
-        // 0.0.0.0:P and [::]:P: one dual-stack socket (0.0.0.0:P where IPv6 is missing).
-        Set<String> dualStack = ListenerMove.mergeWildcardPairs(wanted, bound.keySet(), ipv4Fallbacks);
+        Set<String> merged = dualStack.merge(wanted, bound.keySet());
         List<String> opened = new ArrayList<>();
-        ListenerMove.Sockets sockets = ListenerMove.dualStack(new ListenerMove.Sockets() {
+        ListenerMove.Sockets sockets = dualStack.sockets(new ListenerMove.Sockets() {
             @Override
             public void open(String key, InetSocketAddress address) throws Exception {
                 Bound b = bind(key.substring(0, 3), address);
                 bound.put(key, b);
                 opened.add(key);
                 TlsComponentLog.LOG.info("TLS: {} listening on {}{}{}", b.name(), IpAddresses.format(b.address()),
-                        dualStack.contains(key) ? " (dual-stack: IPv4 too)" : "",
+                        ListenerMove.DualStack.note(merged, key),
                         again ? ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)" : "");
             }
 
@@ -266,8 +265,7 @@ public final class HttpFrontComponent {
                 HttpFrontComponent.close(b);
                 TlsComponentLog.LOG.info("TLS: stopped listening on {} {}", b.name(), IpAddresses.format(b.address()));
             }
-        }, dualStack, ipv4Fallbacks, (key, ex) -> TlsComponentLog.LOG.info("TLS: {} unavailable ({}); opening {} for IPv4", IpAddresses.format(wanted.get(key)),
-                ListenerMove.rootMessage(ex), IpAddresses.format(new InetSocketAddress("0.0.0.0", wanted.get(key).getPort()))));
+        }, merged, (key, line) -> TlsComponentLog.LOG.info("TLS: {}", line));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
         ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
