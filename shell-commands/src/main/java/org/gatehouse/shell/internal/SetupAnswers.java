@@ -257,17 +257,19 @@ final class SetupAnswers {
 
     /** Relay addresses: addresses of this host, as TURN takes them (no wildcard, no multicast). */
     static String relayAddresses(String s) {
-        String out = addresses(s);
-        for (String part : out.split(",")) {
-            if (!part.isBlank()) {
-                InetAddress a = IpAddresses.canonical(IpAddresses.parse(part.strip()));
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String p = part.strip();
+            if (!p.isEmpty()) {
+                InetAddress a = IpAddresses.canonical(IpAddresses.parse(p));
                 if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
-                    throw new IllegalArgumentException("'" + part.strip() + "' is not an address of this host (a wildcard or multicast"
+                    throw new IllegalArgumentException("'" + p + "' is not an address of this host (a wildcard or multicast"
                             + " address); leave relay-ip empty to relay on any");
                 }
+                out.add(p);
             }
         }
-        return out;
+        return String.join(", ", out);
     }
 
     static String externalIp(String s) {
@@ -297,18 +299,6 @@ final class SetupAnswers {
                         + "; give one (one per family, or public/private pairs)");
             }
             out.add(p);
-        }
-        return String.join(", ", out);
-    }
-
-    static String addresses(String s) {
-        List<String> out = new ArrayList<>();
-        for (String part : s.split(",")) {
-            String p = part.strip();
-            if (!p.isEmpty()) {
-                IpAddresses.parse(p);
-                out.add(p);
-            }
         }
         return String.join(", ", out);
     }

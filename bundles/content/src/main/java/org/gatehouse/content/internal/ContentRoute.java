@@ -31,7 +31,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Locale;
+import org.gatehouse.tls.http.HttpDates;
 import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpRoute;
 
@@ -46,11 +46,9 @@ import org.gatehouse.tls.http.HttpRoute;
 final class ContentRoute implements HttpRoute {
 
     private static final int PIECE = 64 * 1024;
-    /** Read leniently (a one-digit day, as RFC_1123_DATE_TIME allows); written as RFC 9110's IMF-fixdate (two digits). */
+    /** How If-Modified-Since is read: leniently, a one-digit day too (answers write HttpDates.IMF_FIXDATE). */
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
-    private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH);
 
-    /** The folder (its real path) and settings in force, swapped whole on a change. */
     /**
      * The folder served, as configured and as its real path. The real path is looked up again at most
      * once a second, so a folder that is a symbolic link swapped to a new release (webapp ->
@@ -329,7 +327,7 @@ final class ContentRoute implements HttpRoute {
         Object key = attrs.fileKey();
         String etag = "\"" + Long.toHexString(modified.toEpochMilli()) + "-" + Long.toHexString(size)
                 + (key == null ? "" : "-" + Integer.toHexString(key.hashCode())) + (encoding == null ? "" : "-" + encoding) + "\"";
-        String lastModified = IMF_FIXDATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC));
+        String lastModified = HttpDates.IMF_FIXDATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC));
 
         HttpResponse r = response(HttpResponseStatus.OK);
         HttpHeaders h = r.headers();

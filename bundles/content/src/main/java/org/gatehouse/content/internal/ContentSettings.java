@@ -45,8 +45,10 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
      * hold passwords, keys and certificates; one inside them (etc/tls, data/tls) holds the keys themselves.
      */
     static String secrets(Path folder) {
+        Path served = real(folder);
         for (Path secret : List.of(InstallationPaths.home().resolve("etc"), InstallationPaths.data())) {
-            String where = real(secret).startsWith(real(folder)) ? "holds " : real(folder).startsWith(real(secret)) ? "is inside " : null;
+            Path held = real(secret);
+            String where = held.startsWith(served) ? "holds " : served.startsWith(held) ? "is inside " : null;
             if (where != null) {
                 return where + secret + " (passwords, keys, certificates), which would be served: name a folder that holds only the"
                         + " web app's files, e.g. webapp";

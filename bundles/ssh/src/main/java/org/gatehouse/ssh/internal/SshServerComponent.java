@@ -166,19 +166,12 @@ public final class SshServerComponent {
         if (server != null) {
             // The new listener opens before the old one closes: one that cannot be had (a port another
             // program holds, an address this host lacks) leaves the old one serving, sessions and all.
-            SshServer kept = server;
-            ServiceRegistration<Listener> keptRegistration = registration;
-            server = null;
-            registration = null;
+            int keptPort = server.getPort();
             try {
-                start(next, "");
-                configuration = next;
-                stop(kept, keptRegistration);
+                replaceListener(next, "");
                 return;
-            } catch (IOException | GeneralSecurityException e) {
-                server = kept;
-                registration = keptRegistration;
-                if (!ListenerMove.addressInUse(e) || next.listen().getPort() != kept.getPort()) {
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                if (!ListenerMove.addressInUse(e) || next.listen().getPort() != keptPort) {
                     inPlace(next.withListen(previous.listen()));
                     notOpened(next, e, true);
                     return;
@@ -239,26 +232,38 @@ public final class SshServerComponent {
      * any change of {@code listen}). Returns whether it is open.
      */
     private boolean listenAgain(SshConfiguration next) {
+        InetSocketAddress kept = boundAddress();
+        try {
+            replaceListener(next, ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)");
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+        notListening.clear();
+        if (kept != null) {
+            LOG.info("SSH: stopped listening on {} (kept while {} could not be opened)", IpAddresses.format(kept), IpAddresses.format(next.listen()));
+        }
+        return true;
+    }
+
+    /**
+     * Opens {@code next}'s listener beside the one in force, which closes once it is open (its sessions
+     * end, as at any change of {@code listen}); when it cannot be opened, the one in force stays and
+     * the failure is thrown.
+     */
+    private void replaceListener(SshConfiguration next, String note) throws IOException, GeneralSecurityException {
         SshServer kept = server;
         ServiceRegistration<Listener> keptRegistration = registration;
         server = null;
         registration = null;
         try {
-            start(next, ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)");
+            start(next, note);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             server = kept;
             registration = keptRegistration;
-            return false;
+            throw e;
         }
-        SshConfiguration before = configuration;
         configuration = next;
-        notListening.clear();
-        if (kept != null) {
-            stop(kept, keptRegistration);
-            LOG.info("SSH: stopped listening on {} (kept while {} could not be opened)",
-                    IpAddresses.format(new InetSocketAddress(before.listen().getAddress(), kept.getPort())), IpAddresses.format(next.listen()));
-        }
-        return true;
+        stop(kept, keptRegistration);
     }
 
     /** {@code note}: appended to the log line that says where the shell listens. */
