@@ -20,9 +20,12 @@ import org.gatehouse.tls.http.HttpFilter;
 import org.gatehouse.tls.http.RequestPath;
 
 /**
- * The front door's side of the ban: a 403 answer to a conference token request
- * ({@code POST .../request_token}, the conferencing node's answer to a wrong PIN) counts as a failure
- * of the client's address, and a banned address gets 429 with Retry-After on every request.
+ * The front door's side of the ban: a 403 answer to a conference token request that carries a PIN
+ * ({@code POST .../request_token} with a {@code pin} header, the conferencing node's answer to a wrong
+ * PIN) counts as a failure of the client's address, and a banned address gets 429 with Retry-After on
+ * every request. A token request without a PIN guesses nothing: its 403 ("PIN required") is the first
+ * step of every join of a PIN-protected conference, and counted, it banned an office whose people
+ * joined one meeting from behind one address.
  */
 final class BanFilter implements HttpFilter {
 
@@ -52,9 +55,9 @@ final class BanFilter implements HttpFilter {
             refuse(exchange, table.secondsLeft(ban), "Too many wrong PINs were tried from your address.");
             return false;
         }
-        // Under way counts only a token request that carries a PIN: every join asks for a token, and
-        // only one with a PIN can guess (the others get 403 "PIN required", counted when answered).
-        if (!isPinAttempt(exchange) || !exchange.request().headers().contains(PIN) || exempt.test(client.getAddress())) {
+        // Only a token request that carries a PIN can guess: every join asks for a token, first
+        // without one (and gets 403 "PIN required" where the conference has a PIN).
+        if (!isPinAttempt(exchange) || exempt.test(client.getAddress())) {
             return true;
         }
         BanTable.Attempt attempt = table.attemptBegins(client.getAddress());
@@ -69,9 +72,11 @@ final class BanFilter implements HttpFilter {
         return true;
     }
 
+    /** A token request carrying a PIN (its {@code pin} header): a guess when the node answers 403. */
     private static boolean isPinAttempt(HttpExchange exchange) {
         HttpRequest request = exchange.request();
-        return request != null && HttpMethod.POST.equals(request.method()) && isTokenRequest(exchange.path());
+        return request != null && HttpMethod.POST.equals(request.method()) && request.headers().contains(PIN)
+                && isTokenRequest(exchange.path());
     }
 
     @Override

@@ -196,6 +196,22 @@ class BanFrontTest {
         assertEquals(List.of("200", "200", "200", "200", "200"), answers);
     }
 
+    /**
+     * Every join of a PIN-protected conference first asks for a token without a PIN and gets 403 (PIN
+     * required): people joining one meeting from behind one address (an office's NAT) are not banned
+     * for it, and wrong PINs from that address still are.
+     */
+    @Test
+    void tokenRequestsWithoutAPinAreNotFailures() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            assertEquals("403", request("127.0.0.45", "POST", TOKEN), "join " + (i + 1) + ", no PIN yet");
+            assertEquals("200", request("127.0.0.45", "POST", TOKEN, "pin: 1234"), "join " + (i + 1) + " with its PIN");
+        }
+        assertTrue(ban.failures().isEmpty(), ban.failures().toString());
+        wrongPins("127.0.0.45", 3);
+        assertEquals("429 2", request("127.0.0.45", "POST", TOKEN));
+    }
+
     /** An attempt whose client left before the answer counts no more: the address is not held back by attempts long given up. */
     @Test
     void anAttemptTheClientGaveUpIsNoLongerUnderWay() throws Exception {
@@ -208,7 +224,7 @@ class BanFrontTest {
     @Test
     void aWrongPinCountsThoughTheClientLeavesBeforeTheAnswerEnds() throws Exception {
         for (int i = 0; i < 3; i++) {
-            atOnce(1, "127.0.0.43", "0.5", "slow-403: yes");
+            atOnce(1, "127.0.0.43", "0.5", "slow-403: yes", "pin: 0000");
         }
         assertTrue(within(1, () -> !ban.bans().isEmpty()), ban.failures().toString());
         assertEquals("127.0.0.43", ban.bans().get(0).address());
