@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import org.gatehouse.core.CapturedLog;
+import org.gatehouse.core.IsolatedNetwork;
 import org.gatehouse.core.Listener;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -86,7 +88,9 @@ class PerAddressSocketsTest {
     }
 
     @Test
+    @Tag(IsolatedNetwork.TAG)
     void aRequestToASecondAddressIsAnsweredFromIt() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
         try (Responder r = new Responder(2, () -> List.of(InetAddress.getLoopbackAddress(), ip("127.0.0.2")),
                 "listen", "0.0.0.0:0", "tls-listen", "", "tcp", "false")) {
             Listener wildcard = udp(r);
@@ -104,7 +108,9 @@ class PerAddressSocketsTest {
      * virtual address failing back serves at once) until the wildcard is no longer configured.
      */
     @Test
+    @Tag(IsolatedNetwork.TAG)
     void addressesComingLaterArePickedUpAndKeptUntilTheWildcardGoes() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
         List<InetAddress> host = new CopyOnWriteArrayList<>(List.of(InetAddress.getLoopbackAddress()));
         try (Responder r = new Responder(2, () -> List.copyOf(host), "listen", "0.0.0.0:0", "tls-listen", "", "tcp", "false")) {
             Listener wildcard = udp(r);
@@ -136,7 +142,9 @@ class PerAddressSocketsTest {
 
     /** The wildcard replaced by one of its addresses on its port: the per-address socket there is out of the way. */
     @Test
+    @Tag(IsolatedNetwork.TAG)
     void theWildcardCanBeReplacedByOneOfItsAddresses() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
         try (Responder r = new Responder(2, () -> List.of(ip("127.0.0.3")), "listen", "0.0.0.0:0", "tls-listen", "", "tcp", "false")) {
             int port = udp(r).address().getPort();
             r.component.modified(Responder.props("listen", "0.0.0.0:" + port, "tls-listen", "", "tcp", "false"));
@@ -150,7 +158,9 @@ class PerAddressSocketsTest {
 
     /** An address that cannot be bound is one WARN and no Problem; the wildcard goes on serving it. */
     @Test
+    @Tag(IsolatedNetwork.TAG)
     void anAddressThatCannotBeBoundIsOneWarningAndTheWildcardServesIt() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
         try (CapturedLog log = new CapturedLog();
                 Responder r = new Responder(2, () -> List.of(InetAddress.getLoopbackAddress(), ip("192.0.2.77")),
                         "listen", "0.0.0.0:0", "tls-listen", "", "tcp", "false")) {
@@ -170,7 +180,9 @@ class PerAddressSocketsTest {
      * next to the wildcard on its port fails): the wildcard opens no socket of its own there.
      */
     @Test
+    @Tag(IsolatedNetwork.TAG)
     void anAddressListedOnItsOwnIsLeftToItsListener() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
         try (Responder r = new Responder(2, () -> List.of(ip("127.0.0.2"), ip("127.0.0.3")),
                 "listen", "0.0.0.0:0", "tls-listen", "", "tcp", "false")) {
             int port = udp(r).address().getPort();
@@ -183,7 +195,9 @@ class PerAddressSocketsTest {
 
     /** The dual-stack [::] serves IPv4 too: it gets IPv4 sockets as well as IPv6 ones. */
     @Test
+    @Tag(IsolatedNetwork.TAG)
     void theDualStackWildcardAnswersFromIpv4AndIpv6Addresses() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
         boolean loopbackV6 = Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
                 .flatMap(n -> Collections.list(n.getInetAddresses()).stream())
                 .anyMatch(a -> a instanceof Inet6Address && a.isLoopbackAddress());

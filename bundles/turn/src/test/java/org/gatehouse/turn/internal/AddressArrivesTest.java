@@ -8,11 +8,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.gatehouse.core.IsolatedNetwork;
 import org.gatehouse.stun.internal.TestStunServer;
 import org.gatehouse.stun.message.Attribute;
 import org.gatehouse.stun.message.MessageClass;
 import org.gatehouse.stun.message.Method;
 import org.gatehouse.stun.message.StunMessage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +26,9 @@ import org.junit.jupiter.api.Test;
 class AddressArrivesTest {
 
     @Test
+    @Tag(IsolatedNetwork.TAG)
     void anAllocationMadeThroughTheWildcardKeepsRelayingWhenItsAddressGetsItsOwnSocket() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
         InetAddress first = InetAddress.getByName("127.0.0.1");
         InetAddress second = InetAddress.getByName("127.0.0.2");
         AtomicReference<List<InetAddress>> host = new AtomicReference<>(List.of(first));
