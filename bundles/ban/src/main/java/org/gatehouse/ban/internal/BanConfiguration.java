@@ -28,8 +28,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             defaultValue = "true")
     boolean exempt$_$management$_$networks();
 
-    @AttributeDefinition(name = "ipv6-prefix", description = "IPv6 clients are counted per prefix of this length; 128 = per address, 64 = per /64.",
-            defaultValue = "128", min = "32", max = "128")
+    @AttributeDefinition(name = "ipv6-prefix", description = "IPv6 clients are counted per prefix of this length; 64 = per /64 (one subscriber), 128 = per address.",
+            defaultValue = "64", min = "32", max = "128")
     int ipv6$_$prefix();
 
     @AttributeDefinition(name = "max-tracked", description = "Most addresses with counted failures, and most bans, kept in memory.",

@@ -11,7 +11,7 @@ record BanSettings(boolean enabled, int maxFailures, Duration findTime, Duration
 
     static final String PID = "org.gatehouse.ban";
 
-    static final BanSettings DEFAULTS = new BanSettings(true, 10, Duration.ofSeconds(300), Duration.ofSeconds(300), true, 128,
+    static final BanSettings DEFAULTS = new BanSettings(true, 10, Duration.ofSeconds(300), Duration.ofSeconds(300), true, 64,
             50_000, "built-in defaults");
 
     static BanSettings read(Map<String, ?> properties) throws InvalidSettingException {

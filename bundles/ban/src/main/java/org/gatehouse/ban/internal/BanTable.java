@@ -351,8 +351,8 @@ final class BanTable {
             capWarned = true;
             lastCapWarning = now;
             LOG.warn("Ban: failed PIN attempts are counted for {} addresses, the most max-tracked in {} allows; those quiet longest "
-                    + "are forgotten ({} so far). Many sources are guessing PINs; for IPv6 clients ipv6-prefix = 64 counts each /64 once",
-                    max, settings.source(), forgotten);
+                    + "are forgotten ({} so far). Many sources are guessing PINs{}",
+                    max, settings.source(), forgotten, settings.ipv6Prefix() > 64 ? "; for IPv6 clients ipv6-prefix = 64 counts each /64 once" : "");
         }
     }
 

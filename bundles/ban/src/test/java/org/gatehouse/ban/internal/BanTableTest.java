@@ -54,7 +54,7 @@ class BanTableTest {
         assertEquals(300, d.banTime().toSeconds());
         assertTrue(d.enabled());
         assertTrue(d.exemptManagementNetworks());
-        assertEquals(128, d.ipv6Prefix());
+        assertEquals(64, d.ipv6Prefix(), "one IPv6 subscriber's /64 counts as one client");
     }
 
     @Test
@@ -140,18 +140,18 @@ class BanTableTest {
 
     @Test
     void ipv6IsCountedPerAddressOrPerPrefix() throws Exception {
-        configure("max-failures", 2);
+        configure("max-failures", 2, "ipv6-prefix", 128);
         fail("2001:db8:1:2::a", 1);
         fail("2001:db8:1:2::b", 1);
-        assertNull(table.banned(ip("2001:db8:1:2::a")), "per address by default");
+        assertNull(table.banned(ip("2001:db8:1:2::a")), "per address with 128");
 
-        configure("max-failures", 2, "ipv6-prefix", 64);
+        configure("max-failures", 2);
         assertTrue(table.failures().isEmpty(), "counts of the old grouping are dropped");
         fail("2001:db8:1:2::a", 1);
         fail("2001:db8:1:2:ffff::b", 1);
         assertNotNull(table.banned(ip("2001:db8:1:2::99")), "the whole /64");
         assertNull(table.banned(ip("2001:db8:1:3::a")));
-        assertEquals("2001:db8:1:2::/64", table.bans().get(0).address());
+        assertEquals("2001:db8:1:2::/64", table.bans().get(0).address(), "per /64 by default");
         assertTrue(table.remove("2001:db8:1:2::1234"), "any address of the group names it");
         assertNull(table.banned(ip("2001:db8:1:2::a")));
     }
