@@ -15,8 +15,8 @@ import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 
 /**
- * {@code etc/org.gatehouse.auth.ldap.cfg}. Absent, or without {@code url}, or with
- * {@code enabled = false}: nothing is guarded.
+ * {@code etc/org.gatehouse.auth.ldap.cfg}. Absent, or without {@code url} (and without the keys
+ * that say how to check users), or with {@code enabled = false}: nothing is guarded.
  */
 record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path caFile, String bindDn, String bindPassword,
         DN base, String userFilter, DN requiredGroup, Membership membership, List<String> guardedPaths, String realm,
@@ -25,6 +25,12 @@ record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path 
 
     static final String PID = "org.gatehouse.auth.ldap";
     static final String USER = "{user}";
+    /**
+     * The keys that say how users are checked: a file with one of them and no {@code url} lost its
+     * servers by mistake (a line deleted, commented out, misspelt) and is refused, not read as
+     * "guard nothing", which would open every guarded path on a bad edit.
+     */
+    private static final List<String> CHECK_KEYS = List.of("base", "bind-dn", "user-filter", "required-group", "guarded-paths");
 
     /** How membership of {@code required-group} is read. */
     enum Membership {
@@ -43,6 +49,14 @@ record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path 
         Settings s = Settings.of(PID, properties);
         boolean enabled = s.bool("enabled", true);
         List<LDAPURL> urls = s.list("url", List.of(), LdapSettings::url);
+        if (enabled && urls.isEmpty()) {
+            for (String key : CHECK_KEYS) {
+                if (!s.string(key, "").isEmpty()) {
+                    throw new InvalidSettingException(s.source(), "url", "", "is missing or empty, though " + key
+                            + " says how to check users: name the directory servers, or set enabled = false to guard nothing");
+                }
+            }
+        }
         boolean startTls = s.bool("start-tls", false);
         if (startTls) {
             for (LDAPURL u : urls) {

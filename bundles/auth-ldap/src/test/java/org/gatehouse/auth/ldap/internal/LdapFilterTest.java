@@ -393,6 +393,36 @@ class LdapFilterTest {
         assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false guards nothing");
     }
 
+    /**
+     * An edit that loses url (deleted, commented out, misspelt "urls") but still says how to check
+     * users is a mistake, refused: the guard in force stays. Read as "guard nothing" it opened every
+     * guarded path. A file like that from the start fails closed.
+     */
+    @Test
+    void aFileThatLostItsUrlIsRefusedAndTheGuardInForceStays() throws Exception {
+        guard(config());
+        Map<String, Object> lost = config();
+        lost.remove("url");
+        lost.put("urls", directory.url());
+        ldap.modified(lost);
+        assertChallenge(get("/meet/"));
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"), "the directory in force still checks logins");
+
+        regard(Map.of("service.pid", LdapSettings.PID, "guarded-paths", "/meet/"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 503"), "a file that never had its servers fails closed");
+        regard(Map.of("service.pid", LdapSettings.PID, "enabled", "false", "base", TestDirectory.BASE));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "enabled = false guards nothing, whatever else the file says");
+        regard(Map.of("service.pid", LdapSettings.PID, "cache-seconds", "60"));
+        assertTrue(get("/meet/").startsWith("HTTP/1.1 200"), "nor does a file that says nothing of a directory");
+    }
+
+    /** The component in force replaced by a new one started with {@code config}, as at a restart. */
+    private void regard(Map<String, Object> config) {
+        front.unfilter(ldap.filter());
+        ldap.deactivate();
+        guard(config);
+    }
+
     /** A refused change keeps the good file in force even when it guards nothing: a typo does not turn the server into 503 everywhere. */
     @Test
     void aRefusedChangeKeepsADisabledConfigurationInForce() throws Exception {
