@@ -51,6 +51,14 @@ final class Allocation implements Wheel.Timed {
 
     /** Peer addresses one allocation may have permissions for at a time (508 beyond). */
     static final int MAX_PERMISSIONS = 1000;
+    /**
+     * Channels one allocation may have bound at a time (508 beyond), resting ones included. Each
+     * datagram from a peer, and each ChannelData, looks its channel up among them: without a bound,
+     * one client's 16,384 channels to the ports of one permitted address made every packet of its
+     * allocation a scan of 16,384 entries on an I/O thread shared with other allocations. An ICE
+     * agent binds one per remote candidate it checks through the relay: a handful to a few tens.
+     */
+    static final int MAX_CHANNELS = 128;
 
     final Map<InetAddress, Permission> permissions = new HashMap<>(4);
     private ChannelBinding[] channels = NO_CHANNELS;

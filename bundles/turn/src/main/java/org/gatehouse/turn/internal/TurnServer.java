@@ -553,7 +553,8 @@ final class TurnServer implements TurnHandler {
             error(m, a.connection, a.client, ErrorCode.BAD_REQUEST, auth, a);
             return;
         }
-        if (byPeer == null && a.permissionsFull(List.of(peer.getAddress()))) {
+        // A bound channel refreshed may need its permission again (expired meanwhile): the cap holds for it too.
+        if (byNumber == null && a.channelCount() >= Allocation.MAX_CHANNELS || a.permissionsFull(List.of(peer.getAddress()))) {
             error(m, a.connection, a.client, ErrorCode.INSUFFICIENT_CAPACITY, auth, a);
             return;
         }

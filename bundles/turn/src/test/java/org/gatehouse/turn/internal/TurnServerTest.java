@@ -537,6 +537,30 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * Channels are bounded too, also to the ports of one permitted address (which the permission
+     * bound does not see): 128 bind, the 129th is 508, and the bound ones refresh and relay.
+     */
+    @Test
+    void channelsPerAllocationAreBoundedWith508() throws Exception {
+        try (TurnClient c = turn.client(); TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1")) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            InetAddress ip = peer.address().getAddress();
+            for (int i = 0; i < Allocation.MAX_CHANNELS - 1; i++) {
+                assertEquals(0, TurnClient.code(c.channelBind(0x4000 + i, new InetSocketAddress(ip, 20000 + i))), "channel " + i);
+            }
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000 + Allocation.MAX_CHANNELS - 1, peer.address())), "the last one");
+            assertEquals(508, TurnClient.code(c.channelBind(0x4000 + Allocation.MAX_CHANNELS, new InetSocketAddress(ip, 30000))),
+                    "one channel more");
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, new InetSocketAddress(ip, 20000))), "a bound one refreshes");
+            assertEquals(Allocation.MAX_CHANNELS, turn.turn.allocations().get(0).channels());
+            c.sendChannelData(0x4000 + Allocation.MAX_CHANNELS - 1, new byte[] {7});
+            Object[] got = peer.receive(2000);
+            assertNotNull(got, "the bound channels relay");
+            assertArrayEquals(new byte[] {7}, (byte[]) got[0]);
+        }
+    }
+
     @Test
     void evenPortWithReservationGivesTheNextPortToTheTokenHolder() throws Exception {
         try (TurnClient a = turn.client(); TurnClient b = turn.client()) {
