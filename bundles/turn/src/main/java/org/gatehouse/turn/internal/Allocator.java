@@ -13,6 +13,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.gatehouse.core.LogGate;
@@ -104,6 +105,11 @@ final class Allocator {
         Reservation reserved = null;
         if (tokenAt >= 0) {
             reserved = reservations.remove(m.buffer().getLong(m.valueOffset(tokenAt)));
+            if (reserved != null && reserved.expiresNanos - System.nanoTime() <= 0) {
+                // Expired, not yet swept (the sweep runs once a second): its port goes back now.
+                server.ports.release(reserved.address, reserved.port);
+                reserved = null;
+            }
             if (reserved == null) {
                 server.table.release(quotaUser);
                 server.error(m, connection, client, ErrorCode.INSUFFICIENT_CAPACITY, auth, null);
@@ -427,13 +433,13 @@ final class Allocator {
 
     void expireReservations() {
         long now = System.nanoTime();
-        reservations.values().removeIf(r -> {
-            if (r.expiresNanos - now <= 0) {
+        for (Map.Entry<Long, Reservation> e : reservations.entrySet()) {
+            Reservation r = e.getValue();
+            // Released only by the one that removes it: an Allocate taking the token at this moment keeps its port.
+            if (r.expiresNanos - now <= 0 && reservations.remove(e.getKey(), r)) {
                 server.ports.release(r.address, r.port);
-                return true;
             }
-            return false;
-        });
+        }
     }
 
     /** Datagrams from peers at one relay socket. */
