@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.stun.StunConnection;
 import org.gatehouse.stun.message.StunMessage;
@@ -274,6 +275,11 @@ final class Allocation implements Wheel.Timed {
         }
         ByteBuf data = packet.content();
         int length = data.readableBytes();
+        if (length >= EventLoops.MAX_DATAGRAM_SIZE) {
+            // The relay socket reads that much of a datagram: this one may have been cut short.
+            server.counters.dropped.increment();
+            return;
+        }
         long cap = server.maxBps();
         if (cap > 0 && !downstream.take(length, cap)) {
             server.counters.droppedOverBandwidth.increment();

@@ -385,6 +385,29 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * A relay socket reads at most 4,096 bytes of a datagram: a larger one from a peer arrives cut
+     * short, and is dropped (counted), never passed to the client as if it were whole.
+     */
+    @Test
+    void aDatagramFromAPeerTooLargeToReadWholeIsDroppedNotCutShort() throws Exception {
+        try (TurnClient c = turn.client(); TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1")) {
+            InetSocketAddress relayed = TurnClient.relayed(c.allocate());
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, peer.address())));
+            long dropped = turn.turn.statistics().dropped();
+            peer.send(new byte[6000], relayed);
+            assertNull(c.receive(500), "nothing of the 6,000 bytes reaches the client");
+            assertEquals(dropped + 1, turn.turn.statistics().dropped());
+            byte[] media = new byte[4000];
+            media[3999] = 9;
+            peer.send(media, relayed);
+            byte[] frame = c.receive(2000);
+            assertNotNull(frame, "4,000 bytes are relayed");
+            assertEquals(4004, frame.length);
+            assertEquals(9, frame[4003]);
+        }
+    }
+
     @Test
     void sendAndDataIndicationsAndChannelsRelayBothWays() throws Exception {
         try (TurnClient c = turn.client(); TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1")) {
