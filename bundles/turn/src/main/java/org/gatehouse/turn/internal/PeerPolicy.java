@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntPredicate;
 import org.gatehouse.core.net.AddressSet;
 import org.gatehouse.core.net.IpAddresses;
 
@@ -19,13 +20,15 @@ import org.gatehouse.core.net.IpAddresses;
  * allowed, as in coturn. In restricted mode only {@code allowed-peer-ip} is reachable.
  *
  * <p>An address of this host (any interface's, the relay addresses, the external-ip public addresses a
- * NAT may send back here) is reachable only at a port of the relay range unless {@code allowed-peer-ip}
- * holds it: there it is another allocation's relayed address (two clients of this server relaying to
- * each other, as with TURN over TCP/443 on both sides of a call), while at any other port a relay
- * socket would reach this host's own UDP services (the STUN/TURN listener, a DNS or SNMP daemon) from one
- * of its own addresses, past a firewall that trusts those. Permissions, which name an address and no
- * port, are granted for it; a channel to another port is refused (403), and a Send indication to one
- * is dropped.
+ * NAT may send back here) is reachable only at a port a relay of this server holds unless
+ * {@code allowed-peer-ip} holds it: there it is another allocation's relayed address (two clients of
+ * this server relaying to each other, as with TURN over TCP/443 on both sides of a call), while at any
+ * other port a relay socket would reach this host's own UDP services (the STUN/TURN listener, a DNS,
+ * SNMP or VPN daemon) from one of its own addresses, past a firewall that trusts those. Held, not
+ * merely in the relay range: a range may be set to hold the listener's port or another daemon's
+ * (min-port may go down to 1024), and a port another program has bound is never held by a relay.
+ * Permissions, which name an address and no port, are granted for it; a channel to another port is
+ * refused (403), and a Send indication to one is dropped.
  */
 final class PeerPolicy {
 
@@ -45,25 +48,23 @@ final class PeerPolicy {
     private final boolean restricted;
     /** This host's addresses, canonical. */
     private final Set<InetAddress> own;
-    /** The relay port range ({@code min-port}, {@code max-port}): where this host's addresses are reachable. */
-    private final int minPort;
-    private final int maxPort;
+    /** Whether a relay of this server holds a port (as it is now): where this host's addresses are reachable. */
+    private final IntPredicate relayPort;
 
     PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted) {
-        this(allowed, denied, restricted, Set.of(), 0, 65535);
+        this(allowed, denied, restricted, Set.of(), port -> true);
     }
 
-    PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted, Set<InetAddress> own, int minPort, int maxPort) {
+    PeerPolicy(AddressSet allowed, AddressSet denied, boolean restricted, Set<InetAddress> own, IntPredicate relayPort) {
         this.allowed = allowed;
         this.denied = denied;
         this.restricted = restricted;
         this.own = Set.copyOf(own);
-        this.minPort = minPort;
-        this.maxPort = maxPort;
+        this.relayPort = relayPort;
     }
 
-    static PeerPolicy of(TurnSettings s) {
-        return new PeerPolicy(s.allowedPeers(), s.deniedPeers(), s.restricted(), ownAddresses(s), s.minPort(), s.maxPort());
+    static PeerPolicy of(TurnSettings s, IntPredicate relayPort) {
+        return new PeerPolicy(s.allowedPeers(), s.deniedPeers(), s.restricted(), ownAddresses(s), relayPort);
     }
 
     /** Whether {@code address} is one of this host's (its interfaces, relay-ip, external-ip) as last looked up. */
@@ -74,7 +75,7 @@ final class PeerPolicy {
     /** The same policy with this host's addresses as they are now (interfaces come and go); this one when they are the same. */
     PeerPolicy withOwnAddresses(TurnSettings s) {
         Set<InetAddress> now = ownAddresses(s);
-        return now.equals(own) ? this : new PeerPolicy(allowed, denied, restricted, now, minPort, maxPort);
+        return now.equals(own) ? this : new PeerPolicy(allowed, denied, restricted, now, relayPort);
     }
 
     /** Every address of this host's interfaces, the relay addresses and the external-ip public addresses. */
@@ -105,23 +106,21 @@ final class PeerPolicy {
     }
 
     /**
-     * Whether {@code peer} is this host's address at a port outside the relay range, not opened by
-     * allowed-peer-ip: a Send indication's check, whose address a permission already admitted (cheap
-     * for a port in the relay range, as every peer's on the other side of a relay is).
+     * Whether {@code peer} is this host's address at a port no relay of this server holds, not opened
+     * by allowed-peer-ip: a Send indication's check, whose address a permission already admitted (the
+     * relay ports are asked only for this host's addresses, never for a peer elsewhere).
      */
     boolean ownService(InetSocketAddress peer) {
-        if (peer.getPort() >= minPort && peer.getPort() <= maxPort) {
-            return false;
-        }
         InetAddress address = IpAddresses.canonical(peer.getAddress());
-        if (allowed.contains(address)) {
-            return false;
+        InetAddress ownAddress = address;
+        if (!own.contains(address)) {
+            Optional<Inet4Address> embedded = IpAddresses.embeddedIpv4(address);
+            if (embedded.isEmpty() || !own.contains(embedded.get())) {
+                return false;
+            }
+            ownAddress = embedded.get();
         }
-        if (own.contains(address)) {
-            return true;
-        }
-        Optional<Inet4Address> embedded = IpAddresses.embeddedIpv4(address);
-        return embedded.isPresent() && !allowed.contains(embedded.get()) && own.contains(embedded.get());
+        return !allowed.contains(address) && !allowed.contains(ownAddress) && !relayPort.test(peer.getPort());
     }
 
     Verdict verdict(InetAddress peer) {

@@ -75,6 +75,16 @@ final class PortPool {
         p.resting.put(port, System.nanoTime() + REST_SECONDS * 1_000_000_000L);
     }
 
+    /** Whether a relay (or a reservation) holds {@code port} on any relay address. */
+    synchronized boolean held(int port) {
+        for (Ports p : byAddress.values()) {
+            if (p.used.get(port)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     synchronized int inUse() {
         int n = 0;
         for (Ports p : byAddress.values()) {

@@ -121,7 +121,7 @@ final class TurnServer implements TurnHandler {
             users = next;
         }
         rest = s.useAuthSecret() ? new RestSecret(s.staticAuthSecrets(), s.restSeparator()) : null;
-        PeerPolicy newPolicy = PeerPolicy.of(s);
+        PeerPolicy newPolicy = PeerPolicy.of(s, ports::held);
         RelayAddresses newRelays = RelayAddresses.of(s);
         settings = s;
         relays = newRelays;
@@ -130,7 +130,7 @@ final class TurnServer implements TurnHandler {
         authenticator.config(authConfig(s));
         if (before != null) {
             // Any part of the policy may have changed: the ranges, restricted, this host's addresses
-            // (relay-ip, external-ip) or the relay port range, which decides which of its ports are services.
+            // (relay-ip, external-ip). Channels to another allocation's relay stay, whatever the port range.
             enforce(newPolicy);
         }
         LOG.info("TURN: realm {}, relay addresses {}, ports {}-{}, credentials from {}", s.realm(), newRelays,

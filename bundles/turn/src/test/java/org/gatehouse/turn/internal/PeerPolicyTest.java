@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntPredicate;
 import org.gatehouse.core.net.AddressSet;
 import org.junit.jupiter.api.Test;
 
@@ -45,18 +46,20 @@ class PeerPolicyTest {
     @Test
     void thisHostsOwnAddressesAreReachableAtRelayPortsOnlyInEveryFormUnlessAllowed() throws Exception {
         Set<InetAddress> own = Set.of(InetAddress.getByName("198.51.99.7"));
-        PeerPolicy p = new PeerPolicy(AddressSet.empty(), AddressSet.empty(), false, own, 49152, 65535);
+        // Relays hold 49152 and 65535 (in a range set down to 1024, which holds 3478 and 51820 too).
+        IntPredicate held = port -> port == 49152 || port == 65535;
+        PeerPolicy p = new PeerPolicy(AddressSet.empty(), AddressSet.empty(), false, own, held);
         for (String form : new String[] {"198.51.99.7", "::ffff:198.51.99.7", "2002:c633:6307::1", "64:ff9b::198.51.99.7"}) {
             assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, form), "a permission (an address, any port): " + form);
             assertEquals(PeerPolicy.Verdict.DENIED_OWN_ADDRESS, verdict(p, form, 3478), "its own STUN listener: " + form);
-            assertEquals(PeerPolicy.Verdict.DENIED_OWN_ADDRESS, verdict(p, form, 49151), "just below the relay range: " + form);
+            assertEquals(PeerPolicy.Verdict.DENIED_OWN_ADDRESS, verdict(p, form, 51820), "a VPN daemon's port, no relay's: " + form);
             assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, form, 49152), "another allocation's relayed address: " + form);
             assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, form, 65535), form);
         }
         assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(p, "198.51.99.8", 3478), "not this host");
-        PeerPolicy allowed = new PeerPolicy(AddressSet.parse(List.of("198.51.99.7")), AddressSet.empty(), false, own, 49152, 65535);
+        PeerPolicy allowed = new PeerPolicy(AddressSet.parse(List.of("198.51.99.7")), AddressSet.empty(), false, own, held);
         assertEquals(PeerPolicy.Verdict.ALLOWED, verdict(allowed, "198.51.99.7", 3478), "listed in allowed-peer-ip");
-        PeerPolicy denied = new PeerPolicy(AddressSet.empty(), AddressSet.parse(List.of("198.51.99.0/24")), false, own, 49152, 65535);
+        PeerPolicy denied = new PeerPolicy(AddressSet.empty(), AddressSet.parse(List.of("198.51.99.0/24")), false, own, held);
         assertEquals(PeerPolicy.Verdict.DENIED_CONFIGURED, verdict(denied, "198.51.99.7", 50000), "denied-peer-ip still denies");
     }
 }

@@ -359,6 +359,31 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * This host's address is a peer at a port a relay holds, not merely one in the relay range (which
+     * may hold the listener's port or another daemon's); a channel to another allocation's relay stays
+     * when the range moves away from its port.
+     */
+    @Test
+    void anAddressOfThisServerIsAPeerAtPortsRelaysHoldAcrossAChangeOfTheRange() throws Exception {
+        turn.reconfigure("allowed-peer-ip", "", "external-ip", "198.51.99.7");
+        try (TurnClient c = turn.client(); TurnClient other = turn.client()) {
+            int own = TurnClient.relayed(c.allocate()).getPort();
+            int otherPort = TurnClient.relayed(other.allocate()).getPort();
+            int idle = 61000;
+            while (idle == own || idle == otherPort) {
+                idle++;
+            }
+            assertEquals(403, TurnClient.code(c.channelBind(0x4001, new InetSocketAddress("198.51.99.7", idle))),
+                    "a port of the relay range that no relay holds");
+            assertEquals(0, TurnClient.code(c.channelBind(0x4002, new InetSocketAddress("198.51.99.7", otherPort))));
+            turn.reconfigure("min-port", "62000", "max-port", "62999");
+            // Handled after the change's enforcement, queued on the allocation's thread before it.
+            assertEquals(0, TurnClient.code(c.refresh(600)));
+            assertEquals(1, allocationOf(c).channelCount(), "the channel to the other allocation's relay stays");
+        }
+    }
+
     @Test
     void restrictedModeReachesTheListedNodesOnly() throws Exception {
         turn.reconfigure("restricted", "true", "allowed-peer-ip", "127.0.0.1, 10.40.0.0/24");
