@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.gatehouse.auth.ldap.DirectoryCheck.Reachability;
@@ -178,6 +179,7 @@ final class LdapFilter implements HttpFilter {
         private final Active a;
         private final BasicCredentials c;
         private final InetAddress client;
+        private final long queuedNanos = System.nanoTime();
 
         Login(HttpExchange x, Active a, BasicCredentials c, InetAddress client) {
             this.x = x;
@@ -188,19 +190,32 @@ final class LdapFilter implements HttpFilter {
 
         @Override
         public void run() {
+            if (x.isDone()) {
+                // The client left while this waited: the directory is not asked for nobody.
+                onLoop(() -> answer.complete(false));
+                return;
+            }
+            // A login waits for a worker as long as the directory takes for the ones before it: when
+            // it answers slowly (a server dropping packets costs connect-timeout, one not answering
+            // response-timeout, each login), a queue of hundreds would keep its clients minutes.
+            // One that waited longer than one login may take gets 503 at once, as the docs promise.
+            long limit = TimeUnit.SECONDS.toNanos(a.settings().connectTimeoutSeconds() + a.settings().responseTimeoutSeconds());
+            if (System.nanoTime() - queuedNanos > limit) {
+                onLoop(() -> {
+                    unavailable(x, "sign-ins waited longer than connect-timeout + response-timeout for the directory to take them");
+                    answer.complete(false);
+                });
+                return;
+            }
             // Looked at again as the directory is about to be asked: logins sent at once from one
             // address (hundreds of connections) were all let through before the first failure came
             // back, a guess each, and the directory's own lockout of the account with them.
             long wait = a.limiter().blockedSeconds(client);
             if (wait > 0) {
-                try {
-                    x.eventLoop().execute(() -> {
-                        rateLimited(x, wait);
-                        answer.complete(false);
-                    });
-                } catch (RejectedExecutionException closing) {
+                onLoop(() -> {
+                    rateLimited(x, wait);
                     answer.complete(false);
-                }
+                });
                 return;
             }
             Directory.Result r;
@@ -224,8 +239,13 @@ final class LdapFilter implements HttpFilter {
         }
 
         private void finish(Directory.Result r) {
+            onLoop(() -> answer.complete(decided(x, a, c, client, r)));
+        }
+
+        /** Runs {@code task} on the exchange's event loop; a loop shutting down answers false. */
+        private void onLoop(Runnable task) {
             try {
-                x.eventLoop().execute(() -> answer.complete(decided(x, a, c, client, r)));
+                x.eventLoop().execute(task);
             } catch (RejectedExecutionException closing) {
                 answer.complete(false);
             }

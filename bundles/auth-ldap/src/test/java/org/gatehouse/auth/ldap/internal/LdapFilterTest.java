@@ -509,6 +509,38 @@ class LdapFilterTest {
         assertTrue(get("/meet/").startsWith("HTTP/1.1 200"));
     }
 
+    /**
+     * A directory that takes response-timeout for each login, with more logins than workers: those
+     * that waited longer than one login may take get 503 at once, without asking the directory, rather
+     * than each waiting its turn (hundreds queued kept their clients minutes).
+     */
+    @Test
+    void loginsThatWaitedLongerThanOneLoginMayTakeAreAnswered503WithoutTheDirectory() throws Exception {
+        guard(config("pool-size", "1", "connect-timeout", "1", "response-timeout", "1"));
+        directory.hold = new java.util.concurrent.CountDownLatch(1);
+        int logins = 20;
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(logins);
+        try {
+            long start = System.nanoTime();
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < logins; i++) {
+                answers.add(clients.submit(() -> as("alice", "alice-secret")));
+            }
+            for (java.util.concurrent.Future<String> f : answers) {
+                String answer = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            }
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            // Two workers at a second or more each: 20 logins in turn would take 10 s or more.
+            assertTrue(seconds < 7, "all answered within " + seconds + " s");
+            assertTrue(directory.filters.size() < logins / 2, directory.filters.size() + " searches for " + logins + " logins");
+        } finally {
+            directory.hold.countDown();
+            clients.shutdownNow();
+        }
+        assertTrue(routed.isEmpty());
+    }
+
     @Test
     void loginsWaitingWhenTheComponentStopsAreAnswered503NotLeftHanging() throws Exception {
         guard(config("pool-size", "1"));
