@@ -1,21 +1,27 @@
 package org.gatehouse.auth.ldap.internal;
 
 import java.net.InetAddress;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import org.gatehouse.core.net.IpAddresses;
 
 /**
- * Failed logins per client address: after {@code failure-limit} failures within
- * {@code failure-window} seconds the address is answered 429 without asking the directory until the
- * window that began with its first failure has passed. Guessing passwords gets slow, and a
- * directory's own lockout is not triggered by one noisy client.
+ * Failed logins per user name from one client address, and per client address: after
+ * {@code failure-limit} failures of one user name from one address within {@code failure-window}
+ * seconds that name is answered 429 from that address, and after {@code address-failure-limit}
+ * failures of any names (and malformed credentials) the whole address is, without asking the
+ * directory, until the window that began with the first failure has passed. Guessing one user's
+ * password gets slow, so does trying one password on many users, and a directory's own lockout is not
+ * triggered by one noisy client; yet one person with a stale password in a browser does not lock out
+ * the colleagues behind the same office address.
  *
- * <p>An IPv6 client counts by its /64, which one host or one site has whole: otherwise a single
- * host could take a fresh address for every guess. At most {@link #MAX_ADDRESSES} addresses are
- * tracked. When the table is full, a sweep (at most once a second) removes the windows that have
- * passed and then those with a single failure: an address that keeps failing keeps its count, and
- * filling the table with one failure from each of many addresses only pushes out others like them.
- * A new address that finds the table still full is not tracked until the next sweep.
+ * <p>User names count in lower case without surrounding spaces, as directories match them. An IPv6
+ * client counts by its /64, which one host or one site has whole: otherwise a single host could take
+ * a fresh address for every guess. At most {@link #MAX_ADDRESSES} windows (addresses and names from
+ * them) are tracked. When the table is full, a sweep (at most once a second) removes the windows that
+ * have passed and then those with a single failure: an address that keeps failing keeps its count,
+ * and filling the table with one failure from each of many addresses only pushes out others like
+ * them. A new window that finds the table still full is not tracked until the next sweep.
  */
 final class FailureLimiter {
 
@@ -23,30 +29,37 @@ final class FailureLimiter {
     private static final long SWEEP_NANOS = 1_000_000_000L;
 
     private volatile int limit;
+    private volatile int addressLimit;
     private volatile long windowNanos;
     private final int maxAddresses;
-    private final ConcurrentHashMap<InetAddress, Window> windows = new ConcurrentHashMap<>();
+    /** By address (IPv6: /64), and by {@link UserKey}. */
+    private final ConcurrentHashMap<Object, Window> windows = new ConcurrentHashMap<>();
     private volatile long lastSweep = System.nanoTime() - SWEEP_NANOS;
 
     private record Window(long start, int failures) {
     }
 
-    FailureLimiter(int limit, int windowSeconds) {
-        this(limit, windowSeconds, MAX_ADDRESSES);
+    private record UserKey(InetAddress address, String user) {
     }
 
-    FailureLimiter(int limit, int windowSeconds, int maxAddresses) {
+    FailureLimiter(int limit, int addressLimit, int windowSeconds) {
+        this(limit, addressLimit, windowSeconds, MAX_ADDRESSES);
+    }
+
+    FailureLimiter(int limit, int addressLimit, int windowSeconds, int maxAddresses) {
         this.limit = limit;
+        this.addressLimit = addressLimit;
         this.windowNanos = windowSeconds * 1_000_000_000L;
         this.maxAddresses = maxAddresses;
     }
 
     /**
-     * New limits for the counts kept: an address already at the new limit is blocked at once, and a
-     * shorter window ends the ones that began long enough ago. Returns this limiter.
+     * New limits for the counts kept: an address or name already at the new limit is blocked at once,
+     * and a shorter window ends the ones that began long enough ago. Returns this limiter.
      */
-    FailureLimiter use(int limit, int windowSeconds) {
+    FailureLimiter use(int limit, int addressLimit, int windowSeconds) {
         this.limit = limit;
+        this.addressLimit = addressLimit;
         this.windowNanos = windowSeconds * 1_000_000_000L;
         return this;
     }
@@ -55,11 +68,23 @@ final class FailureLimiter {
         return IpAddresses.clientKey(client, 64);
     }
 
-    /** Seconds until the address may try again, or 0 when it may now. */
+    private static UserKey key(InetAddress client, String user) {
+        return new UserKey(key(client), user.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** Seconds until the address may try again (any user name), or 0 when it may now. */
     long blockedSeconds(InetAddress client) {
-        InetAddress key = key(client);
+        return blocked(key(client), addressLimit);
+    }
+
+    /** Seconds until {@code user} may be tried again from the address, or 0 when it may now. */
+    long blockedSeconds(InetAddress client, String user) {
+        return Math.max(blockedSeconds(client), blocked(key(client, user), limit));
+    }
+
+    private long blocked(Object key, int max) {
         Window w = windows.get(key);
-        if (w == null || w.failures() < limit) {
+        if (w == null || w.failures() < max) {
             return 0;
         }
         long left = w.start() + windowNanos - System.nanoTime();
@@ -70,9 +95,16 @@ final class FailureLimiter {
         return Math.max(1, left / 1_000_000_000L);
     }
 
-    void failed(InetAddress client) {
+    /** A failed login of {@code user} (null: credentials that name nobody, malformed or empty) from the address. */
+    void failed(InetAddress client, String user) {
         long now = System.nanoTime();
-        InetAddress key = key(client);
+        count(key(client), now);
+        if (user != null) {
+            count(key(client, user), now);
+        }
+    }
+
+    private void count(Object key, long now) {
         if (windows.size() >= maxAddresses && !windows.containsKey(key)) {
             if (now - lastSweep >= SWEEP_NANOS) {
                 lastSweep = now;
@@ -89,7 +121,7 @@ final class FailureLimiter {
                 : new Window(w.start(), w.failures() + 1));
     }
 
-    /** Addresses (IPv6: /64 prefixes) tracked now. */
+    /** Windows (addresses, IPv6 /64 prefixes, and user names from them) tracked now. */
     int tracked() {
         return windows.size();
     }

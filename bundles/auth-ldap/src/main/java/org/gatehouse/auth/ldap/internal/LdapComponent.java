@@ -58,7 +58,7 @@ public final class LdapComponent implements DirectoryCheck {
      * failure-limit or failure-window, which apply to the counts at once) does not give a guesser a
      * fresh start.
      */
-    private final FailureLimiter limiter = new FailureLimiter(10, 300);
+    private final FailureLimiter limiter = new FailureLimiter(10, 50, 300);
     /** Logins accepted, kept while the settings that decide logins stay the same. */
     private LoginCache cache;
     /** What the in-force configuration's ca-file read as when its trust was made (null: none read). */
@@ -184,7 +184,7 @@ public final class LdapComponent implements DirectoryCheck {
         } else {
             cache = new LoginCache(s.cacheSeconds());
         }
-        swap(new LdapFilter.Active(s, d, cache, limiter.use(s.failureLimit(), s.failureWindowSeconds()), null));
+        swap(new LdapFilter.Active(s, d, cache, limiter.use(s.failureLimit(), s.addressFailureLimit(), s.failureWindowSeconds()), null));
         register();
         LOG.info("LDAP: {}guarding {} (realm \"{}\") against {}, users {} under {}{}",
                 caChanged ? "took the new CA certificate(s) in ca-file = '" + s.caFile() + "' (" + ca + "); " : "",

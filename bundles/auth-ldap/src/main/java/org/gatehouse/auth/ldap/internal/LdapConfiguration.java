@@ -59,8 +59,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "response-timeout", description = "Seconds to wait for a server's answer.", defaultValue = "5")
     int response$_$timeout();
 
-    @AttributeDefinition(name = "failure-limit", description = "Failed logins per client address within failure-window before 429.", defaultValue = "10")
+    @AttributeDefinition(name = "failure-limit", description = "Failed logins of one user name from one client address within failure-window before that name gets 429 there.", defaultValue = "10")
     int failure$_$limit();
+
+    @AttributeDefinition(name = "address-failure-limit", description = "Failed logins of any user names from one client address within failure-window before the address gets 429.", defaultValue = "50")
+    int address$_$failure$_$limit();
 
     @AttributeDefinition(name = "failure-window", description = "Seconds failures are counted over.", defaultValue = "300")
     int failure$_$window();

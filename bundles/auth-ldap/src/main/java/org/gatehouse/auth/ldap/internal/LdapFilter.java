@@ -152,6 +152,12 @@ final class LdapFilter implements HttpFilter {
             malformed.increment();
             return refuse(x, a, client);
         }
+        // Before the cache: a name blocked from this address must not keep guessing against it.
+        wait = a.limiter().blockedSeconds(client, c.user());
+        if (wait > 0) {
+            rateLimited(x, wait);
+            return CompletableFuture.completedFuture(false);
+        }
         if (a.cache().contains(c.user(), c.password())) {
             cacheHits.increment();
             accept(x, a);
@@ -210,7 +216,7 @@ final class LdapFilter implements HttpFilter {
             // Looked at again as the directory is about to be asked: logins sent at once from one
             // address (hundreds of connections) were all let through before the first failure came
             // back, a guess each, and the directory's own lockout of the account with them.
-            long wait = a.limiter().blockedSeconds(client);
+            long wait = a.limiter().blockedSeconds(client, c.user());
             if (wait > 0) {
                 onLoop(() -> {
                     rateLimited(x, wait);
@@ -228,7 +234,7 @@ final class LdapFilter implements HttpFilter {
             if (r.outcome() == Directory.Outcome.REFUSED) {
                 // Counted here, before this worker takes the next login, not when the event loop
                 // answers: that one would otherwise not see it.
-                a.limiter().failed(client);
+                a.limiter().failed(client, c.user());
             }
             finish(r);
         }
@@ -291,7 +297,7 @@ final class LdapFilter implements HttpFilter {
 
     private CompletableFuture<Boolean> refuse(HttpExchange x, Active a, InetAddress client) {
         refused.increment();
-        a.limiter().failed(client);
+        a.limiter().failed(client, null);
         challenge(x, a);
         return CompletableFuture.completedFuture(false);
     }

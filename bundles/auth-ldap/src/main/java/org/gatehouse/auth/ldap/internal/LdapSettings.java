@@ -21,7 +21,7 @@ import org.gatehouse.core.config.Settings;
 record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path caFile, String bindDn, String bindPassword,
         DN base, String userFilter, DN requiredGroup, Membership membership, List<String> guardedPaths, String realm,
         int cacheSeconds, int poolSize, int connectTimeoutSeconds, int responseTimeoutSeconds, int failureLimit,
-        int failureWindowSeconds, boolean forwardAuthorization, String source) {
+        int addressFailureLimit, int failureWindowSeconds, boolean forwardAuthorization, String source) {
 
     static final String PID = "org.gatehouse.auth.ldap";
     static final String USER = "{user}";
@@ -114,6 +114,7 @@ record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path 
                 s.integer("connect-timeout", 5, 1, 60),
                 s.integer("response-timeout", 5, 1, 120),
                 s.integer("failure-limit", 10, 1, 10_000),
+                s.integer("address-failure-limit", 50, 1, 100_000),
                 s.integer("failure-window", 300, 1, 86_400),
                 s.bool("forward-authorization", false),
                 s.source());

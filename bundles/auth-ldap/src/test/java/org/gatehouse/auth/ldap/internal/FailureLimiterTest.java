@@ -6,29 +6,47 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
-/** Failed logins per address: the limit, IPv6 counted by /64, and a table that cannot grow without bound. */
+/** Failed logins per user name and address, and per address: the limits, IPv6 counted by /64, and a table that cannot grow without bound. */
 class FailureLimiterTest {
 
     @Test
     void anAddressIsBlockedAtTheLimitAndOthersAreNot() throws Exception {
-        FailureLimiter l = new FailureLimiter(3, 300);
+        FailureLimiter l = new FailureLimiter(100, 3, 300);
         InetAddress a = InetAddress.getByName("192.0.2.1");
         for (int i = 0; i < 2; i++) {
-            l.failed(a);
+            l.failed(a, null);
         }
         assertEquals(0, l.blockedSeconds(a), "below the limit");
-        l.failed(a);
+        l.failed(a, null);
         assertTrue(l.blockedSeconds(a) > 0, "at the limit");
+        assertTrue(l.blockedSeconds(a, "anyone") > 0, "every name from it");
         assertEquals(0, l.blockedSeconds(InetAddress.getByName("192.0.2.2")));
+    }
+
+    /** One name failing from an address blocks that name there, not the others behind the address, until the address limit. */
+    @Test
+    void aUserNameIsBlockedFromAnAddressAndTheOthersThereAreNot() throws Exception {
+        FailureLimiter l = new FailureLimiter(3, 5, 300);
+        InetAddress office = InetAddress.getByName("192.0.2.1");
+        for (int i = 0; i < 3; i++) {
+            l.failed(office, i == 1 ? " Alice " : "alice");
+        }
+        assertTrue(l.blockedSeconds(office, "ALICE") > 0, "alice, however written");
+        assertEquals(0, l.blockedSeconds(office, "bob"), "bob behind the same address");
+        assertEquals(0, l.blockedSeconds(office));
+        assertEquals(0, l.blockedSeconds(InetAddress.getByName("192.0.2.2"), "alice"), "alice elsewhere");
+        l.failed(office, "bob");
+        l.failed(office, "carol");
+        assertTrue(l.blockedSeconds(office, "dave") > 0, "five failures of any names block the address");
     }
 
     @Test
     void ipv6AddressesOfOne64CountTogether() throws Exception {
-        FailureLimiter l = new FailureLimiter(3, 300);
+        FailureLimiter l = new FailureLimiter(100, 3, 300);
         // One host taking a fresh address for every guess, as any IPv6 host can.
-        l.failed(InetAddress.getByName("2001:db8:1:2::1"));
-        l.failed(InetAddress.getByName("2001:db8:1:2:aaaa::7"));
-        l.failed(InetAddress.getByName("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        l.failed(InetAddress.getByName("2001:db8:1:2::1"), null);
+        l.failed(InetAddress.getByName("2001:db8:1:2:aaaa::7"), null);
+        l.failed(InetAddress.getByName("2001:db8:1:2:ffff:ffff:ffff:ffff"), null);
         assertTrue(l.blockedSeconds(InetAddress.getByName("2001:db8:1:2::99")) > 0, "the /64 is blocked");
         assertEquals(0, l.blockedSeconds(InetAddress.getByName("2001:db8:1:3::1")), "the next /64 is not");
         assertEquals(1, l.tracked());
@@ -36,34 +54,34 @@ class FailureLimiterTest {
 
     @Test
     void aFullTableStaysCappedAndKeepsTheAddressesThatKeepFailing() throws Exception {
-        FailureLimiter l = new FailureLimiter(3, 300, 100);
+        FailureLimiter l = new FailureLimiter(100, 3, 300, 100);
         InetAddress guesser = InetAddress.getByName("192.0.2.7");
-        l.failed(guesser);
-        l.failed(guesser);
+        l.failed(guesser, null);
+        l.failed(guesser, null);
         // One failure each from 1,000 addresses: the table fills, is swept of single failures, and
         // refuses the rest until the next sweep, a second later.
         for (int i = 0; i < 1000; i++) {
-            l.failed(InetAddress.getByAddress(new byte[] {10, 0, (byte) (i >> 8), (byte) i}));
+            l.failed(InetAddress.getByAddress(new byte[] {10, 0, (byte) (i >> 8), (byte) i}), null);
             assertTrue(l.tracked() <= 100, "never more than the cap: " + l.tracked());
         }
-        l.failed(guesser);
+        l.failed(guesser, null);
         assertTrue(l.blockedSeconds(guesser) > 0, "the address that kept failing kept its count and reached the limit");
         Thread.sleep(1100);
         InetAddress fresh = InetAddress.getByName("192.0.2.8");
-        l.failed(fresh);
-        l.failed(fresh);
-        l.failed(fresh);
+        l.failed(fresh, null);
+        l.failed(fresh, null);
+        l.failed(fresh, null);
         assertTrue(l.blockedSeconds(fresh) > 0, "after the next sweep a new address is tracked again");
     }
 
     @Test
     void expiredWindowsMakeRoomForNewAddresses() throws Exception {
-        FailureLimiter l = new FailureLimiter(2, 0, 10);
+        FailureLimiter l = new FailureLimiter(100, 2, 0, 10);
         for (int i = 0; i < 10; i++) {
-            l.failed(InetAddress.getByAddress(new byte[] {10, 1, 0, (byte) i}));
+            l.failed(InetAddress.getByAddress(new byte[] {10, 1, 0, (byte) i}), null);
         }
         InetAddress fresh = InetAddress.getByName("10.2.0.1");
-        l.failed(fresh);
+        l.failed(fresh, null);
         assertEquals(1, l.tracked(), "the expired windows were swept for the new address");
     }
 }

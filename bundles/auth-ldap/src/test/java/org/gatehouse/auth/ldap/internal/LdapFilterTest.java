@@ -311,6 +311,25 @@ class LdapFilterTest {
     }
 
     /**
+     * An office behind one address: bob's browser keeps sending an old password; bob is held to
+     * failure-limit there (his right password too, as a guesser's would be), alice is not, until all
+     * failures from the address together reach address-failure-limit.
+     */
+    @Test
+    void oneNameFailingDoesNotLockOutTheOthersBehindTheSameAddress() throws Exception {
+        guard(config("failure-limit", "3", "address-failure-limit", "5", "failure-window", "60"));
+        for (int i = 0; i < 3; i++) {
+            assertChallenge(as("bob", "last-years-password"));
+        }
+        assertTrue(as("bob", "bob-secret").startsWith("HTTP/1.1 429"), "bob is held from this address");
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"), "alice, behind the same address, is not");
+        assertChallenge(as("alice", "typo"));
+        assertChallenge(as("alice", "typo again"));
+        String all = as("alice", "alice-secret");
+        assertTrue(all.startsWith("HTTP/1.1 429"), "five failures from the address hold every name: " + all);
+    }
+
+    /**
      * Logins sent at once from one address (many connections) are held to the failure limit as the
      * directory is about to be asked, not only as they arrive: otherwise each was a guess, and as many
      * failed binds of the account as there were connections (the directory's own lockout).
