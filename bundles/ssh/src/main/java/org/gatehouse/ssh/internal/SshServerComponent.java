@@ -2,6 +2,7 @@ package org.gatehouse.ssh.internal;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,26 +181,35 @@ public final class SshServerComponent {
                 // closes first, and opens again if the new one still cannot be had.
             }
         }
+        Exception failed = closeThenOpen(next, previous == null ? null : previous.listen(), "");
+        if (failed != null) {
+            notOpened(next, failed, server != null);
+        }
+    }
+
+    /**
+     * Closes the listener in force (if any) and opens {@code next}'s; when that cannot be opened, the
+     * one at {@code fallback} is opened again, with the rest of {@code next} (keys, users): the
+     * operator may have no other way in. Returns why {@code next}'s could not be opened, or null.
+     */
+    private Exception closeThenOpen(SshConfiguration next, InetSocketAddress fallback, String note) {
         stop();
         configuration = next;
         try {
-            start(next, "");
+            start(next, note);
+            return null;
         } catch (IOException | GeneralSecurityException e) {
             stop();
-            // The operator may have no other way in: the listener in force before is opened again.
-            boolean kept = false;
-            if (previous != null && previous.listen() != null) {
-                // The rest of the change (keys, users) applies: only the address stays as it was.
-                SshConfiguration fallback = next.withListen(previous.listen());
+            if (fallback != null) {
+                SshConfiguration kept = next.withListen(fallback);
                 try {
-                    start(fallback, "");
-                    configuration = fallback;
-                    kept = true;
+                    start(kept, "");
+                    configuration = kept;
                 } catch (IOException | GeneralSecurityException again) {
                     stop();
                 }
             }
-            notOpened(next, e, kept);
+            return e;
         }
     }
 
@@ -233,16 +243,39 @@ public final class SshServerComponent {
      */
     private boolean listenAgain(SshConfiguration next) {
         InetSocketAddress kept = boundAddress();
+        String note = ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)";
         try {
-            replaceListener(next, ", which could not be opened before (tried again every " + ListenerRetry.INTERVAL_SECONDS + " s)");
+            replaceListener(next, note);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            return false;
+            if (!heldByTheKeptWildcard(e, kept, next.listen()) || closeThenOpen(next, kept, note) != null) {
+                return false;
+            }
         }
         notListening.clear();
         if (kept != null) {
             LOG.info("SSH: stopped listening on {} (kept while {} could not be opened)", IpAddresses.format(kept), IpAddresses.format(next.listen()));
         }
         return true;
+    }
+
+    /**
+     * Whether {@code wanted} could not be opened only because the wildcard listener kept in its place
+     * ({@code kept}) holds its port: the address has come to this host since (it can be bound on
+     * another port), and a wildcard holds the port on every address. Then the wildcard closes first.
+     * Anything else (another program on the port, the address still missing) leaves the kept listener
+     * alone: closing it at every try would end its sessions every few seconds.
+     */
+    private static boolean heldByTheKeptWildcard(Exception e, InetSocketAddress kept, InetSocketAddress wanted) {
+        if (kept == null || !kept.getAddress().isAnyLocalAddress() || kept.getPort() != wanted.getPort()
+                || wanted.getAddress().isAnyLocalAddress() || !ListenerMove.addressInUse(e)) {
+            return false;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(wanted.getAddress(), 0), 1);
+            return true;
+        } catch (IOException stillMissing) {
+            return false;
+        }
     }
 
     /**

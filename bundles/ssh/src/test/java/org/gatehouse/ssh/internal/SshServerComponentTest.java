@@ -34,10 +34,12 @@ import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.gatehouse.core.IsolatedNetwork;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.net.AddressSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -458,6 +460,48 @@ class SshServerComponentTest {
         try (java.net.Socket s = new java.net.Socket()) {
             assertThrows(java.io.IOException.class, () -> s.connect(before, 2000), "the kept listener closed");
         }
+    }
+
+    /**
+     * The wildcard kept in place of an address this host did not have yet, on the same port, gives way
+     * once the address comes (a virtual address taken over on failover): the wildcard held the port,
+     * so the address could never be opened beside it. Inside its own network namespace, which lets the
+     * test bind the wildcard and add the address.
+     */
+    @Test
+    @Tag(IsolatedNetwork.TAG)
+    void aWildcardKeptInPlaceOfAnAddressYetToComeGivesWayWhenItComes() throws Exception {
+        IsolatedNetwork.assumeOnlyLoopback();
+        ManagementNetworks networks = () -> AddressSet.parse(List.of("127.0.0.0/8", "10.0.0.0/8"));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        component = new SshServerComponent(processor, networks, null, Map.of("listen", "0.0.0.0:" + port), 200);
+        InetSocketAddress wildcard = component.boundAddress();
+        assertTrue(wildcard.getAddress().isAnyLocalAddress(), wildcard.toString());
+        InetSocketAddress coming = new InetSocketAddress("10.9.8.7", port);
+        component.modified(Map.of("listen", "10.9.8.7:" + port));
+        assertEquals(wildcard, component.boundAddress(), "kept while 10.9.8.7 is not this host's");
+        Thread.sleep(500);
+        assertEquals(wildcard, component.boundAddress());
+        ip("addr", "add", "10.9.8.7/32", "dev", "lo");
+        waitFor(() -> coming.equals(component.boundAddress()), "listening on 10.9.8.7 once it is this host's");
+        assertNull(component.problem());
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(coming, 2000);
+        }
+        try (java.net.Socket s = new java.net.Socket()) {
+            assertThrows(java.io.IOException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", port), 2000), "the wildcard closed");
+        }
+    }
+
+    private static void ip(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), cmd + ": " + out);
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
