@@ -1,6 +1,7 @@
 package org.gatehouse.ssh.internal;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
@@ -268,6 +269,10 @@ public final class SshServerComponent {
     private static boolean heldByTheKeptWildcard(Exception e, InetSocketAddress kept, InetSocketAddress wanted) {
         if (kept == null || !kept.getAddress().isAnyLocalAddress() || kept.getPort() != wanted.getPort()
                 || wanted.getAddress().isAnyLocalAddress() || !ListenerMove.addressInUse(e)) {
+            return false;
+        }
+        // 0.0.0.0 holds IPv4 addresses only ([::] is dual-stack): an IPv6 address in use beside it is another program's.
+        if (kept.getAddress() instanceof Inet4Address && !(wanted.getAddress() instanceof Inet4Address)) {
             return false;
         }
         try (ServerSocket probe = new ServerSocket()) {
