@@ -1,7 +1,9 @@
 package org.gatehouse.auth.ldap.internal;
 
 import java.net.InetAddress;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.gatehouse.core.net.IpAddresses;
 
@@ -41,6 +43,13 @@ final class FailureLimiter {
 
     private record UserKey(InetAddress address, String user) {
     }
+
+    /** A login the directory is being asked about: it counts as a failure until its answer is in. */
+    record Attempt(InetAddress address, UserKey user) {
+    }
+
+    /** Logins under way by address and by {@link UserKey}; guarded by itself. */
+    private final Map<Object, Integer> underWay = new HashMap<>();
 
     FailureLimiter(int limit, int addressLimit, int windowSeconds) {
         this(limit, addressLimit, windowSeconds, MAX_ADDRESSES);
@@ -93,6 +102,47 @@ final class FailureLimiter {
             return 0;
         }
         return Math.max(1, left / 1_000_000_000L);
+    }
+
+    /**
+     * {@code user}'s login from the address is about to go to the directory: refused (null) when the
+     * failures counted and the logins already under way would, all failing, reach a limit, since they
+     * may (logins sent at once on many connections, each a guess, would otherwise all reach the
+     * directory and its own lockout of the account). Else counted under way until {@link #ended}.
+     */
+    Attempt begins(InetAddress client, String user) {
+        InetAddress address = key(client);
+        UserKey name = key(client, user);
+        synchronized (underWay) {
+            if (failures(address) + underWay.getOrDefault(address, 0) >= addressLimit
+                    || failures(name) + underWay.getOrDefault(name, 0) >= limit) {
+                return null;
+            }
+            underWay.merge(address, 1, Integer::sum);
+            underWay.merge(name, 1, Integer::sum);
+        }
+        return new Attempt(address, name);
+    }
+
+    /** The directory answered {@code attempt} (a failure already counted by {@link #failed}). */
+    void ended(Attempt attempt) {
+        synchronized (underWay) {
+            underWay.computeIfPresent(attempt.address(), (k, n) -> n > 1 ? n - 1 : null);
+            underWay.computeIfPresent(attempt.user(), (k, n) -> n > 1 ? n - 1 : null);
+        }
+    }
+
+    /** Logins under way now (each counted once, by its address). */
+    int underWay() {
+        synchronized (underWay) {
+            return underWay.entrySet().stream().filter(e -> e.getKey() instanceof InetAddress).mapToInt(Map.Entry::getValue).sum();
+        }
+    }
+
+    /** Failures counted in the window of {@code key} still running. */
+    private int failures(Object key) {
+        Window w = windows.get(key);
+        return w == null || System.nanoTime() - (w.start() + windowNanos) > 0 ? 0 : w.failures();
     }
 
     /** A failed login of {@code user} (null: credentials that name nobody, malformed or empty) from the address. */

@@ -358,4 +358,9 @@ public final class LdapComponent implements DirectoryCheck {
     LdapFilter filter() {
         return filter;
     }
+
+    /** The failure counts, for tests. */
+    FailureLimiter limiter() {
+        return limiter;
+    }
 }

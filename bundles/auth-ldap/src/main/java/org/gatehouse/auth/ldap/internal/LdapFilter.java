@@ -213,11 +213,15 @@ final class LdapFilter implements HttpFilter {
                 });
                 return;
             }
-            // Looked at again as the directory is about to be asked: logins sent at once from one
-            // address (hundreds of connections) were all let through before the first failure came
-            // back, a guess each, and the directory's own lockout of the account with them.
-            long wait = a.limiter().blockedSeconds(client, c.user());
-            if (wait > 0) {
+            // Looked at again as the directory is about to be asked, with the logins of the same name
+            // and address under way counted as failures: logins sent at once from one address (many
+            // connections, more than the workers) were let through before the first failure came
+            // back, a guess each, and as many failed binds reached the directory and its own lockout
+            // of the account (an Active Directory's threshold may be lower than failure-limit plus
+            // the workers).
+            FailureLimiter.Attempt attempt = a.limiter().begins(client, c.user());
+            if (attempt == null) {
+                long wait = Math.max(1, a.limiter().blockedSeconds(client, c.user()));
                 onLoop(() -> {
                     rateLimited(x, wait);
                     answer.complete(false);
@@ -236,6 +240,7 @@ final class LdapFilter implements HttpFilter {
                 // answers: that one would otherwise not see it.
                 a.limiter().failed(client, c.user());
             }
+            a.limiter().ended(attempt);
             finish(r);
         }
 
