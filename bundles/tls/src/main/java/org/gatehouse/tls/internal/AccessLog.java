@@ -9,25 +9,26 @@ import java.nio.file.StandardOpenOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 
 /**
  * The access log in nginx's "combined" format plus the upstream node and the time taken, written by
  * one background thread so that no I/O thread ever waits for the disk. Secrets in the query string
- * (conference PINs and tokens: {@code pin}, {@code token}, {@code code}, {@code state}, {@code data})
- * are written as {@code [FILTERED]}. When the queue is full (a disk far slower than the traffic),
- * lines are dropped and counted rather than slowing clients.
+ * of the request target and of the Referer (conference PINs and tokens: {@code pin}, {@code token},
+ * {@code code}, {@code state}, {@code data}) are written as {@code [FILTERED]}, whatever the letter
+ * case or percent-encoding of their names and whether {@code &} or {@code ;} separates them, as
+ * servers read them. When the queue is full (a disk far slower than the traffic), lines are dropped
+ * and counted rather than slowing clients.
  */
 final class AccessLog implements AutoCloseable {
 
     private static final Logger LOG = TlsComponentLog.LOG;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
-    private static final Pattern SECRET = Pattern.compile("([?&](?:pin|token|code|state|data)=)[^&#]*", Pattern.CASE_INSENSITIVE);
+    private static final Set<String> SECRETS = Set.of("pin", "token", "code", "state", "data");
 
     /** One line's fields; formatted on the writer thread, not on the I/O thread that served the request. */
     private record Entry(String client, String user, long epochMillis, String method, String target, String version, int status,
@@ -56,12 +57,56 @@ final class AccessLog implements AutoCloseable {
         return file;
     }
 
+    /** {@code target} (a request target or a URL) with the values of its secret query parameters replaced. */
     static String filter(String target) {
-        if (target.indexOf('=') < 0) {
+        int query = target.indexOf('?');
+        if (query < 0 || target.indexOf('=', query) < 0) {
             return target;
         }
-        Matcher m = SECRET.matcher(target);
-        return m.find() ? m.reset().replaceAll("$1[FILTERED]") : target;
+        int n = target.length();
+        StringBuilder out = null;
+        int copied = 0;
+        int i = query + 1;
+        while (i < n) {
+            int end = i;
+            while (end < n && target.charAt(end) != '&' && target.charAt(end) != ';' && target.charAt(end) != '#') {
+                end++;
+            }
+            int eq = target.indexOf('=', i);
+            if (eq >= 0 && eq < end && isSecret(target, i, eq)) {
+                if (out == null) {
+                    out = new StringBuilder(n + 16);
+                }
+                out.append(target, copied, eq + 1).append("[FILTERED]");
+                copied = end;
+            }
+            if (end >= n || target.charAt(end) == '#') {
+                break;
+            }
+            i = end + 1;
+        }
+        return out == null ? target : out.append(target, copied, n).toString();
+    }
+
+    /** Whether {@code s[from, to)}, percent-decoded and in lower case, names a secret parameter. */
+    private static boolean isSecret(String s, int from, int to) {
+        StringBuilder name = new StringBuilder(to - from);
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < to) {
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi >= 0 && lo >= 0) {
+                    c = (char) (hi * 16 + lo);
+                    i += 2;
+                }
+            }
+            if (name.length() == 5) {
+                return false;
+            }
+            name.append(Character.toLowerCase(c));
+        }
+        return SECRETS.contains(name.toString());
     }
 
     void log(String client, String user, String method, String target, String version, int status, long bytes, String referer,
@@ -90,7 +135,7 @@ final class AccessLog implements AutoCloseable {
         StringBuilder b = new StringBuilder(160).append(e.client()).append(" - ").append(e.user() == null ? "-" : e.user())
                 .append(" [").append(formattedTime).append("] \"").append(e.method()).append(' ').append(escape(filter(e.target())))
                 .append(' ').append(e.version()).append("\" ").append(e.status()).append(' ').append(e.bytes()).append(" \"")
-                .append(escape(e.referer() == null ? "-" : e.referer())).append("\" \"")
+                .append(escape(e.referer() == null ? "-" : filter(e.referer()))).append("\" \"")
                 .append(escape(e.userAgent() == null ? "-" : e.userAgent())).append("\" ").append(e.upstream() == null ? "-" : e.upstream())
                 .append(' ').append(millis / 1000).append('.');
         long frac = millis % 1000;

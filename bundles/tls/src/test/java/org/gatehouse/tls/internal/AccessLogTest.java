@@ -1,6 +1,7 @@
 package org.gatehouse.tls.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,30 @@ class AccessLogTest {
         }
         assertEquals(old(lines.get(micros.length), "2001:db8::1", "bob", "POST", "/plain", "HTTP/1.0", 502, 0, "https://ref/", "-", "-", 42,
                 before, after), lines.get(micros.length));
+    }
+
+    /**
+     * Secret parameters are filtered however a server would still read them (letter case,
+     * percent-encoded names, ; as separator), and in the Referer too: a page opened with its PIN in the
+     * address sends that address as Referer on every request it makes.
+     */
+    @Test
+    void secretsAreFilteredInAnySpellingAndInTheReferer() throws Exception {
+        assertEquals("/a?pin=[FILTERED]&x=1", AccessLog.filter("/a?pin=1234&x=1"));
+        assertEquals("/a?PIN=[FILTERED]", AccessLog.filter("/a?PIN=1234"));
+        assertEquals("/a?p%69n=[FILTERED]&to%6Ben=[FILTERED]", AccessLog.filter("/a?p%69n=1234&to%6Ben=abc"));
+        assertEquals("/a?a=1;pin=[FILTERED];b=2", AccessLog.filter("/a?a=1;pin=1234;b=2"));
+        assertEquals("/a?pinx=1&apin=2&pin", AccessLog.filter("/a?pinx=1&apin=2&pin"));
+        assertEquals("/pin=1?x=1", AccessLog.filter("/pin=1?x=1"), "a path is not a query");
+        assertEquals("/a?code=[FILTERED]#pin=1", AccessLog.filter("/a?code=abc#pin=1"));
+        assertEquals("/a?%=1&%7=2&pin=[FILTERED]", AccessLog.filter("/a?%=1&%7=2&pin=9"));
+        Path file = dir.resolve("log/referer.log");
+        try (AccessLog log = new AccessLog(file)) {
+            log.log("192.0.2.1", null, "GET", "/webapp/app.js", "HTTP/1.1", 200, 1, "https://edge/webapp/?conference=meet&pin=1234", null,
+                    null, 1);
+        }
+        String line = Files.readString(file);
+        assertTrue(line.contains("\"https://edge/webapp/?conference=meet&pin=[FILTERED]\""), line);
     }
 
     /** The line as String.format wrote it, with the time the line carries (checked to lie in [before, after]). */
