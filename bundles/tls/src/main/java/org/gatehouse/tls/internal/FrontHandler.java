@@ -389,12 +389,33 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             host = "[" + host + "]";
         }
         int port = f.settings().publicHttpsPort();
-        String target = x.request.uri().startsWith("/") ? x.request.uri() : "/";
-        String location = "https://" + host + (port == 443 ? "" : ":" + port) + target;
+        String location = "https://" + host + (port == 443 ? "" : ":" + port) + redirectTarget(x.request.uri());
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.MOVED_PERMANENTLY);
         r.headers().set(HttpHeaderNames.LOCATION, location);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
         x.full(r);
+    }
+
+    /**
+     * The path and query a redirect keeps: an origin-form target as it is, an absolute-form one's
+     * (RFC 9112 3.2.2: {@code http://host/path?query}, which a client may send) likewise, anything
+     * else {@code /}. Raw, as sent: nothing decoded can put a CR or LF into Location (Netty refuses
+     * them in a header value, and the request line could not carry them).
+     */
+    static String redirectTarget(String uri) {
+        if (uri.startsWith("/")) {
+            return uri;
+        }
+        if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
+            try {
+                URI u = new URI(uri);
+                String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+                return u.getRawQuery() == null ? path : path + "?" + u.getRawQuery();
+            } catch (java.net.URISyntaxException e) {
+                return "/";
+            }
+        }
+        return "/";
     }
 
     private void answerAndClose(Exchange existing, HttpResponseStatus status, String reason) {

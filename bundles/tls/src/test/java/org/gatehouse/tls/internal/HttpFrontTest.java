@@ -113,6 +113,10 @@ class HttpFrontTest {
         assertTrue(out.contains("location: https://meet.example.com:8443/webapp/home?conference=42")
                 || out.contains("Location: https://meet.example.com:8443/webapp/home?conference=42"), out);
         assertFalse(out.toLowerCase().contains("strict-transport-security"), "HSTS only over HTTPS:\n" + out);
+        String absolute = curl("-i", "--request-target", "http://meet.example.com/webapp/home?conference=42", "-H", "Host: meet.example.com",
+                "http://127.0.0.1:" + http + "/");
+        assertTrue(absolute.toLowerCase().contains("location: https://meet.example.com:8443/webapp/home?conference=42"),
+                "an absolute-form target keeps its path and query:\n" + absolute);
     }
 
     @Test
