@@ -74,6 +74,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
     private Deadline deadline;
     private int headSeconds;
     /**
+     * A pipelined request head began arriving while an exchange was under way: its header-read
+     * deadline starts when that exchange has finished (a 408 then would have taken the place of the
+     * answer under way, or been written into the middle of its body: an event stream's, say).
+     */
+    private boolean headPending;
+    /**
      * The front closed the connection (an answer that closes it, a timeout, a failed route). The
      * reader may still hand on requests it framed from bytes it had already received (a pipelined
      * request behind a refused one, in the same read): they are dropped, never routed.
@@ -125,6 +131,14 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
 
     @Override
     public void headStarted() {
+        if (current != null && !(current.responseDone && current.requestDone)) {
+            headPending = true;
+            return;
+        }
+        armHead();
+    }
+
+    private void armHead() {
         if (waitingFor != HEAD) {
             headSeconds = front.get().settings().headerReadTimeoutSeconds();
             waitingFor = HEAD;
@@ -134,6 +148,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
 
     @Override
     public void headComplete() {
+        headPending = false;
         if (waitingFor == HEAD) {
             waitingFor = NOTHING;
             deadline.clear();
@@ -237,6 +252,13 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         Front f = front.get();
         Exchange x = new Exchange(request, f);
         current = x;
+        if (waitingFor == HEAD) {
+            // The reader framed this request and went on to the start of the next head in the same
+            // read, before this one was dispatched: that head's deadline waits for this exchange.
+            headPending = true;
+            waitingFor = NOTHING;
+            deadline.clear();
+        }
         if (redirectOnly) {
             redirect(x, f);
             return;
@@ -444,6 +466,10 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         while (current == null && !waiting.isEmpty()) {
             Object next = waiting.poll();
             dispatch(next);
+        }
+        if (current == null && headPending) {
+            headPending = false;
+            armHead();
         }
         if (!waiting.isEmpty()) {
             ctx.channel().config().setAutoRead(false);
@@ -710,7 +736,17 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             status = switching.status();
             decorate(switching);
             cancelTimers();
+            // What the client sent before the switch was read as HTTP (RFC 6455 4.1: a client waits
+            // for the 101): it cannot be handed to the relay as the bytes it was, so it is dropped
+            // and the connection closes after the 101. Released here: once this handler is out of
+            // the pipeline, channelInactive no longer releases it.
+            boolean early = !waiting.isEmpty();
+            waiting.forEach(ReferenceCountUtil::release);
+            waiting.clear();
             ChannelFuture f = ctx.writeAndFlush(switching);
+            if (early) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
             ChannelPipeline p = ctx.pipeline();
             p.addLast("upgraded", relay);
             p.remove(FrontHandler.this);

@@ -644,6 +644,99 @@ class HttpFrontTest {
     }
 
     /** Sends raw bytes over TLS and returns everything until the server closes (or 5 s). */
+    /**
+     * A pipelined request head that begins while an answer streams (an event stream, say) and does
+     * not end: its header-read-timeout (2 s here) runs from when that answer has ended, not while it
+     * streams, where a 408 was written into the middle of the stream's body and the stream cut.
+     */
+    @Test
+    void aPipelinedHeadDoesNotTimeOutWhileTheAnswerBeforeItStreams() throws Exception {
+        HttpRoute stream = x -> {
+            x.head(new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.OK));
+            x.write(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer("first;",
+                    StandardCharsets.US_ASCII)));
+            x.eventLoop().schedule(() -> {
+                if (x.channel().isActive()) {
+                    x.end(new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer("second;",
+                            StandardCharsets.US_ASCII)));
+                }
+            }, 3, TimeUnit.SECONDS);
+        };
+        front.bindRoute(stream, Map.of(HttpRoute.PREFIX, "/stream/"));
+        try {
+            long start = System.nanoTime();
+            String out = raw("GET /stream/ HTTP/1.1\r\nHost: gatehouse.example.com\r\n\r\nGET /x HTTP/1.1\r\n");
+            assertTrue(out.contains("first;") && out.contains("second;"), "the stream ran to its end:\n" + out);
+            int end = out.indexOf("second;");
+            assertFalse(out.substring(0, end).contains("408"), "no 408 inside the stream:\n" + out);
+            assertTrue(out.substring(end).contains("HTTP/1.1 408"), "the head's 408 after it:\n" + out);
+            assertTrue(System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(5), "2 s counted from the stream's end");
+        } finally {
+            front.unbindRoute(stream);
+        }
+    }
+
+    /**
+     * Bytes a client sent before the 101 of an upgrade (RFC 6455 has it wait) were read as HTTP: they
+     * are released and the connection closes after the 101, instead of being kept for good by a
+     * handler that had left the pipeline.
+     */
+    @Test
+    void bytesSentBeforeTheSwitchCloseTheUpgradedConnection() throws Exception {
+        HttpRoute ws = x -> x.eventLoop().schedule(() -> {
+            io.netty.handler.codec.http.HttpResponse switching = new io.netty.handler.codec.http.DefaultHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+            switching.headers().set("connection", "upgrade").set("upgrade", "websocket");
+            x.upgrade(switching, new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                    ctx.writeAndFlush(msg);
+                }
+            });
+        }, 300, TimeUnit.MILLISECONDS);
+        front.bindRoute(ws, Map.of(HttpRoute.PREFIX, "/ws/"));
+        String upgrade = "GET /ws/ HTTP/1.1\r\nHost: gatehouse.example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+        try (SSLSocket s = TrustingClient.connect(https)) {
+            s.getOutputStream().write(upgrade.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            String head = readUntil(s.getInputStream(), "\r\n\r\n");
+            assertTrue(head.startsWith("HTTP/1.1 101"), head);
+            s.getOutputStream().write("echo".getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            assertEquals("echo", readUntil(s.getInputStream(), "echo"), "a client that waited for the 101 is relayed");
+        }
+        try (SSLSocket s = TrustingClient.connect(https)) {
+            s.getOutputStream().write((upgrade + "POST /x HTTP/1.1\r\nHost: gatehouse.example.com\r\nContent-Length: 5\r\n\r\nhello")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            String head = readUntil(s.getInputStream(), "\r\n\r\n");
+            assertTrue(head.startsWith("HTTP/1.1 101"), head);
+            int next;
+            try {
+                next = s.getInputStream().read();
+            } catch (javax.net.ssl.SSLException closedAbruptly) {
+                next = -1;
+            }
+            assertEquals(-1, next, "closed after the 101: the early bytes were read as HTTP");
+        } finally {
+            front.unbindRoute(ws);
+        }
+    }
+
+    /** Reads until {@code end} has arrived (or the stream ends); what came. */
+    private static String readUntil(InputStream in, String end) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().contains(end)) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            sb.append((char) b);
+        }
+        return sb.toString();
+    }
+
     private static String raw(String request) throws Exception {
         try (SSLSocket s = TrustingClient.connect(https)) {
             OutputStream out = s.getOutputStream();
