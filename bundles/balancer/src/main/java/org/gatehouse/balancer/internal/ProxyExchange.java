@@ -537,6 +537,13 @@ final class ProxyExchange implements Consumer<HttpContent> {
         n.failed(why, settings.maxFails(), settings.failTimeout());
         dropUpstream();
         n.ended();
+        if (headForwarded && headHeld != null) {
+            // The head was held back (response) and broke in the same read: nothing reached the
+            // client, which gets a 502 rather than a connection closed without a byte (a browser
+            // sends a request again on that, a POST too).
+            answer(HttpResponseStatus.BAD_GATEWAY, NO_VALID_ANSWER);
+            return;
+        }
         if (headForwarded) {
             Balancer.LOG.debug("Balancer: node {} {} for {} {}; client connection closed", n.address(), why, request.method(), x.path());
             end();

@@ -319,6 +319,9 @@ class ProxyingTest {
             assertTrue(garbage.body().contains(ProxyExchange.NO_VALID_ANSWER), garbage.body());
             Node n = p.live().node(a.address());
             assertTrue(n.lastFailure().contains("not HTTP"), "proxy:nodes says why: " + n.lastFailure());
+            HttpResponse<String> badChunk = p.get("/badchunk");
+            assertEquals(502, badChunk.statusCode(), "a head held back with its broken body in the same read: nothing reached the client");
+            assertTrue(n.lastFailure().contains("broken answer body"), n.lastFailure());
             HttpResponse<String> badField = p.get("/badfield");
             assertEquals(502, badField.statusCode(), "a control character in a node's field value is refused");
             assertTrue(n.lastFailure().contains("invalid header field"), n.lastFailure());

@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /echo} the body; {@code /events} opens an event stream ({@link #send} pushes an event to
  * every open one); {@code /ws} is a WebSocket echo; {@code /close} closes without answering;
  * {@code /garbage} answers with a header field too long for any proxy, {@code /badfield} with a control
- * character in a field value; {@code /hang} never answers;
+ * character in a field value, {@code /badchunk} with a head and a broken chunk in one write; {@code /hang} never answers;
  * {@code /cut} starts an answer and closes mid-body; {@code /stall} starts one and goes silent;
  * {@code /health} answers {@link #healthStatus}; {@code /big} answers 32 MB. {@link #broken} makes every request close.
  */
@@ -183,6 +183,12 @@ final class TestNode implements AutoCloseable {
                     ctx.pipeline().remove(HttpServerCodec.class);
                     ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX-Endless: " + "x".repeat(70_000) + "\r\n\r\n", StandardCharsets.US_ASCII))
                             .addListener(ChannelFutureListener.CLOSE);
+                    return;
+                case "/badchunk":
+                    // A head, then a chunk size that is not hex, in one write: the proxy reads both at once.
+                    ctx.pipeline().remove(HttpServerCodec.class);
+                    ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                            StandardCharsets.US_ASCII));
                     return;
                 case "/badfield":
                     // A control character in a field value: it must not reach the client.
