@@ -78,7 +78,7 @@ final class Headers {
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (isOneOf(name, NOT_FORWARDED) || named != null && isNamed(name, named)
+            if (isOneOf(name, NOT_FORWARDED) || isClientClaim(name) || named != null && isNamed(name, named)
                     || chunked && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
                     || replaceHost && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
                 continue;
@@ -207,6 +207,45 @@ final class Headers {
             }
         }
         return true;
+    }
+
+    /**
+     * A field in which a proxy tells the node about the client, written by the client itself: every
+     * {@code X-Forwarded-*} (Port, Prefix, Ssl, Scheme, Server... which node frameworks honour for
+     * their redirects and absolute URLs), {@code X-Client-IP}, {@code True-Client-IP} and
+     * {@code X-Cluster-Client-IP}, with {@code _} for {@code -} too (CGI, WSGI and PHP read
+     * {@code X_Forwarded_For} as {@code HTTP_X_FORWARDED_FOR}). Gatehouse is the edge: none is passed on.
+     */
+    static boolean isClientClaim(CharSequence name) {
+        int n = name.length();
+        if (n < 11 || !(name.charAt(0) == 'x' || name.charAt(0) == 'X' || name.charAt(0) == 't' || name.charAt(0) == 'T')) {
+            return false;
+        }
+        return startsWithField(name, "x-forwarded-") || equalsField(name, "x-client-ip") || equalsField(name, "true-client-ip")
+                || equalsField(name, "x-cluster-client-ip") || equalsField(name, "x-real-ip") || equalsField(name, "x-forwarded-for");
+    }
+
+    /** {@code name} starts with {@code prefix} (lower case, '-' for '-' or '_'), ignoring case. */
+    private static boolean startsWithField(CharSequence name, String prefix) {
+        if (name.length() < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + ('a' - 'A'));
+            } else if (c == '_') {
+                c = '-';
+            }
+            if (c != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean equalsField(CharSequence name, String field) {
+        return name.length() == field.length() && startsWithField(name, field);
     }
 
     private static boolean isOneOf(CharSequence name, AsciiString[] names) {
