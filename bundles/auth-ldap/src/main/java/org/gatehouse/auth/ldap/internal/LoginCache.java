@@ -3,7 +3,11 @@ package org.gatehouse.auth.ldap.internal;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -65,10 +69,23 @@ final class LoginCache {
         if (accepted.size() >= MAX_ENTRIES) {
             accepted.values().removeIf(at -> expired(at, now));
             if (accepted.size() >= MAX_ENTRIES) {
-                accepted.clear();
+                forgetOldest(now);
             }
         }
         accepted.put(digest(user, password), now);
+    }
+
+    /**
+     * The tenth of the entries accepted longest ago goes (they would expire first): clearing them all
+     * sent every user behind the front door to the directory at once, and one user sending logins under
+     * many spellings of the same name (which the directory accepts alike) could do that at will.
+     */
+    private void forgetOldest(long now) {
+        List<Map.Entry<String, Long>> byAge = new ArrayList<>(accepted.entrySet());
+        byAge.sort(Comparator.comparingLong(e -> now - e.getValue()));
+        for (int i = byAge.size() - 1; i >= byAge.size() - MAX_ENTRIES / 10 && i >= 0; i--) {
+            accepted.remove(byAge.get(i).getKey(), byAge.get(i).getValue());
+        }
     }
 
     int size() {
