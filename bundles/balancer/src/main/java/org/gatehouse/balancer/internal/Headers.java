@@ -218,7 +218,7 @@ final class Headers {
      */
     static boolean isClientClaim(CharSequence name) {
         int n = name.length();
-        if (n < 11 || !(name.charAt(0) == 'x' || name.charAt(0) == 'X' || name.charAt(0) == 't' || name.charAt(0) == 'T')) {
+        if (n < 9 || !(name.charAt(0) == 'x' || name.charAt(0) == 'X' || name.charAt(0) == 't' || name.charAt(0) == 'T')) {
             return false;
         }
         return startsWithField(name, "x-forwarded-") || equalsField(name, "x-client-ip") || equalsField(name, "true-client-ip")

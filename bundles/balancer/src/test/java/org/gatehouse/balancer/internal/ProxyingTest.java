@@ -63,7 +63,7 @@ class ProxyingTest {
                     + "Connection: keep-alive, X-Secret\r\nX-Secret: drop me\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
                     + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\nCookie: session=1\r\nX-Forwarded-Prefix: //evil.example\r\n"
                     + "X-Forwarded-Port: 80\r\nX_Forwarded_For: 6.6.6.6\r\nTrue-Client-IP: 6.6.6.6\r\nX-Client-IP: 6.6.6.6\r\n"
-                    + "X-Forwarded-Fortune: 1\r\n\r\n");
+                    + "X-Forwarded-Fortune: 1\r\nX_Real_IP: 6.6.6.6\r\n\r\n");
             assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             assertTrue(answer.contains("host: meet.example.com\n"), answer);
             assertTrue(answer.contains("x-forwarded-for: 127.0.0.1\n"), "a client's own X-Forwarded-For is replaced: " + answer);

@@ -72,8 +72,11 @@ final class AccessLog implements AutoCloseable {
             while (end < n && target.charAt(end) != '&' && target.charAt(end) != ';' && target.charAt(end) != '#') {
                 end++;
             }
-            int eq = target.indexOf('=', i);
-            if (eq >= 0 && eq < end && isSecret(target, i, eq)) {
+            int eq = i;
+            while (eq < end && target.charAt(eq) != '=') {
+                eq++;
+            }
+            if (eq < end && isSecret(target, i, eq)) {
                 if (out == null) {
                     out = new StringBuilder(n + 16);
                 }

@@ -643,7 +643,6 @@ class HttpFrontTest {
         assertTrue(refused.contains("alert protocol version") && refused.contains("Cipher is (NONE)"), "TLS 1.1 is refused:\n" + refused);
     }
 
-    /** Sends raw bytes over TLS and returns everything until the server closes (or 5 s). */
     /**
      * A pipelined request head that begins while an answer streams (an event stream, say) and does
      * not end: its header-read-timeout (2 s here) runs from when that answer has ended, not while it
@@ -737,6 +736,7 @@ class HttpFrontTest {
         return sb.toString();
     }
 
+    /** Sends raw bytes over TLS and returns everything until the server closes (or 5 s). */
     private static String raw(String request) throws Exception {
         try (SSLSocket s = TrustingClient.connect(https)) {
             OutputStream out = s.getOutputStream();

@@ -1,10 +1,16 @@
 package org.gatehouse.auth.ldap.internal;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.text.Normalizer;
+import java.util.Base64;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.gatehouse.core.net.IpAddresses;
 
 /**
@@ -45,17 +51,23 @@ final class FailureLimiter {
     }
 
     /** A login the directory is being asked about: it counts as a failure until its answer is in. */
-    record Attempt(InetAddress address, UserKey user) {
+    record Attempt(UserKey user, String password) {
     }
 
-    /** Logins under way by address and by {@link UserKey}; guarded by itself. */
-    private final Map<Object, Integer> underWay = new HashMap<>();
+    /**
+     * Logins under way by name from an address, by password (an HMAC of it under {@link #key}): the
+     * same password sent on several connections at once (a browser's parallel requests) is one guess.
+     * Guarded by itself.
+     */
+    private final Map<UserKey, Map<String, Integer>> underWay = new HashMap<>();
+    private final byte[] key = new byte[32];
 
     FailureLimiter(int limit, int addressLimit, int windowSeconds) {
         this(limit, addressLimit, windowSeconds, MAX_ADDRESSES);
     }
 
     FailureLimiter(int limit, int addressLimit, int windowSeconds, int maxAddresses) {
+        new SecureRandom().nextBytes(key);
         this.limit = limit;
         this.addressLimit = addressLimit;
         this.windowNanos = windowSeconds * 1_000_000_000L;
@@ -78,7 +90,37 @@ final class FailureLimiter {
     }
 
     private static UserKey key(InetAddress client, String user) {
-        return new UserKey(key(client), user.strip().toLowerCase(Locale.ROOT));
+        return new UserKey(key(client), name(user));
+    }
+
+    /**
+     * A user name as a directory matches it (RFC 4518's string preparation, near enough): compatibility
+     * forms folded (full-width letters), characters it ignores dropped (zero-width, soft hyphen,
+     * controls), case folded, runs of spaces one space, none at the ends. Otherwise every spelling of
+     * one name had a failure-limit of its own against the same account.
+     */
+    static String name(String user) {
+        String n = Normalizer.normalize(user, Normalizer.Form.NFKC);
+        StringBuilder b = new StringBuilder(n.length());
+        boolean space = false;
+        for (int i = 0; i < n.length(); ) {
+            int cp = n.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
+                space = true;
+                continue;
+            }
+            int type = Character.getType(cp);
+            if (type == Character.FORMAT || type == Character.CONTROL || cp == 0xAD) {
+                continue;
+            }
+            if (space && b.length() > 0) {
+                b.append(' ');
+            }
+            space = false;
+            b.appendCodePoint(Character.toLowerCase(Character.toUpperCase(cp)));
+        }
+        return b.toString();
     }
 
     /** Seconds until the address may try again (any user name), or 0 when it may now. */
@@ -106,36 +148,52 @@ final class FailureLimiter {
 
     /**
      * {@code user}'s login from the address is about to go to the directory: refused (null) when the
-     * failures counted and the logins already under way would, all failing, reach a limit, since they
-     * may (logins sent at once on many connections, each a guess, would otherwise all reach the
-     * directory and its own lockout of the account). Else counted under way until {@link #ended}.
+     * address is held, or when the name's failures counted and its other passwords under way would,
+     * all failing, reach failure-limit, since they may (guesses sent at once on many connections would
+     * otherwise all reach the directory and its own lockout of the account). Else counted under way
+     * until {@link #ended}.
      */
-    Attempt begins(InetAddress client, String user) {
-        InetAddress address = key(client);
+    Attempt begins(InetAddress client, String user, String password) {
         UserKey name = key(client, user);
+        String guess = digest(password);
         synchronized (underWay) {
-            if (failures(address) + underWay.getOrDefault(address, 0) >= addressLimit
-                    || failures(name) + underWay.getOrDefault(name, 0) >= limit) {
+            Map<String, Integer> passwords = underWay.get(name);
+            int others = passwords == null ? 0 : passwords.size() - (passwords.containsKey(guess) ? 1 : 0);
+            if (failures(key(client)) >= addressLimit || failures(name) + others >= limit) {
                 return null;
             }
-            underWay.merge(address, 1, Integer::sum);
-            underWay.merge(name, 1, Integer::sum);
+            underWay.computeIfAbsent(name, k -> new HashMap<>()).merge(guess, 1, Integer::sum);
         }
-        return new Attempt(address, name);
+        return new Attempt(name, guess);
     }
 
     /** The directory answered {@code attempt} (a failure already counted by {@link #failed}). */
     void ended(Attempt attempt) {
         synchronized (underWay) {
-            underWay.computeIfPresent(attempt.address(), (k, n) -> n > 1 ? n - 1 : null);
-            underWay.computeIfPresent(attempt.user(), (k, n) -> n > 1 ? n - 1 : null);
+            Map<String, Integer> passwords = underWay.get(attempt.user());
+            if (passwords != null) {
+                passwords.computeIfPresent(attempt.password(), (k, n) -> n > 1 ? n - 1 : null);
+                if (passwords.isEmpty()) {
+                    underWay.remove(attempt.user());
+                }
+            }
         }
     }
 
-    /** Logins under way now (each counted once, by its address). */
+    /** Logins under way now. */
     int underWay() {
         synchronized (underWay) {
-            return underWay.entrySet().stream().filter(e -> e.getKey() instanceof InetAddress).mapToInt(Map.Entry::getValue).sum();
+            return underWay.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    private String digest(String password) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return Base64.getEncoder().encodeToString(mac.doFinal(password.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
     }
 

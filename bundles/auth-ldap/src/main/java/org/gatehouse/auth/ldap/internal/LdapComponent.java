@@ -53,6 +53,8 @@ public final class LdapComponent implements DirectoryCheck {
     private List<String> clearTextWarned = List.of();
     /** Whether {@link #inForce} came from the file (not the absence of one): a refused change keeps it, whatever it says. */
     private boolean inForceFromFile;
+    /** Why nothing is guarded when the file was refused with nothing in force ({@link LdapSettings#lostUrl}); else null. */
+    private String idleBecause;
     /**
      * Failed logins per address, kept for the component's life: a change of the file (even of
      * failure-limit or failure-window, which apply to the counts at once) does not give a guesser a
@@ -139,6 +141,15 @@ public final class LdapComponent implements DirectoryCheck {
             if (inForce != null && inForceFromFile && configured) {
                 // Whatever the good file said stays, guarding or not: a typo must not turn a working server into 503 everywhere.
                 LOG.error("{}; keeping the configuration in force ({})", e.getMessage(), describe(inForce));
+            } else if (configured && LdapSettings.lostUrl(e)) {
+                // With nothing in force (a start, a file that appears): a file without url guarded
+                // nothing before this check came, and an upgrade must not answer 503 everywhere for
+                // one whose url was commented out on purpose. Said at ERROR, and by gatehouse:status.
+                LOG.error("{}; nothing is guarded until it is fixed", e.getMessage());
+                cache = null;
+                unregister();
+                swap(null);
+                idleBecause = e.getMessage() + ": nothing is guarded";
             } else if (configured) {
                 LOG.error("{}; every request is answered 503 until it is fixed", e.getMessage());
                 swap(LdapFilter.Active.broken(e.getMessage()));
@@ -149,6 +160,7 @@ public final class LdapComponent implements DirectoryCheck {
             return;
         }
         boolean wasGuarding = filter.active() != null;
+        idleBecause = null;
         inForce = s;
         inForceFromFile = configured;
         inForceCa = ca;
@@ -296,16 +308,18 @@ public final class LdapComponent implements DirectoryCheck {
         LdapFilter.Active a = filter.active();
         LdapSettings s;
         boolean fromFile;
+        String idle;
         synchronized (this) {
             s = inForce;
             fromFile = inForceFromFile;
+            idle = idleBecause;
         }
         boolean guarding = a != null;
         long unusable = filter.unusable.sum();
         return new State(s != null && s.guarding(), guarding, s == null ? List.of() : s.servers(),
                 s == null ? List.of() : s.guardedPaths(), a == null ? null : a.problem(),
                 filter.accepted.sum(), filter.refused.sum(), filter.unavailable.sum() - unusable,
-                a == null || a.cache() == null ? 0 : a.cache().size(), guarding ? null : idle(s, fromFile), unusable);
+                a == null || a.cache() == null ? 0 : a.cache().size(), guarding ? null : idle != null ? idle : idle(s, fromFile), unusable);
     }
 
     /** Why nothing is guarded, in the operator's words. */

@@ -204,11 +204,12 @@ final class LdapFilter implements HttpFilter {
             // A login waits for a worker as long as the directory takes for the ones before it: when
             // it answers slowly (a server dropping packets costs connect-timeout, one not answering
             // response-timeout, each login), a queue of hundreds would keep its clients minutes.
-            // One that waited longer than one login may take gets 503 at once, as the docs promise.
-            long limit = TimeUnit.SECONDS.toNanos(a.settings().connectTimeoutSeconds() + a.settings().responseTimeoutSeconds());
+            // One that waited longer than two logins may take gets 503 at once, as the docs promise (a
+            // burst of logins to a directory that answers in time drains well within that).
+            long limit = 2 * TimeUnit.SECONDS.toNanos(a.settings().connectTimeoutSeconds() + a.settings().responseTimeoutSeconds());
             if (System.nanoTime() - queuedNanos > limit) {
                 onLoop(() -> {
-                    unavailable(x, "sign-ins waited longer than connect-timeout + response-timeout for the directory to take them");
+                    overloaded(x);
                     answer.complete(false);
                 });
                 return;
@@ -219,7 +220,7 @@ final class LdapFilter implements HttpFilter {
             // back, a guess each, and as many failed binds reached the directory and its own lockout
             // of the account (an Active Directory's threshold may be lower than failure-limit plus
             // the workers).
-            FailureLimiter.Attempt attempt = a.limiter().begins(client, c.user());
+            FailureLimiter.Attempt attempt = a.limiter().begins(client, c.user(), c.password());
             if (attempt == null) {
                 long wait = Math.max(1, a.limiter().blockedSeconds(client, c.user()));
                 onLoop(() -> {
@@ -228,19 +229,21 @@ final class LdapFilter implements HttpFilter {
                 });
                 return;
             }
-            Directory.Result r;
+            Directory.Result r = null;
             try {
                 r = a.directory().authenticate(c.user(), c.password());
             } catch (RuntimeException e) {
                 LOG.debug("LDAP: login of {} failed", c.user(), e);
                 r = new Directory.Result(Directory.Outcome.UNAVAILABLE, Causes.of(e));
-            }
-            if (r.outcome() == Directory.Outcome.REFUSED) {
+            } finally {
                 // Counted here, before this worker takes the next login, not when the event loop
-                // answers: that one would otherwise not see it.
-                a.limiter().failed(client, c.user());
+                // answers: that one would otherwise not see it. The attempt ends after its failure
+                // is counted, on every path.
+                if (r != null && r.outcome() == Directory.Outcome.REFUSED) {
+                    a.limiter().failed(client, c.user());
+                }
+                a.limiter().ended(attempt);
             }
-            a.limiter().ended(attempt);
             finish(r);
         }
 
@@ -313,6 +316,18 @@ final class LdapFilter implements HttpFilter {
         long last = lastUnavailableLog.get();
         if (now - last > 10_000_000_000L && lastUnavailableLog.compareAndSet(last, now)) {
             LOG.warn("LDAP: no directory server answered ({}); guarded requests get 503 until one does", reason);
+        }
+        answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
+    }
+
+    /** 503 to a login that waited too long for a worker: the directory answers, but slower than logins come in. */
+    private void overloaded(HttpExchange x) {
+        unavailable.increment();
+        long now = System.nanoTime();
+        long last = lastUnavailableLog.get();
+        if (now - last > 10_000_000_000L && lastUnavailableLog.compareAndSet(last, now)) {
+            LOG.warn("LDAP: sign-ins waited longer than twice connect-timeout + response-timeout for the directory: it answers more "
+                    + "slowly than logins come in (pool-size gives two workers per connection); those get 503");
         }
         answer(x, HttpResponseStatus.SERVICE_UNAVAILABLE, null, RETRY_AFTER_SECONDS, "Sign-in is not available now.");
     }

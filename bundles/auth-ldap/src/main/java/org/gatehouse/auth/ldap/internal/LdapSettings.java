@@ -45,6 +45,13 @@ record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path 
         return enabled && !urls.isEmpty();
     }
 
+    /** Whether {@code e} refused a file for having no {@code url} though it says how to check users. */
+    static boolean lostUrl(InvalidSettingException e) {
+        return e.key().equals("url") && e.getMessage().contains(LOST_URL);
+    }
+
+    private static final String LOST_URL = "is missing or empty, though ";
+
     static LdapSettings read(Map<String, ?> properties) throws InvalidSettingException {
         Settings s = Settings.of(PID, properties);
         boolean enabled = s.bool("enabled", true);
@@ -52,7 +59,7 @@ record LdapSettings(boolean enabled, List<LDAPURL> urls, boolean startTls, Path 
         if (enabled && urls.isEmpty()) {
             for (String key : CHECK_KEYS) {
                 if (!s.string(key, "").isEmpty()) {
-                    throw new InvalidSettingException(s.source(), "url", "", "is missing or empty, though " + key
+                    throw new InvalidSettingException(s.source(), "url", "", LOST_URL + key
                             + " says how to check users: name the directory servers, or set enabled = false to guard nothing");
                 }
             }

@@ -1,6 +1,8 @@
 package org.gatehouse.auth.ldap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -28,16 +30,44 @@ class FailureLimiterTest {
     void aUserNameIsBlockedFromAnAddressAndTheOthersThereAreNot() throws Exception {
         FailureLimiter l = new FailureLimiter(3, 5, 300);
         InetAddress office = InetAddress.getByName("192.0.2.1");
-        for (int i = 0; i < 3; i++) {
-            l.failed(office, i == 1 ? " Alice " : "alice");
+        // One name in three spellings a directory matches alike: full-width letters, a zero-width
+        // space, case and surrounding spaces.
+        String[] spellings = {"\uFF41\uFF4C\uFF49\uFF43\uFF45", " Ali\u200Bce ", "ALICE"};
+        for (String spelling : spellings) {
+            l.failed(office, spelling);
         }
-        assertTrue(l.blockedSeconds(office, "ALICE") > 0, "alice, however written");
+        assertTrue(l.blockedSeconds(office, "alice") > 0, "alice, however written");
+        assertEquals("al ice", FailureLimiter.name("  Al \t ice "), "inner spaces count, as one");
         assertEquals(0, l.blockedSeconds(office, "bob"), "bob behind the same address");
         assertEquals(0, l.blockedSeconds(office));
         assertEquals(0, l.blockedSeconds(InetAddress.getByName("192.0.2.2"), "alice"), "alice elsewhere");
         l.failed(office, "bob");
         l.failed(office, "carol");
         assertTrue(l.blockedSeconds(office, "dave") > 0, "five failures of any names block the address");
+    }
+
+    /**
+     * Logins under way count as failures until answered, each password once: a browser's parallel
+     * requests with one password all go, a second password beyond the limit does not.
+     */
+    @Test
+    void loginsUnderWayCountOncePerPassword() throws Exception {
+        FailureLimiter l = new FailureLimiter(3, 50, 300);
+        InetAddress a = InetAddress.getByName("192.0.2.1");
+        l.failed(a, "alice");
+        l.failed(a, "alice");
+        java.util.List<FailureLimiter.Attempt> parallel = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            FailureLimiter.Attempt attempt = l.begins(a, "alice", "right");
+            assertNotNull(attempt, "request " + i + " with the same password");
+            parallel.add(attempt);
+        }
+        assertNull(l.begins(a, "alice", "guess"), "two failures and one password under way: another would pass the limit");
+        assertNotNull(l.begins(a, "bob", "guess"), "another name from the address");
+        assertEquals(5, l.underWay());
+        parallel.forEach(l::ended);
+        assertEquals(1, l.underWay());
+        assertNotNull(l.begins(a, "alice", "guess"), "once the others are answered (right)");
     }
 
     @Test
