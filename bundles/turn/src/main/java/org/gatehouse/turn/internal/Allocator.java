@@ -269,6 +269,7 @@ final class Allocator {
 
     /** A reserved port: bound as it is, or not at all. */
     private void bindPort(Allocation a, InetAddress ip, int port, Consumer<Relay> done) {
+        server.ports.binding(ip, port);
         open(a, ip, port, (relay, cause) -> {
             if (relay == null) {
                 server.ports.release(ip, port);

@@ -18,6 +18,8 @@ final class PortPool {
 
     private static final class Ports {
         final BitSet used = new BitSet(65536);
+        /** Used, as the second port of a pair, for a RESERVATION-TOKEN: no socket is bound on it yet. */
+        final BitSet reserved = new BitSet(65536);
         final Map<Integer, Long> resting = new HashMap<>();
     }
 
@@ -43,6 +45,7 @@ final class PortPool {
             p.used.set(port);
             if (pair) {
                 p.used.set(port + 1);
+                p.reserved.set(port + 1);
             }
             return port;
         }
@@ -72,13 +75,25 @@ final class PortPool {
             return;
         }
         p.used.clear(port);
+        p.reserved.clear(port);
         p.resting.put(port, System.nanoTime() + REST_SECONDS * 1_000_000_000L);
     }
 
-    /** Whether a relay (or a reservation) holds {@code port} on any relay address. */
+    /** The reserved {@code port} is being bound for the allocation that brought its token. */
+    synchronized void binding(InetAddress address, int port) {
+        Ports p = byAddress.get(address);
+        if (p != null) {
+            p.reserved.clear(port);
+        }
+    }
+
+    /**
+     * Whether a relay's socket is (or is being) bound on {@code port} on any relay address. A port
+     * only reserved is not: no socket of this server is there, and another program's may be.
+     */
     synchronized boolean held(int port) {
         for (Ports p : byAddress.values()) {
-            if (p.used.get(port)) {
+            if (p.used.get(port) && !p.reserved.get(port)) {
                 return true;
             }
         }

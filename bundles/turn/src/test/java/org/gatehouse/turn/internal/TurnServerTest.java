@@ -626,6 +626,22 @@ class TurnServerTest {
         }
     }
 
+    /** A port only reserved (EVEN-PORT with R) is no relay's yet: this host's address there is no peer until the token is used. */
+    @Test
+    void aReservedPortIsAPeerOfThisHostOnlyOnceBound() throws Exception {
+        turn.reconfigure("allowed-peer-ip", "", "external-ip", "198.51.99.7");
+        try (TurnClient a = turn.client(); TurnClient b = turn.client(); TurnClient c = turn.client()) {
+            StunMessage first = a.allocate(w -> w.bytes(Attribute.EVEN_PORT, new byte[] {(byte) 0x80}));
+            assertEquals(0, TurnClient.code(first));
+            InetSocketAddress next = new InetSocketAddress("198.51.99.7", TurnClient.relayed(first).getPort() + 1);
+            assertEquals(0, TurnClient.code(c.allocate()));
+            assertEquals(403, TurnClient.code(c.channelBind(0x4001, next)), "reserved, nothing of this server bound there");
+            byte[] token = first.bytes(first.find(Attribute.RESERVATION_TOKEN));
+            assertEquals(0, TurnClient.code(b.allocate(w -> w.bytes(Attribute.RESERVATION_TOKEN, token))));
+            assertEquals(0, TurnClient.code(c.channelBind(0x4001, next)), "the token holder's relay now");
+        }
+    }
+
     @Test
     void dualAllocationRelaysIpv4AndIpv6() throws Exception {
         try (TurnClient c = turn.client(); TestTurn.Peer v6 = new TestTurn.Peer("::1")) {
