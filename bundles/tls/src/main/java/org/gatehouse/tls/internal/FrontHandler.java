@@ -463,9 +463,11 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         }
         armIdle();
         ctx.channel().config().setAutoRead(true);
-        while (current == null && !waiting.isEmpty()) {
-            Object next = waiting.poll();
-            dispatch(next);
+        // The next request, then its body parts (its end above all: a bodyless request's too), as
+        // channelRead would have handed them on: a route that answers later (a node) waits for them.
+        Exchange c;
+        while (!waiting.isEmpty() && ((c = current) == null || !c.requestDone && !c.filtering)) {
+            dispatch(waiting.poll());
         }
         if (current == null && headPending) {
             headPending = false;

@@ -393,6 +393,23 @@ class HttpFrontTest {
     }
 
     @Test
+    void pipelinedRequestsBehindAnAnswerGivenLaterAreEachAnswered() throws Exception {
+        // A route that answers after the request has been read (a node's answer, a filter's).
+        HttpRoute later = x -> x.eventLoop().schedule(() -> x.respond(HttpResponseStatus.OK, "text/plain", x.path() + "\n"), 20,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        front.bindRoute(later, Map.of(HttpRoute.PREFIX, "/later/"));
+        try {
+            String out = raw("GET /later/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /later/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /later/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            int first = out.indexOf("/later/1\n");
+            int second = out.indexOf("/later/2\n");
+            assertTrue(first > 0 && second > first && out.endsWith("/later/3\n"), "three answers in order: " + out);
+        } finally {
+            front.unbindRoute(later);
+        }
+    }
+
+    @Test
     void nothingPipelinedBehindAnAnswerThatClosesIsRouted() throws Exception {
         // The request read in the same piece as the one answered 400 (or answered and closed as the
         // client asked) was framed already: it was handed to its route after the connection closed.
