@@ -1,16 +1,10 @@
 package org.gatehouse.auth.ldap.internal;
 
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.text.Normalizer;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.gatehouse.core.net.IpAddresses;
 
 /**
@@ -55,19 +49,18 @@ final class FailureLimiter {
     }
 
     /**
-     * Logins under way by name from an address, by password (an HMAC of it under {@link #key}): the
+     * Logins under way by name from an address, by password (its {@link SecretDigest}): the
      * same password sent on several connections at once (a browser's parallel requests) is one guess.
      * Guarded by itself.
      */
     private final Map<UserKey, Map<String, Integer>> underWay = new HashMap<>();
-    private final byte[] key = new byte[32];
+    private final SecretDigest digest = new SecretDigest();
 
     FailureLimiter(int limit, int addressLimit, int windowSeconds) {
         this(limit, addressLimit, windowSeconds, MAX_ADDRESSES);
     }
 
     FailureLimiter(int limit, int addressLimit, int windowSeconds, int maxAddresses) {
-        new SecureRandom().nextBytes(key);
         this.limit = limit;
         this.addressLimit = addressLimit;
         this.windowNanos = windowSeconds * 1_000_000_000L;
@@ -155,7 +148,7 @@ final class FailureLimiter {
      */
     Attempt begins(InetAddress client, String user, String password) {
         UserKey name = key(client, user);
-        String guess = digest(password);
+        String guess = digest.of(password);
         synchronized (underWay) {
             Map<String, Integer> passwords = underWay.get(name);
             int others = passwords == null ? 0 : passwords.size() - (passwords.containsKey(guess) ? 1 : 0);
@@ -184,16 +177,6 @@ final class FailureLimiter {
     int underWay() {
         synchronized (underWay) {
             return underWay.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
-        }
-    }
-
-    private String digest(String password) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return Base64.getEncoder().encodeToString(mac.doFinal(password.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
     }
 

@@ -1,16 +1,10 @@
 package org.gatehouse.auth.ldap.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Logins the directory accepted in the last {@code cache-seconds}, so a browser's every request does
@@ -24,13 +18,12 @@ final class LoginCache {
     static final int MAX_ENTRIES = 10_000;
 
     private volatile long ttlNanos;
-    private final byte[] key = new byte[32];
+    private final SecretDigest digest = new SecretDigest();
     /** When the directory accepted each login (System.nanoTime). */
     private final ConcurrentHashMap<String, Long> accepted = new ConcurrentHashMap<>();
 
     LoginCache(int seconds) {
         lifetime(seconds);
-        new SecureRandom().nextBytes(key);
     }
 
     /** A new {@code cache-seconds}, for the entries already kept too; 0 forgets them all. */
@@ -49,7 +42,7 @@ final class LoginCache {
         if (ttlNanos == 0) {
             return false;
         }
-        String k = digest(user, password);
+        String k = digest.of(user, password);
         Long at = accepted.get(k);
         if (at == null) {
             return false;
@@ -72,7 +65,7 @@ final class LoginCache {
                 forgetOldest(now);
             }
         }
-        accepted.put(digest(user, password), now);
+        accepted.put(digest.of(user, password), now);
     }
 
     /**
@@ -91,18 +84,5 @@ final class LoginCache {
     int size() {
         long now = System.nanoTime();
         return (int) accepted.values().stream().filter(at -> !expired(at, now)).count();
-    }
-
-    private String digest(String user, String password) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update(user.getBytes(StandardCharsets.UTF_8));
-            mac.update((byte) 0);
-            mac.update(password.getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(mac.doFinal());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-        }
     }
 }
