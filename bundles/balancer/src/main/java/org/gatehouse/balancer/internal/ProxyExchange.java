@@ -10,7 +10,6 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -458,8 +457,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
         // 101 goes to the node as it is); then the client's side switches (the 101 written, its HTTP
         // encoder gone); then the node's codec leaves, handing fromNode what the node sent after its
         // 101 in the same read (a first frame), which reaches the client after the 101.
-        HttpClientCodec codec = up.pipeline().get(HttpClientCodec.class);
-        codec.prepareUpgradeFrom(up.pipeline().context(codec));
+        NodeCodec codec = up.pipeline().get(NodeCodec.class);
+        codec.prepareUpgrade();
         x.upgrade(out, new Relay(up, this));
         up.pipeline().remove(codec);
     }
@@ -563,7 +562,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
     private boolean garbage;
 
     private boolean retryable() {
-        return !garbage && !bodyReachedNode && (idempotent || !requestSent) && !upgradeRequest;
+        return !garbage && !bodyReachedNode && (idempotent || !requestSent);
     }
 
     /** The deadline {@link #arm} set on the node connection has passed (called by its handler). */
@@ -682,7 +681,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         upstream = null;
         handler = null;
         h.detach();
-        boolean keep = nodeAnswerComplete && clientBodyDone && nodeKeepsAlive && up.isActive();
+        boolean keep = nodeAnswerComplete && clientBodyDone && nodeKeepsAlive && up.isActive() && h.reusable();
         up.config().setAutoRead(true);
         if (keep && n.park(up.eventLoop(), up, settings.keepalive())) {
             h.parked(settings.keepaliveTimeout());

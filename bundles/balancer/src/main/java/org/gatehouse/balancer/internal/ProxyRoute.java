@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import org.gatehouse.tls.http.HttpExchange;
@@ -66,7 +65,7 @@ final class ProxyRoute implements HttpRoute {
                             h.setHandshakeTimeoutMillis(connectTimeoutSeconds * 1000L);
                             ch.pipeline().addLast("tls", h);
                         }
-                        ch.pipeline().addLast("http", new HttpClientCodec(DECODER.clone(), false, false));
+                        ch.pipeline().addLast("http", new NodeCodec(DECODER.clone()));
                         ch.pipeline().addLast("node", last);
                     }
                 });

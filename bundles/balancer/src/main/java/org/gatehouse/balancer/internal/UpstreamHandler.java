@@ -21,6 +21,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean parked;
     private Deadline deadline;
+    private NodeCodec codec;
 
     UpstreamHandler(Node node, UpstreamTls tls) {
         this.node = node;
@@ -31,6 +32,12 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.deadline = new Deadline(ctx.executor(), this::expired);
+        this.codec = ctx.pipeline().get(NodeCodec.class);
+    }
+
+    /** Whether the node sent nothing beyond its answers: the connection may carry another request. */
+    boolean reusable() {
+        return codec.reusable();
     }
 
     void attach(ProxyExchange x) {

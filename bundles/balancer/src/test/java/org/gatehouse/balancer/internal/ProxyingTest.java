@@ -342,6 +342,39 @@ class ProxyingTest {
     }
 
     @Test
+    void bytesANodeSendsBeyondItsAnswerAreNeverTheNextRequestsAnswer() throws Exception {
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "keepalive", "1", "max-fails", "0"))) {
+            Node n = p.live().node(a.address());
+            HttpResponse<String> overlong = p.get("/overlong");
+            assertEquals("ok", overlong.body(), "the answer itself goes to the client");
+            waitFor(() -> n.status().activeRequests() == 0, n.status().toString());
+            assertOwnAnswer(p.get("/id"), "the next request gets its own answer, not one begun by the node's extra bytes");
+
+            HttpResponse<String> head = p.client.send(HttpRequest.newBuilder(p.uri("/headbody")).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, head.statusCode());
+            waitFor(() -> n.status().activeRequests() == 0, n.status().toString());
+            assertOwnAnswer(p.get("/id"), "a body sent with the answer to HEAD is not the next answer's start");
+
+            // Pipelined: the second request is read while the first answer ends, and its exchange
+            // looks for a kept-alive connection at once, before the node's extra bytes are read.
+            String two = raw(p, "GET /overlong HTTP/1.1\r\nHost: x\r\n\r\nGET /id HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(two.startsWith("HTTP/1.1 200 ") && two.indexOf("HTTP/1.1 200 ", 10) > 0 && two.endsWith("\r\n\r\na")
+                    && !two.contains(" 404 "), "a pipelined request gets its own answer: " + two.replace("\r\n", "|"));
+
+            assertEquals("ok", p.get("/late").body());
+            Thread.sleep(300);
+            assertOwnAnswer(p.get("/id"), "bytes sent on a kept-alive connection while no request waits close it");
+            assertEquals(0, n.status().failures(), "a node's extra bytes are not a failed request: " + n.status());
+        }
+    }
+
+    private static void assertOwnAnswer(HttpResponse<String> r, String what) {
+        assertEquals(200 + " a", r.statusCode() + " " + r.body(), what);
+    }
+
+    @Test
     void aNodeSilentMidAnswerIsCutAfterReadTimeoutButAnEventStreamIsNot() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address(), "read-timeout", "1"))) {
             HttpResponse<Stream<String>> events = p.client.send(HttpRequest.newBuilder(p.uri("/events")).build(),
@@ -504,6 +537,44 @@ class ProxyingTest {
             assertEquals(502, p.get("/id").statusCode());
             assertEquals(1, n.status().failures(), "a new connection closed without answer is the node's failure");
         }
+    }
+
+    @Test
+    void aWebSocketHandshakeMeetingAKeptAliveConnectionTheNodeClosedGoesAgain() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()));
+                SSLSocket s = (SSLSocket) TestProxy.trustAll().getSocketFactory().createSocket("127.0.0.1", p.front.port())) {
+            s.setSoTimeout(5000);
+            // One client connection, so one I/O thread: the handshake is offered the kept-alive node connection.
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write("GET /id HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertTrue(readUntil(in, "\r\n\r\na").startsWith("HTTP/1.1 200 "));
+            Node n = p.live().node(a.address());
+            waitFor(() -> n.status().idleConnections() == 1, "kept alive: " + n.status());
+            int accepted = a.accepted.get();
+            a.dropNext.set(true);
+            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String head = readUntil(in, "\r\n\r\n");
+            assertTrue(head.startsWith("HTTP/1.1 101 "), "sent again on a new connection to the same node: " + head);
+            assertEquals(accepted + 1, a.accepted.get());
+            assertEquals(0, n.status().failures(), n.status().toString());
+        }
+    }
+
+    /** What {@code in} gives until it ends with {@code end}. */
+    private static String readUntil(InputStream in, String end) throws IOException {
+        StringBuilder b = new StringBuilder();
+        while (!b.toString().endsWith(end)) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            b.append((char) c);
+        }
+        return b.toString();
     }
 
     @Test

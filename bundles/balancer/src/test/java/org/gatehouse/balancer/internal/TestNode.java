@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every open one); {@code /ws} is a WebSocket echo; {@code /close} closes without answering;
  * {@code /garbage} answers with a header field too long for any proxy, {@code /badfield} with a control
  * character in a field value, {@code /badchunk} with a head and a broken chunk in one write; {@code /hang} never answers;
- * {@code /cut} starts an answer and closes mid-body; {@code /stall} starts one and goes silent;
+ * {@code /overlong} and {@code /late} send bytes after a whole answer (in the same write, 100 ms later),
+ * {@code /headbody} a body whatever the method (HEAD too); {@code /cut} starts an answer and closes mid-body; {@code /stall} starts one and goes silent;
  * {@code /health} answers {@link #healthStatus}; {@code /big} answers 32 MB. {@link #broken} makes every request close.
  */
 final class TestNode implements AutoCloseable {
@@ -96,7 +97,7 @@ final class TestNode implements AutoCloseable {
                                 return ssl;
                             }));
                         }
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new DropNext(),
                                 new WebSocketServerProtocolHandler("/ws", null, false, 1 << 20), new WebSocketFrameAggregator(1 << 20), new Handler());
                     }
                 }).bind(host, port).sync().channel();
@@ -137,6 +138,21 @@ final class TestNode implements AutoCloseable {
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /** {@link #dropNext}, before any other handler (a WebSocket handshake's too). */
+    private final class DropNext extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FullHttpRequest && dropNext.compareAndSet(true, false)) {
+                requests.incrementAndGet();
+                byPath.computeIfAbsent(((FullHttpRequest) msg).uri(), p -> new AtomicInteger()).incrementAndGet();
+                ((FullHttpRequest) msg).release();
+                ctx.close();
+                return;
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
     private final class Handler extends SimpleChannelInboundHandler<Object> {
 
         @Override
@@ -160,7 +176,7 @@ final class TestNode implements AutoCloseable {
             requests.incrementAndGet();
             String path = req.uri();
             byPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-            if (broken || path.equals("/close") || dropNext.compareAndSet(true, false)) {
+            if (broken || path.equals("/close")) {
                 ctx.close();
                 return;
             }
@@ -196,6 +212,21 @@ final class TestNode implements AutoCloseable {
                     ctx.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX-Split: a\u0001Injected: b\r\nContent-Length: 2\r\n\r\nok",
                             StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
                     return;
+                case "/overlong":
+                    // A whole answer, then the start of a head nobody asked for, in one write; the
+                    // connection stays open and the node answers its next request normally.
+                    rawKeepingCodec(ctx, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 404 Not Found\r\nX-Smuggled: yes");
+                    return;
+                case "/headbody":
+                    // A body, whatever the method (HEAD too, whose answer has none).
+                    rawKeepingCodec(ctx, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    return;
+                case "/late": {
+                    // A whole answer; 100 ms later, the start of a head nobody asked for.
+                    rawKeepingCodec(ctx, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    ctx.executor().schedule(() -> rawKeepingCodec(ctx, "HTTP/1.1 404 Not Found\r\n"), 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return;
+                }
                 case "/hang":
                     return;
                 case "/slow": {
@@ -258,6 +289,11 @@ final class TestNode implements AutoCloseable {
             } else {
                 ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        /** {@code bytes} as they are, below the HTTP codec, which stays for the connection's next request. */
+        private void rawKeepingCodec(ChannelHandlerContext ctx, String bytes) {
+            ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(Unpooled.copiedBuffer(bytes, StandardCharsets.US_ASCII));
         }
 
         @Override
