@@ -6,6 +6,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.Reader;
 import java.lang.reflect.Method;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -59,12 +62,12 @@ public final class SecretInput {
         AtomicBoolean secret = secretSwitch(variables);
         if (secret == null) {
             ask.run();
-            return line(in::read);
+            return utf8Line(in);
         }
         secret.set(true);
         try {
             ask.run();
-            return line(in::read);
+            return utf8Line(in);
         } finally {
             secret.set(false);
         }
@@ -174,6 +177,47 @@ public final class SecretInput {
         b.getChars(0, b.length(), out, 0);
         b.setLength(0);
         return out;
+    }
+
+    /**
+     * {@link #line} from bytes a terminal (or a pipe) sends as UTF-8, read one at a time (a decoder
+     * reading ahead would take the next line's bytes too); backspace and delete remove the last
+     * character, however many bytes it took. Bytes that are not UTF-8 are refused, never stored as
+     * a password that no login could type.
+     */
+    private static char[] utf8Line(InputStream in) throws IOException {
+        byte[] bytes = new byte[64];
+        int n = 0;
+        try {
+            for (int c = in.read(); c >= 0 && c != '\n' && c != '\r'; c = in.read()) {
+                if (c == 3 || c == 4) {
+                    throw new EOFException("nothing entered");
+                }
+                if (c == 127 || c == 8) {
+                    while (n > 0 && (bytes[n - 1] & 0xC0) == 0x80) {
+                        n--;
+                    }
+                    n = Math.max(0, n - 1);
+                    continue;
+                }
+                if (n == bytes.length) {
+                    byte[] more = java.util.Arrays.copyOf(bytes, n * 2);
+                    java.util.Arrays.fill(bytes, (byte) 0);
+                    bytes = more;
+                }
+                bytes[n++] = (byte) c;
+            }
+            java.nio.CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes, 0, n));
+            char[] out = new char[chars.remaining()];
+            chars.get(out);
+            java.util.Arrays.fill(chars.array(), '\0');
+            return out;
+        } catch (CharacterCodingException e) {
+            throw new CommandRefused("what was typed is not UTF-8 text");
+        } finally {
+            java.util.Arrays.fill(bytes, (byte) 0);
+        }
     }
 
     private static Class<?> publicType(Class<?> c, String name) {

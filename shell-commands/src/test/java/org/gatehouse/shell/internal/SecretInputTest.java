@@ -113,6 +113,18 @@ class SecretInputTest {
         assertTrue(t.calls.contains("restored cooked"), t.calls.toString());
     }
 
+    /** The remote shell's keyboard gives the UTF-8 bytes a terminal sends: a password is its characters, not its bytes. */
+    @Test
+    void aPasswordOfOtherThanAsciiFromTheSessionInputIsItsCharacters() throws Exception {
+        CommandSession s = session("Grüße-2024€x\u007f\nGrüße-2024€\n");
+        PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertEquals("Grüße-2024€", SecretInput.newPassword(s::get, s.getKeyboard(), out, "alice"));
+        assertEquals("pd", new String(SecretInput.read(s::get, new ByteArrayInputStream("pw€\u007f\u007fd\n".getBytes(StandardCharsets.UTF_8)))),
+                "a backspace removes a whole character");
+        assertThrows(org.gatehouse.core.CommandRefused.class,
+                () -> SecretInput.read(s::get, new ByteArrayInputStream(new byte[] {'p', (byte) 0xC3, '\n'})));
+    }
+
     @Test
     void withoutATerminalTheSessionInputIsRead() throws Exception {
         CommandSession s = session("pw\nnext\n");
