@@ -84,27 +84,39 @@ final class PasswordFile {
         return new ArrayList<>(current().keySet());
     }
 
-    /** Adds the user or replaces its password. */
-    synchronized void add(String user, String password) throws IOException {
+    /**
+     * Adds the user or replaces its password. The hash (a tenth of a second of PBKDF2) is made before
+     * the file is read, so that the change applies to the file as it is when written: a removal by
+     * another session meanwhile stays.
+     */
+    void add(String user, String password) throws IOException {
         checkName(user);
         if (password.isEmpty()) {
             throw new IllegalArgumentException("the password is empty");
         }
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
-        Map<String, String> next = new LinkedHashMap<>(current());
-        next.put(user, hash(password, salt, ITERATIONS));
-        write(next);
+        String entry = hash(password, salt, ITERATIONS);
+        synchronized (lock()) {
+            edit(user, entry);
+        }
     }
 
-    synchronized boolean remove(String user) throws IOException {
-        Map<String, String> next = new LinkedHashMap<>(current());
-        if (next.remove(user) == null) {
-            return false;
+    boolean remove(String user) throws IOException {
+        synchronized (lock()) {
+            return edit(user, null);
         }
-        write(next);
-        return true;
     }
+
+    /**
+     * One lock per file for every instance (each command, and the listener after a configuration
+     * change, holds its own): two sessions' changes never overwrite each other.
+     */
+    private Object lock() {
+        return LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new Object());
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
 
     static void checkName(String user) {
         if (user.isEmpty() || !user.matches("[A-Za-z0-9._@-]{1,64}")) {
@@ -146,13 +158,37 @@ final class PasswordFile {
         return entries;
     }
 
-    private void write(Map<String, String> next) throws IOException {
-        StringBuilder text = new StringBuilder("# Gatehouse SSH users: user:" + SCHEME + ":iterations:salt:hash. Written by ssh:user-add;\n"
-                + "# holds salted PBKDF2 hashes only, never a password.\n");
-        next.forEach((u, h) -> text.append(u).append(':').append(h).append('\n'));
+    /**
+     * The file as it is now with {@code user}'s line set to {@code entry} (appended if it has none;
+     * null removes it), every other line (comments, other users, lines this code cannot read) kept as
+     * the operator wrote it. Returns false, writing nothing, when there was nothing to remove.
+     */
+    private boolean edit(String user, String entry) throws IOException {
+        List<String> lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8)
+                : List.of("# Gatehouse SSH users: user:" + SCHEME + ":iterations:salt:hash. Written by ssh:user-add;",
+                        "# holds salted PBKDF2 hashes only, never a password.");
+        StringBuilder text = new StringBuilder();
+        boolean found = false;
+        for (String line : lines) {
+            String l = line.strip();
+            int colon = l.indexOf(':');
+            if (!l.startsWith("#") && colon > 0 && l.substring(0, colon).equals(user)) {
+                if (!found && entry != null) {
+                    text.append(user).append(':').append(entry).append('\n');
+                }
+                found = true;
+                continue;
+            }
+            text.append(line).append('\n');
+        }
+        if (!found) {
+            if (entry == null) {
+                return false;
+            }
+            text.append(user).append(':').append(entry).append('\n');
+        }
         Files.createDirectories(file.getParent());
         AtomicFiles.write(file, text, StandardCharsets.UTF_8, AtomicFiles.Option.OWNER_ONLY, AtomicFiles.Option.NON_ATOMIC_FALLBACK);
-        entries = next;
-        loadedAt = Stamp.of(file);
+        return true;
     }
 }

@@ -57,7 +57,7 @@ abstract class SshUserCommand implements Function {
             // Refused or nothing to do: the file is unchanged, and the command fails (exit 1 over bin/client).
             throw new CommandRefused(name() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new CommandRefused(name() + ": cannot write " + p.file() + ": " + e, e);
+            throw new CommandRefused(name() + ": cannot read or write " + p.file() + ": " + e, e);
         }
         System.out.print(done);
         return null;

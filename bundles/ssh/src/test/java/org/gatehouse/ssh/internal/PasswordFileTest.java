@@ -53,6 +53,40 @@ class PasswordFileTest {
         assertFalse(f.verify("eve", "z"));
     }
 
+    /** Each command holds its own PasswordFile: an add hashing while another session removes a user does not bring it back. */
+    @Test
+    void aRemovalDuringAnotherSessionsAddStays() throws Exception {
+        Path users = dir.resolve("users");
+        PasswordFile adding = new PasswordFile(users);
+        PasswordFile removing = new PasswordFile(users);
+        adding.add("alice", "pw");
+        Thread add = new Thread(() -> {
+            try {
+                adding.add("bob", "pw");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        add.start();
+        Thread.sleep(20);
+        assertTrue(removing.remove("alice"));
+        add.join(10_000);
+        assertEquals(List.of("bob"), new PasswordFile(users).users(), "alice stays removed");
+    }
+
+    @Test
+    void theOperatorsCommentsAndLinesStay() throws Exception {
+        Path users = dir.resolve("users");
+        Files.writeString(users, "# admins of site 2, ticket 4711\nalice:" + PasswordFile.hash("pw", new byte[16], 1000) + "\n\n# carol: on leave\n");
+        PasswordFile f = new PasswordFile(users);
+        f.add("bob", "pw");
+        f.remove("alice");
+        String text = Files.readString(users);
+        assertTrue(text.startsWith("# admins of site 2, ticket 4711\n"), text);
+        assertTrue(text.contains("\n\n# carol: on leave\nbob:"), text);
+        assertFalse(text.contains("alice"), text);
+    }
+
     @Test
     void badNamesAndEmptyPasswordsAreRefused() {
         PasswordFile f = new PasswordFile(dir.resolve("users"));
