@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,7 +174,7 @@ final class SetupConfig {
             Configuration pool = existing != null ? existing : pool(true);
             Map<String, String> keys = new LinkedHashMap<>();
             if (changed.containsKey("nodes")) {
-                keys.put("nodes", a.get("nodes"));
+                keys.put("nodes", keepOptions(a.get("nodes"), existing == null ? "" : text(properties(existing), "nodes", "")));
             }
             // Routes only when the web-proxy answer changed: "yes" stands for any routes in force (the
             // operator's own, such as /api/, /static/), and writing the wizard's set would replace them.
@@ -182,7 +183,8 @@ final class SetupConfig {
                 keys.put("routes", a.get("web-proxy").equals("yes") ? String.join(", ", PROXY_ROUTES) : "");
             }
             write(pool, keys);
-            done.add("conferencing nodes: " + (a.get("nodes").isEmpty() ? "none" : a.get("nodes")) + "; web proxy "
+            String nodes = keys.getOrDefault("nodes", a.get("nodes"));
+            done.add("conferencing nodes: " + (nodes.isEmpty() ? "none" : nodes) + "; web proxy "
                     + (a.get("web-proxy").equals("yes") ? "on" : "off") + " (etc/org.gatehouse.balancer.pool-conferencing.cfg)");
         }
         Map<String, String> turn = new LinkedHashMap<>();
@@ -261,6 +263,29 @@ final class SetupConfig {
             }
         }
         return false;
+    }
+
+    /**
+     * The wizard's node addresses, each with the options it has in {@code inForce} ({@code weight=},
+     * {@code backup}, {@code drain}): the wizard shows and asks for addresses only, and adding a node
+     * must not put a drained node back into service or a backup in front.
+     */
+    static String keepOptions(String answer, String inForce) {
+        Map<String, String> entries = new HashMap<>();
+        for (String n : inForce.split(",")) {
+            String entry = n.strip();
+            if (!entry.isEmpty()) {
+                entries.putIfAbsent(entry.split("\\s+")[0], entry);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String n : answer.split(",")) {
+            String address = n.strip();
+            if (!address.isEmpty()) {
+                out.add(entries.getOrDefault(address, address));
+            }
+        }
+        return String.join(", ", out);
     }
 
     /** {@code 10.0.0.1:443 weight=2, ...} as the wizard shows nodes: addresses only. */

@@ -107,6 +107,19 @@ class SetupConfigTest {
     }
 
     @Test
+    void aNodeAddedKeepsTheOptionsOfTheNodesInForce() throws Exception {
+        FakeConfigurations files = new FakeConfigurations().with(POOL, "nodes",
+                "10.40.0.10:443, 10.40.0.11:443 drain, 10.40.0.12:443 backup weight=5", "routes", "/api/");
+        SetupConfig config = new SetupConfig(files.admin(), etc);
+        Map<String, String> current = config.current(NO_TURN);
+        assertEquals("10.40.0.10:443, 10.40.0.11:443, 10.40.0.12:443", current.get("nodes"));
+        List<String> done = config.apply(Map.of("nodes", "10.40.0.11:443, 10.40.0.12:443, 10.40.0.13:443"), current, NO_TURN, data);
+        assertEquals("10.40.0.11:443 drain, 10.40.0.12:443 backup weight=5, 10.40.0.13:443", files.get(POOL, "nodes"),
+                "the drained node stays drained, the backup a backup; the removed node goes");
+        assertTrue(done.get(0).contains("10.40.0.11:443 drain"), done.toString());
+    }
+
+    @Test
     void theWebProxyAnswerChangedWritesTheRoutes() throws Exception {
         FakeConfigurations files = new FakeConfigurations().with(POOL, "nodes", "10.40.0.10:443", "routes", "/api/, /static/");
         SetupConfig config = new SetupConfig(files.admin(), etc);
