@@ -140,6 +140,9 @@ final class ListenerSet {
 
     private static final String IDLE = "idle";
 
+    /** The listeners the configuration applied last asked for (before dual-stack pairs are merged). */
+    private Map<String, InetSocketAddress> lastAsked = Map.of();
+
     synchronized void apply(StunSettings settings) {
         last = settings;
         int idleBefore = tcpIdleSeconds;
@@ -177,12 +180,19 @@ final class ListenerSet {
                     settings.tlsListen().stream().map(IpAddresses::format).collect(java.util.stream.Collectors.joining(", ")));
             reportedNoTls = true;
         }
+        // The same listeners asked for as by the configuration before (another key changed, the
+        // certificate service came back): nothing is moved, only what is missing is tried again, as by a
+        // retry. A full move would close a listener kept in place of one that cannot be had to try that
+        // one again, and a UDP listener's TURN allocations end with it.
+        boolean sameAsked = !again && wanted.equals(lastAsked);
+        lastAsked = Map.copyOf(wanted);
+        boolean moveNothing = again || sameAsked;
         Set<String> merged = dualStack.merge(wanted, bound.keySet());
         InetSocketAddress alternate = settings.alternate();
         // A group whose listener goes goes with it: its sockets could hold ports the new listeners want.
         // (A retry closes no listener before it has opened another: the groups of those it keeps stay.)
         Set<String> staying = new HashSet<>(wanted.keySet());
-        if (again) {
+        if (moveNothing) {
             staying.addAll(bound.keySet());
         }
         discovery.closeWhereListenerGoes(staying);
@@ -211,7 +221,7 @@ final class ListenerSet {
         }, merged, (key, line) -> LOG.info("STUN: {} {}", key.substring(0, 3), line));
         // No gap, and no working listener given up for one that cannot be had (ListenerMove); a retry
         // only opens what is missing.
-        ListenerMove.Result r = again ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
+        ListenerMove.Result r = moveNothing ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
                 : ListenerMove.apply(ListenerMove.addresses(bound), wanted, sockets);
         if (again && opened.isEmpty()) {
             // Failed again: logged and listed under Problems when the configuration applied.

@@ -557,6 +557,30 @@ class StunResponderTest {
         assertEquals(port, responder.address("udp").getPort());
     }
 
+    /**
+     * A UDP listener kept in place of one whose port another program holds on another address is not
+     * closed and opened again by a change of another key (its TURN allocations would end with it).
+     */
+    @Test
+    void aKeptListenerIsLeftAloneWhenAnotherKeyChanges() throws Exception {
+        responder.component.deactivate();
+        responder.component.retryMillis = 60_000;
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
+            int port = taken.getLocalPort();
+            responder.component.activate(null, Responder.props("listen", "127.0.0.1:" + port, "tcp", "false"));
+            InetSocketAddress before = responder.address("udp");
+            responder.component.modified(Responder.props("listen", "127.0.0.2:" + port, "tcp", "false"));
+            assertEquals(before, responder.address("udp"), "kept");
+            try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+                responder.component.modified(Responder.props("listen", "127.0.0.2:" + port, "tcp", "false", "software", "Edge 2"));
+                assertEquals(List.of(), log.lines().stream().filter(l -> l.contains("stopped listening")).toList(), log.lines().toString());
+                assertEquals(before, responder.address("udp"), "still kept");
+                assertTrue(log.lines("ERROR").stream().anyMatch(l -> l.contains("cannot open udp 127.0.0.2:" + port)),
+                        "the listener that cannot be had is still named: " + log.lines());
+            }
+        }
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
         while (!condition.getAsBoolean()) {
