@@ -42,6 +42,8 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
         List<String> warnings = new ArrayList<>();
         listen = once(s.source(), "listen", listen, warnings);
         tlsListen = once(s.source(), "tls-listen", tlsListen, warnings);
+        wildcardAlone(s.source(), "listen", s.string("listen", ""), listen);
+        wildcardAlone(s.source(), "tls-listen", s.string("tls-listen", ""), tlsListen);
         InetSocketAddress alternate = null;
         if (s.has("alternate-address")) {
             String text = s.string("alternate-address", "");
@@ -92,6 +94,30 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
             }
         }
         return new ArrayList<>(seen);
+    }
+
+    /**
+     * A wildcard and an address of its family on the same port cannot both be had (the second bind
+     * finds the port in use; [::] takes IPv4 too), and which one failed would depend on the order
+     * written: refused, with what to write instead. A wildcard answers on every address of this host,
+     * each answer from the address it was sent to.
+     */
+    private static void wildcardAlone(String source, String key, String text, List<InetSocketAddress> addresses)
+            throws InvalidSettingException {
+        for (InetSocketAddress w : addresses) {
+            if (!w.getAddress().isAnyLocalAddress() || w.getPort() == 0) {
+                continue;
+            }
+            for (InetSocketAddress a : addresses) {
+                boolean sameFamily = (a.getAddress() instanceof Inet6Address) == (w.getAddress() instanceof Inet6Address);
+                if (!a.getAddress().isAnyLocalAddress() && a.getPort() == w.getPort() && (sameFamily || w.getAddress() instanceof Inet6Address)) {
+                    throw new InvalidSettingException(source, key, text, IpAddresses.format(a) + " and " + IpAddresses.format(w)
+                            + " share port " + w.getPort() + ", and only one of them can be opened: the wildcard already answers on every"
+                            + " address of this host (from that address); list the wildcard or the addresses, not both (behaviour discovery,"
+                            + " alternate-address, needs the addresses)");
+                }
+            }
+        }
     }
 
     /**

@@ -416,6 +416,16 @@ class StunResponderTest {
         assertTrue(responder.component.listeners().stream().allMatch(l -> l.protocol().equals("udp")));
         responder.component.modified(Responder.props("listen", "127.0.0.1:0, 10.0.0.300:3478"));
         assertEquals(2, responder.component.listeners().size(), "bad value refused, listeners unchanged");
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            // Only one of an address and a wildcard of its family on one port could be opened: refused.
+            for (String listen : List.of("127.0.0.1:3478, 0.0.0.0:3478", "[::]:3478, 127.0.0.1:3478", "[::1]:3478, [::]:3478")) {
+                responder.component.modified(Responder.props("listen", listen, "tcp", "false"));
+                assertEquals(2, responder.component.listeners().size(), listen + " refused, listeners unchanged");
+            }
+            List<String> errors = log.lines("ERROR");
+            assertEquals(3, errors.size(), errors.toString());
+            assertTrue(errors.get(0).contains("listen = '127.0.0.1:3478, 0.0.0.0:3478'") && errors.get(0).contains("share port 3478"), errors.get(0));
+        }
         InetSocketAddress now = responder.address("udp");
         assertNotEquals(0, now.getPort());
         assertNotNull(client.exchange(now, request(BINDING_REQUEST, false), 2000));
