@@ -101,6 +101,8 @@ final class ContentRoute implements HttpRoute {
 
     /** How long a resolved real path is trusted before the folder is walked again. */
     private static final long RESOLVED_NANOS = 1_000_000_000L;
+    /** Longest request path (after the mount) whose resolution is remembered. */
+    static final int MAX_CACHED_PATH = 256;
     /** Files up to this size are kept in memory while their modification time and size stay the same. */
     private static final int SMALL = 64 * 1024;
     private static final long SMALL_TOTAL = 32L * 1024 * 1024;
@@ -115,6 +117,11 @@ final class ContentRoute implements HttpRoute {
     private volatile Served served;
     /** Request path to real path: walking and resolving the folder costs a system call per component. */
     private final java.util.concurrent.ConcurrentHashMap<String, Resolution> resolved = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Request paths whose resolution is remembered (tests). */
+    int resolvedPaths() {
+        return resolved.size();
+    }
     /** Small files' bytes, checked against one stat per request, so a changed file is still served at once. */
     private final java.util.concurrent.ConcurrentHashMap<Path, Small> small = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong smallBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -135,7 +142,9 @@ final class ContentRoute implements HttpRoute {
             return r.real();
         }
         Path real = resolve(s, relative);
-        if (real != null) {
+        // Only the short, plain spellings a web app links to: a path padded with slashes is another key
+        // for the same file, and anyone could fill the table with long ones.
+        if (real != null && relative.length() <= MAX_CACHED_PATH && !relative.contains("//")) {
             if (resolved.size() > 10_000) {
                 resolved.clear();
             }
@@ -198,10 +207,8 @@ final class ContentRoute implements HttpRoute {
             return;
         }
         if (file == FOLDER_WITHOUT_SLASH) {
-            String uri = x.request().uri();
-            int query = uri.indexOf('?');
             HttpResponse r = response(HttpResponseStatus.MOVED_PERMANENTLY);
-            r.headers().set(HttpHeaderNames.LOCATION, path + "/" + (query < 0 ? "" : uri.substring(query)));
+            r.headers().set(HttpHeaderNames.LOCATION, folderLocation(path, x.request().uri()));
             r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
             x.respond(r, LastHttpContent.EMPTY_LAST_CONTENT);
             return;
@@ -299,7 +306,20 @@ final class ContentRoute implements HttpRoute {
         }
     }
 
+    /**
+     * Where a folder asked for without its slash is: the path with a slash, and the query. Leading
+     * slashes are one: {@code //guide} would be read by a browser as the host {@code guide}.
+     */
+    static String folderLocation(String path, String uri) {
+        int query = uri.indexOf('?');
+        return path.replaceFirst("^/+", "/") + "/" + (query < 0 ? "" : uri.substring(query));
+    }
+
     private void send(HttpExchange x, Served s, Path file, boolean head) throws IOException {
+        send(x, s, file, head, false);
+    }
+
+    private void send(HttpExchange x, Served s, Path file, boolean head, boolean again) throws IOException {
         HttpHeaders req = x.request().headers();
         String encoding = null;
         Path body = file;
@@ -349,7 +369,8 @@ final class ContentRoute implements HttpRoute {
         long from = 0;
         long length = size;
         String range = req.get(HttpHeaderNames.RANGE);
-        if (range != null && ifRangeHolds(req.get(HttpHeaderNames.IF_RANGE), etag, lastModified)) {
+        // Range is for GET only (RFC 9110 section 14.2): a HEAD answer describes the whole file.
+        if (range != null && !head && ifRangeHolds(req.get(HttpHeaderNames.IF_RANGE), etag, lastModified)) {
             long[] span = range(range, size);
             if (span == null) {
                 HttpResponse bad = response(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
@@ -389,6 +410,25 @@ final class ContentRoute implements HttpRoute {
             return;
         }
         FileChannel channel = FileChannel.open(body, StandardOpenOption.READ);
+        BasicFileAttributes opened;
+        try {
+            opened = Files.readAttributes(body, BasicFileAttributes.class);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+        if (!opened.lastModifiedTime().equals(attrs.lastModifiedTime()) || opened.size() != size
+                || !java.util.Objects.equals(opened.fileKey(), key)) {
+            // Replaced between the look at it and its opening (a deploy renaming a new file in): the
+            // head says what the open file is, or the client would keep the new bytes under the old ETag.
+            closeQuietly(channel);
+            if (!again) {
+                send(x, s, file, head, true);
+            } else {
+                x.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "the file is changing; try again\n");
+            }
+            return;
+        }
         x.head(r);
         stream(x, channel, from, length);
     }
@@ -457,7 +497,7 @@ final class ContentRoute implements HttpRoute {
             if (p[0].strip().equalsIgnoreCase(coding)) {
                 for (int i = 1; i < p.length; i++) {
                     String q = p[i].strip();
-                    if (q.startsWith("q=") && q.substring(2).strip().matches("0(\\.0*)?")) {
+                    if (q.regionMatches(true, 0, "q=", 0, 2) && q.substring(2).strip().matches("0(\\.0*)?")) {
                         return false;
                     }
                 }

@@ -37,7 +37,15 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
         if (index.contains("/") || index.contains("\\") || index.equals("..") || index.equals(".")) {
             throw new InvalidSettingException(s.source(), "index", index, "must be a file name");
         }
-        return new ContentSettings(folder, mount, index, s.string("cache-control", "no-cache"), s.source());
+        if (index.isEmpty()) {
+            throw new InvalidSettingException(s.source(), "index", index, "must be a file name (index.html); empty, every folder would answer 404");
+        }
+        String cacheControl = s.string("cache-control", "no-cache");
+        if (!cacheControl.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw new InvalidSettingException(s.source(), "cache-control", cacheControl,
+                    "must be printable ASCII (such as no-cache, or max-age=3600): it is sent as a header field");
+        }
+        return new ContentSettings(folder, mount, index, cacheControl, s.source());
     }
 
     /**

@@ -192,6 +192,9 @@ class ContentRouteTest {
         assertEquals("bytes 5-9/18", header(part, "content-range"));
         assertTrue(part.endsWith("randi"), part);
         assertTrue(curl("-i", "-r", "-3", base + "/webapp/index.html").endsWith("\r\n\r\n1>\n"), "the last 3 bytes");
+        String headRange = curl("-I", "-r", "0-3", base + "/webapp/index.html");
+        assertTrue(headRange.startsWith("HTTP/1.1 200"), "Range is for GET only: " + headRange);
+        assertEquals("18", header(headRange, "content-length"));
         String bad = curl("-i", "-r", "100-200", base + "/webapp/index.html");
         assertTrue(bad.startsWith("HTTP/1.1 416"), bad);
         assertEquals("bytes */18", header(bad, "content-range"));
@@ -208,6 +211,29 @@ class ContentRouteTest {
         assertEquals(null, header(plain, "content-encoding"));
         assertTrue(plain.endsWith("console.log('plain');\n"));
         assertEquals(null, header(curl("-i", "-H", "Accept-Encoding: gzip;q=0", base + "/webapp/app.js"), "content-encoding"));
+        assertEquals(null, header(curl("-i", "-H", "Accept-Encoding: gzip;Q=0", base + "/webapp/app.js"), "content-encoding"),
+                "the weight's name in either case");
+    }
+
+    /** A folder's redirect never names another host: {@code //guide} under the mount {@code /} would. */
+    @Test
+    void aFoldersRedirectStaysOnThisHost() {
+        assertEquals("/guide/?a=1", ContentRoute.folderLocation("//guide", "//guide?a=1"));
+        assertEquals("/webapp//guide/", ContentRoute.folderLocation("/webapp//guide", "/webapp//guide"));
+    }
+
+    /** A path padded with slashes reaches the same file, but is not remembered under each spelling. */
+    @Test
+    void slashPaddedPathsAreServedButNotRemembered() throws Exception {
+        List<String> args = new ArrayList<>(List.of("-w", "%{http_code} "));
+        for (int k = 1; k <= 300; k++) {
+            args.addAll(List.of("-o", "/dev/null", base + "/webapp/" + "/".repeat(k) + "css/site.css"));
+        }
+        int before = content.route().resolvedPaths();
+        String codes = curl(args.toArray(new String[0]));
+        assertEquals(300, codes.split(" ").length, codes);
+        assertTrue(codes.strip().chars().allMatch(c -> c == '2' || c == '0' || c == ' '), "each one served: " + codes.substring(0, 40));
+        assertTrue(content.route().resolvedPaths() <= before + 1, "remembered: " + content.route().resolvedPaths());
     }
 
     @Test
