@@ -268,7 +268,8 @@ public final class StatusComponent {
                 ch.pipeline().addLast("timeout", new ReadTimeoutHandler(READ_TIMEOUT_SECONDS));
                 ch.pipeline().addLast("http", new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADERS, MAX_BODY));
                 ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
-                ch.pipeline().addLast("status", new StatusHandler(StatusComponent.this::metricsText, StatusComponent.this::pageHtml));
+                ch.pipeline().addLast("status", new StatusHandler(StatusComponent.this::metricsText, StatusComponent.this::pageHtml,
+                        host -> settings.hostAllowed(host)));
             }
         }).bind(address);
         f.await();

@@ -16,4 +16,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = StatusSettings.PAGE_REFRESH,
             description = "Seconds after which a browser reloads the status page; 0 = never.", defaultValue = "10", min = "0", max = "3600")
     int page$_$refresh();
+
+    @AttributeDefinition(name = StatusSettings.HOST_NAMES, required = false,
+            description = "Comma-separated names under which the listener is reached (a scraper's target such as gatehouse1.mgmt.example.com),"
+                    + " besides its IP addresses, localhost and this host's name; requests naming any other host are answered 421.")
+    String host$_$names();
 }

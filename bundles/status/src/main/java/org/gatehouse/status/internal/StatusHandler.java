@@ -25,10 +25,12 @@ final class StatusHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Supplier<String> metrics;
     private final Supplier<String> page;
+    private final java.util.function.Predicate<String> hostAllowed;
 
-    StatusHandler(Supplier<String> metrics, Supplier<String> page) {
+    StatusHandler(Supplier<String> metrics, Supplier<String> page, java.util.function.Predicate<String> hostAllowed) {
         this.metrics = metrics;
         this.page = page;
+        this.hostAllowed = hostAllowed;
     }
 
     @Override
@@ -41,6 +43,13 @@ final class StatusHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean head = method.equals(HttpMethod.HEAD);
         if (!head && !method.equals(HttpMethod.GET)) {
             send(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "only GET and HEAD\n", false, false);
+            return;
+        }
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (!hostAllowed.test(host)) {
+            send(ctx, request, HttpResponseStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8",
+                    "this listener answers for its IP addresses, localhost, this host's name and the names in host-names"
+                            + " (etc/org.gatehouse.status.cfg), not for " + printable(host) + "\n", head, true);
             return;
         }
         String uri = request.uri();
@@ -57,6 +66,16 @@ final class StatusHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 send(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
                         "not found: this listener serves /metrics and /\n", head, false);
         }
+    }
+
+    /** {@code text} with anything but printable ASCII replaced, at most 100 characters. */
+    private static String printable(String text) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < text.length() && i < 100; i++) {
+            char c = text.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
     }
 
     private static void send(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String type, String body,

@@ -10,11 +10,12 @@ import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 
 /** {@code etc/org.gatehouse.status.cfg}, validated as a whole: a bad key leaves everything as it was. */
-record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, String source) {
+record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, Set<String> hostNames, String source) {
 
     static final String PID = "org.gatehouse.status";
     static final String LISTEN = "listen";
     static final String PAGE_REFRESH = "page-refresh";
+    static final String HOST_NAMES = "host-names";
     static final String DEFAULT_LISTEN = "127.0.0.1:9090";
     static final int DEFAULT_PORT = 9090;
 
@@ -29,6 +30,52 @@ record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, St
             }
         }
         int refresh = s.integer(PAGE_REFRESH, 10, 0, 3600);
-        return new StatusSettings(List.copyOf(listen), refresh, s.source());
+        Set<String> names = new HashSet<>();
+        for (String n : s.list(HOST_NAMES, List.of(), t -> t)) {
+            String name = hostName(n);
+            if (!name.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")) {
+                throw new InvalidSettingException(s.source(), HOST_NAMES, n, "is not a host name (such as gatehouse1.mgmt.example.com)");
+            }
+            names.add(name);
+        }
+        return new StatusSettings(List.copyOf(listen), refresh, Set.copyOf(names), s.source());
+    }
+
+    /** A name as compared: lower case, without the root's trailing dot. */
+    static String hostName(String name) {
+        String n = name.strip().toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+    }
+
+    /**
+     * Whether a request's {@code Host} may be answered: an IP address, {@code localhost}, this host's
+     * name or one of {@code host-names}, with any port; none at all (HTTP/1.0). Any other name is
+     * what a page elsewhere gets after its name was re-pointed to this listener (DNS rebinding): a
+     * browser on the management network would otherwise read the status page and metrics for it.
+     */
+    boolean hostAllowed(String host) {
+        if (host == null) {
+            return true;
+        }
+        String h = host.strip();
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && literal(h.substring(0, end + 1));
+        }
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        h = hostName(h);
+        return literal(h) || h.equals("localhost") || h.equals(hostName(IpAddresses.localHostName())) || hostNames.contains(h);
+    }
+
+    private static boolean literal(String text) {
+        try {
+            IpAddresses.parse(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

@@ -97,6 +97,32 @@ class StatusComponentTest {
         assertFalse(page.body().contains("<script"), page.body());
     }
 
+    /** A request as a browser sends it after a page's name was re-pointed to this listener (DNS rebinding). */
+    private String withHost(String host) throws Exception {
+        try (Socket s = new Socket()) {
+            s.setSoTimeout(5000);
+            s.connect(new InetSocketAddress("127.0.0.1", port()), 5000);
+            s.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void onlyRequestsNamingThisListenerAreAnswered() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        String rebound = withHost("evil.example:" + port());
+        assertTrue(rebound.startsWith("HTTP/1.1 421 ") && rebound.contains("host-names"), rebound);
+        assertFalse(rebound.contains("gatehouse_"), "no metric in it");
+        for (String host : List.of("127.0.0.1:" + port(), "[::1]:" + port(), "localhost:" + port(), "LOCALHOST.", "127.0.0.1")) {
+            assertTrue(withHost(host).startsWith("HTTP/1.1 200 "), host);
+        }
+        status.modified(Map.of("listen", "127.0.0.1:" + port(), "host-names", "gatehouse1.mgmt.example.com, Edge2.Example.net."));
+        assertTrue(withHost("gatehouse1.mgmt.example.com:" + port()).startsWith("HTTP/1.1 200 "));
+        assertTrue(withHost("edge2.example.net").startsWith("HTTP/1.1 200 "));
+        assertTrue(withHost("evil.example").startsWith("HTTP/1.1 421 "));
+    }
+
     @Test
     void aClientPipeliningWithoutReadingIsNotAnsweredWithoutBound() throws Exception {
         activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
