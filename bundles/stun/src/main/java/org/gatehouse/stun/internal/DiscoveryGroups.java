@@ -71,13 +71,15 @@ final class DiscoveryGroups {
     /**
      * Opens the {@code wanted} groups (by key: the listener's address and the alternate) whose listener
      * is {@code bound}, and closes those no longer wanted unless one stands in for a replacement that
-     * could not be opened; adds a line to {@code problems} for each group that could not be opened.
+     * could not be opened; adds a line to {@code problems} for each group that could not be opened,
+     * and logs it unless {@code again} (a retry of one that failed before, logged then).
      */
-    void apply(String source, Map<String, InetSocketAddress[]> wanted, Map<String, BoundListener> bound, List<String> problems) {
+    void apply(String source, Map<String, InetSocketAddress[]> wanted, Map<String, BoundListener> bound, List<String> problems,
+            boolean again) {
         for (Map.Entry<String, InetSocketAddress[]> e : wanted.entrySet()) {
             BoundListener primary = bound.get(listenerKey(e.getKey()));
             if (!groups.containsKey(e.getKey()) && primary != null) {
-                replace(source, e.getKey(), primary, e.getValue()[1], problems);
+                replace(source, e.getKey(), primary, e.getValue()[1], problems, again);
             }
         }
         groups.entrySet().removeIf(e -> {
@@ -95,7 +97,8 @@ final class DiscoveryGroups {
      * group holds (only the alternate port changed, say), the old one closes first and opens again if
      * the new one still fails.
      */
-    private void replace(String source, String key, BoundListener primary, InetSocketAddress alternate, List<String> problems) {
+    private void replace(String source, String key, BoundListener primary, InetSocketAddress alternate, List<String> problems,
+            boolean retry) {
         String oldKey = groups.keySet().stream().filter(k -> sameListener(k, key)).findFirst().orElse(null);
         Group old = oldKey == null ? null : groups.get(oldKey);
         Group group = null;
@@ -137,7 +140,9 @@ final class DiscoveryGroups {
                 + IpAddresses.format(alternate);
         String meanwhile = old == null ? "behaviour discovery stays off there"
                 : "behaviour discovery goes on there with the previous alternate " + IpAddresses.format(old.alternate());
-        LOG.error("{}: {}; {}", what, ListenerMove.rootMessage(failure), meanwhile);
+        if (!retry) {
+            LOG.error("{}: {}; {}", what, ListenerMove.rootMessage(failure), meanwhile);
+        }
         problems.add(what + " (" + ListenerMove.rootMessage(failure) + "); " + meanwhile);
     }
 

@@ -223,7 +223,7 @@ final class ListenerSet {
         // only opens what is missing.
         ListenerMove.Result r = moveNothing ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
                 : ListenerMove.apply(ListenerMove.addresses(bound), wanted, sockets);
-        if (again && opened.isEmpty()) {
+        if (again && opened.isEmpty() && !r.failed().isEmpty()) {
             // Failed again: logged and listed under Problems when the configuration applied.
             return false;
         }
@@ -245,10 +245,13 @@ final class ListenerSet {
         }
         // The groups of listeners the move closed (one kept in place of a replacement that has now opened).
         discovery.closeWhereListenerGoes(bound.keySet());
-        discovery.apply(settings.source(), discoveryGroup(wanted, r.kept(), alternate), bound, problems);
+        int listenerProblems = problems.size();
+        discovery.apply(settings.source(), discoveryGroup(wanted, r.kept(), alternate), bound, problems, again);
         this.problems.set(problems);
         syncAddressSockets();
-        return r.failed().isEmpty();
+        // Behaviour discovery sockets that could not be opened are tried again too (an alternate
+        // address that comes with a virtual IP later, a port another program frees).
+        return r.failed().isEmpty() && problems.size() == listenerProblems;
     }
 
     /**

@@ -252,6 +252,31 @@ class BehaviourDiscoveryTest {
         assertEquals(List.of(), responder.component.problems());
     }
 
+    /** Discovery whose alternate port another program holds opens by itself once it is free, logged once meanwhile. */
+    @Test
+    void discoveryThatCouldNotOpenOpensOnceItsPortIsFree() throws Exception {
+        responder.close();
+        DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0));
+        int port = taken.getLocalPort();
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            responder = new Responder(2, null, 200, "alternate-address", "127.0.0.2:" + port, "tcp", "false");
+            primary = responder.address("udp");
+            assertEquals(1, responder.component.problems().size(), responder.component.problems().toString());
+            Thread.sleep(700); // past a few failed tries
+            assertEquals(1, log.lines("ERROR").size(), "logged once, not at each try: " + log.lines("ERROR"));
+        } finally {
+            taken.close();
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (!responder.component.problems().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(List.of(), responder.component.problems());
+        StunMessage m = parse(exchange(client, request(0x06, 0), primary));
+        assertEquals(-1, m.find(Attribute.ERROR_CODE), "CHANGE-REQUEST answered");
+        assertEquals(new InetSocketAddress("127.0.0.2", port), m.address(m.find(Attribute.OTHER_ADDRESS)));
+    }
+
     @Test
     void switchingItOffClosesTheExtraSocketsAndChangeRequestIsUnknownAgain() throws Exception {
         responder.component.modified(Responder.props("listen", "127.0.0.1:" + primary.getPort(), "tcp", "false"));
