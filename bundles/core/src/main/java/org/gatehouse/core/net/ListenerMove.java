@@ -286,10 +286,15 @@ public final class ListenerMove {
         return address.getPort() == otherAddress.getPort() && sockets.samePorts(key, other);
     }
 
-    /** Whether {@code t}, or a cause of it, says a port is in use (EADDRINUSE), as the JDK and Netty's native transport word it. */
+    /**
+     * Whether {@code t}, or a cause of it, says a port is in use (EADDRINUSE), as the JDK and Netty's
+     * native transport word it. By its words, not its class: the JDK throws a BindException for an
+     * address this host does not have (EADDRNOTAVAIL) or a port it may not take (EACCES) too, and
+     * neither is a reason to close a listener that serves.
+     */
     public static boolean addressInUse(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof java.net.BindException || c.getMessage() != null && c.getMessage().contains("Address already in use")) {
+            if (c.getMessage() != null && c.getMessage().contains("Address already in use")) {
                 return true;
             }
         }

@@ -1,6 +1,7 @@
 package org.gatehouse.core.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -106,17 +107,25 @@ class ListenerMoveTest {
 
     @Test
     void anAddressThisHostDoesNotHaveIsNoClash() {
-        // Same port, another address that cannot be assigned: the listener that serves stays, nothing is closed.
-        Table t = new Table(Set.of(), Map.of("stun 127.0.0.1:3478", at(3478))) {
-            @Override
-            public void open(String key, InetSocketAddress address) throws Exception {
-                log.add("refused " + key);
-                throw new java.net.SocketException("bind(..) failed: Cannot assign requested address");
-            }
-        };
-        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("stun 192.0.2.9:3478", new InetSocketAddress("192.0.2.9", 3478)), t);
-        assertEquals(List.of("refused stun 192.0.2.9:3478"), t.log);
-        assertEquals(List.of("stun 127.0.0.1:3478"), r.kept());
+        // Same port, another address that cannot be assigned: the listener that serves stays, nothing is
+        // closed. Netty's native transport words it in a SocketException, the JDK's sockets in a
+        // BindException (which is no sign of a port in use by itself: EADDRNOTAVAIL and EACCES are ones too).
+        for (Exception refusal : List.of(new java.net.SocketException("bind(..) failed: Cannot assign requested address"),
+                new BindException("Cannot assign requested address"), new BindException("Permission denied"))) {
+            Table t = new Table(Set.of(), Map.of("stun 127.0.0.1:3478", at(3478))) {
+                @Override
+                public void open(String key, InetSocketAddress address) throws Exception {
+                    log.add("refused " + key);
+                    throw refusal;
+                }
+            };
+            ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), Map.of("stun 192.0.2.9:3478", new InetSocketAddress("192.0.2.9", 3478)),
+                    t);
+            assertEquals(List.of("refused stun 192.0.2.9:3478"), t.log, refusal.toString());
+            assertEquals(List.of("stun 127.0.0.1:3478"), r.kept());
+        }
+        assertTrue(ListenerMove.addressInUse(new BindException("Address already in use")));
+        assertTrue(ListenerMove.addressInUse(new IllegalStateException(new BindException("Address already in use"))));
     }
 
     @Test
