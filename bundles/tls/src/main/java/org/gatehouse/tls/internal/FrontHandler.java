@@ -331,7 +331,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         if (passed(x, filters.get(next - 1), answer)) {
             filter(x, filters, next);
         }
-        while (current == x && !x.filtering && !x.requestDone && !waiting.isEmpty()) {
+        while (!closing && current == x && !x.filtering && !x.requestDone && !waiting.isEmpty()) {
             dispatch(waiting.poll());
         }
         if (!waiting.isEmpty()) {
@@ -465,8 +465,10 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         ctx.channel().config().setAutoRead(true);
         // The next request, then its body parts (its end above all: a bodyless request's too), as
         // channelRead would have handed them on: a route that answers later (a node) waits for them.
+        // Never past an answer that closed the connection (a pipelined Connection: close answered at
+        // once): what the client sent behind it is no one's.
         Exchange c;
-        while (!waiting.isEmpty() && ((c = current) == null || !c.requestDone && !c.filtering)) {
+        while (!closing && !waiting.isEmpty() && ((c = current) == null || !c.requestDone && !c.filtering)) {
             dispatch(waiting.poll());
         }
         if (current == null && headPending) {

@@ -404,6 +404,22 @@ class HttpFrontTest {
             int first = out.indexOf("/later/1\n");
             int second = out.indexOf("/later/2\n");
             assertTrue(first > 0 && second > first && out.endsWith("/later/3\n"), "three answers in order: " + out);
+
+            // Behind a pipelined request answered at once with Connection: close, nothing is routed.
+            java.util.concurrent.atomic.AtomicInteger routed = new java.util.concurrent.atomic.AtomicInteger();
+            HttpRoute counted = x -> {
+                routed.incrementAndGet();
+                x.respond(HttpResponseStatus.OK, "text/plain", x.path() + "\n");
+            };
+            front.bindRoute(counted, Map.of(HttpRoute.PREFIX, "/counted/"));
+            try {
+                out = raw("GET /later/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /counted/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        + "GET /counted/b HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertTrue(out.endsWith("/counted/a\n"), out);
+                assertEquals(1, routed.get(), "the request behind the closing answer was not routed");
+            } finally {
+                front.unbindRoute(counted);
+            }
         } finally {
             front.unbindRoute(later);
         }
