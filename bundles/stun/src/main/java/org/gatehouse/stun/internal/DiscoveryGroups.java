@@ -108,7 +108,9 @@ final class DiscoveryGroups {
         } catch (Exception ex) {
             failure = ex;
         }
-        if (group == null && old != null && ListenerMove.addressInUse(failure)) {
+        // A retry leaves the group in force alone: closing it to try again would stop its answers
+        // every 10 s while the other program keeps the port.
+        if (group == null && old != null && !retry && ListenerMove.addressInUse(failure)) {
             groups.remove(oldKey);
             old.close();
             InetSocketAddress oldAlternate = old.alternate();

@@ -223,10 +223,6 @@ final class ListenerSet {
         // only opens what is missing.
         ListenerMove.Result r = moveNothing ? ListenerMove.retry(ListenerMove.addresses(bound), wanted, sockets)
                 : ListenerMove.apply(ListenerMove.addresses(bound), wanted, sockets);
-        if (again && opened.isEmpty() && !r.failed().isEmpty()) {
-            // Failed again: logged and listed under Problems when the configuration applied.
-            return false;
-        }
         if (!again) {
             r.kept().forEach(k -> LOG.info("STUN: kept {} (its replacement could not be opened)", bound.get(k)));
         }
