@@ -683,8 +683,9 @@ final class ProxyExchange implements Consumer<HttpContent> {
         h.detach();
         boolean keep = nodeAnswerComplete && clientBodyDone && nodeKeepsAlive && up.isActive() && h.reusable();
         up.config().setAutoRead(true);
-        if (keep && n.park(up.eventLoop(), up, settings.keepalive())) {
-            h.parked(settings.keepaliveTimeout());
+        if (keep) {
+            // Called in a read of the node's: kept once that read has ended (parkAfterRead).
+            h.parkAfterRead(settings.keepalive(), settings.keepaliveTimeout());
         } else {
             up.close();
         }

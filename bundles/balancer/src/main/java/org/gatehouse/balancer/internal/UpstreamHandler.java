@@ -22,6 +22,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private boolean parked;
     private Deadline deadline;
     private NodeCodec codec;
+    /** The answer ended in the read under way: kept (up to this many per loop) once the read ends; -1: not. */
+    private int parkMax = -1;
+    private int parkSeconds;
 
     UpstreamHandler(Node node, UpstreamTls tls) {
         this.node = node;
@@ -46,8 +49,21 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         deadline.clear();
     }
 
+    /**
+     * The answer has ended in the read under way: the connection is kept for the next request (up to
+     * {@code max} per I/O thread, closed after {@code seconds} unused) once that read has ended and
+     * brought nothing more. Not before: bytes of the node beyond its answer may still come in the same
+     * read (a TLS record of their own), and a pipelined request handed on meanwhile must not take the
+     * connection and read them as its answer.
+     */
+    void parkAfterRead(int max, int seconds) {
+        exchange = null;
+        parkMax = max;
+        parkSeconds = seconds;
+    }
+
     /** The connection waits for the next request: closed after {@code seconds} if none comes. */
-    void parked(int seconds) {
+    private void parked(int seconds) {
         exchange = null;
         parked = true;
         deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
@@ -91,6 +107,16 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (parkMax >= 0) {
+            int max = parkMax;
+            parkMax = -1;
+            if (codec.reusable() && ctx.channel().isActive() && node.park(ctx.channel().eventLoop(), ctx.channel(), max)) {
+                parked(parkSeconds);
+            } else {
+                ctx.close();
+            }
+            return;
+        }
         ProxyExchange x = exchange;
         if (x != null) {
             x.nodeReadComplete();
