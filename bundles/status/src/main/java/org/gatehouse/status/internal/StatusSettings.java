@@ -38,6 +38,9 @@ record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, Se
             }
             names.add(name);
         }
+        // This host's name, looked up here (on the configuration's thread) rather than per request
+        // on an I/O thread, where a resolver that does not answer would hold every connection.
+        names.add(hostName(IpAddresses.localHostName()));
         return new StatusSettings(List.copyOf(listen), refresh, Set.copyOf(names), s.source());
     }
 
@@ -67,7 +70,7 @@ record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, Se
             h = h.substring(0, colon);
         }
         h = hostName(h);
-        return literal(h) || h.equals("localhost") || h.equals(hostName(IpAddresses.localHostName())) || hostNames.contains(h);
+        return literal(h) || h.equals("localhost") || hostNames.contains(h);
     }
 
     private static boolean literal(String text) {
