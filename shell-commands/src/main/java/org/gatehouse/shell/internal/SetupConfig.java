@@ -275,17 +275,27 @@ final class SetupConfig {
         for (String n : inForce.split(",")) {
             String entry = n.strip();
             if (!entry.isEmpty()) {
-                entries.putIfAbsent(entry.split("\\s+")[0], entry);
+                entries.putIfAbsent(sameNode(entry.split("\\s+")[0]), entry);
             }
         }
         List<String> out = new ArrayList<>();
         for (String n : answer.split(",")) {
             String address = n.strip();
             if (!address.isEmpty()) {
-                out.add(entries.getOrDefault(address, address));
+                out.add(entries.getOrDefault(sameNode(address), address));
             }
         }
         return String.join(", ", out);
+    }
+
+    /** A node address as compared: as the wizard writes it (the port 443 added), host names in lower case. */
+    private static String sameNode(String address) {
+        String a = address.toLowerCase(java.util.Locale.ROOT);
+        try {
+            return SetupAnswers.node(a);
+        } catch (IllegalArgumentException e) {
+            return a;
+        }
     }
 
     /** {@code 10.0.0.1:443 weight=2, ...} as the wizard shows nodes: addresses only. */

@@ -117,6 +117,11 @@ class SetupConfigTest {
         assertEquals("10.40.0.11:443 drain, 10.40.0.12:443 backup weight=5, 10.40.0.13:443", files.get(POOL, "nodes"),
                 "the drained node stays drained, the backup a backup; the removed node goes");
         assertTrue(done.get(0).contains("10.40.0.11:443 drain"), done.toString());
+        // A node written without its port, or a name in other letters, is the same node.
+        FakeConfigurations spelt = new FakeConfigurations().with(POOL, "nodes", "10.40.0.11 drain, Node-B.example.com:443 backup", "routes", "/api/");
+        SetupConfig again = new SetupConfig(spelt.admin(), Files.createDirectories(data.resolve("etc2")));
+        again.apply(Map.of("nodes", "10.40.0.11:443, node-b.example.com:443, 10.40.0.14:443"), again.current(NO_TURN), NO_TURN, data);
+        assertEquals("10.40.0.11 drain, Node-B.example.com:443 backup, 10.40.0.14:443", spelt.get(POOL, "nodes"));
     }
 
     @Test
