@@ -275,6 +275,24 @@ public final class Boot {
         out.println("Gatehouse " + version + " started in " + millis + " ms: " + active + " bundles active, "
                 + listeners + " listening socket" + (listeners == 1 ? "" : "s")
                 + (notActive.isEmpty() ? "" : "; NOT active: " + String.join(", ", notActive)));
+        markStartedForClassDataSharing();
+    }
+
+    /**
+     * bin/gatehouse keeps the class-data archive this JVM records at its exit only when this mark
+     * exists: the server started, so the archive holds the classes a start loads (an early exit's
+     * would hold the launcher's only).
+     */
+    private static void markStartedForClassDataSharing() {
+        String mark = System.getProperty("gatehouse.cds.started");
+        if (mark == null) {
+            return;
+        }
+        try {
+            Files.writeString(Path.of(mark), "");
+        } catch (IOException | RuntimeException e) {
+            // The archive is recorded again at the next start.
+        }
     }
 
     private static String versionOf(BundleContext context) {

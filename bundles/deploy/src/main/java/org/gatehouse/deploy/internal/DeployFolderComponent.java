@@ -71,10 +71,21 @@ public final class DeployFolderComponent implements ArtifactInstaller {
 
     @Override
     public synchronized void uninstall(File artifact) {
-        if (ignored.remove(artifact.getName()) != null) {
-            LOG.info("deploy/{} is no longer ignored (removed, or a bundle now)", artifact.getName());
-            problems();
+        if (ignored.remove(artifact.getName()) == null) {
+            return;
         }
+        if (!artifact.isFile()) {
+            LOG.info("deploy/{} is no longer ignored (removed)", artifact.getName());
+        } else if (artifact.setLastModified(Math.max(System.currentTimeMillis(), artifact.lastModified() + 1000))) {
+            // Still there and a bundle now (a copy half-written when first seen, a jar replaced by a
+            // bundle): FileInstall drops a file its installer no longer takes without installing it, and
+            // looks at it again only once it changes. A new time is that change.
+            LOG.info("deploy/{} is no longer ignored: it is a bundle now, deployed at FileInstall's next look", artifact.getName());
+        } else {
+            LOG.warn("deploy/{} is a bundle now, but its time could not be changed for FileInstall to see it: copy it again to deploy it",
+                    artifact.getName());
+        }
+        problems();
     }
 
     private synchronized void seen(File artifact) {

@@ -63,10 +63,15 @@ class DeployFolderComponentTest {
         assertEquals("deploy/ holds files that are ignored: org.gatehouse.tls.cfg: configuration belongs in etc/ (put its keys into"
                 + " etc/org.gatehouse.tls.cfg, which applies at once); plain.jar: it is not an OSGi bundle (no Bundle-SymbolicName in its manifest)",
                 c.problem());
-        // The plain jar becomes a bundle: FileInstall asks again, finds this installer no longer takes it, uninstalls here.
+        // The plain jar becomes a bundle (a copy half-written when first seen): FileInstall asks again, finds
+        // this installer no longer takes it, uninstalls here, and installs nothing until the file changes
+        // again; so its time is moved on for FileInstall's next look.
         jar(plain, "org.example.plain");
+        Files.setLastModifiedTime(plain, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        long written = Files.getLastModifiedTime(plain).toMillis();
         assertFalse(c.canHandle(plain.toFile()));
         c.uninstall(plain.toFile());
+        assertTrue(Files.getLastModifiedTime(plain).toMillis() >= written + 1000, "seen as changed by FileInstall's scanner");
         Files.delete(cfg);
         c.uninstall(cfg.toFile());
         assertEquals(Map.of(), c.ignored());
