@@ -55,8 +55,9 @@ public final class AtomicFiles {
      *
      * @throws IOException when it cannot be written; the file is then unchanged
      */
-    public static void write(Path file, byte[] content, Option... options) throws IOException {
+    public static void write(Path link, byte[] content, Option... options) throws IOException {
         Set<Option> chosen = Set.copyOf(Arrays.asList(options));
+        Path file = linkedFile(link);
         Path tmp = temporary(file, chosen.contains(Option.OWNER_ONLY));
         try {
             // On disk before the rename: after a power loss the file is the old one or the new one,
@@ -111,6 +112,23 @@ public final class AtomicFiles {
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;
+    }
+
+    /**
+     * The file {@code path} names: itself, or the file a symbolic link leads to (through links to
+     * links), which is written in its place, as editors write through a link: replacing the link by a
+     * file would leave the file the operator linked (a certificate another tool renews, configuration
+     * kept elsewhere) no longer read. A link to nothing yet leads to the file it names.
+     */
+    private static Path linkedFile(Path path) throws IOException {
+        Path p = path.toAbsolutePath();
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == 40) {
+                throw new java.nio.file.FileSystemException(path.toString(), null, "too many levels of symbolic links");
+            }
+            p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+        }
+        return p;
     }
 
     /** A new empty file beside {@code file}, made with the permissions the written file is to have. */

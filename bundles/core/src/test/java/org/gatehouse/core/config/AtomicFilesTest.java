@@ -33,6 +33,24 @@ class AtomicFilesTest {
         assertEquals(List.of(f), files(dir));
     }
 
+    /** A link stays a link: the file it leads to is written, as an editor writes through it. */
+    @Test
+    void writesThroughASymbolicLink(@TempDir Path dir) throws Exception {
+        Path kept = Files.createDirectories(dir.resolve("elsewhere"));
+        Path target = Files.writeString(kept.resolve("server.pem"), "old\n");
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path link = Files.createSymbolicLink(etc.resolve("server.pem"), Path.of("../elsewhere/server.pem"));
+        Path second = Files.createSymbolicLink(etc.resolve("tls.pem"), Path.of("server.pem"));
+        AtomicFiles.write(second, "new\n", StandardCharsets.UTF_8, Option.OWNER_ONLY);
+        assertTrue(Files.isSymbolicLink(link) && Files.isSymbolicLink(second), "the links stay");
+        assertEquals("new\n", Files.readString(target));
+        assertEquals(List.of(link, second), files(etc), "nothing left beside the links");
+        Path dangling = Files.createSymbolicLink(etc.resolve("users"), Path.of("../elsewhere/users"));
+        AtomicFiles.write(dangling, "made\n", StandardCharsets.UTF_8);
+        assertTrue(Files.isSymbolicLink(dangling));
+        assertEquals("made\n", Files.readString(kept.resolve("users")));
+    }
+
     @Test
     void aFailedWriteLeavesTheFileAsItWasAndNoTemporaryFile(@TempDir Path dir) throws Exception {
         // A folder in the file's place cannot be replaced by a file.
