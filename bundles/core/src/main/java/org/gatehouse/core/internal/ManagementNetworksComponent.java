@@ -43,8 +43,13 @@ public final class ManagementNetworksComponent implements ManagementNetworks {
         try {
             AddressSet next = settings.addresses(CoreSettings.MANAGEMENT_NETWORKS, DEFAULT);
             if (!next.equals(networks) || initial) {
-                if (!initial) {
-                    LOG.info("{}: management networks now {}", settings.source(), next.isEmpty() ? "none" : next);
+                if (next.isEmpty()) {
+                    // Said loudly: bin/client on this host is refused too, and only the file gives access back.
+                    LOG.warn("{}: management networks now none: SSH (bin/client from this host too) and the status page refuse"
+                            + " every connection until management-networks lists an address again (127.0.0.0/8, ::1 for this host)",
+                            settings.source());
+                } else if (!initial) {
+                    LOG.info("{}: management networks now {}", settings.source(), next);
                 }
                 networks = next;
             }

@@ -20,6 +20,19 @@ class ManagementNetworksComponentTest {
         assertFalse(c.permits(InetAddress.getByName("192.0.2.1")));
     }
 
+    /** An empty list is no management at all, this host's bin/client included: said with a WARN, not an INFO. */
+    @Test
+    void anEmptyListIsSaidLoudly() throws Exception {
+        ManagementNetworksComponent c = new ManagementNetworksComponent();
+        c.activate(null, Map.of());
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            c.modified(Map.of("management-networks", ""));
+            assertFalse(c.permits(InetAddress.getByName("127.0.0.1")));
+            assertTrue(log.lines("WARN").stream().anyMatch(l -> l.contains("management networks now none") && l.contains("bin/client")),
+                    log.lines().toString());
+        }
+    }
+
     @Test
     void aBadListKeepsTheLastGoodOne() throws Exception {
         ManagementNetworksComponent c = new ManagementNetworksComponent();
