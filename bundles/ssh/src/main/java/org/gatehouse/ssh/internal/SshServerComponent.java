@@ -352,14 +352,42 @@ public final class SshServerComponent {
         PublicKey local = c.localClientKey() ? keys.clientKey() : null;
         s.setPublickeyAuthenticator(new KeyAuthenticator(c.authorizedKeys(), local));
         PasswordFile passwords = new PasswordFile(c.users());
+        // A password costs a tenth of a second of PBKDF2: checked off the SSH I/O threads, which carry
+        // every open shell, by a few threads with a short queue; an attempt that finds the queue full
+        // is refused at once (a flood of guesses, not an administrator).
         s.setPasswordAuthenticator((user, password, session) -> {
+            org.apache.sshd.server.auth.AsyncAuthException answer = new org.apache.sshd.server.auth.AsyncAuthException();
             try {
-                return passwords.verify(user, password);
-            } catch (IOException e) {
-                LOG.error("SSH: cannot read {}: {}", passwords.file(), e.toString());
+                PASSWORD_CHECKS.execute(() -> {
+                    boolean ok = false;
+                    try {
+                        ok = passwords.verify(user, password);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.error("SSH: cannot read {}: {}", passwords.file(), e.toString());
+                    }
+                    answer.setAuthed(ok);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException busy) {
                 return false;
             }
+            throw answer;
         });
+        // As OpenSSH's MaxAuthTries: a client gets 6 attempts per connection (MINA's own default is 20).
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(s, MAX_AUTH_REQUESTS);
+    }
+
+    static final int MAX_AUTH_REQUESTS = 6;
+
+    /** Password checks (PBKDF2): two threads, up to 32 waiting; shared by every listener this bundle opens. */
+    private static final java.util.concurrent.ThreadPoolExecutor PASSWORD_CHECKS = new java.util.concurrent.ThreadPoolExecutor(2, 2, 30,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(32), r -> {
+                Thread t = new Thread(r, "gatehouse-ssh-password");
+                t.setDaemon(true);
+                return t;
+            });
+
+    static {
+        PASSWORD_CHECKS.allowCoreThreadTimeOut(true);
     }
 
     private void refuseOutsideManagementNetworks(SocketAddress remote) throws IOException {

@@ -257,6 +257,20 @@ class SshServerComponentTest {
             s.addPasswordIdentity("correct horse");
             assertThrows(IOException.class, () -> s.auth().verify(WAIT));
         }
+        // As OpenSSH's MaxAuthTries: a few attempts per connection, not twenty.
+        try (ClientSession s = connect("bob", null)) {
+            s.addPasswordIdentity("wrong 1");
+            s.addPasswordIdentity("wrong 2");
+            s.addPasswordIdentity("correct horse");
+            s.auth().verify(WAIT);
+        }
+        try (ClientSession s = connect("bob", null)) {
+            for (int i = 0; i < SshServerComponent.MAX_AUTH_REQUESTS; i++) {
+                s.addPasswordIdentity("wrong " + i);
+            }
+            s.addPasswordIdentity("correct horse");
+            assertThrows(IOException.class, () -> s.auth().verify(WAIT), "cut off before the last one");
+        }
     }
 
     @Test
