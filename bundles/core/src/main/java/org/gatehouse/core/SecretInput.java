@@ -62,12 +62,12 @@ public final class SecretInput {
         AtomicBoolean secret = secretSwitch(variables);
         if (secret == null) {
             ask.run();
-            return utf8Line(in);
+            return line(utf8(in));
         }
         secret.set(true);
         try {
             ask.run();
-            return utf8Line(in);
+            return line(utf8(in));
         } finally {
             secret.set(false);
         }
@@ -166,9 +166,9 @@ public final class SecretInput {
                 throw new EOFException("nothing entered");
             }
             if (c == 127 || c == 8) {
-                if (b.length() > 0) {
-                    b.setLength(b.length() - 1);
-                }
+                // The last character, both halves of one outside the BMP.
+                int last = b.length() == 0 ? 0 : Character.charCount(b.codePointBefore(b.length()));
+                b.setLength(b.length() - last);
             } else {
                 b.append((char) c);
             }
@@ -180,44 +180,41 @@ public final class SecretInput {
     }
 
     /**
-     * {@link #line} from bytes a terminal (or a pipe) sends as UTF-8, read one at a time (a decoder
-     * reading ahead would take the next line's bytes too); backspace and delete remove the last
-     * character, however many bytes it took. Bytes that are not UTF-8 are refused, never stored as
-     * a password that no login could type.
+     * The characters of bytes a terminal (or a pipe) sends as UTF-8, read one byte at a time (a
+     * decoder reading ahead would take the next line's bytes too). Bytes that are not UTF-8 are
+     * refused, never stored as a password that no login could type.
      */
-    private static char[] utf8Line(InputStream in) throws IOException {
-        byte[] bytes = new byte[64];
-        int n = 0;
-        try {
-            for (int c = in.read(); c >= 0 && c != '\n' && c != '\r'; c = in.read()) {
-                if (c == 3 || c == 4) {
-                    throw new EOFException("nothing entered");
-                }
-                if (c == 127 || c == 8) {
-                    while (n > 0 && (bytes[n - 1] & 0xC0) == 0x80) {
-                        n--;
-                    }
-                    n = Math.max(0, n - 1);
-                    continue;
-                }
-                if (n == bytes.length) {
-                    byte[] more = java.util.Arrays.copyOf(bytes, n * 2);
-                    java.util.Arrays.fill(bytes, (byte) 0);
-                    bytes = more;
-                }
-                bytes[n++] = (byte) c;
+    private static CharSource utf8(InputStream in) {
+        int[] low = {-1};
+        return () -> {
+            if (low[0] >= 0) {
+                int c = low[0];
+                low[0] = -1;
+                return c;
             }
-            java.nio.CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes, 0, n));
-            char[] out = new char[chars.remaining()];
-            chars.get(out);
-            java.util.Arrays.fill(chars.array(), '\0');
-            return out;
-        } catch (CharacterCodingException e) {
-            throw new CommandRefused("what was typed is not UTF-8 text");
-        } finally {
-            java.util.Arrays.fill(bytes, (byte) 0);
-        }
+            int lead = in.read();
+            if (lead < 0x80) {
+                return lead;
+            }
+            byte[] sequence = new byte[lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2];
+            sequence[0] = (byte) lead;
+            for (int i = 1; i < sequence.length; i++) {
+                int b = in.read();
+                sequence[i] = (byte) Math.max(b, 0);
+            }
+            try {
+                java.nio.CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(sequence));
+                if (chars.remaining() == 2) {
+                    low[0] = chars.get(1);
+                }
+                return chars.get(0);
+            } catch (CharacterCodingException e) {
+                throw new CommandRefused("what was typed is not UTF-8 text");
+            } finally {
+                java.util.Arrays.fill(sequence, (byte) 0);
+            }
+        };
     }
 
     private static Class<?> publicType(Class<?> c, String name) {

@@ -18,9 +18,10 @@ import java.util.List;
  * The HTTP codec of a connection to a node (in place of Netty's HttpClientCodec): requests encoded,
  * answers decoded, each answer read as the answer to the request sent before it (no body after HEAD).
  * A node's bytes beyond its answer (a body after HEAD or 204, more than Content-Length said, anything
- * sent while no request waits) are never read as the start of the next request's answer: the
- * connection is not reused ({@link #reusable}) and closes, as nginx closes a kept-alive connection
- * that has something to read.
+ * sent while no request waits, in the same read or a later one) are never read as the start of the
+ * next request's answer: no request waits for them, so the connection closes ({@link #reusable} turns
+ * false), as nginx closes a kept-alive connection that has something to read. A connection is kept for
+ * the next request only once the read that ended its answer has ended ({@link UpstreamHandler}).
  */
 final class NodeCodec extends CombinedChannelDuplexHandler<NodeCodec.Answers, NodeCodec.Requests> {
 
@@ -82,10 +83,8 @@ final class NodeCodec extends CombinedChannelDuplexHandler<NodeCodec.Answers, No
                     switched |= code == 101;
                 }
                 if (o instanceof LastHttpContent && !interim && !switched) {
+                    // What the buffer still holds is decoded next, with no request waiting for it.
                     awaiting = false;
-                    // The answer's end is handed on after this call, while these bytes stay: decided
-                    // here, before the connection can be parked and taken by the next request.
-                    beyond |= buffer.isReadable();
                 }
             }
         }

@@ -681,7 +681,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         upstream = null;
         handler = null;
         h.detach();
-        boolean keep = nodeAnswerComplete && clientBodyDone && nodeKeepsAlive && up.isActive() && h.reusable();
+        boolean keep = nodeAnswerComplete && clientBodyDone && nodeKeepsAlive && up.isActive();
         up.config().setAutoRead(true);
         if (keep) {
             // Called in a read of the node's: kept once that read has ended (parkAfterRead).

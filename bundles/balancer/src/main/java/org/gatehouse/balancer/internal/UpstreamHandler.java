@@ -38,11 +38,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         this.codec = ctx.pipeline().get(NodeCodec.class);
     }
 
-    /** Whether the node sent nothing beyond its answers: the connection may carry another request. */
-    boolean reusable() {
-        return codec.reusable();
-    }
-
     void attach(ProxyExchange x) {
         exchange = x;
         parked = false;
@@ -57,7 +52,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
      * connection and read them as its answer.
      */
     void parkAfterRead(int max, int seconds) {
-        exchange = null;
         parkMax = max;
         parkSeconds = seconds;
     }

@@ -117,14 +117,14 @@ final class ContentRoute implements HttpRoute {
     private volatile Served served;
     /** Request path to real path: walking and resolving the folder costs a system call per component. */
     private final java.util.concurrent.ConcurrentHashMap<String, Resolution> resolved = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Small files' bytes, checked against one stat per request, so a changed file is still served at once. */
+    private final java.util.concurrent.ConcurrentHashMap<Path, Small> small = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong smallBytes = new java.util.concurrent.atomic.AtomicLong();
 
     /** Request paths whose resolution is remembered (tests). */
     int resolvedPaths() {
         return resolved.size();
     }
-    /** Small files' bytes, checked against one stat per request, so a changed file is still served at once. */
-    private final java.util.concurrent.ConcurrentHashMap<Path, Small> small = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong smallBytes = new java.util.concurrent.atomic.AtomicLong();
 
     void serve(Served s) {
         this.served = s;

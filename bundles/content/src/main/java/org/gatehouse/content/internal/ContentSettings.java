@@ -34,11 +34,8 @@ record ContentSettings(Path folder, String mount, String index, String cacheCont
             throw new InvalidSettingException(s.source(), "mount", mount, "must be a path that starts and ends with /, such as /webapp/");
         }
         String index = s.string("index", "index.html");
-        if (index.contains("/") || index.contains("\\") || index.equals("..") || index.equals(".")) {
-            throw new InvalidSettingException(s.source(), "index", index, "must be a file name");
-        }
-        if (index.isEmpty()) {
-            throw new InvalidSettingException(s.source(), "index", index, "must be a file name (index.html); empty, every folder would answer 404");
+        if (index.isEmpty() || index.contains("/") || index.contains("\\") || index.equals("..") || index.equals(".")) {
+            throw new InvalidSettingException(s.source(), "index", index, "must be a file name, such as index.html");
         }
         String cacheControl = s.string("cache-control", "no-cache");
         if (!cacheControl.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {

@@ -145,17 +145,22 @@ final class PasswordFile {
         if (!modified.equals(loadedAt)) {
             Map<String, String> read = new LinkedHashMap<>();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                String l = line.strip();
-                int colon = l.indexOf(':');
-                if (l.isEmpty() || l.startsWith("#") || colon <= 0) {
-                    continue;
+                String user = userOf(line);
+                if (user != null) {
+                    read.put(user, line.strip().substring(user.length() + 1));
                 }
-                read.put(l.substring(0, colon), l.substring(colon + 1));
             }
             entries = read;
             loadedAt = modified;
         }
         return entries;
+    }
+
+    /** The user a line of the file is about, or null for a comment or a line without one. */
+    private static String userOf(String line) {
+        String l = line.strip();
+        int colon = l.indexOf(':');
+        return l.startsWith("#") || colon <= 0 ? null : l.substring(0, colon);
     }
 
     /**
@@ -170,9 +175,7 @@ final class PasswordFile {
         StringBuilder text = new StringBuilder();
         boolean found = false;
         for (String line : lines) {
-            String l = line.strip();
-            int colon = l.indexOf(':');
-            if (!l.startsWith("#") && colon > 0 && l.substring(0, colon).equals(user)) {
+            if (user.equals(userOf(line))) {
                 if (!found && entry != null) {
                     text.append(user).append(':').append(entry).append('\n');
                 }

@@ -9,7 +9,10 @@ import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 
-/** {@code etc/org.gatehouse.status.cfg}, validated as a whole: a bad key leaves everything as it was. */
+/**
+ * {@code etc/org.gatehouse.status.cfg}, validated as a whole: a bad key leaves everything as it was.
+ * {@code hostNames}: those of host-names, localhost and this host's name, as {@link #hostName} gives them.
+ */
 record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, Set<String> hostNames, String source) {
 
     static final String PID = "org.gatehouse.status";
@@ -41,6 +44,7 @@ record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, Se
         // This host's name, looked up here (on the configuration's thread) rather than per request
         // on an I/O thread, where a resolver that does not answer would hold every connection.
         names.add(hostName(IpAddresses.localHostName()));
+        names.add("localhost");
         return new StatusSettings(List.copyOf(listen), refresh, Set.copyOf(names), s.source());
     }
 
@@ -70,7 +74,7 @@ record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, Se
             h = h.substring(0, colon);
         }
         h = hostName(h);
-        return literal(h) || h.equals("localhost") || hostNames.contains(h);
+        return literal(h) || hostNames.contains(h);
     }
 
     private static boolean literal(String text) {
