@@ -377,6 +377,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             return;
         }
         x.mount = mount;
+        long declared = HttpUtil.getContentLength(request, -1L);
+        if (mount.maxBody() > 0 && declared > mount.maxBody()) {
+            // Refused before any of the body reaches the route, as max-body refuses it before routing.
+            answerAndClose(x, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Content-Length " + declared + " above " + mount.maxBody());
+            return;
+        }
         reader.bodyLimit(mount.maxBody());
         try {
             mount.route().handle(x);

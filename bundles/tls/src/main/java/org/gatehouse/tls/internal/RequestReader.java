@@ -390,7 +390,7 @@ final class RequestReader extends ByteToMessageDecoder {
             state = State.TRAILERS;
             return true;
         }
-        if (limits.body() > 0 && bodyRead + n > limits.body() && (bodyLimit == 0 || bodyRead + n > bodyLimit)) {
+        if (limits.body() > 0 && bodyRead + n > limits.body()) {
             reject(out, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "chunked body larger than " + limits.body() + " bytes");
             return false;
         }
