@@ -57,6 +57,8 @@ final class TurnServer implements TurnHandler {
     private final IntPredicate understood;
     final EventLoops loops;
     final Counters counters = new Counters();
+    /** Held while an allocation ends and while statistics are taken, so that a scrape counts its traffic once. */
+    private final Object statisticsLock = new Object();
     final AllocationTable table = new AllocationTable();
     final PortPool ports = new PortPool();
     final Authenticator authenticator;
@@ -670,8 +672,14 @@ final class TurnServer implements TurnHandler {
         if (a.ended) {
             return;
         }
-        a.close();
-        table.remove(a);
+        synchronized (statisticsLock) {
+            // A scrape sees this allocation's traffic among the live ones or among the ended, never in neither.
+            a.close();
+            table.remove(a);
+            if (a.ready) {
+                counters.ended(a);
+            }
+        }
         String relayed = a.relayedAddresses();
         if (a.v4 != null) {
             ports.release(a.v4.bound, a.v4.port);
@@ -683,7 +691,6 @@ final class TurnServer implements TurnHandler {
         }
         table.release(a.quotaUser);
         if (a.ready) {
-            counters.ended(a);
             LOG.info("TURN: allocation {} of {} from {} {} relayed at {} ended ({}) after {} s: {} packets / {} bytes to peers, {} packets / {} bytes to the client",
                     a.id, a.user, a.connection.protocol(), IpAddresses.format(a.client), relayed, reason,
                     (System.nanoTime() - a.createdNanos) / 1_000_000_000L, a.packetsToPeers, a.bytesToPeers,
@@ -849,6 +856,12 @@ final class TurnServer implements TurnHandler {
     }
 
     TurnStatistics statistics() {
+        synchronized (statisticsLock) {
+            return statisticsLocked();
+        }
+    }
+
+    private TurnStatistics statisticsLocked() {
         int allocations = 0;
         int permissions = 0;
         int channels = 0;
