@@ -173,16 +173,19 @@ final class SetupConfig {
             Configuration existing = pool(false);
             Configuration pool = existing != null ? existing : pool(true);
             Map<String, String> keys = new LinkedHashMap<>();
-            if (changed.containsKey("nodes")) {
-                keys.put("nodes", keepOptions(a.get("nodes"), existing == null ? "" : text(properties(existing), "nodes", "")));
+            // The nodes' options are read and written back under the lock proxy:node-* hold on the file.
+            synchronized (CfgFile.editLock(file(pool))) {
+                if (changed.containsKey("nodes")) {
+                    keys.put("nodes", keepOptions(a.get("nodes"), existing == null ? "" : text(properties(existing), "nodes", "")));
+                }
+                // Routes only when the web-proxy answer changed: "yes" stands for any routes in force (the
+                // operator's own, such as /api/, /static/), and writing the wizard's set would replace them.
+                // A pool made now gets them either way, as the balancer's defaults would proxy otherwise.
+                if (changed.containsKey("web-proxy") || existing == null) {
+                    keys.put("routes", a.get("web-proxy").equals("yes") ? String.join(", ", PROXY_ROUTES) : "");
+                }
+                write(pool, keys);
             }
-            // Routes only when the web-proxy answer changed: "yes" stands for any routes in force (the
-            // operator's own, such as /api/, /static/), and writing the wizard's set would replace them.
-            // A pool made now gets them either way, as the balancer's defaults would proxy otherwise.
-            if (changed.containsKey("web-proxy") || existing == null) {
-                keys.put("routes", a.get("web-proxy").equals("yes") ? String.join(", ", PROXY_ROUTES) : "");
-            }
-            write(pool, keys);
             String nodes = keys.getOrDefault("nodes", a.get("nodes"));
             done.add("conferencing nodes: " + (nodes.isEmpty() ? "none" : nodes) + "; web proxy "
                     + (a.get("web-proxy").equals("yes") ? "on" : "off") + " (etc/org.gatehouse.balancer.pool-conferencing.cfg)");
@@ -388,6 +391,12 @@ final class SetupConfig {
      */
     private void write(Configuration c, Map<String, String> keys, boolean always) throws IOException {
         Path file = file(c);
+        synchronized (CfgFile.editLock(file)) {
+            writeLocked(c, file, keys, always);
+        }
+    }
+
+    private void writeLocked(Configuration c, Path file, Map<String, String> keys, boolean always) throws IOException {
         String before = CfgFile.read(file);
         String text = before;
         Dictionary<String, Object> held = c.getProperties();

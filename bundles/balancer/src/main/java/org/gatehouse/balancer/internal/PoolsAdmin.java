@@ -202,69 +202,76 @@ public final class PoolsAdmin implements Pools {
                 }
                 file = InstallationPaths.home().resolve("etc").resolve(PoolSettings.FACTORY_PID + "-" + pool + ".cfg");
             }
-            String text = CfgFile.read(file);
-            if (text == null && !create) {
-                throw new IllegalArgumentException("there is no pool " + pool + ": its file " + file + " is gone");
-            }
-            List<NodeSpec> current = text == null ? List.of() : nodes(text, file, c == null ? null : c.getPid());
-            PoolComponent live = component(pool);
-            String refused = live == null ? null : live.refusedAtStart();
-            if (refused != null) {
-                // A file the pool refused for a reason its text does not show (a CA file that cannot be read).
-                throw new IllegalArgumentException(refused);
-            }
-            List<NodeSpec> next = change.apply(current);
-            String value = PoolSettings.nodesValue(next);
-            String written = text == null ? newFile(pool, value) : CfgFile.with(text, "nodes", value);
-            if (c == null) {
-                // A pool without configuration (its file was deleted, or is new and not read yet): the
-                // configuration is made now, so that the node serves at once, named as FileInstall names
-                // the one it makes for the file, which it then takes over. Made before the file is
-                // written: FileInstall's own, made first, would lose the file's name here.
-                c = configurations.getFactoryConfiguration(PoolSettings.FACTORY_PID, pool, "?");
-                Dictionary<String, Object> props = new Hashtable<>();
-                props.put("nodes", value);
-                c.update(props);
-                try {
-                    CfgFile.write(file, written);
-                } catch (IOException e) {
-                    c.delete();
-                    throw e;
-                }
-                Balancer.LOG.info("Balancer: pool {} had no file: {} written with its nodes", pool, file);
-                return;
-            }
-            // The running pool first, then the file: the watcher may read the file the moment it is
-            // written, and what it applies must not be undone by this command.
-            Dictionary<String, Object> held = c.getProperties();
-            Object named = held == null ? null : held.get(Settings.FILEINSTALL_FILENAME);
-            PoolSettings before = live == null ? null : live.nodes(next);
-            try {
-                CfgFile.write(file, written);
-            } catch (IOException e) {
-                if (before != null) {
-                    live.restore(before);
-                }
-                throw e;
-            }
-            // Then ConfigAdmin gets the file as written, whole (an edit the watcher has not read yet
-            // with it). Where FileInstall writes a configuration back into its file whenever it
-            // changes (Karaf; Gatehouse's launcher turns that off), its write-back for an update of a
-            // moment ago (the watcher's, from the file the previous command wrote) would otherwise land
-            // after this write and bring the old nodes back, in the file and in the pool; the
-            // write-backs after this update carry this command's nodes.
-            Hashtable<String, Object> applied = new Hashtable<>();
-            CfgFile.entries(written).forEach((k, v) -> applied.put(k.toString(), v));
-            applied.put(Settings.FILEINSTALL_FILENAME, named != null ? named : file.toAbsolutePath().toFile().toURI().toString());
-            try {
-                c.update(applied);
-            } catch (IOException | IllegalStateException e) {
-                // The nodes are in force and in the file, which the watcher reads as any edit.
-                Balancer.LOG.warn("Balancer: pool {}: {} is written, but ConfigAdmin did not take it ({}); it applies when the file watcher reads it",
-                        pool, file, e.toString());
+            synchronized (CfgFile.editLock(file)) {
+                editFile(pool, create, c, file, change);
             }
         } catch (IOException e) {
             throw new IllegalStateException("the configuration of pool " + pool + " could not be written: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #edit} once the file is known, under its edit lock (the setup wizard writes it too). */
+    private void editFile(String pool, boolean create, Configuration c, Path file, UnaryOperator<List<NodeSpec>> change) throws IOException {
+        String text = CfgFile.read(file);
+        if (text == null && !create) {
+            throw new IllegalArgumentException("there is no pool " + pool + ": its file " + file + " is gone");
+        }
+        List<NodeSpec> current = text == null ? List.of() : nodes(text, file, c == null ? null : c.getPid());
+        PoolComponent live = component(pool);
+        String refused = live == null ? null : live.refusedAtStart();
+        if (refused != null) {
+            // A file the pool refused for a reason its text does not show (a CA file that cannot be read).
+            throw new IllegalArgumentException(refused);
+        }
+        List<NodeSpec> next = change.apply(current);
+        String value = PoolSettings.nodesValue(next);
+        String written = text == null ? newFile(pool, value) : CfgFile.with(text, "nodes", value);
+        if (c == null) {
+            // A pool without configuration (its file was deleted, or is new and not read yet): the
+            // configuration is made now, so that the node serves at once, named as FileInstall names
+            // the one it makes for the file, which it then takes over. Made before the file is
+            // written: FileInstall's own, made first, would lose the file's name here.
+            c = configurations.getFactoryConfiguration(PoolSettings.FACTORY_PID, pool, "?");
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put("nodes", value);
+            c.update(props);
+            try {
+                CfgFile.write(file, written);
+            } catch (IOException e) {
+                c.delete();
+                throw e;
+            }
+            Balancer.LOG.info("Balancer: pool {} had no file: {} written with its nodes", pool, file);
+            return;
+        }
+        // The running pool first, then the file: the watcher may read the file the moment it is
+        // written, and what it applies must not be undone by this command.
+        Dictionary<String, Object> held = c.getProperties();
+        Object named = held == null ? null : held.get(Settings.FILEINSTALL_FILENAME);
+        PoolSettings before = live == null ? null : live.nodes(next);
+        try {
+            CfgFile.write(file, written);
+        } catch (IOException e) {
+            if (before != null) {
+                live.restore(before);
+            }
+            throw e;
+        }
+        // Then ConfigAdmin gets the file as written, whole (an edit the watcher has not read yet
+        // with it). Where FileInstall writes a configuration back into its file whenever it
+        // changes (Karaf; Gatehouse's launcher turns that off), its write-back for an update of a
+        // moment ago (the watcher's, from the file the previous command wrote) would otherwise land
+        // after this write and bring the old nodes back, in the file and in the pool; the
+        // write-backs after this update carry this command's nodes.
+        Hashtable<String, Object> applied = new Hashtable<>();
+        CfgFile.entries(written).forEach((k, v) -> applied.put(k.toString(), v));
+        applied.put(Settings.FILEINSTALL_FILENAME, named != null ? named : file.toAbsolutePath().toFile().toURI().toString());
+        try {
+            c.update(applied);
+        } catch (IOException | IllegalStateException e) {
+            // The nodes are in force and in the file, which the watcher reads as any edit.
+            Balancer.LOG.warn("Balancer: pool {}: {} is written, but ConfigAdmin did not take it ({}); it applies when the file watcher reads it",
+                    pool, file, e.toString());
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Dictionary;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An {@code etc/*.cfg} file as the operator wrote it, for the commands that change a few of its keys
@@ -24,7 +25,19 @@ import java.util.Properties;
  */
 public final class CfgFile {
 
+    /** One lock per file, across bundles (this class is core's, loaded once). */
+    private static final ConcurrentHashMap<Path, Object> EDITS = new ConcurrentHashMap<>();
+
     private CfgFile() {
+    }
+
+    /**
+     * The lock to hold from reading a file to writing it back changed, so that two commands editing it
+     * at once (setup and proxy:node-add on a pool's file) do not write back each other's text without
+     * the other's change. The same object for every spelling of the path.
+     */
+    public static Object editLock(Path file) {
+        return EDITS.computeIfAbsent(file.toAbsolutePath().normalize(), k -> new Object());
     }
 
     /**

@@ -1,7 +1,9 @@
 package org.gatehouse.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,5 +44,12 @@ class CfgFileTest {
         try (var list = Files.list(dir)) {
             assertEquals(1, list.count());
         }
+    }
+
+    @Test
+    void oneEditLockForEverySpellingOfAFile(@TempDir Path dir) {
+        Path file = dir.resolve("etc/org.gatehouse.balancer.pool-conferencing.cfg");
+        assertSame(CfgFile.editLock(file), CfgFile.editLock(dir.resolve("etc/../etc/./org.gatehouse.balancer.pool-conferencing.cfg")));
+        assertNotSame(CfgFile.editLock(file), CfgFile.editLock(dir.resolve("etc/org.gatehouse.tls.cfg")));
     }
 }
