@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.gatehouse.core.net.IpAddresses;
 
@@ -44,16 +45,30 @@ final class FailureLimiter {
     private record UserKey(InetAddress address, String user) {
     }
 
-    /** A login the directory is being asked about: it counts as a failure until its answer is in. */
-    record Attempt(UserKey user, String password) {
+    /**
+     * A login under way: it counts as a failure until its answer is in. {@code first}: the one that asks
+     * the directory; the others with the same name and password from the address wait for its answer.
+     */
+    record Attempt(UserKey user, String password, Asked asked, boolean first) {
+
+        /** The first login's answer, once in (null when it had none). */
+        CompletableFuture<Object> answer() {
+            return asked.answer;
+        }
+    }
+
+    /** One question to the directory and the logins waiting for its answer (guarded by {@link #underWay}). */
+    static final class Asked {
+        private int logins = 1;
+        private final CompletableFuture<Object> answer = new CompletableFuture<>();
     }
 
     /**
      * Logins under way by name from an address, by password (its {@link SecretDigest}): the
-     * same password sent on several connections at once (a browser's parallel requests) is one guess.
-     * Guarded by itself.
+     * same password sent on several connections at once (a browser's parallel requests) is one guess,
+     * asked once. Guarded by itself.
      */
-    private final Map<UserKey, Map<String, Integer>> underWay = new HashMap<>();
+    private final Map<UserKey, Map<String, Asked>> underWay = new HashMap<>();
     private final SecretDigest digest = new SecretDigest();
 
     FailureLimiter(int limit, int addressLimit, int windowSeconds) {
@@ -144,39 +159,56 @@ final class FailureLimiter {
      * address is held, or when the name's failures counted and its other passwords under way would,
      * all failing, reach failure-limit, since they may (guesses sent at once on many connections would
      * otherwise all reach the directory and its own lockout of the account). Else counted under way
-     * until {@link #ended}.
+     * until {@link #ended}. A login with the same name and password as one under way is not refused
+     * and does not ask the directory: it waits for that one's answer (not {@code first}), else each
+     * of the same wrong password sent at once on many connections was a failed bind.
      */
     Attempt begins(InetAddress client, String user, String password) {
         UserKey name = key(client, user);
         String guess = digest.of(password);
         synchronized (underWay) {
-            Map<String, Integer> passwords = underWay.get(name);
-            int others = passwords == null ? 0 : passwords.size() - (passwords.containsKey(guess) ? 1 : 0);
+            Map<String, Asked> passwords = underWay.get(name);
+            Asked same = passwords == null ? null : passwords.get(guess);
+            if (same != null) {
+                same.logins++;
+                return new Attempt(name, guess, same, false);
+            }
+            int others = passwords == null ? 0 : passwords.size();
             if (failures(key(client)) >= addressLimit || failures(name) + others >= limit) {
                 return null;
             }
-            underWay.computeIfAbsent(name, k -> new HashMap<>()).merge(guess, 1, Integer::sum);
+            Asked asked = new Asked();
+            underWay.computeIfAbsent(name, k -> new HashMap<>()).put(guess, asked);
+            return new Attempt(name, guess, asked, true);
         }
-        return new Attempt(name, guess);
     }
 
-    /** The directory answered {@code attempt} (a failure already counted by {@link #failed}). */
-    void ended(Attempt attempt) {
+    /**
+     * {@code attempt} is over: the first with the directory's {@code answer} (a failure already
+     * counted by {@link #failed}), handed to the logins waiting for it; a login asked after this asks
+     * again.
+     */
+    void ended(Attempt attempt, Object answer) {
+        Asked asked = attempt.asked();
         synchronized (underWay) {
-            Map<String, Integer> passwords = underWay.get(attempt.user());
-            if (passwords != null) {
-                passwords.computeIfPresent(attempt.password(), (k, n) -> n > 1 ? n - 1 : null);
+            asked.logins--;
+            Map<String, Asked> passwords = underWay.get(attempt.user());
+            if (passwords != null && passwords.get(attempt.password()) == asked && (attempt.first() || asked.logins == 0)) {
+                passwords.remove(attempt.password());
                 if (passwords.isEmpty()) {
                     underWay.remove(attempt.user());
                 }
             }
         }
+        if (attempt.first()) {
+            asked.answer.complete(answer);
+        }
     }
 
-    /** Logins under way now. */
+    /** Logins under way now (the first of each password and those waiting for its answer). */
     int underWay() {
         synchronized (underWay) {
-            return underWay.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
+            return underWay.values().stream().flatMap(m -> m.values().stream()).mapToInt(a -> a.logins).sum();
         }
     }
 

@@ -13,9 +13,11 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.gatehouse.auth.ldap.DirectoryCheck.Reachability;
@@ -229,6 +231,10 @@ final class LdapFilter implements HttpFilter {
                 });
                 return;
             }
+            if (!attempt.first()) {
+                finish(sameAnswer(attempt, limit));
+                return;
+            }
             Directory.Result r = null;
             try {
                 r = a.directory().authenticate(c.user(), c.password());
@@ -242,9 +248,29 @@ final class LdapFilter implements HttpFilter {
                 if (r != null && r.outcome() == Directory.Outcome.REFUSED) {
                     a.limiter().failed(client, c.user());
                 }
-                a.limiter().ended(attempt);
+                a.limiter().ended(attempt, r);
             }
             finish(r);
+        }
+
+        /**
+         * The answer of the login with the same name and password under way (a browser's parallel
+         * requests, or one guess sent on many connections): one question to the directory, one failure
+         * counted at most.
+         */
+        private Directory.Result sameAnswer(FailureLimiter.Attempt attempt, long waitNanos) {
+            Object answer = null;
+            try {
+                answer = attempt.answer().get(waitNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("LDAP: no answer for {} from the same login under way", c.user(), e);
+            } finally {
+                a.limiter().ended(attempt, null);
+            }
+            return answer instanceof Directory.Result ? (Directory.Result) answer
+                    : new Directory.Result(Directory.Outcome.UNAVAILABLE, "no answer from the directory for the same login under way");
         }
 
         /** Never run (the bundle is stopping): answered 503 rather than left waiting. */

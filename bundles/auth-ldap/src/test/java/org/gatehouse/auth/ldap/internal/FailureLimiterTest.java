@@ -65,7 +65,7 @@ class FailureLimiterTest {
         assertNull(l.begins(a, "alice", "guess"), "two failures and one password under way: another would pass the limit");
         assertNotNull(l.begins(a, "bob", "guess"), "another name from the address");
         assertEquals(5, l.underWay());
-        parallel.forEach(l::ended);
+        parallel.forEach(attempt -> l.ended(attempt, null));
         assertEquals(1, l.underWay());
         assertNotNull(l.begins(a, "alice", "guess"), "once the others are answered (right)");
     }

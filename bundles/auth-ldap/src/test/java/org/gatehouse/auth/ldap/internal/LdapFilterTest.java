@@ -330,6 +330,38 @@ class LdapFilterTest {
     }
 
     /**
+     * The same wrong password sent at once on many connections asks the directory once per wave of
+     * logins under way, not once per connection: each waits for the answer of the one asking, and one
+     * failure is counted for them all (before, the failures counted lagged the binds by as many as
+     * there were workers, and an Active Directory's own lockout could be reached).
+     */
+    @Test
+    void oneWrongPasswordSentAtOnceIsOneBind() throws Exception {
+        guard(config("failure-limit", "3", "failure-window", "60"));
+        directory.bindDelayMillis = 300;
+        int connections = 8;
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(connections);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                answers.add(clients.submit(() -> as("alice", "same-wrong")));
+            }
+            for (java.util.concurrent.Future<String> f : answers) {
+                String answer = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+            }
+            long aliceBinds = directory.binds.stream().filter(dn -> dn.contains("alice")).count();
+            assertTrue(aliceBinds <= 2, aliceBinds + " binds: " + directory.binds);
+            assertEquals(0, ldap.limiter().underWay(), "none left under way");
+            directory.bindDelayMillis = 0;
+            assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"), "at most two failures counted: alice may still sign in");
+        } finally {
+            clients.shutdownNow();
+            directory.bindDelayMillis = 0;
+        }
+    }
+
+    /**
      * Logins sent at once from one address (many connections) are held to the failure limit as the
      * directory is about to be asked, not only as they arrive: otherwise each was a guess, and as many
      * failed binds of the account as there were connections (the directory's own lockout).
