@@ -6,13 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 
 /**
@@ -41,13 +44,33 @@ final class AccessLog implements AutoCloseable {
 
     private static final Entry STOP_ENTRY = new Entry("", null, 0, "", "", "", 0, 0, null, null, null, 0);
 
+    /** How often the writer looks whether the file was moved away, and reports lines dropped. */
+    private static final long CHECK_NANOS = 1_000_000_000L;
+    private static final long REPORT_NANOS = 60_000_000_000L;
+
     private final Path file;
     private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(65_536);
     private final Thread writer;
-    private volatile long dropped;
+    private final LongAdder dropped = new LongAdder();
+    private final long retryNanos;
+    // The writer thread's own:
+    private BufferedWriter out;
+    private Object openedKey;
+    /** Lines given to the file's buffer since it was last flushed: lost with it when the flush fails. */
+    private int unflushed;
+    /** When the file last failed to be opened or written (0: it did not, or is written again since). */
+    private long failedAt;
+    private long droppedReported;
+    private long reportedAt = System.nanoTime() - REPORT_NANOS;
 
     AccessLog(Path file) {
+        this(file, 60);
+    }
+
+    /** {@code retrySeconds}: how long after a failure to open or write the file it is tried again. */
+    AccessLog(Path file, int retrySeconds) {
         this.file = file;
+        this.retryNanos = TimeUnit.SECONDS.toNanos(retrySeconds);
         this.writer = new Thread(this::run, "gatehouse-access-log");
         writer.setDaemon(true);
         writer.start();
@@ -116,7 +139,7 @@ final class AccessLog implements AutoCloseable {
             String userAgent, String upstream, long micros) {
         if (!queue.offer(new Entry(client, user, System.currentTimeMillis(), method, target, version, status, bytes, referer,
                 userAgent, upstream, micros))) {
-            dropped++;
+            dropped.increment();
         }
     }
 
@@ -165,15 +188,13 @@ final class AccessLog implements AutoCloseable {
     }
 
     private void run() {
-        BufferedWriter out = null;
         int emptyPolls = 0;
+        long checked = System.nanoTime();
         try {
             while (true) {
                 Entry entry = queue.poll();
                 if (entry == null) {
-                    if (out != null) {
-                        out.flush();
-                    }
+                    flush();
                     // While traffic flows the writer naps between batches instead of waiting on the
                     // queue: an I/O thread adding a line to a queue someone waits on wakes that thread
                     // (a futex call and a context switch per request). Quiet for a second, it waits.
@@ -190,46 +211,137 @@ final class AccessLog implements AutoCloseable {
                 if (entry == STOP_ENTRY) {
                     break;
                 }
-                if (out == null) {
-                    try {
-                        Files.createDirectories(file.toAbsolutePath().getParent());
-                        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                    } catch (IOException e) {
-                        LOG.error("TLS: access-log: cannot write {}: {}; access lines are dropped", file, e.toString());
-                        queue.clear();
-                        Thread.sleep(60_000);
-                        continue;
-                    }
+                long now = System.nanoTime();
+                if (now - checked >= CHECK_NANOS) {
+                    checked = now;
+                    reopenIfMoved();
+                    reportDropped(now);
                 }
-                out.write(format(entry));
-                out.newLine();
+                write(entry, now);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            LOG.error("TLS: access-log: writing {} failed: {}", file, e.toString());
         } finally {
-            if (out != null) {
-                try {
-                    out.close();
-                } catch (IOException e) {
-                    // closing anyway
-                }
+            flush();
+            closeFile();
+        }
+    }
+
+    /** On the writer thread: the line written, the file opened first when it is not (or not any more). */
+    private void write(Entry entry, long now) {
+        if (out == null) {
+            if (failedAt != 0 && now - failedAt < retryNanos) {
+                dropped.increment();
+                return;
+            }
+            try {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                openedKey = fileKey();
+            } catch (IOException e) {
+                failed(now, e);
+                dropped.increment();
+                return;
+            }
+            if (failedAt != 0) {
+                failedAt = 0;
+                LOG.info("TLS: access-log: writing {} again", file);
+            }
+        }
+        try {
+            unflushed++;
+            out.write(format(entry));
+            out.newLine();
+        } catch (IOException e) {
+            failed(now, e);
+        }
+    }
+
+    /**
+     * The file could not be opened or written (a full disk, a folder taken away): one ERROR for the
+     * run of failures, lines dropped and counted, the file tried again after a while: the log comes
+     * back by itself once the disk has room.
+     */
+    private void failed(long now, IOException e) {
+        if (failedAt == 0) {
+            LOG.error("TLS: access-log: cannot write {}: {}; access lines are dropped until it can be written (tried again every {} s)",
+                    file, e.toString(), retryNanos / 1_000_000_000L);
+        }
+        failedAt = now;
+        dropped.add(unflushed);
+        unflushed = 0;
+        closeFile();
+    }
+
+    private void flush() {
+        if (out != null) {
+            try {
+                out.flush();
+                unflushed = 0;
+            } catch (IOException e) {
+                failed(System.nanoTime(), e);
             }
         }
     }
 
+    /**
+     * A file moved away or deleted (log rotation: logrotate's default renames it and has the server
+     * write a new one) is left for a new file of the same name, as nginx does on its reopen signal.
+     */
+    private void reopenIfMoved() {
+        if (out != null && !Objects.equals(openedKey, fileKey())) {
+            flush();
+            closeFile();
+            LOG.info("TLS: access-log: {} was moved or deleted (log rotation); a new file is written", file);
+        }
+    }
+
+    /** The file's identity (device and inode), or null when there is no file at the path. */
+    private Object fileKey() {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void closeFile() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                // what could not be written is counted lost with the failure that made it so
+            }
+            out = null;
+        }
+    }
+
+    /** At most once a minute: the lines dropped since the last report, with why they may have been. */
+    private void reportDropped(long now) {
+        long total = dropped.sum();
+        if (total > droppedReported && now - reportedAt >= REPORT_NANOS) {
+            LOG.warn("TLS: access-log: {} access line(s) not written to {} in the last minute ({})", total - droppedReported, file,
+                    failedAt != 0 ? "the file cannot be written" : "the disk is slower than the traffic");
+            droppedReported = total;
+            reportedAt = now;
+        }
+    }
+
     long dropped() {
-        return dropped;
+        return dropped.sum();
     }
 
     @Override
     public void close() {
-        queue.offer(STOP_ENTRY);
+        if (!queue.offer(STOP_ENTRY)) {
+            // A full queue: the writer is told by interruption instead (its lines are dropped).
+            writer.interrupt();
+        }
         try {
             writer.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        writer.interrupt();
     }
 }

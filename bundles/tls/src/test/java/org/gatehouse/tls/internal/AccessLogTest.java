@@ -42,6 +42,64 @@ class AccessLogTest {
                 before, after), lines.get(micros.length));
     }
 
+    private static void line(AccessLog log, String path) {
+        log.log("192.0.2.1", null, "GET", path, "HTTP/1.1", 200, 10, null, null, null, 5);
+    }
+
+    private static boolean contains(Path file, String path) {
+        try {
+            return Files.exists(file) && Files.readString(file).contains(" " + path + " ");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, what);
+            Thread.sleep(20);
+        }
+    }
+
+    /** A file moved away (logrotate's default) is left for a new one of the same name within a second or so. */
+    @Test
+    void aFileMovedAwayIsFollowedByANewOne() throws Exception {
+        Path file = dir.resolve("access.log");
+        try (AccessLog log = new AccessLog(file)) {
+            line(log, "/before");
+            waitFor(() -> contains(file, "/before"), "the first line written");
+            Files.move(file, dir.resolve("access.log.1"));
+            Thread.sleep(1100);
+            line(log, "/after");
+            waitFor(() -> contains(file, "/after"), "a new file written after the rotation");
+        }
+        assertTrue(contains(dir.resolve("access.log.1"), "/before"));
+        assertEquals(1, Files.readAllLines(file).size());
+    }
+
+    /**
+     * A file that cannot be written (here the kernel's full device, as a full disk answers) costs the
+     * lines of that time, counted, and not the log: it is written again once it can be.
+     */
+    @Test
+    void aFileThatCannotBeWrittenIsTriedAgain() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/full")), "no /dev/full here");
+        Path file = dir.resolve("access.log");
+        Path real = dir.resolve("real.log");
+        Files.createSymbolicLink(file, Path.of("/dev/full"));
+        try (AccessLog log = new AccessLog(file, 1)) {
+            line(log, "/lost");
+            waitFor(() -> log.dropped() == 1, "the line that could not be written counted");
+            Files.delete(file);
+            Files.createSymbolicLink(file, real);
+            Thread.sleep(1100);
+            line(log, "/written");
+            waitFor(() -> contains(real, "/written"), "written again after the failure");
+        }
+        assertEquals(1, Files.readAllLines(real).size());
+    }
+
     /**
      * Secret parameters are filtered however a server would still read them (letter case,
      * percent-encoded names, ; as separator), and in the Referer too: a page opened with its PIN in the
