@@ -194,15 +194,16 @@ final class Allocation implements Wheel.Timed {
         return null;
     }
 
-    void bind(int number, InetSocketAddress peer, long expires) {
+    void bind(int number, InetSocketAddress peer, long expires, boolean ownAddress) {
         ChannelBinding b = channel(number);
         if (b == null) {
             if (channelCount == channels.length) {
                 channels = java.util.Arrays.copyOf(channels, Math.max(4, channelCount * 2));
             }
-            channels[channelCount++] = new ChannelBinding(number, peer, expires);
+            channels[channelCount++] = new ChannelBinding(number, peer, expires, ownAddress);
         } else {
             b.expires = expires;
+            b.ownAddress = ownAddress;
         }
         wheel.schedule(this, expires + ChannelBinding.REST_SECONDS);
     }
@@ -228,6 +229,8 @@ final class Allocation implements Wheel.Timed {
             if (!policy.permits(channels[i].peer)) {
                 removeChannel(i);
                 removed++;
+            } else {
+                channels[i].ownAddress = policy.ownAddress(channels[i].peer.getAddress());
             }
         }
         return removed;

@@ -13,10 +13,17 @@ final class ChannelBinding {
     final int number;
     final InetSocketAddress peer;
     long expires;
+    /**
+     * The peer is one of this host's addresses (another allocation's relayed address, as the policy
+     * lets it be): its data is checked against the relays held at each datagram, since that relay may
+     * end and its port be taken by another program of the host.
+     */
+    boolean ownAddress;
 
-    ChannelBinding(int number, InetSocketAddress peer, long expires) {
+    ChannelBinding(int number, InetSocketAddress peer, long expires, boolean ownAddress) {
         this.number = number;
         this.peer = peer;
         this.expires = expires;
+        this.ownAddress = ownAddress;
     }
 }

@@ -110,6 +110,16 @@ final class PeerPolicy {
      * by allowed-peer-ip: a Send indication's check, whose address a permission already admitted (the
      * relay ports are asked only for this host's addresses, never for a peer elsewhere).
      */
+    /** Whether {@code address} is one of this host's (or carries one in a transition form). */
+    boolean ownAddress(InetAddress address) {
+        InetAddress a = IpAddresses.canonical(address);
+        if (own.contains(a)) {
+            return true;
+        }
+        Optional<Inet4Address> embedded = IpAddresses.embeddedIpv4(a);
+        return embedded.isPresent() && own.contains(embedded.get());
+    }
+
     boolean ownService(InetSocketAddress peer) {
         InetAddress address = IpAddresses.canonical(peer.getAddress());
         InetAddress ownAddress = address;

@@ -562,7 +562,7 @@ final class TurnServer implements TurnHandler {
         }
         long now = a.wheel.now();
         TurnSettings s = settings;
-        a.bind(number, peer, now + s.channelLifetime());
+        a.bind(number, peer, now + s.channelLifetime(), policy.ownAddress(peer.getAddress()));
         a.permit(peer.getAddress(), now + s.permissionLifetime());
         ByteBuf out = a.connection.alloc().ioBuffer(64);
         Answers.finish(Answers.success(out, m), m, auth);
@@ -609,6 +609,11 @@ final class TurnServer implements TurnHandler {
         long now = a.wheel.now();
         if (b == null || b.expires <= now || !a.permitted(b.peer.getAddress(), now)) {
             counters.dropped.increment();
+            return;
+        }
+        if (b.ownAddress && policy.ownService(b.peer)) {
+            // Bound to another allocation's relay, which has ended: its port may be another program's now.
+            counters.deniedPeers.increment();
             return;
         }
         a.toPeer(b.peer, frame, frame.readerIndex() + ChannelData.HEADER_LENGTH, ChannelData.dataLength(frame));

@@ -384,6 +384,28 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * A channel to another allocation's relayed address carries data only while that relay is held:
+     * once it ends, its port may be taken by any program of the host, which the channel would reach
+     * from one of the host's own addresses (a Send indication was checked at each datagram already).
+     */
+    @Test
+    void aChannelToAnotherAllocationsRelayStopsWhenThatRelayEnds() throws Exception {
+        turn.reconfigure("allowed-peer-ip", "", "external-ip", "198.51.99.7");
+        try (TurnClient c = turn.client(); TurnClient other = turn.client()) {
+            assertEquals(0, TurnClient.code(c.allocate()));
+            int otherPort = TurnClient.relayed(other.allocate()).getPort();
+            assertEquals(0, TurnClient.code(c.channelBind(0x4002, new InetSocketAddress("198.51.99.7", otherPort))));
+            c.sendChannelData(0x4002, new byte[] {1, 2, 3});
+            TestTurn.waitFor(() -> allocationOf(c).packetsToPeers == 1, "relayed while the other relay is held");
+            assertEquals(0, TurnClient.code(other.refresh(0)));
+            long denied = turn.turn.statistics().deniedPeers();
+            c.sendChannelData(0x4002, new byte[] {4, 5, 6});
+            TestTurn.waitFor(() -> turn.turn.statistics().deniedPeers() == denied + 1, "refused once the other relay ended");
+            assertEquals(1, allocationOf(c).packetsToPeers);
+        }
+    }
+
     @Test
     void restrictedModeReachesTheListedNodesOnly() throws Exception {
         turn.reconfigure("restricted", "true", "allowed-peer-ip", "127.0.0.1, 10.40.0.0/24");
