@@ -199,7 +199,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
             } else {
                 Throwable cause = f.cause();
                 lastFailure = UNREACHABLE;
-                target.failed("connect: " + (cause == null ? "failed" : cause.getMessage()), settings.maxFails(), settings.failTimeout());
+                target.failed("connect: " + (cause == null ? "failed" : cause.getMessage()), settings.passiveMaxFails(), settings.failTimeout());
                 target.ended();
                 node = null;
                 next();
@@ -533,7 +533,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
             answer(HttpResponseStatus.BAD_GATEWAY, NO_VALID_ANSWER);
             return;
         }
-        n.failed(why, settings.maxFails(), settings.failTimeout());
+        n.failed(why, settings.passiveMaxFails(), settings.failTimeout());
         dropUpstream();
         n.ended();
         if (headForwarded && headHeld != null) {
@@ -584,7 +584,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
             // An upgraded connection whose node took nothing of the client's bytes for send-timeout
             // seconds: the node has hung. Both sides close, so that the client can connect again.
             node.failed("took nothing of an upgraded connection for " + settings.sendTimeout() + " s (send-timeout)",
-                    settings.maxFails(), settings.failTimeout());
+                    settings.passiveMaxFails(), settings.failTimeout());
             relayClosed();
             return;
         }
@@ -622,7 +622,7 @@ final class ProxyExchange implements Consumer<HttpContent> {
         }
         Node n = node;
         String why = "did not answer within " + settings.firstByteTimeout() + " s";
-        n.failed(why, settings.maxFails(), settings.failTimeout());
+        n.failed(why, settings.passiveMaxFails(), settings.failTimeout());
         dropUpstream();
         n.ended();
         lastFailure = TOO_SLOW;

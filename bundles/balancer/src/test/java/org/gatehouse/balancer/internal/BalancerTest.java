@@ -121,6 +121,29 @@ class BalancerTest {
      * A node whose listen queue is full: the kernel drops the proxy's SYNs, so its connect neither
      * succeeds nor fails, as with a node behind a firewall that drops packets, and only connect-timeout ends it.
      */
+    /**
+     * A pool's only node is never taken out by failures (nginx ignores max_fails for a group of one
+     * server): one request cut short gave everyone 502 for fail-timeout. A node drained beside it
+     * does not count; with a second node taking requests it is taken out as before.
+     */
+    @Test
+    void aPoolsOnlyNodeStaysInAfterAFailure() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address() + " drain", "max-fails", "1",
+                        "fail-timeout", "30"))) {
+            assertEquals(502, p.get("/close").statusCode(), "the node closed without an answer");
+            NodeStatus only = p.live().node(a.address()).status();
+            assertEquals(1, only.failures(), only.toString());
+            assertEquals("up", only.state(), "the only node serving stays in");
+            assertEquals("a", p.get("/id").body());
+            p.set("nodes", a.address() + ", " + b.address());
+            assertEquals(502, p.get("/close").statusCode());
+            boolean downOne = "down".equals(p.live().node(a.address()).status().state())
+                    || "down".equals(p.live().node(b.address()).status().state());
+            assertTrue(downOne, "with two nodes serving, max-fails 1 takes the failed one out");
+        }
+    }
+
     @Test
     void aNodeThatNeverAcceptsIsGivenUpAtConnectTimeoutAndTheRequestGoesToTheNext() throws Exception {
         List<Socket> queued = new ArrayList<>();
@@ -209,10 +232,10 @@ class BalancerTest {
             HttpResponse<String> r = p.get("/api/client/v2/status");
             assertEquals(503, r.statusCode());
             assertTrue(r.body().contains("No conferencing node is configured"), r.body());
-            p.set("nodes", "127.0.0.1:1");
+            p.set("nodes", "127.0.0.1:1, 127.0.0.1:2");
             assertEquals(502, p.get("/id").statusCode());
             assertEquals(502, p.get("/id").statusCode());
-            assertTrue(p.get("/id").body().contains("every node is down"), "a node that failed is out for fail-timeout");
+            assertTrue(p.get("/id").body().contains("every node is down"), "nodes that failed are out for fail-timeout");
         }
     }
 }
