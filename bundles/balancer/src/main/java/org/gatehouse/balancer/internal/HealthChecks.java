@@ -28,6 +28,12 @@ final class HealthChecks {
     private ScheduledFuture<?> task;
     private PoolSettings.HealthCheck mode = PoolSettings.HealthCheck.OFF;
     private int interval;
+    /**
+     * Moved on whenever the checks stop: a probe still under way then (an HTTP check waits up to
+     * health-interval for its answer) says nothing any more. Its late failure, counted after checks
+     * were turned off, took a node out with no check left to bring it back.
+     */
+    private volatile int generation;
 
     HealthChecks(ProxyRoute route, EventLoops loops) {
         this.route = route;
@@ -51,6 +57,7 @@ final class HealthChecks {
     }
 
     synchronized void stop() {
+        generation++;
         if (task != null) {
             task.cancel(false);
             task = null;
@@ -64,7 +71,7 @@ final class HealthChecks {
         }
         PoolSettings s = pool.settings();
         boolean http = s.healthCheck() == PoolSettings.HealthCheck.HTTP;
-        Verdict verdict = new Verdict(node, s);
+        Verdict verdict = new Verdict(node, s, generation);
         route.connect(node, pool.tls(), Math.min(s.connectTimeout(), s.healthInterval()), loop, verdict)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
@@ -90,16 +97,18 @@ final class HealthChecks {
                 });
     }
 
-    /** Reads the answer to a health GET; the first verdict counts. */
-    private static final class Verdict extends SimpleChannelInboundHandler<HttpObject> {
+    /** Reads the answer to a health GET; the first verdict counts, if the checks it was made for still run. */
+    private final class Verdict extends SimpleChannelInboundHandler<HttpObject> {
 
         private final Node node;
         private final PoolSettings settings;
+        private final int madeIn;
         private boolean given;
 
-        Verdict(Node node, PoolSettings settings) {
+        Verdict(Node node, PoolSettings settings, int madeIn) {
             this.node = node;
             this.settings = settings;
+            this.madeIn = madeIn;
         }
 
         boolean give(boolean ok, String why) {
@@ -107,7 +116,9 @@ final class HealthChecks {
                 return false;
             }
             given = true;
-            node.checked(ok, settings.healthRise(), settings.healthFall(), why);
+            if (madeIn == generation) {
+                node.checked(ok, settings.healthRise(), settings.healthFall(), why);
+            }
             return true;
         }
 

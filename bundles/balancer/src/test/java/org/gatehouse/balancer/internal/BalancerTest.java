@@ -86,6 +86,24 @@ class BalancerTest {
         }
     }
 
+    /**
+     * A check under way when checks are turned off says nothing any more: its failure, arriving later,
+     * took the node out with no check left to bring it back (until proxy:node-enable).
+     */
+    @Test
+    void aCheckThatFailsAfterChecksWereTurnedOffTakesNoNodeOut() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
+                TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address(), "health-check", "http",
+                        "health-path", "/hang", "health-interval", "1", "health-fall", "1"))) {
+            ProxyingTest.waitFor(() -> a.byPath.containsKey("/hang") && b.byPath.containsKey("/hang"), "both nodes asked");
+            p.set("health-check", "off");
+            Thread.sleep(1500);
+            Node n = p.live().node(a.address());
+            assertEquals("up", n.status().state(), n.status().toString());
+            assertEquals(Map.of("a", 2, "b", 2), spread(p, 4));
+        }
+    }
+
     @Test
     void backupNodeOnlyWhenPrimariesAreOut() throws Exception {
         try (TestNode a = new TestNode("a", false); TestNode spare = new TestNode("spare", false);
