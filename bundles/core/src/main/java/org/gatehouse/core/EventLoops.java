@@ -65,4 +65,12 @@ public interface EventLoops {
     Class<? extends ServerChannel> serverChannelClass();
 
     Class<? extends SocketChannel> socketChannelClass();
+
+    /**
+     * TCP keepalive on the connections {@code b} makes: after {@code idleSeconds} without a byte either
+     * way, a probe every {@code intervalSeconds}, the connection closed after {@code count} without
+     * answer (a peer gone without closing: powered off, cut off, its VM paused). With the NIO transport
+     * only SO_KEEPALIVE is set, with the host's timers (net.ipv4.tcp_keepalive_*). Returns {@code b}.
+     */
+    Bootstrap keepAlive(Bootstrap b, int idleSeconds, int intervalSeconds, int count);
 }

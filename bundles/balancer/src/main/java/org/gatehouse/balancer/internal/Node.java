@@ -7,6 +7,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -296,6 +299,19 @@ final class Node {
     // ---- kept-alive connections, each list touched only from its own event loop
 
     /** A kept-alive connection of this loop made with the pool's current TLS settings, or null. */
+    /** The kept-alive connections now (for tests). */
+    List<Channel> idleConnections() {
+        List<Channel> all = new ArrayList<>();
+        for (Map.Entry<EventLoop, ArrayDeque<Channel>> e : idle.entrySet()) {
+            try {
+                all.addAll(e.getKey().submit(() -> new ArrayList<>(e.getValue())).get());
+            } catch (InterruptedException | java.util.concurrent.ExecutionException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+        return all;
+    }
+
     Channel takeIdle(EventLoop loop, UpstreamTls tls) {
         ArrayDeque<Channel> q = idle.get(loop);
         if (q == null) {

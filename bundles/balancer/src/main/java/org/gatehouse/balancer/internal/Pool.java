@@ -84,6 +84,8 @@ final class Pool {
             }
             next[i] = n;
         }
+        // Nodes removed before whose last exchanges have ended: kept only while they show something.
+        leaving.removeIf(n -> n.active() == 0);
         for (Node gone : old.values()) {
             gone.remove();
             gone.closeIdle();

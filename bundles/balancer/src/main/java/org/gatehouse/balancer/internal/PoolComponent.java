@@ -334,7 +334,7 @@ public final class PoolComponent {
         if (pool == null) {
             names = new NodeNames(background, lookup, namesRefreshMillis, namesRetryMillis, this::namesChanged);
             pool = new Pool(s, tls, names);
-            route = new ProxyRoute(pool, loops.socketChannelClass());
+            route = new ProxyRoute(pool, loops);
             checks = new HealthChecks(route, loops);
             Balancer.LOG.info("Balancer: pool {} serves {} with {} node(s){}", s.name(),
                     claims.granted().isEmpty() ? "nothing" : String.join(" ", claims.granted()), s.nodes().size(),

@@ -516,6 +516,23 @@ class ProxyingTest {
         }
     }
 
+    /** Node connections probe a silent node (TCP keepalive): an event stream's node gone without closing is found. */
+    @Test
+    void nodeConnectionsProbeASilentNode() throws Exception {
+        try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {
+            assertEquals("a", p.get("/id").body());
+            Node n = p.live().node(a.address());
+            waitFor(() -> n.status().idleConnections() == 1, "kept alive: " + n.status());
+            io.netty.channel.Channel c = n.idleConnections().get(0);
+            assertEquals(Boolean.TRUE, c.config().getOption(io.netty.channel.ChannelOption.SO_KEEPALIVE));
+            if (c instanceof io.netty.channel.epoll.EpollSocketChannel) {
+                assertEquals(ProxyRoute.KEEPALIVE_IDLE_SECONDS, c.config().getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE));
+                assertEquals(ProxyRoute.KEEPALIVE_INTERVAL_SECONDS, c.config().getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL));
+                assertEquals(ProxyRoute.KEEPALIVE_PROBES, c.config().getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT));
+            }
+        }
+    }
+
     @Test
     void aKeptAliveConnectionTheNodeClosedAsItWasReusedIsNotAFailure() throws Exception {
         try (TestNode a = new TestNode("a", false); TestProxy p = new TestProxy(home, Map.of("nodes", a.address()))) {

@@ -254,4 +254,13 @@ public final class EventLoopsComponent implements EventLoops {
     public Class<? extends SocketChannel> socketChannelClass() {
         return epoll != null ? epoll.socketChannelClass() : NioSocketChannel.class;
     }
+
+    @Override
+    public Bootstrap keepAlive(Bootstrap b, int idleSeconds, int intervalSeconds, int count) {
+        b.option(ChannelOption.SO_KEEPALIVE, true);
+        if (epoll != null) {
+            epoll.keepAlive(b, idleSeconds, intervalSeconds, count);
+        }
+        return b;
+    }
 }

@@ -80,6 +80,12 @@ final class NativeTransport {
                                 .maxMessagesPerRead(DATAGRAMS_PER_RECEIVE * 4));
     }
 
+    void keepAlive(Bootstrap b, int idleSeconds, int intervalSeconds, int count) {
+        b.option(EpollChannelOption.TCP_KEEPIDLE, idleSeconds)
+                .option(EpollChannelOption.TCP_KEEPINTVL, intervalSeconds)
+                .option(EpollChannelOption.TCP_KEEPCNT, count);
+    }
+
     Class<? extends ServerChannel> serverChannelClass() {
         return EpollServerSocketChannel.class;
     }
