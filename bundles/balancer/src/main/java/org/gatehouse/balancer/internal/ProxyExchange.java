@@ -361,13 +361,35 @@ final class ProxyExchange implements Consumer<HttpContent> {
         return stream ? settings.streamReadTimeout() : settings.readTimeout();
     }
 
-    /** The head held back by {@link #response}, now sent on its own. */
-    private void sendHead() {
+    /**
+     * The head held back by {@link #response}, now sent on its own; false when the front has answered
+     * this request itself meanwhile (its body refused as it arrived): the exchange is then over, the
+     * node not at fault.
+     */
+    private boolean sendHead() {
         HttpResponse h = headHeld;
         if (h != null) {
             headHeld = null;
+            if (answeredByFront()) {
+                return false;
+            }
+            headSent = true;
             x.head(h);
         }
+        return true;
+    }
+
+    /**
+     * The front answered this request before the node's answer could be passed on (a body larger than
+     * max-body, a malformed chunk); the connection closes once that answer has left. Until then the
+     * node's answer has nowhere to go: the exchange ends here, without a failure of the node.
+     */
+    private boolean answeredByFront() {
+        if (headSent || !x.responseStarted()) {
+            return false;
+        }
+        clientGone();
+        return true;
     }
 
     /** The node's read has ended: a head still held goes to the client (an event stream's, say). */
@@ -397,9 +419,14 @@ final class ProxyExchange implements Consumer<HttpContent> {
         if (c instanceof LastHttpContent) {
             HttpResponse h = headHeld;
             headHeld = null;
+            if (h != null && answeredByFront()) {
+                c.release();
+                return;
+            }
             // Book-keeping first: ending the answer may close the client connection or start its next request.
             finish(true);
             if (h != null) {
+                headSent = true;
                 x.respond(h, (LastHttpContent) c);
             } else {
                 x.end((LastHttpContent) c);
@@ -410,7 +437,10 @@ final class ProxyExchange implements Consumer<HttpContent> {
             c.release();
             return;
         }
-        sendHead();
+        if (!sendHead()) {
+            c.release();
+            return;
+        }
         pauseNodeWhileClientSlow(x.write(c));
     }
 
@@ -517,6 +547,9 @@ final class ProxyExchange implements Consumer<HttpContent> {
     /** The node failed this request: retried, answered with 502, or (answer under way) the client cut off. */
     private void broken(String why) {
         cancelTimer();
+        if (answeredByFront()) {
+            return;
+        }
         Node n = node;
         if (reused && !nodeSpoke && !garbage) {
             // A kept-alive connection that ended before a byte of answer: most likely the node closed it
@@ -560,6 +593,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
     }
 
     private boolean garbage;
+    /** This exchange has started the client's answer (the node's head, or the node's whole answer). */
+    private boolean headSent;
 
     private boolean retryable() {
         return !garbage && !bodyReachedNode && (idempotent || !requestSent);
@@ -586,6 +621,9 @@ final class ProxyExchange implements Consumer<HttpContent> {
             node.failed("took nothing of an upgraded connection for " + settings.sendTimeout() + " s (send-timeout)",
                     settings.passiveMaxFails(), settings.failTimeout());
             relayClosed();
+            return;
+        }
+        if (answeredByFront()) {
             return;
         }
         if (headForwarded) {

@@ -100,4 +100,11 @@ public interface HttpExchange {
 
     /** Whether the response has ended (or the connection closed). */
     boolean isDone();
+
+    /**
+     * Whether an answer to this request has started: the route's own, or the front's when it refused
+     * the request's body as it arrived (larger than max-body, malformed chunks). A route that has not
+     * started one itself writes nothing more then: the connection closes once that answer has left.
+     */
+    boolean responseStarted();
 }

@@ -798,6 +798,11 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             return responseDone;
         }
 
+        @Override
+        public boolean responseStarted() {
+            return responseStarted;
+        }
+
         private void done() {
             if (responseDone) {
                 return;
