@@ -235,6 +235,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (content instanceof LastHttpContent) {
                 x.requestDone = true;
             }
+            x.bodySeen |= content.content().isReadable();
             if (x.body != null && !x.responseDone) {
                 x.body.accept(content);
             } else {
@@ -500,6 +501,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         boolean responseDone;
         boolean filtersTold;
         boolean closeAfter;
+        /** A byte of the request's body has arrived. */
+        boolean bodySeen;
         boolean filtering;
         HttpResponseStatus status;
         long bytes;
@@ -623,6 +626,12 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             }
             if (f.contentSecurityPolicy() != null && !h.contains(FrontSettings.CONTENT_SECURITY_POLICY)) {
                 h.set(FrontSettings.CONTENT_SECURITY_POLICY, f.contentSecurityPolicy());
+            }
+            if (request != null && !requestDone && !bodySeen && HttpUtil.is100ContinueExpected(request)) {
+                // Answered while the client waits to be asked for its body (Expect: 100-continue): it
+                // may send it or not (RFC 9110 10.1.1), and the connection cannot tell the body from
+                // its next request. Closed after this answer, as Apache httpd does.
+                closeAfter = true;
             }
             if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0 && !closeAfter) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -115,6 +115,32 @@ class EarlyAnswerTest {
         }
     }
 
+    /**
+     * A request that waits for 100 Continue before sending its body, answered without it (a refusal,
+     * a 401): the client may send the body or not, so the connection cannot tell the body from the
+     * next request, and closes after the answer (as Apache httpd). Its next request would otherwise
+     * have been read as the body and dropped.
+     */
+    @Test
+    void anAnswerToARequestWaitingFor100ContinueClosesTheConnection() throws Exception {
+        try (SSLSocket s = TrustingClient.connect(front.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 40\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            String answer = readAnswer(in);
+            assertTrue(answer.endsWith("early /upload"), answer);
+            assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
+            // The client drops its body and sends its next request, which is not taken for the body.
+            s.getOutputStream().write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals(-1, in.read(), "closed after the answer");
+        } catch (java.net.SocketException closedWhileWriting) {
+            // The server closed first: as good.
+        }
+    }
+
     /** One answer with a Content-Length body: its head and body as text. */
     private static String readAnswer(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
