@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -163,6 +164,7 @@ public final class LdapComponent implements DirectoryCheck {
         idleBecause = null;
         inForce = s;
         inForceFromFile = configured;
+        String caBefore = inForceCa;
         inForceCa = ca;
         if (ca == null) {
             watch(null, null, null);
@@ -190,8 +192,10 @@ public final class LdapComponent implements DirectoryCheck {
             workers.setMaximumPoolSize(threads);
         }
         LdapFilter.Active before = filter.active();
-        if (cache != null && before != null && s.decidesLoginsAs(before.settings())) {
-            // Same directory, same questions: the logins it accepted still hold (a changed realm must not log everyone out).
+        if (cache != null && before != null && s.decidesLoginsAs(before.settings()) && Objects.equals(ca, caBefore)) {
+            // Same directory, same questions, same trust: the logins it accepted still hold (a changed
+            // realm must not log everyone out). New CA certificates in the same ca-file (one taken out
+            // as compromised) forget them, as a change of ca-file does.
             cache.lifetime(s.cacheSeconds());
         } else {
             cache = new LoginCache(s.cacheSeconds());

@@ -262,6 +262,22 @@ class LdapReloadTest {
         assertFalse(none.contains("ca-file"), "an unchanged file is not taken or refused again: " + none);
     }
 
+    /**
+     * New certificates in the same ca-file (a CA taken out as compromised, one added) forget the logins
+     * remembered, as a change of ca-file does: they were accepted under the trust that changed.
+     */
+    @Test
+    void newCertificatesInTheCaFileForgetRememberedLogins() throws Exception {
+        Files.writeString(caFile, ca.pem);
+        guard(ldaps("cache-seconds", "300"));
+        assertEquals(200, status("alice", "alice-secret"));
+        alicesPassword("changed-in-the-directory");
+        assertEquals(200, status("alice", "alice-secret"), "remembered");
+        Files.writeString(caFile, ca.pem + new TestCa("Another CA").pem);
+        ldap.checkCaFile();
+        assertEquals(401, status("alice", "alice-secret"), "asked again under the new trust");
+    }
+
     /** A CA refused while a good configuration is in force: the good one stays, the refused one is taken once its CA is there. */
     @Test
     void aChangeRefusedForItsCaFileIsTakenWhenTheFileAppears() throws Exception {
