@@ -212,8 +212,25 @@ final class Allocation implements Wheel.Timed {
         return permissions.size();
     }
 
+    /** Channels bound, those expired and resting among them (for the cap on channels per allocation). */
     int channelCount() {
         return channelCount;
+    }
+
+    /**
+     * Channels that carry data now: not those expired, which rest five minutes before they are free.
+     * Read by the shell and the metrics from other threads, as a hint: an entry may be gone meanwhile.
+     */
+    int liveChannelCount() {
+        long now = wheel.now();
+        ChannelBinding[] all = channels;
+        int n = Math.min(channelCount, all.length);
+        int live = 0;
+        for (int i = 0; i < n; i++) {
+            ChannelBinding b = all[i];
+            live += b != null && b.expires > now ? 1 : 0;
+        }
+        return live;
     }
 
     /** Removes permissions and channels to peers {@code policy} no longer permits; returns how many. */

@@ -844,7 +844,7 @@ final class TurnServer implements TurnHandler {
             }
             out.add(new AllocationInfo(a.id, a.user, a.connection.protocol(), a.client, a.connection.localAddress(),
                     List.copyOf(relayed), List.copyOf(bound), Duration.ofNanos(nanos - a.createdNanos),
-                    Duration.ofSeconds(Math.max(0, a.expires - a.wheel.now())), a.permissionCount(), a.channelCount(),
+                    Duration.ofSeconds(Math.max(0, a.expires - a.wheel.now())), a.permissionCount(), a.liveChannelCount(),
                     a.packetsToPeers, a.bytesToPeers, a.packetsToClient, a.bytesToClient));
         }
         out.sort(Comparator.comparingLong(AllocationInfo::id));
@@ -877,7 +877,7 @@ final class TurnServer implements TurnHandler {
             }
             allocations++;
             permissions += a.permissionCount();
-            channels += a.channelCount();
+            channels += a.liveChannelCount();
             traffic[0] += a.packetsToPeers;
             traffic[1] += a.bytesToPeers;
             traffic[2] += a.packetsToClient;

@@ -94,4 +94,19 @@ class LifetimeTest {
             assertFalse(turn.turn.kill(a.id));
         }
     }
+
+    /** An expired channel rests five minutes (its number and peer not free) but is not shown as bound. */
+    @Test
+    void anExpiredChannelIsNotCountedAsBound() throws Exception {
+        try (TestTurn turn = new TestTurn(); TurnClient c = turn.client(); TestTurn.Peer peer = new TestTurn.Peer("127.0.0.1")) {
+            c.allocate();
+            assertEquals(0, TurnClient.code(c.channelBind(0x4000, peer.address())));
+            assertEquals(1, turn.turn.statistics().channels());
+            Allocation a = turn.turn.server().table.byId.values().iterator().next();
+            a.connection.eventLoop().submit(() -> a.channel(0x4000).expires = a.wheel.now()).get(2, TimeUnit.SECONDS);
+            assertEquals(0, turn.turn.statistics().channels(), "expired");
+            assertEquals(0, turn.turn.allocations().get(0).channels());
+            assertEquals(1, a.connection.eventLoop().submit(a::channelCount).get(2, TimeUnit.SECONDS), "still resting");
+        }
+    }
 }
