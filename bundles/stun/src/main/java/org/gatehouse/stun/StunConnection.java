@@ -29,6 +29,16 @@ public interface StunConnection {
      */
     void send(ByteBuf message, InetSocketAddress client);
 
+    /**
+     * {@link #send} for media relayed from a peer (ChannelData, a Data indication): false when it was
+     * dropped (and released) because the client is not taking what is sent to it, its socket full, as
+     * a UDP socket drops a datagram.
+     */
+    default boolean sendMedia(ByteBuf message, InetSocketAddress client) {
+        send(message, client);
+        return true;
+    }
+
     /** Writes out what {@link #send} queued; needed only when sending outside a read callback. */
     void flush();
 

@@ -4,7 +4,7 @@
  * arriving on the STUN listeners, and {@link org.gatehouse.stun.StunService} for administration.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.gatehouse.stun;
 
 import org.osgi.annotation.bundle.Export;

@@ -175,7 +175,16 @@ final class TcpHandler extends ContextConnection {
 
     @Override
     public void send(ByteBuf message, InetSocketAddress client) {
-        if (!ctx.channel().isWritable() && isRelayedMedia(message)) {
+        if (isRelayedMedia(message)) {
+            sendMedia(message, client);
+        } else {
+            ctx.write(message, ctx.voidPromise());
+        }
+    }
+
+    @Override
+    public boolean sendMedia(ByteBuf message, InetSocketAddress client) {
+        if (!ctx.channel().isWritable()) {
             // The client has not been taking what is sent to it (the kernel's buffers and ours are
             // full): media from its peers is dropped whole, as a UDP socket would drop it, rather
             // than queued without bound; the stream's framing stays intact. Answers to requests are
@@ -183,9 +192,10 @@ final class TcpHandler extends ContextConnection {
             // request is read while the connection cannot be written.
             message.release();
             dispatcher.answerDropped();
-            return;
+            return false;
         }
         ctx.write(message, ctx.voidPromise());
+        return true;
     }
 
     /** ChannelData (first two bits 01) or a Data indication. */

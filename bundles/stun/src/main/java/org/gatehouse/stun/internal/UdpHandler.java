@@ -91,14 +91,20 @@ final class UdpHandler extends ContextConnection {
 
     @Override
     public void send(ByteBuf message, InetSocketAddress client) {
+        sendMedia(message, client);
+    }
+
+    @Override
+    public boolean sendMedia(ByteBuf message, InetSocketAddress client) {
         if (!ctx.channel().isWritable()) {
             // The kernel is not taking datagrams as fast as answers are made: drop rather than queue
             // without bound. UDP peers retransmit.
             message.release();
             dispatcher.answerDropped();
-            return;
+            return false;
         }
         ctx.write(new DatagramPacket(message, client), ctx.voidPromise());
+        return true;
     }
 
     @Override

@@ -317,9 +317,13 @@ final class Allocation implements Wheel.Timed {
         } else {
             out = server.dataIndication(connection, peer, data);
         }
+        if (!connection.sendMedia(out, client)) {
+            // The client's socket is full: dropped, not relayed.
+            server.counters.dropped.increment();
+            return;
+        }
         packetsToClient++;
         bytesToClient += length;
-        connection.send(out, client);
     }
 
     // ---- lifetime

@@ -546,6 +546,7 @@ class TurnServerTest {
             InetSocketAddress relayed = TurnClient.relayed(m);
             assertEquals(0, TurnClient.code(c.channelBind(0x4100, peer.address())));
             long droppedBefore = turn.stun.statistics().answersDropped();
+            long turnDroppedBefore = turn.turn.statistics().dropped();
             // 64 MB from the peer while the client reads nothing: more than the kernel's buffers on both
             // sides of the connection hold, so the rest cannot be queued without bound in the server.
             byte[] media = new byte[1000];
@@ -562,6 +563,20 @@ class TurnServerTest {
                 dropped = turn.stun.statistics().answersDropped() - droppedBefore;
             }
             assertTrue(dropped > 0, "media for a client that does not read is dropped, not queued");
+            // Counted as dropped by TURN too, not as relayed to the client (once the peer's last
+            // datagrams have been handled: both counts still for 300 ms).
+            Allocation a = allocationOf(c);
+            long toClient = -1;
+            long droppedNow = -1;
+            for (int still = 0; still < 3; ) {
+                Thread.sleep(100);
+                long t = a.connection.eventLoop().submit(() -> a.packetsToClient).get();
+                long d = turn.stun.statistics().answersDropped();
+                still = t == toClient && d == droppedNow ? still + 1 : 0;
+                toClient = t;
+                droppedNow = d;
+            }
+            assertEquals(droppedNow - droppedBefore, turn.turn.statistics().dropped() - turnDroppedBefore);
             // What was queued arrives as whole ChannelData frames: nothing was cut in the middle.
             int frames = 0;
             for (byte[] f; (f = c.receive(1000)) != null; frames++) {
@@ -570,6 +585,7 @@ class TurnServerTest {
                 assertEquals(1000, ((f[2] & 0xFF) << 8) | (f[3] & 0xFF));
             }
             assertTrue(frames > 0 && frames < 65_536, frames + " frames arrived");
+            assertEquals(toClient, frames, "counted as relayed to the client: what reached it");
             // The allocation still relays both ways.
             peer.send(new byte[] {7, 7, 7}, relayed);
             assertArrayEquals(new byte[] {0x41, 0, 0, 3, 7, 7, 7}, c.receive(2000));
