@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -196,7 +197,7 @@ final class TurnServer implements TurnHandler {
     /** Every allocation's permissions and channels that {@code p} denies are removed, each on its own loop. */
     private void enforce(PeerPolicy p) {
         for (Allocation a : table.byId.values()) {
-            a.connection.eventLoop().execute(() -> {
+            onLoop(a.connection.eventLoop(), () -> {
                 int removed = a.enforce(p);
                 if (removed > 0) {
                     LOG.info("TURN: allocation {}: {} permission(s)/channel(s) to peers now denied removed", a.id, removed);
@@ -260,7 +261,7 @@ final class TurnServer implements TurnHandler {
             if (a.ready && !a.ended) {
                 relaying++;
             }
-            a.connection.eventLoop().execute(() -> end(a, reason));
+            onLoop(a.connection.eventLoop(), () -> end(a, reason));
         }
         return relaying;
     }
@@ -628,7 +629,7 @@ final class TurnServer implements TurnHandler {
      */
     private void handOver(ByteBuf datagram, Allocation a, InetSocketAddress client, boolean channelData) {
         StunConnection wildcard = a.connection;
-        wildcard.eventLoop().execute(() -> {
+        boolean queued = onLoop(wildcard.eventLoop(), () -> {
             try {
                 if (channelData) {
                     onChannelData(datagram, wildcard, client);
@@ -643,6 +644,19 @@ final class TurnServer implements TurnHandler {
                 datagram.release();
             }
         });
+        if (!queued) {
+            datagram.release();
+        }
+    }
+
+    /** Runs {@code task} on {@code loop}; false when the loop is shutting down (the server stopping). */
+    private static boolean onLoop(EventLoop loop, Runnable task) {
+        try {
+            loop.execute(task);
+            return true;
+        } catch (RejectedExecutionException stopping) {
+            return false;
+        }
     }
 
     @Override
@@ -856,8 +870,7 @@ final class TurnServer implements TurnHandler {
         if (a == null) {
             return false;
         }
-        a.connection.eventLoop().execute(() -> end(a, "ended by the operator"));
-        return true;
+        return onLoop(a.connection.eventLoop(), () -> end(a, "ended by the operator"));
     }
 
     TurnStatistics statistics() {
