@@ -384,7 +384,7 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             answerAndClose(x, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Content-Length " + declared + " above " + mount.maxBody());
             return;
         }
-        reader.bodyLimit(mount.maxBody());
+        reader.bodyLimit(mount.maxBody(), request);
         try {
             mount.route().handle(x);
         } catch (RuntimeException e) {

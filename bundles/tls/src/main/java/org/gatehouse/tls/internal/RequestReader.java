@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -57,6 +58,8 @@ final class RequestReader extends ByteToMessageDecoder {
     private long remaining;
     private long bodyRead;
     private long bodyLimit;
+    /** The request whose body is being read (the last one framed). */
+    private HttpRequest framing;
     private final HeadTimer timer;
 
     /** Told when a request head starts arriving and when it is complete (the header-read deadline). */
@@ -76,9 +79,14 @@ final class RequestReader extends ByteToMessageDecoder {
         state = State.UPGRADED;
     }
 
-    /** The body limit of the route that took the request (set by the front before the body is read). */
-    void bodyLimit(long limit) {
-        this.bodyLimit = limit;
+    /**
+     * The body limit of the route that took {@code request}, for the rest of its body; none when the
+     * reader has gone on to the next request meanwhile (pipelined), whose body is not that route's.
+     */
+    void bodyLimit(long limit, HttpRequest request) {
+        if (request == framing) {
+            this.bodyLimit = limit;
+        }
     }
 
     @Override
@@ -318,6 +326,7 @@ final class RequestReader extends ByteToMessageDecoder {
         bodyRead = 0;
         // Until a route takes this request, only max-body holds: not the limit of the route before.
         bodyLimit = 0;
+        framing = request;
         if (!codings.isEmpty()) {
             if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
