@@ -103,6 +103,14 @@ final class Directory implements AutoCloseable {
             if (Lookup.unavailable(e.getResultCode())) {
                 return unavailable("bind as " + entry.getDN(), e);
             }
+            if (e.getResultCode() == ResultCode.CONFIDENTIALITY_REQUIRED || e.getResultCode() == ResultCode.STRONG_AUTH_REQUIRED) {
+                // The directory refuses every simple bind on this connection (Active Directory asking for
+                // LDAP signing, a server wanting TLS for binds): not this user's password but the
+                // configuration's, so 503 for all rather than 401 and failures counted toward 429.
+                LdapFilter.LOG.debug("LDAP: bind as {} refused", entry.getDN(), e);
+                return new Result(Outcome.UNAVAILABLE, "bind as " + entry.getDN() + " refused: " + e.getResultCode()
+                        + " (the directory wants binds protected: use ldaps:// or start-tls = true)");
+            }
             return new Result(Outcome.REFUSED, "bind as " + entry.getDN() + " refused: " + e.getResultCode());
         }
         try {

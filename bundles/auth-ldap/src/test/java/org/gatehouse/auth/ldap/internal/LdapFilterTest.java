@@ -330,6 +330,26 @@ class LdapFilterTest {
     }
 
     /**
+     * A directory that refuses every simple bind as unprotected (Active Directory requiring LDAP
+     * signing: 8 strong authentication required; 13 confidentiality required) is the configuration's
+     * problem: 503 for everyone, not 401 and failures counted until users get 429.
+     */
+    @Test
+    void bindsRefusedAsUnprotectedAre503NotWrongPasswords() throws Exception {
+        guard(config("failure-limit", "2"));
+        for (com.unboundid.ldap.sdk.ResultCode code : List.of(com.unboundid.ldap.sdk.ResultCode.STRONG_AUTH_REQUIRED,
+                com.unboundid.ldap.sdk.ResultCode.CONFIDENTIALITY_REQUIRED)) {
+            directory.refuseUserBinds = code;
+            for (int i = 0; i < 3; i++) {
+                String answer = as("alice", "alice-secret");
+                assertTrue(answer.startsWith("HTTP/1.1 503"), code + ": " + answer);
+            }
+        }
+        directory.refuseUserBinds = null;
+        assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 200"), "no failure was counted");
+    }
+
+    /**
      * The same wrong password sent at once on many connections asks the directory once per wave of
      * logins under way, not once per connection: each waits for the answer of the one asking, and one
      * failure is counted for them all (before, the failures counted lagged the binds by as many as

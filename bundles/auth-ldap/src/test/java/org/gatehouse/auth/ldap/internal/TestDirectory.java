@@ -26,6 +26,8 @@ final class TestDirectory implements AutoCloseable {
     final List<String> binds = new CopyOnWriteArrayList<>();
     /** How long each bind takes (a directory far away, or busy). */
     volatile long bindDelayMillis;
+    /** While set, users' binds (not the service account's) are refused with it. */
+    volatile com.unboundid.ldap.sdk.ResultCode refuseUserBinds;
     final List<String> filters = new CopyOnWriteArrayList<>();
     /** While set, every search waits for it: a slow directory. */
     volatile java.util.concurrent.CountDownLatch hold;
@@ -47,8 +49,12 @@ final class TestDirectory implements AutoCloseable {
         config.setSchema(null); // memberOf is written by hand here, as AD would keep it
         config.addInMemoryOperationInterceptor(new InMemoryOperationInterceptor() {
             @Override
-            public void processSimpleBindRequest(InMemoryInterceptedSimpleBindRequest request) {
+            public void processSimpleBindRequest(InMemoryInterceptedSimpleBindRequest request) throws com.unboundid.ldap.sdk.LDAPException {
                 binds.add(request.getRequest().getBindDN());
+                com.unboundid.ldap.sdk.ResultCode refuse = refuseUserBinds;
+                if (refuse != null && !request.getRequest().getBindDN().equals(SERVICE)) {
+                    throw new com.unboundid.ldap.sdk.LDAPException(refuse, "binds must be protected");
+                }
                 long delay = bindDelayMillis;
                 if (delay > 0) {
                     try {
