@@ -356,6 +356,10 @@ public final class SshServerComponent {
         // every open shell, by a few threads with a short queue; an attempt that finds the queue full
         // is refused at once (a flood of guesses, not an administrator).
         s.setPasswordAuthenticator((user, password, session) -> {
+            java.net.SocketAddress client = session.getClientAddress();
+            if (failedLogins.blockedSeconds(client) > 0) {
+                return false;
+            }
             org.apache.sshd.server.auth.AsyncAuthException answer = new org.apache.sshd.server.auth.AsyncAuthException();
             try {
                 PASSWORD_CHECKS.execute(() -> {
@@ -364,6 +368,11 @@ public final class SshServerComponent {
                         ok = passwords.verify(user, password);
                     } catch (IOException | RuntimeException e) {
                         LOG.error("SSH: cannot read {}: {}", passwords.file(), e.toString());
+                    }
+                    if (!ok && failedLogins.failed(client)) {
+                        LOG.warn("SSH: {} failed password logins from {} within {} s: its passwords are refused unchecked for {} s",
+                                FailedLogins.LIMIT, client instanceof InetSocketAddress ? ((InetSocketAddress) client).getAddress().getHostAddress() : client,
+                                FailedLogins.WINDOW_SECONDS, failedLogins.blockedSeconds(client));
                     }
                     answer.setAuthed(ok);
                 });
@@ -377,6 +386,9 @@ public final class SshServerComponent {
     }
 
     static final int MAX_AUTH_REQUESTS = 6;
+
+    /** Kept across configuration changes and restarts of the listener, as long as the bundle runs. */
+    private final FailedLogins failedLogins = new FailedLogins();
 
     /** Password checks (PBKDF2): two threads, up to 32 waiting; shared by every listener this bundle opens. */
     private static final java.util.concurrent.ThreadPoolExecutor PASSWORD_CHECKS = new java.util.concurrent.ThreadPoolExecutor(2, 2, 30,

@@ -273,6 +273,51 @@ class SshServerComponentTest {
         }
     }
 
+    /**
+     * 10 wrong passwords from one address within 5 minutes: its passwords are refused unchecked for
+     * the rest of them (a guesser gets 10 tries per 5 minutes, and cannot fill the checking threads'
+     * queue); keys still log in.
+     */
+    @Test
+    void tenWrongPasswordsFromAnAddressRefuseItsPasswordsForAWhile() throws Exception {
+        KeyPair key = authorizedKey();
+        start("127.0.0.0/8", Map.of());
+        try (ClientSession s = loginWithKey("alice", key)) {
+            assertEquals(0, exec(s, "ssh:user-add bob 'correct horse'").status());
+        }
+        for (int round = 0; round < 2; round++) {
+            try (ClientSession s = connect("bob", null)) {
+                for (int i = 0; i < FailedLogins.LIMIT / 2; i++) {
+                    s.addPasswordIdentity("wrong " + round + i);
+                }
+                assertThrows(IOException.class, () -> s.auth().verify(WAIT));
+            }
+        }
+        try (ClientSession s = connect("bob", null)) {
+            s.addPasswordIdentity("correct horse");
+            assertThrows(IOException.class, () -> s.auth().verify(WAIT), "refused unchecked after 10 failures");
+        }
+        try (ClientSession s = loginWithKey("alice", key)) {
+            assertEquals(0, exec(s, "gatehouse:status").status(), "keys still log in");
+        }
+    }
+
+    @Test
+    void failedLoginsEndWithTheirWindow() throws Exception {
+        FailedLogins f = new FailedLogins(1);
+        InetSocketAddress a = new InetSocketAddress("2001:db8::1", 50000);
+        InetSocketAddress sameSlash64 = new InetSocketAddress("2001:db8::2", 50001);
+        for (int i = 0; i < FailedLogins.LIMIT - 1; i++) {
+            assertFalse(f.failed(a));
+        }
+        assertEquals(0, f.blockedSeconds(a));
+        assertTrue(f.failed(sameSlash64), "the /64 counts together");
+        assertTrue(f.blockedSeconds(a) > 0);
+        assertEquals(0, f.blockedSeconds(new InetSocketAddress("2001:db8:1::1", 1)), "another /64");
+        Thread.sleep(1100);
+        assertEquals(0, f.blockedSeconds(a), "the window has passed");
+    }
+
     @Test
     void connectionsFromOutsideTheManagementNetworksAreRefusedBeforeAuthentication() throws Exception {
         KeyPair key = authorizedKey();
