@@ -141,6 +141,11 @@ public final class BanComponent implements HttpFilter, BanList {
 
     @Deactivate
     synchronized void deactivate() {
+        int held = table.banCount();
+        if (held > 0) {
+            // Bans are held in memory: a restart, or a refresh of the bundle, ends them; said, as each unban is.
+            BanTable.LOG.info("Ban: the ban stops: {} ban(s) end with it (bans are not kept across a restart)", held);
+        }
         refused.clear();
         if (sweeper != null) {
             sweeper.shutdownNow();

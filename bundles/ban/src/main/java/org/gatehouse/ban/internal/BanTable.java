@@ -147,15 +147,20 @@ final class BanTable {
             if (n < s.maxFailures()) {
                 return null;
             }
-            failures.remove(key);
-            makeRoomForBan(now, s.maxTracked());
-            Banned b = new Banned(key, text(key, s.ipv6Prefix()), n, now, now + s.banTime().toMillis());
-            bans.put(key, b);
-            bansMade++;
-            LOG.info("Ban: {} banned for {} s after {} failed PIN attempts within {} s (403 answers to POST .../request_token); "
-                    + "ban:remove {} lifts it", b.address(), s.banTime().toSeconds(), n, s.findTime().toSeconds(), b.address());
-            return b;
+            return ban(key, n, now, s);
         }
+    }
+
+    /** Bans {@code key} after its {@code n} failures (under this table's lock). */
+    private Banned ban(InetAddress key, int n, long now, BanSettings s) {
+        failures.remove(key);
+        makeRoomForBan(now, s.maxTracked());
+        Banned b = new Banned(key, text(key, s.ipv6Prefix()), n, now, now + s.banTime().toMillis());
+        bans.put(key, b);
+        bansMade++;
+        LOG.info("Ban: {} banned for {} s after {} failed PIN attempts within {} s (403 answers to POST .../request_token); "
+                + "ban:remove {} lifts it", b.address(), s.banTime().toSeconds(), n, s.findTime().toSeconds(), b.address());
+        return b;
     }
 
     /** A PIN attempt let go to a node: counted under {@code key} until it ends, or not counted (banning off) when that is null. */
@@ -181,8 +186,15 @@ final class BanTable {
         long cutoff = ticker.millis() - s.findTime().toMillis();
         synchronized (this) {
             Failures f = failures.get(key);
+            int failed = f == null ? 0 : f.countAfter(cutoff);
+            if (failed >= s.maxFailures()) {
+                // max-failures was lowered below the failures counted: banned now, as the failure
+                // that reached it would have; else its attempts were refused for good, no ban made.
+                ban(key, failed, ticker.millis(), s);
+                return null;
+            }
             int[] n = underWay.get(key);
-            int counted = (f == null ? 0 : f.countAfter(cutoff)) + (n == null ? 0 : n[0]);
+            int counted = failed + (n == null ? 0 : n[0]);
             if (counted >= s.maxFailures()) {
                 return null;
             }

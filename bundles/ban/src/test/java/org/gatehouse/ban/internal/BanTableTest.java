@@ -57,6 +57,21 @@ class BanTableTest {
         assertEquals(64, d.ipv6Prefix(), "one IPv6 subscriber's /64 counts as one client");
     }
 
+    /**
+     * max-failures lowered below the failures an address has counted: its next attempt bans it (one
+     * log line, ban:list), instead of being refused as "too many at once" until the failures age out.
+     */
+    @Test
+    void aLowerMaxFailuresBansAnAddressAlreadyPastIt() throws Exception {
+        configure("max-failures", 10);
+        fail("203.0.113.5", 5);
+        assertNull(table.banned(ip("203.0.113.5")));
+        configure("max-failures", 3);
+        assertNull(table.attemptBegins(ip("203.0.113.5")), "not let go to a node");
+        assertNotNull(table.banned(ip("203.0.113.5")), "banned");
+        assertEquals(1, table.statistics(0, 0).bansSinceStart());
+    }
+
     @Test
     void badValuesAreNamedWithTheirKey() {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,

@@ -28,7 +28,7 @@ public final class BanStatus implements MetricsSource, PageSection {
         m.gauge("gatehouse_ban_counting", "Addresses with failed PIN attempts counted within the find time, not banned.", s.counting());
         m.counter("gatehouse_ban_bans_total", "Bans imposed.", s.bansSinceStart());
         m.counter("gatehouse_ban_failures_total", "Failed PIN attempts counted towards a ban.", s.failuresSinceStart());
-        m.counter("gatehouse_ban_refused_total", "Requests from banned addresses answered 429.", s.refusedSinceStart());
+        m.counter("gatehouse_ban_refused_total", "Requests the ban answered 429 (banned addresses, PIN attempts beyond max-failures under way at once).", s.refusedSinceStart());
         m.counter("gatehouse_ban_forgotten_total", "Addresses whose counted failures were dropped because max-tracked were counted.",
                 s.forgottenSinceStart());
     }
