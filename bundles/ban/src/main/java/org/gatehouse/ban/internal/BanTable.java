@@ -42,8 +42,12 @@ final class BanTable {
     private final Ticker ticker;
     private volatile BanSettings settings = BanSettings.DEFAULTS;
     private final ConcurrentHashMap<InetAddress, Banned> bans = new ConcurrentHashMap<>();
-    /** In the order of each address's last failure (access order), so the quietest is forgotten first. Guarded by this. */
-    private final LinkedHashMap<InetAddress, Failures> failures = new LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * In the order of each address's last failure (moved to the end at each failure, not at each look:
+     * an attempt let through or answered 200 is no failure), so the quietest is forgotten first and the
+     * sweep stops at the first address still in its window. Guarded by this.
+     */
+    private final LinkedHashMap<InetAddress, Failures> failures = new LinkedHashMap<>();
     /**
      * PIN attempts under way per key: answered, each may be a failure, so they count against
      * max-failures until then. Entries live only while attempts do. Guarded by this.
@@ -137,11 +141,13 @@ final class BanTable {
                 expire(current);
             }
             failuresCounted++;
-            Failures f = failures.get(key);
+            Failures f = failures.remove(key);
             if (f == null) {
                 f = new Failures();
                 failures.put(key, f);
                 trimFailures(s.maxTracked(), now);
+            } else {
+                failures.put(key, f);
             }
             int n = f.add(now, s.findTime().toMillis(), s.maxFailures());
             if (n < s.maxFailures()) {

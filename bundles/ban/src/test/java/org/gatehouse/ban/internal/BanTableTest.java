@@ -72,6 +72,26 @@ class BanTableTest {
         assertEquals(1, table.statistics(0, 0).bansSinceStart());
     }
 
+    /**
+     * The address forgotten first when max-tracked is reached is the one whose last failure is oldest:
+     * a PIN attempt that was no failure (let through, answered 200) does not move it back.
+     */
+    @Test
+    void theAddressWhoseLastFailureIsOldestIsForgottenFirst() throws Exception {
+        configure("max-tracked", 100);
+        fail("203.0.113.1", 1);
+        for (int i = 1; i < 100; i++) {
+            clock.advanceSeconds(0.01);
+            fail("198.51.100." + i, 1);
+        }
+        table.attemptEnded(table.attemptBegins(ip("203.0.113.1")));
+        fail("192.0.2.1", 1);
+        List<String> counting = table.failures().stream().map(FailureCount::address).toList();
+        assertEquals(100, counting.size());
+        assertFalse(counting.contains("203.0.113.1"), "failed first and only looked at since: " + counting);
+        assertTrue(counting.contains("198.51.100.1") && counting.contains("192.0.2.1"), counting.toString());
+    }
+
     @Test
     void badValuesAreNamedWithTheirKey() {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
