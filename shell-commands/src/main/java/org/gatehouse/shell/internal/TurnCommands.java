@@ -253,7 +253,7 @@ public final class TurnCommands {
         out.append(String.format("Since start     %,d allocations made, %,d ended%n", s.allocationsCreated(), s.allocationsEnded()));
         out.append(String.format("Relayed         %s packets to peers, %s packets to clients%n",
                 traffic(s.packetsToPeers(), s.bytesToPeers()), traffic(s.packetsToClients(), s.bytesToClients())));
-        out.append(String.format("Dropped         %,d without permission or channel, %,d over the bandwidth cap%n",
+        out.append(String.format("Dropped         %,d without permission or channel or to a full socket, %,d over the bandwidth cap%n",
                 s.dropped(), s.droppedOverBandwidth()));
         out.append(String.format("Refused         %,d wrong credentials, %,d denied peers, %,d over quota, %,d error answers in all%n",
                 s.authFailures(), s.deniedPeers(), s.quotaRejections(), s.errorAnswers()));

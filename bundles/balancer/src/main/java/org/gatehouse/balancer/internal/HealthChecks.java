@@ -33,7 +33,7 @@ final class HealthChecks {
      * health-interval for its answer) says nothing any more. Its late failure, counted after checks
      * were turned off, took a node out with no check left to bring it back.
      */
-    private volatile int generation;
+    private int generation;
 
     HealthChecks(ProxyRoute route, EventLoops loops) {
         this.route = route;
@@ -53,7 +53,8 @@ final class HealthChecks {
             return;
         }
         EventLoop loop = loops.group().next();
-        task = loop.scheduleAtFixedRate(() -> pool.nodes().forEach(n -> probe(pool, n, loop)), 0, interval, TimeUnit.SECONDS);
+        int checks = generation;
+        task = loop.scheduleAtFixedRate(() -> pool.nodes().forEach(n -> probe(pool, n, loop, checks)), 0, interval, TimeUnit.SECONDS);
     }
 
     synchronized void stop() {
@@ -64,14 +65,15 @@ final class HealthChecks {
         }
     }
 
-    private void probe(Pool pool, Node node, EventLoop loop) {
+    /** One check of {@code node}, made for the checks of {@code checks} (a {@link #generation}). */
+    private void probe(Pool pool, Node node, EventLoop loop, int checks) {
         if (!node.addressKnown()) {
             // No address to check: it gets no requests until its name resolves, which is not a failed check.
             return;
         }
         PoolSettings s = pool.settings();
         boolean http = s.healthCheck() == PoolSettings.HealthCheck.HTTP;
-        Verdict verdict = new Verdict(node, s, generation);
+        Verdict verdict = new Verdict(node, s, checks);
         route.connect(node, pool.tls(), Math.min(s.connectTimeout(), s.healthInterval()), loop, verdict)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
@@ -116,8 +118,11 @@ final class HealthChecks {
                 return false;
             }
             given = true;
-            if (madeIn == generation) {
-                node.checked(ok, settings.healthRise(), settings.healthFall(), why);
+            // Under the lock follow() holds while it stops the checks and clears what they concluded.
+            synchronized (HealthChecks.this) {
+                if (madeIn == generation) {
+                    node.checked(ok, settings.healthRise(), settings.healthFall(), why);
+                }
             }
             return true;
         }

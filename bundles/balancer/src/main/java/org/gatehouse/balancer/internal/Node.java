@@ -298,7 +298,6 @@ final class Node {
 
     // ---- kept-alive connections, each list touched only from its own event loop
 
-    /** A kept-alive connection of this loop made with the pool's current TLS settings, or null. */
     /** The kept-alive connections now (for tests). */
     List<Channel> idleConnections() {
         List<Channel> all = new ArrayList<>();
@@ -312,6 +311,7 @@ final class Node {
         return all;
     }
 
+    /** A kept-alive connection of this loop made with the pool's current TLS settings, or null. */
     Channel takeIdle(EventLoop loop, UpstreamTls tls) {
         ArrayDeque<Channel> q = idle.get(loop);
         if (q == null) {

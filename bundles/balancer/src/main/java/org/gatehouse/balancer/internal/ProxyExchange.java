@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -129,10 +128,8 @@ final class ProxyExchange implements Consumer<HttpContent> {
             clientGone();
             return;
         }
-        if (HttpUtil.is100ContinueExpected(request)) {
-            // The node is not asked: the client may send its body at once, and we stream it.
-            x.channel().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
-        }
+        // The node is not asked: the client may send its body at once, and we stream it.
+        x.sendContinue();
         next();
     }
 

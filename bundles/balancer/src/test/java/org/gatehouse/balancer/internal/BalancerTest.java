@@ -94,10 +94,10 @@ class BalancerTest {
     void aCheckThatFailsAfterChecksWereTurnedOffTakesNoNodeOut() throws Exception {
         try (TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
                 TestProxy p = new TestProxy(home, Map.of("nodes", a.address() + ", " + b.address(), "health-check", "http",
-                        "health-path", "/hang", "health-interval", "1", "health-fall", "1"))) {
+                        "health-path", "/hang", "health-interval", "3", "health-fall", "1"))) {
             ProxyingTest.waitFor(() -> a.byPath.containsKey("/hang") && b.byPath.containsKey("/hang"), "both nodes asked");
             p.set("health-check", "off");
-            Thread.sleep(1500);
+            Thread.sleep(3500);
             Node n = p.live().node(a.address());
             assertEquals("up", n.status().state(), n.status().toString());
             assertEquals(Map.of("a", 2, "b", 2), spread(p, 4));
@@ -136,10 +136,6 @@ class BalancerTest {
     }
 
     /**
-     * A node whose listen queue is full: the kernel drops the proxy's SYNs, so its connect neither
-     * succeeds nor fails, as with a node behind a firewall that drops packets, and only connect-timeout ends it.
-     */
-    /**
      * A pool's only node is never taken out by failures (nginx ignores max_fails for a group of one
      * server): one request cut short gave everyone 502 for fail-timeout. A node drained beside it
      * does not count; with a second node taking requests it is taken out as before.
@@ -162,6 +158,10 @@ class BalancerTest {
         }
     }
 
+    /**
+     * A node whose listen queue is full: the kernel drops the proxy's SYNs, so its connect neither
+     * succeeds nor fails, as with a node behind a firewall that drops packets, and only connect-timeout ends it.
+     */
     @Test
     void aNodeThatNeverAcceptsIsGivenUpAtConnectTimeoutAndTheRequestGoesToTheNext() throws Exception {
         List<Socket> queued = new ArrayList<>();

@@ -363,11 +363,19 @@ public final class SshServerComponent {
             org.apache.sshd.server.auth.AsyncAuthException answer = new org.apache.sshd.server.auth.AsyncAuthException();
             try {
                 PASSWORD_CHECKS.execute(() -> {
-                    boolean ok = false;
+                    if (failedLogins.blockedSeconds(client) > 0) {
+                        // Blocked while this attempt waited in the queue (guesses on parallel connections).
+                        answer.setAuthed(false);
+                        return;
+                    }
+                    boolean ok;
                     try {
                         ok = passwords.verify(user, password);
                     } catch (IOException | RuntimeException e) {
+                        // The file's fault, not the client's: refused, not counted.
                         LOG.error("SSH: cannot read {}: {}", passwords.file(), e.toString());
+                        answer.setAuthed(false);
+                        return;
                     }
                     if (!ok && failedLogins.failed(client)) {
                         LOG.warn("SSH: {} failed password logins from {} within {} s: its passwords are refused unchecked for {} s",

@@ -47,6 +47,12 @@ public interface HttpExchange {
      */
     void onBody(Consumer<HttpContent> consumer);
 
+    /**
+     * Tells a client that waits for it (Expect: 100-continue) to send its body: 100 Continue, once.
+     * Nothing for a request that does not wait, or once an answer has started.
+     */
+    void sendContinue();
+
     /** Stops reading the request body (the client is slowed by TCP) until {@link #resumeBody()}. */
     void pauseBody();
 

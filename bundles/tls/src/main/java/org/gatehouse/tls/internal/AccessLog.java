@@ -243,10 +243,6 @@ final class AccessLog implements AutoCloseable {
                 dropped.increment();
                 return;
             }
-            if (failedAt != 0) {
-                failedAt = 0;
-                LOG.info("TLS: access-log: writing {} again", file);
-            }
         }
         try {
             unflushed++;
@@ -277,6 +273,11 @@ final class AccessLog implements AutoCloseable {
         if (out != null) {
             try {
                 out.flush();
+                if (failedAt != 0 && unflushed > 0) {
+                    // Said once lines have reached the file: a full disk opens a file, and fails at the write.
+                    failedAt = 0;
+                    LOG.info("TLS: access-log: writing {} again", file);
+                }
                 unflushed = 0;
             } catch (IOException e) {
                 failed(System.nanoTime(), e);
@@ -342,6 +343,9 @@ final class AccessLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        writer.interrupt();
+        if (writer.isAlive()) {
+            // A disk that takes more than 2 s: the writer stops at once, its last lines lost.
+            writer.interrupt();
+        }
     }
 }

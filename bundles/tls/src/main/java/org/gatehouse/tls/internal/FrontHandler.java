@@ -503,6 +503,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         boolean closeAfter;
         /** A byte of the request's body has arrived. */
         boolean bodySeen;
+        /** 100 Continue was sent ({@link #sendContinue}). */
+        boolean continueSent;
         boolean filtering;
         HttpResponseStatus status;
         long bytes;
@@ -627,7 +629,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (f.contentSecurityPolicy() != null && !h.contains(FrontSettings.CONTENT_SECURITY_POLICY)) {
                 h.set(FrontSettings.CONTENT_SECURITY_POLICY, f.contentSecurityPolicy());
             }
-            if (request != null && !requestDone && !bodySeen && HttpUtil.is100ContinueExpected(request)) {
+            if (request != null && !continueSent && !requestDone && !bodySeen && HttpUtil.is100ContinueExpected(request)
+                    && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0) && !bodyWaiting()) {
                 // Answered while the client waits to be asked for its body (Expect: 100-continue): it
                 // may send it or not (RFC 9110 10.1.1), and the connection cannot tell the body from
                 // its next request. Closed after this answer, as Apache httpd does.
@@ -810,6 +813,27 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         @Override
         public boolean responseStarted() {
             return responseStarted;
+        }
+
+        @Override
+        public void sendContinue() {
+            if (request != null && !continueSent && !responseStarted && HttpUtil.is100ContinueExpected(request)) {
+                continueSent = true;
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+        }
+
+        /** Whether a part of this request's body has been read and waits to be handed on (a filter deciding). */
+        private boolean bodyWaiting() {
+            for (Object m : waiting) {
+                if (m instanceof HttpRequest) {
+                    return false;
+                }
+                if (m instanceof HttpContent && ((HttpContent) m).content().isReadable()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private void done() {

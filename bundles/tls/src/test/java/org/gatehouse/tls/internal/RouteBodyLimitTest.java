@@ -65,4 +65,22 @@ class RouteBodyLimitTest {
         assertEquals("HTTP/1.1 200", answer);
         assertEquals(1, handled.get());
     }
+
+    /** The listener's max-body holds for every route: a route's larger limit does not raise it. */
+    @Test
+    void theListenersMaxBodyHoldsForARouteThatAllowsMore() throws Exception {
+        front.close();
+        front = new TestFront(home, Map.of("max-body", "1000"));
+        // Answers once the whole body is in.
+        front.route(x -> x.onBody(c -> {
+            boolean last = c instanceof io.netty.handler.codec.http.LastHttpContent;
+            c.release();
+            if (last) {
+                x.respond(HttpResponseStatus.OK, "text/plain", "taken");
+            }
+        }), Map.of(HttpRoute.PREFIX, "/big/", HttpRoute.MAX_BODY, 1_000_000L));
+        assertEquals("HTTP/1.1 413", send("POST /big/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n"));
+        assertEquals("HTTP/1.1 413", send("POST /big/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n"
+                + "a".repeat(2000) + "\r\n0\r\n\r\n"));
+    }
 }

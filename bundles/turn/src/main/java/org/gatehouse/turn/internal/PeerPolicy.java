@@ -105,11 +105,6 @@ final class PeerPolicy {
         return v != Verdict.ALLOWED ? v : ownService(peer) ? Verdict.DENIED_OWN_ADDRESS : Verdict.ALLOWED;
     }
 
-    /**
-     * Whether {@code peer} is this host's address at a port no relay of this server holds, not opened
-     * by allowed-peer-ip: a Send indication's check, whose address a permission already admitted (the
-     * relay ports are asked only for this host's addresses, never for a peer elsewhere).
-     */
     /** Whether {@code address} is one of this host's (or carries one in a transition form). */
     boolean ownAddress(InetAddress address) {
         InetAddress a = IpAddresses.canonical(address);
@@ -120,6 +115,11 @@ final class PeerPolicy {
         return embedded.isPresent() && own.contains(embedded.get());
     }
 
+    /**
+     * Whether {@code peer} is this host's address at a port no relay of this server holds, not opened
+     * by allowed-peer-ip: a Send indication's check, whose address a permission already admitted (the
+     * relay ports are asked only for this host's addresses, never for a peer elsewhere).
+     */
     boolean ownService(InetSocketAddress peer) {
         InetAddress address = IpAddresses.canonical(peer.getAddress());
         InetAddress ownAddress = address;

@@ -692,13 +692,15 @@ final class TurnServer implements TurnHandler {
             return;
         }
         synchronized (statisticsLock) {
-            // A scrape sees this allocation's traffic among the live ones or among the ended, never in neither.
-            a.close();
+            // A scrape sees this allocation's traffic among the live ones or among the ended, never in
+            // neither. Only the bookkeeping under the lock: its sockets close after.
+            a.ended = true;
             table.remove(a);
             if (a.ready) {
                 counters.ended(a);
             }
         }
+        a.close();
         String relayed = a.relayedAddresses();
         if (a.v4 != null) {
             ports.release(a.v4.bound, a.v4.port);

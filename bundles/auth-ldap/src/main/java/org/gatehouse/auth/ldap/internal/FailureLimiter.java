@@ -165,7 +165,9 @@ final class FailureLimiter {
      */
     Attempt begins(InetAddress client, String user, String password) {
         UserKey name = key(client, user);
-        String guess = digest.of(password);
+        // The name as sent is part of the guess: an answer is shared only with the very same login
+        // (the directory was not asked whether "ALICE" is "alice").
+        String guess = digest.of(user + '\u0000' + password);
         synchronized (underWay) {
             Map<String, Asked> passwords = underWay.get(name);
             Asked same = passwords == null ? null : passwords.get(guess);

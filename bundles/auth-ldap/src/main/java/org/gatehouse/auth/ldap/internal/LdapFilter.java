@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.gatehouse.auth.ldap.DirectoryCheck.Reachability;
@@ -232,7 +231,7 @@ final class LdapFilter implements HttpFilter {
                 return;
             }
             if (!attempt.first()) {
-                finish(sameAnswer(attempt, limit));
+                finish(sameAnswer(attempt));
                 return;
             }
             Directory.Result r = null;
@@ -258,13 +257,15 @@ final class LdapFilter implements HttpFilter {
          * requests, or one guess sent on many connections): one question to the directory, one failure
          * counted at most.
          */
-        private Directory.Result sameAnswer(FailureLimiter.Attempt attempt, long waitNanos) {
+        private Directory.Result sameAnswer(FailureLimiter.Attempt attempt) {
             Object answer = null;
             try {
-                answer = attempt.answer().get(waitNanos, TimeUnit.NANOSECONDS);
+                // As long as the first takes: its question to the directory is bounded by the timeouts
+                // of each server it tries, and it always hands on an answer, even a failure's.
+                answer = attempt.answer().get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
+            } catch (ExecutionException e) {
                 LOG.debug("LDAP: no answer for {} from the same login under way", c.user(), e);
             } finally {
                 a.limiter().ended(attempt, null);
