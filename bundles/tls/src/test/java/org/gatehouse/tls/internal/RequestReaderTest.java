@@ -22,8 +22,9 @@ class RequestReaderTest {
 
     private static final RequestReader.Limits LIMITS = new RequestReader.Limits(256, 1024, 20, 1000);
 
-    private static List<Object> read(String... parts) {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestReader(LIMITS, new RequestReader.HeadTimer() {
+    /** A reader with {@link #LIMITS} and no header-read deadline. */
+    private static RequestReader newReader() {
+        return new RequestReader(LIMITS, new RequestReader.HeadTimer() {
             @Override
             public void headStarted() {
             }
@@ -31,7 +32,11 @@ class RequestReaderTest {
             @Override
             public void headComplete() {
             }
-        }));
+        });
+    }
+
+    private static List<Object> read(String... parts) {
+        EmbeddedChannel ch = new EmbeddedChannel(newReader());
         for (String p : parts) {
             ch.writeInbound(Unpooled.copiedBuffer(p, StandardCharsets.ISO_8859_1));
         }
@@ -202,15 +207,7 @@ class RequestReaderTest {
 
     @Test
     void aRoutesBodyLimitHoldsForItsRequestOnly() {
-        RequestReader reader = new RequestReader(LIMITS, new RequestReader.HeadTimer() {
-            @Override
-            public void headStarted() {
-            }
-
-            @Override
-            public void headComplete() {
-            }
-        });
+        RequestReader reader = newReader();
         EmbeddedChannel ch = new EmbeddedChannel(reader);
         List<Object> out = new ArrayList<>();
         ch.writeInbound(Unpooled.copiedBuffer("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -243,15 +240,7 @@ class RequestReaderTest {
      */
     @Test
     void aRoutesBodyLimitSetLateDoesNotHoldForThePipelinedRequestAfter() {
-        RequestReader reader = new RequestReader(LIMITS, new RequestReader.HeadTimer() {
-            @Override
-            public void headStarted() {
-            }
-
-            @Override
-            public void headComplete() {
-            }
-        });
+        RequestReader reader = newReader();
         EmbeddedChannel ch = new EmbeddedChannel(reader);
         List<Object> out = new ArrayList<>();
         ch.writeInbound(Unpooled.copiedBuffer("GET /small HTTP/1.1\r\nHost: x\r\n\r\n"
