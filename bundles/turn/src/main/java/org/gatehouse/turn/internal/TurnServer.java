@@ -631,6 +631,13 @@ final class TurnServer implements TurnHandler {
         StunConnection wildcard = a.connection;
         boolean queued = onLoop(wildcard.eventLoop(), () -> {
             try {
+                if (a.ended) {
+                    // Ended meanwhile (its wildcard socket closed, say): handled through that socket, an
+                    // Allocate would make an allocation no datagram can reach. Its retransmission comes
+                    // through the socket it was sent to, and is handled there.
+                    counters.dropped.increment();
+                    return;
+                }
                 if (channelData) {
                     onChannelData(datagram, wildcard, client);
                 } else {
