@@ -372,8 +372,13 @@ public final class SshServerComponent {
                     try {
                         ok = passwords.verify(user, password);
                     } catch (IOException | RuntimeException e) {
-                        // The file's fault, not the client's: refused, not counted.
-                        LOG.error("SSH: cannot read {}: {}", passwords.file(), e.toString());
+                        // The file's fault, not the client's: refused, not counted; said once a minute.
+                        long now = System.nanoTime();
+                        long last = unreadableLogged.get();
+                        if (now - last > 60_000_000_000L && unreadableLogged.compareAndSet(last, now)) {
+                            LOG.error("SSH: cannot read {}: {}; password logins are refused until it can be read", passwords.file(),
+                                    e.toString());
+                        }
                         answer.setAuthed(false);
                         return;
                     }
@@ -397,6 +402,8 @@ public final class SshServerComponent {
 
     /** Kept across configuration changes and restarts of the listener, as long as the bundle runs. */
     private final FailedLogins failedLogins = new FailedLogins();
+    /** When an unreadable users file was last said. */
+    private final java.util.concurrent.atomic.AtomicLong unreadableLogged = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 120_000_000_000L);
 
     /** Password checks (PBKDF2): two threads, up to 32 waiting; shared by every listener this bundle opens. */
     private static final java.util.concurrent.ThreadPoolExecutor PASSWORD_CHECKS = new java.util.concurrent.ThreadPoolExecutor(2, 2, 30,

@@ -167,7 +167,7 @@ final class FailureLimiter {
         UserKey name = key(client, user);
         // The name as sent is part of the guess: an answer is shared only with the very same login
         // (the directory was not asked whether "ALICE" is "alice").
-        String guess = digest.of(user + '\u0000' + password);
+        String guess = digest.of(user, password);
         synchronized (underWay) {
             Map<String, Asked> passwords = underWay.get(name);
             Asked same = passwords == null ? null : passwords.get(guess);

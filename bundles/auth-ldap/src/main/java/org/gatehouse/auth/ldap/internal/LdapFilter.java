@@ -244,10 +244,14 @@ final class LdapFilter implements HttpFilter {
                 // Counted here, before this worker takes the next login, not when the event loop
                 // answers: that one would otherwise not see it. The attempt ends after its failure
                 // is counted, on every path.
-                if (r != null && r.outcome() == Directory.Outcome.REFUSED) {
-                    a.limiter().failed(client, c.user());
+                try {
+                    if (r != null && r.outcome() == Directory.Outcome.REFUSED) {
+                        a.limiter().failed(client, c.user());
+                    }
+                } finally {
+                    // Always: the logins waiting for this answer are handed it.
+                    a.limiter().ended(attempt, r);
                 }
-                a.limiter().ended(attempt, r);
             }
             finish(r);
         }
