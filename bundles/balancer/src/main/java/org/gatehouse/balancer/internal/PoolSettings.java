@@ -21,19 +21,6 @@ record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls 
         String source) {
 
     static final String FACTORY_PID = "org.gatehouse.balancer.pool";
-
-    /**
-     * {@code max-fails} as failures apply it: 0 (never out) for the one node that takes requests in a
-     * pool without another, as nginx ignores max_fails for a group of one server: taking it out only
-     * turns one failed request into {@code fail-timeout} seconds of 502 for everyone.
-     */
-    int passiveMaxFails() {
-        int serving = 0;
-        for (NodeSpec n : nodes) {
-            serving += n.drain() ? 0 : 1;
-        }
-        return serving <= 1 ? 0 : maxFails;
-    }
     static final String DEFAULT_POOL = "conferencing";
     /** The appliance's proxied paths: the client API, the web app and its static files, everything else. */
     static final List<String> DEFAULT_ROUTES = List.of("/api/", "/webapp/", "/static/", "/");
@@ -53,6 +40,19 @@ record PoolSettings(String name, List<NodeSpec> nodes, List<String> routes, Tls 
      * the name checked in the certificate (empty: the node's host when it is a name).
      */
     record Tls(boolean enabled, Path caFile, Set<String> fingerprints, boolean trustAll, String name) {
+    }
+
+    /**
+     * {@code max-fails} as failures apply it: 0 (never out) for the one node that takes requests in a
+     * pool without another, as nginx ignores max_fails for a group of one server: taking it out only
+     * turns one failed request into {@code fail-timeout} seconds of 502 for everyone.
+     */
+    int passiveMaxFails() {
+        int serving = 0;
+        for (NodeSpec n : nodes) {
+            serving += n.drain() ? 0 : 1;
+        }
+        return serving <= 1 ? 0 : maxFails;
     }
 
     boolean hostPassedThrough() {

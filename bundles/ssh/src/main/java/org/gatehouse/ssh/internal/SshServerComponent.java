@@ -13,12 +13,17 @@ import java.security.PublicKey;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.AsyncAuthException;
 import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.session.SessionFactory;
@@ -356,40 +361,14 @@ public final class SshServerComponent {
         // every open shell, by a few threads with a short queue; an attempt that finds the queue full
         // is refused at once (a flood of guesses, not an administrator).
         s.setPasswordAuthenticator((user, password, session) -> {
-            java.net.SocketAddress client = session.getClientAddress();
+            SocketAddress client = session.getClientAddress();
             if (failedLogins.blockedSeconds(client) > 0) {
                 return false;
             }
-            org.apache.sshd.server.auth.AsyncAuthException answer = new org.apache.sshd.server.auth.AsyncAuthException();
+            AsyncAuthException answer = new AsyncAuthException();
             try {
-                PASSWORD_CHECKS.execute(() -> {
-                    if (failedLogins.blockedSeconds(client) > 0) {
-                        // Blocked while this attempt waited in the queue (guesses on parallel connections).
-                        answer.setAuthed(false);
-                        return;
-                    }
-                    boolean ok;
-                    try {
-                        ok = passwords.verify(user, password);
-                    } catch (IOException | RuntimeException e) {
-                        // The file's fault, not the client's: refused, not counted; said once a minute.
-                        long now = System.nanoTime();
-                        long last = unreadableLogged.get();
-                        if (now - last > 60_000_000_000L && unreadableLogged.compareAndSet(last, now)) {
-                            LOG.error("SSH: cannot read {}: {}; password logins are refused until it can be read", passwords.file(),
-                                    e.toString());
-                        }
-                        answer.setAuthed(false);
-                        return;
-                    }
-                    if (!ok && failedLogins.failed(client)) {
-                        LOG.warn("SSH: {} failed password logins from {} within {} s: its passwords are refused unchecked for {} s",
-                                FailedLogins.LIMIT, client instanceof InetSocketAddress ? ((InetSocketAddress) client).getAddress().getHostAddress() : client,
-                                FailedLogins.WINDOW_SECONDS, failedLogins.blockedSeconds(client));
-                    }
-                    answer.setAuthed(ok);
-                });
-            } catch (java.util.concurrent.RejectedExecutionException busy) {
+                PASSWORD_CHECKS.execute(() -> answer.setAuthed(checkPassword(passwords, user, password, client)));
+            } catch (RejectedExecutionException busy) {
                 return false;
             }
             throw answer;
@@ -400,14 +379,38 @@ public final class SshServerComponent {
 
     static final int MAX_AUTH_REQUESTS = 6;
 
+    /** On a password-check thread: whether {@code password} is {@code user}'s; a wrong one counts for {@code client}. */
+    private boolean checkPassword(PasswordFile passwords, String user, String password, SocketAddress client) {
+        if (failedLogins.blockedSeconds(client) > 0) {
+            // Blocked while this attempt waited in the queue (guesses on parallel connections).
+            return false;
+        }
+        boolean ok;
+        try {
+            ok = passwords.verify(user, password);
+        } catch (IOException | RuntimeException e) {
+            // The file's fault, not the client's: refused, not counted; said once a minute.
+            if (unreadable.due() > 0) {
+                LOG.error("SSH: cannot read {}: {}; password logins are refused until it can be read", passwords.file(), e.toString());
+            }
+            return false;
+        }
+        if (!ok && failedLogins.failed(client)) {
+            LOG.warn("SSH: {} failed password logins from {} within {} s: its passwords are refused unchecked for {} s", FailedLogins.LIMIT,
+                    client instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : client, FailedLogins.WINDOW_SECONDS,
+                    failedLogins.blockedSeconds(client));
+        }
+        return ok;
+    }
+
     /** Kept across configuration changes and restarts of the listener, as long as the bundle runs. */
     private final FailedLogins failedLogins = new FailedLogins();
-    /** When an unreadable users file was last said. */
-    private final java.util.concurrent.atomic.AtomicLong unreadableLogged = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 120_000_000_000L);
+    /** An unreadable users file is said at most once a minute. */
+    private final LogGate<Object> unreadable = new LogGate<>(60, 1);
 
     /** Password checks (PBKDF2): two threads, up to 32 waiting; shared by every listener this bundle opens. */
-    private static final java.util.concurrent.ThreadPoolExecutor PASSWORD_CHECKS = new java.util.concurrent.ThreadPoolExecutor(2, 2, 30,
-            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(32), r -> {
+    private static final ThreadPoolExecutor PASSWORD_CHECKS = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(32), r -> {
                 Thread t = new Thread(r, "gatehouse-ssh-password");
                 t.setDaemon(true);
                 return t;

@@ -378,11 +378,15 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             return;
         }
         x.mount = mount;
-        long declared = HttpUtil.getContentLength(request, -1L);
-        if (mount.maxBody() > 0 && declared > mount.maxBody()) {
-            // Refused before any of the body reaches the route, as max-body refuses it before routing.
-            answerAndClose(x, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Content-Length " + declared + " above " + mount.maxBody());
-            return;
+        long limit = mount.maxBody();
+        if (limit > 0 && limit < x.front.settings().limits().body()) {
+            // A route's own limit below max-body (which the reader held the request to already):
+            // refused before any of the body reaches the route.
+            long declared = HttpUtil.getContentLength(request, -1L);
+            if (declared > limit) {
+                answerAndClose(x, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Content-Length " + declared + " above " + limit);
+                return;
+            }
         }
         reader.bodyLimit(mount.maxBody(), request);
         try {

@@ -107,12 +107,16 @@ final class PeerPolicy {
 
     /** Whether {@code address} is one of this host's (or carries one in a transition form). */
     boolean ownAddress(InetAddress address) {
-        InetAddress a = IpAddresses.canonical(address);
-        if (own.contains(a)) {
-            return true;
+        return ownForm(IpAddresses.canonical(address)) != null;
+    }
+
+    /** This host's address that canonical {@code address} is or carries (IPv4 in a transition form), or null. */
+    private InetAddress ownForm(InetAddress address) {
+        if (own.contains(address)) {
+            return address;
         }
-        Optional<Inet4Address> embedded = IpAddresses.embeddedIpv4(a);
-        return embedded.isPresent() && own.contains(embedded.get());
+        Optional<Inet4Address> embedded = IpAddresses.embeddedIpv4(address);
+        return embedded.isPresent() && own.contains(embedded.get()) ? embedded.get() : null;
     }
 
     /**
@@ -122,15 +126,8 @@ final class PeerPolicy {
      */
     boolean ownService(InetSocketAddress peer) {
         InetAddress address = IpAddresses.canonical(peer.getAddress());
-        InetAddress ownAddress = address;
-        if (!own.contains(address)) {
-            Optional<Inet4Address> embedded = IpAddresses.embeddedIpv4(address);
-            if (embedded.isEmpty() || !own.contains(embedded.get())) {
-                return false;
-            }
-            ownAddress = embedded.get();
-        }
-        return !allowed.contains(address) && !allowed.contains(ownAddress) && !relayPort.test(peer.getPort());
+        InetAddress ownAddress = ownForm(address);
+        return ownAddress != null && !allowed.contains(address) && !allowed.contains(ownAddress) && !relayPort.test(peer.getPort());
     }
 
     Verdict verdict(InetAddress peer) {
