@@ -235,8 +235,18 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
             if (content instanceof LastHttpContent) {
                 x.requestDone = true;
             }
-            x.bodySeen |= content.content().isReadable();
+            int n = content.content().readableBytes();
+            x.bodySeen |= n > 0;
             if (x.body != null && !x.responseDone) {
+                x.bodyBytes += n;
+                if (x.mount != null && x.mount.maxBody() > 0 && x.bodyBytes > x.mount.maxBody()) {
+                    // Past the route's own limit (a chunked body, or one whose parts came before the
+                    // route was chosen): refused as the reader refuses past max-body.
+                    content.release();
+                    reader.refuseRest();
+                    answerAndClose(null, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body larger than " + x.mount.maxBody() + " bytes");
+                    return;
+                }
                 x.body.accept(content);
             } else {
                 content.release();
@@ -388,7 +398,6 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
                 return;
             }
         }
-        reader.bodyLimit(mount.maxBody(), request);
         try {
             mount.route().handle(x);
         } catch (RuntimeException e) {
@@ -507,6 +516,8 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         boolean closeAfter;
         /** A byte of the request's body has arrived. */
         boolean bodySeen;
+        /** Body bytes handed to the route, held to its own limit. */
+        long bodyBytes;
         /** 100 Continue was sent ({@link #sendContinue}). */
         boolean continueSent;
         boolean filtering;

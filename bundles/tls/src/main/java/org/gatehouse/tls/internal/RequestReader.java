@@ -57,9 +57,6 @@ final class RequestReader extends ByteToMessageDecoder {
     private State state = State.HEAD;
     private long remaining;
     private long bodyRead;
-    private long bodyLimit;
-    /** The request whose body is being read (the last one framed). */
-    private HttpRequest framing;
     private final HeadTimer timer;
 
     /** Told when a request head starts arriving and when it is complete (the header-read deadline). */
@@ -80,13 +77,11 @@ final class RequestReader extends ByteToMessageDecoder {
     }
 
     /**
-     * The body limit of the route that took {@code request}, for the rest of its body; none when the
-     * reader has gone on to the next request meanwhile (pipelined), whose body is not that route's.
+     * The rest of the current request's body is not wanted (the front refused it past a route's own
+     * limit): its bytes and whatever follows are dropped, as after a refusal of the reader's own.
      */
-    void bodyLimit(long limit, HttpRequest request) {
-        if (request == framing) {
-            this.bodyLimit = limit;
-        }
+    void refuseRest() {
+        state = State.REJECTED;
     }
 
     @Override
@@ -110,9 +105,6 @@ final class RequestReader extends ByteToMessageDecoder {
                     break;
                 case FIXED: {
                     int n = (int) Math.min(Math.min(remaining, in.readableBytes()), MAX_CHUNK_PIECE);
-                    if (!countBody(n, out)) {
-                        return;
-                    }
                     remaining -= n;
                     if (remaining == 0) {
                         out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
@@ -129,9 +121,7 @@ final class RequestReader extends ByteToMessageDecoder {
                     break;
                 case CHUNK_DATA: {
                     int n = (int) Math.min(Math.min(remaining, in.readableBytes()), MAX_CHUNK_PIECE);
-                    if (!countBody(n, out)) {
-                        return;
-                    }
+                    bodyRead += n;
                     out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
                     remaining -= n;
                     if (remaining == 0) {
@@ -163,15 +153,6 @@ final class RequestReader extends ByteToMessageDecoder {
                     return;
             }
         }
-    }
-
-    private boolean countBody(int n, List<Object> out) {
-        bodyRead += n;
-        if (bodyLimit > 0 && bodyRead > bodyLimit) {
-            reject(out, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body larger than " + bodyLimit + " bytes");
-            return false;
-        }
-        return true;
     }
 
     private void reject(List<Object> out, HttpResponseStatus status, String reason) {
@@ -324,9 +305,6 @@ final class RequestReader extends ByteToMessageDecoder {
             return;
         }
         bodyRead = 0;
-        // Until a route takes this request, only max-body holds: not the limit of the route before.
-        bodyLimit = 0;
-        framing = request;
         if (!codings.isEmpty()) {
             if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");

@@ -206,54 +206,6 @@ class RequestReaderTest {
     }
 
     @Test
-    void aRoutesBodyLimitHoldsForItsRequestOnly() {
-        RequestReader reader = newReader();
-        EmbeddedChannel ch = new EmbeddedChannel(reader);
-        List<Object> out = new ArrayList<>();
-        ch.writeInbound(Unpooled.copiedBuffer("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-                StandardCharsets.ISO_8859_1));
-        drain(ch, out);
-        reader.bodyLimit(5, (HttpRequest) out.get(out.size() - 1));
-        ch.writeInbound(Unpooled.copiedBuffer("3\r\nabc\r\n0\r\n\r\n"
-                + "POST /unrouted HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nabcdefgh\r\n0\r\n\r\n"
-                + "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", StandardCharsets.ISO_8859_1));
-        drain(ch, out);
-        reader.bodyLimit(5, (HttpRequest) out.get(out.size() - 1));
-        ch.writeInbound(Unpooled.copiedBuffer("6\r\nabcdef\r\n", StandardCharsets.ISO_8859_1));
-        drain(ch, out);
-        assertEquals(3, out.stream().filter(HttpRequest.class::isInstance).count(), out.toString());
-        Object last = out.get(out.size() - 1);
-        assertInstanceOf(RequestReader.Rejected.class, last, out.toString());
-        assertEquals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, ((RequestReader.Rejected) last).status());
-        assertEquals("abcabcdefgh", body(out.subList(0, out.size() - 1)), "the unrouted request's 8 bytes are read, above the 5 of the route before");
-    }
-
-    private static void drain(EmbeddedChannel ch, List<Object> out) {
-        for (Object o; (o = ch.readInbound()) != null; ) {
-            out.add(o);
-        }
-    }
-
-    /**
-     * A route's limit set when the reader has gone on to the next request (pipelined: both in one
-     * read) is not that request's: its body is held to max-body only, until its own route says.
-     */
-    @Test
-    void aRoutesBodyLimitSetLateDoesNotHoldForThePipelinedRequestAfter() {
-        RequestReader reader = newReader();
-        EmbeddedChannel ch = new EmbeddedChannel(reader);
-        List<Object> out = new ArrayList<>();
-        ch.writeInbound(Unpooled.copiedBuffer("GET /small HTTP/1.1\r\nHost: x\r\n\r\n"
-                + "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", StandardCharsets.ISO_8859_1));
-        drain(ch, out);
-        reader.bodyLimit(5, (HttpRequest) out.get(0));
-        ch.writeInbound(Unpooled.copiedBuffer("8\r\nabcdefgh\r\n0\r\n\r\n", StandardCharsets.ISO_8859_1));
-        drain(ch, out);
-        assertEquals(0, out.stream().filter(RequestReader.Rejected.class::isInstance).count(), out.toString());
-        assertEquals("abcdefgh", body(out));
-    }
-
-    @Test
     void nothingIsReadAfterARejection() {
         List<Object> out = read("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
         assertEquals(1, out.size());
