@@ -34,10 +34,26 @@ public final class CfgFile {
     /**
      * The lock to hold from reading a file to writing it back changed, so that two commands editing it
      * at once (setup and proxy:node-add on a pool's file) do not write back each other's text without
-     * the other's change. The same object for every spelling of the path.
+     * the other's change. The same object for every spelling of the path, through symbolic links too
+     * (an {@code etc} linked to {@code /etc/gatehouse}: FileInstall names the file by one path, the
+     * commands by the other).
      */
     public static Object editLock(Path file) {
-        return EDITS.computeIfAbsent(file.toAbsolutePath().normalize(), k -> new Object());
+        return EDITS.computeIfAbsent(realPath(file.toAbsolutePath().normalize()), k -> new Object());
+    }
+
+    /** The file's real path; for a file not there yet, its folder's real path and its name. */
+    private static Path realPath(Path file) {
+        try {
+            return file.toRealPath();
+        } catch (IOException e) {
+            Path folder = file.getParent();
+            try {
+                return folder == null ? file : folder.toRealPath().resolve(file.getFileName());
+            } catch (IOException e2) {
+                return file;
+            }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -51,5 +52,16 @@ class CfgFileTest {
         Path file = dir.resolve("etc/org.gatehouse.balancer.pool-conferencing.cfg");
         assertSame(CfgFile.editLock(file), CfgFile.editLock(dir.resolve("etc/../etc/./org.gatehouse.balancer.pool-conferencing.cfg")));
         assertNotSame(CfgFile.editLock(file), CfgFile.editLock(dir.resolve("etc/org.gatehouse.tls.cfg")));
+    }
+
+    /** An etc folder that is a link (to /etc/gatehouse, say): one lock by either path, the file there yet or not. */
+    @Test
+    void oneEditLockThroughASymbolicLink(@TempDir Path dir) throws IOException {
+        Path real = Files.createDirectories(dir.resolve("real/etc"));
+        Path link = Files.createSymbolicLink(dir.resolve("etc"), real);
+        assertSame(CfgFile.editLock(real.resolve("org.gatehouse.balancer.pool-a.cfg")), CfgFile.editLock(link.resolve("org.gatehouse.balancer.pool-a.cfg")));
+        Files.writeString(real.resolve("org.gatehouse.tls.cfg"), "");
+        Path fileLink = Files.createSymbolicLink(dir.resolve("tls.cfg"), real.resolve("org.gatehouse.tls.cfg"));
+        assertSame(CfgFile.editLock(link.resolve("org.gatehouse.tls.cfg")), CfgFile.editLock(fileLink));
     }
 }
