@@ -162,6 +162,38 @@ class DistributionIT {
         }
     }
 
+    /**
+     * Class-data sharing: the first run's recording is kept (it started) and mapped by the next start,
+     * also when a second bin/gatehouse was refused meanwhile (the script removed the first's mark with
+     * the archives of other JVMs, and its next start recorded afresh).
+     */
+    @Test
+    void classDataRecordedByARunIsKeptPastASecondServerRefused() throws Exception {
+        Path home = Distribution.copyTo(dir.resolve("cds"));
+        Path cds = home.resolve("data/cds");
+        try (Server server = Server.start(home)) {
+            server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
+            try (Server second = Server.start(home)) {
+                assertEquals(2, second.awaitExit(WAIT), second.output());
+            }
+            assertEquals(0, server.terminate(), server.output());
+        }
+        List<String> recorded;
+        try (var files = Files.list(cds)) {
+            recorded = files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertTrue(recorded.stream().anyMatch(n -> n.endsWith(".jsa.new")) && recorded.stream().anyMatch(n -> n.endsWith(".jsa.started")),
+                "the recording and its mark: " + recorded);
+        try (Server server = Server.start(home)) {
+            server.awaitOutput(l -> STARTED.matcher(l).matches(), WAIT);
+            try (var files = Files.list(cds)) {
+                List<String> now = files.map(p -> p.getFileName().toString()).toList();
+                assertTrue(now.stream().anyMatch(n -> n.endsWith(".jsa")), "the archive mapped: " + now);
+            }
+            assertEquals(0, server.terminate(), server.output());
+        }
+    }
+
     @Test
     void unreadableLauncherSettingsAreNamedAndRefused() throws Exception {
         Path home = Distribution.copyTo(dir.resolve("bad"));

@@ -45,6 +45,8 @@ public final class Boot {
     private final PrintStream err = System.err;
     /** The locations of the bundles installed from {@code system/}. */
     private final Set<String> shipped = ConcurrentHashMap.newKeySet();
+    /** The framework has started and said so (the class-data mark written). */
+    private volatile boolean reportedStarted;
 
     public Boot(LaunchSettings settings) {
         this.settings = settings;
@@ -149,6 +151,11 @@ public final class Boot {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
             // already shutting down
+        }
+        if (reportedStarted) {
+            // Again at the end: a second bin/gatehouse on this folder, refused by the lock, has removed
+            // the mark with the archives of other JVMs (the script cannot see the lock).
+            markStartedForClassDataSharing();
         }
         if (last.getType() == FrameworkEvent.ERROR) {
             err.println("gatehouse: stopped after an error: " + last.getThrowable());
@@ -275,6 +282,7 @@ public final class Boot {
         out.println("Gatehouse " + version + " started in " + millis + " ms: " + active + " bundles active, "
                 + listeners + " listening socket" + (listeners == 1 ? "" : "s")
                 + (notActive.isEmpty() ? "" : "; NOT active: " + String.join(", ", notActive)));
+        reportedStarted = true;
         markStartedForClassDataSharing();
     }
 
