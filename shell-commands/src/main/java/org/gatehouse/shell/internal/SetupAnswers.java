@@ -109,7 +109,7 @@ final class SetupAnswers {
             try {
                 out.put(key, q.check().apply(value));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(source + " line " + n + ": " + key + " = " + value + ": " + e.getMessage());
+                throw new IllegalArgumentException(source + " line " + n + ": " + shown(key, key + " = " + value) + ": " + e.getMessage());
             }
         }
         return out;
@@ -136,12 +136,17 @@ final class SetupAnswers {
         return s.toLowerCase(Locale.ROOT);
     }
 
+    /** Nodes as the pool reads them: each {@link #node}, none twice (the pool refuses its whole file for that). */
     static String nodes(String s) {
         List<String> out = new ArrayList<>();
         for (String part : s.split(",")) {
             String p = part.strip();
             if (!p.isEmpty()) {
-                out.add(node(p));
+                String node = node(p);
+                if (out.contains(node)) {
+                    throw new IllegalArgumentException(node + " is listed twice");
+                }
+                out.add(node);
             }
         }
         return String.join(", ", out);
@@ -163,8 +168,11 @@ final class SetupAnswers {
                 }
                 port = s.substring(end + 2);
             }
+            if (!host.matches("[0-9A-Fa-f:.]+")) {
+                throw new IllegalArgumentException(s + " is not [IPv6 address]:port");
+            }
             IpAddresses.parse(host);
-            host = "[" + host + "]";
+            host = "[" + host.toLowerCase(Locale.ROOT) + "]";
         } else {
             int colon = s.lastIndexOf(':');
             if (colon >= 0 && s.indexOf(':') != colon) {
@@ -174,12 +182,19 @@ final class SetupAnswers {
             if (colon >= 0) {
                 port = s.substring(colon + 1);
             }
-            if (!host.matches("[A-Za-z0-9]([A-Za-z0-9.\\-]*[A-Za-z0-9])?")) {
+            // As the pool reads a node: dot-separated labels of letters, digits and inner hyphens, none
+            // empty, in lower case; digits and dots alone an IPv4 address.
+            if (!host.matches("[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?)*")
+                    || host.length() > 253) {
                 throw new IllegalArgumentException(s + ": " + host + " is not a host name or address");
+            }
+            if (host.matches("[0-9.]+") && !host.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {
+                throw new IllegalArgumentException(s + ": " + host + " is not an IPv4 address");
             }
             if (host.matches("[0-9.]+")) {
                 IpAddresses.parse(host);
             }
+            host = host.toLowerCase(Locale.ROOT);
         }
         int p;
         try {

@@ -169,14 +169,30 @@ class SetupCommandTest {
      * multicast relay address (TURN refuses the whole file), a secret with a comma (static-auth-secret
      * would hold two secrets, and every credential made with the whole one fail) or with ${.
      */
+    /** Nodes the pool would refuse (its whole file, and every proxy:node-* after) are refused by setup first. */
+    @Test
+    void nodesThePoolWouldRefuseAreRefused() throws Exception {
+        assertTrue(refused("nodes = 10.40.0.10, 10.40.0.10:443").contains("10.40.0.10:443 is listed twice"), refused("nodes = 10.40.0.10, 10.40.0.10:443"));
+        assertTrue(refused("nodes = Conf1.example.com:443, conf1.example.com").contains("conf1.example.com:443 is listed twice"));
+        assertTrue(refused("nodes = conf..example.com:443").contains("is not a host name or address"));
+        assertTrue(refused("nodes = -conf.example.com:443").contains("is not a host name or address"));
+        assertTrue(refused("nodes = 10.1:443").contains("is not an IPv4 address"));
+        assertTrue(refused("nodes = [fe80::1%eth0]:443").contains("is not [IPv6 address]:port"));
+        assertEquals("conf1.example.com:443, [2001:db8::a]:8443", SetupAnswers.nodes("Conf1.Example.COM, [2001:DB8::A]:8443"));
+    }
+
     @Test
     void relayAddressesAndSecretsTurnWouldReadOtherwiseAreRefused() throws Exception {
         assertTrue(refused("relay-ip = 0.0.0.0").contains("'0.0.0.0' is not an address of this host"), refused("relay-ip = 0.0.0.0"));
         assertTrue(refused("relay-ip = 127.0.0.1, ::").contains("'::' is not an address of this host"));
         assertTrue(refused("relay-ip = 224.0.0.9").contains("multicast"));
         assertEquals("127.0.0.1, ::1", SetupAnswers.relayAddresses("127.0.0.1, ::1"));
-        assertTrue(refused("turn-secret = abc,defgh123").contains("a comma is not allowed"));
-        assertTrue(refused("turn-secret = abc${x}defgh").contains("'${' is not allowed"));
+        String comma = refused("turn-secret = abc,defgh123");
+        assertTrue(comma.contains("turn-secret = ********: a comma is not allowed") && !comma.contains("defgh123"), comma);
+        String variable = refused("turn-secret = abc${x}defgh");
+        assertTrue(variable.contains("'${' is not allowed") && !variable.contains("defgh"), variable);
+        String shortPassword = refused("turn-password = short");
+        assertTrue(shortPassword.contains("turn-password = ********: use at least 8 characters") && !shortPassword.contains("short"), shortPassword);
         assertEquals("abc$defgh{x}", SetupAnswers.restSecret("abc$defgh{x}"));
     }
 
