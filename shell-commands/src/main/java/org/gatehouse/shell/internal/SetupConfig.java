@@ -138,9 +138,11 @@ final class SetupConfig {
             throw new IllegalArgumentException("REST API credentials need the shared secret (turn-secret)");
         }
         Dictionary<String, Object> tlsNow = properties(cm.getConfiguration(TLS, "?"));
-        if (turnOn && a.get("turn-on-443").equals("yes") && a.get("web-proxy").equals("yes") && listensOn443(text(tlsNow, "https-listen", ""))) {
+        // The web proxy off empties the pool's routes, not https-listen: the front door still listens
+        // there, and TURN's TCP listener on 443 would clash with it either way.
+        if (turnOn && a.get("turn-on-443").equals("yes") && listensOn443(text(tlsNow, "https-listen", ""))) {
             throw new IllegalArgumentException("HTTPS listens on port 443 (https-listen in etc/org.gatehouse.tls.cfg): TURN cannot take 443 too"
-                    + " unless the web proxy is off or HTTPS moves");
+                    + " unless HTTPS moves to another port");
         }
         if (a.get("restricted").equals("yes") && turnOn && peers(a.get("nodes")).isEmpty()) {
             throw new IllegalArgumentException("restricted TURN relays only to the conferencing nodes, and none is given by address");

@@ -181,6 +181,20 @@ class SetupConfigTest {
                 Files.readString(file));
     }
 
+    /** TURN's TCP listener cannot share 443 with HTTPS, whether the web proxy is on or off: HTTPS listens either way. */
+    @Test
+    void turnOn443IsRefusedWhileHttpsListensThereWithTheWebProxyOffToo() throws Exception {
+        for (String webProxy : List.of("yes", "no")) {
+            FakeConfigurations files = new FakeConfigurations().with(SetupConfig.TLS, "https-listen", "0.0.0.0:443")
+                    .with(SetupConfig.STUN, "listen", "0.0.0.0:3478");
+            SetupConfig config = new SetupConfig(files.admin(), etc);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config.apply(
+                    Map.of("turn", "enable", "turn-on-443", "yes", "web-proxy", webProxy), config.current(ALLOWING), ALLOWING, data));
+            assertTrue(e.getMessage().contains("TURN cannot take 443 too"), e.getMessage());
+            assertEquals("0.0.0.0:3478", files.get(SetupConfig.STUN, "listen"), "web-proxy " + webProxy);
+        }
+    }
+
     /** A user file that takes any user. */
     private static final TurnAccounts ALLOWING = new TurnAccounts() {
         @Override
