@@ -68,8 +68,18 @@ final class SetupConfig {
         Map<String, String> v = new LinkedHashMap<>();
         Dictionary<String, Object> tls = properties(cm.getConfiguration(TLS, "?"));
         // The name TLS serves when the file sets none (this host's), not a name of setup's own.
-        v.put("hostname", text(tls, "hostname", IpAddresses.localHostName()));
-        v.put("domain", text(tls, "domain", ""));
+        String hostname = text(tls, "hostname", IpAddresses.localHostName());
+        String domain = text(tls, "domain", "");
+        int dot = hostname.indexOf('.');
+        if (domain.isEmpty() && dot > 0 && dot < hostname.length() - 1 && !hostname.matches("[0-9.:]+")) {
+            // A full name (this host's on many systems: edge.example.com) is the host name and the
+            // domain setup asks for, which then serve the same name: as one answer it was refused as a
+            // host name, and a domain given with it was added a second time.
+            domain = hostname.substring(dot + 1);
+            hostname = hostname.substring(0, dot);
+        }
+        v.put("hostname", hostname);
+        v.put("domain", domain);
         Configuration pool = pool(false);
         Dictionary<String, Object> p = pool == null ? new Hashtable<>() : properties(pool);
         v.put("nodes", nodeAddresses(text(p, "nodes", "")));

@@ -195,6 +195,30 @@ class SetupConfigTest {
         }
     }
 
+    /**
+     * A full name in force as the host name (this host's own on many systems) is offered as host name
+     * and domain: as one answer it was refused as a host name, and a domain answered with it was added
+     * to it a second time (edge.example.com.example.com).
+     */
+    @Test
+    void aFullHostNameIsOfferedAsHostNameAndDomain() throws Exception {
+        FakeConfigurations files = new FakeConfigurations().with(SetupConfig.TLS, "hostname", "edge.example.com");
+        SetupConfig config = new SetupConfig(files.admin(), etc);
+        Map<String, String> current = config.current(NO_TURN);
+        assertEquals("edge", current.get("hostname"));
+        assertEquals("example.com", current.get("domain"));
+        assertEquals(List.of(), config.apply(Map.of("domain", "example.com"), current, NO_TURN, data), "the same name: nothing to change");
+        config.apply(Map.of("domain", "example.org"), current, NO_TURN, data);
+        assertEquals("edge", files.get(SetupConfig.TLS, "hostname"));
+        assertEquals("example.org", files.get(SetupConfig.TLS, "domain"));
+    }
+
+    @Test
+    void anAddressInForceAsTheHostNameIsNotSplit() throws Exception {
+        FakeConfigurations address = new FakeConfigurations().with(SetupConfig.TLS, "hostname", "192.0.2.10");
+        assertEquals("192.0.2.10", new SetupConfig(address.admin(), etc).current(NO_TURN).get("hostname"));
+    }
+
     /** A user file that takes any user. */
     private static final TurnAccounts ALLOWING = new TurnAccounts() {
         @Override
