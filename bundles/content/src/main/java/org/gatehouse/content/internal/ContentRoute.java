@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -160,7 +161,10 @@ final class ContentRoute implements HttpRoute {
                 && java.util.Objects.equals(kept.key(), attrs.fileKey())) {
             return kept.bytes();
         }
-        byte[] bytes = Files.readAllBytes(file);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = in.readAllBytes();
+        }
         if (bytes.length != attrs.size()) {
             return bytes; // changing under us: serve what was read, keep nothing
         }
@@ -340,7 +344,13 @@ final class ContentRoute implements HttpRoute {
                 }
             }
         }
-        BasicFileAttributes attrs = Files.readAttributes(body, BasicFileAttributes.class);
+        // Not through a link: the path was resolved inside the folder up to a second ago (remembered),
+        // and a file swapped since for a link (to etc/tls/server.key, say) must not be followed.
+        BasicFileAttributes attrs = Files.readAttributes(body, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            resolved.remove(relativeKey(x, s));
+            throw new NoSuchFileException(body.toString(), null, "no longer a regular file");
+        }
         long size = attrs.size();
         Instant modified = attrs.lastModifiedTime().toInstant();
         // The file key (inode) too: a file replaced by a rename with the same time and size is another.
@@ -409,10 +419,10 @@ final class ContentRoute implements HttpRoute {
             x.end(new DefaultLastHttpContent(Unpooled.wrappedBuffer(bytes, (int) from, (int) length)));
             return;
         }
-        FileChannel channel = FileChannel.open(body, StandardOpenOption.READ);
+        FileChannel channel = FileChannel.open(body, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         BasicFileAttributes opened;
         try {
-            opened = Files.readAttributes(body, BasicFileAttributes.class);
+            opened = Files.readAttributes(body, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             closeQuietly(channel);
             throw e;

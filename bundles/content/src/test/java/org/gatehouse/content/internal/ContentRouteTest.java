@@ -247,6 +247,25 @@ class ContentRouteTest {
         }
     }
 
+    /**
+     * A file swapped for a link to a file outside the folder within the second its resolution is
+     * remembered is not followed (small files read whole, large ones streamed).
+     */
+    @Test
+    void aFileSwappedForALinkOutsideIsNotFollowed() throws Exception {
+        Files.write(home.resolve("secret.bin"), ("outside the folder\n" + "s".repeat(300_000)).getBytes(StandardCharsets.US_ASCII));
+        for (String name : new String[] {"swap.txt", "swap.bin"}) {
+            Path file = webapp.resolve(name);
+            Files.writeString(file, name.endsWith(".bin") ? "p".repeat(300_000) : "public\n");
+            assertTrue(curl("-i", base + "/webapp/" + name).startsWith("HTTP/1.1 200"));
+            Files.delete(file);
+            Files.createSymbolicLink(file, home.resolve(name.endsWith(".bin") ? "secret.bin" : "secret.txt"));
+            String out = curl("-i", base + "/webapp/" + name);
+            assertFalse(out.contains("outside the folder"), name + ":\n" + out);
+            assertTrue(out.startsWith("HTTP/1.1 404"), name + ":\n" + out);
+        }
+    }
+
     @Test
     void aChangedFileIsServedAtOnce() throws Exception {
         Files.writeString(webapp.resolve("live.txt"), "version 1\n");
