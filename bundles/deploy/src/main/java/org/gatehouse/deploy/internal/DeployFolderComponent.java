@@ -47,6 +47,12 @@ public final class DeployFolderComponent implements ArtifactInstaller {
     @Activate
     synchronized void activate(BundleContext context) {
         problem = new ProblemSlot(context);
+        // The files already there: FileInstall tells a new installer nothing of files it has seen
+        // (this component restarted with a core bundle refreshed, say), and they are still ignored.
+        File[] files = folder.toFile().listFiles(File::isFile);
+        for (File f : files == null ? new File[0] : files) {
+            seen(f);
+        }
     }
 
     @Deactivate
@@ -56,7 +62,8 @@ public final class DeployFolderComponent implements ArtifactInstaller {
 
     @Override
     public boolean canHandle(File artifact) {
-        return inFolder(artifact) && DeployedFile.whyIgnored(artifact.toPath()) != null;
+        // A file gone is not this installer's to uninstall: a deleted bundle's jar is FileInstall's.
+        return inFolder(artifact) && artifact.exists() && DeployedFile.whyIgnored(artifact.toPath()) != null;
     }
 
     @Override
@@ -93,8 +100,10 @@ public final class DeployFolderComponent implements ArtifactInstaller {
         if (why == null) {
             return;
         }
-        ignored.put(artifact.getName(), why);
-        LOG.warn("deploy/{} is ignored: {}", artifact.getName(), why);
+        if (!why.equals(ignored.put(artifact.getName(), why))) {
+            // Once per file and reason: found at activation, then installed by FileInstall's first scan.
+            LOG.warn("deploy/{} is ignored: {}", artifact.getName(), why);
+        }
         problems();
     }
 

@@ -77,4 +77,28 @@ class DeployFolderComponentTest {
         assertEquals(Map.of(), c.ignored());
         assertNull(c.problem());
     }
+
+    /** A component started again (its bundle refreshed) lists the files still ignored: FileInstall does not install them again. */
+    @Test
+    void filesAlreadyThereAreListedAtActivation() throws Exception {
+        Path deploy = Files.createDirectories(home.resolve("deploy"));
+        Path cfg = Files.writeString(deploy.resolve("org.gatehouse.tls.cfg"), "a = 1\n");
+        jar(deploy.resolve("good.jar"), "org.example.good");
+        Files.writeString(deploy.resolve("README.txt"), "read me");
+        DeployFolderComponent first = new DeployFolderComponent(deploy);
+        first.activate(null);
+        first.install(cfg.toFile());
+        first.deactivate();
+        DeployFolderComponent again = new DeployFolderComponent(deploy);
+        again.activate(null);
+        assertEquals(java.util.Set.of("org.gatehouse.tls.cfg"), again.ignored().keySet());
+        assertTrue(again.problem().startsWith("deploy/ holds files that are ignored: org.gatehouse.tls.cfg"), again.problem());
+    }
+
+    /** A deleted jar is not claimed: its bundle's uninstall is FileInstall's. */
+    @Test
+    void aDeletedJarIsNotClaimed() throws Exception {
+        Path deploy = Files.createDirectories(home.resolve("deploy"));
+        assertFalse(new DeployFolderComponent(deploy).canHandle(deploy.resolve("gone.jar").toFile()));
+    }
 }
