@@ -26,6 +26,7 @@ final class MetricFamilies implements Metrics {
     private final Map<String, Family> families = new LinkedHashMap<>();
     private int refused;
     private String firstRefusal;
+    private String sourceFirstRefusal;
 
     private static final class Family {
         final String type;
@@ -56,6 +57,9 @@ final class MetricFamilies implements Metrics {
             if (refused++ == 0) {
                 firstRefusal = why;
             }
+            if (sourceFirstRefusal == null) {
+                sourceFirstRefusal = why;
+            }
         }
         return this;
     }
@@ -74,6 +78,11 @@ final class MetricFamilies implements Metrics {
             if (label == null || !LABEL_NAME.matcher(label).matches() || label.startsWith("__")) {
                 return name + ": invalid label name '" + label + "'";
             }
+            for (int j = 0; j < i; j += 2) {
+                if (label.equals(labels[j])) {
+                    return name + ": label '" + label + "' given twice";
+                }
+            }
             set.append(i == 0 ? "" : ",").append(label).append("=\"").append(escapeLabelValue(labels[i + 1])).append('"');
         }
         Family f = families.get(name);
@@ -84,11 +93,32 @@ final class MetricFamilies implements Metrics {
             return name + " is a " + f.type + ", not a " + type;
         }
         String labelSet = set.toString();
-        if (!f.labelSets.add(labelSet)) {
+        // One series whatever the order its labels are given in.
+        if (!f.labelSets.add(labels.length <= 2 ? labelSet : seriesKey(labels))) {
             return name + "{" + labelSet + "} was already written in this scrape";
         }
         f.samples.add(name + (labelSet.isEmpty() ? "" : "{" + labelSet + "}") + " " + formatValue(value));
         return null;
+    }
+
+    /** The labels as name=value pairs sorted by name: the same series for every order. */
+    private static String seriesKey(String... labels) {
+        String[] pairs = new String[labels.length / 2];
+        for (int i = 0; i < labels.length; i += 2) {
+            pairs[i / 2] = labels[i] + "=\"" + escapeLabelValue(labels[i + 1]) + '"';
+        }
+        java.util.Arrays.sort(pairs);
+        return String.join(",", pairs);
+    }
+
+    /** From now on the samples are one source's: {@link #sourceFirstRefusal()} starts afresh. */
+    void nextSource() {
+        sourceFirstRefusal = null;
+    }
+
+    /** Why the first sample of the current source was refused, or null. */
+    String sourceFirstRefusal() {
+        return sourceFirstRefusal;
     }
 
     /** Samples refused so far in this scrape. */

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
+import org.gatehouse.core.LogGate;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.ProblemSlot;
 import org.gatehouse.core.config.InvalidSettingException;
@@ -77,7 +78,7 @@ public final class StatusComponent {
     private final ChannelGroup connections = new DefaultChannelGroup("gatehouse-status", GlobalEventExecutor.INSTANCE);
     private final RefusalLog refusals = new RefusalLog(LOG);
     private final AtomicLong sourceFailures = new AtomicLong();
-    private final AtomicLong lastFailureLine = new AtomicLong();
+    private final LogGate<String> failureLines = new LogGate<>(60, 1000);
     private volatile StatusSettings settings;
     /** Listeners asked for that are not open. */
     private ProblemSlot problem = new ProblemSlot(null);
@@ -323,10 +324,11 @@ public final class StatusComponent {
 
     private void collect(MetricFamilies m, String source, Runnable collect) {
         int refusedBefore = m.refused();
+        m.nextSource();
         String why;
         try {
             collect.run();
-            why = m.refused() == refusedBefore ? null : (m.refused() - refusedBefore) + " sample(s) refused, the first: " + m.firstRefusal();
+            why = m.refused() == refusedBefore ? null : (m.refused() - refusedBefore) + " sample(s) refused, the first: " + m.sourceFirstRefusal();
         } catch (RuntimeException | LinkageError e) {
             why = e.toString();
         }
@@ -334,10 +336,10 @@ public final class StatusComponent {
             return;
         }
         sourceFailures.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastFailureLine.get();
-        if (now - last > TimeUnit.MINUTES.toNanos(1) && lastFailureLine.compareAndSet(last, now)) {
-            LOG.warn("Status: metrics source {} failed: {}", source, why);
+        // A line a minute per source: one failing at every scrape does not hide another.
+        long failures = failureLines.due(source);
+        if (failures > 0) {
+            LOG.warn("Status: metrics source {} failed: {}{}", source, why, failures > 1 ? " (" + failures + " scrapes since the last line)" : "");
         }
     }
 

@@ -36,6 +36,10 @@ record StatusSettings(List<InetSocketAddress> listen, int pageRefreshSeconds, Se
         Set<String> names = new HashSet<>();
         for (String n : s.list(HOST_NAMES, List.of(), t -> t)) {
             String name = hostName(n);
+            if (name.matches("[^:\\[\\]]+:[0-9]{1,5}")) {
+                // Written as the scrape target (name:port): the port plays no part, any is answered.
+                name = name.substring(0, name.indexOf(':'));
+            }
             if (!name.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")) {
                 throw new InvalidSettingException(s.source(), HOST_NAMES, n, "is not a host name (such as gatehouse1.mgmt.example.com)");
             }

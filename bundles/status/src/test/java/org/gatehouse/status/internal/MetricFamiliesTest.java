@@ -45,4 +45,16 @@ class MetricFamiliesTest {
         assertEquals("invalid metric name '1abc'", m.firstRefusal());
         assertEquals("# HELP ok \n# TYPE ok gauge\nok{k=\"v\"} 1\nok{k=\"x\"} 3\n", m.text());
     }
+
+    /** One series whatever the order of its labels; a label given twice is no series (the scrape would fail whole). */
+    @Test
+    void theSameSeriesInAnotherLabelOrderAndARepeatedLabelAreRefused() {
+        MetricFamilies m = new MetricFamilies();
+        m.gauge("x", "", 1, "a", "1", "b", "2");
+        m.gauge("x", "", 2, "b", "2", "a", "1");
+        m.gauge("x", "", 3, "a", "1", "a", "2");
+        m.gauge("x", "", 4, "b", "1", "a", "2");
+        assertEquals(2, m.refused());
+        assertEquals("# HELP x \n# TYPE x gauge\nx{a=\"1\",b=\"2\"} 1\nx{b=\"1\",a=\"2\"} 4\n", m.text());
+    }
 }

@@ -26,6 +26,7 @@ import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.internal.EventLoopsAccess;
 import org.gatehouse.core.net.AddressSet;
+import org.gatehouse.status.MetricsSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,9 @@ class StatusComponentTest {
         assertTrue(withHost("gatehouse1.mgmt.example.com:" + port()).startsWith("HTTP/1.1 200 "));
         assertTrue(withHost("edge2.example.net").startsWith("HTTP/1.1 200 "));
         assertTrue(withHost("evil.example").startsWith("HTTP/1.1 421 "));
+        // Written as the scrape target, with its port: taken (the whole file was refused).
+        status.modified(Map.of("listen", "127.0.0.1:" + port(), "host-names", "gatehouse3.mgmt.example.com:9090"));
+        assertTrue(withHost("gatehouse3.mgmt.example.com:" + port()).startsWith("HTTP/1.1 200 "));
     }
 
     @Test
@@ -479,6 +483,29 @@ class StatusComponentTest {
         Map<String, Double> m = Exposition.parse(get("/metrics").body());
         assertEquals(1.0, m.get("gatehouse_status_source_failures_total"));
         assertEquals(7.0, m.get("gatehouse_extension_value{kind=\"test\"}"));
+    }
+
+    /** Each failing source gets its own line, naming its own first refusal, however often another fails. */
+    @Test
+    void eachFailingSourceIsLoggedWithItsOwnRefusal() throws Exception {
+        activate(LOOPBACK, Map.of("listen", "127.0.0.1:0"));
+        MetricsSource first = m -> m.gauge("first bad name", "", 1);
+        MetricsSource second = m -> m.gauge("gatehouse_extension_value", "", 1, "k", "v", "k", "w");
+        status.bindSource(first);
+        status.bindSource(second);
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            get("/metrics");
+            get("/metrics");
+        } finally {
+            System.setErr(err);
+        }
+        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("metrics source")).toList();
+        assertEquals(2, lines.size(), captured.toString(StandardCharsets.UTF_8));
+        assertTrue(lines.get(0).contains(first.getClass().getName()) && lines.get(0).contains("invalid metric name 'first bad name'"), lines.get(0));
+        assertTrue(lines.get(1).contains(second.getClass().getName()) && lines.get(1).contains("label 'k' given twice"), lines.get(1));
     }
 
     /** A bundle context that keeps what is registered, as the framework would: service objects by interface. */
