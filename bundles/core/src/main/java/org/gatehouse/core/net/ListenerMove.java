@@ -1,6 +1,8 @@
 package org.gatehouse.core.net;
 
+import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -282,8 +284,29 @@ public final class ListenerMove {
         return out;
     }
 
+    /**
+     * Whether closing {@code other} could free the port {@code key} was refused: the same port space
+     * and port, and addresses that overlap (the same one, or a wildcard covering the other's). Two
+     * listeners on different addresses never hold each other's port: closing one for the other (a
+     * UDP listener, whose TURN allocations end with it) would only be undone.
+     */
     private static boolean clashes(Sockets sockets, String key, InetSocketAddress address, String other, InetSocketAddress otherAddress) {
-        return address.getPort() == otherAddress.getPort() && sockets.samePorts(key, other);
+        return address.getPort() == otherAddress.getPort() && sockets.samePorts(key, other)
+                && overlap(address.getAddress(), otherAddress.getAddress());
+    }
+
+    private static boolean overlap(InetAddress a, InetAddress b) {
+        if (a == null || b == null) {
+            return true;
+        }
+        InetAddress x = IpAddresses.canonical(a);
+        InetAddress y = IpAddresses.canonical(b);
+        return x.equals(y) || covers(x, y) || covers(y, x);
+    }
+
+    /** Whether wildcard {@code w} covers {@code a}: the IPv4 one IPv4 addresses, the IPv6 one (dual-stack) every address. */
+    private static boolean covers(InetAddress w, InetAddress a) {
+        return w.isAnyLocalAddress() && (w instanceof Inet6Address || a instanceof Inet4Address);
     }
 
     /**

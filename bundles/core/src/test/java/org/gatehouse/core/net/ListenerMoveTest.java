@@ -1,6 +1,7 @@
 package org.gatehouse.core.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -103,6 +104,34 @@ class ListenerMoveTest {
                 "open stun 0.0.0.0:3478"), t.log);
         assertEquals(List.of("stun 0.0.0.0:3478"), r.kept());
         assertEquals(1, r.failed().size());
+    }
+
+    /**
+     * A port in use on another address (a program holding 127.0.0.2:P) is no clash with the listener on
+     * 127.0.0.1:P: it stays open throughout (closed and opened again, a UDP listener's TURN allocations
+     * would end), at every later move too.
+     */
+    @Test
+    void listenersOnDifferentAddressesDoNotClash() {
+        Table t = new Table(Set.of(), Map.of("udp 127.0.0.1:3478", at(3478))) {
+            @Override
+            public void open(String key, InetSocketAddress address) throws Exception {
+                if (address.getAddress().getHostAddress().equals("127.0.0.2")) {
+                    log.add("refused " + key);
+                    throw new BindException("Address already in use");
+                }
+                super.open(key, address);
+            }
+        };
+        Map<String, InetSocketAddress> wanted = new LinkedHashMap<>();
+        wanted.put("udp 127.0.0.2:3478", new InetSocketAddress("127.0.0.2", 3478));
+        ListenerMove.Result r = ListenerMove.apply(Map.copyOf(t.open), wanted, t);
+        assertEquals(List.of("udp 127.0.0.1:3478"), r.kept());
+        wanted.put("udp 127.0.0.1:4000", at(4000));
+        r = ListenerMove.apply(Map.copyOf(t.open), wanted, t);
+        assertEquals(List.of("udp 127.0.0.1:3478"), r.kept());
+        assertFalse(t.log.contains("close udp 127.0.0.1:3478"), t.log.toString());
+        assertTrue(t.open.containsKey("udp 127.0.0.1:3478"));
     }
 
     @Test

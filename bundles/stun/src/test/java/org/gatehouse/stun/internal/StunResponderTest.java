@@ -588,6 +588,14 @@ class StunResponderTest {
                 assertTrue(log.lines("ERROR").stream().anyMatch(l -> l.contains("cannot open udp 127.0.0.2:" + port)),
                         "the listener that cannot be had is still named: " + log.lines());
             }
+            // A change of the listeners asked for (one added): the kept one on another address than the
+            // one that cannot be had is no clash, and is not closed to try that one again.
+            try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+                responder.component.modified(Responder.props("listen", "127.0.0.2:" + port + ", 127.0.0.1:0", "tcp", "false"));
+                assertEquals(List.of(), log.lines().stream().filter(l -> l.contains("stopped listening on udp 127.0.0.1:" + port)).toList(),
+                        log.lines().toString());
+                assertTrue(responder.component.listeners().stream().anyMatch(l -> l.address().equals(before)), "still kept");
+            }
         }
     }
 
