@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -108,18 +109,56 @@ public final class StunResponderComponent implements StunService {
         try {
             s = StunSettings.read(properties);
         } catch (InvalidSettingException e) {
-            LOG.error("{}; using the built-in defaults", e.getMessage());
-            refused.refused(e.getMessage(), "using the built-in STUN defaults");
-            try {
-                s = StunSettings.read(Map.of());
-            } catch (InvalidSettingException impossible) {
-                throw new IllegalStateException(impossible);
-            }
+            s = withoutRefusedKeys(properties, e);
         }
         apply(s);
         warnUnknownKeys(properties);
     }
 
+
+    /**
+     * A file refused at start: the rest of it applies, each refused key at its built-in default, except
+     * the listening addresses. In place of a refused {@code listen} or {@code tls-listen} nothing
+     * listens (the default is every interface, TURN included: on a dual-NIC box the management side
+     * too), until the file is fixed.
+     */
+    private StunSettings withoutRefusedKeys(Map<String, Object> properties, InvalidSettingException first) {
+        Map<String, Object> rest = new HashMap<>(properties);
+        List<String> lines = new ArrayList<>();
+        InvalidSettingException e = first;
+        // A key at a time, each refusal said; at most as many rounds as the file has keys.
+        for (int i = 0; i <= properties.size(); i++) {
+            boolean address = e.key().equals("listen") || e.key().equals("tls-listen");
+            if (!rest.containsKey(e.key()) || address && "".equals(rest.get(e.key()))) {
+                break; // refused for no key the file sets as such: nothing listens
+            }
+            String line = e.getMessage() + "; " + (address ? "nothing listens in place of " + e.key()
+                    : e.key() + " at its built-in default, the rest of the file applies") + " until the file is fixed";
+            LOG.error(line);
+            lines.add(line);
+            if (address) {
+                rest.put(e.key(), "");
+            } else {
+                rest.remove(e.key());
+            }
+            try {
+                StunSettings s = StunSettings.read(rest);
+                refused.set(lines);
+                return s;
+            } catch (InvalidSettingException next) {
+                e = next;
+            }
+        }
+        String line = e.getMessage() + "; nothing listens until the file is fixed";
+        LOG.error(line);
+        lines.add(line);
+        refused.set(lines);
+        try {
+            return StunSettings.read(Map.of("listen", "", "tls-listen", ""));
+        } catch (InvalidSettingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
 
     @Modified
     void modified(Map<String, Object> properties) {

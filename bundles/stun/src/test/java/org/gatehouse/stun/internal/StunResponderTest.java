@@ -2,6 +2,7 @@ package org.gatehouse.stun.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -597,6 +598,28 @@ class StunResponderTest {
                 assertTrue(responder.component.listeners().stream().anyMatch(l -> l.address().equals(before)), "still kept");
             }
         }
+    }
+
+    /**
+     * A file refused at start applies without the refused key: its listen addresses stay as written (the
+     * built-in defaults would open STUN and TURN on every interface); a refused listen opens nothing.
+     */
+    @Test
+    void aFileRefusedAtStartKeepsItsListenAddresses() throws Exception {
+        responder.component.deactivate();
+        try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
+            responder.component.activate(null, Responder.props("listen", "127.0.0.1:0", "tcp", "false", "software", "Gatehouse \u2013 Edge"));
+            assertFalse(responder.component.listeners().isEmpty());
+            assertTrue(responder.component.listeners().stream().allMatch(l -> l.address().getAddress().isLoopbackAddress()),
+                    responder.component.listeners().toString());
+            assertTrue(log.lines("ERROR").stream().anyMatch(l -> l.contains("software") && l.contains("the rest of the file applies")),
+                    log.lines().toString());
+        }
+        responder.component.deactivate();
+        responder.component.activate(null, Responder.props("listen", "127.0.0.1:99999", "tcp", "false"));
+        assertEquals(List.of(), responder.component.listeners(), "a refused listen opens nothing");
+        responder.component.modified(Responder.props("listen", "127.0.0.1:0", "tcp", "false"));
+        assertEquals(1, responder.component.listeners().size(), "the file fixed applies");
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
