@@ -22,6 +22,8 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
 
     static final String PID = "org.gatehouse.stun";
     static final int DEFAULT_PORT = 3478;
+    /** The longest SOFTWARE text: a Binding answer to a 20-byte request stays within about 4 times its size. */
+    static final int MAX_SOFTWARE = 32;
     static final List<String> DEFAULT_LISTEN = List.of("0.0.0.0:3478", "[::]:3478");
     static final int DEFAULT_TLS_PORT = 5349;
     static final List<String> DEFAULT_TLS_LISTEN = List.of("0.0.0.0:5349", "[::]:5349");
@@ -136,9 +138,12 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
                         + "so it would be sent mangled; use ASCII", (int) c, i + 1));
             }
         }
-        if (software.length() >= 128) {
+        if (software.length() > MAX_SOFTWARE) {
+            // RFC 8489 section 14.14 allows up to 127; every answer to a 20-byte Binding request from
+            // any (spoofed) UDP source carries it, so a long text makes this server an amplifier.
             throw new InvalidSettingException(source, "software", quoted, "is " + software.length()
-                    + " characters long; RFC 8489 section 14.14 allows fewer than 128");
+                    + " characters long; at most " + MAX_SOFTWARE + " (it goes into every answer, also to spoofed UDP requests"
+                    + " 20 bytes long: a longer one would multiply what they make this server send)");
         }
     }
 }

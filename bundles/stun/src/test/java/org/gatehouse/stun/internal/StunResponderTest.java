@@ -85,17 +85,18 @@ class StunResponderTest {
     }
 
     /**
-     * SOFTWARE is fewer than 128 characters (RFC 8489 section 14.14) and printable ASCII (.cfg files are
-     * read as ISO-8859-1, so anything else would go out mangled): others are refused with one line
-     * naming the key, the value quoted shortened, and the running text stays.
+     * SOFTWARE is at most 32 characters (it goes into every answer, to spoofed UDP requests too: RFC 8489
+     * section 14.14's 127 would make a 20-byte request bring back 176 bytes) and printable ASCII (.cfg
+     * files are read as ISO-8859-1, so anything else would go out mangled): others are refused with one
+     * line naming the key, the value quoted shortened, and the running text stays.
      */
     @Test
-    void softwareLongerThan127CharactersOrNotAsciiIsRefusedAndTheLogQuotesItShortened() throws Exception {
-        String longest = "G".repeat(127);
+    void softwareLongerThan32CharactersOrNotAsciiIsRefusedAndTheLogQuotesItShortened() throws Exception {
+        String longest = "G".repeat(32);
         responder.component.modified(Responder.props("software", longest));
         StunMessage answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false), 2000));
         assertEquals(longest, answer.string(answer.find(Attribute.SOFTWARE)));
-        for (String refused : List.of("x".repeat(128), "y".repeat(5000), "Gatehouse \u00c3\u00a9dition")) {
+        for (String refused : List.of("x".repeat(33), "y".repeat(5000), "Gatehouse \u00c3\u00a9dition")) {
             try (org.gatehouse.core.CapturedLog log = new org.gatehouse.core.CapturedLog()) {
                 responder.component.modified(Responder.props("software", refused));
                 List<String> errors = log.lines("ERROR");
@@ -111,6 +112,8 @@ class StunResponderTest {
             answer = StunClient.parse(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false), 2000));
             assertEquals(longest, answer.string(answer.find(Attribute.SOFTWARE)));
         }
+        // The longest text, an IPv6 client: the answer to a bare 20-byte request stays within 4.4 times it.
+        assertTrue(client.exchange(responder.address("udp"), request(BINDING_REQUEST, false), 2000).length <= 88);
         responder.component.modified(Responder.props("software", longest));
         assertEquals(List.of(), responder.component.problems(), "a valid file clears the refusal");
     }
