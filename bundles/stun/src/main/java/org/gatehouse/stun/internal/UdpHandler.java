@@ -3,7 +3,9 @@ package org.gatehouse.stun.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import org.gatehouse.core.LogGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +18,7 @@ final class UdpHandler extends ContextConnection {
     private static final Logger LOG = LoggerFactory.getLogger(UdpHandler.class);
 
     private final Dispatcher dispatcher;
+    private final LogGate<Object> faults = new LogGate<>(60, 1);
     private InetSocketAddress local;
     private volatile Discovery discovery;
     private volatile int discoveryIp;
@@ -50,8 +53,18 @@ final class UdpHandler extends ContextConnection {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A send to an unreachable client and the like: nothing to do for a datagram socket but note it.
-        LOG.debug("STUN udp {}: {}", local, cause.toString());
+        if (cause instanceof IOException) {
+            // A send to an unreachable client and the like: nothing to do for a datagram socket but note it.
+            LOG.debug("STUN udp {}: {}", local, cause.toString());
+            return;
+        }
+        // A fault in handling a datagram (this server's, or TURN's behind it): said, as over TCP, at
+        // most once a minute per socket (a datagram that triggers it can be sent at will).
+        long times = faults.due();
+        if (times > 0) {
+            LOG.warn("STUN udp {}: handling a datagram failed{}: {}", local, times > 1 ? " (" + times + " times since the last line)" : "",
+                    cause.toString(), cause);
+        }
     }
 
     /** Joins (or, with null, leaves) an RFC 5780 group at position (ip, port). */
