@@ -34,6 +34,7 @@ import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.gatehouse.core.CapturedLog;
 import org.gatehouse.core.IsolatedNetwork;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.net.AddressSet;
@@ -201,6 +202,24 @@ class SshServerComponentTest {
         start("127.0.0.0/8", Map.of());
         KeyPair stranger = KeyUtils.generateKeyPair("ecdsa-sha2-nistp256", 256);
         assertThrows(IOException.class, () -> loginWithKey("alice", stranger).close());
+    }
+
+    /**
+     * A line that cannot be read (a key pasted with a line break in it) is one WARN naming the file and
+     * line; the other keys still log in (the library refused every key of such a file, silently).
+     */
+    @Test
+    void aBadLineInAuthorizedKeysLeavesTheOtherKeys() throws Exception {
+        KeyPair key = authorizedKey();
+        Path file = home.resolve("etc/ssh/authorized_keys");
+        Files.writeString(file, Files.readString(file) + "AAAAC3NzaC1lZDI1NTE5AAAAIwrapped\n");
+        start("127.0.0.0/8", Map.of());
+        try (CapturedLog log = new CapturedLog()) {
+            try (ClientSession s = loginWithKey("alice", key)) {
+                assertEquals("Gatehouse status: all well\n", exec(s, "gatehouse:status").out());
+            }
+            assertTrue(log.lines("WARN").stream().anyMatch(l -> l.contains(file + " line 3 is not a key")), log.lines().toString());
+        }
     }
 
     /**
