@@ -108,7 +108,8 @@ final class KeyAuthenticator implements PublickeyAuthenticator {
         }
         List<String> lines;
         try {
-            lines = Files.readAllLines(authorizedKeysFile, StandardCharsets.UTF_8);
+            // Bytes that are not UTF-8 (a comment in another charset) replaced, not a reason to refuse every key.
+            lines = new String(Files.readAllBytes(authorizedKeysFile), StandardCharsets.UTF_8).lines().toList();
         } catch (IOException | RuntimeException e) {
             return unreadable(e);
         }
