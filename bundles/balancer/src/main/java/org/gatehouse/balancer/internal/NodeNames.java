@@ -33,7 +33,7 @@ final class NodeNames {
     /** The pool's own thread (PoolComponent's, which shuts it down). */
     private final ScheduledExecutorService thread;
     /** No more lookups: the pool is gone. Guarded by this. */
-    private boolean closed;
+    private volatile boolean closed;
     /**
      * Each named node's next lookup, with the number of the {@link #watch} that started its chain: a
      * lookup under way when the node is watched again does not start a second chain. Guarded by this.
@@ -107,7 +107,9 @@ final class NodeNames {
             if (before != null) {
                 Balancer.LOG.info("Balancer: {}: nodes: host {} resolves again ({}); node {} takes requests", source, host, a.getHostAddress(),
                         n.address());
-                changed.run();
+                if (!closed) {
+                    changed.run();
+                }
             } else {
                 Balancer.LOG.debug("Balancer: node {} is at {}", n.address(), a.getHostAddress());
             }
@@ -123,7 +125,10 @@ final class NodeNames {
                             + "does (looked up again every {} s)", source, host, n.unresolved(), n.address(), last.getAddress().getHostAddress(),
                             Math.max(1, retryMillis / 1000));
                 }
-                changed.run();
+                if (!closed) {
+                    // Not for a pool that has gone meanwhile (its lookup outlived it).
+                    changed.run();
+                }
             }
         }
         synchronized (this) {

@@ -146,6 +146,10 @@ public final class PoolComponent {
 
     /** The pool's Problems for node names that do not resolve, stated again (a lookup failed or succeeded, or the nodes changed). */
     private synchronized void namesChanged() {
+        if (stopped) {
+            // A lookup under way when the pool went (its file deleted) says nothing: no Problem comes back.
+            return;
+        }
         Pool p = pool;
         List<String> lines = new ArrayList<>();
         if (p != null) {
@@ -162,6 +166,12 @@ public final class PoolComponent {
         }
         nameProblems.set(lines);
     }
+
+    /**
+     * Deactivated: work still under way (a name lookup, the CA file check, a node command) changes
+     * nothing any more: no Problem, route or pool comes back for a pool that is gone.
+     */
+    private boolean stopped;
 
     /** The nodes a node command applied ahead of the file watcher, until an update with them arrives. */
     private List<NodeSpec> ahead;
@@ -194,7 +204,7 @@ public final class PoolComponent {
     private void applyAgain(Map<String, Object> properties, long configuration) {
         List<PoolComponent> others;
         synchronized (this) {
-            if (configuration != configurations) {
+            if (stopped || configuration != configurations) {
                 return;
             }
             others = applyFile(properties);
@@ -377,7 +387,7 @@ public final class PoolComponent {
     }
 
     private synchronized List<PoolComponent> reclaim() {
-        if (pool == null && refusedRoutes == null) {
+        if (stopped || pool == null && refusedRoutes == null) {
             return List.of();
         }
         String name = pool == null ? refusedName : pool.name();
@@ -402,7 +412,7 @@ public final class PoolComponent {
      * settings it replaced, or null when the pool does not serve (its settings were refused).
      */
     synchronized PoolSettings nodes(List<NodeSpec> nodes) {
-        if (pool == null) {
+        if (pool == null || stopped) {
             return null;
         }
         ahead = List.copyOf(nodes);
@@ -416,7 +426,7 @@ public final class PoolComponent {
     /** Back to {@code s} (a node command whose file could not be written). */
     synchronized void restore(PoolSettings s) {
         ahead = null;
-        if (pool != null) {
+        if (pool != null && !stopped) {
             pool.apply(s, pool.tls());
             checks.follow(pool);
             namesChanged();
@@ -470,6 +480,7 @@ public final class PoolComponent {
     }
 
     private synchronized List<PoolComponent> stop(int reason) {
+        stopped = true;
         if (reason == CONFIGURATION_DELETED && pool != null) {
             Balancer.LOG.info("Balancer: pool {} removed (its configuration was deleted): {} no longer routed; exchanges under way go on "
                     + "until they end", pool.name(), pool.settings().routes());

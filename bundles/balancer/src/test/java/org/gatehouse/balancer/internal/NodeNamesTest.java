@@ -92,6 +92,39 @@ class NodeNamesTest {
         }
     }
 
+    /** A lookup that outlives its pool (the file deleted meanwhile) brings no Problem back for a pool that is gone. */
+    @Test
+    void aLookupEndingAfterThePoolWentStatesNothing() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        NodeNames.Lookup hanging = host -> {
+            if (host.equals("slow.invalid")) {
+                entered.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    // shutdownNow does not stop a real resolver: the lookup ends as it would
+                }
+                try {
+                    throw new UnknownHostException(host + ": Temporary failure in name resolution");
+                } finally {
+                    done.countDown();
+                }
+            }
+            return lookup(host);
+        };
+        try (TestNode a = new TestNode("a", false);
+                TestProxy p = proxy(Map.of("nodes", "slow.invalid:" + a.port() + ", " + a.address()), hanging)) {
+            assertTrue(entered.await(10, TimeUnit.SECONDS));
+            p.pool.deactivate(4);
+            release.countDown();
+            assertTrue(done.await(10, TimeUnit.SECONDS));
+            Thread.sleep(200);
+            assertEquals(List.of(), p.pool.problems(), "nothing stated for a pool that is gone");
+        }
+    }
+
     @Test
     void aNameThatDoesNotResolveIsOneWarningAndAProblemUntilItDoes() throws Exception {
         try (CapturedLog log = new CapturedLog(); TestNode a = new TestNode("a", false); TestNode b = new TestNode("b", false);
