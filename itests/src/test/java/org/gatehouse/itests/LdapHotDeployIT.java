@@ -81,6 +81,31 @@ public class LdapHotDeployIT {
             guarded(port, node, "second start");
             flowing(streams);
 
+            // An update (the same jar again) stops the bundle for a moment only: meanwhile the guarded
+            // paths are answered 503 (or 401), never served without credentials.
+            List<String> during = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread probe = new Thread(() -> {
+                int i = 0;
+                while (probing.get()) {
+                    try {
+                        during.add(get(port, STATUS + "?anonymous-update-" + i++, null).substring(0, 3));
+                    } catch (Exception e) {
+                        during.add(e.toString());
+                    }
+                }
+            });
+            probe.start();
+            Thread.sleep(200);
+            ldap.update();
+            FelixBundlesIT.awaitTrue(() -> ldap.getState() == Bundle.ACTIVE && get(port, STATUS, null).startsWith("401 "));
+            Thread.sleep(200);
+            probing.set(false);
+            probe.join(10_000);
+            assertTrue("answers while the bundle was updated: " + during, !during.isEmpty() && during.stream().allMatch(a -> a.equals("401") || a.equals("503")));
+            guarded(port, node, "after update");
+            flowing(streams);
+
             for (EventStream s : streams) {
                 assertTrue(s.toString(), s.open());
                 assertNull(s.toString(), s.problem());

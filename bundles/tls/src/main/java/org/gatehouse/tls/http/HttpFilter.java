@@ -11,6 +11,26 @@ import java.util.concurrent.CompletionStage;
 public interface HttpFilter {
 
     /**
+     * Service property: the filter's name ({@code "ldap"}), a String. A filter of the same name that
+     * registers takes the place of one held by {@link #GUARDED_PATHS}.
+     *
+     * @since 1.9
+     */
+    String NAME = "gatehouse.filter";
+
+    /**
+     * Service property: the path prefixes a filter guards with authentication, a String or String[].
+     * A filter that goes away (its bundle stopped, updated or refreshed) while its service still lists
+     * them is held to them: the front answers 503 on those paths until a filter of the same
+     * {@link #NAME} registers again, so that a path meant to need credentials is never served without
+     * them. A filter that stops guarding on purpose (its configuration turned off) first updates its
+     * service properties without this one, then unregisters.
+     *
+     * @since 1.9
+     */
+    String GUARDED_PATHS = "gatehouse.filter.guarded-paths";
+
+    /**
      * Lets the request go on (true) or stops it (false) after answering it through the exchange,
      * e.g. with 401, 429 or 503.
      */

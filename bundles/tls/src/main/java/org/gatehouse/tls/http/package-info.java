@@ -8,7 +8,7 @@
  * some paths only read them through {@link org.gatehouse.tls.http.RequestPath}, as a node may.
  */
 @Export
-@Version("1.8.0")
+@Version("1.9.0")
 package org.gatehouse.tls.http;
 
 import org.osgi.annotation.bundle.Export;

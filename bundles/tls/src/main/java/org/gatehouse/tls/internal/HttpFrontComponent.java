@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -24,11 +25,16 @@ import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
 import org.gatehouse.tls.FrontStatistics;
 import org.gatehouse.tls.ServerCertificates;
+import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
 import org.gatehouse.tls.http.HttpRoute;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -54,6 +60,14 @@ public final class HttpFrontComponent {
 
     private final Map<HttpRoute, List<Front.Mount>> routes = new LinkedHashMap<>();
     private final Map<HttpFilter, Front.Ranked> filters = new LinkedHashMap<>();
+    private final Map<HttpFilter, Map<String, Object>> filterProperties = new LinkedHashMap<>();
+    /** By filter name: guards held in place of filters that went away while guarding ({@link HttpFilter#GUARDED_PATHS}). */
+    private final Map<String, Front.Ranked> held = new LinkedHashMap<>();
+    /** The held guards, for gatehouse:status. */
+    private ProblemSlot heldProblem = new ProblemSlot(null);
+    /** Between activate and deactivate. */
+    private boolean serving;
+    private BundleListener bundles;
     private final Map<String, Bound> bound = new LinkedHashMap<>();
     /** 0.0.0.0:P with [::]:P: one dual-stack socket, over every move of these listeners. */
     private final ListenerMove.DualStack dualStack = new ListenerMove.DualStack();
@@ -131,18 +145,117 @@ public final class HttpFrontComponent {
         rebuild();
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, updated = "updatedFilter")
     synchronized void bindFilter(HttpFilter filter, Map<String, Object> properties) {
         Object ranking = properties.get(Constants.SERVICE_RANKING);
         Object id = properties.get(Constants.SERVICE_ID);
         filters.put(filter, new Front.Ranked(filter, ranking instanceof Integer ? (Integer) ranking : 0,
                 id instanceof Long ? (Long) id : 0L));
+        filterProperties.put(filter, Map.copyOf(properties));
+        Object name = properties.get(HttpFilter.NAME);
+        if (name != null && held.remove(String.valueOf(name)) != null) {
+            TlsComponentLog.LOG.info("TLS: HTTP filter {} is back: the paths it guards are its own again", name);
+            heldProblems();
+        }
         rebuild();
+    }
+
+    /** A filter's properties changed (the paths it guards): kept for the moment it goes. */
+    synchronized void updatedFilter(HttpFilter filter, Map<String, Object> properties) {
+        bindFilter(filter, properties);
     }
 
     synchronized void unbindFilter(HttpFilter filter) {
         filters.remove(filter);
+        Map<String, Object> properties = filterProperties.remove(filter);
+        List<String> guarded = properties == null ? List.of() : strings(properties.get(HttpFilter.GUARDED_PATHS));
+        Object name = properties == null ? null : properties.get(HttpFilter.NAME);
+        if (!guarded.isEmpty() && name != null && serving && !stoppedOnPurpose(properties)) {
+            // Gone while still guarding, its bundle not stopped on purpose (updated, refreshed, failing
+            // to start again): its paths are answered 503 until it is back, never served without the
+            // credentials they were meant to need.
+            Object ranking = properties.get(Constants.SERVICE_RANKING);
+            held.put(String.valueOf(name), new Front.Ranked(new HeldGuard(String.valueOf(name), guarded, bundleId(properties)),
+                    ranking instanceof Integer ? (Integer) ranking : 0, Long.MAX_VALUE));
+            TlsComponentLog.LOG.warn("TLS: HTTP filter {} stopped while guarding {}: those paths are answered 503 until it is back",
+                    name, String.join(", ", guarded));
+            heldProblems();
+        }
         rebuild();
+    }
+
+    private static long bundleId(Map<String, Object> properties) {
+        Object id = properties.get(Constants.SERVICE_BUNDLEID);
+        return id instanceof Long ? (Long) id : -1;
+    }
+
+    /**
+     * Whether the bundle of a filter that went away was stopped on purpose ({@code stop} in the shell:
+     * no longer persistently started; uninstalled): its guard ends with it, as the operator asked. An
+     * update or a refresh stops it for a moment only, keeping it persistently started.
+     */
+    private boolean stoppedOnPurpose(Map<String, Object> properties) {
+        long id = bundleId(properties);
+        if (context == null || id < 0) {
+            return false;
+        }
+        Bundle b = context.getBundle(id);
+        if (b == null || b.getState() == Bundle.UNINSTALLED) {
+            return true;
+        }
+        BundleStartLevel level = b.adapt(BundleStartLevel.class);
+        return level != null && !level.isPersistentlyStarted();
+    }
+
+    /** A bundle uninstalled: the guards held for its filters end (it is not coming back). */
+    private synchronized void uninstalled(long bundleId) {
+        if (held.values().removeIf(r -> ((HeldGuard) r.filter()).bundleId() == bundleId)) {
+            TlsComponentLog.LOG.warn("TLS: bundle {} was uninstalled: the paths its HTTP filter guarded are served without it", bundleId);
+            heldProblems();
+            rebuild();
+        }
+    }
+
+    private static List<String> strings(Object value) {
+        return value instanceof String[] ? List.of((String[]) value) : value == null ? List.of() : List.of(String.valueOf(value));
+    }
+
+    private void heldProblems() {
+        List<String> lines = new ArrayList<>();
+        held.forEach((name, r) -> lines.add("HTTP filter " + name + " stopped while guarding " + String.join(", ", ((HeldGuard) r.filter()).paths())
+                + ": those paths are answered 503 until it is back"));
+        heldProblem.set(lines);
+    }
+
+    /** In place of a guarding filter that went away: 503 on its paths. */
+    record HeldGuard(String name, List<String> paths, long bundleId) implements HttpFilter {
+        @Override
+        public boolean beforeRoute(HttpExchange exchange) {
+            if (guards(exchange.path())) {
+                exchange.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                        "authentication (" + name + ") is not available; try again later\n");
+                return false;
+            }
+            return true;
+        }
+
+        /**
+         * Case-insensitive (a node that ignores case serves /API/ as /api/), as the filters compare; a
+         * path a node might read otherwise than it is written (escapes, dot segments, path
+         * parameters, doubled slashes) counts as guarded: the filter that read it as the node would
+         * is not there.
+         */
+        boolean guards(String path) {
+            if (path.contains("%") || path.contains(";") || path.contains("/.") || path.contains("//") || path.contains("\\")) {
+                return true;
+            }
+            for (String p : paths) {
+                if (path.regionMatches(true, 0, p, 0, p.length())) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private void rebuild() {
@@ -160,7 +273,9 @@ public final class HttpFrontComponent {
                 all.add(m.maxBody() < 0 ? new Front.Mount(m.prefix(), m.route(), settings.limits().body(), m.ranking()) : m);
             }
         }
-        return new Front(settings, Front.sortRoutes(all), Front.sortFilters(new ArrayList<>(filters.values())), accessLog);
+        List<Front.Ranked> ranked = new ArrayList<>(filters.values());
+        ranked.addAll(held.values());
+        return new Front(settings, Front.sortRoutes(all), Front.sortFilters(ranked), accessLog);
     }
 
     @Activate
@@ -169,6 +284,17 @@ public final class HttpFrontComponent {
         retry = new ListenerRetry("gatehouse-https-listen-retry", this, retryMillis);
         problem = new ProblemSlot(context);
         refused = new ProblemSlot(context);
+        heldProblem = new ProblemSlot(context);
+        heldProblems();
+        serving = true;
+        if (context != null) {
+            bundles = event -> {
+                if (event.getType() == BundleEvent.UNINSTALLED) {
+                    uninstalled(event.getBundle().getBundleId());
+                }
+            };
+            context.addBundleListener(bundles);
+        }
         try {
             TlsSettings.read(properties);
         } catch (InvalidSettingException e) {
@@ -363,6 +489,7 @@ public final class HttpFrontComponent {
         retry.close();
         problem.clear();
         refused.clear();
+        heldProblem.clear();
         if (statisticsRegistration != null) {
             try {
                 statisticsRegistration.unregister();
@@ -376,11 +503,26 @@ public final class HttpFrontComponent {
         if (accessLog != null) {
             accessLog.close();
         }
+        // Nothing is served any more: filters unbound after this hold nothing.
+        serving = false;
+        if (bundles != null) {
+            try {
+                context.removeBundleListener(bundles);
+            } catch (IllegalStateException e) {
+                // the bundle is stopping
+            }
+            bundles = null;
+        }
     }
 
     /** For tests and the service: the front door's counters. */
     FrontStatistics statistics() {
         return statistics;
+    }
+
+    /** For tests: the held guards' lines in gatehouse:status. */
+    synchronized List<String> heldGuards() {
+        return heldProblem.lines();
     }
 
     /** For tests: what is bound. */

@@ -2,6 +2,7 @@ package org.gatehouse.tls.internal;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
@@ -45,6 +46,17 @@ public final class TestFront implements AutoCloseable {
         port = found;
     }
 
+    /** The file changed: {@code settings} on the same defaults as at the start. */
+    public void modify(Map<String, Object> settings) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("hostname", "gatehouse");
+        p.put("domain", "example.com");
+        p.put("https-listen", "127.0.0.1:0");
+        p.put("http-listen", "");
+        p.putAll(settings);
+        front.modified(p);
+    }
+
     public EventLoops loops() {
         return loops;
     }
@@ -73,6 +85,15 @@ public final class TestFront implements AutoCloseable {
     /** Adds a filter as the whiteboard would; {@code properties} may carry service.ranking and service.id. */
     public void filter(HttpFilter filter, Map<String, Object> properties) {
         front.bindFilter(filter, properties);
+    }
+
+    /** The front's lines for guards held in place of filters gone while guarding. */
+    public List<String> heldGuards() {
+        return front.heldGuards();
+    }
+
+    public void updateFilter(HttpFilter filter, Map<String, Object> properties) {
+        front.updatedFilter(filter, properties);
     }
 
     public void unfilter(HttpFilter filter) {

@@ -49,6 +49,8 @@ public final class LdapComponent implements DirectoryCheck {
     private final LdapFilter filter;
     private BundleContext context;
     private ServiceRegistration<HttpFilter> registration;
+    /** The paths the registration names ({@link HttpFilter#GUARDED_PATHS}). */
+    private List<String> registeredPaths;
     private LdapSettings inForce;
     /** The plain ldap:// servers the last warning named, so a change of another key does not repeat it. */
     private List<String> clearTextWarned = List.of();
@@ -148,13 +150,13 @@ public final class LdapComponent implements DirectoryCheck {
                 // one whose url was commented out on purpose. Said at ERROR, and by gatehouse:status.
                 LOG.error("{}; nothing is guarded until it is fixed", e.getMessage());
                 cache = null;
-                unregister();
+                release();
                 swap(null);
                 idleBecause = e.getMessage() + ": nothing is guarded";
             } else if (configured) {
                 LOG.error("{}; every request is answered 503 until it is fixed", e.getMessage());
                 swap(LdapFilter.Active.broken(e.getMessage()));
-                register();
+                register(List.of("/"));
             } else {
                 LOG.error("{}; nothing is guarded", e.getMessage());
             }
@@ -173,7 +175,7 @@ public final class LdapComponent implements DirectoryCheck {
         }
         if (d == null) {
             cache = null;
-            unregister();
+            release();
             swap(null);
             if (configured) {
                 LOG.info("LDAP: {}; nothing is guarded", s.enabled() ? "no url configured" : "enabled = false");
@@ -201,7 +203,7 @@ public final class LdapComponent implements DirectoryCheck {
             cache = new LoginCache(s.cacheSeconds());
         }
         swap(new LdapFilter.Active(s, d, cache, limiter.use(s.failureLimit(), s.addressFailureLimit(), s.failureWindowSeconds()), null));
-        register();
+        register(s.guardedPaths());
         LOG.info("LDAP: {}guarding {} (realm \"{}\") against {}, users {} under {}{}",
                 caChanged ? "took the new CA certificate(s) in ca-file = '" + s.caFile() + "' (" + ca + "); " : "",
                 s.guardedPaths(), s.realm(), s.servers(), s.userFilter(), s.base(),
@@ -264,12 +266,38 @@ public final class LdapComponent implements DirectoryCheck {
         }
     }
 
-    private void register() {
-        if (registration == null && context != null) {
-            Hashtable<String, Object> props = new Hashtable<>();
-            props.put("gatehouse.filter", "ldap");
-            registration = context.registerService(HttpFilter.class, filter, props);
+    /**
+     * The filter as a service, its properties naming the paths it guards (everything while its
+     * configuration cannot be used): the front holds them at 503 if the service goes without saying
+     * it stops guarding (this bundle stopped, updated or refreshed).
+     */
+    private void register(List<String> guarded) {
+        if (context == null) {
+            return;
         }
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(HttpFilter.NAME, "ldap");
+        props.put(HttpFilter.GUARDED_PATHS, guarded.toArray(new String[0]));
+        if (registration == null) {
+            registration = context.registerService(HttpFilter.class, filter, props);
+        } else if (!guarded.equals(registeredPaths)) {
+            registration.setProperties(props);
+        }
+        registeredPaths = List.copyOf(guarded);
+    }
+
+    /** Stops guarding on purpose (turned off, configuration deleted): said to the front first, so it holds nothing. */
+    private void release() {
+        if (registration != null) {
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put(HttpFilter.NAME, "ldap");
+            try {
+                registration.setProperties(props);
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
+        unregister();
     }
 
     private void unregister() {
@@ -280,6 +308,7 @@ public final class LdapComponent implements DirectoryCheck {
                 // already gone with the bundle
             }
             registration = null;
+            registeredPaths = null;
         }
     }
 
@@ -289,9 +318,13 @@ public final class LdapComponent implements DirectoryCheck {
         if (caChecks != null) {
             caChecks.shutdownNow();
         }
-        unregister();
         LdapFilter.Active old = filter.active();
-        filter.use(null);
+        if (old != null) {
+            // Requests under way that the front handed to this filter are answered 503, not let through;
+            // the service goes still naming its paths, which the front then holds at 503 until it is back.
+            filter.use(LdapFilter.Active.broken("LDAP authentication is stopping"));
+        }
+        unregister();
         if (old != null && old.directory() != null) {
             old.directory().close();
         }

@@ -545,6 +545,65 @@ class LdapFilterTest {
         assertTrue(as("alice", "alice-secret").startsWith("HTTP/1.1 429"));
     }
 
+    /**
+     * A request the front handed to the filter while the component stops (its bundle updated) is
+     * answered 503, not let through to the route without credentials.
+     */
+    @Test
+    void aRequestMetWhileTheComponentStopsIs503NotLetThrough() throws Exception {
+        guard(config());
+        ldap.deactivate();
+        ldap = null;
+        String answer = get("/meet/");
+        assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+        assertTrue(routed.isEmpty(), routed.toString());
+    }
+
+    /**
+     * The service names the paths it guards (everything while its file cannot be used), so that the
+     * front holds them at 503 if it goes without a word (its bundle stopped or updated); turned off,
+     * it says it guards nothing before it goes.
+     */
+    @Test
+    void theServiceNamesItsPathsAndReleasesThemWhenTurnedOff() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        org.osgi.framework.BundleContext context = recordingContext(events);
+        ldap = new LdapComponent();
+        ldap.activate(context, config("user-filter", "(uid=x)"));
+        assertEquals(List.of("register ldap [/]"), events, "a file that cannot be used: every path 503");
+        ldap.modified(config("guarded-paths", "/meet/, /api/"));
+        assertEquals("set ldap [/meet/, /api/]", events.get(events.size() - 1));
+        ldap.modified(config("enabled", "false"));
+        assertEquals(List.of("set ldap null", "unregister"), events.subList(events.size() - 2, events.size()), events.toString());
+        ldap.modified(config());
+        events.clear();
+        ldap.deactivate();
+        ldap = null;
+        assertEquals(List.of("unregister"), events, "stopped: gone still naming its paths");
+    }
+
+    private static org.osgi.framework.BundleContext recordingContext(List<String> events) {
+        ClassLoader loader = LdapFilterTest.class.getClassLoader();
+        java.util.function.Function<java.util.Dictionary<?, ?>, String> describe = d -> d.get("gatehouse.filter") + " "
+                + (d.get("gatehouse.filter.guarded-paths") == null ? "null" : List.of((String[]) d.get("gatehouse.filter.guarded-paths")));
+        return (org.osgi.framework.BundleContext) java.lang.reflect.Proxy.newProxyInstance(loader,
+                new Class<?>[] {org.osgi.framework.BundleContext.class}, (c, m, a) -> {
+                    if (!m.getName().equals("registerService")) {
+                        return null;
+                    }
+                    events.add("register " + describe.apply((java.util.Dictionary<?, ?>) a[2]));
+                    return java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {org.osgi.framework.ServiceRegistration.class},
+                            (r, rm, ra) -> {
+                                if (rm.getName().equals("setProperties")) {
+                                    events.add("set " + describe.apply((java.util.Dictionary<?, ?>) ra[0]));
+                                } else if (rm.getName().equals("unregister")) {
+                                    events.add("unregister");
+                                }
+                                return null;
+                            });
+                });
+    }
+
     /** What the shell and the status page are told: why nothing is guarded, and which 503s the configuration caused. */
     @Test
     void theStateSaysWhyNothingIsGuardedAndWhatThe503sWereFor() throws Exception {

@@ -87,6 +87,8 @@ class LdapReloadTest {
 
     void guard(Map<String, Object> config) {
         if (ldap != null) {
+            // As the framework does: the service goes (its filter unbound), then the component stops.
+            front.unfilter(ldap.filter());
             ldap.deactivate();
         }
         ldap = new LdapComponent();
