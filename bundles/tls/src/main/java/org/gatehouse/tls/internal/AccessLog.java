@@ -137,11 +137,14 @@ final class AccessLog implements AutoCloseable {
 
     void log(String client, String user, String method, String target, String version, int status, long bytes, String referer,
             String userAgent, String upstream, long micros) {
-        if (!queue.offer(new Entry(client, user, System.currentTimeMillis(), method, target, version, status, bytes, referer,
+        if (closed || !queue.offer(new Entry(client, user, System.currentTimeMillis(), method, target, version, status, bytes, referer,
                 userAgent, upstream, micros))) {
             dropped.increment();
         }
     }
+
+    /** Closed: a line logged now would wait in a queue no one reads; counted as dropped. */
+    private volatile boolean closed;
 
     private long formattedSecond = Long.MIN_VALUE;
     private String formattedTime;
@@ -334,6 +337,7 @@ final class AccessLog implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         if (!queue.offer(STOP_ENTRY)) {
             // A full queue: the writer is told by interruption instead (its lines are dropped).
             writer.interrupt();

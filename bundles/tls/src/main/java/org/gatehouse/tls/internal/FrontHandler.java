@@ -899,7 +899,10 @@ final class FrontHandler extends ChannelInboundHandlerAdapter implements Request
         }
 
         private void log() {
-            AccessLog log = front.accessLog();
+            // The log in force now, not the one at the exchange's start: an event stream open for hours
+            // outlives a change of access-log, which closes the old one.
+            Front now = FrontHandler.this.front.get();
+            AccessLog log = (now == null ? front : now).accessLog();
             if (log == null) {
                 return;
             }

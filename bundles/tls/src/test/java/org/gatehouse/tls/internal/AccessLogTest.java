@@ -136,4 +136,41 @@ class AccessLogTest {
         return String.format(Locale.ROOT, "%s - %s [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %s %.3f", client, user == null ? "-" : user, stamp, method,
                 target, version, status, bytes, referer, agent, upstream, micros / 1e6);
     }
+
+    /** A line logged after the log closed (its exchange outlived a change of access-log) counts as dropped, not lost unseen. */
+    @Test
+    void aLineAfterCloseIsCountedAsDropped() throws Exception {
+        AccessLog log = new AccessLog(dir.resolve("closed.log"));
+        log.close();
+        log.log("192.0.2.1", null, "GET", "/", "HTTP/1.1", 200, 0, null, null, null, 1);
+        assertEquals(1, log.dropped());
+    }
+
+    /** An exchange that ends after access-log changed (an event stream of hours) is written to the log in force then. */
+    @Test
+    void anExchangeEndingAfterAChangeIsWrittenToTheNewLog() throws Exception {
+        Path first = dir.resolve("first.log");
+        Path second = dir.resolve("second.log");
+        java.util.concurrent.CompletableFuture<org.gatehouse.tls.http.HttpExchange> pending = new java.util.concurrent.CompletableFuture<>();
+        try (TestFront front = new TestFront(dir, java.util.Map.of("access-log", first.toString()))) {
+            front.route(pending::complete, java.util.Map.of(org.gatehouse.tls.http.HttpRoute.PREFIX, "/"));
+            java.util.concurrent.CompletableFuture<String> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (javax.net.ssl.SSLSocket s = TrustingClient.connect(front.port())) {
+                    s.getOutputStream().write("GET /long HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                } catch (Exception e) {
+                    return e.toString();
+                }
+            });
+            org.gatehouse.tls.http.HttpExchange x = pending.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            front.modify(java.util.Map.of("access-log", second.toString()));
+            x.eventLoop().execute(() -> x.respond(io.netty.handler.codec.http.HttpResponseStatus.OK, "text/plain", "done"));
+            assertTrue(answer.get(10, java.util.concurrent.TimeUnit.SECONDS).startsWith("HTTP/1.1 200"));
+            long end = System.nanoTime() + 5_000_000_000L;
+            while (!(Files.exists(second) && Files.readString(second).contains("GET /long"))) {
+                assertTrue(System.nanoTime() < end, "the line in the log in force: " + (Files.exists(second) ? Files.readString(second) : "none"));
+                Thread.sleep(20);
+            }
+        }
+    }
 }
