@@ -295,7 +295,14 @@ public final class ListenerMove {
                 && overlap(address.getAddress(), otherAddress.getAddress());
     }
 
-    private static boolean overlap(InetAddress a, InetAddress b) {
+    /**
+     * Whether listening on {@code a} and on {@code b} (same port) could stand in each other's way: the
+     * same address, or a wildcard covering the other's (the IPv4 one IPv4 addresses, the IPv6 one,
+     * dual-stack, every address); null counts as overlapping.
+     *
+     * @since 1.6
+     */
+    public static boolean overlap(InetAddress a, InetAddress b) {
         if (a == null || b == null) {
             return true;
         }

@@ -7,7 +7,7 @@
  * {@code IpAddresses.localHostName}).
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.gatehouse.core.net;
 
 import org.osgi.annotation.bundle.Export;

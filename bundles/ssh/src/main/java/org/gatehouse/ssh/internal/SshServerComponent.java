@@ -178,13 +178,16 @@ public final class SshServerComponent {
                 replaceListener(next, "");
                 return;
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
-                if (!ListenerMove.addressInUse(e) || next.listen().getPort() != keptPort) {
+                if (!ListenerMove.addressInUse(e) || next.listen().getPort() != keptPort
+                        || previous != null && !ListenerMove.overlap(previous.listen().getAddress(), next.listen().getAddress())) {
                     inPlace(next.withListen(previous.listen()));
                     notOpened(next, e, true);
                     return;
                 }
-                // The old listener holds the port itself (the same port on another address): it
-                // closes first, and opens again if the new one still cannot be had.
+                // The old listener holds the port itself (the same port, an address it covers or that
+                // covers it): it closes first, and opens again if the new one still cannot be had. On
+                // an address apart from it, another program holds the port: closing would only end
+                // the sessions.
             }
         }
         Exception failed = closeThenOpen(next, previous == null ? null : previous.listen(), "");
@@ -428,12 +431,18 @@ public final class SshServerComponent {
         String who = remote instanceof InetSocketAddress a ? IpAddresses.format(a) : String.valueOf(remote);
         // At most a line a minute per source address: a scanner of an SSH port open to the world
         // cannot fill the log. INFO: a stranger turned away is no fault of the server's.
-        long count = refusals.due(remote instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress() : remote);
+        long count = refusals.due(refusalKey(remote));
         if (count > 0) {
             LOG.info("SSH: refused connection from {}: not in management-networks {} (etc/org.gatehouse.core.cfg){}", who,
                     managementNetworks.networks(), count > 1 ? "; " + count + " from its address since the last such line" : "");
         }
         throw new IOException("SSH connection from " + who + " refused: outside the management networks");
+    }
+
+    /** Keyed as failed logins are: an IPv6 client by its /64, all of which it may cycle through. */
+    static Object refusalKey(SocketAddress remote) {
+        return remote instanceof InetSocketAddress a && a.getAddress() != null
+                ? IpAddresses.clientKey(IpAddresses.canonical(a.getAddress()), 64) : remote;
     }
 
     private void writeListening(InetSocketAddress bound) {

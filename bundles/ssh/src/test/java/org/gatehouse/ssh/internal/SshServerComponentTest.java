@@ -3,6 +3,7 @@ package org.gatehouse.ssh.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -483,6 +484,39 @@ class SshServerComponentTest {
             assertEquals(before, component.boundAddress());
             assertEquals(0, exec(s, "gatehouse:status").status(), "nor does a change made while the port is waited for end it");
             assertTrue(component.problem().contains("cannot open 127.0.0.1:" + taken.getLocalPort()), "still a Problem: " + component.problem());
+        }
+    }
+
+    /** Refused connections are said once a minute per IPv4 address, per /64 for IPv6 (a scanner may cycle through its /64). */
+    @Test
+    void refusalsAreCountedPerAddressAndPerIpv6Prefix() {
+        assertEquals(SshServerComponent.refusalKey(new InetSocketAddress("2001:db8::1", 1)), SshServerComponent.refusalKey(new InetSocketAddress("2001:db8::2:3", 2)));
+        assertNotEquals(SshServerComponent.refusalKey(new InetSocketAddress("2001:db8::1", 1)), SshServerComponent.refusalKey(new InetSocketAddress("2001:db8:0:1::1", 1)));
+        assertNotEquals(SshServerComponent.refusalKey(new InetSocketAddress("192.0.2.1", 1)), SshServerComponent.refusalKey(new InetSocketAddress("192.0.2.2", 1)));
+        assertEquals(SshServerComponent.refusalKey(new InetSocketAddress("::ffff:192.0.2.1", 1)), SshServerComponent.refusalKey(new InetSocketAddress("192.0.2.1", 5)));
+    }
+
+    /**
+     * The same port on another address, held by another program: the listener in force does not hold
+     * it, so it is not closed to try again (its sessions ended, and it was opened anew).
+     */
+    @Test
+    void aMoveToThePortOnAnotherAddressHeldElsewhereKeepsTheSessions() throws Exception {
+        KeyPair key = authorizedKey();
+        ManagementNetworks networks = () -> AddressSet.parse(List.of("127.0.0.0/8"));
+        int free;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort();
+        }
+        component = new SshServerComponent(processor, networks, null, Map.of("listen", "127.0.0.1:" + free), 200);
+        InetSocketAddress before = component.boundAddress();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(free, 1, java.net.InetAddress.getByName("127.0.0.2"));
+                ClientSession s = loginWithKey("alice", key);
+                CapturedLog log = new CapturedLog()) {
+            component.modified(Map.of("listen", "127.0.0.2:" + free));
+            assertEquals(before, component.boundAddress());
+            assertEquals(0, exec(s, "gatehouse:status").status(), "the session open before still runs commands");
+            assertFalse(log.lines().stream().anyMatch(l -> l.contains("stopped listening") || l.contains("SSH listening on")), log.lines().toString());
         }
     }
 
