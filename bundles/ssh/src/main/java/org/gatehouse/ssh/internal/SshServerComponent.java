@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -110,8 +112,47 @@ public final class SshServerComponent {
             apply(SshConfiguration.of(properties));
             warnUnknownKeys(properties);
         } catch (InvalidSettingException e) {
-            LOG.error("{}; SSH is off until it is fixed", e.getMessage());
-            refused.refused(e.getMessage(), "SSH is off");
+            apply(withoutRefusedKeys(properties, e));
+        }
+    }
+
+    /**
+     * A file refused at start (nothing runs yet): the rest of it applies, each refused key at its
+     * built-in default (local-client-key off), so that a typo in one key does not leave a headless
+     * server without its shell, through which the Problem would be read.
+     */
+    private SshConfiguration withoutRefusedKeys(Map<String, Object> properties, InvalidSettingException first) {
+        Map<String, Object> rest = new HashMap<>(properties);
+        List<String> lines = new ArrayList<>();
+        InvalidSettingException e = first;
+        for (int i = 0; i <= properties.size() && rest.containsKey(e.key()); i++) {
+            boolean localKey = e.key().equals(SshSettings.LOCAL_CLIENT_KEY);
+            String line = e.getMessage() + "; " + e.key() + (localKey ? " off" : " at its built-in default")
+                    + " until the file is fixed, the rest of it applies";
+            LOG.error(line);
+            lines.add(line);
+            if (localKey) {
+                rest.put(e.key(), "false");
+            } else {
+                rest.remove(e.key());
+            }
+            try {
+                SshConfiguration c = SshConfiguration.of(rest);
+                refused.set(lines);
+                return c;
+            } catch (InvalidSettingException next) {
+                e = next;
+            }
+        }
+        // Refused for no key the file sets as such: the built-in defaults (SSH on loopback only).
+        String line = e.getMessage() + "; the built-in SSH settings until the file is fixed";
+        LOG.error(line);
+        lines.add(line);
+        refused.set(lines);
+        try {
+            return SshConfiguration.of(Map.of(SshSettings.LOCAL_CLIENT_KEY, "false"));
+        } catch (InvalidSettingException impossible) {
+            throw new IllegalStateException(impossible);
         }
     }
 
@@ -481,6 +522,11 @@ public final class SshServerComponent {
     /** For tests: the listen address that could not be opened, as listed under Problems, or null. */
     synchronized String problem() {
         return notListening.text();
+    }
+
+    /** For tests: the lines of a file refused. */
+    synchronized List<String> refusals() {
+        return refused.lines();
     }
 
     /** The bound address, for tests that listen on port 0. */

@@ -487,6 +487,24 @@ class SshServerComponentTest {
         }
     }
 
+    /**
+     * A file refused at start applies without the refused key: a typo in idle-timeout no longer leaves
+     * a headless server without the shell through which its Problem would be read.
+     */
+    @Test
+    void aKeyRefusedAtStartLeavesTheRestInForce() throws Exception {
+        KeyPair key = authorizedKey();
+        try (CapturedLog log = new CapturedLog()) {
+            start("127.0.0.0/8", Map.of("idle-timeout", "30m", "local-client-key", "fasle"));
+            assertEquals(2, component.refusals().size(), component.refusals().toString());
+            assertTrue(log.lines("ERROR").stream().anyMatch(l -> l.contains("idle-timeout") && l.contains("at its built-in default")), log.lines().toString());
+            assertTrue(log.lines("ERROR").stream().anyMatch(l -> l.contains("local-client-key") && l.contains(" off until")), log.lines().toString());
+        }
+        try (ClientSession s = loginWithKey("alice", key)) {
+            assertEquals(0, exec(s, "gatehouse:status").status());
+        }
+    }
+
     /** Refused connections are said once a minute per IPv4 address, per /64 for IPv6 (a scanner may cycle through its /64). */
     @Test
     void refusalsAreCountedPerAddressAndPerIpv6Prefix() {
