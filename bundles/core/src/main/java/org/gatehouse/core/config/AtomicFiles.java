@@ -126,9 +126,19 @@ public final class AtomicFiles {
             if (hops == 40) {
                 throw new java.nio.file.FileSystemException(path.toString(), null, "too many levels of symbolic links");
             }
-            p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+            // Relative to the folder the link really is in: ".." in its target is that folder's parent
+            // (an etc that is itself a link to /etc/gatehouse), not the parent of the path's spelling.
+            p = realFolder(p.getParent()).resolve(Files.readSymbolicLink(p));
         }
-        return p;
+        return realFolder(p.getParent()).resolve(p.getFileName());
+    }
+
+    private static Path realFolder(Path folder) {
+        try {
+            return folder.toRealPath();
+        } catch (IOException e) {
+            return folder.normalize();
+        }
     }
 
     /** A new empty file beside {@code file}, made with the permissions the written file is to have. */

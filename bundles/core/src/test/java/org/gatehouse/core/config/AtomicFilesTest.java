@@ -33,6 +33,24 @@ class AtomicFilesTest {
         assertEquals(List.of(f), files(dir));
     }
 
+    /**
+     * A relative link in a folder reached through a link: its ".." is taken from the folder it really
+     * is in, as the kernel takes it (etc linked to /etc/gatehouse, a file there linked to
+     * ../gatehouse-secrets/x.cfg).
+     */
+    @Test
+    void aRelativeLinkInALinkedFolderLeadsWhereTheKernelSays(@TempDir Path dir) throws Exception {
+        Path realEtc = Files.createDirectories(dir.resolve("real/etc"));
+        Path secrets = Files.createDirectories(dir.resolve("real/secrets"));
+        Files.writeString(secrets.resolve("x.cfg"), "old\n");
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path etc = Files.createSymbolicLink(root.resolve("etc"), Path.of("../real/etc"));
+        Files.createSymbolicLink(realEtc.resolve("x.cfg"), Path.of("../secrets/x.cfg"));
+        AtomicFiles.write(etc.resolve("x.cfg"), "new\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("new\n", Files.readString(secrets.resolve("x.cfg")));
+        assertTrue(Files.isSymbolicLink(realEtc.resolve("x.cfg")), "the link stays");
+    }
+
     /** A link stays a link: the file it leads to is written, as an editor writes through it. */
     @Test
     void writesThroughASymbolicLink(@TempDir Path dir) throws Exception {
