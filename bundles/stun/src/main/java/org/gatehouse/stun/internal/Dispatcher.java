@@ -42,6 +42,19 @@ final class Dispatcher {
         }
     };
 
+    /**
+     * Drops this thread's parser and writer: called on each I/O thread as the component stops, so that
+     * the threads (core's, which outlive this bundle) hold nothing of an old revision after an update.
+     */
+    static void forgetOnThisThread() {
+        SCRATCH.remove();
+    }
+
+    /** For tests: whether this thread holds a parser and writer. */
+    static boolean heldOnThisThread() {
+        return SCRATCH.isSet();
+    }
+
     private static final class Scratch {
         final StunMessage message = new StunMessage();
         final StunWriter writer = new StunWriter();

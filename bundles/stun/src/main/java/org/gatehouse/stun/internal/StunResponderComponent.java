@@ -1,5 +1,6 @@
 package org.gatehouse.stun.internal;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.gatehouse.core.EventLoops;
@@ -190,6 +192,14 @@ public final class StunResponderComponent implements StunService {
         sampler.cancel(false);
         listeners.closeAll();
         refused.clear();
+        // The I/O threads are core's and outlive this bundle: what they hold of it goes with it.
+        for (EventExecutor loop : loops.group()) {
+            try {
+                loop.execute(Dispatcher::forgetOnThisThread);
+            } catch (RejectedExecutionException e) {
+                // the loops are stopping too
+            }
+        }
     }
 
     @Override

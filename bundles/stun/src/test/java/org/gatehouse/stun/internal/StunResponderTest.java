@@ -76,6 +76,19 @@ class StunResponderTest {
         assertTrue(answer.hasFingerprint());
     }
 
+    /** The I/O threads (core's, outliving this bundle) hold nothing of it once it stops: no old revision kept after an update. */
+    @Test
+    void theIoThreadsHoldNothingOfTheResponderOnceItStops() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            client.exchange(responder.address("udp"), request(BINDING_REQUEST, true), 2000);
+        }
+        responder.component.deactivate();
+        for (io.netty.util.concurrent.EventExecutor loop : responder.loops.group()) {
+            assertFalse(loop.submit(Dispatcher::heldOnThisThread).get(5, java.util.concurrent.TimeUnit.SECONDS), loop.toString());
+        }
+        responder.component.activate(null, Responder.props());
+    }
+
     @Test
     void noFingerprintUnlessTheRequestHadOneAndSoftwareCanBeSwitchedOff() throws Exception {
         responder.component.modified(Responder.props("software", ""));

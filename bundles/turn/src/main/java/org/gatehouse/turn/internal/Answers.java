@@ -32,6 +32,16 @@ final class Answers {
     private Answers() {
     }
 
+    /** Drops this thread's writer (the component stops: core's I/O threads outlive this bundle). */
+    static void forgetOnThisThread() {
+        WRITER.remove();
+    }
+
+    /** For tests: whether this thread holds a writer. */
+    static boolean heldOnThisThread() {
+        return WRITER.isSet();
+    }
+
     static StunWriter success(ByteBuf out, StunMessage request) {
         return WRITER.get().start(out, MessageClass.type(request.method(), MessageClass.SUCCESS_RESPONSE), request);
     }

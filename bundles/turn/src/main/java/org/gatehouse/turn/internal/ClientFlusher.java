@@ -23,6 +23,16 @@ final class ClientFlusher implements Runnable {
         this.loop = loop;
     }
 
+    /** Drops this thread's flusher (the component stops: core's I/O threads outlive this bundle); a flush under way still runs. */
+    static void forgetOnThisThread() {
+        PER_LOOP.remove();
+    }
+
+    /** For tests: whether this thread holds a flusher. */
+    static boolean heldOnThisThread() {
+        return PER_LOOP.isSet();
+    }
+
     /** Called on {@code loop} after a relay socket's read batch queued data for {@code connection}. */
     static void flushSoon(StunConnection connection, EventLoop loop) {
         ClientFlusher f = PER_LOOP.get();

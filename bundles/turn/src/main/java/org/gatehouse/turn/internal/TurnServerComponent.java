@@ -1,6 +1,7 @@
 package org.gatehouse.turn.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -274,6 +276,17 @@ public final class TurnServerComponent implements TurnHandler, TurnAdmin, TurnUs
             s.close();
         }
         background.shutdownNow();
+        // The I/O threads are core's and outlive this bundle: what they hold of it goes with it.
+        for (EventExecutor loop : loops.group()) {
+            try {
+                loop.execute(() -> {
+                    Answers.forgetOnThisThread();
+                    ClientFlusher.forgetOnThisThread();
+                });
+            } catch (RejectedExecutionException e) {
+                // the loops are stopping too
+            }
+        }
     }
 
     TurnServer server() {
