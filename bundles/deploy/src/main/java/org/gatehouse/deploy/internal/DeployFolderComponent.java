@@ -62,8 +62,18 @@ public final class DeployFolderComponent implements ArtifactInstaller {
 
     @Override
     public boolean canHandle(File artifact) {
-        // A file gone is not this installer's to uninstall: a deleted bundle's jar is FileInstall's.
-        return inFolder(artifact) && artifact.exists() && DeployedFile.whyIgnored(artifact.toPath()) != null;
+        if (!inFolder(artifact)) {
+            return false;
+        }
+        if (!artifact.exists()) {
+            // A file deleted whose installer FileInstall forgot (this component started again): a
+            // configuration file is always this installer's (FileInstall's own would delete the
+            // configuration of that name, etc/'s, and its file), a jar when it was ignored here; a
+            // deleted bundle's jar is FileInstall's to uninstall.
+            String name = artifact.getName().toLowerCase(java.util.Locale.ROOT);
+            return name.endsWith(".cfg") || name.endsWith(".config") || ignored().containsKey(artifact.getName());
+        }
+        return DeployedFile.whyIgnored(artifact.toPath()) != null;
     }
 
     @Override

@@ -95,10 +95,23 @@ class DeployFolderComponentTest {
         assertTrue(again.problem().startsWith("deploy/ holds files that are ignored: org.gatehouse.tls.cfg"), again.problem());
     }
 
-    /** A deleted jar is not claimed: its bundle's uninstall is FileInstall's. */
+    /**
+     * A deleted bundle jar is not claimed (its uninstall is FileInstall's); a deleted configuration file
+     * always is (FileInstall's own installer would delete etc/'s configuration of that name, and its
+     * file), and so is a deleted jar that was ignored here.
+     */
     @Test
-    void aDeletedJarIsNotClaimed() throws Exception {
+    void whatIsDeletedIsClaimedOnlyWhenItWasThisInstallers() throws Exception {
         Path deploy = Files.createDirectories(home.resolve("deploy"));
-        assertFalse(new DeployFolderComponent(deploy).canHandle(deploy.resolve("gone.jar").toFile()));
+        DeployFolderComponent c = new DeployFolderComponent(deploy);
+        assertFalse(c.canHandle(deploy.resolve("gone.jar").toFile()));
+        assertTrue(c.canHandle(deploy.resolve("org.gatehouse.tls.cfg").toFile()));
+        assertTrue(c.canHandle(deploy.resolve("org.gatehouse.tls.config").toFile()));
+        Path plain = jar(deploy.resolve("plain.jar"), null);
+        c.install(plain.toFile());
+        Files.delete(plain);
+        assertTrue(c.canHandle(plain.toFile()));
+        c.uninstall(plain.toFile());
+        assertEquals(Map.of(), c.ignored());
     }
 }
