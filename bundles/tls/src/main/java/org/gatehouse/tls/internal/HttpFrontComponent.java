@@ -7,7 +7,11 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
@@ -19,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ProblemSlot;
+import org.gatehouse.core.config.AtomicFiles;
+import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
@@ -155,7 +161,7 @@ public final class HttpFrontComponent {
         Object name = properties.get(HttpFilter.NAME);
         if (name != null && held.remove(String.valueOf(name)) != null) {
             TlsComponentLog.LOG.info("TLS: HTTP filter {} is back: the paths it guards are its own again", name);
-            heldProblems();
+            heldChanged();
         }
         rebuild();
     }
@@ -179,7 +185,7 @@ public final class HttpFrontComponent {
                     ranking instanceof Integer ? (Integer) ranking : 0, Long.MAX_VALUE));
             TlsComponentLog.LOG.warn("TLS: HTTP filter {} stopped while guarding {}: those paths are answered 503 until it is back",
                     name, String.join(", ", guarded));
-            heldProblems();
+            heldChanged();
         }
         rebuild();
     }
@@ -199,19 +205,19 @@ public final class HttpFrontComponent {
         if (context == null || id < 0) {
             return false;
         }
-        Bundle b = context.getBundle(id);
-        if (b == null || b.getState() == Bundle.UNINSTALLED) {
+        Bundle system = context.getBundle(0);
+        if (system != null && system.getState() == Bundle.STOPPING) {
+            // The server stops: every bundle goes (transiently); nothing is served after.
             return true;
         }
-        BundleStartLevel level = b.adapt(BundleStartLevel.class);
-        return level != null && !level.isPersistentlyStarted();
+        return !stillMeantToRun(id);
     }
 
     /** A bundle uninstalled: the guards held for its filters end (it is not coming back). */
     private synchronized void uninstalled(long bundleId) {
         if (held.values().removeIf(r -> ((HeldGuard) r.filter()).bundleId() == bundleId)) {
             TlsComponentLog.LOG.warn("TLS: bundle {} was uninstalled: the paths its HTTP filter guarded are served without it", bundleId);
-            heldProblems();
+            heldChanged();
             rebuild();
         }
     }
@@ -220,11 +226,80 @@ public final class HttpFrontComponent {
         return value instanceof String[] ? List.of((String[]) value) : value == null ? List.of() : List.of(String.valueOf(value));
     }
 
-    private void heldProblems() {
+    /**
+     * The held guards stated under Problems and kept in {@code data/tls/held-guards}: a refresh of this
+     * bundle (or a restart) while a guard is held must not serve its paths without it.
+     */
+    private void heldChanged() {
         List<String> lines = new ArrayList<>();
-        held.forEach((name, r) -> lines.add("HTTP filter " + name + " stopped while guarding " + String.join(", ", ((HeldGuard) r.filter()).paths())
-                + ": those paths are answered 503 until it is back"));
+        List<String> saved = new ArrayList<>();
+        held.forEach((name, r) -> {
+            HeldGuard g = (HeldGuard) r.filter();
+            lines.add("HTTP filter " + name + " stopped while guarding " + String.join(", ", g.paths())
+                    + ": those paths are answered 503 until it is back");
+            saved.add(name + "\t" + g.bundleId() + "\t" + r.ranking() + "\t" + String.join("\t", g.paths()));
+        });
         heldProblem.set(lines);
+        Path file = heldFile();
+        try {
+            if (saved.isEmpty()) {
+                Files.deleteIfExists(file);
+            } else {
+                Files.createDirectories(file.getParent());
+                AtomicFiles.write(file, (String.join("\n", saved) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException e) {
+            TlsComponentLog.LOG.warn("TLS: cannot keep the held guards in {}: {}", file, e.toString());
+        }
+    }
+
+    private static Path heldFile() {
+        return InstallationPaths.data().resolve("tls").resolve("held-guards");
+    }
+
+    /**
+     * The guards held before this component started again (its bundle refreshed, the server
+     * restarted), each as long as its filter is not back and its bundle is still there and meant to run.
+     */
+    private void restoreHeld() {
+        List<String> lines;
+        try {
+            Path file = heldFile();
+            lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        } catch (IOException | RuntimeException e) {
+            TlsComponentLog.LOG.warn("TLS: cannot read the held guards: {}", e.toString());
+            return;
+        }
+        for (String line : lines) {
+            String[] f = line.split("\t");
+            if (f.length < 4) {
+                continue;
+            }
+            long bundleId;
+            int ranking;
+            try {
+                bundleId = Long.parseLong(f[1]);
+                ranking = Integer.parseInt(f[2]);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            boolean back = filterProperties.values().stream().anyMatch(p -> f[0].equals(String.valueOf(p.get(HttpFilter.NAME))));
+            if (back || context != null && !stillMeantToRun(bundleId)) {
+                continue;
+            }
+            held.put(f[0], new Front.Ranked(new HeldGuard(f[0], List.of(f).subList(3, f.length), bundleId), ranking, Long.MAX_VALUE));
+            TlsComponentLog.LOG.warn("TLS: HTTP filter {} is still away: {} answered 503 until it is back", f[0],
+                    String.join(", ", List.of(f).subList(3, f.length)));
+        }
+    }
+
+    private boolean stillMeantToRun(long bundleId) {
+        Bundle b = context.getBundle(bundleId);
+        if (b == null || b.getState() == Bundle.UNINSTALLED) {
+            return false;
+        }
+        BundleStartLevel level = b.adapt(BundleStartLevel.class);
+        return level == null || level.isPersistentlyStarted();
     }
 
     /** In place of a guarding filter that went away: 503 on its paths. */
@@ -285,7 +360,8 @@ public final class HttpFrontComponent {
         problem = new ProblemSlot(context);
         refused = new ProblemSlot(context);
         heldProblem = new ProblemSlot(context);
-        heldProblems();
+        restoreHeld();
+        heldChanged();
         serving = true;
         if (context != null) {
             bundles = event -> {

@@ -77,6 +77,25 @@ class HeldGuardTest {
         assertEquals(List.of(), front.heldGuards());
     }
 
+    /** The front door started again (its bundle refreshed, the server restarted) still holds a guard held before. */
+    @Test
+    void aHeldGuardOutlivesARestartOfTheFrontDoor() throws Exception {
+        HttpFilter ldap = new Passing();
+        front.filter(ldap, Map.of(HttpFilter.NAME, "ldap", HttpFilter.GUARDED_PATHS, "/meet/"));
+        front.unfilter(ldap);
+        front.close();
+        front = new TestFront(home);
+        front.route(x -> x.respond(HttpResponseStatus.OK, "text/plain", "served"), Map.of("gatehouse.http.prefix", "/"));
+        assertEquals("HTTP/1.1 503", status("/meet/x"));
+        assertEquals(1, front.heldGuards().size(), front.heldGuards().toString());
+        front.filter(new Passing(), Map.of(HttpFilter.NAME, "ldap", HttpFilter.GUARDED_PATHS, "/meet/"));
+        assertEquals("HTTP/1.1 200", status("/meet/x"));
+        front.close();
+        front = new TestFront(home);
+        front.route(x -> x.respond(HttpResponseStatus.OK, "text/plain", "served"), Map.of("gatehouse.http.prefix", "/"));
+        assertEquals(List.of(), front.heldGuards(), "nothing held once it was back");
+    }
+
     @Test
     void aGuardThatStopsGuardingOnPurposeLeavesNothingHeld() throws Exception {
         HttpFilter ldap = new Passing();
