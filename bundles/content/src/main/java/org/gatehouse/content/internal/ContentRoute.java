@@ -21,6 +21,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -410,6 +411,8 @@ final class ContentRoute implements HttpRoute {
             } catch (NoSuchFileException e) {
                 resolved.remove(relativeKey(x, s));
                 throw e;
+            } catch (FileSystemException e) {
+                throw swappedForALink(x, s, body, e);
             }
             if (from + length > bytes.length) {
                 x.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "the file is changing; try again\n");
@@ -419,7 +422,14 @@ final class ContentRoute implements HttpRoute {
             x.end(new DefaultLastHttpContent(Unpooled.wrappedBuffer(bytes, (int) from, (int) length)));
             return;
         }
-        FileChannel channel = FileChannel.open(body, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(body, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            throw swappedForALink(x, s, body, e);
+        }
         BasicFileAttributes opened;
         try {
             opened = Files.readAttributes(body, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -441,6 +451,19 @@ final class ContentRoute implements HttpRoute {
         }
         x.head(r);
         stream(x, channel, from, length);
+    }
+
+    /**
+     * Opening without following a link failed: a link put in place of the file since it was looked at
+     * (ELOOP, a plain FileSystemException) is no such file here, and its resolution is forgotten;
+     * anything else (permissions) is what it is.
+     */
+    private IOException swappedForALink(HttpExchange x, Served s, Path body, FileSystemException e) {
+        if (e.getClass() != FileSystemException.class || !Files.isSymbolicLink(body)) {
+            return e;
+        }
+        resolved.remove(relativeKey(x, s));
+        return new NoSuchFileException(body.toString(), null, "a symbolic link now");
     }
 
     private static String relativeKey(HttpExchange x, Served s) {
