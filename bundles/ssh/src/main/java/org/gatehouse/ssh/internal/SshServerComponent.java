@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
 public final class SshServerComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(SshServerComponent.class);
-    /** Refused connections: a line per source address per minute, for up to 1,000 addresses at a time. */
+    /** Refused connections: a line per source address (IPv6: per /64) per minute, for up to 1,000 at a time. */
     private final LogGate<Object> refusals = new LogGate<>(60, 1000);
 
     private final CommandProcessor processor;
@@ -475,7 +475,7 @@ public final class SshServerComponent {
         long count = refusals.due(refusalKey(remote));
         if (count > 0) {
             LOG.info("SSH: refused connection from {}: not in management-networks {} (etc/org.gatehouse.core.cfg){}", who,
-                    managementNetworks.networks(), count > 1 ? "; " + count + " from its address since the last such line" : "");
+                    managementNetworks.networks(), count > 1 ? "; " + count + " from its address (IPv6: its /64) since the last such line" : "");
         }
         throw new IOException("SSH connection from " + who + " refused: outside the management networks");
     }

@@ -213,7 +213,9 @@ class SshServerComponentTest {
     void aBadLineInAuthorizedKeysLeavesTheOtherKeys() throws Exception {
         KeyPair key = authorizedKey();
         Path file = home.resolve("etc/ssh/authorized_keys");
-        Files.writeString(file, Files.readString(file) + "AAAAC3NzaC1lZDI1NTE5AAAAIwrapped\n");
+        // A wrapped key, and a comment written in Latin-1 (not UTF-8): neither keeps the other keys out.
+        Files.write(file, (Files.readString(file) + "AAAAC3NzaC1lZDI1NTE5AAAAIwrapped\n# Jos\u00e9's laptop\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         start("127.0.0.0/8", Map.of());
         try (CapturedLog log = new CapturedLog()) {
             try (ClientSession s = loginWithKey("alice", key)) {

@@ -15,7 +15,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "tcp", description = "Also listen on TCP at every listen address.", defaultValue = "true")
     boolean tcp();
 
-    @AttributeDefinition(name = "software", description = "Text of the SOFTWARE attribute in answers, printable ASCII, fewer than 128 characters; empty leaves it out.",
+    @AttributeDefinition(name = "software", description = "Text of the SOFTWARE attribute in answers, printable ASCII, at most 32 characters; empty leaves it out.",
             defaultValue = StunSettings.DEFAULT_SOFTWARE)
     String software();
 

@@ -123,7 +123,7 @@ record StunSettings(List<InetSocketAddress> listen, boolean tcp, List<InetSocket
     }
 
     /**
-     * SOFTWARE is fewer than 128 characters (RFC 8489 section 14.14). Printable ASCII only: FileInstall
+     * SOFTWARE is at most {@link #MAX_SOFTWARE} characters (RFC 8489 section 14.14 allows 127). Printable ASCII only: FileInstall
      * reads etc/*.cfg as ISO-8859-1, so any other character typed in a UTF-8 editor would go out
      * mangled without a word, and a product name and version need no more. The value is quoted
      * shortened: a pasted screenful does not belong in the log.
