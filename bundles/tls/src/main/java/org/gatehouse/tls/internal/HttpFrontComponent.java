@@ -181,7 +181,8 @@ public final class HttpFrontComponent {
             // to start again): its paths are answered 503 until it is back, never served without the
             // credentials they were meant to need.
             Object ranking = properties.get(Constants.SERVICE_RANKING);
-            held.put(String.valueOf(name), new Front.Ranked(new HeldGuard(String.valueOf(name), guarded, bundleId(properties)),
+            held.put(String.valueOf(name), new Front.Ranked(new HeldGuard(String.valueOf(name), guarded, bundleId(properties),
+                    symbolicName(bundleId(properties))),
                     ranking instanceof Integer ? (Integer) ranking : 0, Long.MAX_VALUE));
             TlsComponentLog.LOG.warn("TLS: HTTP filter {} stopped while guarding {}: those paths are answered 503 until it is back",
                     name, String.join(", ", guarded));
@@ -237,7 +238,8 @@ public final class HttpFrontComponent {
             HeldGuard g = (HeldGuard) r.filter();
             lines.add("HTTP filter " + name + " stopped while guarding " + String.join(", ", g.paths())
                     + ": those paths are answered 503 until it is back");
-            saved.add(name + "\t" + g.bundleId() + "\t" + r.ranking() + "\t" + String.join("\t", g.paths()));
+            // By the bundle's name: ids are given afresh when the framework's cache is rebuilt (every start).
+            saved.add(name + "\t" + g.bundleName() + "\t" + r.ranking() + "\t" + String.join("\t", g.paths()));
         });
         heldProblem.set(lines);
         Path file = heldFile();
@@ -275,22 +277,39 @@ public final class HttpFrontComponent {
             if (f.length < 4) {
                 continue;
             }
-            long bundleId;
             int ranking;
             try {
-                bundleId = Long.parseLong(f[1]);
                 ranking = Integer.parseInt(f[2]);
             } catch (NumberFormatException e) {
                 continue;
             }
             boolean back = filterProperties.values().stream().anyMatch(p -> f[0].equals(String.valueOf(p.get(HttpFilter.NAME))));
-            if (back || context != null && !stillMeantToRun(bundleId)) {
+            long bundleId = bundleNamed(f[1]);
+            if (back || context != null && (bundleId < 0 || !stillMeantToRun(bundleId))) {
                 continue;
             }
-            held.put(f[0], new Front.Ranked(new HeldGuard(f[0], List.of(f).subList(3, f.length), bundleId), ranking, Long.MAX_VALUE));
+            held.put(f[0], new Front.Ranked(new HeldGuard(f[0], List.of(f).subList(3, f.length), bundleId, f[1]), ranking, Long.MAX_VALUE));
             TlsComponentLog.LOG.warn("TLS: HTTP filter {} is still away: {} answered 503 until it is back", f[0],
                     String.join(", ", List.of(f).subList(3, f.length)));
         }
+    }
+
+    private String symbolicName(long bundleId) {
+        Bundle b = context == null || bundleId < 0 ? null : context.getBundle(bundleId);
+        return b == null || b.getSymbolicName() == null ? "-" : b.getSymbolicName();
+    }
+
+    /** The id of the installed bundle of that symbolic name, -1 when none (or outside OSGi). */
+    private long bundleNamed(String symbolicName) {
+        if (context == null) {
+            return -1;
+        }
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName()) && b.getState() != Bundle.UNINSTALLED) {
+                return b.getBundleId();
+            }
+        }
+        return -1;
     }
 
     private boolean stillMeantToRun(long bundleId) {
@@ -303,7 +322,7 @@ public final class HttpFrontComponent {
     }
 
     /** In place of a guarding filter that went away: 503 on its paths. */
-    record HeldGuard(String name, List<String> paths, long bundleId) implements HttpFilter {
+    record HeldGuard(String name, List<String> paths, long bundleId, String bundleName) implements HttpFilter {
         @Override
         public boolean beforeRoute(HttpExchange exchange) {
             if (guards(exchange.path())) {
