@@ -29,12 +29,7 @@ public final class TestFront implements AutoCloseable {
     public TestFront(Path home, Map<String, Object> settings) {
         System.setProperty("gatehouse.home", home.toString());
         loops = EventLoopsAccess.start(Map.of("io-threads", "2"));
-        Map<String, Object> p = new HashMap<>();
-        p.put("hostname", "gatehouse");
-        p.put("domain", "example.com");
-        p.put("https-listen", "127.0.0.1:0");
-        p.put("http-listen", "");
-        p.putAll(settings);
+        Map<String, Object> p = withDefaults(settings);
         tls.activate(p);
         front.loops = loops;
         front.certificates = tls;
@@ -48,13 +43,18 @@ public final class TestFront implements AutoCloseable {
 
     /** The file changed: {@code settings} on the same defaults as at the start. */
     public void modify(Map<String, Object> settings) {
+        front.modified(withDefaults(settings));
+    }
+
+    /** The test's defaults of etc/org.gatehouse.tls.cfg (loopback, no HTTP redirect), with {@code settings} over them. */
+    private static Map<String, Object> withDefaults(Map<String, Object> settings) {
         Map<String, Object> p = new HashMap<>();
         p.put("hostname", "gatehouse");
         p.put("domain", "example.com");
         p.put("https-listen", "127.0.0.1:0");
         p.put("http-listen", "");
         p.putAll(settings);
-        front.modified(p);
+        return p;
     }
 
     public EventLoops loops() {
