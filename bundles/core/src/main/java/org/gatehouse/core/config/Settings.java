@@ -175,6 +175,53 @@ public final class Settings {
         return prev[b.length()];
     }
 
+    /** A reading of a whole configuration, as a component does it. */
+    @FunctionalInterface
+    public interface Reader<T> {
+        T read(Map<String, ?> properties) throws InvalidSettingException;
+    }
+
+    /**
+     * What {@link #withoutRefusedKeys} could read: the settings (null when a refusal named no key the
+     * file sets, or one already replaced) and every refusal met on the way, in order.
+     *
+     * @since 1.5
+     */
+    public record Partial<T>(T settings, List<InvalidSettingException> refused) {
+    }
+
+    /**
+     * A file refused at start (nothing of it runs yet), read again without each refused key in turn:
+     * {@code inPlaceOf} gives the value put in a refused key's place, null to leave the key out (its
+     * built-in default). At most one round per key of the file.
+     *
+     * @since 1.5
+     */
+    public static <T> Partial<T> withoutRefusedKeys(Map<String, ?> properties, InvalidSettingException first, Reader<T> read,
+            Function<String, Object> inPlaceOf) {
+        Map<String, Object> rest = new HashMap<>(properties);
+        List<InvalidSettingException> refused = new ArrayList<>();
+        InvalidSettingException e = first;
+        while (true) {
+            refused.add(e);
+            String key = e.key();
+            Object instead = inPlaceOf.apply(key);
+            if (!rest.containsKey(key) || instead != null && instead.equals(rest.get(key))) {
+                return new Partial<>(null, refused);
+            }
+            if (instead == null) {
+                rest.remove(key);
+            } else {
+                rest.put(key, instead);
+            }
+            try {
+                return new Partial<>(read.read(rest), refused);
+            } catch (InvalidSettingException next) {
+                e = next;
+            }
+        }
+    }
+
     /** Where the values came from, e.g. {@code etc/org.gatehouse.core.cfg}. */
     public String source() {
         return source;

@@ -4,7 +4,7 @@
  * keeps running on its last good configuration.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.gatehouse.core.config;
 
 import org.osgi.annotation.bundle.Export;

@@ -95,4 +95,28 @@ class SettingsTest {
         Settings.of("x", Map.of("a", "1")).string("a", "");
         assertEquals("configuration x: a is not a setting of this file and is ignored", Settings.unknownKeys("x", Map.of("a", "1")));
     }
+
+    private record Read(int port, String name) {
+    }
+
+    private static Read read(Map<String, ?> p) throws InvalidSettingException {
+        Settings s = Settings.of("org.example", p);
+        if (!s.string("name", "x").matches("[a-z]+")) {
+            throw new InvalidSettingException(s.source(), "name", s.string("name", ""), "is not letters");
+        }
+        return new Read(s.integer("port", 1, 1, 65535), s.string("name", "x"));
+    }
+
+    /** Each refused key in turn is left out (or replaced), the rest read; a key refused again once replaced ends it unread. */
+    @Test
+    void aFileIsReadAgainWithoutEachRefusedKey() throws Exception {
+        Map<String, Object> p = Map.of("port", "99999", "name", "B4D");
+        InvalidSettingException first = assertThrows(InvalidSettingException.class, () -> read(p));
+        Settings.Partial<Read> partial = Settings.withoutRefusedKeys(p, first, SettingsTest::read, key -> null);
+        assertEquals(new Read(1, "x"), partial.settings());
+        assertEquals(2, partial.refused().size());
+        Settings.Partial<Read> replaced = Settings.withoutRefusedKeys(p, first, SettingsTest::read, key -> "0");
+        assertEquals(null, replaced.settings(), "0 is refused too: nothing of the file is read");
+        assertEquals(first.key(), replaced.refused().get(replaced.refused().size() - 1).key());
+    }
 }

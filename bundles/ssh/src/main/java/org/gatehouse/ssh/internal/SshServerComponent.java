@@ -11,7 +11,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -122,35 +121,22 @@ public final class SshServerComponent {
      * server without its shell, through which the Problem would be read.
      */
     private SshConfiguration withoutRefusedKeys(Map<String, Object> properties, InvalidSettingException first) {
-        Map<String, Object> rest = new HashMap<>(properties);
+        Settings.Partial<SshConfiguration> read = Settings.withoutRefusedKeys(properties, first, SshConfiguration::of,
+                key -> key.equals(SshSettings.LOCAL_CLIENT_KEY) ? "false" : null);
         List<String> lines = new ArrayList<>();
-        InvalidSettingException e = first;
-        for (int i = 0; i <= properties.size() && rest.containsKey(e.key()); i++) {
-            boolean localKey = e.key().equals(SshSettings.LOCAL_CLIENT_KEY);
-            String line = e.getMessage() + "; " + e.key() + (localKey ? " off" : " at its built-in default")
-                    + " until the file is fixed, the rest of it applies";
-            LOG.error(line);
-            lines.add(line);
-            if (localKey) {
-                rest.put(e.key(), "false");
-            } else {
-                rest.remove(e.key());
-            }
-            try {
-                SshConfiguration c = SshConfiguration.of(rest);
-                refused.set(lines);
-                return c;
-            } catch (InvalidSettingException next) {
-                e = next;
-            }
+        List<InvalidSettingException> refusals = read.refused();
+        for (int i = 0; i < refusals.size(); i++) {
+            InvalidSettingException e = refusals.get(i);
+            // The last refusal of a file that could not be read at all: the built-in settings (loopback).
+            boolean unread = read.settings() == null && i == refusals.size() - 1;
+            String instead = unread ? "the built-in SSH settings" : e.key().equals(SshSettings.LOCAL_CLIENT_KEY) ? e.key() + " off"
+                    : e.key() + " at its built-in default";
+            lines.add(e.getMessage() + "; " + instead + " until the file is fixed" + (unread ? "" : ", the rest of it applies"));
         }
-        // Refused for no key the file sets as such: the built-in defaults (SSH on loopback only).
-        String line = e.getMessage() + "; the built-in SSH settings until the file is fixed";
-        LOG.error(line);
-        lines.add(line);
+        lines.forEach(LOG::error);
         refused.set(lines);
         try {
-            return SshConfiguration.of(Map.of(SshSettings.LOCAL_CLIENT_KEY, "false"));
+            return read.settings() != null ? read.settings() : SshConfiguration.of(Map.of(SshSettings.LOCAL_CLIENT_KEY, "false"));
         } catch (InvalidSettingException impossible) {
             throw new IllegalStateException(impossible);
         }

@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -125,41 +124,29 @@ public final class StunResponderComponent implements StunService {
      * too), until the file is fixed.
      */
     private StunSettings withoutRefusedKeys(Map<String, Object> properties, InvalidSettingException first) {
-        Map<String, Object> rest = new HashMap<>(properties);
+        Settings.Partial<StunSettings> read = Settings.withoutRefusedKeys(properties, first, StunSettings::read,
+                key -> isListen(key) ? "" : null);
         List<String> lines = new ArrayList<>();
-        InvalidSettingException e = first;
-        // A key at a time, each refusal said; at most as many rounds as the file has keys.
-        for (int i = 0; i <= properties.size(); i++) {
-            boolean address = e.key().equals("listen") || e.key().equals("tls-listen");
-            if (!rest.containsKey(e.key()) || address && "".equals(rest.get(e.key()))) {
-                break; // refused for no key the file sets as such: nothing listens
-            }
-            String line = e.getMessage() + "; " + (address ? "nothing listens in place of " + e.key()
-                    : e.key() + " at its built-in default, the rest of the file applies") + " until the file is fixed";
-            LOG.error(line);
-            lines.add(line);
-            if (address) {
-                rest.put(e.key(), "");
-            } else {
-                rest.remove(e.key());
-            }
-            try {
-                StunSettings s = StunSettings.read(rest);
-                refused.set(lines);
-                return s;
-            } catch (InvalidSettingException next) {
-                e = next;
-            }
+        List<InvalidSettingException> refusals = read.refused();
+        for (int i = 0; i < refusals.size(); i++) {
+            InvalidSettingException e = refusals.get(i);
+            // The last refusal of a file that could not be read at all: nothing of it listens.
+            boolean unread = read.settings() == null && i == refusals.size() - 1;
+            String instead = unread ? "nothing listens" : isListen(e.key()) ? "nothing listens in place of " + e.key()
+                    : e.key() + " at its built-in default, the rest of the file applies";
+            lines.add(e.getMessage() + "; " + instead + " until the file is fixed");
         }
-        String line = e.getMessage() + "; nothing listens until the file is fixed";
-        LOG.error(line);
-        lines.add(line);
+        lines.forEach(LOG::error);
         refused.set(lines);
         try {
-            return StunSettings.read(Map.of("listen", "", "tls-listen", ""));
+            return read.settings() != null ? read.settings() : StunSettings.read(Map.of("listen", "", "tls-listen", ""));
         } catch (InvalidSettingException impossible) {
             throw new IllegalStateException(impossible);
         }
+    }
+
+    private static boolean isListen(String key) {
+        return key.equals("listen") || key.equals("tls-listen");
     }
 
     @Modified
