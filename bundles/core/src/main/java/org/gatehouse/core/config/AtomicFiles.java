@@ -120,7 +120,7 @@ public final class AtomicFiles {
      * file would leave the file the operator linked (a certificate another tool renews, configuration
      * kept elsewhere) no longer read. A link to nothing yet leads to the file it names.
      */
-    private static Path linkedFile(Path path) throws IOException {
+    static Path linkedFile(Path path) throws IOException {
         Path p = path.toAbsolutePath();
         for (int hops = 0; Files.isSymbolicLink(p); hops++) {
             if (hops == 40) {

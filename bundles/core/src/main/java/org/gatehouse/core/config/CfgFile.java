@@ -39,21 +39,14 @@ public final class CfgFile {
      * commands by the other).
      */
     public static Object editLock(Path file) {
-        return EDITS.computeIfAbsent(realPath(file.toAbsolutePath().normalize()), k -> new Object());
-    }
-
-    /** The file's real path; for a file not there yet, its folder's real path and its name. */
-    private static Path realPath(Path file) {
+        Path written;
         try {
-            return file.toRealPath();
+            // The file a write through this path reaches, as AtomicFiles finds it.
+            written = AtomicFiles.linkedFile(file);
         } catch (IOException e) {
-            Path folder = file.getParent();
-            try {
-                return folder == null ? file : folder.toRealPath().resolve(file.getFileName());
-            } catch (IOException e2) {
-                return file;
-            }
+            written = file.toAbsolutePath().normalize();
         }
+        return EDITS.computeIfAbsent(written, k -> new Object());
     }
 
     /**
