@@ -5,13 +5,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
@@ -23,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.ProblemSlot;
-import org.gatehouse.core.config.AtomicFiles;
 import org.gatehouse.core.config.InstallationPaths;
 import org.gatehouse.core.config.InvalidSettingException;
 import org.gatehouse.core.net.IpAddresses;
@@ -31,7 +25,6 @@ import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
 import org.gatehouse.tls.FrontStatistics;
 import org.gatehouse.tls.ServerCertificates;
-import org.gatehouse.tls.http.HttpExchange;
 import org.gatehouse.tls.http.HttpFilter;
 import org.gatehouse.tls.http.HttpRoute;
 import org.osgi.framework.Bundle;
@@ -67,10 +60,8 @@ public final class HttpFrontComponent {
     private final Map<HttpRoute, List<Front.Mount>> routes = new LinkedHashMap<>();
     private final Map<HttpFilter, Front.Ranked> filters = new LinkedHashMap<>();
     private final Map<HttpFilter, Map<String, Object>> filterProperties = new LinkedHashMap<>();
-    /** By filter name: guards held in place of filters that went away while guarding ({@link HttpFilter#GUARDED_PATHS}). */
-    private final Map<String, Front.Ranked> held = new LinkedHashMap<>();
-    /** The held guards, for gatehouse:status. */
-    private ProblemSlot heldProblem = new ProblemSlot(null);
+    /** In place of filters that went away while guarding ({@link HttpFilter#GUARDED_PATHS}). */
+    private final HeldGuards held = new HeldGuards(InstallationPaths.data().resolve("tls").resolve("held-guards"));
     /** Between activate and deactivate. */
     private boolean serving;
     private BundleListener bundles;
@@ -159,9 +150,8 @@ public final class HttpFrontComponent {
                 id instanceof Long ? (Long) id : 0L));
         filterProperties.put(filter, Map.copyOf(properties));
         Object name = properties.get(HttpFilter.NAME);
-        if (name != null && held.remove(String.valueOf(name)) != null) {
-            TlsComponentLog.LOG.info("TLS: HTTP filter {} is back: the paths it guards are its own again", name);
-            heldChanged();
+        if (name != null) {
+            held.back(String.valueOf(name));
         }
         rebuild();
     }
@@ -181,12 +171,8 @@ public final class HttpFrontComponent {
             // to start again): its paths are answered 503 until it is back, never served without the
             // credentials they were meant to need.
             Object ranking = properties.get(Constants.SERVICE_RANKING);
-            held.put(String.valueOf(name), new Front.Ranked(new HeldGuard(String.valueOf(name), guarded, bundleId(properties),
-                    symbolicName(bundleId(properties))),
-                    ranking instanceof Integer ? (Integer) ranking : 0, Long.MAX_VALUE));
-            TlsComponentLog.LOG.warn("TLS: HTTP filter {} stopped while guarding {}: those paths are answered 503 until it is back",
-                    name, String.join(", ", guarded));
-            heldChanged();
+            long bundleId = bundleId(properties);
+            held.hold(String.valueOf(name), guarded, ranking instanceof Integer ? (Integer) ranking : 0, bundleId, symbolicName(bundleId));
         }
         rebuild();
     }
@@ -216,9 +202,7 @@ public final class HttpFrontComponent {
 
     /** A bundle uninstalled: the guards held for its filters end (it is not coming back). */
     private synchronized void uninstalled(long bundleId) {
-        if (held.values().removeIf(r -> ((HeldGuard) r.filter()).bundleId() == bundleId)) {
-            TlsComponentLog.LOG.warn("TLS: bundle {} was uninstalled: the paths its HTTP filter guarded are served without it", bundleId);
-            heldChanged();
+        if (held.uninstalled(bundleId)) {
             rebuild();
         }
     }
@@ -227,89 +211,22 @@ public final class HttpFrontComponent {
         return value instanceof String[] ? List.of((String[]) value) : value == null ? List.of() : List.of(String.valueOf(value));
     }
 
-    /**
-     * The held guards stated under Problems and kept in {@code data/tls/held-guards}: a refresh of this
-     * bundle (or a restart) while a guard is held must not serve its paths without it.
-     */
-    private void heldChanged() {
-        List<String> lines = new ArrayList<>();
-        List<String> saved = new ArrayList<>();
-        held.forEach((name, r) -> {
-            HeldGuard g = (HeldGuard) r.filter();
-            lines.add("HTTP filter " + name + " stopped while guarding " + String.join(", ", g.paths())
-                    + ": those paths are answered 503 until it is back");
-            // By the bundle's name: ids are given afresh when the framework's cache is rebuilt (every start).
-            saved.add(name + "\t" + g.bundleName() + "\t" + r.ranking() + "\t" + String.join("\t", g.paths()));
-        });
-        heldProblem.set(lines);
-        Path file = heldFile();
-        try {
-            if (saved.isEmpty()) {
-                Files.deleteIfExists(file);
-            } else {
-                Files.createDirectories(file.getParent());
-                AtomicFiles.write(file, (String.join("\n", saved) + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException | RuntimeException e) {
-            TlsComponentLog.LOG.warn("TLS: cannot keep the held guards in {}: {}", file, e.toString());
-        }
-    }
-
-    private static Path heldFile() {
-        return InstallationPaths.data().resolve("tls").resolve("held-guards");
-    }
-
-    /**
-     * The guards held before this component started again (its bundle refreshed, the server
-     * restarted), each as long as its filter is not back and its bundle is still there and meant to run.
-     */
-    private void restoreHeld() {
-        List<String> lines;
-        try {
-            Path file = heldFile();
-            lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-        } catch (IOException | RuntimeException e) {
-            TlsComponentLog.LOG.warn("TLS: cannot read the held guards: {}", e.toString());
-            return;
-        }
-        for (String line : lines) {
-            String[] f = line.split("\t");
-            if (f.length < 4) {
-                continue;
-            }
-            int ranking;
-            try {
-                ranking = Integer.parseInt(f[2]);
-            } catch (NumberFormatException e) {
-                continue;
-            }
-            boolean back = filterProperties.values().stream().anyMatch(p -> f[0].equals(String.valueOf(p.get(HttpFilter.NAME))));
-            long bundleId = bundleNamed(f[1]);
-            if (back || context != null && (bundleId < 0 || !stillMeantToRun(bundleId))) {
-                continue;
-            }
-            held.put(f[0], new Front.Ranked(new HeldGuard(f[0], List.of(f).subList(3, f.length), bundleId, f[1]), ranking, Long.MAX_VALUE));
-            TlsComponentLog.LOG.warn("TLS: HTTP filter {} is still away: {} answered 503 until it is back", f[0],
-                    String.join(", ", List.of(f).subList(3, f.length)));
-        }
-    }
-
-    private String symbolicName(long bundleId) {
-        Bundle b = context == null || bundleId < 0 ? null : context.getBundle(bundleId);
-        return b == null || b.getSymbolicName() == null ? "-" : b.getSymbolicName();
-    }
-
-    /** The id of the installed bundle of that symbolic name, -1 when none (or outside OSGi). */
-    private long bundleNamed(String symbolicName) {
+    /** For a guard held before: the id of its filter's bundle when that is there and meant to run, -1 outside OSGi, else none. */
+    private long heldBundle(String symbolicName) {
         if (context == null) {
             return -1;
         }
         for (Bundle b : context.getBundles()) {
             if (symbolicName.equals(b.getSymbolicName()) && b.getState() != Bundle.UNINSTALLED) {
-                return b.getBundleId();
+                return stillMeantToRun(b.getBundleId()) ? b.getBundleId() : Long.MIN_VALUE;
             }
         }
-        return -1;
+        return Long.MIN_VALUE;
+    }
+
+    private String symbolicName(long bundleId) {
+        Bundle b = context == null || bundleId < 0 ? null : context.getBundle(bundleId);
+        return b == null || b.getSymbolicName() == null ? "-" : b.getSymbolicName();
     }
 
     private boolean stillMeantToRun(long bundleId) {
@@ -319,37 +236,6 @@ public final class HttpFrontComponent {
         }
         BundleStartLevel level = b.adapt(BundleStartLevel.class);
         return level == null || level.isPersistentlyStarted();
-    }
-
-    /** In place of a guarding filter that went away: 503 on its paths. */
-    record HeldGuard(String name, List<String> paths, long bundleId, String bundleName) implements HttpFilter {
-        @Override
-        public boolean beforeRoute(HttpExchange exchange) {
-            if (guards(exchange.path())) {
-                exchange.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-                        "authentication (" + name + ") is not available; try again later\n");
-                return false;
-            }
-            return true;
-        }
-
-        /**
-         * Case-insensitive (a node that ignores case serves /API/ as /api/), as the filters compare; a
-         * path a node might read otherwise than it is written (escapes, dot segments, path
-         * parameters, doubled slashes) counts as guarded: the filter that read it as the node would
-         * is not there.
-         */
-        boolean guards(String path) {
-            if (path.contains("%") || path.contains(";") || path.contains("/.") || path.contains("//") || path.contains("\\")) {
-                return true;
-            }
-            for (String p : paths) {
-                if (path.regionMatches(true, 0, p, 0, p.length())) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     private void rebuild() {
@@ -368,7 +254,7 @@ public final class HttpFrontComponent {
             }
         }
         List<Front.Ranked> ranked = new ArrayList<>(filters.values());
-        ranked.addAll(held.values());
+        ranked.addAll(held.ranked());
         return new Front(settings, Front.sortRoutes(all), Front.sortFilters(ranked), accessLog);
     }
 
@@ -378,9 +264,9 @@ public final class HttpFrontComponent {
         retry = new ListenerRetry("gatehouse-https-listen-retry", this, retryMillis);
         problem = new ProblemSlot(context);
         refused = new ProblemSlot(context);
-        heldProblem = new ProblemSlot(context);
-        restoreHeld();
-        heldChanged();
+        held.restore(new ProblemSlot(context),
+                name -> filterProperties.values().stream().anyMatch(p -> name.equals(String.valueOf(p.get(HttpFilter.NAME)))),
+                this::heldBundle);
         serving = true;
         if (context != null) {
             bundles = event -> {
@@ -584,7 +470,7 @@ public final class HttpFrontComponent {
         retry.close();
         problem.clear();
         refused.clear();
-        heldProblem.clear();
+        held.stop();
         if (statisticsRegistration != null) {
             try {
                 statisticsRegistration.unregister();
@@ -617,7 +503,7 @@ public final class HttpFrontComponent {
 
     /** For tests: the held guards' lines in gatehouse:status. */
     synchronized List<String> heldGuards() {
-        return heldProblem.lines();
+        return held.lines();
     }
 
     /** For tests: what is bound. */
