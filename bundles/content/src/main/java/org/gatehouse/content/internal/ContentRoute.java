@@ -425,8 +425,6 @@ final class ContentRoute implements HttpRoute {
         FileChannel channel;
         try {
             channel = FileChannel.open(body, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            throw e;
         } catch (FileSystemException e) {
             throw swappedForALink(x, s, body, e);
         }

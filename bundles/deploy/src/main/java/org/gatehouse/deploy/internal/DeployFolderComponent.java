@@ -70,8 +70,7 @@ public final class DeployFolderComponent implements ArtifactInstaller {
             // configuration file is always this installer's (FileInstall's own would delete the
             // configuration of that name, etc/'s, and its file), a jar when it was ignored here; a
             // deleted bundle's jar is FileInstall's to uninstall.
-            String name = artifact.getName().toLowerCase(java.util.Locale.ROOT);
-            return name.endsWith(".cfg") || name.endsWith(".config") || ignored().containsKey(artifact.getName());
+            return DeployedFile.isConfiguration(artifact.getName()) || ignored().containsKey(artifact.getName());
         }
         return DeployedFile.whyIgnored(artifact.toPath()) != null;
     }

@@ -12,10 +12,16 @@ final class DeployedFile {
     private DeployedFile() {
     }
 
+    /** A configuration file by its name ({@code .cfg}, {@code .config}, in any case). */
+    static boolean isConfiguration(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return lower.endsWith(".cfg") || lower.endsWith(".config");
+    }
+
     static String whyIgnored(Path file) {
         String name = file.getFileName().toString();
         String lower = name.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".cfg") || lower.endsWith(".config")) {
+        if (isConfiguration(name)) {
             String base = name.substring(0, name.lastIndexOf('.'));
             return "configuration belongs in etc/ (put its keys into etc/" + base + ".cfg, which applies at once)";
         }

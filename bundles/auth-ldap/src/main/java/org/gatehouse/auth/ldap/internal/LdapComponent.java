@@ -275,9 +275,7 @@ public final class LdapComponent implements DirectoryCheck {
         if (context == null) {
             return;
         }
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(HttpFilter.NAME, "ldap");
-        props.put(HttpFilter.GUARDED_PATHS, guarded.toArray(new String[0]));
+        Hashtable<String, Object> props = properties(guarded);
         if (registration == null) {
             registration = context.registerService(HttpFilter.class, filter, props);
         } else if (!guarded.equals(registeredPaths)) {
@@ -286,13 +284,21 @@ public final class LdapComponent implements DirectoryCheck {
         registeredPaths = List.copyOf(guarded);
     }
 
+    /** The service's properties: its name, and the paths it guards when there are any. */
+    private static Hashtable<String, Object> properties(List<String> guarded) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(HttpFilter.NAME, "ldap");
+        if (!guarded.isEmpty()) {
+            props.put(HttpFilter.GUARDED_PATHS, guarded.toArray(new String[0]));
+        }
+        return props;
+    }
+
     /** Stops guarding on purpose (turned off, configuration deleted): said to the front first, so it holds nothing. */
     private void release() {
         if (registration != null) {
-            Hashtable<String, Object> props = new Hashtable<>();
-            props.put(HttpFilter.NAME, "ldap");
             try {
-                registration.setProperties(props);
+                registration.setProperties(properties(List.of()));
             } catch (IllegalStateException e) {
                 // already gone with the bundle
             }
