@@ -130,7 +130,7 @@ final class SetupAnswers {
     }
 
     static String domain(String s) {
-        if (!s.isEmpty() && !s.matches("([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")) {
+        if (!s.isEmpty() && !IpAddresses.isHostName(s)) {
             throw new IllegalArgumentException("a domain is dot-separated names, e.g. example.com");
         }
         return s.toLowerCase(Locale.ROOT);
@@ -182,10 +182,9 @@ final class SetupAnswers {
             if (colon >= 0) {
                 port = s.substring(colon + 1);
             }
-            // As the pool reads a node: dot-separated labels of letters, digits and inner hyphens, none
-            // empty, in lower case; digits and dots alone an IPv4 address.
-            if (!host.matches("[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?)*")
-                    || host.length() > 253) {
+            // As the pool reads a node: a host name (RFC 1123), in lower case; digits and dots alone an
+            // IPv4 address.
+            if (!IpAddresses.isHostName(host)) {
                 throw new IllegalArgumentException(s + ": " + host + " is not a host name or address");
             }
             if (host.matches("[0-9.]+") && !host.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {

@@ -2,6 +2,7 @@ package org.gatehouse.balancer.internal;
 
 import io.netty.util.NetUtil;
 import java.util.Locale;
+import org.gatehouse.core.net.IpAddresses;
 
 /**
  * One entry of a pool's {@code nodes} key, written as nginx writes an upstream server:
@@ -68,9 +69,7 @@ record NodeSpec(String host, int port, int weight, boolean backup, boolean drain
             }
             host = text.substring(0, colon);
             port = text.substring(colon + 1);
-            // Dot-separated labels of letters, digits and inner hyphens (RFC 1123), none empty.
-            if (!host.matches("[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?)*")
-                    || host.length() > 253) {
+            if (!IpAddresses.isHostName(host)) {
                 throw new IllegalArgumentException(text + ": " + host + " is not a host name or IPv4 address");
             }
             if (host.matches("[0-9.]+") && !host.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {

@@ -12,11 +12,26 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Parsing and canonical forms of IP address literals, and this host's addresses. Never consults DNS. */
 public final class IpAddresses {
 
     private IpAddresses() {
+    }
+
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?)*");
+
+    /**
+     * Whether {@code name} is a host name as RFC 1123 writes one: dot-separated labels of letters,
+     * digits and inner hyphens, none empty, each at most 63 characters, 253 in all (digits and dots
+     * alone pass too: whether they are an IPv4 address is the caller's question).
+     *
+     * @since 1.6
+     */
+    public static boolean isHostName(String name) {
+        return name.length() <= 253 && HOST_NAME.matcher(name).matches();
     }
 
     /**
