@@ -101,6 +101,13 @@ class SshServerComponentTest {
         }
     }
 
+    /** A loopback port free a moment ago: a fixed port the test can listen on again. */
+    private static int freeLoopbackPort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     private SshServerComponent start(String managementNetworks, Map<String, Object> extra) {
         ManagementNetworks networks = () -> AddressSet.parse(List.of(managementNetworks.split(",\\s*")));
         Map<String, Object> props = new HashMap<>(extra);
@@ -524,10 +531,7 @@ class SshServerComponentTest {
     void aMoveToThePortOnAnotherAddressHeldElsewhereKeepsTheSessions() throws Exception {
         KeyPair key = authorizedKey();
         ManagementNetworks networks = () -> AddressSet.parse(List.of("127.0.0.0/8"));
-        int free;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            free = s.getLocalPort();
-        }
+        int free = freeLoopbackPort();
         component = new SshServerComponent(processor, networks, null, Map.of("listen", "127.0.0.1:" + free), 200);
         InetSocketAddress before = component.boundAddress();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(free, 1, java.net.InetAddress.getByName("127.0.0.2"));
@@ -571,10 +575,7 @@ class SshServerComponentTest {
     @Test
     void aListenerKeptInPlaceOfATakenPortMovesOnceItIsFree() throws Exception {
         ManagementNetworks networks = () -> AddressSet.parse(List.of("127.0.0.0/8"));
-        int free;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            free = s.getLocalPort();
-        }
+        int free = freeLoopbackPort();
         // A fixed port: the listener kept is opened again at its configured address, and port 0 would be another.
         component = new SshServerComponent(processor, networks, null, Map.of("listen", "127.0.0.1:" + free), 200);
         InetSocketAddress before = component.boundAddress();
