@@ -64,6 +64,7 @@ final class FelixOptions {
     }
 
     private static boolean isFragment(String fileName) {
-        return fileName.startsWith("netty-transport-native-epoll") || fileName.startsWith("netty-tcnative-boringssl-static");
+        return fileName.startsWith("netty-transport-native-epoll") || fileName.startsWith("netty-transport-native-io_uring")
+                || fileName.startsWith("netty-tcnative-boringssl-static");
     }
 }

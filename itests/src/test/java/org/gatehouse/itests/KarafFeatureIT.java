@@ -75,11 +75,13 @@ class KarafFeatureIT {
         assertFalse(installed.contains("org.gatehouse.auth.ldap"), installed);
         assertTrue(Pattern.compile("\\|\\s*Resolved\\s*\\|.*\\|\\s*io\\.netty\\.transport-native-epoll\\S*\\s*$", Pattern.MULTILINE)
                 .matcher(installed).find(), "epoll fragment not attached:\n" + installed);
+        assertTrue(Pattern.compile("\\|\\s*Resolved\\s*\\|.*\\|\\s*io\\.netty\\.transport-native-io_uring\\S*\\s*$", Pattern.MULTILINE)
+                .matcher(installed).find(), "io_uring fragment not attached:\n" + installed);
         status = client(sshPort, "gatehouse:status");
         assertTrue(status.contains("All well."), status);
         // Karaf's pax-logging has the OSGi log reader the last errors come from.
         assertTrue(status.contains("\nLast errors: ") && !status.contains("Last errors: unknown"), status);
-        assertTrue(status.contains("epoll event loop"), status);
+        assertTrue(Pattern.compile("(io_uring|epoll) event loop").matcher(status).find(), status);
         assertTrue(Pattern.compile("stun\\s+udp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);
         assertTrue(Pattern.compile("status\\s+tcp\\s+127\\.0\\.0\\.1:\\d+").matcher(status).find(), status);
         String stun = client(sshPort, "stun:status");

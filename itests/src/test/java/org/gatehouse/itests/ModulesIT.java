@@ -61,6 +61,7 @@ class ModulesIT {
     void everyGatehouseModuleResolvesAgainstTheShippedJars() throws Exception {
         List<Path> path = new ArrayList<>(Distribution.jars("system"));
         path.removeIf(Distribution.startsWith("netty-transport-native-epoll")); // fragment: same packages as classes-epoll
+        path.removeIf(Distribution.startsWith("netty-transport-native-io_uring")); // fragment: same packages as classes-io_uring
         path.removeIf(Distribution.startsWith("pax-logging")); // exports org.slf4j but not as module org.slf4j
         // The standard modules for the APIs whose OSGi providers ship under other module names.
         path.add(jarOf(org.slf4j.Logger.class));

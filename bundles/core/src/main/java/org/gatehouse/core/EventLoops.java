@@ -17,9 +17,11 @@ public interface EventLoops {
 
     /** The I/O transport in use. */
     enum Transport {
-        /** Linux native transport: edge-triggered epoll, SO_REUSEPORT available. */
+        /** Linux native transport: io_uring, one system call per loop pass; SO_REUSEPORT available. */
+        IO_URING,
+        /** Linux native transport: epoll, SO_REUSEPORT available. */
         EPOLL,
-        /** The JDK's NIO selector transport, used where epoll does not load. */
+        /** The JDK's NIO selector transport, used where neither native transport loads. */
         NIO
     }
 

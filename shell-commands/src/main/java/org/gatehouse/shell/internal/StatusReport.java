@@ -48,7 +48,7 @@ final class StatusReport {
         String transport = loops.transport().name().toLowerCase(Locale.ROOT);
         String text = loops.threads() + " " + transport + " event loop" + (loops.threads() == 1 ? "" : "s");
         if (!loops.nativeUnavailableReason().isEmpty()) {
-            text += " (epoll unavailable: " + loops.nativeUnavailableReason() + ")";
+            text += " (" + loops.nativeUnavailableReason() + ")";
         }
         line("I/O", text);
     }

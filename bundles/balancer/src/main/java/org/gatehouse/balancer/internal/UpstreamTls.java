@@ -114,9 +114,12 @@ final class UpstreamTls {
     }
 
     private static SslContext context(PoolSettings.Tls s, byte[] ca) throws GeneralSecurityException, IOException, CaFileException {
+        // The node's name is checked by handler() where trust comes from CAs; Netty 4.2 would also check it
+        // (against the peer's host) for pinned certificates and tls-trust-all, which name no node.
         SslContextBuilder b = SslContextBuilder.forClient()
                 .sslProvider(openSsl() ? SslProvider.OPENSSL : SslProvider.JDK)
-                .protocols("TLSv1.3", "TLSv1.2");
+                .protocols("TLSv1.3", "TLSv1.2")
+                .endpointIdentificationAlgorithm(null);
         if (s.trustAll()) {
             b.trustManager(InsecureTrustManagerFactory.INSTANCE);
         } else if (!s.fingerprints().isEmpty()) {

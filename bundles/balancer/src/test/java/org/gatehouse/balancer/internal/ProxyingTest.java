@@ -529,6 +529,12 @@ class ProxyingTest {
                 assertEquals(ProxyRoute.KEEPALIVE_IDLE_SECONDS, c.config().getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE));
                 assertEquals(ProxyRoute.KEEPALIVE_INTERVAL_SECONDS, c.config().getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL));
                 assertEquals(ProxyRoute.KEEPALIVE_PROBES, c.config().getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT));
+            } else if (c instanceof io.netty.channel.uring.IoUringSocketChannel) {
+                assertEquals(ProxyRoute.KEEPALIVE_IDLE_SECONDS, c.config().getOption(io.netty.channel.uring.IoUringChannelOption.TCP_KEEPIDLE));
+                assertEquals(ProxyRoute.KEEPALIVE_INTERVAL_SECONDS, c.config().getOption(io.netty.channel.uring.IoUringChannelOption.TCP_KEEPINTVL));
+                assertEquals(ProxyRoute.KEEPALIVE_PROBES, c.config().getOption(io.netty.channel.uring.IoUringChannelOption.TCP_KEEPCNT));
+            } else {
+                throw new AssertionError("a native transport runs these tests on Linux: " + c.getClass());
             }
         }
     }

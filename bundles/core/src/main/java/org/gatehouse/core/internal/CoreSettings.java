@@ -18,7 +18,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             defaultValue = "0", min = "0", max = "1024")
     int io$_$threads();
 
-    @AttributeDefinition(name = IO_TRANSPORT, description = "auto (epoll where it loads, else NIO), epoll or nio. Applies at the next start.",
+    @AttributeDefinition(name = IO_TRANSPORT, description = "auto (io_uring where it loads, else epoll, else NIO), io_uring, epoll or nio. Applies at the next start.",
             defaultValue = "auto")
     String io$_$transport();
 

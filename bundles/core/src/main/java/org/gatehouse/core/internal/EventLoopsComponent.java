@@ -7,7 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.SocketChannel;
@@ -17,6 +17,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.gatehouse.core.EventLoops;
@@ -55,16 +56,19 @@ public final class EventLoopsComponent implements EventLoops {
     private Transport transport;
     private int threads;
     private String nativeUnavailableReason = "";
-    private NativeTransport epoll;
+    /** The native transport in use, or null on NIO. */
+    private NativeTransport nativeTransport;
     /**
-     * io-threads or io-transport refused, or epoll asked for and not loading: Problems while the file
-     * says so (a refusal only logged would soon be out of sight while gatehouse:status says "All well.").
+     * io-threads or io-transport refused, or a native transport asked for and not loading: Problems while
+     * the file says so (a refusal only logged would soon be out of sight while gatehouse:status says "All well.").
      */
     private ProblemSlot problems = new ProblemSlot(null);
-    /** The io-transport = epoll that could not be had at start, or null. */
-    private String epollMissing;
+    /** The io-transport = io_uring or epoll that could not be had at start, or null. */
+    private String nativeMissing;
+    /** The transport asked for at start. */
+    private Choice asked = Choice.AUTO;
 
-    enum Choice { AUTO, EPOLL, NIO }
+    enum Choice { AUTO, IO_URING, EPOLL, NIO }
 
     /**
      * Named apart from {@link #activate(Map)}: Declarative Services would prefer a method of that name
@@ -98,35 +102,47 @@ public final class EventLoopsComponent implements EventLoops {
         threads = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
         warnUnknownKeys(properties);
         DefaultThreadFactory threadFactory = new DefaultThreadFactory("gatehouse-io", false);
-        if (choice != Choice.NIO) {
-            nativeUnavailableReason = NativeTransport.unavailabilityReason();
-            if (nativeUnavailableReason.isEmpty()) {
-                epoll = new NativeTransport();
-            } else if (choice == Choice.EPOLL) {
-                LOG.error("{}: {} = epoll, but the native transport does not load ({}); using NIO",
-                        settings.source(), CoreSettings.IO_TRANSPORT, nativeUnavailableReason);
-                epollMissing = settings.source() + ": " + CoreSettings.IO_TRANSPORT + " = epoll, but the native transport does not load ("
-                        + nativeUnavailableReason + "); running on NIO";
+        asked = choice;
+        List<String> unavailable = new ArrayList<>();
+        if (choice == Choice.AUTO || choice == Choice.IO_URING) {
+            String why = IoUringTransport.unavailabilityReason();
+            if (why.isEmpty()) {
+                nativeTransport = new IoUringTransport();
+                transport = Transport.IO_URING;
+            } else {
+                unavailable.add("io_uring unavailable: " + why);
             }
-        } else {
-            nativeUnavailableReason = "io-transport = nio";
         }
-        if (epoll != null) {
-            group = epoll.newGroup(threads, threadFactory);
-            transport = Transport.EPOLL;
-        } else {
-            group = new NioEventLoopGroup(threads, threadFactory);
+        if (nativeTransport == null && choice != Choice.NIO) {
+            String why = EpollTransport.unavailabilityReason();
+            if (why.isEmpty()) {
+                nativeTransport = new EpollTransport();
+                transport = Transport.EPOLL;
+            } else {
+                unavailable.add("epoll unavailable: " + why);
+            }
+        }
+        if (nativeTransport == null) {
             transport = Transport.NIO;
         }
-        LOG.info("I/O: {} {} event loop{}{}", threads, transport.name().toLowerCase(), threads == 1 ? "" : "s",
-                nativeUnavailableReason.isEmpty() ? "" : " (epoll unavailable: " + nativeUnavailableReason + ")");
+        nativeUnavailableReason = choice == Choice.NIO ? "io-transport = nio" : String.join("; ", unavailable);
+        if ((choice == Choice.IO_URING || choice == Choice.EPOLL) && !choice.name().equals(transport.name())) {
+            String wanted = choice.name().toLowerCase(Locale.ROOT);
+            LOG.error("{}: {} = {}, but it does not load ({}); using {}", settings.source(), CoreSettings.IO_TRANSPORT, wanted,
+                    nativeUnavailableReason, transport.name().toLowerCase(Locale.ROOT));
+            nativeMissing = settings.source() + ": " + CoreSettings.IO_TRANSPORT + " = " + wanted + ", but it does not load ("
+                    + nativeUnavailableReason + "); running on " + transport.name().toLowerCase(Locale.ROOT);
+        }
+        group = nativeTransport != null ? nativeTransport.newGroup(threads, threadFactory) : new IoLoopGroup(threads, threadFactory, NioIoHandler.newFactory());
+        LOG.info("I/O: {} {} event loop{}{}", threads, transport.name().toLowerCase(Locale.ROOT), threads == 1 ? "" : "s",
+                nativeUnavailableReason.isEmpty() ? "" : " (" + nativeUnavailableReason + ")");
         stateProblems(refused);
     }
 
     private void stateProblems(List<String> refused) {
         List<String> lines = new ArrayList<>(refused);
-        if (epollMissing != null) {
-            lines.add(epollMissing);
+        if (nativeMissing != null) {
+            lines.add(nativeMissing);
         }
         problems.set(lines);
     }
@@ -143,20 +159,19 @@ public final class EventLoopsComponent implements EventLoops {
             int configured = settings.integer(CoreSettings.IO_THREADS, 0, 0, 1024);
             int wanted = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
             Choice choice = settings.choice(CoreSettings.IO_TRANSPORT, Choice.AUTO);
-            boolean transportChanges = (choice == Choice.NIO && transport == Transport.EPOLL)
-                    || (choice == Choice.EPOLL && transport == Transport.NIO);
+            boolean transportChanges = choice != asked;
             if (wanted != threads || transportChanges) {
                 LOG.warn("{}: {} = {}, {} = {} take effect at the next restart; open connections keep their threads",
                         settings.source(), CoreSettings.IO_THREADS, configured, CoreSettings.IO_TRANSPORT,
-                        choice.name().toLowerCase());
+                        choice.name().toLowerCase(Locale.ROOT));
             }
-            if (choice != Choice.EPOLL) {
-                epollMissing = null; // no longer asked for
+            if (choice != asked) {
+                nativeMissing = null; // no longer asked for
             }
             stateProblems(List.of());
         } catch (InvalidSettingException e) {
-            LOG.error("{}; keeping {} {} event loops", e.getMessage(), threads, transport.name().toLowerCase());
-            stateProblems(List.of(e.getMessage() + "; keeping " + threads + " " + transport.name().toLowerCase()
+            LOG.error("{}; keeping {} {} event loops", e.getMessage(), threads, transport.name().toLowerCase(Locale.ROOT));
+            stateProblems(List.of(e.getMessage() + "; keeping " + threads + " " + transport.name().toLowerCase(Locale.ROOT)
                     + " event loops, and the next start would refuse it too: fix it first"));
         }
         warnUnknownKeys(properties);
@@ -204,13 +219,20 @@ public final class EventLoopsComponent implements EventLoops {
 
     @Override
     public boolean reusePortSupported() {
-        return epoll != null;
+        return nativeTransport != null;
     }
 
     @Override
     public ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family) {
-        if (epoll != null) {
-            return epoll.datagramChannelFactory(family);
+        if (nativeTransport != null) {
+            return nativeTransport.datagramChannelFactory(family);
+        }
+        return () -> new NioDatagramChannel(family);
+    }
+
+    private ChannelFactory<? extends DatagramChannel> exclusiveDatagramChannelFactory(InternetProtocolFamily family) {
+        if (nativeTransport != null) {
+            return nativeTransport.exclusiveDatagramChannelFactory(family);
         }
         return () -> new NioDatagramChannel(family);
     }
@@ -221,8 +243,8 @@ public final class EventLoopsComponent implements EventLoops {
         // (the kernel caps it at net.core.rmem_max).
         Bootstrap b = new Bootstrap().group(group).channelFactory(datagramChannelFactory(family))
                 .option(ChannelOption.SO_RCVBUF, UDP_RECEIVE_BUFFER);
-        if (epoll != null) {
-            epoll.configureDatagram(b, MAX_DATAGRAM_SIZE);
+        if (nativeTransport != null) {
+            nativeTransport.configureDatagram(b, MAX_DATAGRAM_SIZE);
         } else {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE));
         }
@@ -234,7 +256,7 @@ public final class EventLoopsComponent implements EventLoops {
         // One datagram per read pass: with 16 per pass the saturated TURN round (bench/turn-relay.sh)
         // relayed 0.67x to 0.73x coturn's packets/s at 11 to 12 us CPU per packet, against 0.98x and
         // 8.9 us with one; level-triggered with one per pass, 0.09x.
-        return new Bootstrap().group(group).channelFactory(datagramChannelFactory(family))
+        return new Bootstrap().group(group).channelFactory(exclusiveDatagramChannelFactory(family))
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_SIZE));
     }
 
@@ -247,19 +269,19 @@ public final class EventLoopsComponent implements EventLoops {
 
     @Override
     public Class<? extends ServerChannel> serverChannelClass() {
-        return epoll != null ? epoll.serverChannelClass() : NioServerSocketChannel.class;
+        return nativeTransport != null ? nativeTransport.serverChannelClass() : NioServerSocketChannel.class;
     }
 
     @Override
     public Class<? extends SocketChannel> socketChannelClass() {
-        return epoll != null ? epoll.socketChannelClass() : NioSocketChannel.class;
+        return nativeTransport != null ? nativeTransport.socketChannelClass() : NioSocketChannel.class;
     }
 
     @Override
     public Bootstrap keepAlive(Bootstrap b, int idleSeconds, int intervalSeconds, int count) {
         b.option(ChannelOption.SO_KEEPALIVE, true);
-        if (epoll != null) {
-            epoll.keepAlive(b, idleSeconds, intervalSeconds, count);
+        if (nativeTransport != null) {
+            nativeTransport.keepAlive(b, idleSeconds, intervalSeconds, count);
         }
         return b;
     }

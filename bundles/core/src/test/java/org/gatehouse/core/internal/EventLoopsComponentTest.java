@@ -20,6 +20,9 @@ import org.junit.jupiter.api.Test;
 
 class EventLoopsComponentTest {
 
+    /** Every transport there is (a native one not loading here runs as the next one, and says so). */
+    private static final String[] TRANSPORTS = {"io_uring", "epoll", "nio"};
+
     @Test
     void threadCountFromConfiguration() {
         EventLoopsComponent c = new EventLoopsComponent();
@@ -79,22 +82,149 @@ class EventLoopsComponentTest {
     }
 
     @Test
-    void epollOnLinuxX86() {
+    void nativeTransportsOnLinuxX86() {
+        if (!System.getProperty("os.name").startsWith("Linux") || !"amd64".equals(System.getProperty("os.arch"))) {
+            return;
+        }
         EventLoopsComponent c = new EventLoopsComponent();
         c.activate(Map.of("io-threads", "1"));
         try {
-            if (System.getProperty("os.name").startsWith("Linux") && "amd64".equals(System.getProperty("os.arch"))) {
-                assertEquals(EventLoops.Transport.EPOLL, c.transport(), c.nativeUnavailableReason());
-                assertTrue(c.reusePortSupported());
-            }
+            // auto: io_uring where the kernel allows it (a container's seccomp profile may not), else epoll.
+            boolean uring = IoUringTransport.unavailabilityReason().isEmpty();
+            assertEquals(uring ? EventLoops.Transport.IO_URING : EventLoops.Transport.EPOLL, c.transport(), c.nativeUnavailableReason());
+            assertTrue(c.reusePortSupported());
+            assertEquals(java.util.List.of(), c.problems());
+        } finally {
+            c.deactivate();
+        }
+        c = new EventLoopsComponent();
+        c.activate(Map.of("io-threads", "1", "io-transport", "epoll"));
+        try {
+            assertEquals(EventLoops.Transport.EPOLL, c.transport(), c.nativeUnavailableReason());
+            assertEquals(java.util.List.of(), c.problems());
         } finally {
             c.deactivate();
         }
     }
 
+    /** io_uring asked for where it does not load: epoll, and a Problem saying so. */
+    @Test
+    void ioUringAskedForAndMissingIsAProblem() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(IoUringTransport.unavailabilityReason().isEmpty(), "io_uring loads here");
+        EventLoopsComponent c = new EventLoopsComponent();
+        c.activate(Map.of("io-threads", "1", "io-transport", "io_uring"));
+        try {
+            assertTrue(c.problems().get(0).contains("io-transport = io_uring, but it does not load"), c.problems().toString());
+        } finally {
+            c.deactivate();
+        }
+    }
+
+    /**
+     * A listener socket stays writable through a loop pass that sends 2,000 datagrams of 200 bytes,
+     * flushed every 100 as relayed media is: Gatehouse drops media at an unwritable socket, and
+     * io_uring's sends stay in the outbound buffer until the kernel completes them, a pass later.
+     */
+    @Test
+    void aListenerStaysWritableThroughABusyPass() throws Exception {
+        for (String transport : TRANSPORTS) {
+            EventLoopsComponent c = new EventLoopsComponent();
+            c.activate(Map.of("io-transport", transport, "io-threads", "1"));
+            try (java.net.DatagramSocket sink = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                sink.setReceiveBufferSize(4 << 20);
+                Channel listener = c.datagramBootstrap(InternetProtocolFamily.IPv4)
+                        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                            }
+                        }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                InetSocketAddress to = new InetSocketAddress("127.0.0.1", sink.getLocalPort());
+                int unwritableAt = listener.eventLoop().submit(() -> {
+                    for (int i = 0; i < 2000; i++) {
+                        if (!listener.isWritable()) {
+                            return i;
+                        }
+                        listener.write(new DatagramPacket(Unpooled.wrappedBuffer(new byte[200]), to), listener.voidPromise());
+                        if (i % 100 == 99) {
+                            listener.flush();
+                        }
+                    }
+                    return -1;
+                }).get(5, TimeUnit.SECONDS);
+                assertEquals(-1, unwritableAt, transport + ": unwritable after " + unwritableAt + " datagrams");
+                listener.close().sync();
+            } finally {
+                c.deactivate();
+            }
+        }
+    }
+
+    /**
+     * A relay socket (exclusiveDatagramBootstrap) on io_uring holds room for one receive and a few sends in
+     * flight, not Netty's 256 of each (about 270 KB a socket); it still sends a burst far beyond that
+     * room, in order, and receives each datagram whole.
+     */
+    @Test
+    void relaySocketsAreSmallAndSendBurstsWhole() throws Exception {
+        for (String transport : TRANSPORTS) {
+            EventLoopsComponent c = new EventLoopsComponent();
+            c.activate(Map.of("io-transport", transport, "io-threads", "1"));
+            try (java.net.DatagramSocket peer = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                peer.setSoTimeout(2000);
+                peer.setReceiveBufferSize(1 << 20);
+                java.util.List<String> got = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                java.util.concurrent.CountDownLatch echoes = new java.util.concurrent.CountDownLatch(3);
+                Channel relay = c.exclusiveDatagramBootstrap(InternetProtocolFamily.IPv4)
+                        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                                got.add(p.content().toString(StandardCharsets.ISO_8859_1));
+                                echoes.countDown();
+                            }
+                        }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                if (relay instanceof io.netty.channel.uring.IoUringDatagramChannel) {
+                    assertTrue(IoUringTransport.SmallHeaders.available(), transport);
+                    java.lang.reflect.Field f = relay.getClass().getDeclaredField("recvmsgHdrs");
+                    f.setAccessible(true);
+                    Object receives = f.get(relay);
+                    java.lang.reflect.Method capacity = receives.getClass().getDeclaredMethod("capacity");
+                    capacity.setAccessible(true);
+                    assertEquals(1, capacity.invoke(receives), transport);
+                    f = relay.getClass().getDeclaredField("sendmsgHdrs");
+                    f.setAccessible(true);
+                    assertEquals((int) IoUringTransport.RELAY_SENDS_IN_FLIGHT, capacity.invoke(f.get(relay)), transport);
+                }
+                InetSocketAddress to = new InetSocketAddress("127.0.0.1", peer.getLocalPort());
+                int burst = 200;
+                relay.eventLoop().execute(() -> {
+                    for (int i = 0; i < burst; i++) {
+                        relay.write(new DatagramPacket(Unpooled.copiedBuffer(String.format("%04d", i), StandardCharsets.US_ASCII), to));
+                    }
+                    relay.flush();
+                });
+                byte[] buf = new byte[100];
+                for (int i = 0; i < burst; i++) {
+                    java.net.DatagramPacket d = new java.net.DatagramPacket(buf, buf.length);
+                    peer.receive(d);
+                    assertEquals(String.format("%04d", i), new String(d.getData(), 0, d.getLength(), StandardCharsets.US_ASCII), transport);
+                }
+                InetSocketAddress relayAddress = (InetSocketAddress) relay.localAddress();
+                for (String text : new String[] {"one", "two", "x".repeat(1200)}) {
+                    byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+                    peer.send(new java.net.DatagramPacket(b, b.length, relayAddress));
+                }
+                assertTrue(echoes.await(2, TimeUnit.SECONDS), transport + ": " + got);
+                assertEquals(java.util.List.of("one", "two", "x".repeat(1200)), got, transport);
+                relay.close().sync();
+            } finally {
+                c.deactivate();
+            }
+        }
+    }
+
     @Test
     void udpEchoesThroughTheSharedLoops() throws Exception {
-        for (String transport : new String[] {"auto", "nio"}) {
+        for (String transport : TRANSPORTS) {
             EventLoopsComponent c = new EventLoopsComponent();
             c.activate(Map.of("io-transport", transport, "io-threads", "1"));
             try {
@@ -134,7 +264,7 @@ class EventLoopsComponentTest {
      */
     @Test
     void listenerSocketTakesQueuedDatagramsWholeAndInOrder() throws Exception {
-        for (String transport : new String[] {"auto", "nio"}) {
+        for (String transport : TRANSPORTS) {
             EventLoopsComponent c = new EventLoopsComponent();
             c.activate(Map.of("io-transport", transport, "io-threads", "1"));
             int senders = 4;
@@ -204,7 +334,7 @@ class EventLoopsComponentTest {
      */
     @Test
     void aSocketClosedByItsHandlerMidPassKeepsItsLoopServing() throws Exception {
-        for (String transport : new String[] {"auto", "nio"}) {
+        for (String transport : TRANSPORTS) {
             EventLoopsComponent c = new EventLoopsComponent();
             c.activate(Map.of("io-transport", transport, "io-threads", "1"));
             java.util.List<java.nio.channels.DatagramChannel> takers = new java.util.concurrent.CopyOnWriteArrayList<>();

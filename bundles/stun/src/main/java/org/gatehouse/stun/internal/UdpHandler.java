@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One UDP socket of a listener. Answers are queued during a read batch and flushed once at its end,
- * which the epoll transport turns into one sendmmsg call.
+ * which the epoll transport turns into one sendmmsg call and io_uring into one submission.
  */
 final class UdpHandler extends ContextConnection {
 

@@ -7,8 +7,9 @@ import org.gatehouse.stun.StunConnection;
 
 /**
  * Flushes what relay sockets queued toward clients once per event-loop pass instead of once per relay
- * socket: when many allocations' peers send in the same epoll wakeup, everything bound for one
- * client socket leaves in a single sendmmsg call rather than one system call per allocation. The
+ * socket: when many allocations' peers send in the same loop pass, everything bound for one client
+ * socket leaves together (epoll: one sendmmsg call; io_uring: one batch of sends handed to the kernel
+ * with the pass's other operations) rather than in one system call per allocation. The
  * flush runs as a task, after the loop has read every ready socket.
  */
 final class ClientFlusher implements Runnable {
