@@ -32,7 +32,10 @@ public interface EventLoops {
     /** Number of event loops (threads) in {@link #group()}. */
     int threads();
 
-    /** Why the native transport is not in use, or the empty string when it is. */
+    /**
+     * Why no native transport (io_uring, epoll) is in use, or the empty string when one is (the start's
+     * log line says why io_uring was passed over for epoll).
+     */
     String nativeUnavailableReason();
 
     /**

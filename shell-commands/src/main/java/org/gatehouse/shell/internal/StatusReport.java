@@ -48,7 +48,7 @@ final class StatusReport {
         String transport = loops.transport().name().toLowerCase(Locale.ROOT);
         String text = loops.threads() + " " + transport + " event loop" + (loops.threads() == 1 ? "" : "s");
         if (!loops.nativeUnavailableReason().isEmpty()) {
-            text += " (" + loops.nativeUnavailableReason() + ")";
+            text += " (" + loops.nativeUnavailableReason() + ")"; // only on NIO
         }
         line("I/O", text);
     }

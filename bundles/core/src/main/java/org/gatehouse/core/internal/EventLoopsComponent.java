@@ -103,40 +103,71 @@ public final class EventLoopsComponent implements EventLoops {
         warnUnknownKeys(properties);
         DefaultThreadFactory threadFactory = new DefaultThreadFactory("gatehouse-io", false);
         asked = choice;
+        group = null;
+        nativeTransport = null;
         List<String> unavailable = new ArrayList<>();
         if (choice == Choice.AUTO || choice == Choice.IO_URING) {
             String why = IoUringTransport.unavailabilityReason();
             if (why.isEmpty()) {
-                nativeTransport = new IoUringTransport();
-                transport = Transport.IO_URING;
+                group = newGroup(new IoUringTransport(), Transport.IO_URING, threadFactory, unavailable);
             } else {
                 unavailable.add("io_uring unavailable: " + why);
             }
         }
-        if (nativeTransport == null && choice != Choice.NIO) {
+        if (group == null && choice != Choice.NIO) {
             String why = EpollTransport.unavailabilityReason();
             if (why.isEmpty()) {
-                nativeTransport = new EpollTransport();
-                transport = Transport.EPOLL;
+                group = newGroup(new EpollTransport(), Transport.EPOLL, threadFactory, unavailable);
             } else {
                 unavailable.add("epoll unavailable: " + why);
             }
         }
-        if (nativeTransport == null) {
+        if (group == null) {
             transport = Transport.NIO;
+            group = new IoLoopGroup(threads, threadFactory, NioIoHandler.newFactory());
         }
-        nativeUnavailableReason = choice == Choice.NIO ? "io-transport = nio" : String.join("; ", unavailable);
+        String notes = choice == Choice.NIO ? "io-transport = nio" : String.join("; ", unavailable);
+        // Empty while a native transport runs (its API contract: TURN offers DONT-FRAGMENT then); the
+        // start line below still says why io_uring was passed over for epoll.
+        nativeUnavailableReason = transport == Transport.NIO ? notes : "";
         if ((choice == Choice.IO_URING || choice == Choice.EPOLL) && !choice.name().equals(transport.name())) {
             String wanted = choice.name().toLowerCase(Locale.ROOT);
             LOG.error("{}: {} = {}, but it does not load ({}); using {}", settings.source(), CoreSettings.IO_TRANSPORT, wanted,
-                    nativeUnavailableReason, transport.name().toLowerCase(Locale.ROOT));
+                    notes, transport.name().toLowerCase(Locale.ROOT));
             nativeMissing = settings.source() + ": " + CoreSettings.IO_TRANSPORT + " = " + wanted + ", but it does not load ("
-                    + nativeUnavailableReason + "); running on " + transport.name().toLowerCase(Locale.ROOT);
+                    + notes + "); running on " + transport.name().toLowerCase(Locale.ROOT);
         }
-        group = nativeTransport != null ? nativeTransport.newGroup(threads, threadFactory) : new IoLoopGroup(threads, threadFactory, NioIoHandler.newFactory());
         LOG.info("I/O: {} {} event loop{}{}", threads, transport.name().toLowerCase(Locale.ROOT), threads == 1 ? "" : "s",
-                nativeUnavailableReason.isEmpty() ? "" : " (" + nativeUnavailableReason + ")");
+                notes.isEmpty() ? "" : " (" + notes + ")");
         stateProblems(refused);
+    }
+
+    /**
+     * The loops of a native transport, or null (and why, in {@code unavailable}) when they cannot be
+     * made: the availability check opens one small ring, the loops one ring each, which a locked-memory
+     * limit or a kernel short of memory may refuse.
+     */
+    private EventLoopGroup newGroup(NativeTransport t, Transport kind, DefaultThreadFactory threadFactory, List<String> unavailable) {
+        try {
+            EventLoopGroup g = t.newGroup(threads, threadFactory);
+            nativeTransport = t;
+            transport = kind;
+            return g;
+        } catch (RuntimeException | LinkageError e) {
+            unavailable.add(kind.name().toLowerCase(Locale.ROOT) + " unavailable: " + e);
+            return null;
+        }
+    }
+
+    /** The transport {@code choice} would run on at a start now. */
+    private static Transport wouldRun(Choice choice) {
+        if ((choice == Choice.AUTO || choice == Choice.IO_URING) && IoUringTransport.unavailabilityReason().isEmpty()) {
+            return Transport.IO_URING;
+        }
+        if (choice != Choice.NIO && EpollTransport.unavailabilityReason().isEmpty()) {
+            return Transport.EPOLL;
+        }
+        return Transport.NIO;
     }
 
     private void stateProblems(List<String> refused) {
@@ -159,7 +190,7 @@ public final class EventLoopsComponent implements EventLoops {
             int configured = settings.integer(CoreSettings.IO_THREADS, 0, 0, 1024);
             int wanted = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
             Choice choice = settings.choice(CoreSettings.IO_TRANSPORT, Choice.AUTO);
-            boolean transportChanges = choice != asked;
+            boolean transportChanges = wouldRun(choice) != transport;
             if (wanted != threads || transportChanges) {
                 LOG.warn("{}: {} = {}, {} = {} take effect at the next restart; open connections keep their threads",
                         settings.source(), CoreSettings.IO_THREADS, configured, CoreSettings.IO_TRANSPORT,

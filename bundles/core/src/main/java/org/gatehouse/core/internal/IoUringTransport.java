@@ -155,21 +155,26 @@ final class IoUringTransport extends NativeTransport {
         private SmallHeaders() {
         }
 
+        /** Set when a change was refused at run time (a JVM that forbids changing final fields). */
+        private static volatile String refused;
+
         /** Whether relay sockets get the small headers; for tests. */
         static boolean available() {
-            return UNAVAILABLE == null;
+            return UNAVAILABLE == null && refused == null;
         }
 
         static IoUringDatagramChannel shrink(IoUringDatagramChannel ch) {
-            if (UNAVAILABLE != null) {
+            if (!available()) {
                 return ch;
             }
             try {
                 replace(ch, RECEIVE, (short) 1);
                 replace(ch, SEND, RELAY_SENDS_IN_FLIGHT);
-            } catch (ReflectiveOperationException e) {
-                // Checked at class load: not expected. The channel stays as Netty made it.
-                LOG.debug("I/O: could not shrink an io_uring relay socket's buffers", e);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // The channel keeps what Netty made (a first field changed alone is consistent too).
+                refused = e.toString();
+                LOG.warn("I/O: io_uring relay sockets keep Netty's own buffers for 256 receives and sends in flight"
+                        + " (about 270 KB each; io-transport = epoll avoids it): {}", refused);
             }
             return ch;
         }

@@ -93,6 +93,8 @@ class EventLoopsComponentTest {
             boolean uring = IoUringTransport.unavailabilityReason().isEmpty();
             assertEquals(uring ? EventLoops.Transport.IO_URING : EventLoops.Transport.EPOLL, c.transport(), c.nativeUnavailableReason());
             assertTrue(c.reusePortSupported());
+            // Empty whenever a native transport runs, io_uring or not: TURN offers DONT-FRAGMENT on that.
+            assertEquals("", c.nativeUnavailableReason());
             assertEquals(java.util.List.of(), c.problems());
         } finally {
             c.deactivate();
@@ -101,6 +103,7 @@ class EventLoopsComponentTest {
         c.activate(Map.of("io-threads", "1", "io-transport", "epoll"));
         try {
             assertEquals(EventLoops.Transport.EPOLL, c.transport(), c.nativeUnavailableReason());
+            assertEquals("", c.nativeUnavailableReason());
             assertEquals(java.util.List.of(), c.problems());
         } finally {
             c.deactivate();

@@ -5,7 +5,9 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.InternetProtocolFamily;
@@ -391,10 +393,22 @@ final class ListenerSet {
         return new BoundListener("udp", actual, channels, List.copyOf(handlers));
     }
 
+    /**
+     * TURN over TCP or TLS on io_uring: a connection's sends stay in its outbound buffer until the kernel
+     * has completed them, a loop pass later, and relayed media is dropped at an unwritable connection
+     * (TcpHandler.sendMedia). One pass can read a relay socket's whole queue, so Netty's 64 KiB mark
+     * would drop a burst (a key frame) that epoll, one datagram per pass, let through.
+     */
+    static final WriteBufferWaterMark IO_URING_MEDIA_MARK = new WriteBufferWaterMark(256 * 1024, 512 * 1024);
+
     /** A TCP listener, or with {@code protocol} "tls" one that does the TLS handshake first (TURN over TLS, RFC 8656). */
     private BoundListener bindTcp(InetSocketAddress address, String protocol) throws InterruptedException {
         boolean secure = protocol.equals("tls");
-        ServerBootstrap b = loops.serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
+        ServerBootstrap b = loops.serverBootstrap();
+        if (loops.transport() == EventLoops.Transport.IO_URING) {
+            b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, IO_URING_MEDIA_MARK);
+        }
+        b.childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 connections.add(ch);
@@ -423,6 +437,11 @@ final class ListenerSet {
             throw new IllegalStateException(ListenerMove.rootMessage(f.cause()), f.cause());
         }
         return f.channel();
+    }
+
+    /** For tests: the open TCP and TLS connections. */
+    List<Channel> tcpConnections() {
+        return List.copyOf(connections);
     }
 
     /** What of the configuration is not in force now, one line each (also registered as Problem services). */

@@ -189,6 +189,11 @@ public final class StunResponderComponent implements StunService {
         }
     }
 
+    /** For tests: the listeners in force. */
+    ListenerSet listenerSet() {
+        return listeners;
+    }
+
     @Override
     public List<Listener> listeners() {
         return listeners.listeners();

@@ -51,6 +51,29 @@ class StunResponderTest {
         responder.close();
     }
 
+    /**
+     * TURN over TCP on io_uring: a connection's sends count against its write mark until the kernel has
+     * completed them, so it is raised above Netty's 64 KiB, or one pass's relayed burst is dropped.
+     */
+    @Test
+    void tcpConnectionsOnIoUringHoldAPassOfMedia() throws Exception {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(responder.address("tcp"), 2000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (responder.component.listenerSet().tcpConnections().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            io.netty.channel.Channel ch = responder.component.listenerSet().tcpConnections().get(0);
+            io.netty.channel.WriteBufferWaterMark mark = ch.config().getWriteBufferWaterMark();
+            if (responder.loops.transport() == org.gatehouse.core.EventLoops.Transport.IO_URING) {
+                assertEquals(ListenerSet.IO_URING_MEDIA_MARK.high(), mark.high());
+                assertEquals(ListenerSet.IO_URING_MEDIA_MARK.low(), mark.low());
+            } else {
+                assertEquals(io.netty.channel.WriteBufferWaterMark.DEFAULT.high(), mark.high());
+            }
+        }
+    }
+
     static byte[] request(int type, boolean fingerprint, int... extraAttributes) {
         ByteBuf out = Unpooled.buffer();
         byte[] tid = new byte[12];
