@@ -23,15 +23,7 @@ final class EpollTransport extends NativeTransport {
 
     /** Empty when epoll is usable, otherwise why not. */
     static String unavailabilityReason() {
-        try {
-            if (Epoll.isAvailable()) {
-                return "";
-            }
-            Throwable cause = Epoll.unavailabilityCause();
-            return cause == null ? "unknown" : cause.toString();
-        } catch (LinkageError e) {
-            return "epoll classes not installed (" + e + ")";
-        }
+        return unavailabilityReason("epoll", () -> Epoll.isAvailable(), () -> Epoll.unavailabilityCause());
     }
 
     /**

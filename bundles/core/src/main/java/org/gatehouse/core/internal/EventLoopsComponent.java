@@ -106,20 +106,15 @@ public final class EventLoopsComponent implements EventLoops {
         group = null;
         nativeTransport = null;
         List<String> unavailable = new ArrayList<>();
-        if (choice == Choice.AUTO || choice == Choice.IO_URING) {
-            String why = IoUringTransport.unavailabilityReason();
-            if (why.isEmpty()) {
-                group = newGroup(new IoUringTransport(), Transport.IO_URING, threadFactory, unavailable);
-            } else {
-                unavailable.add("io_uring unavailable: " + why);
+        for (Transport t : candidates(choice)) {
+            String why = unavailabilityReason(t);
+            if (!why.isEmpty()) {
+                unavailable.add(t.name().toLowerCase(Locale.ROOT) + " unavailable: " + why);
+                continue;
             }
-        }
-        if (group == null && choice != Choice.NIO) {
-            String why = EpollTransport.unavailabilityReason();
-            if (why.isEmpty()) {
-                group = newGroup(new EpollTransport(), Transport.EPOLL, threadFactory, unavailable);
-            } else {
-                unavailable.add("epoll unavailable: " + why);
+            group = newGroup(t == Transport.IO_URING ? new IoUringTransport() : new EpollTransport(), t, threadFactory, unavailable);
+            if (group != null) {
+                break;
             }
         }
         if (group == null) {
@@ -159,13 +154,34 @@ public final class EventLoopsComponent implements EventLoops {
         }
     }
 
+    /** The native transports {@code choice} tries, in order; NIO runs when none of them does. */
+    private static List<Transport> candidates(Choice choice) {
+        switch (choice) {
+            case AUTO:
+            case IO_URING:
+                return List.of(Transport.IO_URING, Transport.EPOLL);
+            case EPOLL:
+                return List.of(Transport.EPOLL);
+            default:
+                return List.of();
+        }
+    }
+
+    private static String unavailabilityReason(Transport t) {
+        try {
+            return t == Transport.IO_URING ? IoUringTransport.unavailabilityReason() : EpollTransport.unavailabilityReason();
+        } catch (LinkageError e) {
+            // The transport's own class could not be linked against a missing Netty package.
+            return t.name().toLowerCase(Locale.ROOT) + " classes not installed (" + e + ")";
+        }
+    }
+
     /** The transport {@code choice} would run on at a start now. */
     private static Transport wouldRun(Choice choice) {
-        if ((choice == Choice.AUTO || choice == Choice.IO_URING) && IoUringTransport.unavailabilityReason().isEmpty()) {
-            return Transport.IO_URING;
-        }
-        if (choice != Choice.NIO && EpollTransport.unavailabilityReason().isEmpty()) {
-            return Transport.EPOLL;
+        for (Transport t : candidates(choice)) {
+            if (unavailabilityReason(t).isEmpty()) {
+                return t;
+            }
         }
         return Transport.NIO;
     }

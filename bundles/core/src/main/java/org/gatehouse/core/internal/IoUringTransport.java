@@ -37,15 +37,7 @@ final class IoUringTransport extends NativeTransport {
 
     /** Empty when io_uring is usable, otherwise why not. */
     static String unavailabilityReason() {
-        try {
-            if (IoUring.isAvailable()) {
-                return "";
-            }
-            Throwable cause = IoUring.unavailabilityCause();
-            return cause == null ? "unknown" : cause.toString();
-        } catch (LinkageError e) {
-            return "io_uring classes not installed (" + e + ")";
-        }
+        return unavailabilityReason("io_uring", () -> IoUring.isAvailable(), () -> IoUring.unavailabilityCause());
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.SocketChannel;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A Linux native transport (io_uring or epoll). Each lives in a class of its own, which alone names its
@@ -18,6 +20,22 @@ abstract class NativeTransport {
 
     /** Datagrams one receive pass takes at most from a listener socket. */
     static final int DATAGRAMS_PER_RECEIVE = 16;
+
+    /**
+     * Empty when a transport is usable, otherwise why not. {@code available} and {@code cause} are
+     * lambdas, not method references, so that a missing transport package fails inside this try.
+     */
+    static String unavailabilityReason(String name, BooleanSupplier available, Supplier<Throwable> cause) {
+        try {
+            if (available.getAsBoolean()) {
+                return "";
+            }
+            Throwable why = cause.get();
+            return why == null ? "unknown" : why.toString();
+        } catch (LinkageError e) {
+            return name + " classes not installed (" + e + ")";
+        }
+    }
 
     abstract EventLoopGroup newGroup(int threads, ThreadFactory threadFactory);
 
