@@ -3,17 +3,21 @@
 # loopback only. The load is coturn's own turnutils_uclient relaying through each server to
 # turnutils_peer (a UDP echo peer): CLIENTS allocations with a channel each, every client sending
 # 1,000 ChannelData messages of LENGTH bytes a second for SECONDS. Prints relayed packets/s, loss,
-# round-trip time and server CPU per relayed packet for each server, cores shared and pinned; then the
-# memory each server takes per allocation with ALLOCATIONS allocations held, and per allocation for
-# ALLOCATIONS more; and the ratios
+# round-trip time and server CPU per relayed packet for each server, cores shared and pinned,
+# saturated, and held to half a core; then the memory each server takes per allocation with
+# ALLOCATIONS allocations held, and per allocation for ALLOCATIONS more; and the ratios
 # gatehouse/coturn. Needs a built distribution (mvn -q package -DskipTests) and Debian's coturn.
-# usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 6 min with the defaults)
+# usage: bench/turn-relay.sh [SECONDS] [CLIENTS] [LENGTH] [ALLOCATIONS]   (about 8 min with the defaults)
 #   ONLY_COTURN=1 measures coturn alone (anchor figures while Gatehouse has no TURN);
 #   UCLIENT_FLAGS=-s relays with Send/Data indications instead of channels;
 #   WARMUP=15: seconds of the same load on each server before it is measured (0: none);
-#   ROUNDS="pinned" (any of shared, pinned, saturated, memory; default all four) runs only those parts;
+#   ROUNDS="pinned" (any of shared, pinned, saturated, capped, memory; default all five) runs only those;
 #   SATURATE=150: clients in the saturated round (pinned, more load than either server relays on one
 #   core, so that relayed packets/s is capacity; the other rounds offer a load both relay in full);
+#   CAPPED=60: clients in the capped round (pinned, each server held to CAP=50 % of core 0 by a cpu
+#   cgroup, 10 ms period, so that the server, not the load client on its whole core, is what runs out:
+#   relayed packets/s is each server's capacity on that share); skipped, with the reason, where no
+#   cpu cgroup can be made (not root, or a container without a writable cgroup file system);
 #   GATEHOUSE_DIST=folder measures another built distribution (before/after);
 #   GATEHOUSE_JAVA_OPTS passes JVM options to Gatehouse (e.g. a GC or -Xlog:gc:file=...);
 #   PERF=1 samples each server with perf record over 4 s of its window and prints the share of its CPU
@@ -25,6 +29,8 @@ length=${3:-160}
 allocations=${4:-1000}
 warmup=${WARMUP:-15}
 saturate=${SATURATE:-150}
+capped=${CAPPED:-60}
+cap=${CAP:-50}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist=${GATEHOUSE_DIST:-$root/distribution/target/gatehouse}
 user=bench password=secret realm=gatehouse.test
@@ -41,11 +47,13 @@ fi
 
 work=$(mktemp -d)
 pids=()
+cgroup=""
 cleanup() {
     local p
     for f in "$work"/*.pid; do [ -f "$f" ] && pids+=("$(cat "$f")"); done
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    [ -z "$cgroup" ] || rmdir "$cgroup" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -83,6 +91,27 @@ other_ticks() {
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# The capped round's cpu cgroup: CAP % of one core every 10 ms (cgroup v1's cpu controller or v2's
+# cpu.max). Sets cgroup and writes $work/in-cgroup, which starts a command inside it; or says why not
+# and returns 1.
+make_cgroup() {
+    local period=10000 quota=$((10000 * cap / 100)) v1=/sys/fs/cgroup/cpu v2=/sys/fs/cgroup
+    if [ -f "$v1/cpu.cfs_quota_us" ]; then
+        cgroup=$v1/gatehouse-bench-$$
+        mkdir "$cgroup" 2>/dev/null && echo "$period" >"$cgroup/cpu.cfs_period_us" && echo "$quota" >"$cgroup/cpu.cfs_quota_us" ||
+            { echo "cannot make a cpu cgroup under $v1 (not root?)"; cgroup=""; return 1; }
+    elif grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null; then
+        cgroup=$v2/gatehouse-bench-$$
+        { grep -qw cpu "$v2/cgroup.subtree_control" || echo +cpu >"$v2/cgroup.subtree_control"; } 2>/dev/null &&
+            mkdir "$cgroup" 2>/dev/null && echo "$quota $period" >"$cgroup/cpu.max" ||
+            { echo "cannot make a cgroup v2 with the cpu controller under $v2 (not root, or a container?)"; cgroup=""; return 1; }
+    else
+        echo "no cpu cgroup controller mounted under /sys/fs/cgroup"; return 1
+    fi
+    printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" && exec "$@"\n' "$cgroup" >"$work/in-cgroup"
+    chmod +x "$work/in-cgroup"
+}
 
 # Starts turnserver on 127.0.0.1:$1 (on $server_cpu; one relay thread when pinned); sets spid.
 start_coturn() {
@@ -267,6 +296,7 @@ round() {
     # round's names, so its drops line read the pinned window's socket snapshots.
     mode=$1 label=${2:-$1} server_cpu="" client_cpu=""
     if [ "$mode" = pinned ]; then server_cpu="taskset -c 0"; client_cpu="taskset -c 1"; fi
+    [ "$label" != capped ] || server_cpu="$work/in-cgroup taskset -c 0"
     local port c g g_other=""
     peer_port=$(free_port)
     $client_cpu turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 </dev/null &
@@ -276,6 +306,9 @@ round() {
     if [ "$label" = saturated ]; then
         echo "saturated: pinned as above, $clients clients offering more than either server relays on its core:"
         echo "relayed pkt/s is each server's capacity (both lose packets; loss is what was offered beyond it)"
+    elif [ "$label" = capped ]; then
+        echo "capped: pinned as above, each server held to $cap% of core 0 (cpu cgroup, 10 ms period), $clients clients:"
+        echo "the server runs out before the load client on its whole core does; relayed pkt/s is its capacity on that share"
     elif [ "$mode" = pinned ]; then
         echo "pinned: each server alone on core 0 (Gatehouse io-threads = 1, coturn --relay-threads=1), uclient and peer on core 1"
     else
@@ -410,7 +443,7 @@ echo "for $seconds s each, through the server to an echo peer (turnutils_uclient
 echo "measured over the $((seconds - 5)) s in which every client is sending. A relayed packet is one datagram passed on"
 echo "(client to peer or peer to client); each echo is two. Loss and uclient's RTT cover the whole run."
 [ -n "$gatehouse" ] || echo "ONLY_COTURN=1: Gatehouse not measured"
-for part in ${ROUNDS:-shared pinned saturated memory}; do
+for part in ${ROUNDS:-shared pinned saturated capped memory}; do
     case $part in
         shared | pinned) round "$part" ;;
         saturated)
@@ -419,7 +452,17 @@ for part in ${ROUNDS:-shared pinned saturated memory}; do
             round pinned saturated
             clients=$load
             ;;
+        capped)
+            if make_cgroup >"$work/cgroup.why"; then
+                load=$clients
+                clients=$capped
+                round pinned capped
+                clients=$load
+            else
+                echo; echo "capped: skipped: $(cat "$work/cgroup.why")"
+            fi
+            ;;
         memory) memory ;;
-        *) echo "unknown part in ROUNDS: $part (shared, pinned, saturated, memory)" >&2; exit 2 ;;
+        *) echo "unknown part in ROUNDS: $part (shared, pinned, saturated, capped, memory)" >&2; exit 2 ;;
     esac
 done
