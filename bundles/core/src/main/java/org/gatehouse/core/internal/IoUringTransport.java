@@ -32,10 +32,7 @@ final class IoUringTransport extends NativeTransport {
 
     private static final Logger LOG = LoggerFactory.getLogger(IoUringTransport.class);
 
-    /**
-     * Room for sends in flight on a UDP socket; more wait in its outbound buffer. Netty's io_uring UDP
-     * channel has one addressed datagram in flight at a time, so a few are plenty.
-     */
+    /** Sends a relay socket has in flight at most; more wait in its outbound buffer. */
     static final short RELAY_SENDS_IN_FLIGHT = 4;
 
     /** Empty when io_uring is usable, otherwise why not. */
@@ -59,13 +56,12 @@ final class IoUringTransport extends NativeTransport {
 
     @Override
     ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family) {
-        return () -> datagram(SmallHeaders.shrink(new IoUringDatagramChannel(family.toSocketProtocolFamily()),
-                (short) DATAGRAMS_PER_RECEIVE));
+        return () -> datagram(new IoUringDatagramChannel(family.toSocketProtocolFamily()));
     }
 
     @Override
     ChannelFactory<? extends DatagramChannel> exclusiveDatagramChannelFactory(InternetProtocolFamily family) {
-        return () -> datagram(SmallHeaders.shrink(new IoUringDatagramChannel(family.toSocketProtocolFamily()), (short) 1));
+        return () -> datagram(SmallHeaders.shrink(new IoUringDatagramChannel(family.toSocketProtocolFamily())));
     }
 
     private static IoUringDatagramChannel datagram(IoUringDatagramChannel ch) {
@@ -75,9 +71,7 @@ final class IoUringTransport extends NativeTransport {
 
     /**
      * Up to {@value #DATAGRAMS_PER_RECEIVE} receives per pass (linked recvmsg operations into one
-     * pooled buffer), SO_REUSEPORT. Sends are one datagram in flight per socket: Netty's io_uring UDP
-     * channel submits the next addressed datagram once the kernel has completed the last (a listener
-     * that sends much opens several sockets on its port for that).
+     * pooled buffer), SO_REUSEPORT; sends flushed together go to the kernel together.
      */
     @Override
     void configureDatagram(Bootstrap b, int maxDatagram) {
@@ -109,9 +103,7 @@ final class IoUringTransport extends NativeTransport {
      * Netty's io_uring UDP channel keeps room for 256 receives and 256 sends in flight, about 270 KB of
      * native and heap memory per socket, whatever the socket is for: 270 MB for 1,000 TURN allocations.
      * A relay socket has one receive in flight (its buffer holds one datagram) and a few sends, so its
-     * channel gets room for one receive and {@value #RELAY_SENDS_IN_FLIGHT} sends instead; a listener
-     * socket (a receive pass takes up to {@value #DATAGRAMS_PER_RECEIVE} datagrams, and a thread has
-     * several sockets on io_uring) room for that many receives and as few sends. The sizes
+     * channel gets room for one receive and {@value #RELAY_SENDS_IN_FLIGHT} sends instead. The sizes
      * are fields Netty does not expose; where they cannot be set (another Netty version, a module
      * layer that does not open the package) the channel keeps Netty's, and that is said once.
      */
@@ -147,7 +139,7 @@ final class IoUringTransport extends NativeTransport {
             RELEASE = release;
             UNAVAILABLE = why;
             if (why != null) {
-                LOG.info("I/O: io_uring UDP sockets keep Netty's own buffers for 256 receives and sends in flight"
+                LOG.info("I/O: io_uring relay sockets keep Netty's own buffers for 256 receives and sends in flight"
                         + " (about 270 KB each): {}", why);
             }
         }
@@ -158,22 +150,22 @@ final class IoUringTransport extends NativeTransport {
         /** Set when a change was refused at run time (a JVM that forbids changing final fields). */
         private static volatile String refused;
 
-        /** Whether UDP sockets get the small headers; for tests. */
+        /** Whether relay sockets get the small headers; for tests. */
         static boolean available() {
             return UNAVAILABLE == null && refused == null;
         }
 
-        static IoUringDatagramChannel shrink(IoUringDatagramChannel ch, short receives) {
+        static IoUringDatagramChannel shrink(IoUringDatagramChannel ch) {
             if (!available()) {
                 return ch;
             }
             try {
-                replace(ch, RECEIVE, receives);
+                replace(ch, RECEIVE, (short) 1);
                 replace(ch, SEND, RELAY_SENDS_IN_FLIGHT);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 // The channel keeps what Netty made (a first field changed alone is consistent too).
                 refused = e.toString();
-                LOG.warn("I/O: io_uring UDP sockets keep Netty's own buffers for 256 receives and sends in flight"
+                LOG.warn("I/O: io_uring relay sockets keep Netty's own buffers for 256 receives and sends in flight"
                         + " (about 270 KB each; io-transport = epoll avoids it): {}", refused);
             }
             return ch;

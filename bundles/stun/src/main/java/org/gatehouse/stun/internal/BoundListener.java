@@ -7,7 +7,7 @@ import org.gatehouse.core.Listener;
 import org.gatehouse.core.net.IpAddresses;
 import org.osgi.framework.ServiceRegistration;
 
-/** One configured address on one protocol: its sockets (for UDP with SO_REUSEPORT, one or more per I/O thread). */
+/** One configured address on one protocol: its sockets (one per I/O thread for UDP with SO_REUSEPORT). */
 final class BoundListener implements Listener {
 
     private final String protocol;

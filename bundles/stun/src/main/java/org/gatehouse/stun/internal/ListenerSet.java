@@ -362,27 +362,19 @@ final class ListenerSet {
         List<UdpHandler> handlers = java.util.Collections.synchronizedList(new ArrayList<>());
         InternetProtocolFamily family = address.getAddress() instanceof Inet6Address
                 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4;
-        boolean spread = perThread && loops.reusePortSupported();
-        int perLoop = spread ? udpSocketsPerThread(loops) : 1;
         Bootstrap b = loops.datagramBootstrap(family).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                if (perLoop > 1) {
-                    shareSendBacklog(ch, perLoop);
-                }
                 UdpHandler h = new UdpHandler(dispatcher);
                 handlers.add(h);
                 ch.pipeline().addLast(h);
             }
         });
-        if (perLoop > 1) {
-            shareReceiveQueue(b, perLoop);
-        }
-        // With SO_REUSEPORT every I/O thread gets its own socket(s) on the same port; the kernel spreads
-        // clients. Each socket is put on its thread by name: the group's round robin is shared
+        // With SO_REUSEPORT every I/O thread gets its own socket on the same port; the kernel spreads
+        // clients. Each socket is put on its own thread by name: the group's round robin is shared
         // with accepted connections and relay sockets, and could give two of them the same thread.
         List<EventLoop> threads = new ArrayList<>();
-        for (int k = spread ? perLoop : 0; k > 0; k--) {
+        if (perThread && loops.reusePortSupported()) {
             loops.group().forEach(e -> threads.add((EventLoop) e));
         }
         List<Channel> channels = new ArrayList<>();
@@ -399,40 +391,6 @@ final class ListenerSet {
             throw e;
         }
         return new BoundListener("udp", actual, channels, List.copyOf(handlers));
-    }
-
-    /**
-     * UDP sockets a listener opens on each I/O thread where SO_REUSEPORT lets them share the port: one,
-     * and {@value #IO_URING_SOCKETS_PER_THREAD} on io_uring. Netty's io_uring UDP channel has one datagram
-     * in flight at a time (it submits the next when the kernel has completed the last, a loop pass later),
-     * so a single socket answers and relays media to clients at one datagram per loop pass: the loop made
-     * a pass per datagram sent (bench/turn-relay.sh pinned, 80,000 packets/s) and, past its capacity,
-     * dropped relayed media at the unwritable socket after doing all the work for it. The kernel spreads
-     * clients over the sockets by address and port, each client staying on one, so a pass sends up to one
-     * datagram per socket. Epoll sends a socket's whole backlog in one sendmmsg: one socket per thread.
-     */
-    static final int IO_URING_SOCKETS_PER_THREAD = 8;
-
-    static int udpSocketsPerThread(EventLoops loops) {
-        return loops.transport() == EventLoops.Transport.IO_URING ? IO_URING_SOCKETS_PER_THREAD : 1;
-    }
-
-    /**
-     * A thread's sockets share what one socket would queue: each gets its part of the receive queue
-     * (datagrams waiting for the loop) and of the send backlog (relayed media waiting for the kernel,
-     * beyond which it is dropped), so that a saturated loop serves media from a queue no deeper than
-     * with one socket. The send backlog gets twice its part, as the kernel's spread of clients over the
-     * sockets is uneven.
-     */
-    private static void shareReceiveQueue(Bootstrap b, int sockets) {
-        if (b.config().options().get(ChannelOption.SO_RCVBUF) instanceof Integer queue) {
-            b.option(ChannelOption.SO_RCVBUF, queue / sockets);
-        }
-    }
-
-    private static void shareSendBacklog(Channel ch, int sockets) {
-        WriteBufferWaterMark mark = ch.config().getWriteBufferWaterMark();
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(2 * mark.low() / sockets, 2 * mark.high() / sockets));
     }
 
     /**
