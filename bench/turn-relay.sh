@@ -96,7 +96,8 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # cpu.max). Sets cgroup and writes $work/in-cgroup, which starts a command inside it; or says why not
 # and returns 1.
 make_cgroup() {
-    local period=10000 quota=$((10000 * cap / 100)) v1=/sys/fs/cgroup/cpu v2=/sys/fs/cgroup
+    local period=10000 v1=/sys/fs/cgroup/cpu v2=/sys/fs/cgroup
+    local quota=$((period * cap / 100))
     if [ -f "$v1/cpu.cfs_quota_us" ]; then
         cgroup=$v1/gatehouse-bench-$$
         mkdir "$cgroup" 2>/dev/null && echo "$period" >"$cgroup/cpu.cfs_period_us" && echo "$quota" >"$cgroup/cpu.cfs_quota_us" ||
@@ -443,21 +444,21 @@ echo "for $seconds s each, through the server to an echo peer (turnutils_uclient
 echo "measured over the $((seconds - 5)) s in which every client is sending. A relayed packet is one datagram passed on"
 echo "(client to peer or peer to client); each echo is two. Loss and uclient's RTT cover the whole run."
 [ -n "$gatehouse" ] || echo "ONLY_COTURN=1: Gatehouse not measured"
+# A pinned round named $2 with $1 clients instead of CLIENTS.
+round_with() {
+    local load=$clients
+    clients=$1
+    round pinned "$2"
+    clients=$load
+}
+
 for part in ${ROUNDS:-shared pinned saturated capped memory}; do
     case $part in
         shared | pinned) round "$part" ;;
-        saturated)
-            load=$clients
-            clients=$saturate
-            round pinned saturated
-            clients=$load
-            ;;
+        saturated) round_with "$saturate" saturated ;;
         capped)
-            if make_cgroup >"$work/cgroup.why"; then
-                load=$clients
-                clients=$capped
-                round pinned capped
-                clients=$load
+            if [ -n "$cgroup" ] || make_cgroup >"$work/cgroup.why"; then
+                round_with "$capped" capped
             else
                 echo; echo "capped: skipped: $(cat "$work/cgroup.why")"
             fi
