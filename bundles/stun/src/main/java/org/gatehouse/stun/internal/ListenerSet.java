@@ -11,6 +11,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.Inet6Address;
@@ -421,7 +422,13 @@ final class ListenerSet {
                         return;
                     }
                     // Asked per connection: a replaced certificate serves the next handshake.
-                    ch.pipeline().addLast(contexts.context().newHandler(ch.alloc()));
+                    SslHandler ssl = contexts.context().newHandler(ch.alloc());
+                    // One TLS record per message, as coturn writes them (one SSL_write each): what the
+                    // relay queued for this client in one loop pass leaves in one flush, which Netty
+                    // would otherwise seal into one record, and clients such as turnutils_uclient take
+                    // one record read as one message (the others in it were lost to them).
+                    ssl.setWrapDataSize(0);
+                    ch.pipeline().addLast(ssl);
                 }
                 ch.pipeline().addLast(new TcpFrameDecoder(dispatcher, handler), handler);
             }

@@ -22,7 +22,7 @@ import org.gatehouse.stun.message.StunMessage;
 import org.gatehouse.stun.message.StunWriter;
 
 /**
- * A blocking TURN test client over UDP or TCP that builds its requests with the codec and can send
+ * A blocking TURN test client over UDP, TCP or TLS that builds its requests with the codec and can send
  * anything, so tests can check every answer the server gives, errors included.
  */
 final class TurnClient implements AutoCloseable {
@@ -41,13 +41,28 @@ final class TurnClient implements AutoCloseable {
     }
 
     static TurnClient tcp(InetSocketAddress server) throws IOException {
-        return new TurnClient(server, true);
+        return new TurnClient(server, true, null);
+    }
+
+    /** Over TLS to {@code connectTo}, trusting any certificate (the test server's is self-signed). */
+    static TurnClient tls(InetSocketAddress connectTo) throws IOException {
+        try {
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+            return new TurnClient(connectTo, true, context.getSocketFactory());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(e);
+        }
     }
 
     private TurnClient(InetSocketAddress server, boolean stream) throws IOException {
+        this(server, stream, null);
+    }
+
+    private TurnClient(InetSocketAddress server, boolean stream, javax.net.SocketFactory tls) throws IOException {
         this.server = server;
         if (stream) {
-            tcp = new Socket();
+            tcp = tls != null ? tls.createSocket() : new Socket();
             tcp.connect(server, 2000);
             tcp.setSoTimeout(2000);
             tcp.setTcpNoDelay(true);
