@@ -2,12 +2,15 @@ package org.gatehouse.core;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
 
 /**
  * The one set of I/O threads of the process. Every network bundle registers its channels here so that
@@ -56,6 +59,17 @@ public interface EventLoops {
      * out in one system call.
      */
     Bootstrap datagramBootstrap(InternetProtocolFamily family);
+
+    /**
+     * {@code content} as one datagram to {@code recipient}, to write to a socket of
+     * {@link #datagramBootstrap} or {@link #exclusiveDatagramBootstrap}. A {@code DatagramPacket}, except
+     * on io_uring: Netty 4.2 submits addressed packets there one at a time, the next a loop pass after
+     * the kernel completed the last, and this message lets everything a socket flushed in a pass leave in
+     * that pass. Releasing the message releases {@code content}.
+     */
+    default Object datagram(ByteBuf content, InetSocketAddress recipient) {
+        return new DatagramPacket(content, recipient);
+    }
 
     /**
      * A bootstrap for a UDP socket that owns its port alone (no SO_REUSEPORT, so a second bind of the

@@ -255,6 +255,12 @@ public final class EventLoopsComponent implements EventLoops {
     }
 
     @Override
+    public Object datagram(io.netty.buffer.ByteBuf content, java.net.InetSocketAddress recipient) {
+        return transport == Transport.IO_URING ? AddressedDatagram.of(content, recipient)
+                : new io.netty.channel.socket.DatagramPacket(content, recipient);
+    }
+
+    @Override
     public int threads() {
         return threads;
     }

@@ -366,7 +366,7 @@ final class ListenerSet {
         Bootstrap b = loops.datagramBootstrap(family).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                UdpHandler h = new UdpHandler(dispatcher);
+                UdpHandler h = new UdpHandler(dispatcher, loops);
                 handlers.add(h);
                 ch.pipeline().addLast(h);
             }

@@ -5,19 +5,23 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.LogGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One UDP socket of a listener. Answers are queued during a read batch and flushed once at its end,
- * which the epoll transport turns into one sendmmsg call and io_uring into one submission.
+ * which the epoll transport turns into one sendmmsg call and io_uring into one submission (with
+ * {@link EventLoops#datagram}: Netty's own datagram packets leave one per loop pass there).
  */
 final class UdpHandler extends ContextConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(UdpHandler.class);
 
     private final Dispatcher dispatcher;
+    /** Makes the datagrams this socket sends (null: DatagramPacket), so that a pass's sends leave together on io_uring. */
+    private final EventLoops loops;
     private final LogGate<Object> faults = new LogGate<>(60, 1);
     private InetSocketAddress local;
     private volatile Discovery discovery;
@@ -25,7 +29,13 @@ final class UdpHandler extends ContextConnection {
     private volatile int discoveryPort;
 
     UdpHandler(Dispatcher dispatcher) {
+        this(dispatcher, null);
+    }
+
+    /** {@code loops}: those the socket is on, which make its datagrams ({@link EventLoops#datagram}). */
+    UdpHandler(Dispatcher dispatcher, EventLoops loops) {
         this.dispatcher = dispatcher;
+        this.loops = loops;
     }
 
     @Override
@@ -116,7 +126,7 @@ final class UdpHandler extends ContextConnection {
             dispatcher.answerDropped();
             return false;
         }
-        ctx.write(new DatagramPacket(message, client), ctx.voidPromise());
+        ctx.write(loops != null ? loops.datagram(message, client) : new DatagramPacket(message, client), ctx.voidPromise());
         return true;
     }
 

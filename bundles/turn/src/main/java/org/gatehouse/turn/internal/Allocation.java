@@ -277,7 +277,8 @@ final class Allocation implements Wheel.Timed {
             server.counters.dropped.increment();
             return;
         }
-        ch.writeAndFlush(new DatagramPacket(data.retainedSlice(index, length), peer), ch.voidPromise());
+        // Through the loops: on io_uring, a relay socket's datagrams flushed in one pass then leave in it.
+        ch.writeAndFlush(server.loops.datagram(data.retainedSlice(index, length), peer), ch.voidPromise());
         packetsToPeers++;
         bytesToPeers += length;
     }
