@@ -22,6 +22,10 @@ import java.net.InetSocketAddress;
  * recipient): {@link #of} says which to use. Made through {@link org.gatehouse.core.EventLoops#datagram}.
  *
  * <p>Reference counting, indexes and bytes are the content's: releasing this releases the content.
+ * Derived buffers ({@code slice}, {@code duplicate}, {@code copy}) are plain buffers without the
+ * recipient, so no outbound handler that rewrites {@code ByteBuf}s may sit in front of such a socket
+ * (none does: the UDP pipelines have none). The recipient is never resolved here: it is always an
+ * address a datagram came from, or one that configuration resolved.
  */
 final class AddressedDatagram extends WrappedByteBuf implements AddressedEnvelope<ByteBuf, InetSocketAddress> {
 

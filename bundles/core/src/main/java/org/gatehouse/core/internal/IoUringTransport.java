@@ -35,6 +35,17 @@ final class IoUringTransport extends NativeTransport {
     /** Sends a relay socket has in flight at most; more wait in its outbound buffer. */
     static final short RELAY_SENDS_IN_FLIGHT = 4;
 
+    /**
+     * Sends a listener socket has in flight at most (Netty's 256 otherwise): the most one pass hands the
+     * kernel at once ({@link org.gatehouse.core.EventLoops#datagram}). Netty submits all but the first
+     * of a batch with MSG_DONTWAIT and, when the batch completes, takes results off its queue in order
+     * from the head, so a send refused for a full send buffer followed by one that went would drop the
+     * one refused and send the other twice. 64 datagrams of 1,200 bytes (about 150 KB in the kernel)
+     * fit the default send buffer (net.core.wmem_default, 208 KB) that 256 would overrun on a network
+     * card that has not sent the last batch yet; loopback never fills it.
+     */
+    static final short LISTENER_SENDS_IN_FLIGHT = 64;
+
     /** Empty when io_uring is usable, otherwise why not. */
     static String unavailabilityReason() {
         return unavailabilityReason("io_uring", () -> IoUring.isAvailable(), () -> IoUring.unavailabilityCause());
@@ -56,12 +67,14 @@ final class IoUringTransport extends NativeTransport {
 
     @Override
     ChannelFactory<? extends DatagramChannel> datagramChannelFactory(InternetProtocolFamily family) {
-        return () -> datagram(new IoUringDatagramChannel(family.toSocketProtocolFamily()));
+        return () -> datagram(SmallHeaders.shrink(new IoUringDatagramChannel(family.toSocketProtocolFamily()), (short) 0,
+                LISTENER_SENDS_IN_FLIGHT));
     }
 
     @Override
     ChannelFactory<? extends DatagramChannel> exclusiveDatagramChannelFactory(InternetProtocolFamily family) {
-        return () -> datagram(SmallHeaders.shrink(new IoUringDatagramChannel(family.toSocketProtocolFamily())));
+        return () -> datagram(SmallHeaders.shrink(new IoUringDatagramChannel(family.toSocketProtocolFamily()), (short) 1,
+                RELAY_SENDS_IN_FLIGHT));
     }
 
     private static IoUringDatagramChannel datagram(IoUringDatagramChannel ch) {
@@ -103,7 +116,8 @@ final class IoUringTransport extends NativeTransport {
      * Netty's io_uring UDP channel keeps room for 256 receives and 256 sends in flight, about 270 KB of
      * native and heap memory per socket, whatever the socket is for: 270 MB for 1,000 TURN allocations.
      * A relay socket has one receive in flight (its buffer holds one datagram) and a few sends, so its
-     * channel gets room for one receive and {@value #RELAY_SENDS_IN_FLIGHT} sends instead. The sizes
+     * channel gets room for one receive and {@value #RELAY_SENDS_IN_FLIGHT} sends instead; a listener
+     * socket keeps Netty's room for receives and gets {@value #LISTENER_SENDS_IN_FLIGHT} sends. The sizes
      * are fields Netty does not expose; where they cannot be set (another Netty version, a module
      * layer that does not open the package) the channel keeps Netty's, and that is said once.
      */
@@ -139,7 +153,7 @@ final class IoUringTransport extends NativeTransport {
             RELEASE = release;
             UNAVAILABLE = why;
             if (why != null) {
-                LOG.info("I/O: io_uring relay sockets keep Netty's own buffers for 256 receives and sends in flight"
+                LOG.info("I/O: io_uring UDP sockets keep Netty's own buffers for 256 receives and sends in flight"
                         + " (about 270 KB each): {}", why);
             }
         }
@@ -155,17 +169,20 @@ final class IoUringTransport extends NativeTransport {
             return UNAVAILABLE == null && refused == null;
         }
 
-        static IoUringDatagramChannel shrink(IoUringDatagramChannel ch) {
+        /** Room for {@code receives} (0: Netty's) and {@code sends} operations in flight. */
+        static IoUringDatagramChannel shrink(IoUringDatagramChannel ch, short receives, short sends) {
             if (!available()) {
                 return ch;
             }
             try {
-                replace(ch, RECEIVE, (short) 1);
-                replace(ch, SEND, RELAY_SENDS_IN_FLIGHT);
+                if (receives > 0) {
+                    replace(ch, RECEIVE, receives);
+                }
+                replace(ch, SEND, sends);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 // The channel keeps what Netty made (a first field changed alone is consistent too).
                 refused = e.toString();
-                LOG.warn("I/O: io_uring relay sockets keep Netty's own buffers for 256 receives and sends in flight"
+                LOG.warn("I/O: io_uring UDP sockets keep Netty's own buffers for 256 receives and sends in flight"
                         + " (about 270 KB each; io-transport = epoll avoids it): {}", refused);
             }
             return ch;
