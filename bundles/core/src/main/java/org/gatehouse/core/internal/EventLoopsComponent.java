@@ -256,8 +256,7 @@ public final class EventLoopsComponent implements EventLoops {
 
     @Override
     public Object datagram(io.netty.buffer.ByteBuf content, java.net.InetSocketAddress recipient) {
-        return transport == Transport.IO_URING ? AddressedDatagram.of(content, recipient)
-                : new io.netty.channel.socket.DatagramPacket(content, recipient);
+        return transport == Transport.IO_URING ? AddressedDatagram.of(content, recipient) : EventLoops.super.datagram(content, recipient);
     }
 
     @Override

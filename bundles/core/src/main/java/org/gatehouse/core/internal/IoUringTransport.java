@@ -164,7 +164,7 @@ final class IoUringTransport extends NativeTransport {
         /** Set when a change was refused at run time (a JVM that forbids changing final fields). */
         private static volatile String refused;
 
-        /** Whether relay sockets get the small headers; for tests. */
+        /** Whether UDP sockets get the small headers; for tests. */
         static boolean available() {
             return UNAVAILABLE == null && refused == null;
         }

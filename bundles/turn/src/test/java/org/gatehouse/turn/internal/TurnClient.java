@@ -37,7 +37,7 @@ final class TurnClient implements AutoCloseable {
     String nonce;
 
     static TurnClient udp(InetSocketAddress server) throws IOException {
-        return new TurnClient(server, false);
+        return new TurnClient(server, false, null);
     }
 
     static TurnClient tcp(InetSocketAddress server) throws IOException {
@@ -53,10 +53,6 @@ final class TurnClient implements AutoCloseable {
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException(e);
         }
-    }
-
-    private TurnClient(InetSocketAddress server, boolean stream) throws IOException {
-        this(server, stream, null);
     }
 
     private TurnClient(InetSocketAddress server, boolean stream, javax.net.SocketFactory tls) throws IOException {
