@@ -38,7 +38,11 @@ import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
+import org.apache.sshd.common.session.Session;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -53,7 +57,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The SSH listener of {@code etc/org.gatehouse.ssh.cfg}: Gogo sessions for administrators on the
  * management networks. Connections from elsewhere are closed as they are accepted, before any SSH
- * byte is exchanged. A changed listen address or idle timeout binds a new listener (open sessions
+ * byte is exchanged; open sessions from a network that {@code management-networks} no longer lists
+ * end when that change applies. A changed listen address or idle timeout binds a new listener (open sessions
  * end); changed key or user files apply to the next login; a bad value is refused with one line and
  * the listener keeps running as it was. Inside Apache Karaf it stays off whatever the file says:
  * Karaf's own SSH console is the shell there, with Karaf's users, roles and command permissions,
@@ -84,6 +89,12 @@ public final class SshServerComponent {
     private final ListenerRetry retry;
     /** The settings of the last change: what a retry opens, as long as no other change came since. */
     private SshConfiguration asked;
+    /** Told when the management networks' service properties change (etc/org.gatehouse.core.cfg applied). */
+    private final ServiceListener networksChanged = event -> {
+        if (event.getType() == ServiceEvent.MODIFIED) {
+            closeSessionsOutsideManagementNetworks();
+        }
+    };
 
     @Activate
     public SshServerComponent(@Reference(name = "processor") CommandProcessor processor, @Reference(name = "management-networks") ManagementNetworks managementNetworks,
@@ -102,6 +113,15 @@ public final class SshServerComponent {
         this.refused = new ProblemSlot(context);
         this.notListening = new ProblemSlot(context);
         this.retry = new ListenerRetry("gatehouse-ssh-listen-retry", this, retryMillis);
+        if (context != null && !offInKaraf) {
+            try {
+                // The component's configuration properties are its service's: a change of the core
+                // file reaches here after the component has taken it (or refused it and kept the list).
+                context.addServiceListener(networksChanged, "(objectClass=" + ManagementNetworks.class.getName() + ")");
+            } catch (InvalidSyntaxException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
         if (offInKaraf) {
             LOG.info("SSH: off inside Apache Karaf: Karaf's own SSH console (bin/client, sshPort in etc/org.apache.karaf.shell.cfg)"
                     + " is the shell, with every Gatehouse command; etc/{}.cfg is not read", SshSettings.PID);
@@ -164,6 +184,9 @@ public final class SshServerComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        if (context != null && !offInKaraf) {
+            context.removeServiceListener(networksChanged);
+        }
         retry.close();
         notListening.clear();
         refused.clear();
@@ -464,6 +487,28 @@ public final class SshServerComponent {
                     managementNetworks.networks(), count > 1 ? "; " + count + " from its address (IPv6: its /64) since the last such line" : "");
         }
         throw new IOException("SSH connection from " + who + " refused: outside the management networks");
+    }
+
+    /**
+     * Ends the open sessions whose client the management networks no longer list: taking a network
+     * off the list takes its administrators off the shell, not only their next connection. One log
+     * line per session ended.
+     */
+    synchronized void closeSessionsOutsideManagementNetworks() {
+        if (server == null) {
+            return;
+        }
+        for (Session session : server.getActiveSessions()) {
+            SocketAddress remote = session.getIoSession().getRemoteAddress();
+            if (remote instanceof InetSocketAddress a && a.getAddress() != null
+                    && managementNetworks.permits(IpAddresses.canonical(a.getAddress()))) {
+                continue;
+            }
+            LOG.warn("SSH: ended the session of {} from {}: no longer in management-networks {} (etc/org.gatehouse.core.cfg)",
+                    session.getUsername() == null ? "a client not logged in" : session.getUsername(),
+                    remote instanceof InetSocketAddress a ? IpAddresses.format(a) : remote, managementNetworks.networks());
+            session.close(true);
+        }
     }
 
     /** Keyed as failed logins are: an IPv6 client by its /64, all of which it may cycle through. */

@@ -376,6 +376,29 @@ class SshServerComponentTest {
         }
     }
 
+    /** Taking a network off management-networks ends its open sessions; sessions from networks still listed stay. */
+    @Test
+    void sessionsFromANetworkTakenOffTheListEnd() throws Exception {
+        KeyPair key = authorizedKey();
+        AtomicReference<AddressSet> listed = new AtomicReference<>(AddressSet.parse(List.of("127.0.0.0/8")));
+        component = new SshServerComponent(processor, listed::get, null, Map.of("listen", "127.0.0.1:0"));
+        try (ClientSession s = loginWithKey("alice", key)) {
+            listed.set(AddressSet.parse(List.of("127.0.0.1/32", "10.0.0.0/8")));
+            component.closeSessionsOutsideManagementNetworks();
+            assertEquals(0, exec(s, "gatehouse:status").status(), "still listed: the session runs commands");
+
+            try (CapturedLog log = new CapturedLog()) {
+                listed.set(AddressSet.parse(List.of("10.0.0.0/8")));
+                component.closeSessionsOutsideManagementNetworks();
+                assertTrue(s.waitFor(EnumSet.of(ClientSession.ClientSessionEvent.CLOSED), WAIT)
+                        .contains(ClientSession.ClientSessionEvent.CLOSED), "the session from 127.0.0.1 ended");
+                assertEquals(1, log.lines("WARN").stream().filter(l -> l.contains("ended the session of alice from 127.0.0.1:")
+                        && l.contains("no longer in management-networks 10.0.0.0/8")).count(), log.lines().toString());
+            }
+            assertThrows(IOException.class, () -> loginWithKey("alice", key).close(), "and a new one is refused");
+        }
+    }
+
     @Test
     void theHostKeyIsMadeOnceAndKeptAcrossRestarts() throws Exception {
         KeyPair key = authorizedKey();
