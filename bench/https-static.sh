@@ -181,7 +181,8 @@ echo "for both servers; access logs off."
 [ "$close_seconds" -gt 0 ] && echo "Then -d${close_seconds}s with -H 'Connection: close' (after a 2 s warm-up): one TLS handshake per request."
 echo "(errors: wrk's socket errors (connect, read, write, timeout) / responses with status >= 400; server CPU: user +"
 echo " system of all server processes over the run, per request and in % of one core; wrk and other (the rest of the"
-echo " machine) likewise, in % of one core)"
+echo " machine) likewise, in % of one core; core wait: how long the server's threads waited for a core each time they"
+echo " woke, on average over the run: run-queue wait / time slices from /proc/PID/task/*/schedstat)"
 [ -n "$gatehouse" ] || echo "ONLY_NGINX=1: Gatehouse not measured"
 round shared
 [ "${PINNED:-1}" = 0 ] || round pinned

@@ -43,6 +43,20 @@ server_ticks() {
     done
     echo "$t"
 }
+# Run-queue wait (ns) and time slices of every thread of process $1 and its children, summed
+# (/proc/PID/task/TID/schedstat: time spent runnable but waiting for a core, and how many times the
+# thread got one): over a run, wait / slices is how long the server's threads waited for a core each
+# time they woke up. Threads that ended during the run are not counted.
+server_waits() {
+    local p t w=0 n=0 st
+    for p in "$1" $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+        for t in /proc/"$p"/task/*/schedstat; do
+            read -r -a st <"$t" 2>/dev/null || continue
+            w=$((w + st[1])) n=$((n + st[2]))
+        done
+    done
+    echo "$w $n"
+}
 # Resident set in KB of process $1 and its children (nginx: master and workers; Gatehouse: its JVM).
 server_rss_kb() {
     local p t=0 kb
@@ -127,22 +141,23 @@ answers_200() {
 
 # Runs wrk against URL $2 (server pid $3) for $4 seconds, extra wrk options after that, its output in
 # $work/$1-$mode-$4.wrk, and prints one line: requests/s p50_us p99_us socket_errors http_errors
-# server_cpu_us_per_request server_cpu_pct wrk_cpu_pct other_cpu_pct requests (CPU % of one core
-# over the run's wall time)
+# server_cpu_us_per_request server_cpu_pct wrk_cpu_pct other_cpu_pct requests wait_us_per_wake (CPU %
+# of one core over the run's wall time; the last: the server's threads' mean wait for a core per
+# time slice, server_waits)
 run_wrk() {
-    local name=$1 url=$2 spid=$3 d=$4 out=$work/$1-$mode-$4.wrk k0 k1 o0 o1 t0 t1 times
+    local name=$1 url=$2 spid=$3 d=$4 out=$work/$1-$mode-$4.wrk k0 k1 o0 o1 t0 t1 times w0 w1
     shift 4
-    k0=$(server_ticks "$spid") o0=$(other_ticks "$spid") t0=$EPOCHREALTIME
+    k0=$(server_ticks "$spid") o0=$(other_ticks "$spid") w0=$(server_waits "$spid") t0=$EPOCHREALTIME
     TIMEFORMAT='%U %S'
     { time $client_cpu timeout --foreground $((d + 30)) wrk -t1 -c"$connections" -d"${d}s" --latency "$@" \
         "$url" >"$out" 2>&1 </dev/null; } 2>"$out.time" || true
-    k1=$(server_ticks "$spid") o1=$(other_ticks "$spid") t1=$EPOCHREALTIME
+    k1=$(server_ticks "$spid") o1=$(other_ticks "$spid") w1=$(server_waits "$spid") t1=$EPOCHREALTIME
     if ! grep -q '^Requests/sec:' "$out"; then
         echo "$name: wrk did not finish; its output:" >&2; cat "$out" >&2; exit 1
     fi
     times=$(tail -1 "$out.time")
     awk -v k="$((k1 - k0))" -v o="$((o1 - o0))" -v hz="$hz" -v wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
-        -v times="$times" '
+        -v times="$times" -v w0="$w0" -v w1="$w1" '
         function us(v) {   # wrk latency: 431.00us, 0.98ms, 1.02s, 1.00m
             if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /m$/) return v * 60e6; return v * 1e6 }
         $1 == "50%" { p50 = us($2) }
@@ -154,8 +169,10 @@ run_wrk() {
         END {
             split(times, c, " ")
             other = o / hz / wall * 100
-            printf "%.0f %.0f %.0f %d %d %.1f %.0f %.0f %.0f %d\n", rps, p50, p99, sock, http, (n > 0 ? k * 1e6 / hz / n : 0),
-                k / hz / wall * 100, (c[1] + c[2]) / wall * 100, (other < 0 ? 0 : other), n }' "$out"
+            split(w0, a, " "); split(w1, b, " "); slices = b[2] - a[2]
+            printf "%.0f %.0f %.0f %d %d %.1f %.0f %.0f %.0f %d %.0f\n", rps, p50, p99, sock, http, (n > 0 ? k * 1e6 / hz / n : 0),
+                k / hz / wall * 100, (c[1] + c[2]) / wall * 100, (other < 0 ? 0 : other), n,
+                (slices > 0 ? (b[1] - a[1]) / slices / 1000 : 0) }' "$out"
 }
 
 # CPU ticks of the JIT compiler threads of process $1 (0 for a server that has none, like nginx).
@@ -194,17 +211,18 @@ warm_up() {
     done
 }
 
-# server requests/s p50 p99 sock_err http_err cpu_us server_cpu_pct wrk_cpu_pct other_cpu_pct [requests]
-row() { printf '  %-10s %10s %8s %8s %6s/%-5s %11s %8s %8s %8s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}"; }
+# server requests/s p50 p99 sock_err http_err cpu_us server_cpu_pct wrk_cpu_pct other_cpu_pct [requests [wait_us]]
+row() { printf '  %-10s %10s %8s %8s %6s/%-5s %11s %8s %8s %8s %10s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}" "${12:--}"; }
 row_header() {
-    printf '  %-10s %10s %8s %8s %12s %11s %8s %8s %8s\n' server "requests/s" "p50 us" "p99 us" "errors" "server CPU" "server" "wrk" "other"
-    printf '  %-10s %10s %8s %8s %12s %11s %8s %8s %8s\n' "" "" "" "" "sock/http" "us/req" "CPU %" "CPU %" "CPU %"
+    printf '  %-10s %10s %8s %8s %12s %11s %8s %8s %8s %10s\n' server "requests/s" "p50 us" "p99 us" "errors" "server CPU" "server" "wrk" "other" "core wait"
+    printf '  %-10s %10s %8s %8s %12s %11s %8s %8s %8s %10s\n' "" "" "" "" "sock/http" "us/req" "CPU %" "CPU %" "CPU %" "us/wake"
 }
 ratios() {   # $1 = label, $2 = nginx result, $3 = gatehouse result (run_wrk lines); latencies unless $1 says "new connections"
     awk -v label="$1" -v c="$2" -v g="$3" '
         function ratio(g, c) { return c > 0 ? sprintf("%.2fx", g / c) : g > 0 ? "inf" : "1.00x (both 0)" }
         BEGIN { split(c, a, " "); split(g, b, " ")
             lat = label !~ /new connections/ ? sprintf(", %s p50, %s p99", ratio(b[2], a[2]), ratio(b[3], a[3])) : ""
-            printf "  ratio gatehouse/nginx%s: %s requests/s%s, %s CPU per request; errors %d vs %d\n",
-                label, ratio(b[1], a[1]), lat, ratio(b[6], a[6]), b[4] + b[5], a[4] + a[5] }'
+            wait = (a[11] != "" && b[11] != "") ? sprintf(", %s core wait per wake-up", ratio(b[11], a[11])) : ""
+            printf "  ratio gatehouse/nginx%s: %s requests/s%s, %s CPU per request%s; errors %d vs %d\n",
+                label, ratio(b[1], a[1]), lat, ratio(b[6], a[6]), wait, b[4] + b[5], a[4] + a[5] }'
 }

@@ -3,7 +3,8 @@
 # loopback only. Both terminate HTTPS with the same self-signed EC P-256 certificate and pass requests
 # round robin to 3 backends (a third nginx, one worker, serving a BYTES-byte file on 3 plain and 3 TLS
 # ports, kept-alive connections): HTTPS->HTTP and HTTPS->HTTPS requests/s, p50/p99 latency, errors and
-# each proxy's CPU per request, cores shared and pinned, with the ratios gatehouse/nginx. Then memory:
+# each proxy's CPU per request and wait for a core per wake-up, cores shared and pinned, with the ratios
+# gatehouse/nginx. Then memory:
 # each proxy's resident set before and with STREAMS idle event streams held through it to 3 Python
 # backends (bench/proxy/sse_backend.py) by one Python client (bench/proxy/hold_streams.py).
 # Needs a built distribution (mvn -q package -DskipTests), Debian's wrk and nginx, python3.
@@ -217,12 +218,29 @@ warm() {
 }
 
 # One measured run of proxy $1 at 127.0.0.1:$2 (pid $3) on path $4; appends its run_wrk line to
-# runs_<name> (runs separated by ";").
+# runs_<name> and its finer latency percentiles (bench/proxy/percentiles.lua) to tails_<name> (runs
+# separated by ";").
 measured() {
     local r prev
-    r=$(run_wrk "$1-$kind" "https://127.0.0.1:$2$4" "$3" "$seconds")
+    r=$(run_wrk "$1-$kind" "https://127.0.0.1:$2$4" "$3" "$seconds" -s "$root/bench/proxy/percentiles.lua")
     eval "prev=\${runs_$1:-}"
     printf -v "runs_$1" '%s' "$prev${prev:+;}$r"
+    r=$(awk '$1 == "percentiles" { print $3, $5, $7, $9, $11, $13, $15 }' "$work/$1-$kind-$mode-$seconds.wrk")
+    eval "prev=\${tails_$1:-}"
+    printf -v "tails_$1" '%s' "$prev${prev:+;}$r"
+}
+
+# The latency percentiles p90 to max of proxy $1, each the median over the runs in $2 (";"-separated
+# lines from measured).
+tails() {
+    awk -v name="$1" -v s="$2" 'BEGIN {
+        n = split(s, r, ";"); out = ""
+        for (j = 1; j <= 7; j++) {
+            for (i = 1; i <= n; i++) { split(r[i], x, " "); c[i] = x[j] + 0 }
+            for (i = 2; i <= n; i++) { t = c[i]; for (h = i - 1; h >= 1 && c[h] > t; h--) c[h + 1] = c[h]; c[h + 1] = t }
+            out = out sprintf(" %6d", c[int((n + 1) / 2)])
+        }
+        printf "    %-10s%s\n", name, out }'
 }
 
 # Each column's median over the runs in $1 (";"-separated run_wrk lines; the lower middle value for an
@@ -285,7 +303,7 @@ round() {
         echo "  both proxies up, measured in turn, the other one idle meanwhile"
     fi
     start_backends
-    local nport npid gport="" gpid="" path i all_n all_g med_n med_g
+    local nport npid gport="" gpid="" path i all_n all_g tails_n tails_g med_n med_g
     nport=$(free_port)
     start_nginx "$nport"
     npid=$spid
@@ -298,7 +316,7 @@ round() {
     for kind in http https; do
         path=/hello.html
         [ "$kind" = https ] && path=/tls/hello.html
-        runs_nginx="" runs_gatehouse=""
+        runs_nginx="" runs_gatehouse="" tails_nginx="" tails_gatehouse=""
         warm nginx "$nport" "$npid" "$path"
         [ -z "$gatehouse" ] || warm gatehouse "$gport" "$gpid" "$path"
         for i in $(seq 1 "$repeat"); do
@@ -317,6 +335,8 @@ round() {
         fi
         printf -v "all_nginx_$kind" '%s' "$runs_nginx"
         printf -v "all_gatehouse_$kind" '%s' "$runs_gatehouse"
+        printf -v "tails_nginx_$kind" '%s' "$tails_nginx"
+        printf -v "tails_gatehouse_$kind" '%s' "$tails_gatehouse"
     done
     stop "$npid"
     [ -z "$gatehouse" ] || stop_gatehouse "$gpid"
@@ -324,7 +344,7 @@ round() {
     for kind in http https; do
         if [ "$kind" = http ]; then echo "  HTTPS -> HTTP backends"; else echo "  HTTPS -> HTTPS backends"; fi
         row_header
-        all_n=all_nginx_$kind all_g=all_gatehouse_$kind
+        all_n=all_nginx_$kind all_g=all_gatehouse_$kind tails_n=tails_nginx_$kind tails_g=tails_gatehouse_$kind
         med_n=$(median_run "${!all_n}")
         # shellcheck disable=SC2086
         row nginx $med_n
@@ -335,6 +355,9 @@ round() {
             ratios " (HTTPS -> $(echo "$kind" | tr a-z A-Z))" "$med_n" "$med_g"
         fi
         pairs "${!all_n}" "${!all_g}"
+        printf '  latency (us), each the median over the runs:\n    %-10s %6s %6s %6s %6s %6s %6s %6s\n' "" p90 p95 p98 p99 p99.5 p99.9 max
+        tails nginx "${!tails_n}"
+        [ -z "$gatehouse" ] || tails gatehouse "${!tails_g}"
         # Any run's "other" CPU, not only the medians'.
         max_other=$(max "$max_other" "$(echo "${!all_n};${!all_g}" | tr ';' '\n' | awk '$9 > m { m = $9 } END { print m + 0 }')")
     done
@@ -418,7 +441,9 @@ echo "kept-alive connections, after a warm-up (2 s runs until one gains < 10% re
 echo "proxy_http_version 1.1, proxy_ssl_verify off; Gatehouse: pools with keepalive = 32, tls-trust-all = true; access logs off."
 echo "(errors: wrk's socket errors (connect, read, write, timeout) / responses with status >= 400; server CPU: user +"
 echo " system of all proxy processes over the run, per request and in % of one core; wrk and other (the rest of the"
-echo " machine outside this script: not the backends) likewise, in % of one core)"
+echo " machine outside this script: not the backends) likewise, in % of one core; core wait: how long the proxy's"
+echo " threads waited for a core each time they woke, on average over the run: run-queue wait / time slices from"
+echo " /proc/PID/task/*/schedstat)"
 [ -n "$gatehouse" ] || echo "ONLY_NGINX=1: Gatehouse not measured"
 events=""
 round shared
