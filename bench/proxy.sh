@@ -218,8 +218,8 @@ warm() {
 }
 
 # One measured run of proxy $1 at 127.0.0.1:$2 (pid $3) on path $4; appends its run_wrk line to
-# runs_<name> and its finer latency percentiles (bench/proxy/percentiles.lua) to tails_<name> (runs
-# separated by ";").
+# runs_<name> and its latency percentiles p90 to max (bench/proxy/percentiles.lua) to tails_<name>
+# (runs separated by ";").
 measured() {
     local r prev
     r=$(run_wrk "$1-$kind" "https://127.0.0.1:$2$4" "$3" "$seconds" -s "$root/bench/proxy/percentiles.lua")
@@ -230,28 +230,16 @@ measured() {
     printf -v "tails_$1" '%s' "$prev${prev:+;}$r"
 }
 
-# The latency percentiles p90 to max of proxy $1, each the median over the runs in $2 (";"-separated
-# lines from measured).
-tails() {
-    awk -v name="$1" -v s="$2" 'BEGIN {
-        n = split(s, r, ";"); out = ""
-        for (j = 1; j <= 7; j++) {
-            for (i = 1; i <= n; i++) { split(r[i], x, " "); c[i] = x[j] + 0 }
-            for (i = 2; i <= n; i++) { t = c[i]; for (h = i - 1; h >= 1 && c[h] > t; h--) c[h + 1] = c[h]; c[h + 1] = t }
-            out = out sprintf(" %6d", c[int((n + 1) / 2)])
-        }
-        printf "    %-10s%s\n", name, out }'
-}
-
-# Each column's median over the runs in $1 (";"-separated run_wrk lines; the lower middle value for an
-# even count): requests/s, p50, p99, CPU per request and the rest each on their own; errors and
-# requests are the runs' totals.
+# Each column's median over the runs in $1 (";"-separated lines, each column on its own; the lower
+# middle value for an even count), except the columns listed in $2, which are the runs' totals: by
+# default those of run_wrk lines that count (errors and requests).
 median_run() {
-    awk -v s="$1" 'BEGIN {
+    awk -v s="$1" -v summed="${2-4 5 10}" 'BEGIN {
+        m = split(summed, col, " "); for (i = 1; i <= m; i++) total[col[i]] = 1
         n = split(s, r, ";")
         for (i = 1; i <= n; i++) { k = split(r[i], x, " "); for (j = 1; j <= k; j++) v[j, i] = x[j] }
         for (j = 1; j <= k; j++) {
-            if (j == 4 || j == 5 || j == 10) {   # errors and requests: summed over the runs
+            if (j in total) {
                 t = 0; for (i = 1; i <= n; i++) t += v[j, i]
                 printf "%s%d", (j > 1 ? " " : ""), t
                 continue
@@ -356,8 +344,10 @@ round() {
         fi
         pairs "${!all_n}" "${!all_g}"
         printf '  latency (us), each the median over the runs:\n    %-10s %6s %6s %6s %6s %6s %6s %6s\n' "" p90 p95 p98 p99 p99.5 p99.9 max
-        tails nginx "${!tails_n}"
-        [ -z "$gatehouse" ] || tails gatehouse "${!tails_g}"
+        # shellcheck disable=SC2046
+        printf '    %-10s %6s %6s %6s %6s %6s %6s %6s\n' nginx $(median_run "${!tails_n}" "")
+        # shellcheck disable=SC2046
+        [ -z "$gatehouse" ] || printf '    %-10s %6s %6s %6s %6s %6s %6s %6s\n' gatehouse $(median_run "${!tails_g}" "")
         # Any run's "other" CPU, not only the medians'.
         max_other=$(max "$max_other" "$(echo "${!all_n};${!all_g}" | tr ';' '\n' | awk '$9 > m { m = $9 } END { print m + 0 }')")
     done

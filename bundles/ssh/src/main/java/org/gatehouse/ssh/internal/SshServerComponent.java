@@ -22,6 +22,7 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.AsyncAuthException;
@@ -38,7 +39,6 @@ import org.gatehouse.core.config.Settings;
 import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
-import org.apache.sshd.common.session.Session;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceEvent;
@@ -113,7 +113,7 @@ public final class SshServerComponent {
         this.refused = new ProblemSlot(context);
         this.notListening = new ProblemSlot(context);
         this.retry = new ListenerRetry("gatehouse-ssh-listen-retry", this, retryMillis);
-        if (context != null && !offInKaraf) {
+        if (context != null) {
             try {
                 // The component's configuration properties are its service's: a change of the core
                 // file reaches here after the component has taken it (or refused it and kept the list).
@@ -184,7 +184,7 @@ public final class SshServerComponent {
 
     @Deactivate
     synchronized void deactivate() {
-        if (context != null && !offInKaraf) {
+        if (context != null) {
             context.removeServiceListener(networksChanged);
         }
         retry.close();
@@ -473,12 +473,21 @@ public final class SshServerComponent {
         PASSWORD_CHECKS.allowCoreThreadTimeOut(true);
     }
 
+    /** Whether the management networks list {@code remote}'s address. */
+    private boolean permitted(SocketAddress remote) {
+        return remote instanceof InetSocketAddress a && a.getAddress() != null
+                && managementNetworks.permits(IpAddresses.canonical(a.getAddress()));
+    }
+
+    private static String describe(SocketAddress remote) {
+        return remote instanceof InetSocketAddress a ? IpAddresses.format(a) : String.valueOf(remote);
+    }
+
     private void refuseOutsideManagementNetworks(SocketAddress remote) throws IOException {
-        if (remote instanceof InetSocketAddress a && a.getAddress() != null
-                && managementNetworks.permits(IpAddresses.canonical(a.getAddress()))) {
+        if (permitted(remote)) {
             return;
         }
-        String who = remote instanceof InetSocketAddress a ? IpAddresses.format(a) : String.valueOf(remote);
+        String who = describe(remote);
         // At most a line a minute per source address: a scanner of an SSH port open to the world
         // cannot fill the log. INFO: a stranger turned away is no fault of the server's.
         long count = refusals.due(refusalKey(remote));
@@ -500,14 +509,12 @@ public final class SshServerComponent {
         }
         for (Session session : server.getActiveSessions()) {
             SocketAddress remote = session.getIoSession().getRemoteAddress();
-            if (remote instanceof InetSocketAddress a && a.getAddress() != null
-                    && managementNetworks.permits(IpAddresses.canonical(a.getAddress()))) {
-                continue;
+            if (!permitted(remote)) {
+                LOG.warn("SSH: ended the session of {} from {}: no longer in management-networks {} (etc/org.gatehouse.core.cfg)",
+                        session.getUsername() == null ? "a client not logged in" : session.getUsername(), describe(remote),
+                        managementNetworks.networks());
+                session.close(true);
             }
-            LOG.warn("SSH: ended the session of {} from {}: no longer in management-networks {} (etc/org.gatehouse.core.cfg)",
-                    session.getUsername() == null ? "a client not logged in" : session.getUsername(),
-                    remote instanceof InetSocketAddress a ? IpAddresses.format(a) : remote, managementNetworks.networks());
-            session.close(true);
         }
     }
 
