@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Hashtable;
@@ -32,6 +33,9 @@ import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
 import org.gatehouse.status.MetricsSource;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -48,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * The management listener: plain HTTP on the shared event loops, open only to the management
  * networks, serving the Prometheus metrics and the status page. Follows {@code listen} in
  * {@code etc/org.gatehouse.status.cfg}: addresses that stay are not touched, a removed one closes
- * before a new one binds, a bad value is refused and the listeners in force keep serving.
+ * before a new one binds, a bad value is refused and the listeners in force keep serving. A network
+ * taken off {@code management-networks} loses its open connections (kept-alive scrapers, a browser's
+ * page) as the change applies, not only its next ones.
  */
 @Component(name = "org.gatehouse.status", configurationPid = StatusSettings.PID, immediate = true, service = {})
 @Designate(ocd = StatusConfiguration.class)
@@ -89,6 +95,15 @@ public final class StatusComponent {
     long retryMillis = ListenerRetry.INTERVAL_SECONDS * 1000L;
     private ListenerRetry retry;
     private BundleContext context;
+    /**
+     * The component's configuration properties are its service's: a change of the core file reaches
+     * here after the management networks component has taken it (or refused it and kept the list).
+     */
+    private final ServiceListener networksChanged = event -> {
+        if (event.getType() == ServiceEvent.MODIFIED) {
+            closeConnectionsOutsideManagementNetworks();
+        }
+    };
 
     private record Bound(Channel channel, InetSocketAddress address, ServiceRegistration<Listener> registration) implements Listener {
         @Override
@@ -137,6 +152,11 @@ public final class StatusComponent {
         refused = new ProblemSlot(context);
         if (context != null) {
             version = context.getBundle().getVersion().toString();
+            try {
+                context.addServiceListener(networksChanged, "(objectClass=" + ManagementNetworks.class.getName() + ")");
+            } catch (InvalidSyntaxException impossible) {
+                throw new IllegalStateException(impossible);
+            }
         }
         StatusSettings s;
         try {
@@ -174,6 +194,9 @@ public final class StatusComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        if (context != null) {
+            context.removeServiceListener(networksChanged);
+        }
         retry.close();
         problem.clear();
         refused.clear();
@@ -305,6 +328,26 @@ public final class StatusComponent {
                 c.close();
             }
         }
+    }
+
+    /**
+     * Closes the open connections whose client the management networks no longer list; one log line
+     * per client address, with how many of its connections closed.
+     */
+    void closeConnectionsOutsideManagementNetworks() {
+        ManagementNetworks networks = managementNetworks;
+        Map<String, Integer> closed = new LinkedHashMap<>();
+        for (Channel c : connections) {
+            SocketAddress remote = c.remoteAddress();
+            if (!c.isActive() || remote instanceof InetSocketAddress a && a.getAddress() != null && networks.permits(a.getAddress())) {
+                continue;
+            }
+            c.close();
+            closed.merge(remote instanceof InetSocketAddress a && a.getAddress() != null ? IpAddresses.format(a.getAddress()) : String.valueOf(remote),
+                    1, Integer::sum);
+        }
+        closed.forEach((who, n) -> LOG.warn("Status: closed {} from {}: no longer in management-networks {} (etc/org.gatehouse.core.cfg)",
+                n == 1 ? "the connection" : n + " connections", who, networks.networks()));
     }
 
     /**

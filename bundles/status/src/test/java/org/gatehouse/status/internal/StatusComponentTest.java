@@ -20,8 +20,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.gatehouse.balancer.NodeStatus;
 import org.gatehouse.balancer.PoolStatus;
+import org.gatehouse.core.CapturedLog;
 import org.gatehouse.core.EventLoops;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.internal.EventLoopsAccess;
@@ -377,6 +379,53 @@ class StatusComponentTest {
         // Management networks changed to include loopback: the next connection is served.
         status.managementNetworks = LOOPBACK;
         assertEquals(200, get("/metrics").statusCode());
+    }
+
+    @Test
+    void connectionsFromANetworkTakenOffTheListClose() throws Exception {
+        AtomicReference<AddressSet> listed = new AtomicReference<>(AddressSet.parse(List.of("127.0.0.0/8")));
+        activate(listed::get, Map.of("listen", "127.0.0.1:0"));
+        try (Socket kept = new Socket()) {
+            kept.connect(new InetSocketAddress("127.0.0.1", port()), 5000);
+            kept.setSoTimeout(5000);
+            String request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+            kept.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = kept.getInputStream();
+            String first = readAnswer(in);
+            assertTrue(first.startsWith("HTTP/1.1 200"), first);
+
+            listed.set(AddressSet.parse(List.of("127.0.0.1/32", "10.0.0.0/8")));
+            status.closeConnectionsOutsideManagementNetworks();
+            kept.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            assertTrue(readAnswer(in).startsWith("HTTP/1.1 200"), "still listed: still served");
+
+            try (CapturedLog log = new CapturedLog()) {
+                listed.set(AddressSet.parse(List.of("10.0.0.0/8")));
+                status.closeConnectionsOutsideManagementNetworks();
+                assertEquals(-1, in.read(), "closed by the server");
+                List<String> warned = log.lines("WARN");
+                assertEquals(1, warned.size(), log.lines().toString());
+                assertTrue(warned.get(0).contains("Status: closed the connection from 127.0.0.1: no longer in management-networks 10.0.0.0/8"),
+                        warned.get(0));
+            }
+        }
+        assertEquals("", raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), "and a new one is refused");
+    }
+
+    /** Reads one answer with a Content-Length body from a kept-alive connection. */
+    private static String readAnswer(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                return head.toString();
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        assertTrue(m.find(), head.toString());
+        in.readNBytes(Integer.parseInt(m.group(1)));
+        return head.toString();
     }
 
     @Test
