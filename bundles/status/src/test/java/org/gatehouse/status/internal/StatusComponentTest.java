@@ -25,6 +25,7 @@ import org.gatehouse.balancer.NodeStatus;
 import org.gatehouse.balancer.PoolStatus;
 import org.gatehouse.core.CapturedLog;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.KeptAliveAnswer;
 import org.gatehouse.core.ManagementNetworks;
 import org.gatehouse.core.internal.EventLoopsAccess;
 import org.gatehouse.core.net.AddressSet;
@@ -391,13 +392,13 @@ class StatusComponentTest {
             String request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
             kept.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             InputStream in = kept.getInputStream();
-            String first = readAnswer(in);
+            String first = KeptAliveAnswer.read(in);
             assertTrue(first.startsWith("HTTP/1.1 200"), first);
 
             listed.set(AddressSet.parse(List.of("127.0.0.1/32", "10.0.0.0/8")));
             status.closeConnectionsOutsideManagementNetworks();
             kept.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            assertTrue(readAnswer(in).startsWith("HTTP/1.1 200"), "still listed: still served");
+            assertTrue(KeptAliveAnswer.read(in).startsWith("HTTP/1.1 200"), "still listed: still served");
 
             try (CapturedLog log = new CapturedLog()) {
                 listed.set(AddressSet.parse(List.of("10.0.0.0/8")));
@@ -410,22 +411,6 @@ class StatusComponentTest {
             }
         }
         assertEquals("", raw("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), "and a new one is refused");
-    }
-
-    /** Reads one answer with a Content-Length body from a kept-alive connection. */
-    private static String readAnswer(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                return head.toString();
-            }
-            head.append((char) b);
-        }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-        assertTrue(m.find(), head.toString());
-        in.readNBytes(Integer.parseInt(m.group(1)));
-        return head.toString();
     }
 
     @Test

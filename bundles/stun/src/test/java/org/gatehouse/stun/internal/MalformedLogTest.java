@@ -3,9 +3,6 @@ package org.gatehouse.stun.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,45 +23,7 @@ class MalformedLogTest {
     private final MalformedLog log = new MalformedLog(clock::get);
     private int sent;
 
-    private static final StunConnection UDP = new StunConnection() {
-        @Override
-        public String protocol() {
-            return "udp";
-        }
-
-        @Override
-        public boolean isStream() {
-            return false;
-        }
-
-        @Override
-        public InetSocketAddress localAddress() {
-            return new InetSocketAddress("127.0.0.1", 3478);
-        }
-
-        @Override
-        public EventLoop eventLoop() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void send(ByteBuf message, InetSocketAddress client) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private static final StunConnection UDP = new DispatcherFuzzTest.Capture();
 
     private void drop(String source) {
         sent++;

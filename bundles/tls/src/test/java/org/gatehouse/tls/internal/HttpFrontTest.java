@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocket;
 import org.gatehouse.core.EventLoops;
+import org.gatehouse.core.KeptAliveAnswer;
 import org.gatehouse.core.Listener;
 import org.gatehouse.core.internal.EventLoopsAccess;
 import org.gatehouse.core.net.IpAddresses;
@@ -527,25 +528,6 @@ class HttpFrontTest {
         };
     }
 
-    /** One answer with a Content-Length body, read from a kept-alive connection. */
-    static String answer(InputStream in) throws java.io.IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                return head.toString();
-            }
-            head.append((char) b);
-        }
-        int length = 0;
-        for (String line : head.toString().split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).strip());
-            }
-        }
-        return head + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
-    }
-
     @Test
     void eachRequestOnAKeptAliveConnectionHasItsOwnHeadDeadline() throws Exception {
         try (SSLSocket s = TrustingClient.connect(https)) {
@@ -553,7 +535,7 @@ class HttpFrontTest {
             InputStream in = s.getInputStream();
             out.write("GET /one HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            assertTrue(answer(in).contains("hello /one"));
+            assertTrue(KeptAliveAnswer.read(in).contains("hello /one"));
             Thread.sleep(1000);
             // The second head starts 1 s after the first answer and takes 1.5 s: past the 2 s deadline the
             // first head had, within its own.
@@ -562,7 +544,7 @@ class HttpFrontTest {
             Thread.sleep(1500);
             out.write("Host: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            assertTrue(answer(in).contains("hello /two"), "a head completed within its own deadline is served");
+            assertTrue(KeptAliveAnswer.read(in).contains("hello /two"), "a head completed within its own deadline is served");
             out.write("GET /three HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             long start = System.nanoTime();
