@@ -7,7 +7,7 @@
  * component's own thread for work that may block.
  */
 @Export
-@Version("1.14.0")
+@Version("1.15.0")
 package org.gatehouse.core;
 
 import org.osgi.annotation.bundle.Export;

@@ -40,9 +40,6 @@ import org.gatehouse.core.net.IpAddresses;
 import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceEvent;
-import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -89,12 +86,8 @@ public final class SshServerComponent {
     private final ListenerRetry retry;
     /** The settings of the last change: what a retry opens, as long as no other change came since. */
     private SshConfiguration asked;
-    /** Told when the management networks' service properties change (etc/org.gatehouse.core.cfg applied). */
-    private final ServiceListener networksChanged = event -> {
-        if (event.getType() == ServiceEvent.MODIFIED) {
-            closeSessionsOutsideManagementNetworks();
-        }
-    };
+    /** Stops listening for changes of the management networks (etc/org.gatehouse.core.cfg applied). */
+    private final Runnable stopWatchingNetworks;
 
     @Activate
     public SshServerComponent(@Reference(name = "processor") CommandProcessor processor, @Reference(name = "management-networks") ManagementNetworks managementNetworks,
@@ -113,15 +106,7 @@ public final class SshServerComponent {
         this.refused = new ProblemSlot(context);
         this.notListening = new ProblemSlot(context);
         this.retry = new ListenerRetry("gatehouse-ssh-listen-retry", this, retryMillis);
-        if (context != null) {
-            try {
-                // The component's configuration properties are its service's: a change of the core
-                // file reaches here after the component has taken it (or refused it and kept the list).
-                context.addServiceListener(networksChanged, "(objectClass=" + ManagementNetworks.class.getName() + ")");
-            } catch (InvalidSyntaxException impossible) {
-                throw new IllegalStateException(impossible);
-            }
-        }
+        this.stopWatchingNetworks = ManagementNetworks.whenChanged(context, this::closeSessionsOutsideManagementNetworks);
         if (offInKaraf) {
             LOG.info("SSH: off inside Apache Karaf: Karaf's own SSH console (bin/client, sshPort in etc/org.apache.karaf.shell.cfg)"
                     + " is the shell, with every Gatehouse command; etc/{}.cfg is not read", SshSettings.PID);
@@ -184,9 +169,7 @@ public final class SshServerComponent {
 
     @Deactivate
     synchronized void deactivate() {
-        if (context != null) {
-            context.removeServiceListener(networksChanged);
-        }
+        stopWatchingNetworks.run();
         retry.close();
         notListening.clear();
         refused.clear();

@@ -9,8 +9,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Hashtable;
@@ -33,9 +33,6 @@ import org.gatehouse.core.net.ListenerMove;
 import org.gatehouse.core.net.ListenerRetry;
 import org.gatehouse.status.MetricsSource;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceEvent;
-import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -95,15 +92,8 @@ public final class StatusComponent {
     long retryMillis = ListenerRetry.INTERVAL_SECONDS * 1000L;
     private ListenerRetry retry;
     private BundleContext context;
-    /**
-     * The component's configuration properties are its service's: a change of the core file reaches
-     * here after the management networks component has taken it (or refused it and kept the list).
-     */
-    private final ServiceListener networksChanged = event -> {
-        if (event.getType() == ServiceEvent.MODIFIED) {
-            closeConnectionsOutsideManagementNetworks();
-        }
-    };
+    /** Stops listening for changes of the management networks. */
+    private Runnable stopWatchingNetworks = () -> { };
 
     private record Bound(Channel channel, InetSocketAddress address, ServiceRegistration<Listener> registration) implements Listener {
         @Override
@@ -152,12 +142,8 @@ public final class StatusComponent {
         refused = new ProblemSlot(context);
         if (context != null) {
             version = context.getBundle().getVersion().toString();
-            try {
-                context.addServiceListener(networksChanged, "(objectClass=" + ManagementNetworks.class.getName() + ")");
-            } catch (InvalidSyntaxException impossible) {
-                throw new IllegalStateException(impossible);
-            }
         }
+        stopWatchingNetworks = ManagementNetworks.whenChanged(context, this::closeConnectionsOutsideManagementNetworks);
         StatusSettings s;
         try {
             s = StatusSettings.read(properties);
@@ -194,9 +180,7 @@ public final class StatusComponent {
 
     @Deactivate
     synchronized void deactivate() {
-        if (context != null) {
-            context.removeServiceListener(networksChanged);
-        }
+        stopWatchingNetworks.run();
         retry.close();
         problem.clear();
         refused.clear();
@@ -338,13 +322,12 @@ public final class StatusComponent {
         ManagementNetworks networks = managementNetworks;
         Map<String, Integer> closed = new LinkedHashMap<>();
         for (Channel c : connections) {
-            SocketAddress remote = c.remoteAddress();
-            if (!c.isActive() || remote instanceof InetSocketAddress a && a.getAddress() != null && networks.permits(a.getAddress())) {
+            InetAddress client = c.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+            if (!c.isActive() || client != null && networks.permits(client)) {
                 continue;
             }
             c.close();
-            closed.merge(remote instanceof InetSocketAddress a && a.getAddress() != null ? IpAddresses.format(a.getAddress()) : String.valueOf(remote),
-                    1, Integer::sum);
+            closed.merge(client == null ? String.valueOf(c.remoteAddress()) : IpAddresses.format(client), 1, Integer::sum);
         }
         closed.forEach((who, n) -> LOG.warn("Status: closed {} from {}: no longer in management-networks {} (etc/org.gatehouse.core.cfg)",
                 n == 1 ? "the connection" : n + " connections", who, networks.networks()));

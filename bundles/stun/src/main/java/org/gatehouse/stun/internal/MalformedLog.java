@@ -41,7 +41,6 @@ final class MalformedLog {
     MalformedLog(LongSupplier clock) {
         this.clock = clock;
         this.sources = new LogGate<>(60, MAX_SOURCES, clock);
-        this.secondStart = clock.getAsLong() - TimeUnit.SECONDS.toNanos(1);
     }
 
     void interval(int seconds) {

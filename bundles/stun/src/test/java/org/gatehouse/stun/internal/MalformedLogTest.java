@@ -19,11 +19,11 @@ class MalformedLogTest {
     private static final Pattern THIS_ADDRESS = Pattern.compile("\\((\\d+) more from this address");
     private static final Pattern OTHERS = Pattern.compile("\\((\\d+) more from other addresses dropped without a line");
 
+    private static final StunConnection UDP = new DispatcherFuzzTest.Capture();
+
     private final AtomicLong clock = new AtomicLong(TimeUnit.HOURS.toNanos(5));
     private final MalformedLog log = new MalformedLog(clock::get);
     private int sent;
-
-    private static final StunConnection UDP = new DispatcherFuzzTest.Capture();
 
     private void drop(String source) {
         sent++;
